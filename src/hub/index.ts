@@ -1,1 +1,4 @@
-export {};
+export { cached_file } from "./resolve";
+export type { PretrainedOptions } from "./resolve";
+export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
+export type { TensorData, SafetensorsFile } from "./safetensors";
