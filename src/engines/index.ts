@@ -1,1 +1,2 @@
-export {};
+// Inference engines beside tfjs: the ONNX Runtime engine (onnxruntime-node, optional).
+export * from "./onnx";

@@ -1,0 +1,288 @@
+// Builds the ONNX graph of a Hugging Face BERT (any head) from config + HF-named weights.
+// Inputs: input_ids, attention_mask, token_type_ids — int64 [batch, seq].
+// Dense layers are MatMul with pre-transposed [in, out] initializers; LayerNormalization is the
+// opset-17 op; Q, K and V share one MatMul. hidden_states / attentions are extra graph outputs.
+import { activation } from "./activations";
+import { EngineBertConfig, ResolvedConfig, resolveConfig, WeightStore, WeightsLike } from "./config";
+import { FLOAT, GraphBuilder, INT64 } from "./graph";
+
+export const ARCHITECTURES = [
+  "BertModel",
+  "BertForPreTraining",
+  "BertForMaskedLM",
+  "BertLMHeadModel",
+  "BertForNextSentencePrediction",
+  "BertForSequenceClassification",
+  "BertForMultipleChoice",
+  "BertForTokenClassification",
+  "BertForQuestionAnswering",
+] as const;
+export type Architecture = (typeof ARCHITECTURES)[number];
+
+export interface GraphFlags {
+  output_hidden_states: boolean;
+  output_attentions: boolean;
+}
+
+export interface BuiltGraph {
+  bytes: Uint8Array;
+  /** Graph output names: head outputs, then hidden_states.{0..L}, attentions.{0..L-1}. */
+  outputs: string[];
+}
+
+const FLOAT32_MIN = -3.4028234663852886e38; // torch.finfo(torch.float32).min, HF's additive mask value
+
+/** [out, in] (PyTorch Linear) → [in, out], so the graph does a plain MatMul. */
+function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const src = r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = data[src + c];
+  }
+  return out;
+}
+
+class BertGraph {
+  readonly g = new GraphBuilder();
+  readonly c: ResolvedConfig;
+  readonly w: WeightStore;
+  readonly headDim: number;
+  readonly outputs: string[] = [];
+
+  constructor(config: EngineBertConfig, weights: WeightsLike, readonly arch: Architecture) {
+    this.c = resolveConfig(config);
+    this.w = new WeightStore(weights, arch);
+    this.headDim = this.c.hidden_size / this.c.num_attention_heads;
+  }
+
+  /** Declares a graph output; `x` is renamed through Identity so names stay unique. */
+  emit(name: string, x: string, dims: (number | string)[]): void {
+    this.g.op("Identity", [x], undefined, undefined, name);
+    this.g.output(name, FLOAT, dims);
+    this.outputs.push(name);
+  }
+
+  /** y = x·Wᵀ + b for a PyTorch Linear named `prefix` ([out, in] weight). */
+  dense(x: string, prefix: string, inDim: number, outDim: number): string {
+    const wt = this.w.get(`${prefix}.weight`, [outDim, inDim]);
+    const b = this.w.get(`${prefix}.bias`, [outDim]);
+    const W = this.g.initFloat(`${prefix}.weight_t`, transpose2d(wt.data as Float32Array, outDim, inDim), [inDim, outDim]);
+    const B = this.g.initFloat(`${prefix}.bias`, b.data as Float32Array, [outDim]);
+    return this.g.op("Add", [this.g.op("MatMul", [x, W], undefined, "matmul"), B], undefined, prefix.split(".").slice(-2).join("_"));
+  }
+
+  layerNorm(x: string, prefix: string): string {
+    const H = this.c.hidden_size;
+    const scale = this.g.initFloat(`${prefix}.weight`, this.w.get(`${prefix}.weight`, [H]).data as Float32Array, [H]);
+    const bias = this.g.initFloat(`${prefix}.bias`, this.w.get(`${prefix}.bias`, [H]).data as Float32Array, [H]);
+    return this.g.op("LayerNormalization", [x, scale, bias], { axis: -1, epsilon: { f: this.c.layer_norm_eps } }, "layernorm");
+  }
+
+  embedding(name: string, rows: number, cols: number): string {
+    return this.g.initFloat(name, this.w.get(name, [rows, cols]).data as Float32Array, [rows, cols]);
+  }
+
+  /** BertEmbeddings: word + token type (+ absolute position) → LayerNorm. */
+  embeddings(ids: string, types: string, seqVec: string): string {
+    const { g, c } = this;
+    const H = c.hidden_size;
+    const word = g.op("Gather", [this.embedding("bert.embeddings.word_embeddings.weight", c.vocab_size, H), ids], undefined, "word_emb");
+    const type = g.op("Gather", [this.embedding("bert.embeddings.token_type_embeddings.weight", c.type_vocab_size, H), types], undefined, "type_emb");
+    let sum = g.op("Add", [word, type]); // [batch, seq, hidden]
+    if (c.position_embedding_type === "absolute") {
+      const table = this.embedding("bert.embeddings.position_embeddings.weight", c.max_position_embeddings, H);
+      const pos = g.op("Slice", [table, g.constInt64([0]), seqVec, g.constInt64([0])], undefined, "pos_emb"); // [seq, hidden]
+      sum = g.op("Add", [sum, pos]);
+    }
+    return this.layerNorm(sum, "bert.embeddings.LayerNorm");
+  }
+
+  /** HF's extended attention mask: (1 − mask) · float32.min, [batch, 1, 1|seq, seq]; causal for decoders. */
+  additiveMask(mask: string, seqVec: string): string {
+    const { g, c } = this;
+    let m = g.op("Unsqueeze", [g.op("Cast", [mask], { to: FLOAT }), g.constInt64([1, 2])], undefined, "mask"); // [batch, 1, 1, seq]
+    if (c.is_decoder) {
+      const P = c.max_position_embeddings;
+      const tril = new Float32Array(P * P);
+      for (let i = 0; i < P; i++) tril.fill(1, i * P, i * P + i + 1);
+      const table = g.initFloat("causal_mask", tril, [P, P]);
+      const ends = g.op("Concat", [seqVec, seqVec], { axis: 0 });
+      const causal = g.op("Slice", [table, g.constInt64([0, 0]), ends, g.constInt64([0, 1])], undefined, "causal"); // [seq, seq]
+      m = g.op("Mul", [m, causal]); // [batch, 1, seq, seq]
+    }
+    return g.op("Mul", [g.op("Sub", [g.constFloat(1), m]), g.constFloat(FLOAT32_MIN)], undefined, "mask_add");
+  }
+
+  /** Relative position embeddings [seq, seq, head_dim] for relative_key(_query). */
+  relativePositions(layer: number, seqVec: string): string {
+    const { g, c } = this;
+    const P = c.max_position_embeddings;
+    const name = `bert.encoder.layer.${layer}.attention.self.distance_embedding.weight`;
+    const table = g.initFloat(name, this.w.get(name, [2 * P - 1, this.headDim]).data as Float32Array, [2 * P - 1, this.headDim]);
+    if (!this.relIndex) {
+      const arange = g.initInt64("arange_positions", Array.from({ length: P }, (_, i) => i));
+      const pos = g.op("Slice", [arange, g.constInt64([0]), seqVec, g.constInt64([0])]); // [seq]
+      const l = g.op("Unsqueeze", [pos, g.constInt64([1])]); // [seq, 1]
+      const r = g.op("Unsqueeze", [pos, g.constInt64([0])]); // [1, seq]
+      this.relIndex = g.op("Add", [g.op("Sub", [l, r]), g.constInt64([P - 1])], undefined, "rel_index"); // [seq, seq]
+    }
+    return g.op("Gather", [table, this.relIndex], undefined, "rel_pos"); // [seq, seq, head_dim]
+  }
+  private relIndex?: string;
+
+  /** Reshape [batch, seq, hidden] → [batch, seq, heads, head_dim] then permute. */
+  heads(x: string, perm: number[]): string {
+    const r = this.g.op("Reshape", [x, this.g.constInt64([0, 0, this.c.num_attention_heads, this.headDim])]);
+    return this.g.op("Transpose", [r], { perm });
+  }
+
+  /** BertSelfAttention + BertSelfOutput; returns [output, probs]. */
+  attention(h: string, layer: number, maskAdd: string, seqVec: string): [string, string] {
+    const { g, c } = this;
+    const H = c.hidden_size;
+    const p = `bert.encoder.layer.${layer}.attention`;
+    // one MatMul for Q, K, V: [hidden, 3·hidden]
+    const wq = this.w.get(`${p}.self.query.weight`, [H, H]).data as Float32Array;
+    const wk = this.w.get(`${p}.self.key.weight`, [H, H]).data as Float32Array;
+    const wv = this.w.get(`${p}.self.value.weight`, [H, H]).data as Float32Array;
+    const wqkv = new Float32Array(3 * H * H);
+    wqkv.set(wq, 0);
+    wqkv.set(wk, H * H);
+    wqkv.set(wv, 2 * H * H);
+    const bqkv = new Float32Array(3 * H);
+    bqkv.set(this.w.get(`${p}.self.query.bias`, [H]).data, 0);
+    bqkv.set(this.w.get(`${p}.self.key.bias`, [H]).data, H);
+    bqkv.set(this.w.get(`${p}.self.value.bias`, [H]).data, 2 * H);
+    const W = g.initFloat(`${p}.self.qkv.weight_t`, transpose2d(wqkv, 3 * H, H), [H, 3 * H]);
+    const B = g.initFloat(`${p}.self.qkv.bias`, bqkv, [3 * H]);
+    const qkv = g.op("Add", [g.op("MatMul", [h, W]), B], undefined, "qkv"); // [batch, seq, 3·hidden]
+    const [q, k, v] = g.node("Split", [qkv, g.constInt64([H, H, H])], { outputs: 3, attrs: { axis: 2 }, hint: "qkv_split" });
+    const qh = this.heads(q, [0, 2, 1, 3]); // [batch, heads, seq, head_dim]
+    const kt = this.heads(k, [0, 2, 3, 1]); // [batch, heads, head_dim, seq]
+    const vh = this.heads(v, [0, 2, 1, 3]); // [batch, heads, seq, head_dim]
+    let scores = g.op("MatMul", [qh, kt], undefined, "scores"); // [batch, heads, seq, seq]
+    if (c.position_embedding_type !== "absolute") {
+      const rel = this.relativePositions(layer, seqVec);
+      scores = g.op("Add", [scores, g.op("Einsum", [qh, rel], { equation: "bhld,lrd->bhlr" })]);
+      if (c.position_embedding_type === "relative_key_query") {
+        const kh = this.heads(k, [0, 2, 1, 3]);
+        scores = g.op("Add", [scores, g.op("Einsum", [kh, rel], { equation: "bhrd,lrd->bhlr" })]);
+      }
+    }
+    scores = g.op("Add", [g.op("Div", [scores, g.constFloat(Math.sqrt(this.headDim))]), maskAdd]);
+    const probs = g.op("Softmax", [scores], { axis: -1 }, "probs"); // [batch, heads, seq, seq]
+    const ctx = g.op("MatMul", [probs, vh], undefined, "context"); // [batch, heads, seq, head_dim]
+    const merged = g.op("Reshape", [g.op("Transpose", [ctx], { perm: [0, 2, 1, 3] }), g.constInt64([0, 0, H])]); // [batch, seq, hidden]
+    const out = this.dense(merged, `${p}.output.dense`, H, H);
+    return [this.layerNorm(g.op("Add", [out, h]), `${p}.output.LayerNorm`), probs];
+  }
+
+  /** BertLayer: attention, then BertIntermediate + BertOutput. */
+  layer(h: string, i: number, maskAdd: string, seqVec: string): [string, string] {
+    const { c } = this;
+    const [a, probs] = this.attention(h, i, maskAdd, seqVec);
+    const p = `bert.encoder.layer.${i}`;
+    const inter = activation(this.g, this.dense(a, `${p}.intermediate.dense`, c.hidden_size, c.intermediate_size), c.hidden_act);
+    const out = this.dense(inter, `${p}.output.dense`, c.intermediate_size, c.hidden_size);
+    return [this.layerNorm(this.g.op("Add", [out, a]), `${p}.output.LayerNorm`), probs];
+  }
+
+  pooler(seq: string): string {
+    const first = this.g.op("Gather", [seq, this.g.constInt64([0], true)], { axis: 1 }, "cls_token"); // [batch, hidden]
+    return this.g.op("Tanh", [this.dense(first, "bert.pooler.dense", this.c.hidden_size, this.c.hidden_size)], undefined, "pooled");
+  }
+
+  /** BertLMPredictionHead: transform (dense, act, LayerNorm) then the (tied) decoder. */
+  lmHead(seq: string): string {
+    const { g, c, w } = this;
+    const H = c.hidden_size;
+    const t = activation(g, this.dense(seq, "cls.predictions.transform.dense", H, H), c.hidden_act);
+    const norm = this.layerNorm(t, "cls.predictions.transform.LayerNorm");
+    let dec: Float32Array;
+    if (w.has("cls.predictions.decoder.weight")) dec = w.get("cls.predictions.decoder.weight", [c.vocab_size, H]).data as Float32Array;
+    else if (c.tie_word_embeddings) dec = w.get("bert.embeddings.word_embeddings.weight", [c.vocab_size, H]).data as Float32Array;
+    else throw new Error(`${this.arch}: missing weight 'cls.predictions.decoder.weight' (config.tie_word_embeddings is false)`);
+    // the decoder bias is `cls.predictions.bias` (tied); a checkpoint without it gets zeros, as HF initialises it
+    const biasName = w.has("cls.predictions.bias") ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
+    const bias = w.has(biasName) ? (w.get(biasName, [c.vocab_size]).data as Float32Array) : new Float32Array(c.vocab_size);
+    const W = g.initFloat("cls.predictions.decoder.weight_t", transpose2d(dec, c.vocab_size, H), [H, c.vocab_size]);
+    const B = g.initFloat("cls.predictions.bias", bias, [c.vocab_size]);
+    return g.op("Add", [g.op("MatMul", [norm, W]), B], undefined, "lm_logits"); // [batch, seq, vocab]
+  }
+
+  numLabels(prefix: string): number {
+    const shape = this.w.get(`${prefix}.weight`).shape;
+    return shape[0];
+  }
+
+  build(flags: GraphFlags): BuiltGraph {
+    const { g, c, arch } = this;
+    const B = "batch";
+    const S = "sequence";
+    const ids = g.input("input_ids", INT64, [B, S]);
+    const mask = g.input("attention_mask", INT64, [B, S]);
+    const types = g.input("token_type_ids", INT64, [B, S]);
+    const seqVec = g.op("Shape", [ids], { start: 1, end: 2 }, "seq_len"); // [1] = [seq]
+    const maskAdd = this.additiveMask(mask, seqVec);
+
+    let h = this.embeddings(ids, types, seqVec);
+    const hidden = [h];
+    const attns: string[] = [];
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      const [next, probs] = this.layer(h, i, maskAdd, seqVec);
+      h = next;
+      hidden.push(h);
+      attns.push(probs);
+    }
+    const H = c.hidden_size;
+    switch (arch) {
+      case "BertModel":
+        this.emit("last_hidden_state", h, [B, S, H]);
+        if (this.w.has("bert.pooler.dense.weight")) this.emit("pooler_output", this.pooler(h), [B, H]);
+        break;
+      case "BertForPreTraining":
+        this.emit("prediction_logits", this.lmHead(h), [B, S, c.vocab_size]);
+        this.emit("seq_relationship_logits", this.dense(this.pooler(h), "cls.seq_relationship", H, 2), [B, 2]);
+        break;
+      case "BertForMaskedLM":
+      case "BertLMHeadModel":
+        this.emit("logits", this.lmHead(h), [B, S, c.vocab_size]);
+        break;
+      case "BertForNextSentencePrediction":
+        this.emit("logits", this.dense(this.pooler(h), "cls.seq_relationship", H, 2), [B, 2]);
+        break;
+      case "BertForSequenceClassification":
+      case "BertForMultipleChoice": {
+        const n = this.numLabels("classifier");
+        this.emit("logits", this.dense(this.pooler(h), "classifier", H, n), [B, n]);
+        break;
+      }
+      case "BertForTokenClassification": {
+        const n = this.numLabels("classifier");
+        this.emit("logits", this.dense(h, "classifier", H, n), [B, S, n]);
+        break;
+      }
+      case "BertForQuestionAnswering": {
+        const logits = this.dense(h, "qa_outputs", H, 2); // [batch, seq, 2]
+        const [s, e] = g.node("Split", [logits, g.constInt64([1, 1])], { outputs: 2, attrs: { axis: 2 } });
+        this.emit("start_logits", g.op("Squeeze", [s, g.constInt64([2])]), [B, S]);
+        this.emit("end_logits", g.op("Squeeze", [e, g.constInt64([2])]), [B, S]);
+        break;
+      }
+    }
+    if (flags.output_hidden_states) hidden.forEach((x, i) => this.emit(`hidden_states.${i}`, x, [B, S, H]));
+    if (flags.output_attentions) attns.forEach((x, i) => this.emit(`attentions.${i}`, x, [B, c.num_attention_heads, S, S]));
+    return { bytes: g.toBytes(`bertlab_${arch}`), outputs: this.outputs };
+  }
+}
+
+/** Serialises the ONNX model of `architecture` with these weights. */
+export function buildBertGraph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags): BuiltGraph {
+  if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
+    throw new Error(`ONNX engine: architecture '${architecture}' is not supported; expected one of ${ARCHITECTURES.join(", ")}`);
+  }
+  if (config.add_cross_attention) {
+    throw new Error(`ONNX engine: config.add_cross_attention=true (encoder-decoder cross-attention) is not supported; use the tfjs engine`);
+  }
+  return new BertGraph(config, weights, architecture as Architecture).build(flags);
+}

@@ -1,0 +1,103 @@
+// What the ONNX engine reads from a config.json / BertConfig, with Hugging Face's defaults, and a
+// weight lookup that accepts checkpoints with or without the "bert." prefix.
+import type { TensorData } from "../../hub/safetensors";
+
+/** The config.json keys the engine uses (any BertConfig-like object has them). */
+export interface EngineBertConfig {
+  vocab_size?: number;
+  hidden_size?: number;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  intermediate_size?: number;
+  hidden_act?: string;
+  max_position_embeddings?: number;
+  type_vocab_size?: number;
+  layer_norm_eps?: number;
+  position_embedding_type?: string;
+  is_decoder?: boolean;
+  add_cross_attention?: boolean;
+  tie_word_embeddings?: boolean;
+  num_labels?: number;
+  id2label?: Record<string, string>;
+}
+
+/** The config with every field the graph needs filled in (HF BertConfig defaults). */
+export interface ResolvedConfig {
+  vocab_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  hidden_act: string;
+  max_position_embeddings: number;
+  type_vocab_size: number;
+  layer_norm_eps: number;
+  position_embedding_type: "absolute" | "relative_key" | "relative_key_query";
+  is_decoder: boolean;
+  add_cross_attention: boolean;
+  tie_word_embeddings: boolean;
+}
+
+export function resolveConfig(c: EngineBertConfig): ResolvedConfig {
+  const r: ResolvedConfig = {
+    vocab_size: c.vocab_size ?? 30522,
+    hidden_size: c.hidden_size ?? 768,
+    num_hidden_layers: c.num_hidden_layers ?? 12,
+    num_attention_heads: c.num_attention_heads ?? 12,
+    intermediate_size: c.intermediate_size ?? 3072,
+    hidden_act: c.hidden_act ?? "gelu",
+    max_position_embeddings: c.max_position_embeddings ?? 512,
+    type_vocab_size: c.type_vocab_size ?? 2,
+    layer_norm_eps: c.layer_norm_eps ?? 1e-12,
+    position_embedding_type: (c.position_embedding_type ?? "absolute") as ResolvedConfig["position_embedding_type"],
+    is_decoder: c.is_decoder ?? false,
+    add_cross_attention: c.add_cross_attention ?? false,
+    tie_word_embeddings: c.tie_word_embeddings ?? true,
+  };
+  if (!["absolute", "relative_key", "relative_key_query"].includes(r.position_embedding_type)) {
+    throw new Error(`config.position_embedding_type='${r.position_embedding_type}' is not supported; expected absolute, relative_key or relative_key_query`);
+  }
+  if (r.hidden_size % r.num_attention_heads !== 0) {
+    throw new Error(`config.hidden_size=${r.hidden_size} is not a multiple of num_attention_heads=${r.num_attention_heads}`);
+  }
+  return r;
+}
+
+export type WeightsLike = Map<string, TensorData> | Record<string, TensorData>;
+
+/** Looks up HF parameter names; tolerates a missing/extra "bert." prefix and old gamma/beta names. */
+export class WeightStore {
+  private map: Map<string, TensorData>;
+  constructor(weights: WeightsLike, private readonly architecture: string) {
+    this.map = weights instanceof Map ? weights : new Map(Object.entries(weights));
+  }
+
+  private candidates(name: string): string[] {
+    const names = [name];
+    if (name.startsWith("bert.")) names.push(name.slice(5));
+    else names.push(`bert.${name}`);
+    for (const n of [...names]) {
+      if (n.endsWith("LayerNorm.weight")) names.push(n.replace(/weight$/, "gamma"));
+      if (n.endsWith("LayerNorm.bias")) names.push(n.replace(/bias$/, "beta"));
+    }
+    return names;
+  }
+
+  has(name: string): boolean {
+    return this.candidates(name).some((n) => this.map.has(n));
+  }
+
+  /** The tensor, checked against the expected shape; a clear error when it is missing. */
+  get(name: string, shape?: number[]): TensorData {
+    for (const n of this.candidates(name)) {
+      const t = this.map.get(n);
+      if (!t) continue;
+      if (t.dtype !== "float32") throw new Error(`${this.architecture}: weight '${n}' is ${t.dtype}; expected float32`);
+      if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
+        throw new Error(`${this.architecture}: weight '${n}' has shape [${t.shape}]; expected [${shape}]`);
+      }
+      return t;
+    }
+    throw new Error(`${this.architecture}: missing weight '${name}' (looked for ${this.candidates(name).map((n) => `'${n}'`).join(", ")})`);
+  }
+}

@@ -1,0 +1,249 @@
+// OnnxBertEngine: a BERT (any HF head) compiled to ONNX and run by onnxruntime-node.
+//   const engine = await OnnxBertEngine.create({ config, weights, architecture });
+//   const out = await engine.run({ input_ids, attention_mask, token_type_ids }, { output_attentions: true });
+//   out.logits.dims, out.attentions[0].data ...
+// One ORT session per (output_hidden_states, output_attentions) combination, built on first use.
+import { tf } from "../../backend";
+import type { TensorData } from "../../hub/safetensors";
+import { ARCHITECTURES, Architecture, buildBertGraph, GraphFlags } from "./bert_graph";
+import { EngineBertConfig, WeightsLike } from "./config";
+import { createSession, loadOrt, OrtSession, SessionSettings } from "./runtime";
+
+/** A plain output tensor, as onnxruntime returns it. */
+export interface OutputTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** The HF output record: head outputs plus hidden_states / attentions when asked for. */
+export interface EngineOutputs {
+  [name: string]: OutputTensor | OutputTensor[] | undefined;
+  last_hidden_state?: OutputTensor;
+  pooler_output?: OutputTensor;
+  logits?: OutputTensor;
+  prediction_logits?: OutputTensor;
+  seq_relationship_logits?: OutputTensor;
+  start_logits?: OutputTensor;
+  end_logits?: OutputTensor;
+  hidden_states?: OutputTensor[];
+  attentions?: OutputTensor[];
+}
+
+/** Integer ids: a tfjs tensor, nested arrays, or flat data with dims. */
+export type IdsLike = tf.Tensor | number[][] | number[][][] | { data: ArrayLike<number> | BigInt64Array; dims: number[] };
+
+export interface EngineInputs {
+  input_ids: IdsLike;
+  attention_mask?: IdsLike | null;
+  token_type_ids?: IdsLike | null;
+}
+
+export interface RunOptions {
+  output_hidden_states?: boolean;
+  output_attentions?: boolean;
+}
+
+export interface CreateOptions extends SessionSettings {
+  config: EngineBertConfig;
+  /** HF parameter names → data (as `readSafetensors(...).tensors`). */
+  weights: WeightsLike;
+  architecture: string;
+}
+
+interface Flat {
+  data: BigInt64Array;
+  dims: number[];
+}
+
+function flatten(x: IdsLike, name: string): Flat {
+  let values: ArrayLike<number | bigint>;
+  let dims: number[];
+  if (x instanceof tf.Tensor) {
+    if (x.dtype !== "int32" && x.dtype !== "float32") throw new Error(`${name}: expected an int32 tensor, got ${x.dtype}`);
+    values = x.dataSync() as Int32Array;
+    dims = x.shape;
+  } else if (Array.isArray(x)) {
+    const nested = x as unknown[];
+    dims = [];
+    let level: unknown = nested;
+    while (Array.isArray(level)) {
+      dims.push(level.length);
+      level = level[0];
+    }
+    values = (nested as number[][]).flat(2) as number[];
+    if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${name}: ragged nested array (dims [${dims}]); pad every row to the same length`);
+  } else if (x && "data" in x && "dims" in x) {
+    values = x.data;
+    dims = [...x.dims];
+  } else {
+    throw new Error(`${name}: expected a tf.Tensor, nested number arrays or { data, dims }`);
+  }
+  const data = values instanceof BigInt64Array ? values : BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(Math.trunc(v)));
+  return { data, dims };
+}
+
+export class OnnxBertEngine {
+  readonly architecture: Architecture;
+  readonly config: EngineBertConfig;
+  private sessions = new Map<string, Promise<{ session: OrtSession; outputs: string[] }>>();
+  private weights: WeightsLike | null;
+  private disposed = false;
+
+  private constructor(private readonly opts: CreateOptions) {
+    this.architecture = opts.architecture as Architecture;
+    this.config = opts.config;
+    this.weights = opts.weights;
+  }
+
+  /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
+  static async create(opts: CreateOptions): Promise<OnnxBertEngine> {
+    if (!(ARCHITECTURES as readonly string[]).includes(opts.architecture)) {
+      throw new Error(`OnnxBertEngine.create: architecture '${opts.architecture}' is not supported; expected one of ${ARCHITECTURES.join(", ")}`);
+    }
+    loadOrt();
+    const engine = new OnnxBertEngine(opts);
+    await engine.session({ output_hidden_states: false, output_attentions: false });
+    return engine;
+  }
+
+  private session(flags: GraphFlags): Promise<{ session: OrtSession; outputs: string[] }> {
+    if (this.disposed) throw new Error("OnnxBertEngine: run() after dispose()");
+    const key = `${+flags.output_hidden_states}${+flags.output_attentions}`;
+    let s = this.sessions.get(key);
+    if (!s) {
+      const built = buildBertGraph(this.config, this.weights as WeightsLike, this.architecture, flags);
+      s = createSession(built.bytes, this.opts).then((session) => ({ session, outputs: built.outputs }));
+      s.catch(() => this.sessions.delete(key));
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  /** One forward pass. BertForMultipleChoice takes [batch, choices, seq] and returns logits [batch, choices]. */
+  async run(inputs: EngineInputs, options: RunOptions = {}): Promise<EngineOutputs> {
+    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions };
+    const ids = flatten(inputs.input_ids, "input_ids");
+    const mc = this.architecture === "BertForMultipleChoice";
+    const rank = mc ? 3 : 2;
+    if (ids.dims.length !== rank) {
+      throw new Error(`${this.architecture}: input_ids has shape [${ids.dims}]; expected ${mc ? "[batch, num_choices, seq]" : "[batch, seq]"}`);
+    }
+    const seq = ids.dims[rank - 1];
+    const maxPos = this.config.max_position_embeddings ?? 512;
+    if (seq > maxPos) throw new Error(`${this.architecture}: sequence length ${seq} exceeds config.max_position_embeddings=${maxPos}`);
+    const rows = ids.data.length / seq;
+    const pick = (x: IdsLike | null | undefined, name: string, fill: bigint): BigInt64Array => {
+      if (x == null) return new BigInt64Array(ids.data.length).fill(fill);
+      const f = flatten(x, name);
+      if (f.dims.join(",") !== ids.dims.join(",")) throw new Error(`${name} has shape [${f.dims}]; expected the shape of input_ids [${ids.dims}]`);
+      return f.data;
+    };
+    const mask = pick(inputs.attention_mask, "attention_mask", 1n);
+    const types = pick(inputs.token_type_ids, "token_type_ids", 0n);
+    const vocab = this.config.vocab_size ?? 30522;
+    for (const v of ids.data) if (v < 0n || v >= BigInt(vocab)) throw new Error(`input_ids: id ${v} is outside the vocabulary [0, ${vocab})`);
+
+    const ort = loadOrt();
+    const { session, outputs } = await this.session(flags);
+    const dims = [rows, seq];
+    const result = await session.run({
+      input_ids: new ort.Tensor("int64", ids.data, dims),
+      attention_mask: new ort.Tensor("int64", mask, dims),
+      token_type_ids: new ort.Tensor("int64", types, dims),
+    });
+    const out: EngineOutputs = {};
+    for (const name of outputs) {
+      const t = result[name];
+      const tensor: OutputTensor = { data: t.data as Float32Array, dims: t.dims.map(Number) };
+      const m = /^(hidden_states|attentions)\.(\d+)$/.exec(name);
+      if (m) {
+        const list = (out[m[1]] as OutputTensor[] | undefined) ?? [];
+        list[Number(m[2])] = tensor;
+        out[m[1]] = list;
+      } else {
+        out[name] = tensor;
+      }
+    }
+    if (mc && out.logits) out.logits = { data: out.logits.data, dims: [ids.dims[0], ids.dims[1]] }; // [batch, num_choices]
+    for (const t of Object.values(result)) (t as { dispose?: () => void }).dispose?.();
+    return out;
+  }
+
+  /** Releases every ORT session (and the reference to the weights). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    this.weights = null;
+    for (const s of all) {
+      try {
+        await (await s).session.release();
+      } catch {
+        // a session that failed to build has nothing to release
+      }
+    }
+  }
+}
+
+/** Turns engine outputs into tfjs tensors (lists stay lists). The caller disposes them. */
+export function outputs_to_tensors(out: EngineOutputs): Record<string, tf.Tensor | tf.Tensor[]> {
+  const res: Record<string, tf.Tensor | tf.Tensor[]> = {};
+  for (const [k, v] of Object.entries(out)) {
+    if (!v) continue;
+    res[k] = Array.isArray(v) ? v.map((t) => tf.tensor(t.data, t.dims, "float32")) : tf.tensor(v.data, v.dims, "float32");
+  }
+  return res;
+}
+
+/** What `engine_for` needs from a model: its config, named weights and class name. */
+export interface ModelLike {
+  config: EngineBertConfig;
+  architecture?: string;
+  /** Named parameters: TensorData or tfjs tensors / variables. */
+  weights?: WeightsLike | Map<string, tf.Tensor> | Iterable<[string, tf.Tensor | TensorData]>;
+}
+
+/** tfjs tensors (e.g. a model's variables) → TensorData, copying the values once. */
+export function weights_from_tensors(entries: Iterable<[string, tf.Tensor | TensorData]>): Map<string, TensorData> {
+  const map = new Map<string, TensorData>();
+  for (const [name, t] of entries) {
+    if (t instanceof tf.Tensor) {
+      map.set(name, { dtype: t.dtype === "int32" ? "int32" : "float32", shape: t.shape, data: t.dataSync() as Float32Array | Int32Array });
+    } else {
+      map.set(name, t);
+    }
+  }
+  return map;
+}
+
+const engines = new WeakMap<object, Promise<OnnxBertEngine>>();
+
+/**
+ * The (cached) engine of a model: `engine_for({ config, weights, architecture })`. The cache is keyed by
+ * the model object; call `release_engine(model)` after changing its weights (e.g. after training).
+ */
+export function engine_for(model: ModelLike, settings: SessionSettings = {}): Promise<OnnxBertEngine> {
+  let e = engines.get(model);
+  if (!e) {
+    const architecture = model.architecture ?? (model.config as { architectures?: string[] }).architectures?.[0] ?? "BertModel";
+    if (!model.weights) throw new Error(`engine_for: the model has no 'weights' (named parameters) to compile`);
+    const w = model.weights;
+    const weights: WeightsLike =
+      w instanceof Map && [...w.values()].every((t) => !(t instanceof tf.Tensor))
+        ? (w as Map<string, TensorData>)
+        : Symbol.iterator in (w as object)
+          ? weights_from_tensors(w as Iterable<[string, tf.Tensor | TensorData]>)
+          : (w as Record<string, TensorData>);
+    e = OnnxBertEngine.create({ ...settings, config: model.config, weights, architecture });
+    e.catch(() => engines.delete(model));
+    engines.set(model, e);
+  }
+  return e;
+}
+
+/** Drops (and disposes) the cached engine of a model, e.g. after its weights changed. */
+export async function release_engine(model: object): Promise<void> {
+  const e = engines.get(model);
+  engines.delete(model);
+  if (e) await (await e.catch(() => null))?.dispose();
+}

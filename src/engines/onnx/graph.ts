@@ -1,0 +1,128 @@
+// A tiny ONNX graph builder over the `onnx-proto` protobuf classes: add inputs, initializers
+// (weights stored as raw little-endian bytes) and nodes by name, then serialise a ModelProto.
+import { onnx } from "onnx-proto";
+
+export const FLOAT = onnx.TensorProto.DataType.FLOAT;
+export const INT64 = onnx.TensorProto.DataType.INT64;
+
+/** A dimension: a fixed size or a symbolic name such as "batch". */
+export type Dim = number | string;
+
+/** Node attribute: integer, `{ f }` float, string, integer list, float list or tensor. */
+export type Attr = number | string | number[] | { f: number } | { floats: number[] } | { tensor: onnx.ITensorProto };
+
+export const OPSET = 17; // LayerNormalization is a standard op from opset 17
+export const MS_DOMAIN = "com.microsoft";
+
+function attribute(name: string, value: Attr): onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) throw new Error(`onnx attribute '${name}': ${value} is not an integer; pass { f: ${value} } for a float`);
+    return { name, type: T.INT, i: value };
+  }
+  if (typeof value === "string") return { name, type: T.STRING, s: Buffer.from(value, "utf8") };
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if ("f" in value) return { name, type: T.FLOAT, f: value.f };
+  if ("floats" in value) return { name, type: T.FLOATS, floats: value.floats };
+  return { name, type: T.TENSOR, t: value.tensor };
+}
+
+function valueInfo(name: string, elemType: number, dims: Dim[]): onnx.IValueInfoProto {
+  return {
+    name,
+    type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) } } },
+  };
+}
+
+export class GraphBuilder {
+  private nodes: onnx.INodeProto[] = [];
+  private inits: onnx.ITensorProto[] = [];
+  private inputs: onnx.IValueInfoProto[] = [];
+  private outputs: onnx.IValueInfoProto[] = [];
+  private counter = 0;
+  private consts = new Map<string, string>();
+
+  /** A fresh, readable tensor name. */
+  fresh(hint: string): string {
+    return `${hint}__${this.counter++}`;
+  }
+
+  input(name: string, elemType: number, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, elemType, dims));
+    return name;
+  }
+
+  output(name: string, elemType: number, dims: Dim[]): void {
+    this.outputs.push(valueInfo(name, elemType, dims));
+  }
+
+  /** A float32 initializer (weights are stored as raw bytes, no copy through JS numbers). */
+  initFloat(name: string, data: Float32Array, dims: number[]): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
+    this.inits.push({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  initInt64(name: string, values: number[], dims: number[] = [values.length]): string {
+    const raw = new BigInt64Array(values.map((v) => BigInt(v)));
+    this.inits.push({ name, dataType: INT64, dims, rawData: new Uint8Array(raw.buffer) });
+    return name;
+  }
+
+  /** A shared scalar / vector constant (deduplicated by value). */
+  constFloat(value: number): string {
+    const key = `f${value}`;
+    let name = this.consts.get(key);
+    if (!name) {
+      name = this.initFloat(this.fresh("const_f"), new Float32Array([value]), []);
+      this.consts.set(key, name);
+    }
+    return name;
+  }
+
+  /** An int64 constant: a 1-D vector, or a scalar when `scalar` is set (one value). */
+  constInt64(values: number[], scalar = false): string {
+    if (scalar && values.length !== 1) throw new Error(`constInt64: a scalar needs one value, got ${values.length}`);
+    const key = `i${scalar ? "s" : "v"}${values.join(",")}`;
+    let name = this.consts.get(key);
+    if (!name) {
+      name = this.initInt64(this.fresh("const_i"), values, scalar ? [] : [values.length]);
+      this.consts.set(key, name);
+    }
+    return name;
+  }
+
+  /** Adds one node; returns its output names (fresh ones named after `hint` unless given). */
+  node(opType: string, inputs: string[], opts: { outputs?: string[] | number; attrs?: Record<string, Attr>; domain?: string; hint?: string } = {}): string[] {
+    const hint = opts.hint ?? opType.toLowerCase();
+    const outputs = Array.isArray(opts.outputs)
+      ? opts.outputs
+      : Array.from({ length: opts.outputs ?? 1 }, () => this.fresh(hint));
+    this.nodes.push({
+      opType,
+      input: inputs,
+      output: outputs,
+      name: this.fresh(`n_${hint}`),
+      domain: opts.domain ?? "",
+      attribute: Object.entries(opts.attrs ?? {}).map(([k, v]) => attribute(k, v)),
+    });
+    return outputs;
+  }
+
+  /** Shorthand for single-output nodes. */
+  op(opType: string, inputs: string[], attrs?: Record<string, Attr>, hint?: string, output?: string): string {
+    return this.node(opType, inputs, { attrs, hint, outputs: output ? [output] : 1 })[0];
+  }
+
+  /** Serialises the model (opset 17 + com.microsoft contrib ops). */
+  toBytes(graphName: string): Uint8Array {
+    const model: onnx.IModelProto = {
+      irVersion: 8,
+      producerName: "bertlab",
+      opsetImport: [{ domain: "", version: OPSET }, { domain: MS_DOMAIN, version: 1 }],
+      graph: { name: graphName, node: this.nodes, initializer: this.inits, input: this.inputs, output: this.outputs },
+    };
+    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  }
+}

@@ -1,0 +1,62 @@
+// Lazy loading of onnxruntime-node (an optionalDependency) and session creation with the options
+// that are fastest on CPU: all graph optimisations (ORT fuses LayerNorm / Gelu / MatMul+Add) and
+// one intra-op thread per core.
+import * as os from "os";
+import type * as ortTypes from "onnxruntime-node";
+
+export type Ort = typeof ortTypes;
+export type OrtSession = ortTypes.InferenceSession;
+
+let cached: Ort | undefined;
+let loadError: string | undefined;
+
+/** Whether onnxruntime-node can be loaded here (never throws). */
+export function onnx_available(): boolean {
+  try {
+    loadOrt();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The onnxruntime-node module; a clear error when the optional package is absent. */
+export function loadOrt(): Ort {
+  if (cached) return cached;
+  if (loadError) throw new Error(loadError);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    cached = require("onnxruntime-node") as Ort;
+    return cached;
+  } catch (e) {
+    const why = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    loadError =
+      `the ONNX engine needs the optional package onnxruntime-node, which could not be loaded (${why}). ` +
+      "Install it with `ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node` (skip fetches only CUDA files), " +
+      "or use the tfjs engine.";
+    throw new Error(loadError);
+  }
+}
+
+/** Number of cores (the default intra-op thread count). */
+export function cores(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+export interface SessionSettings {
+  /** Intra-op threads; default: one per core. */
+  threads?: number;
+  /** ORT graph optimisation level; default "all". */
+  optimization?: "disabled" | "basic" | "extended" | "all";
+}
+
+export async function createSession(bytes: Uint8Array, settings: SessionSettings = {}): Promise<OrtSession> {
+  const ort = loadOrt();
+  return ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: settings.optimization ?? "all",
+    intraOpNumThreads: settings.threads ?? cores(),
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+  });
+}

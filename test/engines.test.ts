@@ -1,0 +1,147 @@
+// The ONNX engine against HF transformers 4.31 goldens (test/fixtures/engines/<case>: config.json,
+// model.safetensors, io.safetensors with inputs and every output incl. hidden_states and attentions).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { readSafetensors, TensorData } from "../src/hub/safetensors";
+import { OnnxBertEngine, buildBertGraph, engine_for, release_engine, outputs_to_tensors, onnx_available, OutputTensor } from "../src/engines";
+import { ready, tf } from "../src/backend";
+
+const FIX = path.join(__dirname, "fixtures", "engines");
+const TOL = 1e-4;
+
+interface Case {
+  config: Record<string, unknown> & { architectures: string[] };
+  weights: Map<string, TensorData>;
+  io: Map<string, TensorData>;
+}
+
+function load(name: string): Case {
+  const dir = path.join(FIX, name);
+  return {
+    config: JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")),
+    weights: readSafetensors(path.join(dir, "model.safetensors")).tensors,
+    io: readSafetensors(path.join(dir, "io.safetensors")).tensors,
+  };
+}
+
+function maxAbsDiff(got: OutputTensor, want: TensorData, what: string): number {
+  assert.deepEqual(got.dims, want.shape, `${what}: dims`);
+  let m = 0;
+  for (let i = 0; i < want.data.length; i++) m = Math.max(m, Math.abs(got.data[i] - want.data[i]));
+  assert.ok(Number.isFinite(m), `${what}: non-finite values`);
+  return m;
+}
+
+const CASES = [
+  "bert_model",
+  "bert_model_gelu_new",
+  "bert_model_ids_only",
+  "bert_model_relative_key",
+  "bert_model_relative_key_query",
+  "lm_head_causal",
+  "masked_lm",
+  "multiple_choice",
+  "next_sentence",
+  "pretraining",
+  "question_answering",
+  "seq_cls_2",
+  "seq_cls_multilabel",
+  "seq_cls_regression",
+  "token_cls_conll",
+];
+
+const skip = onnx_available() ? false : "onnxruntime-node is not installed";
+
+for (const name of CASES) {
+  test(`onnx engine matches HF 4.31: ${name}`, { skip }, async () => {
+    const c = load(name);
+    const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: c.config.architectures[0] });
+    const t = (k: string) => c.io.get(`in.${k}`);
+    const asIds = (x: TensorData | undefined) => (x ? { data: x.data, dims: x.shape } : undefined);
+    const out = await engine.run(
+      { input_ids: asIds(t("input_ids"))!, attention_mask: asIds(t("attention_mask")), token_type_ids: asIds(t("token_type_ids")) },
+      { output_hidden_states: true, output_attentions: true },
+    );
+    let checked = 0;
+    for (const [key, want] of c.io) {
+      if (!key.startsWith("out.")) continue;
+      const field = key.slice(4);
+      const m = /^(hidden_states|attentions)\.(\d+)$/.exec(field);
+      const got = m ? (out[m[1]] as OutputTensor[] | undefined)?.[Number(m[2])] : (out[field] as OutputTensor | undefined);
+      assert.ok(got, `${name}: output '${field}' missing (have ${Object.keys(out).join(", ")})`);
+      const d = maxAbsDiff(got, want, `${name}.${field}`);
+      assert.ok(d <= TOL, `${name}.${field}: max |diff| ${d} > ${TOL}`);
+      checked++;
+    }
+    const L = c.config.num_hidden_layers as number;
+    assert.equal(checked, c.io.size - [...c.io.keys()].filter((k) => k.startsWith("in.")).length);
+    assert.ok(checked >= 2 * L + 2, `${name}: only ${checked} outputs compared`);
+    await engine.dispose();
+  });
+}
+
+test("onnx engine: without flags only the head outputs come back; sessions are cached per flag set", { skip }, async () => {
+  const c = load("masked_lm");
+  const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertForMaskedLM" });
+  const ids = [[101, 5, 6, 7, 102]];
+  const a = await engine.run({ input_ids: ids });
+  assert.deepEqual(Object.keys(a), ["logits"]);
+  assert.deepEqual(a.logits!.dims, [1, 5, 1000]);
+  const b = await engine.run({ input_ids: ids, attention_mask: [[1, 1, 1, 1, 1]], token_type_ids: [[0, 0, 0, 0, 0]] }, { output_attentions: true });
+  assert.deepEqual(Array.from(b.logits!.data.slice(0, 50)), Array.from(a.logits!.data.slice(0, 50)), "default mask / type ids are ones / zeros");
+  assert.equal(b.attentions!.length, 2);
+  assert.deepEqual(b.attentions![0].dims, [1, 4, 5, 5]);
+  // each attention row is a probability distribution
+  const row = b.attentions![1].data.slice(0, 5);
+  assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-5);
+  await engine.dispose();
+  await assert.rejects(engine.run({ input_ids: ids }), /after dispose/);
+});
+
+test("onnx engine: tfjs inputs/outputs and engine_for caching", { skip }, async () => {
+  await ready();
+  const c = load("seq_cls_2");
+  const model = { config: c.config, weights: c.weights, architecture: "BertForSequenceClassification" };
+  const e1 = await engine_for(model);
+  const e2 = await engine_for(model);
+  assert.equal(e1, e2, "engine_for caches the engine per model object");
+  const before = tf.memory().numTensors;
+  const ids = tf.tensor2d([[101, 7, 8, 102]], [1, 4], "int32");
+  const out = await e1.run({ input_ids: ids });
+  const tensors = outputs_to_tensors(out);
+  const logits = tensors.logits as tf.Tensor;
+  assert.deepEqual(logits.shape, [1, 2]);
+  tf.dispose([ids, logits]);
+  assert.equal(tf.memory().numTensors, before, "no tfjs tensors leak");
+  await release_engine(model);
+  const e3 = await engine_for(model);
+  assert.notEqual(e3, e1, "release_engine drops the cached engine");
+  await release_engine(model);
+});
+
+test("onnx engine: clear errors for bad architectures, weights and inputs", { skip }, async () => {
+  const c = load("bert_model");
+  await assert.rejects(OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "GPT2Model" }), /architecture 'GPT2Model' is not supported; expected one of BertModel/);
+  const partial = new Map(c.weights);
+  partial.delete("encoder.layer.1.attention.self.key.weight");
+  assert.throws(
+    () => buildBertGraph(c.config, partial, "BertModel", { output_hidden_states: false, output_attentions: false }),
+    /BertModel: missing weight 'bert.encoder.layer.1.attention.self.key.weight'/,
+  );
+  assert.throws(
+    () => buildBertGraph({ ...c.config, hidden_act: "mystery" }, c.weights, "BertModel", { output_hidden_states: false, output_attentions: false }),
+    /hidden_act='mystery' is not supported/,
+  );
+  assert.throws(
+    () => buildBertGraph({ ...c.config, add_cross_attention: true }, c.weights, "BertLMHeadModel", { output_hidden_states: false, output_attentions: false }),
+    /cross-attention/,
+  );
+  const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel" });
+  await assert.rejects(engine.run({ input_ids: [1, 2, 3] as unknown as number[][] }), /input_ids has shape \[3\]; expected \[batch, seq\]/);
+  await assert.rejects(engine.run({ input_ids: [[1, 2, 5000]] }), /id 5000 is outside the vocabulary \[0, 1000\)/);
+  await assert.rejects(engine.run({ input_ids: [[1, 2, 3]], attention_mask: [[1, 1]] }), /attention_mask has shape \[1,2\]; expected the shape of input_ids \[1,3\]/);
+  await assert.rejects(engine.run({ input_ids: [Array.from({ length: 65 }, () => 1)] }), /sequence length 65 exceeds config.max_position_embeddings=64/);
+  await engine.dispose();
+});
