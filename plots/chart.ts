@@ -1,0 +1,59 @@
+// The one value every plot builder returns: a chart description, not pixels.
+// Renderers (plots/render) turn it into SVG / PNG / HTML; the kernel displays it.
+// Specs are typed loosely on purpose: vega-lite's own types resolve only through package `exports`,
+// which tslab's TypeScript 5.0 (node10 resolution) cannot see, so they stay out of our .d.ts.
+
+/** A JSON-able spec object (vega-lite spec, plotly trace/layout). */
+export type Spec = { [key: string]: any };
+
+export interface VegaLiteChart {
+  library: "vega-lite";
+  /** A complete vega-lite v6 spec with inline data (`data.values`). */
+  spec: Spec;
+  title?: string;
+}
+
+export interface PlotlyChart {
+  library: "plotly";
+  data: Spec[];
+  layout: Spec;
+  config?: Spec;
+  title?: string;
+}
+
+export interface HtmlChart {
+  library: "html";
+  /** A self-contained fragment (inline CSS/JS, no network); ids are unique per chart instance. */
+  html: string;
+  title?: string;
+  /** Size hints for screenshots (px). */
+  width?: number;
+  height?: number;
+}
+
+export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
+
+export type Library = "vega-lite" | "plotly";
+
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+/** Wraps a vega-lite spec (adds `$schema`, and the title when the spec has none). */
+export function vega_lite(spec: Spec, title?: string): VegaLiteChart {
+  const full: Spec = { $schema: VEGA_LITE_SCHEMA, ...spec };
+  if (title !== undefined && full.title === undefined) full.title = title;
+  return { library: "vega-lite", spec: full, title };
+}
+
+export function plotly(data: Spec[], layout: Spec, title?: string, config?: Spec): PlotlyChart {
+  const lay: Spec = { ...layout };
+  if (title !== undefined && lay.title === undefined) lay.title = { text: title };
+  return { library: "plotly", data, layout: lay, config: { displaylogo: false, responsive: true, ...config }, title };
+}
+
+export function is_chart(x: unknown): x is Chart {
+  if (typeof x !== "object" || x === null) return false;
+  const c = x as Partial<Chart> & Spec;
+  return (c.library === "vega-lite" && typeof c.spec === "object")
+    || (c.library === "plotly" && Array.isArray(c.data) && typeof c.layout === "object")
+    || (c.library === "html" && typeof c.html === "string");
+}

@@ -1,0 +1,53 @@
+// Optional renderer for what needs a real DOM (plotly charts, the interactive head view): headless
+// Chromium driven by playwright-core. Nothing is downloaded: it uses the system Chromium
+// (/usr/bin/chromium, or BERTLAB_CHROMIUM) and says so clearly when that is missing.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const CHROMIUM_FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome", "/usr/bin/google-chrome-stable"];
+
+/** The Chromium executable to use, or null: BERTLAB_CHROMIUM, then the usual system paths. */
+export function chromium_path(): string | null {
+  const env = process.env.BERTLAB_CHROMIUM;
+  if (env) return fs.existsSync(env) ? env : null;
+  return CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
+}
+
+export class ChromiumMissingError extends Error {
+  constructor(what: string) {
+    super(`${what} needs a headless Chromium, and none was found (looked at ${process.env.BERTLAB_CHROMIUM ? `BERTLAB_CHROMIUM=${process.env.BERTLAB_CHROMIUM}` : CANDIDATES.join(", ")}). `
+      + "Install it (Debian: `apt-get install -y chromium`) or set BERTLAB_CHROMIUM to its path; "
+      + "vega-lite charts render to SVG/PNG without a browser.");
+    this.name = "ChromiumMissingError";
+  }
+}
+
+/**
+ * Opens `html` in a fresh headless Chromium page (viewport `width`×`height`, device scale `scale`),
+ * runs `action(page)` and closes everything, also on error. The page has no network access.
+ */
+export async function with_page<T>(what: string, html: string, size: { width: number; height: number; scale?: number }, action: (page: any) => Promise<T>): Promise<T> {
+  const exe = chromium_path();
+  if (!exe) throw new ChromiumMissingError(what);
+  const { chromium } = require("playwright-core");
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: exe, headless: true, args: CHROMIUM_FLAGS, offline: true,
+    viewport: { width: Math.ceil(size.width), height: Math.ceil(size.height) }, deviceScaleFactor: size.scale ?? 1,
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.route("**/*", (route: any) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
+    await page.setContent(html, { waitUntil: "load" });
+    return await action(page);
+  } finally {
+    await context.close().catch(() => undefined);
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,226 @@
+// Learning-rate schedule plots: one or several schedules over steps, warmup region shaded, the
+// schedule's parameters in its legend label. Also the lr actually used by a live optimizer.
+import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
+import { check_finite, short_number, to_plain } from "./data";
+
+export interface LrSeries {
+  /** Schedule name, e.g. "cosine". */
+  name: string;
+  /** Learning rate (or multiplier) at step 0, 1, 2, ... */
+  values: number[];
+  /** Parameters shown in the legend label: `cosine (num_cycles 0.5)`. */
+  params?: Record<string, number | string | boolean>;
+  /** Full legend label; overrides name + params. */
+  label?: string;
+}
+
+export interface LrPlotOptions {
+  /** Shades steps [0, num_warmup_steps) and labels it "warmup". */
+  num_warmup_steps?: number;
+  title?: string;
+  y_title?: string;
+  x_title?: string;
+  width?: number;
+  height?: number;
+  library?: Library;
+}
+
+export function series_label(s: LrSeries): string {
+  if (s.label) return s.label;
+  const params = Object.entries(s.params ?? {});
+  return params.length ? `${s.name} (${params.map(([k, v]) => `${k} ${typeof v === "number" ? short_number(v) : v}`).join(", ")})` : s.name;
+}
+
+function check_series(series: LrSeries[]): void {
+  if (!Array.isArray(series) || series.length === 0) throw new Error("plot_lr_schedules: expected a non-empty array of { name, values } series");
+  series.forEach((s, i) => {
+    if (typeof s?.name !== "string") throw new Error(`plot_lr_schedules: series ${i} has no string 'name'`);
+    if (!Array.isArray(s.values) || s.values.length === 0) throw new Error(`plot_lr_schedules: series '${s.name}' needs a non-empty 'values' array`);
+    check_finite(s.values, `plot_lr_schedules: series '${s.name}' values`);
+  });
+  const labels = series.map(series_label);
+  const dup = labels.find((l, i) => labels.indexOf(l) !== i);
+  if (dup) throw new Error(`plot_lr_schedules: two series have the same label '${dup}'; give them distinct params or labels`);
+}
+
+/** Schedules overlaid over steps; `num_warmup_steps` shades the warmup region. */
+export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}): Chart {
+  check_series(series);
+  const title = opts.title ?? (series.length === 1 ? `Learning rate: ${series_label(series[0])}` : "Learning-rate schedules");
+  const y_title = opts.y_title ?? "learning rate";
+  const x_title = opts.x_title ?? "step";
+  const warmup = opts.num_warmup_steps ?? 0;
+  if (!(warmup >= 0)) throw new Error(`plot_lr_schedules: num_warmup_steps must be >= 0, got ${warmup}`);
+  const labels = series.map(series_label);
+  if (opts.library === "plotly") return lr_plotly(series, labels, warmup, title, x_title, y_title, opts);
+  const values = series.flatMap((s, i) => s.values.map((lr, step) => ({ step, lr, schedule: labels[i] })));
+  const layers: Spec[] = [];
+  if (warmup > 0) {
+    layers.push({
+      data: { values: [{ start: 0, end: warmup, label: `warmup (${warmup} steps)` }] },
+      layer: [
+        { mark: { type: "rect", color: "#f2b134", opacity: 0.18 }, encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } } },
+        { mark: { type: "text", align: "left", baseline: "top", dx: 4, dy: 4, color: "#9a6a00" }, encoding: { x: { field: "start", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } } },
+      ],
+    });
+  }
+  layers.push({
+    data: { values },
+    mark: { type: "line", interpolate: "linear", strokeWidth: 2 },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: x_title },
+      y: { field: "lr", type: "quantitative", title: y_title, axis: { format: "~g" } },
+      color: { field: "schedule", type: "nominal", title: "schedule", sort: labels, legend: { labelLimit: 400, orient: "bottom", columns: 1 } },
+      tooltip: [{ field: "schedule" }, { field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
+    },
+  });
+  return vega_lite({ width: opts.width ?? 480, height: opts.height ?? 260, layer: layers }, title);
+}
+
+function lr_plotly(series: LrSeries[], labels: string[], warmup: number, title: string, x_title: string, y_title: string, opts: LrPlotOptions): Chart {
+  const data = series.map((s, i) => ({
+    type: "scatter", mode: "lines", name: labels[i], x: s.values.map((_, k) => k), y: s.values,
+    hovertemplate: `${labels[i]}<br>step %{x}<br>lr %{y:.4g}<extra></extra>`,
+  }));
+  const layout: Spec = {
+    width: (opts.width ?? 480) + 220, height: (opts.height ?? 260) + 160,
+    xaxis: { title: { text: x_title } }, yaxis: { title: { text: y_title }, exponentformat: "e" },
+    legend: { orientation: "h", y: -0.25 },
+    shapes: warmup > 0 ? [{ type: "rect", xref: "x", yref: "paper", x0: 0, x1: warmup, y0: 0, y1: 1, fillcolor: "#f2b134", opacity: 0.18, line: { width: 0 }, layer: "below" }] : [],
+    annotations: warmup > 0 ? [{ x: 0, y: 1, xref: "x", yref: "paper", xanchor: "left", yanchor: "top", text: `warmup (${warmup} steps)`, showarrow: false, font: { color: "#9a6a00" } }] : [],
+  };
+  return plotly(data, layout, title);
+}
+
+/** `lr_lambda(name, opts) → (step) => multiplier`, as src/training exports it. */
+export type LrLambdaFactory = (name: string, opts: ScheduleOptions) => (step: number) => number;
+
+export interface ScheduleOptions {
+  num_warmup_steps?: number;
+  num_training_steps?: number;
+  num_cycles?: number;
+  power?: number;
+  lr_end?: number;
+  timescale?: number;
+  /** Base learning rate (polynomial decay needs it for lr_end). Default 5e-5, as HF's AdamW. */
+  lr?: number;
+  [key: string]: unknown;
+}
+
+export interface PlotSchedulesOptions extends ScheduleOptions {
+  /** Steps to plot: 0..steps (default num_training_steps, plus 10% to show the tail). */
+  steps?: number;
+  /** Injected schedule factory; default: `lr_lambda` from bertlab's training module. */
+  lr_lambda?: LrLambdaFactory;
+  /** Names that "all" expands to; default: the training module's list, else HF's SchedulerType names. */
+  schedule_names?: string[];
+  title?: string;
+  width?: number;
+  height?: number;
+  library?: Library;
+}
+
+/** HF SchedulerType values that are a function of the step alone (reduce_lr_on_plateau needs metrics). */
+export const HF_SCHEDULE_NAMES = ["linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "inverse_sqrt"];
+
+/** Which options change each schedule's shape (shown in its legend label), with HF defaults. */
+const SCHEDULE_PARAMS: Record<string, Record<string, number | undefined>> = {
+  cosine: { num_cycles: 0.5 },
+  cosine_with_restarts: { num_cycles: 1 },
+  polynomial: { power: 1, lr_end: 1e-7 },
+  inverse_sqrt: { timescale: undefined },
+};
+
+function training_module(): Record<string, unknown> | undefined {
+  try {
+    // Late import: plots/ builds and works before src/training lands.
+    return require("../src/training");
+  } catch {
+    return undefined;
+  }
+}
+
+function resolve_factory(opts: PlotSchedulesOptions): { lr_lambda: LrLambdaFactory; names: string[] } {
+  const mod = opts.lr_lambda ? undefined : training_module();
+  const lr_lambda = opts.lr_lambda ?? (mod?.lr_lambda as LrLambdaFactory | undefined);
+  if (typeof lr_lambda !== "function") {
+    throw new Error("plot_schedules: no lr_lambda available; pass { lr_lambda } (a (name, opts) => (step) => multiplier factory) or build bertlab's training module");
+  }
+  const listed = opts.schedule_names ?? Object.values(mod ?? {}).find((v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") && v.includes("linear") && v.includes("cosine"));
+  return { lr_lambda, names: (listed ?? HF_SCHEDULE_NAMES).filter((n) => n !== "reduce_lr_on_plateau") };
+}
+
+/** Computes the lr of each named schedule over 0..steps and plots them (see plot_lr_schedules). */
+export function plot_schedules(names: string | string[], opts: PlotSchedulesOptions = {}): Chart {
+  const { lr_lambda, names: all } = resolve_factory(opts);
+  const list = names === "all" ? all : typeof names === "string" ? [names] : names;
+  if (!Array.isArray(list) || list.length === 0) throw new Error("plot_schedules: expected a schedule name, an array of names, or \"all\"");
+  const total = opts.num_training_steps;
+  const steps = opts.steps ?? (total !== undefined ? Math.max(1, Math.round(total * 1.1)) : undefined);
+  if (steps === undefined || !(steps >= 1)) throw new Error("plot_schedules: give num_training_steps (or steps) >= 1 to know how far to plot");
+  const lr = opts.lr ?? 5e-5;
+  const { lr_lambda: _f, schedule_names: _n, steps: _s, title: _t, width: _w, height: _h, library: _l, ...schedule_opts } = opts;
+  const series = list.map((name) => {
+    const fn = lr_lambda(name, { ...schedule_opts, lr });
+    const values = Array.from({ length: steps + 1 }, (_, step) => lr * fn(step));
+    const params: Record<string, number> = {};
+    for (const [k, def] of Object.entries(SCHEDULE_PARAMS[name] ?? {})) {
+      const v = (schedule_opts[k] as number | undefined) ?? def;
+      if (v !== undefined) params[k] = v;
+    }
+    return { name, values, params };
+  });
+  const warm = opts.num_warmup_steps ?? 0;
+  const title = opts.title ?? `Learning-rate schedules (lr ${short_number(lr)}, warmup ${warm}, ${total ?? steps} training steps)`;
+  return plot_lr_schedules(series, { num_warmup_steps: warm, title, width: opts.width, height: opts.height, library: opts.library });
+}
+
+export type LrHistory =
+  | number[]
+  | { step?: number; lr?: number; learning_rate?: number }[]
+  | { lr_history?: unknown; history?: unknown; get_lr_history?: () => unknown; get_last_lr?: () => unknown };
+
+/** Points (step, lr) from an lr history: numbers, `{ step, lr | learning_rate }` records, or an optimizer/scheduler holding one. */
+export function lr_history_points(history: LrHistory): { step: number; lr: number }[] {
+  let h: unknown = to_plain(history);
+  if (!Array.isArray(h) && typeof h === "object" && h !== null) {
+    const o = history as { lr_history?: unknown; history?: unknown; get_lr_history?: () => unknown };
+    h = typeof o.get_lr_history === "function" ? o.get_lr_history() : o.lr_history ?? o.history;
+  }
+  if (!Array.isArray(h)) throw new Error("plot_lr_history: expected number[], { step, lr }[] (or learning_rate), or an object with lr_history / get_lr_history()");
+  return h.flatMap((e, i) => {
+    if (typeof e === "number") return [{ step: i, lr: e }];
+    if (typeof e === "object" && e !== null) {
+      const r = e as { step?: number; lr?: number; learning_rate?: number };
+      const lr = r.lr ?? r.learning_rate;
+      if (typeof lr !== "number") return []; // e.g. eval records in a log_history
+      return [{ step: typeof r.step === "number" ? r.step : i, lr }];
+    }
+    throw new Error(`plot_lr_history: entry ${i} is ${typeof e}, expected a number or a { step, lr } record`);
+  });
+}
+
+/** The learning rate a live optimizer/scheduler actually used, step by step. */
+export function plot_lr_history(history: LrHistory, opts: LrPlotOptions & { name?: string } = {}): Chart {
+  const pts = lr_history_points(history);
+  if (pts.length === 0) throw new Error("plot_lr_history: the history has no learning-rate entries yet");
+  const steps = pts.map((p) => p.step);
+  const contiguous = steps.every((s, i) => s === i);
+  const name = opts.name ?? "lr";
+  if (contiguous) return plot_lr_schedules([{ name, values: pts.map((p) => p.lr) }], { title: "Learning rate (optimizer history)", ...opts });
+  const title = opts.title ?? "Learning rate (optimizer history)";
+  if (opts.library === "plotly") {
+    return plotly([{ type: "scatter", mode: "lines", name, x: steps, y: pts.map((p) => p.lr) }], { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "learning rate" } } }, title);
+  }
+  return vega_lite({
+    width: opts.width ?? 480, height: opts.height ?? 260,
+    data: { values: pts.map((p) => ({ ...p, schedule: name })) },
+    mark: { type: "line", point: pts.length <= 50 },
+    encoding: {
+      x: { field: "step", type: "quantitative", title: "step" },
+      y: { field: "lr", type: "quantitative", title: "learning rate", axis: { format: "~g" } },
+      color: { field: "schedule", type: "nominal", title: "schedule" },
+      tooltip: [{ field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
+    },
+  }, title);
+}
