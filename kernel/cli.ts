@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `bertlab` command line: kernelspec management, the headless notebook runner, and `lab`.
+import * as path from "path";
+import { Command } from "commander";
+import {
+  DEFAULT_DISPLAY_NAME,
+  DEFAULT_KERNEL_NAME,
+  install_kernelspec,
+  list_kernelspecs,
+  uninstall_kernelspec,
+} from "./kernelspec";
+import { ParameterValue, parse_parameter } from "./notebook";
+import { run_notebook } from "./runner";
+import { start_lab } from "./lab";
+
+function collect(value: string, previous: string[]): string[] {
+  return previous.concat([value]);
+}
+
+export function make_program(): Command {
+  const program = new Command("bertlab").description("bertlab: BERT in TypeScript notebooks (tslab kernel tools)");
+
+  const kernel = program.command("kernel").description("manage the Jupyter kernelspec for the tslab kernel");
+  kernel
+    .command("install")
+    .description("write <jupyter data dir>/kernels/<name>/kernel.json (no Python needed)")
+    .option("--user", "install for this user (default): $JUPYTER_DATA_DIR or ~/.local/share/jupyter")
+    .option("--prefix <dir>", "install under DIR/share/jupyter (use JUPYTER_PATH=DIR/share/jupyter)")
+    .option("--name <name>", "kernelspec name", DEFAULT_KERNEL_NAME)
+    .option("--display-name <text>", "name shown in Jupyter's kernel menu", DEFAULT_DISPLAY_NAME)
+    .action((o: { user?: boolean; prefix?: string; name: string; displayName: string }) => {
+      const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName });
+      console.log(`Installed kernelspec ${o.name} in ${dir}`);
+    });
+  kernel
+    .command("list")
+    .description("list the kernelspecs Jupyter would find")
+    .action(() => {
+      const found = list_kernelspecs();
+      if (!found.length) console.log("No kernelspecs found.");
+      for (const k of found) console.log(`${k.name.padEnd(20)} ${k.dir}  (${k.spec.display_name})`);
+    });
+  kernel
+    .command("uninstall [name]")
+    .description("remove a kernelspec folder")
+    .option("--prefix <dir>", "remove it from DIR/share/jupyter")
+    .action((name: string | undefined, o: { prefix?: string }) => {
+      const dir = uninstall_kernelspec(name ?? DEFAULT_KERNEL_NAME, { prefix: o.prefix });
+      console.log(`Removed ${dir}`);
+    });
+
+  program
+    .command("run <notebook>")
+    .description("execute a notebook headless through the tslab kernel (papermill-like)")
+    .option("-o, --output <file>", "executed notebook (default: out/<name>.ipynb)")
+    .option("--html <file>", "also write a standalone HTML report")
+    .option("--timeout <seconds>", "per-cell timeout", "600")
+    .option("-p, --parameter <name=value>", "inject a parameter (repeatable); JSON values, else strings", collect, [])
+    .option("--kernel-cwd <dir>", "working directory of the kernel (default: the notebook's folder)")
+    .option("--allow-errors", "keep executing after a failing cell (still exits non-zero)")
+    .option("-q, --quiet", "no per-cell progress lines")
+    .action(async (notebook: string, o: {
+      output?: string; html?: string; timeout: string; parameter: string[]; kernelCwd?: string; allowErrors?: boolean; quiet?: boolean;
+    }) => {
+      const timeout_s = Number(o.timeout);
+      if (!(timeout_s > 0)) throw new Error(`--timeout "${o.timeout}": expected a positive number of seconds`);
+      const parameters: Array<[string, ParameterValue]> = o.parameter.map(parse_parameter);
+      const output = o.output ?? path.join("out", path.basename(notebook).replace(/\.ipynb$/i, "") + ".ipynb");
+      const result = await run_notebook(notebook, {
+        output,
+        html: o.html,
+        timeout_s,
+        parameters,
+        kernel_cwd: o.kernelCwd,
+        allow_errors: o.allowErrors,
+        log: o.quiet ? () => {} : undefined,
+      });
+      console.log(`Executed notebook: ${result.output}`);
+      if (result.html) console.log(`HTML report: ${result.html}`);
+      if (result.failure) {
+        console.error(`error: ${notebook}: ${result.failure.message}`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command("lab")
+    .description("start Jupyter (lab, else classic notebook) with the bertlab kernel, or say how to install it")
+    .option("--notebook-dir <dir>", "folder Jupyter opens", "notebooks")
+    .action(async (o: { notebookDir: string }) => {
+      process.exitCode = await start_lab({ notebook_dir: o.notebookDir });
+    });
+  return program;
+}
+
+if (require.main === module) {
+  make_program()
+    .parseAsync(process.argv)
+    .catch((e: Error) => {
+      console.error(`bertlab: ${e.message}`);
+      process.exit(2);
+    });
+}

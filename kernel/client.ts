@@ -1,0 +1,295 @@
+// A Jupyter kernel client without Python: starts the tslab kernel process with a temporary connection file
+// on random ports and talks to it over zeromq (shell, iopub, control, stdin, heartbeat).
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { ChildProcess, spawn } from "child_process";
+import { randomBytes, randomUUID } from "crypto";
+import * as zmq from "zeromq";
+import { Message, deserialize, new_message, serialize } from "./messaging";
+import { tslab_bin } from "./kernelspec";
+
+export type ConnectionInfo = {
+  ip: string;
+  transport: "tcp";
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  key: string;
+  signature_scheme: "hmac-sha256";
+  kernel_name: string;
+};
+
+export type KernelOptions = {
+  /** Working directory of the kernel process: tslab resolves imports (and `bertlab`) from here. */
+  cwd: string;
+  /** Command to start; `{connection_file}` is replaced. Default: this node + tslab's bin. */
+  argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the first kernel_info_reply (ms). */
+  startup_timeout_ms?: number;
+};
+
+export type ExecuteReply = { status: "ok" | "error" | "abort" | "timeout"; execution_count?: number };
+
+/** Asks the OS for `n` distinct free TCP ports on 127.0.0.1. */
+export async function free_ports(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    while (ports.length < n) {
+      const s = net.createServer();
+      servers.push(s);
+      await new Promise<void>((res, rej) => s.once("error", rej).listen(0, "127.0.0.1", () => res()));
+      ports.push((s.address() as net.AddressInfo).port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
+
+export class KernelClient {
+  readonly session = randomUUID();
+  private proc!: ChildProcess;
+  private conn!: ConnectionInfo;
+  private dir!: string;
+  private shell = new zmq.Dealer();
+  private control = new zmq.Dealer();
+  private stdin = new zmq.Dealer();
+  private iopub = new zmq.Subscriber();
+  private hb = new zmq.Request();
+  private replies = new Map<string, (m: Message) => void>();
+  private listeners = new Map<string, (m: Message) => void>();
+  private exited: { code: number | null; signal: string | null } | null = null;
+  private on_exit: Array<() => void> = [];
+  /** The kernel_info_reply content (language_info, implementation, banner). */
+  info: { [key: string]: any } = {};
+  /** The kernel process's own stdout/stderr (startup messages, crashes): kept for error reports. */
+  log = "";
+
+  static async start(opts: KernelOptions): Promise<KernelClient> {
+    const k = new KernelClient();
+    try {
+      await k.launch(opts);
+    } catch (e) {
+      await k.shutdown();
+      throw e;
+    }
+    return k;
+  }
+
+  private async launch(opts: KernelOptions): Promise<void> {
+    const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await free_ports(5);
+    this.conn = {
+      ip: "127.0.0.1",
+      transport: "tcp",
+      shell_port,
+      iopub_port,
+      stdin_port,
+      control_port,
+      hb_port,
+      key: randomBytes(32).toString("hex"),
+      signature_scheme: "hmac-sha256",
+      kernel_name: "bertlab",
+    };
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-"));
+    const file = path.join(this.dir, "connection.json");
+    fs.writeFileSync(file, JSON.stringify(this.conn), { mode: 0o600 });
+
+    if (!fs.existsSync(opts.cwd) || !fs.statSync(opts.cwd).isDirectory()) {
+      throw new Error(`kernel cwd "${opts.cwd}" is not a directory`);
+    }
+    const argv = (opts.argv ?? [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"]).map(
+      (a) => a.replace("{connection_file}", file),
+    );
+    this.proc = spawn(argv[0], argv.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-20000);
+    };
+    this.proc.stdout!.on("data", keep);
+    this.proc.stderr!.on("data", keep);
+    this.proc.on("exit", (code, signal) => {
+      this.exited = { code, signal };
+      for (const f of this.on_exit.splice(0)) f();
+    });
+    this.proc.on("error", (e) => {
+      this.log += `\nspawn ${argv[0]} failed: ${e.message}`;
+      this.exited = { code: -1, signal: null };
+      for (const f of this.on_exit.splice(0)) f();
+    });
+
+    const addr = (port: number) => `tcp://127.0.0.1:${port}`;
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 0;
+    this.shell.connect(addr(shell_port));
+    this.control.connect(addr(control_port));
+    this.stdin.connect(addr(stdin_port));
+    this.hb.connect(addr(hb_port));
+    this.iopub.connect(addr(iopub_port));
+    this.iopub.subscribe();
+    this.pump(this.shell, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
+    this.pump(this.control, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
+    this.pump(this.iopub, (m) => this.listeners.get(String(m.parent_header.msg_id))?.(m));
+    this.pump(this.stdin, (m) => {
+      // allow_stdin is false in our requests; answer anyway so a kernel that asks does not hang.
+      if (m.header.msg_type === "input_request") {
+        void this.stdin.send(serialize(new_message("input_reply", { value: "" }, this.session, m.header), this.conn.key));
+      }
+    });
+
+    // Wait until shell answers and iopub is subscribed (the first iopub messages of a PUB socket are dropped
+    // until the subscription has propagated, so repeat kernel_info_request until its status arrives on iopub).
+    const deadline = Date.now() + (opts.startup_timeout_ms ?? 60000);
+    while (Date.now() < deadline) {
+      const msg = new_message("kernel_info_request", {}, this.session);
+      let saw_iopub = false;
+      this.listeners.set(msg.header.msg_id, () => (saw_iopub = true));
+      try {
+        const reply = await this.request(this.shell, msg, Math.min(3000, Math.max(deadline - Date.now(), 1)));
+        if (reply) {
+          this.info = reply.content;
+          for (let i = 0; i < 20 && !saw_iopub; i++) await sleep(25);
+          if (saw_iopub) return;
+        }
+      } finally {
+        this.listeners.delete(msg.header.msg_id);
+      }
+      if (this.exited) break;
+    }
+    if (this.exited) {
+      throw new Error(`kernel exited during startup (code ${this.exited.code}, signal ${this.exited.signal}):\n${this.log.slice(-4000)}`);
+    }
+    throw new Error(`kernel did not answer kernel_info_request within ${opts.startup_timeout_ms ?? 60000} ms:\n${this.log.slice(-4000)}`);
+  }
+
+  get connection(): ConnectionInfo {
+    return this.conn;
+  }
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+  get language_info(): { [key: string]: unknown } | undefined {
+    return this.info.language_info;
+  }
+  get alive(): boolean {
+    return this.proc != null && this.exited == null;
+  }
+
+  private pump(sock: zmq.Dealer | zmq.Subscriber, handle: (m: Message) => void): void {
+    void (async () => {
+      try {
+        for await (const frames of sock) {
+          let m: Message;
+          try {
+            m = deserialize(frames as Buffer[], this.conn.key);
+          } catch (e) {
+            this.log += `\n${(e as Error).message}`;
+            continue;
+          }
+          handle(m);
+        }
+      } catch {
+        // socket closed
+      }
+    })();
+  }
+
+  /** Sends on shell/control and resolves with the reply, or null after `timeout_ms` or if the kernel dies. */
+  private request(sock: zmq.Dealer, msg: Message, timeout_ms: number): Promise<Message | null> {
+    return new Promise<Message | null>((resolve) => {
+      const id = msg.header.msg_id;
+      const done = (m: Message | null) => {
+        clearTimeout(timer);
+        this.replies.delete(id);
+        resolve(m);
+      };
+      const timer = setTimeout(() => done(null), timeout_ms);
+      this.replies.set(id, done);
+      if (this.exited) return done(null);
+      this.on_exit.push(() => done(null));
+      sock.send(serialize(msg, this.conn.key)).catch(() => done(null));
+    });
+  }
+
+  /** One round trip on the heartbeat channel. */
+  async heartbeat(timeout_ms = 2000): Promise<boolean> {
+    const ping = Buffer.from(randomUUID());
+    this.hb.receiveTimeout = timeout_ms;
+    try {
+      await this.hb.send(ping);
+      const [pong] = await this.hb.receive();
+      return pong.equals(ping);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Runs `code`; `on_iopub` gets every iopub message of this request (stream, display_data, update_display_data,
+   * execute_result, error, clear_output...). Resolves after the execute_reply and the matching `idle` status.
+   * On timeout the kernel is interrupted (SIGINT, which tslab turns into an interrupt) and status is "timeout".
+   */
+  async execute(code: string, on_iopub: (m: Message) => void, timeout_ms = 600000): Promise<ExecuteReply> {
+    if (!this.alive) throw new Error(`kernel is not running (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
+    const msg = new_message(
+      "execute_request",
+      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      this.session,
+    );
+    let idle!: () => void;
+    const idle_seen = new Promise<void>((res) => (idle = res));
+    this.listeners.set(msg.header.msg_id, (m) => {
+      if (m.header.msg_type === "status") {
+        if (m.content.execution_state === "idle") idle();
+      } else {
+        on_iopub(m);
+      }
+    });
+    try {
+      const reply = await this.request(this.shell, msg, timeout_ms);
+      if (!reply) {
+        if (!this.alive) {
+          throw new Error(`kernel died while executing (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
+        }
+        this.interrupt();
+        await sleep(500);
+        return { status: "timeout" };
+      }
+      // Outputs arrive on iopub before `idle`; give stragglers a bounded wait.
+      await Promise.race([idle_seen, sleep(2000)]);
+      return { status: reply.content.status, execution_count: reply.content.execution_count };
+    } finally {
+      this.listeners.delete(msg.header.msg_id);
+    }
+  }
+
+  interrupt(): void {
+    if (this.alive) this.proc.kill("SIGINT");
+  }
+
+  /** shutdown_request on control, then wait for the process to exit (SIGTERM, SIGKILL if it lingers). */
+  async shutdown(): Promise<void> {
+    if (this.proc && this.alive) {
+      const exited = new Promise<void>((res) => (this.exited ? res() : this.on_exit.push(res)));
+      await this.request(this.control, new_message("shutdown_request", { restart: false }, this.session), 2000);
+      await Promise.race([exited, sleep(2000)]);
+      if (this.alive) this.proc.kill("SIGTERM");
+      await Promise.race([exited, sleep(2000)]);
+      if (this.alive) this.proc.kill("SIGKILL");
+      await Promise.race([exited, sleep(1000)]);
+    }
+    for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) {
+      if (!s.closed) s.close();
+    }
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,199 @@
+// Standalone HTML report of an executed notebook, fully offline: markdown rendered, code cells, text outputs,
+// images and SVG, and interactive vega-lite / plotly / html outputs. The vega, vega-lite and plotly browser builds
+// are inlined from node_modules once per page, only when an output needs them; each interactive plot keeps its
+// static SVG/PNG from the same bundle as a fallback in case the script cannot run.
+import * as fs from "fs";
+import * as path from "path";
+import MarkdownIt from "markdown-it";
+import { Cell, MimeBundle, Notebook, Output, joined, source_text } from "./notebook";
+
+export const VEGA_LITE_MIMES = [
+  "application/vnd.vegalite.v6+json",
+  "application/vnd.vegalite.v5+json",
+  "application/vnd.vegalite.v4+json",
+];
+export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
+
+export type HtmlOptions = { title?: string };
+
+const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
+
+export function escape_html(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function strip_ansi(s: string): string {
+  return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+}
+
+/** JSON inside a <script> element: `<` escaped so no `</script>` can end it early. */
+function script_json(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function inline_script(file: string): string {
+  return `<script>${fs.readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`;
+}
+
+/** A file inside an installed package, found on node's module search path (vega's `exports` hide its build/). */
+function asset(spec: string): string | null {
+  const pkg = spec.split("/")[0];
+  for (const dir of require.resolve.paths(pkg) ?? []) {
+    const file = path.join(dir, spec);
+    if (fs.existsSync(file)) return file;
+  }
+  return null;
+}
+
+type Libraries = { vega: boolean; plotly: boolean };
+
+function static_image(data: MimeBundle): string {
+  if (data["image/svg+xml"] !== undefined) return joined(data["image/svg+xml"]);
+  for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
+    if (data[mime] !== undefined) {
+      return `<img alt="plot" src="data:${mime};base64,${joined(data[mime]).replace(/\s+/g, "")}">`;
+    }
+  }
+  return "";
+}
+
+let plot_ids = 0;
+
+function rich_output(data: MimeBundle, libs: Libraries): string {
+  const vl_mime = VEGA_LITE_MIMES.find((m) => data[m] !== undefined);
+  if (vl_mime) {
+    libs.vega = true;
+    const id = `bl-plot-${++plot_ids}`;
+    return `<div class="bl-plot" data-library="vega-lite" id="${id}"><div class="bl-static">${static_image(data)}</div>` +
+      `<script type="application/json" class="bl-spec">${script_json(data[vl_mime])}</script></div>`;
+  }
+  if (data[PLOTLY_MIME] !== undefined) {
+    libs.plotly = true;
+    const id = `bl-plot-${++plot_ids}`;
+    return `<div class="bl-plot" data-library="plotly" id="${id}"><div class="bl-static">${static_image(data)}</div>` +
+      `<script type="application/json" class="bl-spec">${script_json(data[PLOTLY_MIME])}</script></div>`;
+  }
+  if (data["text/html"] !== undefined) return `<div class="bl-html">${joined(data["text/html"])}</div>`;
+  const img = static_image(data);
+  if (img) return `<div class="bl-image">${img}</div>`;
+  if (data["text/markdown"] !== undefined) return `<div class="markdown">${md.render(joined(data["text/markdown"]))}</div>`;
+  if (data["application/json"] !== undefined) {
+    return `<pre class="output">${escape_html(JSON.stringify(data["application/json"], null, 2))}</pre>`;
+  }
+  if (data["text/plain"] !== undefined) return `<pre class="output">${escape_html(strip_ansi(joined(data["text/plain"])))}</pre>`;
+  return "";
+}
+
+function output_html(out: Output, libs: Libraries): string {
+  switch (out.output_type) {
+    case "stream":
+      return `<pre class="output stream ${out.name}">${escape_html(strip_ansi(joined(out.text)))}</pre>`;
+    case "error": {
+      const tb = out.traceback.length ? "\n" + strip_ansi(out.traceback.join("\n")) : "";
+      return `<pre class="output error">${escape_html(`${out.ename}: ${out.evalue}${tb}`)}</pre>`;
+    }
+    case "display_data":
+    case "execute_result":
+      return rich_output(out.data, libs);
+  }
+}
+
+function markdown_html(cell: Cell): string {
+  let src = source_text(cell);
+  const attachments = cell.cell_type !== "code" ? cell.attachments ?? {} : {};
+  // `![x](attachment:image.png)` → data URI from the cell's attachments.
+  src = src.replace(/attachment:([^\s)"']+)/g, (whole, name: string) => {
+    const bundle = attachments[name];
+    const mime = bundle && Object.keys(bundle).find((m) => m.startsWith("image/"));
+    return mime ? `data:${mime};base64,${joined(bundle[mime]).replace(/\s+/g, "")}` : whole;
+  });
+  return md.render(src);
+}
+
+const CSS = `
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
+.cell { margin: 0.8em 0; }
+.code .input { display: flex; }
+.prompt { flex: 0 0 5.5em; color: #307fc1; font-family: monospace; font-size: 0.85em; padding-top: 0.6em; }
+.outputs .prompt { color: #bf5b3d; }
+pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: 0.85em; }
+.input pre { flex: 1; background: #f7f7f7; border: 1px solid #e0e0e0; border-radius: 3px; padding: 0.5em; }
+.outputs { margin-left: 5.5em; }
+.output { padding: 0.3em 0.5em; }
+.stream.stderr { background: #fdd; }
+.error { background: #fdd; color: #a00; }
+.bl-plot, .bl-image, .bl-html { margin: 0.4em 0; overflow-x: auto; }
+.bl-plot .bl-static img, .bl-image img { max-width: 100%; }
+`;
+
+const PAGE_SCRIPT = `
+(function () {
+  document.querySelectorAll(".bl-plot").forEach(function (el) {
+    var spec = JSON.parse(el.querySelector(".bl-spec").textContent);
+    var target = document.createElement("div");
+    target.className = "bl-interactive";
+    el.appendChild(target);
+    var done = function () { var s = el.querySelector(".bl-static"); if (s) s.style.display = "none"; el.setAttribute("data-rendered", "interactive"); };
+    var fail = function (e) { target.remove(); el.setAttribute("data-rendered", "static"); el.setAttribute("data-error", String(e)); };
+    try {
+      if (el.dataset.library === "vega-lite" && window.vega && window.vegaLite) {
+        var view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "svg", container: target, hover: true });
+        view.runAsync().then(done, fail);
+      } else if (el.dataset.library === "plotly" && window.Plotly) {
+        Plotly.newPlot(target, spec.data || [], spec.layout || {}, spec.config || {}).then(done, fail);
+      } else {
+        fail("library not loaded");
+      }
+    } catch (e) { fail(e); }
+  });
+})();
+`;
+
+/** Renders the whole notebook as one self-contained HTML page. */
+export async function notebook_to_html(nb: Notebook, opts: HtmlOptions = {}): Promise<string> {
+  const libs: Libraries = { vega: false, plotly: false };
+  const body: string[] = [];
+  for (const cell of nb.cells) {
+    if (cell.cell_type === "markdown") {
+      body.push(`<div class="cell markdown">${markdown_html(cell)}</div>`);
+    } else if (cell.cell_type === "raw") {
+      body.push(`<div class="cell raw"><pre>${escape_html(source_text(cell))}</pre></div>`);
+    } else if (cell.cell_type === "code") {
+      const n = cell.execution_count ?? " ";
+      const outs = cell.outputs.map((o) => output_html(o, libs)).filter(Boolean).join("\n");
+      body.push(
+        `<div class="cell code"><div class="input"><div class="prompt">In [${n}]:</div>` +
+          `<pre><code>${escape_html(source_text(cell))}</code></pre></div>` +
+          (outs ? `<div class="outputs">${outs}</div>` : "") +
+          `</div>`,
+      );
+    }
+  }
+  const scripts: string[] = [];
+  if (libs.vega) {
+    const vega = asset("vega/build/vega.min.js");
+    const vl = asset("vega-lite/build/vega-lite.min.js");
+    if (vega && vl) scripts.push(inline_script(vega), inline_script(vl));
+  }
+  if (libs.plotly) {
+    const plotly = asset("plotly.js/dist/plotly.min.js");
+    if (plotly) scripts.push(inline_script(plotly));
+  }
+  if (libs.vega || libs.plotly) scripts.push(`<script>${PAGE_SCRIPT}</script>`);
+  const title = escape_html(opts.title ?? "notebook");
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="bertlab">
+<title>${title}</title>
+<style>${CSS}</style>
+</head>
+<body>
+${body.join("\n")}
+${scripts.join("\n")}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,141 @@
+// Jupyter kernelspecs for the tslab kernel, written without Python/IPython:
+// <data dir>/kernels/<name>/kernel.json (+ logos), and list/uninstall over Jupyter's search path.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { writeFileAtomicSync } from "../src/utils/fs";
+
+export const DEFAULT_KERNEL_NAME = "bertlab";
+export const DEFAULT_DISPLAY_NAME = "TypeScript (bertlab)";
+
+export type KernelSpec = {
+  argv: string[];
+  display_name: string;
+  language: string;
+  interrupt_mode?: "signal" | "message";
+  env?: { [key: string]: string };
+  metadata?: { [key: string]: unknown };
+};
+
+export type InstallOptions = {
+  /** Install under DIR/share/jupyter (like `jupyter kernelspec install --prefix`). */
+  prefix?: string;
+  /** Per-user data dir (the default): $JUPYTER_DATA_DIR or the platform's user dir. */
+  user?: boolean;
+  name?: string;
+  display_name?: string;
+  /** Extra environment for the kernel process. */
+  env?: { [key: string]: string };
+};
+
+/** Absolute path of tslab's launcher script in the installed tslab package. */
+export function tslab_bin(): string {
+  const pkg = require.resolve("tslab/package.json");
+  const bin = path.join(path.dirname(pkg), "bin", "tslab");
+  if (!fs.existsSync(bin)) throw new Error(`tslab launcher not found at ${bin}; is the tslab package installed?`);
+  return bin;
+}
+
+/** Jupyter's per-user data dir, as jupyter_core computes it. */
+export function jupyter_data_dir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.JUPYTER_DATA_DIR) return path.resolve(env.JUPYTER_DATA_DIR);
+  const home = os.homedir();
+  if (process.platform === "darwin") return path.join(home, "Library", "Jupyter");
+  if (process.platform === "win32") return path.join(env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
+  return path.join(env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
+}
+
+/** Data dirs Jupyter searches for kernels, highest priority first. */
+export function jupyter_path(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs = (env.JUPYTER_PATH ?? "").split(path.delimiter).filter(Boolean).map((d) => path.resolve(d));
+  dirs.push(jupyter_data_dir(env));
+  if (process.platform !== "win32") dirs.push("/usr/local/share/jupyter", "/usr/share/jupyter");
+  return [...new Set(dirs)];
+}
+
+export function kernelspec_for(name = DEFAULT_KERNEL_NAME, display_name = DEFAULT_DISPLAY_NAME, env?: { [key: string]: string }): KernelSpec {
+  const spec: KernelSpec = {
+    argv: [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"],
+    display_name,
+    language: "typescript",
+    interrupt_mode: "signal",
+    metadata: { bertlab: { kernel_name: name } },
+  };
+  if (env && Object.keys(env).length) spec.env = env;
+  return spec;
+}
+
+function check_name(name: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new Error(`kernel name "${name}" is invalid: use letters, digits, ".", "_" or "-" (Jupyter kernelspec names)`);
+  }
+}
+
+/** Writes the kernelspec folder; returns its path. */
+export function install_kernelspec(opts: InstallOptions = {}): string {
+  const name = opts.name ?? DEFAULT_KERNEL_NAME;
+  check_name(name);
+  if (opts.prefix && opts.user) throw new Error("kernel install: --user and --prefix are exclusive");
+  const base = opts.prefix ? path.join(path.resolve(opts.prefix), "share", "jupyter") : jupyter_data_dir();
+  const dir = path.join(base, "kernels", name);
+  const spec = kernelspec_for(name, opts.display_name ?? DEFAULT_DISPLAY_NAME, opts.env);
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomicSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  write_logos(dir);
+  return dir;
+}
+
+export type InstalledKernel = { name: string; dir: string; spec: KernelSpec };
+
+export function list_kernelspecs(env: NodeJS.ProcessEnv = process.env): InstalledKernel[] {
+  const found = new Map<string, InstalledKernel>();
+  for (const data of jupyter_path(env)) {
+    const kernels = path.join(data, "kernels");
+    if (!fs.existsSync(kernels)) continue;
+    for (const name of fs.readdirSync(kernels).sort()) {
+      const file = path.join(kernels, name, "kernel.json");
+      if (found.has(name.toLowerCase()) || !fs.existsSync(file)) continue;
+      try {
+        found.set(name.toLowerCase(), { name, dir: path.dirname(file), spec: JSON.parse(fs.readFileSync(file, "utf8")) });
+      } catch {
+        // unreadable spec: Jupyter skips it too
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/** Removes a kernelspec folder (from `prefix` if given, else the first match on Jupyter's path). */
+export function uninstall_kernelspec(name = DEFAULT_KERNEL_NAME, opts: { prefix?: string } = {}): string {
+  check_name(name);
+  const dir = opts.prefix
+    ? path.join(path.resolve(opts.prefix), "share", "jupyter", "kernels", name)
+    : list_kernelspecs().find((k) => k.name === name)?.dir;
+  if (!dir || !fs.existsSync(path.join(dir, "kernel.json"))) {
+    throw new Error(`kernel uninstall: no kernelspec named "${name}"${opts.prefix ? ` under ${opts.prefix}` : ""}`);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  return dir;
+}
+
+const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">
+<rect width="64" height="64" rx="10" fill="#3178c6"/>
+<rect x="8" y="40" width="48" height="6" rx="3" fill="#ffd21e"/>
+<rect x="8" y="50" width="32" height="6" rx="3" fill="#ffd21e"/>
+<path d="M14 10h14a8 8 0 0 1 0 16a8 8 0 0 1 0 0h-14zM19 14v8h8a4 4 0 0 0 0-8zM38 10h14v4h-5v20h-4v-20h-5z" fill="#fff"/>
+</svg>
+`;
+
+/** logo-svg.svg always; logo-32x32.png / logo-64x64.png when resvg is available. */
+function write_logos(dir: string): void {
+  writeFileAtomicSync(path.join(dir, "logo-svg.svg"), LOGO_SVG);
+  try {
+    const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
+    for (const size of [32, 64]) {
+      const png = new Resvg(LOGO_SVG, { fitTo: { mode: "width", value: size } }).render().asPng();
+      writeFileAtomicSync(path.join(dir, `logo-${size}x${size}.png`), png);
+    }
+  } catch {
+    // PNG logos are optional; Jupyter falls back to the SVG or its default.
+  }
+}

@@ -1,0 +1,67 @@
+// Jupyter messaging protocol v5.3 wire format: HMAC-SHA256 signed multipart frames.
+//   [identities..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]
+import { createHmac, randomUUID } from "crypto";
+
+export const PROTOCOL_VERSION = "5.3";
+const DELIM = "<IDS|MSG>";
+
+export type Header = {
+  msg_id: string;
+  session: string;
+  username: string;
+  date: string;
+  msg_type: string;
+  version: string;
+};
+
+export type Message = {
+  header: Header;
+  parent_header: Partial<Header>;
+  metadata: { [key: string]: unknown };
+  content: { [key: string]: any };
+  buffers: Buffer[];
+};
+
+export function sign(key: string, parts: string[]): string {
+  if (!key) return "";
+  const h = createHmac("sha256", key);
+  for (const p of parts) h.update(p);
+  return h.digest("hex");
+}
+
+export function new_message(msg_type: string, content: object, session: string, parent: Partial<Header> = {}): Message {
+  return {
+    header: {
+      msg_id: randomUUID(),
+      session,
+      username: "bertlab",
+      date: new Date().toISOString(),
+      msg_type,
+      version: PROTOCOL_VERSION,
+    },
+    parent_header: parent,
+    metadata: {},
+    content: content as { [key: string]: unknown },
+    buffers: [],
+  };
+}
+
+/** Message → frames (no routing identities: a DEALER socket needs none). */
+export function serialize(msg: Message, key: string): Buffer[] {
+  const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => JSON.stringify(p));
+  return [Buffer.from(DELIM), Buffer.from(sign(key, parts)), ...parts.map((p) => Buffer.from(p)), ...msg.buffers];
+}
+
+/** Frames → message, checking the signature. Throws naming what was wrong. */
+export function deserialize(frames: Buffer[], key: string): Message {
+  const at = frames.findIndex((f) => f.length === DELIM.length && f.toString() === DELIM);
+  if (at < 0 || frames.length < at + 6) {
+    throw new Error(`jupyter message: expected "${DELIM}" followed by 5 frames, got ${frames.length} frames`);
+  }
+  const parts = frames.slice(at + 2, at + 6).map((f) => f.toString("utf8"));
+  const expected = sign(key, parts);
+  const got = frames[at + 1].toString();
+  if (expected !== got) throw new Error(`jupyter message: bad HMAC signature (got "${got.slice(0, 16)}...")`);
+  const [header, parent_header, metadata, content] = parts.map((p) => JSON.parse(p));
+  return { header, parent_header, metadata, content, buffers: frames.slice(at + 6) };
+}

@@ -1,0 +1,153 @@
+// nbformat 4.5 notebooks: the types, reading/writing (atomic), and papermill-style parameter injection.
+import * as fs from "fs";
+import { randomBytes } from "crypto";
+import { writeFileAtomicSync } from "../src/utils/fs";
+
+export type MimeBundle = { [mime: string]: unknown };
+
+export type StreamOutput = { output_type: "stream"; name: "stdout" | "stderr"; text: string };
+export type DisplayDataOutput = { output_type: "display_data"; data: MimeBundle; metadata: object };
+export type ExecuteResultOutput = {
+  output_type: "execute_result";
+  data: MimeBundle;
+  metadata: object;
+  execution_count: number | null;
+};
+export type ErrorOutput = { output_type: "error"; ename: string; evalue: string; traceback: string[] };
+export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | ErrorOutput;
+
+export type CellMetadata = { tags?: string[]; [key: string]: unknown };
+export type CodeCell = {
+  cell_type: "code";
+  id?: string;
+  metadata: CellMetadata;
+  source: string | string[];
+  outputs: Output[];
+  execution_count: number | null;
+};
+export type MarkdownCell = {
+  cell_type: "markdown" | "raw";
+  id?: string;
+  metadata: CellMetadata;
+  source: string | string[];
+  attachments?: { [name: string]: MimeBundle };
+};
+export type Cell = CodeCell | MarkdownCell;
+export type Notebook = { nbformat: number; nbformat_minor: number; metadata: { [key: string]: unknown }; cells: Cell[] };
+
+/** A cell's source as one string (nbformat allows a list of lines). */
+export function source_text(cell: { source: string | string[] }): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/** Multi-line text fields (stream text, text/* data) may be lists of lines too. */
+export function joined(value: unknown): string {
+  return Array.isArray(value) ? value.join("") : String(value ?? "");
+}
+
+export function new_cell_id(): string {
+  return randomBytes(4).toString("hex");
+}
+
+export function read_notebook(file: string): Notebook {
+  let nb: Notebook;
+  try {
+    nb = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`read_notebook: cannot read ${file} as JSON: ${(e as Error).message}`);
+  }
+  if (nb == null || typeof nb !== "object" || !Array.isArray(nb.cells)) {
+    throw new Error(`read_notebook: ${file} is not an nbformat 4 notebook (expected an object with a "cells" array)`);
+  }
+  if (nb.nbformat !== 4) {
+    throw new Error(`read_notebook: ${file} has nbformat ${nb.nbformat}; expected 4`);
+  }
+  return nb;
+}
+
+/** Upgrades to nbformat 4.5: every cell gets an id, code cells get outputs/execution_count. */
+export function normalize_notebook(nb: Notebook): Notebook {
+  nb.nbformat_minor = Math.max(nb.nbformat_minor ?? 0, 5);
+  const seen = new Set<string>();
+  for (const cell of nb.cells) {
+    cell.metadata = cell.metadata ?? {};
+    if (!cell.id || seen.has(cell.id)) cell.id = new_cell_id();
+    seen.add(cell.id);
+    if (cell.cell_type === "code") {
+      cell.outputs = cell.outputs ?? [];
+      if (cell.execution_count === undefined) cell.execution_count = null;
+    }
+  }
+  return nb;
+}
+
+export function write_notebook(file: string, nb: Notebook): void {
+  writeFileAtomicSync(file, JSON.stringify(nb, null, 1) + "\n");
+}
+
+export type ParameterValue = string | number | boolean | null | ParameterValue[] | { [key: string]: ParameterValue };
+
+/**
+ * Parses `-p name=value` like papermill: the value is JSON when it parses as JSON (numbers, true/false, null,
+ * "quoted", [arrays], {objects}), else the raw string.
+ */
+export function parse_parameter(arg: string): [string, ParameterValue] {
+  const eq = arg.indexOf("=");
+  if (eq <= 0) throw new Error(`parameter "${arg}": expected name=value`);
+  const name = arg.slice(0, eq).trim();
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name)) {
+    throw new Error(`parameter "${arg}": "${name}" is not a valid TypeScript identifier`);
+  }
+  const raw = arg.slice(eq + 1);
+  try {
+    return [name, JSON.parse(raw)];
+  } catch {
+    return [name, raw];
+  }
+}
+
+/**
+ * papermill-style injection. Finds the code cell tagged `parameters` and inserts a cell tagged
+ * `injected-parameters` after it that assigns each value (`lr = 0.0001;`). Declarations in the parameters cell
+ * should use `let`; a `const NAME` declaration of an injected name is rewritten to `let NAME` so the assignment
+ * type-checks. Names the parameters cell does not declare (or a notebook without a parameters cell, where the
+ * injected cell goes first) are declared with `let`. Returns the index of the injected cell.
+ */
+export function inject_parameters(nb: Notebook, params: Array<[string, ParameterValue]>): number {
+  if (params.length === 0) return -1;
+  const at = nb.cells.findIndex((c) => c.cell_type === "code" && (c.metadata?.tags ?? []).includes("parameters"));
+  const lines = ["// Injected parameters"];
+  const declared = new Set<string>();
+  if (at >= 0) {
+    const cell = nb.cells[at];
+    let src = source_text(cell);
+    for (const [name] of params) {
+      const decl = new RegExp(`\\b(const|let|var)(\\s+)${name.replace(/\$/g, "\\$")}(?![A-Za-z0-9_$])`);
+      const m = decl.exec(src);
+      if (!m) continue;
+      declared.add(name);
+      if (m[1] === "const") src = src.slice(0, m.index) + "let" + src.slice(m.index + 5);
+    }
+    cell.source = src;
+  } else {
+    process.stderr.write("warning: notebook has no cell tagged \"parameters\"; injecting parameters at the top\n");
+  }
+  for (const [name, value] of params) {
+    if (!declared.has(name)) lines.push(`let ${name} = ${JSON.stringify(value)};`);
+  }
+  // Assignments go in a block: tslab prints a cell's last expression statement, and a block is not one.
+  const assigned = params.filter(([name]) => declared.has(name));
+  if (assigned.length) {
+    lines.push("{", ...assigned.map(([name, value]) => `  ${name} = ${JSON.stringify(value)};`), "}");
+  }
+  const cell: CodeCell = {
+    cell_type: "code",
+    id: new_cell_id(),
+    metadata: { tags: ["injected-parameters"] },
+    source: lines.join("\n"),
+    outputs: [],
+    execution_count: null,
+  };
+  nb.cells.splice(at + 1, 0, cell);
+  return at + 1;
+}

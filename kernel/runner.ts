@@ -1,0 +1,235 @@
+// Headless notebook runner (papermill-like, no Python): executes code cells in order through the tslab kernel,
+// collects their outputs into the .ipynb (nbformat 4.5, execution counts assigned here), writes the executed
+// notebook atomically plus an optional standalone HTML report, and names the first failing cell.
+import * as path from "path";
+import { KernelClient } from "./client";
+import { Message } from "./messaging";
+import { writeFileAtomicSync } from "../src/utils/fs";
+import { notebook_to_html } from "./html";
+import {
+  CodeCell,
+  ErrorOutput,
+  Notebook,
+  Output,
+  ParameterValue,
+  inject_parameters,
+  normalize_notebook,
+  read_notebook,
+  source_text,
+  write_notebook,
+} from "./notebook";
+import { DEFAULT_DISPLAY_NAME, DEFAULT_KERNEL_NAME } from "./kernelspec";
+
+export type RunOptions = {
+  /** Executed notebook path (written atomically, also when a cell fails). */
+  output?: string;
+  /** Standalone HTML report path. */
+  html?: string;
+  /** Per-cell timeout in seconds (default 600). */
+  timeout_s?: number;
+  /** papermill-style parameters, injected after the cell tagged `parameters`. */
+  parameters?: Array<[string, ParameterValue]>;
+  /** Kernel working directory (default: the notebook's folder). */
+  kernel_cwd?: string;
+  /** Keep executing after a failing cell (the run still reports the first failure). */
+  allow_errors?: boolean;
+  /** Progress lines (default: stderr). Pass `() => {}` for silence. */
+  log?: (line: string) => void;
+  kernel_argv?: string[];
+  env?: NodeJS.ProcessEnv;
+  startup_timeout_s?: number;
+};
+
+export type CellFailure = {
+  /** 0-based index of the cell in the executed notebook. */
+  index: number;
+  execution_count: number | null;
+  first_line: string;
+  ename: string;
+  evalue: string;
+  /** One line for humans: which cell, its first line, the error. */
+  message: string;
+};
+
+export type RunResult = { notebook: Notebook; ok: boolean; failure?: CellFailure; output?: string; html?: string };
+
+// tslab aborts every request that arrives within 200 ms of a failed one.
+const AFTER_ERROR_MS = 300;
+
+/** tslab reports errors on stderr only; this recovers an `ename: evalue` from that text. */
+export function error_from_stderr(stderr: string): { ename: string; evalue: string } {
+  const lines = stderr.split("\n").map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trimEnd()).filter(Boolean);
+  for (const line of lines) {
+    const diag = /^(?:\S+ )?(\d+:\d+) - (.*)$/.exec(line);
+    if (diag) return { ename: "TSError", evalue: `${diag[1]} - ${diag[2]}` };
+  }
+  for (const line of lines) {
+    const m = /^(?:Uncaught\s+)?((?:[A-Za-z_$][\w$.]*)?(?:Error|Exception))(?:\s*\[[^\]]*\])?(?::\s*(.*))?$/.exec(line);
+    if (m) return { ename: m[1], evalue: m[2] ?? "" };
+  }
+  return { ename: "Error", evalue: lines[0] ?? "(no message on stderr)" };
+}
+
+function first_line(src: string): string {
+  const line = src.split("\n").find((l) => l.trim() !== "") ?? "";
+  return line.length > 80 ? line.slice(0, 77) + "..." : line;
+}
+
+/** Turns iopub messages into nbformat outputs (stream merging, display updates, clear_output). */
+class OutputCollector {
+  private displays = new Map<string, Array<{ outputs: Output[]; index: number }>>();
+  private clear_pending = false;
+  cell!: CodeCell;
+  stderr = "";
+  error?: ErrorOutput;
+
+  start(cell: CodeCell): void {
+    this.cell = cell;
+    this.stderr = "";
+    this.error = undefined;
+    this.clear_pending = false;
+  }
+
+  private push(out: Output): number {
+    const outs = this.cell.outputs;
+    if (this.clear_pending) {
+      outs.length = 0;
+      this.clear_pending = false;
+    }
+    const last = outs[outs.length - 1];
+    if (out.output_type === "stream" && last?.output_type === "stream" && last.name === out.name) {
+      last.text += out.text;
+      return outs.length - 1;
+    }
+    outs.push(out);
+    return outs.length - 1;
+  }
+
+  handle(m: Message, execution_count: number): void {
+    const c = m.content;
+    const display_id: string | undefined = c.transient?.display_id;
+    switch (m.header.msg_type) {
+      case "stream":
+        if (c.name === "stderr") this.stderr += c.text;
+        this.push({ output_type: "stream", name: c.name === "stderr" ? "stderr" : "stdout", text: String(c.text) });
+        break;
+      case "display_data": {
+        const i = this.push({ output_type: "display_data", data: c.data ?? {}, metadata: c.metadata ?? {} });
+        if (display_id) {
+          const refs = this.displays.get(display_id) ?? [];
+          refs.push({ outputs: this.cell.outputs, index: i });
+          this.displays.set(display_id, refs);
+        }
+        break;
+      }
+      case "update_display_data":
+        for (const ref of this.displays.get(display_id ?? "") ?? []) {
+          const out = ref.outputs[ref.index];
+          if (out && out.output_type === "display_data") {
+            out.data = c.data ?? {};
+            out.metadata = c.metadata ?? {};
+          }
+        }
+        break;
+      case "execute_result":
+        this.push({ output_type: "execute_result", data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count });
+        break;
+      case "error":
+        this.error = { output_type: "error", ename: String(c.ename), evalue: String(c.evalue), traceback: c.traceback ?? [] };
+        this.push(this.error);
+        break;
+      case "clear_output":
+        if (c.wait) this.clear_pending = true;
+        else this.cell.outputs.length = 0;
+        break;
+    }
+  }
+}
+
+/** Executes a notebook (path or object). Never throws for a failing cell: see `result.failure`. */
+export async function run_notebook(input: string | Notebook, opts: RunOptions = {}): Promise<RunResult> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  const nb = normalize_notebook(typeof input === "string" ? read_notebook(input) : structuredClone(input));
+  const where = typeof input === "string" ? path.dirname(path.resolve(input)) : process.cwd();
+  if (opts.parameters?.length) inject_parameters(nb, opts.parameters);
+  for (const cell of nb.cells) {
+    if (cell.cell_type === "code") {
+      cell.outputs = [];
+      cell.execution_count = null;
+    }
+  }
+
+  const timeout_ms = (opts.timeout_s ?? 600) * 1000;
+  const kernel = await KernelClient.start({
+    cwd: path.resolve(opts.kernel_cwd ?? where),
+    argv: opts.kernel_argv,
+    env: opts.env,
+    startup_timeout_ms: (opts.startup_timeout_s ?? 60) * 1000,
+  });
+  nb.metadata.kernelspec = { name: DEFAULT_KERNEL_NAME, display_name: DEFAULT_DISPLAY_NAME, language: "typescript" };
+  if (kernel.language_info) nb.metadata.language_info = kernel.language_info;
+
+  let failure: CellFailure | undefined;
+  const code_cells = nb.cells.filter((c) => c.cell_type === "code" && source_text(c).trim() !== "").length;
+  let count = 0;
+  const collector = new OutputCollector();
+  try {
+    for (let index = 0; index < nb.cells.length; index++) {
+      const cell = nb.cells[index];
+      if (cell.cell_type !== "code") continue;
+      const src = source_text(cell);
+      if (src.trim() === "") continue;
+      const n = ++count;
+      cell.execution_count = n;
+      collector.start(cell);
+      const t0 = Date.now();
+      const started = new Date().toISOString();
+      const reply = await kernel.execute(src, (m) => collector.handle(m, n), timeout_ms);
+      cell.metadata.execution = { "shell.execute_request": started, "shell.execute_reply": new Date().toISOString() };
+      const secs = ((Date.now() - t0) / 1000).toFixed(1);
+      if (reply.status === "ok") {
+        log(`[${n}/${code_cells}] cell ${index} ok (${secs} s)`);
+        continue;
+      }
+      let { ename, evalue } = collector.error ?? error_from_stderr(collector.stderr);
+      if (reply.status === "timeout") {
+        ename = "TimeoutError";
+        evalue = `cell did not finish within ${opts.timeout_s ?? 600} s (interrupted)`;
+      } else if (reply.status === "abort") {
+        ename = "Aborted";
+        evalue = "the kernel aborted this request (it arrived too soon after a failing cell)";
+      }
+      if (!collector.error) {
+        cell.outputs.push({ output_type: "error", ename, evalue, traceback: [] });
+      }
+      log(`[${n}/${code_cells}] cell ${index} ${reply.status} (${secs} s): ${ename}: ${evalue}`);
+      if (!failure) {
+        const line = first_line(src);
+        failure = {
+          index,
+          execution_count: n,
+          first_line: line,
+          ename,
+          evalue,
+          message: `cell ${index} (In [${n}]) failed: ${ename}: ${evalue}\n  first line: ${line}`,
+        };
+      }
+      if (!opts.allow_errors || reply.status === "timeout") break;
+      await new Promise((res) => setTimeout(res, AFTER_ERROR_MS));
+    }
+  } finally {
+    await kernel.shutdown();
+  }
+
+  const result: RunResult = { notebook: nb, ok: !failure, failure };
+  if (opts.output) {
+    write_notebook(opts.output, nb);
+    result.output = path.resolve(opts.output);
+  }
+  if (opts.html) {
+    const title = typeof input === "string" ? path.basename(input, ".ipynb") : "notebook";
+    writeFileAtomicSync(opts.html, await notebook_to_html(nb, { title }));
+    result.html = path.resolve(opts.html);
+  }
+  return result;
+}
