@@ -1,0 +1,71 @@
+// linear(x, W, b) = x·Wᵀ + b with W in PyTorch's [out, in] layout.
+// Forward: x reshaped to 2-D, times the cached Wᵀ [in, out] (plain matMul: the wasm fast path).
+// Backward (tf.customGrad): dx = dy·W and dW = dyᵀ·x, both plain 2-D matMuls after an explicit
+// transpose, db = Σ_rows dy — never matMul's transpose flags, which miss the fast path on wasm.
+import { tf } from "../backend";
+import { transposedWeight } from "./transpose_cache";
+import { recordingGradients } from "./tape";
+
+function check(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D | null): void {
+  if (weight.rank !== 2) throw new Error(`linear: weight must be 2-D [out, in], got shape [${weight.shape}]`);
+  const inDim = x.shape[x.shape.length - 1];
+  if (weight.shape[1] !== inDim) {
+    throw new Error(`linear: input last dimension ${inDim} does not match weight [${weight.shape}] (expected [out, ${inDim}])`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== weight.shape[0])) {
+    throw new Error(`linear: bias has shape [${bias.shape}]; expected [${weight.shape[0]}] (the weight's out dimension)`);
+  }
+}
+
+/** x2d [rows, in] · Wᵀ [in, out] (+ b). */
+function forward2d(x2d: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D | null): tf.Tensor2D {
+  const { t, owned } = transposedWeight(weight);
+  let y: tf.Tensor2D = tf.matMul(x2d, t); // [rows, out]
+  if (owned) t.dispose();
+  if (bias) y = tf.add(y, bias) as tf.Tensor2D;
+  return y;
+}
+
+type Args = Array<tf.Tensor | tf.GradSaveFunc>;
+
+const withBias = tf.customGrad((...args: Args) => {
+  const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  const x2d = x as tf.Tensor2D; // [rows, in]
+  save([x2d, w]);
+  return {
+    value: forward2d(x2d, w as tf.Tensor2D, b as tf.Tensor1D),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D; // [rows, out]
+      return [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs), tf.sum(g, 0)];
+    },
+  };
+});
+
+const noBias = tf.customGrad((...args: Args) => {
+  const [x, w, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  const x2d = x as tf.Tensor2D;
+  save([x2d, w]);
+  return {
+    value: forward2d(x2d, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const g = dy as tf.Tensor2D;
+      return [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs)];
+    },
+  };
+});
+
+/** y = x · weightᵀ + bias, with weight in PyTorch's [out, in] layout. x: [..., in] → [..., out]. */
+export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D | null): tf.Tensor {
+  check(x, weight, bias);
+  return tf.tidy(() => {
+    const inDim = weight.shape[1];
+    const outDim = weight.shape[0];
+    const x2d = x.reshape([-1, inDim]) as tf.Tensor2D; // [rows, in]
+    let y: tf.Tensor;
+    if (!recordingGradients()) y = forward2d(x2d, weight, bias);
+    else y = bias ? withBias(x2d, weight, bias) : noBias(x2d, weight);
+    return y.reshape([...x.shape.slice(0, -1), outDim]); // [..., out]
+  });
+}
