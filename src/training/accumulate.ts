@@ -1,0 +1,47 @@
+// Gradient accumulation: sum the gradients of several micro-batches (each computed from
+// loss / gradient_accumulation_steps, as HF's Trainer does) before one optimizer step.
+import { tf } from "../backend";
+
+export class GradientAccumulator {
+  private sums: tf.NamedTensorMap = {};
+  /** Micro-batches added since the last take()/reset(). */
+  count = 0;
+
+  /** Adds `grads` (not disposed: the caller still owns them), optionally scaled. */
+  add(grads: tf.NamedTensorMap, scale = 1): void {
+    for (const [name, g] of Object.entries(grads)) {
+      if (g == null) continue;
+      const prev = this.sums[name];
+      if (prev && !tf.util.arraysEqual(prev.shape, g.shape)) {
+        throw new Error(`GradientAccumulator.add: gradient '${name}' has shape [${g.shape}], earlier ones [${prev.shape}]`);
+      }
+      const next = tf.tidy(() => {
+        const s = scale === 1 ? g.toFloat() : tf.mul(g, scale);
+        return prev ? tf.add(prev, s) : s === g ? g.clone() : s;
+      });
+      if (prev) prev.dispose();
+      this.sums[name] = next;
+    }
+    this.count += 1;
+  }
+
+  /** The running sums (still owned by the accumulator). */
+  get grads(): tf.NamedTensorMap {
+    return this.sums;
+  }
+
+  /** Hands the sums over to the caller (who disposes them) and starts again. */
+  take(): tf.NamedTensorMap {
+    const out = this.sums;
+    this.sums = {};
+    this.count = 0;
+    return out;
+  }
+
+  /** Drops and disposes the sums. */
+  reset(): void {
+    tf.dispose(Object.values(this.sums));
+    this.sums = {};
+    this.count = 0;
+  }
+}

@@ -1,0 +1,50 @@
+// torch.nn.utils.clip_grad_norm_ over a gradients map: one norm over all gradients (L2, L1, any p,
+// or Infinity = max |g|), then every gradient scaled by min(1, max_norm / (total_norm + 1e-6)).
+// tfjs tensors are immutable, so the scaled gradients come back as new tensors (the caller owns both sets).
+import { tf } from "../backend";
+
+export interface ClipResult {
+  /** The scaled gradients (new tensors, same keys). */
+  grads: tf.NamedTensorMap;
+  /** The total norm of the gradients before clipping (torch's return value). */
+  total_norm: number;
+}
+
+function pnorm(x: tf.Tensor, p: number): tf.Tensor {
+  if (p === Infinity) return tf.max(tf.abs(x));
+  if (p === 2) return tf.sqrt(tf.sum(tf.square(x)));
+  if (p === 1) return tf.sum(tf.abs(x));
+  if (p === 0) return tf.sum(tf.notEqual(x, 0).toFloat());
+  return tf.pow(tf.sum(tf.pow(tf.abs(x), p)), 1 / p);
+}
+
+export function clip_grad_norm(grads: tf.NamedTensorMap, max_norm: number, norm_type: number | "inf" = 2, error_if_nonfinite = false): ClipResult {
+  const p = norm_type === "inf" ? Infinity : Number(norm_type);
+  if (!(p >= 0)) throw new Error(`clip_grad_norm: norm_type must be a non-negative number or 'inf', got ${String(norm_type)}`);
+  if (!(typeof max_norm === "number" && max_norm >= 0)) throw new Error(`clip_grad_norm: max_norm must be a non-negative number, got ${String(max_norm)}`);
+  const names = Object.keys(grads).filter((k) => grads[k] != null);
+  if (names.length === 0) return { grads: {}, total_norm: 0 };
+  const total = tf.tidy(() => {
+    const norms = tf.stack(names.map((k) => pnorm(grads[k].toFloat(), p))); // [n]
+    return pnorm(norms, p);
+  });
+  const total_norm = total.dataSync()[0];
+  if (error_if_nonfinite && !Number.isFinite(total_norm)) {
+    total.dispose();
+    throw new Error(
+      `The total norm of order ${p} for gradients from \`parameters\` is non-finite, so it cannot be clipped. ` +
+        "To disable this error and scale the gradients by the non-finite norm anyway, set `error_if_nonfinite=False`",
+    );
+  }
+  const out = tf.tidy(() => {
+    const coef = tf.minimum(tf.div(max_norm, tf.add(total, 1e-6)), 1.0); // float32, as torch
+    const scaled: tf.NamedTensorMap = {};
+    for (const k of names) scaled[k] = tf.mul(grads[k], coef);
+    return scaled;
+  });
+  total.dispose();
+  return { grads: out, total_norm };
+}
+
+/** The torch name; same function (returns new tensors rather than scaling in place). */
+export const clip_grad_norm_ = clip_grad_norm;
