@@ -145,6 +145,10 @@ test("lr_lambda is the pure multiplier; SCHEDULES lists every schedule with its 
   assert.equal(S.lr_lambda("cosine", { num_warmup_steps: 0, num_training_steps: 10 })(5), 0.5); // schedules.json case 1, step 5
   assert.throws(() => S.lr_lambda("polynomial", { num_warmup_steps: 0, num_training_steps: 10 }), /needs the optimizer's initial lr \(pass base_lr/);
   assert.throws(() => S.lr_lambda("reduce_lr_on_plateau"), /driven by an eval metric/);
+  // the pure form ignores options the schedule does not take (one options object drives a comparison plot); `lr` = base_lr
+  const poly = S.lr_lambda("polynomial", { num_warmup_steps: 0, num_training_steps: 10, lr_end: 0.5, lr: 1, num_cycles: 3, steps: 99 });
+  assert.equal(poly(5), 0.75);
+  assert.equal(S.lr_lambda("linear", { num_warmup_steps: 0, num_training_steps: 10, num_cycles: 3 })(5), 0.5);
   assert.deepEqual(S.lr_curve("linear", { num_warmup_steps: 1, num_training_steps: 3, base_lr: 4 }, 4), [0, 4, 2, 0]);
   const names = S.SCHEDULES.map((s) => s.name);
   assert.deepEqual(names, Object.values(S.SchedulerType));

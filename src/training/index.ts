@@ -13,7 +13,7 @@ export {
   get_reduce_on_plateau_schedule, get_cosine_with_min_lr_schedule_with_warmup, get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
   get_wsd_schedule,
 } from "./schedules";
-export type { ScheduleInfo, ScheduleParam, ScheduleOptions, LrLambdaOptions, GetSchedulerOptions } from "./schedules";
+export type { ScheduleInfo, ScheduleParam, ScheduleKwargs, LrLambdaOptions, GetSchedulerOptions } from "./schedules";
 export { clip_grad_norm, clip_grad_norm_ } from "./clip";
 export type { ClipResult } from "./clip";
 export { GradientAccumulator } from "./accumulate";

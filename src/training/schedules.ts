@@ -25,7 +25,7 @@ export const SchedulerType = {
 export type SchedulerType = (typeof SchedulerType)[keyof typeof SchedulerType];
 
 /** Every option any schedule takes, with the Python keyword names. */
-export interface ScheduleOptions {
+export interface ScheduleKwargs {
   num_warmup_steps?: number;
   num_training_steps?: number | null;
   num_cycles?: number;
@@ -44,9 +44,13 @@ export interface ScheduleOptions {
 }
 
 /** Options of the pure form: the schedule's own options, plus `base_lr` where the factor depends on it. */
-export interface LrLambdaOptions extends ScheduleOptions {
+export interface LrLambdaOptions extends ScheduleKwargs {
   /** The optimizer's initial lr; needed by `polynomial` (absolute lr_end) and by `min_lr`. */
   base_lr?: number;
+  /** Alias of base_lr (the plots' option name). */
+  lr?: number;
+  /** Other keys (e.g. a plot's own options, or another schedule's) are ignored by the pure form. */
+  [key: string]: unknown;
 }
 
 export interface ScheduleParam {
@@ -169,7 +173,7 @@ function checkKwargs(s: ScheduleInfo, options: object, extra: string[] = []): vo
   }
 }
 
-function need(s: ScheduleInfo, o: ScheduleOptions, key: "num_warmup_steps" | "num_training_steps" | "num_decay_steps"): number {
+function need(s: ScheduleInfo, o: ScheduleKwargs, key: "num_warmup_steps" | "num_training_steps" | "num_decay_steps"): number {
   const v = o[key] ?? undefined;
   if (typeof v !== "number" || !Number.isFinite(v)) {
     throw new TypeError(`${s.function}() missing required argument: '${key}' (got ${String(v)})`);
@@ -183,7 +187,7 @@ interface Built {
 }
 
 /** Builds the multiplier for one schedule; `lr_init` is the optimizer's initial lr (defaults.lr) where needed. */
-function build(s: ScheduleInfo, o: ScheduleOptions, lr_init: number | undefined): Built {
+function build(s: ScheduleInfo, o: ScheduleKwargs, lr_init: number | undefined): Built {
   const warnings: string[] = [];
   const needLr = (why: string): number => {
     if (typeof lr_init !== "number") throw new Error(`${s.function}: ${why} needs the optimizer's initial lr (pass base_lr to lr_lambda)`);
@@ -255,7 +259,7 @@ function build(s: ScheduleInfo, o: ScheduleOptions, lr_init: number | undefined)
   }
 }
 
-function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: ScheduleOptions): LambdaLR {
+function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: ScheduleKwargs): LambdaLR {
   const s = info(fn, fn);
   checkKwargs(s, options);
   const { lambda, warnings } = build(s, options, optimizer.defaults?.lr);
@@ -333,7 +337,7 @@ export function get_reduce_on_plateau_schedule(optimizer: SchedulableOptimizer, 
 export interface GetSchedulerOptions {
   num_warmup_steps?: number | null;
   num_training_steps?: number | null;
-  scheduler_specific_kwargs?: ScheduleOptions & ReduceLROnPlateauOptions & Record<string, unknown>;
+  scheduler_specific_kwargs?: ScheduleKwargs & ReduceLROnPlateauOptions & Record<string, unknown>;
 }
 
 /** HF `get_scheduler(name, optimizer, num_warmup_steps, num_training_steps, scheduler_specific_kwargs)`, with its errors. */
@@ -348,7 +352,7 @@ export function get_scheduler(name: SchedulerType | string, optimizer: Schedulab
   if (s.name === "constant_with_warmup") return get_constant_schedule_with_warmup(optimizer, { num_warmup_steps });
   if (s.name === "inverse_sqrt") return makeLambdaLR(s.function, optimizer, { num_warmup_steps, ...kw });
   if (s.name === "warmup_stable_decay") {
-    return makeLambdaLR(s.function, optimizer, { num_warmup_steps, num_training_steps, ...kw } as ScheduleOptions);
+    return makeLambdaLR(s.function, optimizer, { num_warmup_steps, num_training_steps, ...kw } as ScheduleKwargs);
   }
   if (num_training_steps === null) throw new Error(`${s.name} requires \`num_training_steps\`, please provide that argument.`);
   return makeLambdaLR(s.function, optimizer, { num_warmup_steps, num_training_steps, ...kw });
@@ -357,14 +361,17 @@ export function get_scheduler(name: SchedulerType | string, optimizer: Schedulab
 /**
  * The pure multiplier of a schedule: `lr_lambda("cosine", { num_warmup_steps: 10, num_training_steps: 100 })(step)`
  * is exactly the factor LambdaLR applies at `step` (lr = base_lr × factor). `name` is a SchedulerType value
- * or the upstream function name. `polynomial` and `min_lr` need `base_lr`.
+ * or the upstream function name. `polynomial` and `min_lr` need `base_lr` (or `lr`). Unlike the factories,
+ * which reject unexpected keywords as Python does, this ignores options the schedule does not take, so one
+ * options object can drive every curve of a comparison plot.
  */
 export function lr_lambda(name: SchedulerType | string, options: LrLambdaOptions = {}): LrLambda {
   const s = info(name, "lr_lambda");
   if (s.metric_driven) throw new Error(`lr_lambda: ${s.name} is driven by an eval metric, not by the step; use ReduceLROnPlateau`);
-  const { base_lr, ...rest } = options;
-  checkKwargs(s, rest);
-  return build(s, rest, base_lr).lambda;
+  const { base_lr, lr, ...rest } = options;
+  const own = new Set(s.params.map((p) => p.name));
+  const kwargs = Object.fromEntries(Object.entries(rest).filter(([k]) => own.has(k))) as ScheduleKwargs;
+  return build(s, kwargs, (base_lr ?? lr) as number | undefined).lambda;
 }
 
 /** The lr at each step 0..num_steps-1 (base_lr × factor), for plots. */
