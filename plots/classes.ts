@@ -1,0 +1,77 @@
+// Class probabilities of a sequence-level head (sequence classification, NSP): horizontal bars with the
+// percentage printed as the seed prints it (`not paraphrase: 10%`), one panel per example.
+import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
+import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, percent, to_plain } from "./data";
+
+export interface ClassProbabilityOptions {
+  /** Treat the scores as logits and apply softmax (shorthand for function_to_apply "softmax"). */
+  from_logits?: boolean;
+  /** As HF's text-classification pipeline: softmax, sigmoid (multi-label) or none. */
+  function_to_apply?: ScoreFunction;
+  /** One name per example (row), e.g. ["paraphrase", "not paraphrase"]. */
+  examples?: string[];
+  /** Sort classes by probability, highest first (default: label order). */
+  sort?: boolean;
+  title?: string;
+  width?: number;
+  library?: Library;
+}
+
+export interface ClassProbability { example: string; label: string; probability: number; percent: string; rank: number }
+
+/** Rows of (example, label, probability, percent) as plotted; percent is Python's `int(round(p * 100))`. */
+export function class_probabilities(scores: unknown, labels: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): ClassProbability[] {
+  const plain = to_plain(scores);
+  const d = depth(plain);
+  if (d !== 1 && d !== 2) throw new Error(`plot_class_probabilities: expected scores [num_labels] or [batch, num_labels], got shape ${describe_shape(plain)}`);
+  const rows = (d === 1 ? [plain] : plain) as number[][];
+  const names = Array.isArray(labels) ? labels : Object.keys(labels).sort((a, b) => Number(a) - Number(b)).map((k) => labels[k]);
+  const fn: ScoreFunction = opts.function_to_apply ?? (opts.from_logits ? "softmax" : "none");
+  const examples = opts.examples ?? rows.map((_, i) => (rows.length === 1 ? "" : `example ${i}`));
+  if (examples.length !== rows.length) throw new Error(`plot_class_probabilities: got ${examples.length} example names for ${rows.length} rows of scores`);
+  return rows.flatMap((row, r) => {
+    check_labels(names, row.length, `plot_class_probabilities: labels (row ${r} has ${row.length} scores)`);
+    check_finite(row, `plot_class_probabilities: scores row ${r}`);
+    const probs = apply_function(row, fn);
+    if (fn === "none" && probs.some((p) => p < 0 || p > 1)) {
+      throw new Error(`plot_class_probabilities: row ${r} has values outside [0, 1] (${probs.map((p) => p.toFixed(3)).join(", ")}); these look like logits: pass { from_logits: true }`);
+    }
+    const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a]);
+    return probs.map((p, i) => ({ example: examples[r], label: names[i], probability: p, percent: percent(p), rank: order.indexOf(i) }));
+  });
+}
+
+/** Bar chart of class probabilities, labelled like `not paraphrase: 10%`. */
+export function plot_class_probabilities(scores: unknown, labels: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): Chart {
+  const rows = class_probabilities(scores, labels, opts);
+  const examples = [...new Set(rows.map((r) => r.example))];
+  const title = opts.title ?? "Class probabilities";
+  const label_order = opts.sort ? undefined : [...new Set(rows.map((r) => r.label))];
+  if (opts.library === "plotly") {
+    const data: Spec[] = examples.map((ex) => {
+      const rs = rows.filter((r) => r.example === ex).sort((a, b) => (opts.sort ? a.rank - b.rank : 0));
+      return { type: "bar", orientation: "h", name: ex || "probability", y: rs.map((r) => r.label), x: rs.map((r) => r.probability), text: rs.map((r) => r.percent), textposition: "outside" };
+    });
+    return plotly(data, { barmode: "group", xaxis: { range: [0, 1.1], tickformat: ".0%" }, yaxis: { autorange: "reversed" }, width: (opts.width ?? 360) + 260, height: 120 + 40 * rows.length }, title);
+  }
+  const layer: Spec = {
+    encoding: {
+      y: { field: "label", type: "nominal", title: null, sort: label_order ?? { field: "rank", op: "min", order: "ascending" } },
+      x: { field: "probability", type: "quantitative", title: "probability", scale: { domain: [0, 1] }, axis: { format: "%" } },
+      tooltip: [{ field: "label" }, { field: "probability", type: "quantitative", format: ".4f" }],
+    },
+    layer: [
+      { mark: { type: "bar", color: "#4c78a8" } },
+      { mark: { type: "text", align: "left", dx: 4 }, encoding: { text: { field: "label_text" } } },
+    ],
+  };
+  const values = rows.map((r) => ({ ...r, label_text: `${r.label}: ${r.percent}` }));
+  const base: Spec = { data: { values } };
+  if (examples.length === 1) return vega_lite({ ...base, width: opts.width ?? 360, ...layer }, examples[0] ? `${title}: ${examples[0]}` : title);
+  return vega_lite({
+    ...base,
+    facet: { row: { field: "example", type: "nominal", title: null, sort: examples, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
+    spec: { width: opts.width ?? 360, ...layer },
+    resolve: { scale: { y: "independent" } },
+  }, title);
+}

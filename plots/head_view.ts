@@ -1,0 +1,116 @@
+// A bertviz-style head view as one self-contained HTML fragment (inline SVG + JS, no CDN): tokens on the
+// left (queries) and right (keys), a line per (head, query, key) with opacity = attention weight, a layer
+// dropdown, head colour boxes that toggle heads (double-click: only that head), hover a token to focus it.
+import type { HtmlChart } from "./chart";
+import { AttentionInput, attention_layers } from "./attention";
+import { check_labels } from "./data";
+import { escape_html, script_json, unique_id } from "./render/html";
+
+export interface HeadViewOptions {
+  batch_index?: number;
+  /** Layer selected first (default 0). */
+  layer?: number;
+  /** Heads shown first (default all). */
+  heads?: number[];
+  /** Lines with a weight below this are not drawn (default 0.01). */
+  min_weight?: number;
+  title?: string;
+}
+
+/** Head colours (d3 category10, then tableau20's light tints) — exported so tests and legends agree. */
+export const HEAD_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+  "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
+
+export interface HeadViewData { tokens: string[]; attention: number[][][][]; layer: number; heads: number[]; min_weight: number; colors: string[] }
+
+// Runs in the browser. `root` is the widget's element and `D` its HeadViewData. ES5, no dependencies.
+const SCRIPT = String.raw`
+var NS = "http://www.w3.org/2000/svg";
+var sel = root.querySelector("select"), svg = root.querySelector("svg"), box = root.querySelector(".hv-heads");
+var n = D.tokens.length, H = D.attention[0].length, ROW = 20, PAD = 8, W_TOK = 0;
+D.tokens.forEach(function (t) { W_TOK = Math.max(W_TOK, t.length * 7.5 + 10); });
+var XL = W_TOK, XR = W_TOK + 180, WIDTH = XR + W_TOK, HEIGHT = n * ROW + PAD * 2;
+svg.setAttribute("width", WIDTH); svg.setAttribute("height", HEIGHT);
+var active = {}; D.heads.forEach(function (h) { active[h] = true; });
+var focus = null; // { side: "left"|"right", index }
+function el(name, attrs, text) { var e = document.createElementNS(NS, name); for (var k in attrs) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
+function y(i) { return PAD + i * ROW + ROW / 2; }
+var lines = el("g", { "class": "hv-lines" }), labels = el("g", { "class": "hv-tokens" });
+svg.appendChild(lines); svg.appendChild(labels);
+function draw() {
+  var layer = D.attention[+sel.value];
+  while (lines.firstChild) lines.removeChild(lines.firstChild);
+  var drawn = 0;
+  for (var h = 0; h < H; h++) {
+    if (!active[h]) continue;
+    for (var q = 0; q < n; q++) {
+      if (focus && focus.side === "left" && focus.index !== q) continue;
+      for (var k = 0; k < n; k++) {
+        if (focus && focus.side === "right" && focus.index !== k) continue;
+        var w = layer[h][q][k];
+        if (w < D.min_weight) continue;
+        lines.appendChild(el("line", { x1: XL, y1: y(q), x2: XR, y2: y(k), stroke: D.colors[h % D.colors.length], "stroke-width": 2, "stroke-opacity": w, "data-head": h, "data-query": q, "data-key": k }));
+        drawn++;
+      }
+    }
+  }
+  root.setAttribute("data-lines", drawn);
+  var texts = labels.querySelectorAll("text");
+  for (var i = 0; i < texts.length; i++) {
+    var t = texts[i], on = focus && t.getAttribute("data-side") === focus.side && +t.getAttribute("data-index") === focus.index;
+    t.setAttribute("font-weight", on ? "bold" : "normal");
+  }
+}
+D.tokens.forEach(function (tok, i) {
+  ["left", "right"].forEach(function (side) {
+    var t = el("text", { x: side === "left" ? XL - 6 : XR + 6, y: y(i) + 4, "text-anchor": side === "left" ? "end" : "start", "font-size": 13, "data-side": side, "data-index": i, style: "cursor:default" }, tok);
+    t.addEventListener("mouseenter", function () { focus = { side: side, index: i }; draw(); });
+    t.addEventListener("mouseleave", function () { focus = null; draw(); });
+    labels.appendChild(t);
+  });
+});
+for (var l = 0; l < D.attention.length; l++) { var o = document.createElement("option"); o.value = l; o.textContent = l; sel.appendChild(o); }
+sel.value = D.layer;
+sel.addEventListener("change", draw);
+for (var h = 0; h < H; h++) (function (h) {
+  var b = document.createElement("span");
+  b.className = "hv-head"; b.title = "head " + h + " (click: toggle, double-click: only this head)";
+  b.setAttribute("data-head", h);
+  b.style.cssText = "display:inline-block;width:16px;height:16px;margin:0 2px;cursor:pointer;border:1px solid #555;background:" + D.colors[h % D.colors.length];
+  function paint() { b.style.opacity = active[h] ? "1" : "0.2"; }
+  b.addEventListener("click", function () { active[h] = !active[h]; paint(); draw(); });
+  b.addEventListener("dblclick", function () { for (var j = 0; j < H; j++) active[j] = j === h; var all = box.querySelectorAll(".hv-head"); for (var j2 = 0; j2 < all.length; j2++) all[j2].style.opacity = j2 === h ? "1" : "0.2"; draw(); });
+  paint(); box.appendChild(b);
+})(h);
+draw();
+`;
+
+/** Data embedded in the head view (attention rounded to 4 decimals to keep the page small). */
+export function head_view_data(attentions: AttentionInput, tokens: string[], opts: HeadViewOptions = {}): HeadViewData {
+  let layers = attention_layers(attentions, opts);
+  const seq = layers[0][0].length;
+  check_labels(tokens, Math.min(Array.isArray(tokens) ? tokens.length : 0, seq), "head_view: tokens");
+  if (tokens.length > seq) throw new Error(`head_view: got ${tokens.length} tokens for attention over ${seq} positions`);
+  if (tokens.length < seq) layers = layers.map((l) => l.map((h) => h.slice(0, tokens.length).map((r) => r.slice(0, tokens.length))));
+  const layer = opts.layer ?? 0;
+  if (!(Number.isInteger(layer) && layer >= 0 && layer < layers.length)) throw new Error(`head_view: layer ${layer} is out of range 0..${layers.length - 1}`);
+  const H = layers[0].length;
+  const heads = opts.heads ?? layers[0].map((_, i) => i);
+  for (const h of heads) if (!(Number.isInteger(h) && h >= 0 && h < H)) throw new Error(`head_view: head ${h} is out of range 0..${H - 1}`);
+  const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  return { tokens, attention: layers.map((l) => l.map((h) => h.map((r) => r.map(round)))), layer, heads, min_weight: opts.min_weight ?? 0.01, colors: HEAD_COLORS };
+}
+
+/** Interactive bertviz-style head view; display it as HTML (works offline, in notebooks and exported pages). */
+export function head_view(attentions: AttentionInput, tokens: string[], opts: HeadViewOptions = {}): HtmlChart {
+  const data = head_view_data(attentions, tokens, opts);
+  const id = unique_id("bertlab-head-view");
+  const title = opts.title ?? "Head view";
+  const html = `<div id="${id}" class="bertlab-head-view" style="font-family:sans-serif;font-size:13px">`
+    + `<div style="font-weight:bold;margin-bottom:4px">${escape_html(title)}</div>`
+    + `<div>Layer: <select class="hv-layer"></select> <span style="margin-left:12px">Heads:</span> <span class="hv-heads"></span></div>`
+    + `<svg class="hv-svg" xmlns="http://www.w3.org/2000/svg"></svg></div>`
+    + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};${SCRIPT}})();</script>`;
+  const longest = Math.max(...tokens.map((t) => t.length));
+  return { library: "html", html, title, width: Math.ceil(2 * (longest * 7.5 + 10) + 220), height: tokens.length * 20 + 80 };
+}

@@ -1,0 +1,172 @@
+// Extractive QA: start / end probabilities over the tokens, the answer span shaded, and the answer
+// highlighted in the text. Span selection follows HF's question-answering pipeline (4.31).
+import { Chart, Library, Spec, vega_lite } from "./chart";
+import { check_finite, check_labels, label_expr, vector } from "./data";
+
+export interface QaSpanOptions {
+  /** 1 = may not be part of the answer (question, special tokens, padding), as HF's p_mask. */
+  p_mask?: number[];
+  attention_mask?: number[];
+  max_answer_len?: number;
+  top_k?: number;
+}
+
+export interface QaSpan { start: number; end: number; score: number }
+
+export interface QaSpans {
+  spans: QaSpan[];
+  /** Probabilities after masking (the [CLS] entry is the null score's factor, before HF zeroes it). */
+  start_probs: number[];
+  end_probs: number[];
+  /** start[0] * end[0]: the "no answer" score (HF's handle_impossible_answer). */
+  null_score: number;
+}
+
+function masked_softmax(logits: number[], allowed: boolean[]): number[] {
+  let max = -Infinity;
+  logits.forEach((v, i) => { if (allowed[i] && v > max) max = v; });
+  if (max === -Infinity) return logits.map(() => 0);
+  const e = logits.map((v, i) => (allowed[i] ? Math.exp(v - max) : 0));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+/**
+ * Best answer spans from start/end logits, as HF's pipeline: softmax over the allowed tokens, [CLS] excluded,
+ * score = p_start * p_end, start ≤ end < start + max_answer_len, both ends allowed. Sorted by score.
+ */
+export function qa_best_spans(start_logits: unknown, end_logits: unknown, opts: QaSpanOptions = {}): QaSpans {
+  const start = vector(start_logits, "qa_best_spans: start_logits");
+  const end = vector(end_logits, "qa_best_spans: end_logits");
+  if (end.length !== start.length) throw new Error(`qa_best_spans: start_logits has ${start.length} values but end_logits has ${end.length}`);
+  check_finite(start, "qa_best_spans: start_logits");
+  check_finite(end, "qa_best_spans: end_logits");
+  const n = start.length;
+  for (const [name, m] of [["p_mask", opts.p_mask], ["attention_mask", opts.attention_mask]] as const) {
+    if (m && m.length !== n) throw new Error(`qa_best_spans: ${name} has ${m.length} entries for ${n} tokens`);
+  }
+  const allowed = start.map((_, i) => (opts.p_mask ? opts.p_mask[i] === 0 : true) && (opts.attention_mask ? opts.attention_mask[i] === 1 : true));
+  const max_len = opts.max_answer_len ?? 15;
+  const top_k = opts.top_k ?? 1;
+  if (!(max_len >= 1)) throw new Error(`qa_best_spans: max_answer_len must be >= 1, got ${max_len}`);
+  const ps = masked_softmax(start, allowed), pe = masked_softmax(end, allowed);
+  const null_score = ps[0] * pe[0];
+  const spans: QaSpan[] = [];
+  for (let s = 1; s < n; s++) {
+    if (!allowed[s]) continue;
+    for (let e = s; e < Math.min(n, s + max_len); e++) if (allowed[e]) spans.push({ start: s, end: e, score: ps[s] * pe[e] });
+  }
+  spans.sort((a, b) => b.score - a.score || a.start - b.start || a.end - b.end);
+  return { spans: spans.slice(0, top_k), start_probs: ps, end_probs: pe, null_score };
+}
+
+/** Joins WordPiece tokens as `convert_tokens_to_string` does ("##" pieces glue to the previous token). */
+export function join_wordpieces(tokens: string[]): string {
+  return tokens.map((t, i) => (t.startsWith("##") ? t.slice(2) : i === 0 ? t : ` ${t}`)).join("").trim();
+}
+
+export interface QaPlotInput extends QaSpanOptions {
+  tokens: string[];
+  start_logits: unknown;
+  end_logits: unknown;
+  /** Force the highlighted span (token indices, inclusive); default: the best span. */
+  answer?: { start: number; end: number };
+  /** With `offsets` ([start, end) per token into `text`), the answer is the exact slice of the text. */
+  text?: string;
+  offsets?: [number, number][];
+  question?: string;
+}
+
+export interface QaPlotOptions {
+  /** "context": only tokens allowed by p_mask/attention_mask (default when a mask is given), or "all". */
+  show?: "context" | "all";
+  title?: string;
+  /** Characters per line of the text panel (default 90). */
+  line_chars?: number;
+  library?: Library;
+}
+
+export interface QaAnswer { start: number; end: number; score: number; answer: string }
+
+/** The answer of a QA head's logits (best span, or `input.answer`), with its text. */
+export function qa_answer(input: QaPlotInput): QaAnswer & { probs: QaSpans } {
+  check_labels(input.tokens, vector(input.start_logits, "start_logits").length, "plot_question_answering: tokens (one per logit)");
+  const probs = qa_best_spans(input.start_logits, input.end_logits, input);
+  const span = input.answer ?? probs.spans[0];
+  if (!span) throw new Error("plot_question_answering: no token may start an answer (check p_mask / attention_mask)");
+  if (!(span.start >= 0 && span.end >= span.start && span.end < input.tokens.length)) throw new Error(`plot_question_answering: answer span [${span.start}, ${span.end}] is not inside 0..${input.tokens.length - 1}`);
+  const score = probs.start_probs[span.start] * probs.end_probs[span.end];
+  let answer = join_wordpieces(input.tokens.slice(span.start, span.end + 1));
+  if (input.text !== undefined && input.offsets) {
+    if (input.offsets.length !== input.tokens.length) throw new Error(`plot_question_answering: offsets has ${input.offsets.length} entries for ${input.tokens.length} tokens`);
+    answer = input.text.slice(input.offsets[span.start][0], input.offsets[span.end][1]);
+  }
+  return { start: span.start, end: span.end, score, answer, probs };
+}
+
+const CHAR_PX = 7.83; // DejaVu Sans Mono advance at 13px (0.602 em)
+const LINE_PX = 22;
+
+/** Start/end probabilities per token with the answer span shaded, above the text with the answer highlighted. */
+export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions = {}): Chart {
+  if (opts.library && opts.library !== "vega-lite") throw new Error(`plot_question_answering: library '${opts.library}' is not available for this chart; use vega-lite`);
+  const ans = qa_answer(input);
+  const { tokens } = input;
+  const masked = !!(input.p_mask || input.attention_mask);
+  const show = opts.show ?? (masked ? "context" : "all");
+  const visible = tokens.map((_, i) => i).filter((i) => show === "all" || ((input.p_mask?.[i] ?? 0) === 0 && (input.attention_mask?.[i] ?? 1) === 1));
+  const in_answer = (i: number) => i >= ans.start && i <= ans.end;
+  // Text panel: tokens laid out in a monospace grid, "##" pieces glued to the previous token.
+  const line_chars = opts.line_chars ?? 90;
+  const words: Spec[] = [];
+  let col = 0, line = 0;
+  visible.forEach((i, k) => {
+    const piece = tokens[i].startsWith("##") && k > 0;
+    const text = piece ? tokens[i].slice(2) : tokens[i];
+    let start = piece || k === 0 ? col : col + 1;
+    if (!piece && start + text.length > line_chars && col > 0) { line += 1; start = 0; }
+    words.push({ position: i, text, x: start * CHAR_PX, x2: (start + text.length) * CHAR_PX, y: line * LINE_PX, y2: line * LINE_PX + LINE_PX - 3, in_answer: in_answer(i) });
+    col = start + text.length;
+  });
+  const text_height = (line + 1) * LINE_PX;
+  const bar_values = visible.flatMap((i) => [
+    { position: i, token: tokens[i], which: "start", probability: ans.probs.start_probs[i], in_answer: in_answer(i) },
+    { position: i, token: tokens[i], which: "end", probability: ans.probs.end_probs[i], in_answer: in_answer(i) },
+  ]);
+  const labels: string[] = [];
+  visible.forEach((i) => { labels[i] = tokens[i]; });
+  const x: Spec = { field: "position", type: "ordinal", title: null, sort: visible, axis: { labelExpr: label_expr(labels.map((t) => t ?? "")), labelAngle: -60 } };
+  const width = Math.max(line_chars * CHAR_PX, visible.length * 16);
+  const title = opts.title ?? `Answer: "${ans.answer}" (score ${ans.score.toPrecision(3)})`;
+  return vega_lite({
+    vconcat: [
+      {
+        title: { text: input.question ? `Q: ${input.question}` : "Context", anchor: "start", fontSize: 12 },
+        width: line_chars * CHAR_PX, height: text_height,
+        data: { values: words },
+        layer: [
+          { transform: [{ filter: "datum.in_answer" }], mark: { type: "rect", color: "#ffd54f", cornerRadius: 2 },
+            encoding: { x: { field: "x", type: "quantitative", scale: null }, x2: { field: "x2" }, y: { field: "y", type: "quantitative", scale: null }, y2: { field: "y2" } } },
+          { mark: { type: "text", align: "left", baseline: "top", font: "monospace", fontSize: 13, dy: 2 },
+            encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" },
+              fontWeight: { condition: { test: "datum.in_answer", value: "bold" }, value: "normal" } } },
+        ],
+      },
+      {
+        width, height: 160,
+        data: { values: bar_values },
+        layer: [
+          { transform: [{ filter: "datum.in_answer" }, { filter: "datum.which === 'start'" }], mark: { type: "rect", color: "#ffd54f", opacity: 0.5 },
+            encoding: { x, y: { value: 0 }, y2: { value: 160 } } },
+          { mark: { type: "bar" },
+            encoding: {
+              x, xOffset: { field: "which", sort: ["start", "end"] },
+              y: { field: "probability", type: "quantitative", title: "probability", scale: { domain: [0, 1] } },
+              color: { field: "which", title: null, sort: ["start", "end"], scale: { range: ["#4c78a8", "#f58518"] } },
+              tooltip: [{ field: "token" }, { field: "position" }, { field: "which" }, { field: "probability", type: "quantitative", format: ".4f" }],
+            } },
+        ],
+      },
+    ],
+  }, title);
+}
