@@ -1,6 +1,16 @@
 export { cached_file } from "./resolve";
 export type { PretrainedOptions } from "./resolve";
+export { hf_hub_download, hf_hub_url, cached_revision } from "./download";
+export type { DownloadOptions } from "./download";
+export { try_to_load_from_cache, CACHED_NO_EXIST, repo_folder_name, repo_cache_path } from "./cache";
+export { default_cache_dir, hf_endpoint, is_offline_mode } from "./env";
+export { HubError, RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError, EntryNotFoundError, LocalEntryNotFoundError } from "./errors";
+export { list_shipped_models, shipped_model_path, package_root } from "./shipped";
+export type { ShippedModel } from "./shipped";
+export { read_shard_index, shard_files, get_checkpoint_shard_files, read_sharded_checkpoint, write_sharded_safetensors } from "./shards";
+export type { ShardIndex } from "./shards";
 export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors";
 export type { TensorData, SafetensorsFile } from "./safetensors";
 export { readTorchBin, parseTorchBin } from "./torch_bin";
 export { loadPickle, UnpicklingError } from "./pickle";
+export type { ProgressInfo, ProgressCallback } from "../utils/progress";

@@ -1,15 +1,46 @@
-// Resolving `from_pretrained` ids to local files. A local folder is used as is.
-// (Hub ids, the Hugging Face cache layout, downloads and the shipped models extend this module.)
+// Resolving `from_pretrained` ids to local files, in this order:
+//   1. a local folder (used as is);
+//   2. the Hugging Face cache shared with Python (a cached file costs no request);
+//   3. a download from the hub (HF_ENDPOINT), unless offline (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE /
+//      local_files_only);
+//   4. a model shipped with the package (models/<name>, id "bertlab/<name>") when the cache and the
+//      hub cannot give it (offline, hub unreachable, or no such repo on the hub).
 import * as fs from "fs";
 import * as path from "path";
+import { hf_hub_download, type DownloadOptions } from "./download";
+import { EntryNotFoundError, GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError } from "./errors";
+import { shipped_model_path } from "./shipped";
+import { validate_filename } from "./cache";
+import type { ProgressCallback } from "../utils/progress";
 
 export interface PretrainedOptions {
   /** Git revision on the hub (branch, tag or commit). Default "main". */
   revision?: string;
   /** Cache directory (default: HF_HUB_CACHE, or HF_HOME/hub, or ~/.cache/huggingface/hub). */
   cache_dir?: string;
-  /** Never touch the network; use local folders and the cache only. */
+  /** Never touch the network; use local folders, the cache and the shipped models only. */
   local_files_only?: boolean;
+  /** Hub access token for private or gated repos (default: HF_TOKEN). */
+  token?: string;
+  /** Download again even when the cache has the file. */
+  force_download?: boolean;
+  /** A folder inside the repo (or local folder) holding the files. */
+  subfolder?: string;
+  /** Receives download progress events (initiate / download / progress / done). */
+  progress_callback?: ProgressCallback;
+  /** Force the stderr progress bar on (true) or off (false); default: only when stderr is a TTY. */
+  progress_bar?: boolean;
+}
+
+function looksLikePath(id: string): boolean {
+  return path.isAbsolute(id) || id.startsWith("./") || id.startsWith("../") || id.startsWith("~") || id.includes("\\") || id === "." || id === "..";
+}
+
+function fromFolder(folder: string, file: string, optional: boolean | undefined, what: string): string | null {
+  const full = path.join(folder, ...file.split("/"));
+  if (fs.existsSync(full)) return full;
+  if (optional) return null;
+  throw new EntryNotFoundError(`${what} does not contain a file named ${file} (looked for ${full})`);
 }
 
 /**
@@ -24,11 +55,39 @@ export async function cached_file(
   if (typeof id_or_path !== "string" || id_or_path.length === 0) {
     throw new TypeError(`from_pretrained: expected a model id or a folder path (string), got ${JSON.stringify(id_or_path)}`);
   }
-  if (fs.existsSync(id_or_path) && fs.statSync(id_or_path).isDirectory()) {
-    const file = path.join(id_or_path, filename);
-    if (fs.existsSync(file)) return file;
-    if (options.optional) return null;
-    throw new Error(`${id_or_path} does not contain a file named ${filename}`);
+  if (typeof filename !== "string" || filename.length === 0) {
+    throw new TypeError(`cached_file: expected a file name such as 'config.json', got ${JSON.stringify(filename)}`);
   }
-  throw new Error(`'${id_or_path}' is not a local folder, and hub downloads are not available yet`);
+  const file = options.subfolder ? `${options.subfolder.replace(/^\/+|\/+$/g, "")}/${filename}` : filename;
+  validate_filename(file);
+
+  if (fs.existsSync(id_or_path) && fs.statSync(id_or_path).isDirectory()) {
+    return fromFolder(id_or_path, file, options.optional, `the folder ${id_or_path}`);
+  }
+  if (looksLikePath(id_or_path) || fs.existsSync(id_or_path)) {
+    throw new Error(
+      fs.existsSync(id_or_path)
+        ? `'${id_or_path}' is a file; from_pretrained expects a folder holding ${filename} (or a hub id such as 'bert-base-uncased')`
+        : `the folder '${id_or_path}' does not exist (resolved to ${path.resolve(id_or_path)})`,
+    );
+  }
+
+  const download: DownloadOptions = {
+    revision: options.revision,
+    cache_dir: options.cache_dir,
+    local_files_only: options.local_files_only,
+    token: options.token,
+    force_download: options.force_download,
+    progress_callback: options.progress_callback,
+    progress_bar: options.progress_bar,
+  };
+  try {
+    return await hf_hub_download(id_or_path, file, download);
+  } catch (e) {
+    const shipped = shipped_model_path(id_or_path);
+    const hubCannot = e instanceof LocalEntryNotFoundError || e instanceof RepositoryNotFoundError || e instanceof GatedRepoError;
+    if (shipped && hubCannot) return fromFolder(shipped, file, options.optional, `the shipped model '${id_or_path}' (${shipped})`);
+    if (options.optional && (e instanceof EntryNotFoundError || e instanceof LocalEntryNotFoundError)) return null;
+    throw e;
+  }
 }

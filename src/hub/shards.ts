@@ -1,0 +1,99 @@
+// Sharded checkpoints: model.safetensors.index.json / pytorch_model.bin.index.json name, for each
+// parameter, the shard file holding it ({ metadata: { total_size }, weight_map: { name: file } }).
+// Reading resolves every shard like any other file (folder, cache, hub) and merges them; writing
+// splits a state dict into model-0000k-of-0000n.safetensors files of at most max_shard_size bytes.
+import * as fs from "fs";
+import * as path from "path";
+import { cached_file, type PretrainedOptions } from "./resolve";
+import { readSafetensors, writeSafetensors, type TensorData } from "./safetensors";
+import { readTorchBin } from "./torch_bin";
+import { writeFileAtomicSync } from "../utils/fs";
+
+export interface ShardIndex {
+  metadata: Record<string, unknown>;
+  weight_map: Record<string, string>;
+}
+
+/** Parses and checks an index file. */
+export function read_shard_index(file: string): ShardIndex {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not a readable JSON shard index (${(e as Error).message})`);
+  }
+  const wm = (json as ShardIndex | null)?.weight_map;
+  if (!wm || typeof wm !== "object" || Object.values(wm).some((f) => typeof f !== "string" || f.includes("..") || path.isAbsolute(f))) {
+    throw new Error(`${file}: expected { "weight_map": { "<parameter>": "<shard file>" } } with shard files inside the repo`);
+  }
+  return { metadata: (json as ShardIndex).metadata ?? {}, weight_map: wm };
+}
+
+/** The distinct shard files of an index, in order of first use. */
+export function shard_files(index: ShardIndex): string[] {
+  return [...new Set(Object.values(index.weight_map))];
+}
+
+/** Resolves the index and every shard it names (downloading them if needed). */
+export async function get_checkpoint_shard_files(
+  id_or_path: string,
+  index_filename: string,
+  options: PretrainedOptions = {},
+): Promise<{ index: ShardIndex; files: string[] }> {
+  const indexFile = (await cached_file(id_or_path, index_filename, options))!;
+  const index = read_shard_index(indexFile);
+  const prefix = path.posix.dirname(index_filename) === "." ? "" : `${path.posix.dirname(index_filename)}/`;
+  const files: string[] = [];
+  for (const shard of shard_files(index)) files.push((await cached_file(id_or_path, prefix + shard, options))!);
+  return { index, files };
+}
+
+/** Reads shards (safetensors or pytorch_model bins) into one state dict, checking it against the index. */
+export function read_sharded_checkpoint(index: ShardIndex, files: string[]): Map<string, TensorData> {
+  const out = new Map<string, TensorData>();
+  for (const file of files) {
+    const tensors = file.endsWith(".safetensors") ? readSafetensors(file).tensors : readTorchBin(file);
+    for (const [k, v] of tensors) out.set(k, v);
+  }
+  const missing = Object.keys(index.weight_map).filter((k) => !out.has(k));
+  if (missing.length) throw new Error(`sharded checkpoint: ${missing.length} parameters listed in the index are in no shard (first: ${missing.slice(0, 3).join(", ")})`);
+  return out;
+}
+
+/**
+ * Writes `tensors` as safetensors shards of at most `max_shard_size` bytes into `folder`:
+ * one model.safetensors when it fits, else model-0000k-of-0000n.safetensors plus
+ * model.safetensors.index.json. Returns the files written (names relative to `folder`).
+ */
+export function write_sharded_safetensors(folder: string, tensors: Map<string, TensorData>, max_shard_size = 5_000_000_000, metadata: Record<string, string> = { format: "pt" }): string[] {
+  if (!(max_shard_size > 0)) throw new Error(`max_shard_size must be a positive number of bytes, got ${max_shard_size}`);
+  const shards: Map<string, TensorData>[] = [new Map()];
+  let size = 0;
+  let total = 0;
+  for (const [name, t] of tensors) {
+    const bytes = t.data.length * 4;
+    if (size > 0 && size + bytes > max_shard_size) {
+      shards.push(new Map());
+      size = 0;
+    }
+    shards[shards.length - 1].set(name, t);
+    size += bytes;
+    total += bytes;
+  }
+  fs.mkdirSync(folder, { recursive: true });
+  if (shards.length === 1) {
+    writeSafetensors(path.join(folder, "model.safetensors"), shards[0], metadata);
+    return ["model.safetensors"];
+  }
+  const n = String(shards.length).padStart(5, "0");
+  const weight_map: Record<string, string> = {};
+  const names = shards.map((shard, i) => {
+    const file = `model-${String(i + 1).padStart(5, "0")}-of-${n}.safetensors`;
+    writeSafetensors(path.join(folder, file), shard, metadata);
+    for (const k of shard.keys()) weight_map[k] = file;
+    return file;
+  });
+  const sorted = Object.fromEntries(Object.entries(weight_map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  writeFileAtomicSync(path.join(folder, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: sorted }, null, 2) + "\n");
+  return [...names, "model.safetensors.index.json"];
+}
