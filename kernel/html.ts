@@ -2,9 +2,8 @@
 // images and SVG, and interactive vega-lite / plotly / html outputs. The vega, vega-lite and plotly browser builds
 // are inlined from node_modules once per page, only when an output needs them; each interactive plot keeps its
 // static SVG/PNG from the same bundle as a fallback in case the script cannot run.
-import * as fs from "fs";
-import * as path from "path";
 import MarkdownIt from "markdown-it";
+import { escape_html, library_scripts, script_json } from "../plots/render";
 import { Cell, MimeBundle, Notebook, Output, joined, source_text } from "./notebook";
 
 export const VEGA_LITE_MIMES = [
@@ -18,31 +17,8 @@ export type HtmlOptions = { title?: string };
 
 const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
 
-export function escape_html(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 function strip_ansi(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-}
-
-/** JSON inside a <script> element: `<` escaped so no `</script>` can end it early. */
-function script_json(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
-}
-
-function inline_script(file: string): string {
-  return `<script>${fs.readFileSync(file, "utf8").replace(/<\/script/gi, "<\\/script")}</script>`;
-}
-
-/** A file inside an installed package, found on node's module search path (vega's `exports` hide its build/). */
-function asset(spec: string): string | null {
-  const pkg = spec.split("/")[0];
-  for (const dir of require.resolve.paths(pkg) ?? []) {
-    const file = path.join(dir, spec);
-    if (fs.existsSync(file)) return file;
-  }
-  return null;
 }
 
 type Libraries = { vega: boolean; plotly: boolean };
@@ -170,16 +146,10 @@ export async function notebook_to_html(nb: Notebook, opts: HtmlOptions = {}): Pr
     }
   }
   const scripts: string[] = [];
-  if (libs.vega) {
-    const vega = asset("vega/build/vega.min.js");
-    const vl = asset("vega-lite/build/vega-lite.min.js");
-    if (vega && vl) scripts.push(inline_script(vega), inline_script(vl));
-  }
-  if (libs.plotly) {
-    const plotly = asset("plotly.js/dist/plotly.min.js");
-    if (plotly) scripts.push(inline_script(plotly));
-  }
-  if (libs.vega || libs.plotly) scripts.push(`<script>${PAGE_SCRIPT}</script>`);
+  const needs: Array<"vega" | "plotly"> = [];
+  if (libs.vega) needs.push("vega");
+  if (libs.plotly) needs.push("plotly");
+  if (needs.length) scripts.push(library_scripts(needs), `<script>${PAGE_SCRIPT}</script>`);
   const title = escape_html(opts.title ?? "notebook");
   return `<!DOCTYPE html>
 <html lang="en">

@@ -1,0 +1,171 @@
+// Showing charts from cells: one output per plot as a MIME bundle through tslab's internal display writer,
+// in-place updates for live training curves, and a file/text fallback outside a kernel (plain node).
+// tslab is never imported at load time: its jupyter module is looked up in require.cache, where it is
+// whenever this process is a tslab kernel (pinned tslab 1.0.22: `lastWriteDisplayData` is internal API).
+import * as fs from "fs";
+import * as path from "path";
+import { randomBytes } from "crypto";
+import type { Chart } from "../plots/chart";
+import { is_chart } from "../plots/chart";
+import { to_html } from "../plots/render";
+import { BundleOptions, MimeBundle, chart_bundle, chart_summary } from "./bundle";
+import { writeFileAtomicSync } from "../src/utils/fs";
+
+type DisplayData = {
+  data: { [mime: string]: string | Uint8Array };
+  metadata: { [key: string]: string };
+  transient: { display_id?: string };
+};
+type DisplayWriter = (data: DisplayData, update: boolean) => void;
+
+/** tslab's current display writer, or null outside a tslab kernel. */
+export function kernel_display_writer(): DisplayWriter | null {
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
+    const w = (mod?.exports as { lastWriteDisplayData?: DisplayWriter | null } | undefined)?.lastWriteDisplayData;
+    if (typeof w === "function") return w;
+  }
+  return null;
+}
+
+/** True inside a tslab kernel that has started executing cells. */
+export function in_kernel(): boolean {
+  return kernel_display_writer() !== null;
+}
+
+/** Sends one raw MIME bundle as a display_data (or update_display_data for an existing display_id). */
+export function display_bundle(data: MimeBundle, opts: { display_id?: string; update?: boolean } = {}): boolean {
+  const w = kernel_display_writer();
+  if (!w) return false;
+  // +json values travel as JSON objects (tslab's type says string | Uint8Array; the wire format is JSON).
+  w({ data: data as DisplayData["data"], metadata: {}, transient: opts.display_id ? { display_id: opts.display_id } : {} }, !!opts.update);
+  return true;
+}
+
+export type ShowOptions = BundleOptions & {
+  /** Outside a kernel: folder for the chart files (default $BERTLAB_PLOTS_DIR or ./out/plots). */
+  out_dir?: string;
+};
+
+let file_counter = 0;
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "chart";
+}
+
+/** Outside a kernel: writes the bundle's files (and a standalone HTML page) and prints where they are. */
+async function write_outside(chart: Chart, data: MimeBundle, out_dir: string): Promise<string[]> {
+  const base = path.join(out_dir, `${String(++file_counter).padStart(3, "0")}-${slug(chart.title ?? chart.library)}`);
+  const files: string[] = [];
+  writeFileAtomicSync(`${base}.html`, await to_html(chart, typeof data["image/svg+xml"] === "string" ? { svg: data["image/svg+xml"] as string } : {}));
+  files.push(`${base}.html`);
+  if (typeof data["image/svg+xml"] === "string") {
+    writeFileAtomicSync(`${base}.svg`, data["image/svg+xml"] as string);
+    files.push(`${base}.svg`);
+  }
+  if (typeof data["image/png"] === "string") {
+    writeFileAtomicSync(`${base}.png`, Buffer.from(data["image/png"] as string, "base64"));
+    files.push(`${base}.png`);
+  }
+  return files;
+}
+
+/**
+ * Displays charts: one output per chart, a bundle with the interactive spec (vega-lite / plotly / html),
+ * PNG and SVG fallbacks and text/plain. Outside a kernel it writes the chart files and prints their paths.
+ * Use `await show(chart)` so the output lands in the running cell.
+ */
+export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Promise<void> {
+  const charts = Array.isArray(chart) ? chart : [chart];
+  charts.forEach((c, i) => {
+    if (!is_chart(c)) {
+      throw new Error(`show: argument${charts.length > 1 ? ` ${i}` : ""} is not a chart (expected {library: "vega-lite"|"plotly"|"html", ...} from a plots builder)`);
+    }
+  });
+  for (const c of charts) {
+    const inside = in_kernel();
+    const data = await chart_bundle(c, inside ? opts : { ...opts, static: opts.static ?? c.library === "vega-lite" });
+    if (display_bundle(data)) continue;
+    const dir = path.resolve(opts.out_dir ?? process.env.BERTLAB_PLOTS_DIR ?? path.join("out", "plots"));
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const files = await write_outside(c, data, dir);
+      console.log(`${chart_summary(c)} → ${files.map((f) => path.relative(process.cwd(), f) || f).join(", ")}`);
+    } catch (e) {
+      console.log(`${chart_summary(c)} (not in a notebook; could not write files: ${(e as Error).message})`);
+    }
+  }
+}
+
+/** HF-style log entry ({ loss, learning_rate, grad_norm, epoch, step, eval_* }). */
+export type LogEntry = { [key: string]: unknown };
+
+export type LiveOptions = BundleOptions & {
+  /** Minimum milliseconds between redraws (default 500); the last state is always drawn by on_train_end/flush. */
+  every_ms?: number;
+};
+
+/**
+ * A chart that redraws in place (one display, updated by display_id) as data arrives. Shaped like an HF
+ * TrainerCallback: pass it in `callbacks` and it redraws from `state.log_history` on every `on_log`.
+ */
+export class LiveChart {
+  readonly display_id = randomBytes(8).toString("hex");
+  log_history: LogEntry[] = [];
+  private shown = false;
+  private last_draw = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(private builder: (log_history: LogEntry[]) => Chart, private opts: LiveOptions = {}) {}
+
+  /** Replace the data and redraw (throttled). */
+  update(log_history: LogEntry[], force = false): Promise<void> {
+    this.log_history = log_history;
+    this.dirty = true;
+    if (!force && this.shown && Date.now() - this.last_draw < (this.opts.every_ms ?? 500)) return this.chain;
+    return this.draw();
+  }
+
+  /** Redraw now if anything changed since the last drawing. */
+  flush(): Promise<void> {
+    return this.dirty ? this.draw() : this.chain;
+  }
+
+  private draw(): Promise<void> {
+    this.dirty = false;
+    this.last_draw = Date.now();
+    const history = this.log_history.slice();
+    this.chain = this.chain.then(async () => {
+      const chart = this.builder(history);
+      const data = await chart_bundle(chart, this.opts);
+      if (display_bundle(data, { display_id: this.display_id, update: this.shown })) {
+        this.shown = true;
+      } else if (!this.shown) {
+        console.log(`${chart_summary(chart)} (live; not in a notebook, ${history.length} log entries)`);
+        this.shown = true;
+      }
+    });
+    return this.chain;
+  }
+
+  // TrainerCallback hooks (HF signature: args, state, control, logs).
+  on_log(_args: unknown, state: { log_history?: LogEntry[] } | undefined, _control?: unknown, logs?: LogEntry): Promise<void> {
+    const history = state?.log_history ?? (logs ? [...this.log_history, logs] : this.log_history);
+    return this.update(history);
+  }
+  on_evaluate(_args: unknown, state: { log_history?: LogEntry[] } | undefined): Promise<void> {
+    return state?.log_history ? this.update(state.log_history) : this.chain;
+  }
+  on_train_end(_args: unknown, state: { log_history?: LogEntry[] } | undefined): Promise<void> {
+    if (state?.log_history) this.log_history = state.log_history;
+    this.dirty = true;
+    return this.flush();
+  }
+}
+
+/** `live(log_history => plot_training(log_history))` → a callback object that keeps one display up to date. */
+export function live(builder: (log_history: LogEntry[]) => Chart, opts: LiveOptions = {}): LiveChart {
+  if (typeof builder !== "function") throw new Error("live: expected a chart builder function (log_history) => Chart");
+  return new LiveChart(builder, opts);
+}
