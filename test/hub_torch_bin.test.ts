@@ -140,3 +140,8 @@ test("a zip without data.pkl, or with a missing storage, says what is missing", 
   delete files["archive/data/1"];
   assert.throws(() => parseTorchBin(zipSync(files, { level: 0 }), "m.bin"), /storage '1' is missing from the zip \(expected archive\/data\/1\)/);
 });
+
+test("a view reaching past its storage, and a training checkpoint instead of a state dict, are refused clearly", () => {
+  assert.throws(() => readTorchBin(path.join(FIX, "bad_view.bin")), /'too\.long': view \(offset 1, size \[3\], stride \[1\]\) reaches element 3, past the storage's 3/);
+  assert.throws(() => readTorchBin(path.join(FIX, "training_checkpoint.bin")), /'model' is a nested dict \(keys: w\), expected a tensor; pass the model's state dict/);
+});

@@ -105,13 +105,15 @@ function storageFromPid(pid: unknown, source: string, legacy: boolean): StorageR
 /** Copies a strided view of `storage` into a new contiguous array. */
 function gather(storage: Float32Array | Int32Array, t: TensorRef, name: string): Float32Array | Int32Array {
   const n = t.size.reduce((a, b) => a * b, 1);
-  const out = storage instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
-  if (n === 0) return out;
+  const make = (len: number) => (storage instanceof Float32Array ? new Float32Array(len) : new Int32Array(len));
+  if (n === 0) return make(0);
   let last = t.offset;
   for (let d = 0; d < t.size.length; d++) last += (t.size[d] - 1) * t.stride[d];
   if (t.offset < 0 || last >= storage.length) {
     throw new Error(`'${name}': view (offset ${t.offset}, size [${t.size}], stride [${t.stride}]) reaches element ${last}, past the storage's ${storage.length}`);
   }
+  if (n > 2 ** 31 - 1) throw new Error(`'${name}': size [${t.size}] has ${n} elements, more than a typed array holds`);
+  const out = make(n);
   let contiguous = true;
   for (let d = t.size.length - 1, expect = 1; d >= 0; d--) {
     if (t.size[d] !== 1 && t.stride[d] !== expect) contiguous = false;
