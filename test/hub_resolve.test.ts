@@ -238,6 +238,10 @@ test("cache dir: HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME or ~/.cache
 
 test("shipped models: found from src/hub, listed, and used when the cache and the hub cannot help", async () => {
   assert.equal(package_root(path.join(__dirname, "..", "src", "hub")), path.resolve(__dirname, ".."));
+  assert.equal(package_root(path.join(__dirname, "..", "dist", "src", "hub")), path.resolve(__dirname, "..")); // the compiled build
+  const other = tempDir("bertlab-notours-");
+  fs.writeFileSync(path.join(other, "package.json"), JSON.stringify({ name: "someone-else" }));
+  assert.equal(package_root(other), null);
   assert.equal(package_root(os.tmpdir()), null);
   const models = tempDir("bertlab-models-");
   fs.mkdirSync(path.join(models, "mini-bert-uncased"));

@@ -9,6 +9,8 @@ import { hf_endpoint, default_cache_dir, is_offline_mode, hf_token, progress_bar
 import { CACHED_NO_EXIST, cached_commit, link_snapshot, mark_no_exist, repo_cache_path, try_to_load_from_cache, validate_filename, validate_repo_id, write_ref, COMMIT_RE } from "./cache";
 import { EntryNotFoundError, GatedRepoError, HubError, LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError } from "./errors";
 import { DownloadProgress, type ProgressOptions } from "../utils/progress";
+import { package_root } from "./shipped";
+import { with_file_lock } from "./lock";
 
 export interface DownloadOptions extends ProgressOptions {
   /** Branch, tag or commit (default "main"). */
@@ -33,18 +35,19 @@ interface FileMetadata {
   url: string;
 }
 
-const USER_AGENT = `bertlab/${readVersion()}; node/${process.versions.node}`;
-
-function readVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).version ?? "0";
-  } catch {
+let userAgent: string | null = null;
+function user_agent(): string {
+  if (!userAgent) {
+    let version = "0";
     try {
-      return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")).version ?? "0";
+      const root = package_root();
+      if (root) version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version ?? "0";
     } catch {
-      return "0";
+      // keep "0"
     }
+    userAgent = `bertlab/${version}; node/${process.versions.node}`;
   }
+  return userAgent;
 }
 
 /** The URL of a file in a repo: {endpoint}/{id}/resolve/{revision}/{file}. */
@@ -174,7 +177,7 @@ export async function hf_hub_download(repo_id: string, filename: string, options
   }
 
   const token = hf_token(options.token);
-  const headers: Record<string, string> = { "user-agent": USER_AGENT, "accept-encoding": "identity" };
+  const headers: Record<string, string> = { "user-agent": user_agent(), "accept-encoding": "identity" };
   if (token) headers.authorization = `Bearer ${token}`;
   const url = hf_hub_url(repo_id, filename, revision, endpoint);
 
@@ -210,8 +213,13 @@ export async function hf_hub_download(repo_id: string, filename: string, options
     let job = inflight.get(blob);
     if (!job) {
       const out = (options.stream ?? process.stderr) as NodeJS.WritableStream & { isTTY?: boolean };
-      const progress = new DownloadProgress(repo_id, filename, meta.size, { ...options, show_bar_default: Boolean(out.isTTY) && !progress_bars_disabled() });
-      job = downloadBlob(meta.url, blob, meta.size, headers, progress, `${filename} of '${repo_id}'`).catch((e) => {
+      const lock = path.join(cache_dir, ".locks", path.basename(storage), `${meta.etag}.bertlab.lock`);
+      const force = options.force_download === true;
+      job = with_file_lock(lock, async () => {
+        if (!force && fs.existsSync(blob)) return; // another process finished it while we waited
+        const progress = new DownloadProgress(repo_id, filename, meta.size, { ...options, show_bar_default: Boolean(out.isTTY) && !progress_bars_disabled() });
+        await downloadBlob(meta.url, blob, meta.size, headers, progress, `${filename} of '${repo_id}'`);
+      }).catch((e) => {
         if (e instanceof HubError) throw e;
         throw unreachable(repo_id, filename, storage, e);
       });
