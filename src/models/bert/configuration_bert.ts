@@ -1,0 +1,317 @@
+// BertConfig: every config.json key of BERT with Hugging Face's defaults, the PretrainedConfig label
+// rules (num_labels ⇄ id2label/label2id, string keys in JSON), and save/load of config.json.
+// Keys bertlab does not model are kept in `extra` and written back unchanged.
+import * as fs from "fs";
+import * as path from "path";
+import { cached_file, PretrainedOptions } from "../../hub/resolve";
+import { writeFileAtomicSync } from "../../utils/fs";
+
+export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
+export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
+const PROBLEM_TYPES: ProblemType[] = ["regression", "single_label_classification", "multi_label_classification"];
+const POSITION_TYPES: PositionEmbeddingType[] = ["absolute", "relative_key", "relative_key_query"];
+
+/** The transformers version written into config.json (the version bertlab's goldens come from). */
+export const TRANSFORMERS_VERSION = "4.31.0";
+
+/** Constructor / config.json keys. Everything is optional; HF defaults fill the rest. */
+export interface BertConfigDict {
+  vocab_size?: number;
+  hidden_size?: number;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  intermediate_size?: number;
+  hidden_act?: string;
+  hidden_dropout_prob?: number;
+  attention_probs_dropout_prob?: number;
+  max_position_embeddings?: number;
+  type_vocab_size?: number;
+  initializer_range?: number;
+  layer_norm_eps?: number;
+  pad_token_id?: number | null;
+  position_embedding_type?: PositionEmbeddingType;
+  use_cache?: boolean;
+  classifier_dropout?: number | null;
+  is_decoder?: boolean;
+  add_cross_attention?: boolean;
+  tie_word_embeddings?: boolean;
+  num_labels?: number;
+  id2label?: Record<string | number, string> | null;
+  label2id?: Record<string, number> | null;
+  problem_type?: ProblemType | null;
+  architectures?: string[] | null;
+  output_hidden_states?: boolean;
+  output_attentions?: boolean;
+  return_dict?: boolean;
+  torch_dtype?: string | null;
+  transformers_version?: string;
+  model_type?: string;
+  _name_or_path?: string;
+  [key: string]: unknown;
+}
+
+// PretrainedConfig's own defaults (4.31) for the keys bertlab models; a key equal to its default is
+// left out of config.json, as `to_diff_dict` does. BERT's own keys are always written.
+const COMMON_DEFAULTS: Record<string, unknown> = {
+  return_dict: true,
+  output_hidden_states: false,
+  output_attentions: false,
+  torch_dtype: null,
+  tie_word_embeddings: true,
+  is_decoder: false,
+  add_cross_attention: false,
+  architectures: null,
+  problem_type: null,
+  pad_token_id: null,
+  id2label: { "0": "LABEL_0", "1": "LABEL_1" },
+  label2id: { LABEL_0: 0, LABEL_1: 1 },
+  _name_or_path: "",
+};
+
+const BERT_KEYS = [
+  "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "hidden_act",
+  "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
+  "initializer_range", "layer_norm_eps", "position_embedding_type", "use_cache", "classifier_dropout",
+] as const;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkInt(name: string, v: unknown, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw new Error(`BertConfig: ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function checkProb(name: string, v: unknown): number {
+  if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`BertConfig: ${name} must be a probability in [0, 1], got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortKeys(v[k]);
+    return out;
+  }
+  return v;
+}
+
+function jsonEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+export class BertConfig {
+  readonly model_type = "bert";
+  vocab_size = 30522;
+  hidden_size = 768;
+  num_hidden_layers = 12;
+  num_attention_heads = 12;
+  intermediate_size = 3072;
+  hidden_act = "gelu";
+  hidden_dropout_prob = 0.1;
+  attention_probs_dropout_prob = 0.1;
+  max_position_embeddings = 512;
+  type_vocab_size = 2;
+  initializer_range = 0.02;
+  layer_norm_eps = 1e-12;
+  pad_token_id: number | null = 0;
+  position_embedding_type: PositionEmbeddingType = "absolute";
+  use_cache = true;
+  classifier_dropout: number | null = null;
+  is_decoder = false;
+  add_cross_attention = false;
+  tie_word_embeddings = true;
+  problem_type: ProblemType | null = null;
+  architectures: string[] | null = null;
+  output_hidden_states = false;
+  output_attentions = false;
+  return_dict = true;
+  torch_dtype: string | null = null;
+  transformers_version: string | null = null;
+  _name_or_path = "";
+  /** Labels by class index (keys are the index as a string, as in config.json). */
+  id2label: Record<string, string> = { "0": "LABEL_0", "1": "LABEL_1" };
+  label2id: Record<string, number> | null = { LABEL_0: 0, LABEL_1: 1 };
+  /** config.json keys bertlab does not model; kept and written back. */
+  extra: Record<string, unknown> = {};
+
+  constructor(kwargs: BertConfigDict = {}) {
+    if (!isPlainObject(kwargs)) throw new TypeError(`BertConfig: expected an object of config keys, got ${JSON.stringify(kwargs)}`);
+    const rest: Record<string, unknown> = { ...kwargs };
+    const take = (k: string): unknown => {
+      const v = rest[k];
+      delete rest[k];
+      return v;
+    };
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of BERT_KEYS) {
+      const v = take(k);
+      if (v !== undefined) self[k] = v;
+    }
+    for (const k of ["pad_token_id", "is_decoder", "add_cross_attention", "tie_word_embeddings", "architectures",
+      "output_hidden_states", "output_attentions", "return_dict", "torch_dtype", "transformers_version", "_name_or_path"]) {
+      const v = take(k);
+      if (v !== undefined) self[k] = v;
+    }
+    const model_type = take("model_type");
+    if (model_type !== undefined && model_type !== "bert") {
+      throw new Error(`BertConfig: model_type '${model_type}' is not 'bert'; bertlab implements BERT models only`);
+    }
+
+    // Labels, as PretrainedConfig.__init__.
+    const id2label = take("id2label");
+    const label2id = take("label2id");
+    const num_labels = take("num_labels");
+    if (label2id !== undefined && label2id !== null && !isPlainObject(label2id)) throw new Error("Argument label2id should be a dictionary.");
+    if (id2label !== undefined && id2label !== null) {
+      if (!isPlainObject(id2label)) throw new Error("Argument id2label should be a dictionary.");
+      const entries = Object.entries(id2label);
+      if (num_labels !== undefined && num_labels !== null && entries.length !== num_labels) {
+        console.warn(`You passed along \`num_labels=${num_labels}\` with an incompatible id to label map: ${JSON.stringify(id2label)}. The number of labels wil be overwritten to ${entries.length}.`);
+      }
+      const map: Record<string, string> = {};
+      for (const [k, v] of entries) {
+        const i = Number(k);
+        if (!Number.isInteger(i)) throw new Error(`BertConfig: id2label key '${k}' is not an integer`);
+        map[String(i)] = String(v);
+      }
+      this.id2label = map;
+      this.label2id = (label2id as Record<string, number> | undefined) ?? null;
+    } else {
+      // As HF: without id2label, num_labels (default 2) rebuilds both maps; a lone label2id is replaced.
+      this.num_labels = num_labels === undefined || num_labels === null ? 2 : checkInt("num_labels", num_labels, 0);
+    }
+    const problem_type = take("problem_type");
+    if (problem_type !== undefined && problem_type !== null && !PROBLEM_TYPES.includes(problem_type as ProblemType)) {
+      throw new Error(`The config parameter \`problem_type\` was not understood: received ${problem_type} but only 'regression', 'single_label_classification' and 'multi_label_classification' are valid.`);
+    }
+    this.problem_type = (problem_type as ProblemType | undefined) ?? null;
+    this.extra = rest;
+    this.validate();
+  }
+
+  /** Number of labels = size of id2label; setting it rebuilds LABEL_i maps when the size changes. */
+  get num_labels(): number {
+    return Object.keys(this.id2label).length;
+  }
+
+  set num_labels(n: number) {
+    checkInt("num_labels", n, 0);
+    if (Object.keys(this.id2label ?? {}).length !== n) {
+      this.id2label = {};
+      for (let i = 0; i < n; i++) this.id2label[String(i)] = `LABEL_${i}`;
+      this.label2id = {};
+      for (let i = 0; i < n; i++) this.label2id[`LABEL_${i}`] = i;
+    }
+  }
+
+  /** Per-head size; hidden_size must divide evenly. */
+  get attention_head_size(): number {
+    return this.hidden_size / this.num_attention_heads;
+  }
+
+  /** Throws a clear error for a config no BERT can be built from. */
+  validate(): void {
+    for (const k of ["vocab_size", "hidden_size", "num_attention_heads", "intermediate_size", "max_position_embeddings", "type_vocab_size"] as const) {
+      checkInt(k, this[k], 1);
+    }
+    checkInt("num_hidden_layers", this.num_hidden_layers, 0);
+    if (this.hidden_size % this.num_attention_heads !== 0) {
+      throw new Error(`The hidden size (${this.hidden_size}) is not a multiple of the number of attention heads (${this.num_attention_heads})`);
+    }
+    checkProb("hidden_dropout_prob", this.hidden_dropout_prob);
+    checkProb("attention_probs_dropout_prob", this.attention_probs_dropout_prob);
+    if (this.classifier_dropout !== null) checkProb("classifier_dropout", this.classifier_dropout);
+    if (!POSITION_TYPES.includes(this.position_embedding_type)) {
+      throw new Error(`BertConfig: position_embedding_type '${this.position_embedding_type}' is not one of ${POSITION_TYPES.join(", ")}`);
+    }
+    if (typeof this.layer_norm_eps !== "number" || !(this.layer_norm_eps > 0)) throw new Error(`BertConfig: layer_norm_eps must be > 0, got ${this.layer_norm_eps}`);
+    if (typeof this.hidden_act !== "string") throw new Error(`BertConfig: hidden_act must be a string (e.g. "gelu"), got ${JSON.stringify(this.hidden_act)}`);
+  }
+
+  /** Every key (defaults included), id2label keys as strings, sorted like HF's JSON. */
+  to_dict(): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...this.extra };
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of BERT_KEYS) out[k] = self[k];
+    for (const k of Object.keys(COMMON_DEFAULTS)) out[k] = self[k];
+    out.id2label = { ...this.id2label };
+    out.label2id = this.label2id === null ? null : { ...this.label2id };
+    out.model_type = "bert";
+    out.transformers_version = this.transformers_version ?? TRANSFORMERS_VERSION;
+    return sortKeys(out) as Record<string, unknown>;
+  }
+
+  /** What config.json holds: common keys only where they differ from PretrainedConfig's defaults. */
+  to_diff_dict(): Record<string, unknown> {
+    const all = this.to_dict();
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(all)) {
+      if (k in COMMON_DEFAULTS && jsonEqual(v, COMMON_DEFAULTS[k])) continue;
+      out[k] = v;
+    }
+    return out;
+  }
+
+  to_json_string(use_diff = true): string {
+    return JSON.stringify(use_diff ? this.to_diff_dict() : this.to_dict(), null, 2) + "\n";
+  }
+
+  /** Writes `<dir>/config.json` atomically. */
+  save_pretrained(dir: string): void {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+      throw new Error(`Provided path (${dir}) should be a directory, not a file`);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(path.join(dir, "config.json"), this.to_json_string());
+  }
+
+  /** A deep copy with some keys changed. */
+  copy(changes: BertConfigDict = {}): BertConfig {
+    return new BertConfig({ ...this.to_dict(), ...changes });
+  }
+
+  static from_dict(dict: BertConfigDict): BertConfig {
+    return new BertConfig(dict);
+  }
+
+  static from_json_file(file: string): BertConfig {
+    let dict: unknown;
+    try {
+      dict = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new Error(`It looks like the config file at '${file}' is not a valid JSON file: ${(e as Error).message}`);
+    }
+    return new BertConfig(dict as BertConfigDict);
+  }
+
+  /** Loads config.json of a model id or folder; `kwargs` override keys (like HF's **kwargs). */
+  static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
+    const { revision, cache_dir, local_files_only, ...overrides } = options;
+    const file = await cached_file(id_or_path, "config.json", { revision, cache_dir, local_files_only });
+    const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
+    return new BertConfig({ ...dict, _name_or_path: id_or_path, ...overrides });
+  }
+}
+
+/** AutoConfig: reads config.json and builds the config class of its model_type (BERT here). */
+export class AutoConfig {
+  static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
+    const { revision, cache_dir, local_files_only } = options;
+    const file = await cached_file(id_or_path, "config.json", { revision, cache_dir, local_files_only });
+    const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
+    if (dict.model_type !== undefined && dict.model_type !== "bert") {
+      throw new Error(`AutoConfig: ${id_or_path} has model_type '${dict.model_type}'; bertlab supports model_type 'bert' only`);
+    }
+    return BertConfig.from_pretrained(id_or_path, options);
+  }
+
+  static for_model(model_type: string, kwargs: BertConfigDict = {}): BertConfig {
+    if (model_type !== "bert") throw new Error(`AutoConfig.for_model: unrecognized model type '${model_type}'; expected 'bert'`);
+    return new BertConfig(kwargs);
+  }
+}

@@ -1,0 +1,75 @@
+// BertEncoder: the stack of BertLayers, collecting hidden states, attentions and the cache.
+import { tf } from "../../backend";
+import { Module } from "../../nn";
+import type { BertConfig } from "./configuration_bert";
+import { BertLayer } from "./layer";
+
+export interface EncoderResult {
+  last_hidden_state: tf.Tensor3D;
+  hidden_states?: tf.Tensor3D[];
+  attentions?: tf.Tensor4D[];
+  cross_attentions?: tf.Tensor4D[];
+  past_key_values?: tf.Tensor4D[][];
+}
+
+export class BertEncoder extends Module {
+  readonly config: BertConfig;
+  readonly layer: BertLayer[];
+
+  constructor(config: BertConfig) {
+    super();
+    this.config = config;
+    const list = this.register_module("layer", new LayerList());
+    this.layer = [];
+    for (let i = 0; i < config.num_hidden_layers; i++) this.layer.push(list.add(String(i), new BertLayer(config)));
+  }
+
+  forward(
+    hidden_states: tf.Tensor3D,
+    attention_mask: tf.Tensor | null,
+    options: {
+      encoder_hidden_states?: tf.Tensor3D | null;
+      encoder_attention_mask?: tf.Tensor | null;
+      past_key_values?: tf.Tensor4D[][] | null;
+      use_cache?: boolean;
+      output_attentions?: boolean;
+      output_hidden_states?: boolean;
+    } = {},
+  ): EncoderResult {
+    const all_hidden: tf.Tensor3D[] = [];
+    const all_attn: tf.Tensor4D[] = [];
+    const all_cross: tf.Tensor4D[] = [];
+    const cache: tf.Tensor4D[][] = [];
+    let h = hidden_states;
+    this.layer.forEach((layer, i) => {
+      if (options.output_hidden_states) all_hidden.push(h);
+      const r = layer.forward(h, attention_mask, {
+        encoder_hidden_states: options.encoder_hidden_states,
+        encoder_attention_mask: options.encoder_attention_mask,
+        past_key_value: options.past_key_values ? options.past_key_values[i] : null,
+        output_attentions: options.output_attentions,
+      });
+      h = r.hidden_states;
+      if (options.use_cache && r.present) cache.push(r.present);
+      if (options.output_attentions) {
+        if (r.self_attention) all_attn.push(r.self_attention);
+        if (this.config.add_cross_attention && r.cross_attention) all_cross.push(r.cross_attention);
+      }
+    });
+    if (options.output_hidden_states) all_hidden.push(h);
+    return {
+      last_hidden_state: h,
+      hidden_states: options.output_hidden_states ? all_hidden : undefined,
+      attentions: options.output_attentions ? all_attn : undefined,
+      cross_attentions: options.output_attentions && this.config.add_cross_attention ? all_cross : undefined,
+      past_key_values: options.use_cache ? cache : undefined,
+    };
+  }
+}
+
+/** nn.ModuleList: children named "0", "1", ... (checkpoint keys `encoder.layer.<i>.…`). */
+export class LayerList extends Module {
+  add<M extends Module>(name: string, m: M): M {
+    return this.register_module(name, m);
+  }
+}

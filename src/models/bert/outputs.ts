@@ -1,0 +1,68 @@
+// Output records of the BERT models: plain objects of tfjs tensors with Hugging Face field names.
+// The caller owns every tensor in a record; `dispose_output(out)` frees them all.
+import { tf } from "../../backend";
+
+/** Per layer: [self key, self value] (+ [cross key, cross value] with cross-attention), each [batch, heads, seq, head_size]. */
+export type PastKeyValues = tf.Tensor4D[][];
+
+export interface BertModelOutput {
+  last_hidden_state: tf.Tensor3D; // [batch, seq, hidden]
+  pooler_output?: tf.Tensor2D; // [batch, hidden]
+  hidden_states?: tf.Tensor3D[]; // num_hidden_layers + 1, embeddings first
+  attentions?: tf.Tensor4D[]; // [batch, heads, seq, seq] softmax probabilities
+  cross_attentions?: tf.Tensor4D[]; // [batch, heads, seq, encoder_seq]
+  past_key_values?: PastKeyValues;
+}
+
+interface CommonOutput {
+  loss?: tf.Scalar;
+  hidden_states?: tf.Tensor3D[];
+  attentions?: tf.Tensor4D[];
+}
+
+export interface BertForPreTrainingOutput extends CommonOutput {
+  prediction_logits: tf.Tensor3D; // [batch, seq, vocab]
+  seq_relationship_logits: tf.Tensor2D; // [batch, 2]
+}
+
+export interface MaskedLMOutput extends CommonOutput {
+  logits: tf.Tensor3D; // [batch, seq, vocab]
+}
+
+export interface CausalLMOutputWithCrossAttentions extends CommonOutput {
+  logits: tf.Tensor3D; // [batch, seq, vocab]
+  past_key_values?: PastKeyValues;
+  cross_attentions?: tf.Tensor4D[];
+}
+
+export interface NextSentencePredictorOutput extends CommonOutput {
+  logits: tf.Tensor2D; // [batch, 2]
+}
+
+export interface SequenceClassifierOutput extends CommonOutput {
+  logits: tf.Tensor2D; // [batch, num_labels]
+}
+
+export interface MultipleChoiceModelOutput extends CommonOutput {
+  logits: tf.Tensor2D; // [batch, num_choices]
+}
+
+export interface TokenClassifierOutput extends CommonOutput {
+  logits: tf.Tensor3D; // [batch, seq, num_labels]
+}
+
+export interface QuestionAnsweringModelOutput extends CommonOutput {
+  start_logits: tf.Tensor2D; // [batch, seq]
+  end_logits: tf.Tensor2D; // [batch, seq]
+}
+
+/** Frees every tensor in an output record (or any nested object/array of tensors). */
+export function dispose_output(output: object | null | undefined): void {
+  if (!output) return;
+  const walk = (v: unknown): void => {
+    if (v instanceof tf.Tensor) v.dispose();
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(output);
+}

@@ -1,0 +1,123 @@
+// BertPreTrainedModel: what every BERT model shares — its config, weight creation (HF `_init_weights`
+// rules, seedable), the callable `model(inputs)` / `model.forward(inputs)` wrapped in one tf.tidy,
+// `from_pretrained` and `save_pretrained`.
+import * as fs from "fs";
+import * as path from "path";
+import { ready, tf } from "../../backend";
+import type { PretrainedOptions } from "../../hub/resolve";
+import { writeSafetensors, TensorData } from "../../hub/safetensors";
+import { Generator, Module, next_uid } from "../../nn";
+import { BertConfig, BertConfigDict } from "./configuration_bert";
+import { check_input_keys, BertInputs } from "./inputs";
+import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
+
+let deferInit = 0;
+
+/** Runs `make` with weight creation deferred (submodules, and models about to be filled from a checkpoint). */
+export function without_init<T>(make: () => T): T {
+  deferInit += 1;
+  try {
+    return make();
+  } finally {
+    deferInit -= 1;
+  }
+}
+
+export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict {
+  /** Use this config instead of the checkpoint's config.json (e.g. with is_decoder set). */
+  config?: BertConfig | BertConfigDict;
+  /** Also return { missing_keys, unexpected_keys, mismatched_keys, error_msgs }. */
+  output_loading_info?: boolean;
+  /** Re-initialise weights whose checkpoint shape differs (e.g. a new classifier size) instead of failing. */
+  ignore_mismatched_sizes?: boolean;
+  /** Seed for newly initialised weights (default: the global generator, see `manual_seed`). */
+  seed?: number;
+  /** Do not print the loading messages (they are still returned with output_loading_info). */
+  quiet?: boolean;
+}
+
+export interface SavePretrainedOptions {
+  /** Only safetensors is written (model.safetensors); kept for HF-compatible call sites. */
+  safe_serialization?: boolean;
+}
+
+export type ModelClass<T> = { new (config: BertConfig): T; readonly name: string };
+
+export abstract class BertPreTrainedModel<O extends object = object> extends Module {
+  static readonly base_model_prefix = "bert";
+  readonly config: BertConfig;
+  /** How the last from_pretrained went (also printed as HF's messages). */
+  loading_info: LoadingInfo | null = null;
+
+  constructor(config: BertConfig | BertConfigDict) {
+    super();
+    if (config === undefined || config === null) throw new Error(`${new.target.name}: a config (BertConfig or config keys) is required`);
+    this.config = config instanceof BertConfig ? config : new BertConfig(config);
+  }
+
+  /** Creates the weights (HF init rules) unless deferred; subclasses call this last in their constructor. */
+  protected post_init(): void {
+    if (deferInit === 0) this.init_weights();
+  }
+
+  /** Creates every weight from HF's init rules: normal(0, initializer_range), zero bias, LayerNorm 1/0, zero padding row. */
+  init_weights(seed?: number): this {
+    this.materialize({ uid: next_uid(this.constructor.name), generator: seed === undefined ? undefined : new Generator(seed) });
+    return this;
+  }
+
+  /** Runs the model inside one tf.tidy: intermediate tensors are freed; the caller owns the output record. */
+  forward(inputs: BertInputs): O {
+    check_input_keys(this.constructor.name, inputs);
+    if (!this.materialized) this.init_weights();
+    return tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer) as unknown as O;
+  }
+
+  protected abstract _forward(inputs: BertInputs): O;
+
+  /** The checkpoint names of parameters that are copies of others (left out of model.safetensors, as HF). */
+  tied_weight_names(): string[] {
+    return this.named_parameter_specs().filter((p) => p.spec.tied_to).map((p) => p.name);
+  }
+
+  /**
+   * Loads config.json and weights (model.safetensors, a sharded index, or pytorch_model.bin) from a
+   * folder or hub id. Prints HF's messages about missing / unused weights; new weights are
+   * initialised with HF's rules. The model is returned in eval mode.
+   */
+  static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options: FromPretrainedOptions & { output_loading_info: true }): Promise<[T, LoadingInfo]>;
+  static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options?: FromPretrainedOptions): Promise<T>;
+  static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options: FromPretrainedOptions = {}): Promise<T | [T, LoadingInfo]> {
+    await ready();
+    const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, revision, cache_dir, local_files_only, ...overrides } = options;
+    const hub = { revision, cache_dir, local_files_only };
+    let config: BertConfig;
+    if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
+    else if (given) config = new BertConfig({ ...given, ...overrides });
+    else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
+    const state = await load_checkpoint(id_or_path, hub);
+    const model = without_init(() => new this(config));
+    const info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet });
+    model.loading_info = info;
+    model.eval();
+    return output_loading_info ? [model, info] : model;
+  }
+
+  /** Writes config.json and model.safetensors (tied weights once, metadata format "pt") atomically. */
+  save_pretrained(dir: string, _options: SavePretrainedOptions = {}): void {
+    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+      throw new Error(`Provided path (${dir}) should be a directory, not a file`);
+    }
+    if (!this.materialized) this.init_weights();
+    fs.mkdirSync(dir, { recursive: true });
+    const config = this.config.copy({ architectures: [this.constructor.name], torch_dtype: "float32" });
+    config.save_pretrained(dir);
+    const tied = new Set(this.tied_weight_names());
+    const tensors = new Map<string, TensorData>();
+    for (const [name, v] of this.state_dict()) {
+      if (tied.has(name)) continue;
+      tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+    }
+    writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt" });
+  }
+}

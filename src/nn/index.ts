@@ -1,0 +1,10 @@
+export { Module, hf_name, next_uid } from "./module";
+export type { Init, ParamSpec, ParamValue, MaterializeOptions, LoadResult } from "./module";
+export { Linear } from "./linear";
+export { LayerNorm } from "./layer_norm";
+export { Embedding } from "./embedding";
+export { Dropout } from "./dropout";
+export { ACT2FN, get_activation, gelu, gelu_new, gelu_fast, quick_gelu, silu, mish } from "./activations";
+export type { Activation } from "./activations";
+export { cross_entropy, mse_loss, binary_cross_entropy_with_logits } from "./losses";
+export { Generator, default_generator, manual_seed } from "./random";
