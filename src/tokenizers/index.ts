@@ -1,1 +1,14 @@
-export {};
+// Tokenizers: BERT's WordPiece tokenizer with Hugging Face transformers' names and call semantics.
+export { BasicTokenizer } from "./basic";
+export type { BasicTokenizerOptions } from "./basic";
+export { WordpieceTokenizer } from "./wordpiece";
+export type { WordPieces, WordpieceOptions } from "./wordpiece";
+export { load_vocab, load_tokenizer_json } from "./vocab";
+export { BatchEncoding } from "./encoding";
+export type { Offsets } from "./encoding";
+export { PreTrainedTokenizer, clean_up_tokenization } from "./tokenization_utils";
+export type { PreTrainedTokenizerOptions, DecodeOptions, TokenizeOptions, IdsInput } from "./tokenization_utils";
+export type { EncodeOptions, CallOptions, PaddingOption, TruncationOption } from "./options";
+export { BertTokenizer } from "./bert";
+export type { BertTokenizerOptions, BertTokenizerFiles } from "./bert";
+export { AutoTokenizer } from "./auto";

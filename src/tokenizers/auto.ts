@@ -1,0 +1,64 @@
+// AutoTokenizer: picks the tokenizer class from a model's tokenizer_config.json (tokenizer_class) or
+// config.json (model_type), as transformers does. bertlab has the BERT (WordPiece) family only.
+import * as fs from "fs";
+import { cached_file, PretrainedOptions } from "../hub";
+import { BertTokenizer, BertTokenizerOptions } from "./bert";
+
+/** tokenizer_class values that are BERT WordPiece tokenizers, and the model inputs each returns. */
+const TOKENIZER_CLASSES: Record<string, string[]> = {
+  BertTokenizer: ["input_ids", "token_type_ids", "attention_mask"],
+  BertTokenizerFast: ["input_ids", "token_type_ids", "attention_mask"],
+  DistilBertTokenizer: ["input_ids", "attention_mask"],
+  DistilBertTokenizerFast: ["input_ids", "attention_mask"],
+  ElectraTokenizer: ["input_ids", "token_type_ids", "attention_mask"],
+  ElectraTokenizerFast: ["input_ids", "token_type_ids", "attention_mask"],
+};
+const MODEL_TYPES: Record<string, string> = { bert: "BertTokenizer", distilbert: "DistilBertTokenizer", electra: "ElectraTokenizer" };
+
+function readJson(file: string | null): Record<string, unknown> | null {
+  if (!file) return null;
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+export class AutoTokenizer {
+  /** The tokenizer of a model id or folder (a BertTokenizer for the BERT family). */
+  static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizer> {
+    const hub = { revision: options.revision, cache_dir: options.cache_dir, local_files_only: options.local_files_only, optional: true };
+    const tokConfig = readJson(await cached_file(id_or_path, "tokenizer_config.json", hub));
+    let cls = typeof tokConfig?.tokenizer_class === "string" ? tokConfig.tokenizer_class : null;
+    let why = cls ? `tokenizer_config.json says tokenizer_class '${cls}'` : "";
+    if (!cls) {
+      const config = readJson(await cached_file(id_or_path, "config.json", hub));
+      const mt = typeof config?.model_type === "string" ? config.model_type : null;
+      if (mt) {
+        cls = MODEL_TYPES[mt] ?? null;
+        why = `config.json says model_type '${mt}'`;
+        if (!cls) {
+          throw new Error(`AutoTokenizer.from_pretrained('${id_or_path}'): ${why}; bertlab supports the BERT family only (model types ${Object.keys(MODEL_TYPES).join(", ")})`);
+        }
+      }
+    }
+    if (!cls) {
+      // No class named anywhere: a vocab.txt, or a tokenizer.json with a WordPiece model, is BERT's.
+      const vocab = await cached_file(id_or_path, "vocab.txt", hub);
+      const tj = vocab ? null : readJson(await cached_file(id_or_path, "tokenizer.json", hub));
+      const modelType = (tj?.model as { type?: string } | undefined)?.type;
+      if (!vocab && modelType !== "WordPiece") {
+        throw new Error(
+          `AutoTokenizer.from_pretrained('${id_or_path}'): cannot tell the tokenizer: no tokenizer_class in tokenizer_config.json, no model_type in config.json, and no vocab.txt or WordPiece tokenizer.json` +
+            (modelType ? ` (tokenizer.json has a ${modelType} model; bertlab supports BERT WordPiece tokenizers only)` : ""),
+        );
+      }
+      cls = "BertTokenizer";
+    }
+    const inputs = TOKENIZER_CLASSES[cls];
+    if (!inputs) {
+      throw new Error(`AutoTokenizer.from_pretrained('${id_or_path}'): ${why}; bertlab supports the BERT family only (${Object.keys(TOKENIZER_CLASSES).join(", ")})`);
+    }
+    return BertTokenizer.from_pretrained(id_or_path, { model_input_names: inputs, ...options });
+  }
+}

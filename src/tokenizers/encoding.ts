@@ -1,0 +1,133 @@
+// BatchEncoding: what calling a tokenizer returns. The fields are the model inputs with Hugging Face
+// names (plain arrays, or int32 tensors with return_tensors 'tf'); the methods answer the fast
+// tokenizer's alignment questions (word_ids, sequence_ids, char_to_token, ...), whatever the format.
+import { tf } from "../backend";
+
+/** One encoded row (a sequence or pair, after truncation and padding). */
+export interface EncodedRow {
+  ids: number[];
+  type_ids: number[];
+  special: number[];
+  attention: number[];
+  /** [start, end) in the original text (JavaScript string indices); [0, 0] for special and pad tokens. */
+  starts: number[];
+  ends: number[];
+  words: (number | null)[];
+  seqs: (number | null)[];
+  /** Which input (batch index) this row came from. */
+  sample: number;
+  /** Length before padding. */
+  length: number;
+}
+
+export type Offsets = [number, number][];
+
+/** The container types of the fields: one row (number[]), a batch (number[][]) or tensors. */
+export type Ids = number[] | number[][] | tf.Tensor2D;
+export type OffsetsOf<T> = T extends tf.Tensor ? tf.Tensor3D : T extends number[][] ? Offsets[] : Offsets;
+export type PerRowOf<T> = T extends tf.Tensor ? tf.Tensor1D : T extends number[][] ? number[] : number;
+
+interface RowInfo {
+  rows: EncodedRow[];
+  id_to_token: (id: number) => string;
+}
+const ROWS = new WeakMap<object, RowInfo>();
+
+export class BatchEncoding<T extends Ids = Ids> {
+  /** Token ids `[batch, seq]` (or `[seq]` for one text without tensors). */
+  declare input_ids: T;
+  /** 0 for the first sequence (and its [CLS]/[SEP]), 1 for the second. Absent with return_token_type_ids false. */
+  declare token_type_ids: T;
+  /** 1 for real tokens, 0 for padding. Absent with return_attention_mask false. */
+  declare attention_mask: T;
+  declare special_tokens_mask?: T;
+  /** [start, end) of each token in its text (JavaScript string indices, so text.slice(start, end)). */
+  declare offset_mapping?: OffsetsOf<T>;
+  /** With return_overflowing_tokens: the input each row came from. */
+  declare overflow_to_sample_mapping?: PerRowOf<T>;
+  /** With return_length: the number of tokens of each row before padding. */
+  declare length?: PerRowOf<T>;
+
+  constructor(fields: Partial<Record<string, unknown>>, rows: EncodedRow[], id_to_token: (id: number) => string) {
+    Object.assign(this, fields);
+    ROWS.set(this, { rows, id_to_token });
+  }
+
+  private rows(): EncodedRow[] {
+    return ROWS.get(this)!.rows;
+  }
+
+  private row(batch_index: number): EncodedRow {
+    const rows = this.rows();
+    if (!Number.isInteger(batch_index) || batch_index < 0 || batch_index >= rows.length) {
+      throw new RangeError(`BatchEncoding: batch_index ${batch_index} is out of range; this encoding has ${rows.length} row(s)`);
+    }
+    return rows[batch_index];
+  }
+
+  /** Number of rows (texts, or windows with return_overflowing_tokens). */
+  get n_sequences(): number {
+    return this.rows().length;
+  }
+
+  /** The field names present, in Hugging Face order. */
+  keys(): string[] {
+    return Object.keys(this);
+  }
+
+  /** The tokens of a row, as strings ([CLS], pieces, [SEP], [PAD]). */
+  tokens(batch_index = 0): string[] {
+    const toToken = ROWS.get(this)!.id_to_token;
+    return this.row(batch_index).ids.map(toToken);
+  }
+
+  /** For each token, the index of the word it came from in its sequence (null for special and pad tokens). */
+  word_ids(batch_index = 0): (number | null)[] {
+    return this.row(batch_index).words.slice();
+  }
+
+  /** For each token, 0 or 1 for the sequence it belongs to (null for special and pad tokens). */
+  sequence_ids(batch_index = 0): (number | null)[] {
+    return this.row(batch_index).seqs.slice();
+  }
+
+  /** The [start, end) span of a token in its original text, or null for special/pad tokens. */
+  token_to_chars(batch_index: number, token_index: number): { start: number; end: number } | null {
+    const r = this.row(batch_index);
+    if (token_index < 0 || token_index >= r.ids.length) throw new RangeError(`token_to_chars: token_index ${token_index} is out of range (row has ${r.ids.length} tokens)`);
+    if (r.seqs[token_index] === null) return null;
+    return { start: r.starts[token_index], end: r.ends[token_index] };
+  }
+
+  /** The word of a token (null for special/pad tokens). */
+  token_to_word(batch_index: number, token_index: number): number | null {
+    return this.row(batch_index).words[token_index] ?? null;
+  }
+
+  /** The index of the token covering a character of the text (sequence 0 or 1), or null. */
+  char_to_token(batch_index: number, char_index: number, sequence_index = 0): number | null {
+    const r = this.row(batch_index);
+    for (let t = 0; t < r.ids.length; t++) {
+      if (r.seqs[t] === sequence_index && r.starts[t] <= char_index && char_index < r.ends[t]) return t;
+    }
+    return null;
+  }
+
+  /** The [start, end) token span of a word (in sequence 0 or 1), or null when it was truncated away. */
+  word_to_tokens(batch_index: number, word_index: number, sequence_index = 0): { start: number; end: number } | null {
+    const r = this.row(batch_index);
+    let start = -1, end = -1;
+    for (let t = 0; t < r.ids.length; t++) {
+      if (r.seqs[t] === sequence_index && r.words[t] === word_index) {
+        if (start < 0) start = t;
+        end = t + 1;
+      }
+    }
+    return start < 0 ? null : { start, end };
+  }
+
+  /** Frees the tensors of a return_tensors 'tf' encoding (no-op for arrays). */
+  dispose(): void {
+    for (const v of Object.values(this)) if (v instanceof tf.Tensor) v.dispose();
+  }
+}

@@ -1,0 +1,592 @@
+// PreTrainedTokenizer: what every bertlab tokenizer shares, with Python transformers' call semantics.
+// Subclasses say how a stretch of text becomes ids (`_encode_segment`) and how ids map to tokens; this
+// class splits special tokens out of the text, truncates, adds [CLS]/[SEP], pads, returns arrays or
+// int32 tensors, and decodes.
+import { tf } from "../backend";
+import { Callable } from "../utils/callable";
+import { describe } from "./basic";
+import { BatchEncoding, EncodedRow, Ids } from "./encoding";
+import { CallOptions, EncodeOptions, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
+import { truncateWindows } from "./truncation";
+
+/** Token ids, offsets and word indices of one text (no special tokens added yet). */
+export class Segmented {
+  ids: number[] = [];
+  starts: number[] = [];
+  ends: number[] = [];
+  words: number[] = [];
+  /** Words seen so far (the next word index). */
+  n_words = 0;
+
+  push(id: number, start: number, end: number, word: number): void {
+    this.ids.push(id);
+    this.starts.push(start);
+    this.ends.push(end);
+    this.words.push(word);
+  }
+}
+
+export const SPECIAL_TOKENS_ATTRIBUTES = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
+export type SpecialTokenName = (typeof SPECIAL_TOKENS_ATTRIBUTES)[number];
+
+export interface PreTrainedTokenizerOptions {
+  model_max_length?: number;
+  padding_side?: "right" | "left";
+  truncation_side?: "right" | "left";
+  model_input_names?: string[];
+  clean_up_tokenization_spaces?: boolean;
+  bos_token?: string | null;
+  eos_token?: string | null;
+  unk_token?: string | null;
+  sep_token?: string | null;
+  pad_token?: string | null;
+  cls_token?: string | null;
+  mask_token?: string | null;
+  additional_special_tokens?: string[];
+  /** The id or folder it was loaded from. */
+  name_or_path?: string;
+}
+
+export interface DecodeOptions {
+  skip_special_tokens?: boolean;
+  /** Default: the tokenizer's clean_up_tokenization_spaces (true for BERT). */
+  clean_up_tokenization_spaces?: boolean;
+  spaces_between_special_tokens?: boolean;
+}
+
+export interface TokenizeOptions {
+  /** A second text, tokenized after the first. */
+  pair?: string | null;
+  /** Add [CLS]/[SEP] around the tokens. Default false. */
+  add_special_tokens?: boolean;
+}
+
+/** What decode accepts: ids as an array, a typed array, [1, n] nested arrays, or a tensor. */
+export type IdsInput = number[] | number[][] | ArrayLike<number> | tf.Tensor;
+
+type Single = string;
+type Batch = string[] | [string, string][];
+
+/** The call signatures of a tokenizer instance (`tokenizer(text, options)`), as in Python. */
+export interface PreTrainedTokenizer {
+  (text: Single | Batch | string[][], options: CallOptions & { return_tensors: "tf" }): BatchEncoding<tf.Tensor2D>;
+  (text: Single | Batch | string[][], options: CallOptions & { return_overflowing_tokens: true }): BatchEncoding<number[][]>;
+  (text: string[], options: CallOptions & { is_split_into_words: true }): BatchEncoding<number[]>;
+  (text: string[][], options: CallOptions & { is_split_into_words: true }): BatchEncoding<number[][]>;
+  (text: Single, options?: CallOptions): BatchEncoding<number[]>;
+  (text: Batch, options?: CallOptions): BatchEncoding<number[][]>;
+  (text: Single | Batch | string[][], options?: CallOptions): BatchEncoding<Ids>;
+}
+
+interface Item {
+  a: string | string[];
+  b: string | string[] | null;
+}
+
+export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | string[][], CallOptions?], BatchEncoding<Ids>> {
+  model_max_length: number;
+  padding_side: "right" | "left";
+  truncation_side: "right" | "left";
+  model_input_names: string[];
+  clean_up_tokenization_spaces: boolean;
+  name_or_path: string;
+  pad_token_type_id = 0;
+  bos_token: string | null;
+  eos_token: string | null;
+  unk_token: string | null;
+  sep_token: string | null;
+  pad_token: string | null;
+  cls_token: string | null;
+  mask_token: string | null;
+  additional_special_tokens: string[];
+  private warned = new Set<string>();
+  /** Special and added tokens matched in the text before tokenizing (longest first). */
+  private noSplit: string[] = [];
+
+  constructor(options: PreTrainedTokenizerOptions = {}) {
+    super();
+    this.model_max_length = options.model_max_length ?? VERY_LARGE_INTEGER;
+    this.padding_side = options.padding_side ?? "right";
+    this.truncation_side = options.truncation_side ?? "right";
+    for (const [k, v] of [["padding_side", this.padding_side], ["truncation_side", this.truncation_side]] as const) {
+      if (v !== "right" && v !== "left") throw new Error(`${k} must be 'right' or 'left', got ${JSON.stringify(v)}`);
+    }
+    this.model_input_names = options.model_input_names ?? ["input_ids", "token_type_ids", "attention_mask"];
+    this.clean_up_tokenization_spaces = options.clean_up_tokenization_spaces ?? true;
+    this.name_or_path = options.name_or_path ?? "";
+    this.bos_token = options.bos_token ?? null;
+    this.eos_token = options.eos_token ?? null;
+    this.unk_token = options.unk_token ?? null;
+    this.sep_token = options.sep_token ?? null;
+    this.pad_token = options.pad_token ?? null;
+    this.cls_token = options.cls_token ?? null;
+    this.mask_token = options.mask_token ?? null;
+    this.additional_special_tokens = options.additional_special_tokens ?? [];
+  }
+
+  // ---- what subclasses provide ----
+
+  /** Number of tokens in the base vocabulary. */
+  abstract get vocab_size(): number;
+  /** token -> id of the whole vocabulary (added tokens included). */
+  abstract get_vocab(): Map<string, number>;
+  /** Tokenizes text[from, to) (no special tokens inside) into `out`. */
+  protected abstract _encode_segment(text: string, from: number, to: number, out: Segmented): void;
+  protected abstract _convert_token_to_id(token: string): number | undefined;
+  protected abstract _convert_id_to_token(id: number): string | undefined;
+  /** Added (non-vocabulary) tokens matched whole in the text. */
+  protected added_tokens(): string[] {
+    return [];
+  }
+
+  /** Call after the special tokens / vocabulary are set up. */
+  protected _init_no_split(): void {
+    const toks = new Set([...this.all_special_tokens, ...this.added_tokens()]);
+    this.noSplit = [...toks].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
+  }
+
+  protected warn_once(key: string, msg: string): void {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    console.warn(msg);
+  }
+
+  // ---- special tokens ----
+
+  private tokenId(t: string | null): number | null {
+    return t === null ? null : this.convert_tokens_to_ids(t);
+  }
+  get bos_token_id(): number | null { return this.tokenId(this.bos_token); }
+  get eos_token_id(): number | null { return this.tokenId(this.eos_token); }
+  get unk_token_id(): number | null { return this.tokenId(this.unk_token); }
+  get sep_token_id(): number | null { return this.tokenId(this.sep_token); }
+  get pad_token_id(): number | null { return this.tokenId(this.pad_token); }
+  get cls_token_id(): number | null { return this.tokenId(this.cls_token); }
+  get mask_token_id(): number | null { return this.tokenId(this.mask_token); }
+
+  /** Special token attribute -> token, for those that are set (Python's special_tokens_map). */
+  get special_tokens_map(): Record<string, string | string[]> {
+    const out: Record<string, string | string[]> = {};
+    for (const k of SPECIAL_TOKENS_ATTRIBUTES) if (this[k] !== null) out[k] = this[k]!;
+    if (this.additional_special_tokens.length) out.additional_special_tokens = [...this.additional_special_tokens];
+    return out;
+  }
+
+  /** The special tokens, unique, in Python's order ([UNK], [SEP], [PAD], [CLS], [MASK] for BERT). */
+  get all_special_tokens(): string[] {
+    const out: string[] = [];
+    for (const k of SPECIAL_TOKENS_ATTRIBUTES) {
+      const t = this[k];
+      if (t !== null && !out.includes(t)) out.push(t);
+    }
+    for (const t of this.additional_special_tokens) if (!out.includes(t)) out.push(t);
+    return out;
+  }
+
+  get all_special_ids(): number[] {
+    return this.all_special_tokens.map((t) => this.convert_tokens_to_ids(t));
+  }
+
+  // ---- token <-> id ----
+
+  convert_tokens_to_ids(tokens: string): number;
+  convert_tokens_to_ids(tokens: string[]): number[];
+  convert_tokens_to_ids(tokens: string | string[]): number | number[] {
+    if (typeof tokens === "string") return this.tokenToId(tokens);
+    if (!Array.isArray(tokens)) throw new TypeError(`convert_tokens_to_ids: expected a token (string) or an array of tokens, got ${describe(tokens)}`);
+    return tokens.map((t) => this.tokenToId(t));
+  }
+
+  private tokenToId(t: string): number {
+    const id = this._convert_token_to_id(t);
+    if (id !== undefined) return id;
+    const unk = this.unk_token === null ? undefined : this._convert_token_to_id(this.unk_token);
+    if (unk === undefined) throw new Error(`token '${t}' is not in the vocabulary and the tokenizer has no unknown token`);
+    return unk;
+  }
+
+  convert_ids_to_tokens(ids: number, skip_special_tokens?: boolean): string;
+  convert_ids_to_tokens(ids: IdsInput, skip_special_tokens?: boolean): string[];
+  convert_ids_to_tokens(ids: number | IdsInput, skip_special_tokens = false): string | string[] {
+    if (typeof ids === "number") return this.idToToken(ids);
+    const special = skip_special_tokens ? new Set(this.all_special_ids) : null;
+    const out: string[] = [];
+    for (const id of toIdList(ids, "convert_ids_to_tokens")) {
+      if (special && special.has(id)) continue;
+      out.push(this.idToToken(id));
+    }
+    return out;
+  }
+
+  private idToToken(id: number): string {
+    const t = this._convert_id_to_token(id);
+    if (t !== undefined) return t;
+    if (this.unk_token === null) throw new Error(`id ${id} is not in the vocabulary (size ${this.vocab_size})`);
+    return this.unk_token;
+  }
+
+  /** Python's convert_tokens_to_string: join, glue "##" pieces, strip. */
+  convert_tokens_to_string(tokens: string[]): string {
+    return tokens.join(" ").split(" ##").join("").trim();
+  }
+
+  // ---- special-token layout ----
+
+  num_special_tokens_to_add(pair = false): number {
+    return pair ? 3 : 2;
+  }
+
+  /** [CLS] A [SEP] (B [SEP]). */
+  build_inputs_with_special_tokens(token_ids_0: number[], token_ids_1?: number[] | null): number[] {
+    const cls = this.requireId("cls_token"), sep = this.requireId("sep_token");
+    if (token_ids_1 == null) return [cls, ...token_ids_0, sep];
+    return [cls, ...token_ids_0, sep, ...token_ids_1, sep];
+  }
+
+  /** 1 for special tokens, 0 for sequence tokens. */
+  get_special_tokens_mask(token_ids_0: number[], token_ids_1?: number[] | null, already_has_special_tokens = false): number[] {
+    if (already_has_special_tokens) {
+      if (token_ids_1 != null) throw new Error("You should not supply a second sequence if the provided sequence of ids is already formatted with special tokens for the model.");
+      const special = new Set(this.all_special_ids);
+      return token_ids_0.map((id) => (special.has(id) ? 1 : 0));
+    }
+    if (token_ids_1 != null) return [1, ...token_ids_0.map(() => 0), 1, ...token_ids_1.map(() => 0), 1];
+    return [1, ...token_ids_0.map(() => 0), 1];
+  }
+
+  create_token_type_ids_from_sequences(token_ids_0: number[], token_ids_1?: number[] | null): number[] {
+    const first = new Array<number>(token_ids_0.length + 2).fill(0);
+    if (token_ids_1 == null) return first;
+    return [...first, ...new Array<number>(token_ids_1.length + 1).fill(1)];
+  }
+
+  private requireId(k: "cls_token" | "sep_token"): number {
+    const t = this[k];
+    if (t === null) throw new Error(`this tokenizer has no ${k}; it cannot add special tokens`);
+    return this.convert_tokens_to_ids(t);
+  }
+
+  // ---- tokenizing ----
+
+  /** Splits text into special/added tokens (matched whole, leftmost-longest) and the stretches between. */
+  protected segment(text: string, out: Segmented): void {
+    let pos = 0;
+    const toks = this.noSplit;
+    if (toks.length) {
+      // Next occurrence of each token from `pos`, found with native indexOf.
+      const next = toks.map((t) => text.indexOf(t));
+      for (;;) {
+        let best = -1;
+        for (let k = 0; k < toks.length; k++) {
+          if (next[k] >= 0 && next[k] < pos) next[k] = text.indexOf(toks[k], pos);
+          if (next[k] >= 0 && (best < 0 || next[k] < next[best])) best = k; // ties: longer first (sorted)
+        }
+        if (best < 0) break;
+        const s = next[best], t = toks[best];
+        if (s > pos) this._encode_segment(text, pos, s, out);
+        out.push(this.convert_tokens_to_ids(t), s, s + t.length, out.n_words++);
+        pos = s + t.length;
+      }
+    }
+    if (pos < text.length) this._encode_segment(text, pos, text.length, out);
+  }
+
+  /** Tokens and offsets of one text (a string, or pre-split words). */
+  protected encode_text(text: string | string[], arg: string): Segmented {
+    if (typeof text === "string") {
+      const out = new Segmented();
+      this.segment(text, out);
+      return out;
+    }
+    // Pre-split words: each word tokenized alone; word_ids index the words, offsets are within each word.
+    const out = new Segmented();
+    text.forEach((w, j) => {
+      if (typeof w !== "string") throw new TypeError(`${arg}: with is_split_into_words every word must be a string, got ${describe(w)} at index ${j}`);
+      const s = new Segmented();
+      this.segment(w, s);
+      for (let k = 0; k < s.ids.length; k++) out.push(s.ids[k], s.starts[k], s.ends[k], j);
+    });
+    out.n_words = text.length;
+    return out;
+  }
+
+  /** The tokens of a text (no special tokens unless asked), as Python's tokenize. */
+  tokenize(text: string, options: TokenizeOptions = {}): string[] {
+    if (typeof text !== "string") throw new TypeError(`tokenize: text must be a string, got ${describe(text)}`);
+    const a = this.encode_text(text, "text").ids;
+    let ids = a;
+    if (options.pair != null) {
+      if (typeof options.pair !== "string") throw new TypeError(`tokenize: pair must be a string, got ${describe(options.pair)}`);
+      const b = this.encode_text(options.pair, "pair").ids;
+      ids = options.add_special_tokens ? this.build_inputs_with_special_tokens(a, b) : [...a, ...b];
+    } else if (options.add_special_tokens) {
+      ids = this.build_inputs_with_special_tokens(a);
+    }
+    return ids.map((id) => this.idToToken(id));
+  }
+
+  /** Token ids of a text (and pair), as Python's encode; with return_tensors 'tf' a [1, seq] int32 tensor. */
+  encode(text: string | string[], options?: EncodeOptions & { return_tensors?: null }): number[];
+  encode(text: string | string[], options: EncodeOptions & { return_tensors: "tf" }): tf.Tensor2D;
+  encode(text: string | string[], text_pair: string | string[] | null, options?: EncodeOptions & { return_tensors?: null }): number[];
+  encode(text: string | string[], text_pair: string | string[] | null, options: EncodeOptions & { return_tensors: "tf" }): tf.Tensor2D;
+  encode(text: string | string[], a?: string | string[] | null | EncodeOptions, b?: EncodeOptions): number[] | tf.Tensor2D {
+    let pair: string | string[] | null = null;
+    let options: EncodeOptions = {};
+    if (typeof a === "string" || Array.isArray(a) || a === null) {
+      pair = a;
+      options = b ?? {};
+    } else if (a !== undefined) {
+      options = a;
+    }
+    if (typeof text !== "string" && !(Array.isArray(text) && options.is_split_into_words)) {
+      throw new TypeError(`encode: text must be a string (or an array of words with is_split_into_words), got ${describe(text)}`);
+    }
+    if (options.return_overflowing_tokens) throw new Error("encode returns one sequence of ids; use the tokenizer call for return_overflowing_tokens");
+    const enc = this._call(text, { ...options, text_pair: pair, return_token_type_ids: false, return_attention_mask: false, return_special_tokens_mask: false, return_offsets_mapping: false });
+    return enc.input_ids as number[] | tf.Tensor2D;
+  }
+
+  /** Python's encode_plus: one text (and pair) to a BatchEncoding. */
+  encode_plus(text: string, options: CallOptions = {}): BatchEncoding<Ids> {
+    if (typeof text !== "string" && !(Array.isArray(text) && options.is_split_into_words)) throw new TypeError(`encode_plus: text must be a string, got ${describe(text)}`);
+    return this._call(text, options);
+  }
+
+  /** Python's batch_encode_plus: texts (or [text, pair] pairs) to a BatchEncoding. */
+  batch_encode_plus(batch: string[] | [string, string][] | string[][], options: CallOptions = {}): BatchEncoding<Ids> {
+    if (!Array.isArray(batch)) throw new TypeError(`batch_encode_plus: expected an array of texts or [text, pair] pairs, got ${describe(batch)}`);
+    return this._call(batch, options);
+  }
+
+  // ---- the call ----
+
+  private items(text: unknown, pair: TextPairInput | null | undefined, split: boolean): { batched: boolean; items: Item[] } {
+    const isWords = (x: unknown): x is string[] => Array.isArray(x) && x.every((w) => typeof w === "string");
+    const bad = (arg: string, x: unknown): TypeError =>
+      new TypeError(
+        split
+          ? `${arg} must be a list of words (string[]) or a batch of them (string[][]) with is_split_into_words, got ${describe(x)}`
+          : `${arg} must be a string, an array of strings, or an array of [text, text_pair] pairs; got ${describe(x)}`,
+      );
+    if (!split) {
+      if (typeof text === "string") {
+        if (pair != null && typeof pair !== "string") throw new TypeError(`text_pair must be a string when text is a string, got ${describe(pair)}`);
+        return { batched: false, items: [{ a: text, b: pair ?? null }] };
+      }
+      if (!Array.isArray(text)) throw bad("text", text);
+      if (pair != null) {
+        if (!isWords(pair) || pair.length !== text.length) {
+          throw new TypeError(`text_pair must be an array of ${text.length} strings (one per text), got ${describe(pair)}`);
+        }
+      }
+      const items = text.map((t, i): Item => {
+        if (typeof t === "string") return { a: t, b: pair ? (pair as string[])[i] : null };
+        if (Array.isArray(t) && t.length === 2 && typeof t[0] === "string" && typeof t[1] === "string" && pair == null) return { a: t[0], b: t[1] };
+        throw new TypeError(`text[${i}] must be a string or a [text, text_pair] pair of strings, got ${describe(t)}`);
+      });
+      return { batched: true, items };
+    }
+    if (isWords(text)) {
+      if (pair != null && !isWords(pair)) throw bad("text_pair", pair);
+      return { batched: false, items: [{ a: text, b: (pair as string[] | null) ?? null }] };
+    }
+    if (!Array.isArray(text) || !text.every(isWords)) throw bad("text", text);
+    if (pair != null && (!Array.isArray(pair) || pair.length !== text.length || !pair.every(isWords))) {
+      throw new TypeError(`text_pair must be a batch of ${text.length} word lists (string[][]), got ${describe(pair)}`);
+    }
+    return { batched: true, items: text.map((t, i) => ({ a: t, b: pair ? (pair as string[][])[i] : null })) };
+  }
+
+  protected _call(text: Single | Batch | string[][], options: CallOptions = {}): BatchEncoding<Ids> {
+    if (options === null || typeof options !== "object") throw new TypeError(`tokenizer options must be an object, got ${describe(options)}`);
+    if (options.return_tensors != null && options.return_tensors !== "tf") {
+      throw new Error(`return_tensors must be 'tf' (or left out for plain arrays), got ${JSON.stringify(options.return_tensors)}`);
+    }
+    const split = options.is_split_into_words ?? false;
+    const { batched, items } = this.items(text, options.text_pair, split);
+    const st = resolveStrategies(options, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
+    const add = options.add_special_tokens ?? true;
+    if (options.return_token_type_ids === true && !add) {
+      throw new Error("Asking to return token_type_ids while setting add_special_tokens to false results in an undefined behavior. Please set add_special_tokens to true or leave return_token_type_ids out.");
+    }
+    const rows: EncodedRow[] = [];
+    items.forEach((it, i) => {
+      const a = this.encode_text(it.a, batched ? `text[${i}]` : "text");
+      const b = it.b === null ? null : this.encode_text(it.b, batched ? `text_pair[${i}]` : "text_pair");
+      this.prepare_rows(a, b, i, add, st, options, rows);
+    });
+    this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
+    return this.to_batch_encoding(rows, batched || (options.return_overflowing_tokens ?? false), options);
+  }
+
+  private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[]): void {
+    const nSpecial = add ? this.num_special_tokens_to_add(b !== null) : 0;
+    const windows = truncateWindows({
+      lenA: a.ids.length,
+      lenB: b ? b.ids.length : -1,
+      nSpecial,
+      strategy: st.truncation,
+      max_length: st.max_length,
+      stride: o.stride ?? 0,
+      side: this.truncation_side,
+      overflow: o.return_overflowing_tokens ?? false,
+      warn: (m) => console.error(m),
+    });
+    const cls = add ? this.requireId("cls_token") : 0;
+    const sep = add ? this.requireId("sep_token") : 0;
+    for (const w of windows) {
+      const r: EncodedRow = { ids: [], type_ids: [], special: [], attention: [], starts: [], ends: [], words: [], seqs: [], sample, length: 0 };
+      const special = (id: number, type: number): void => {
+        r.ids.push(id); r.type_ids.push(type); r.special.push(1); r.starts.push(0); r.ends.push(0); r.words.push(null); r.seqs.push(null);
+      };
+      const seq = (s: Segmented, from: number, to: number, type: number, seqId: number): void => {
+        for (let k = from; k < to; k++) {
+          r.ids.push(s.ids[k]); r.type_ids.push(type); r.special.push(0); r.starts.push(s.starts[k]); r.ends.push(s.ends[k]); r.words.push(s.words[k]); r.seqs.push(seqId);
+        }
+      };
+      if (add) special(cls, 0);
+      seq(a, w.a0, w.a1, 0, 0);
+      if (add) special(sep, 0);
+      if (b) {
+        seq(b, w.b0, w.b1, add ? 1 : 0, 1);
+        if (add) special(sep, 1);
+      }
+      r.length = r.ids.length;
+      r.attention = new Array<number>(r.length).fill(1);
+      if (st.truncation === "do_not_truncate" && r.length > this.model_max_length && (o.verbose ?? true)) {
+        this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${r.length} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
+      }
+      rows.push(r);
+    }
+  }
+
+  private pad_rows(rows: EncodedRow[], st: Strategies, multiple: number | null): void {
+    if (st.padding === "do_not_pad" || rows.length === 0) return;
+    let target = st.padding === "longest" ? Math.max(...rows.map((r) => r.ids.length)) : st.max_length!;
+    if (multiple !== null && target % multiple !== 0) target = (Math.floor(target / multiple) + 1) * multiple;
+    const pad = this.pad_token_id!;
+    for (const r of rows) {
+      const n = target - r.ids.length;
+      if (n <= 0) continue;
+      const fill = <V>(arr: V[], v: V): void => {
+        const extra = new Array<V>(n).fill(v);
+        if (this.padding_side === "right") arr.push(...extra);
+        else arr.unshift(...extra);
+      };
+      fill(r.ids, pad); fill(r.type_ids, this.pad_token_type_id); fill(r.special, 1); fill(r.attention, 0);
+      fill(r.starts, 0); fill(r.ends, 0); fill<number | null>(r.words, null); fill<number | null>(r.seqs, null);
+    }
+  }
+
+  private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions): BatchEncoding<Ids> {
+    const names = this.model_input_names;
+    const wantTypes = o.return_token_type_ids ?? names.includes("token_type_ids");
+    const wantMask = o.return_attention_mask ?? names.includes("attention_mask");
+    const tensors = o.return_tensors === "tf";
+    const fields: Record<string, unknown> = {};
+    const grid = (name: string, get: (r: EncodedRow) => number[]): unknown => {
+      if (!tensors) return batched ? rows.map(get) : get(rows[0]);
+      const len = rows.length ? get(rows[0]).length : 0;
+      if (rows.some((r) => get(r).length !== len)) {
+        throw new Error(`return_tensors 'tf' needs rows of one length, but ${name} has rows of lengths ${rows.map((r) => get(r).length).join(", ")}; pass padding: true (or 'max_length') and/or truncation: true`);
+      }
+      const flat = new Int32Array(rows.length * len);
+      rows.forEach((r, i) => flat.set(get(r), i * len));
+      return tf.tensor2d(flat, [rows.length, len], "int32");
+    };
+    fields.input_ids = grid("input_ids", (r) => r.ids);
+    if (wantTypes) fields.token_type_ids = grid("token_type_ids", (r) => r.type_ids);
+    if (wantMask) fields.attention_mask = grid("attention_mask", (r) => r.attention);
+    if (o.return_special_tokens_mask) fields.special_tokens_mask = grid("special_tokens_mask", (r) => r.special);
+    if (o.return_offsets_mapping) {
+      const pairs = (r: EncodedRow): [number, number][] => r.starts.map((s, k) => [s, r.ends[k]]);
+      if (!tensors) fields.offset_mapping = batched ? rows.map(pairs) : pairs(rows[0]);
+      else {
+        const len = rows.length ? rows[0].ids.length : 0;
+        const flat = new Int32Array(rows.length * len * 2);
+        rows.forEach((r, i) => r.starts.forEach((s, k) => { flat[(i * len + k) * 2] = s; flat[(i * len + k) * 2 + 1] = r.ends[k]; }));
+        fields.offset_mapping = tf.tensor3d(flat, [rows.length, len, 2], "int32");
+      }
+    }
+    const perRow = (get: (r: EncodedRow) => number): unknown => {
+      const v = rows.map(get);
+      if (tensors) return tf.tensor1d(v, "int32");
+      return batched ? v : v[0];
+    };
+    if (o.return_overflowing_tokens) fields.overflow_to_sample_mapping = perRow((r) => r.sample);
+    if (o.return_length) fields.length = perRow((r) => r.length);
+    return new BatchEncoding(fields, rows, (id) => this.idToToken(id));
+  }
+
+  // ---- decoding ----
+
+  /** Ids back to text, as Python's decode. Accepts a number[], a typed array, a [1, n] array or tensor. */
+  decode(token_ids: IdsInput, options: DecodeOptions = {}): string {
+    const ids = toIdList(token_ids, "decode");
+    const tokens = this.convert_ids_to_tokens(ids, options.skip_special_tokens ?? false);
+    const added = new Set(this.added_tokens());
+    const subTexts: string[] = [];
+    let cur: string[] = [];
+    for (const t of tokens) {
+      if (added.has(t)) {
+        if (cur.length) subTexts.push(this.convert_tokens_to_string(cur));
+        cur = [];
+        subTexts.push(t);
+      } else cur.push(t);
+    }
+    if (cur.length) subTexts.push(this.convert_tokens_to_string(cur));
+    const text = subTexts.join(options.spaces_between_special_tokens ?? true ? " " : "");
+    return options.clean_up_tokenization_spaces ?? this.clean_up_tokenization_spaces ? clean_up_tokenization(text) : text;
+  }
+
+  /** decode for each row of a [batch, seq] array or tensor. */
+  batch_decode(sequences: number[][] | tf.Tensor, options: DecodeOptions = {}): string[] {
+    let rows: number[][];
+    if (sequences instanceof tf.Tensor) {
+      if (sequences.rank !== 2) throw new Error(`batch_decode: expected a [batch, seq] tensor, got shape [${sequences.shape}]`);
+      rows = (sequences.arraySync() as number[][]).map((r) => r.map(Math.round));
+    } else if (Array.isArray(sequences)) {
+      rows = sequences.map((r, i) => {
+        if (!Array.isArray(r) && !ArrayBuffer.isView(r)) throw new TypeError(`batch_decode: sequences[${i}] must be an array of ids, got ${describe(r)}`);
+        return Array.from(r as ArrayLike<number>);
+      });
+    } else throw new TypeError(`batch_decode: expected an array of id arrays or a [batch, seq] tensor, got ${describe(sequences)}`);
+    return rows.map((r) => this.decode(r, options));
+  }
+}
+
+/** Python's clean_up_tokenization: removes the spaces tokenization put before punctuation and clitics. */
+export function clean_up_tokenization(s: string): string {
+  return s
+    .split(" .").join(".")
+    .split(" ?").join("?")
+    .split(" !").join("!")
+    .split(" ,").join(",")
+    .split(" ' ").join("'")
+    .split(" n't").join("n't")
+    .split(" 'm").join("'m")
+    .split(" 's").join("'s")
+    .split(" 've").join("'ve")
+    .split(" 're").join("'re");
+}
+
+/** Flattens what decode accepts into a list of integer ids. */
+export function toIdList(ids: IdsInput, fn: string): number[] {
+  let v: unknown = ids;
+  if (ids instanceof tf.Tensor) {
+    if (ids.rank > 2 || (ids.rank === 2 && ids.shape[0] !== 1)) {
+      throw new Error(`${fn}: expected one sequence of ids ([seq] or [1, seq]), got a tensor of shape [${ids.shape}]; use batch_decode for batches`);
+    }
+    v = Array.from(ids.dataSync());
+  } else if (Array.isArray(ids) && ids.length > 0 && Array.isArray(ids[0])) {
+    if (ids.length !== 1) throw new Error(`${fn}: expected one sequence of ids, got ${ids.length} rows; use batch_decode for batches`);
+    v = ids[0];
+  }
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`${fn}: expected token ids (number[], typed array or tensor), got ${describe(v)}`);
+  const out = Array.from(v as ArrayLike<number>, (x) => Number(x));
+  out.forEach((x, i) => {
+    if (!Number.isFinite(x)) throw new TypeError(`${fn}: ids[${i}] is ${x}, not a token id`);
+  });
+  return out.map(Math.round);
+}

@@ -1,0 +1,98 @@
+// Truncation of one sequence or pair to max_length. Without overflow it follows Python's slow
+// `truncate_sequences` (longest_first removes one token at a time from the longer sequence, the
+// second on ties; an impossible only_first/only_second logs an error and keeps the input whole).
+// With return_overflowing_tokens the truncated sequence is cut into windows of the remaining
+// budget that overlap by `stride` tokens, as the fast (Rust) tokenizer does.
+import type { TruncationStrategy } from "./options";
+
+/** The kept token ranges [a0, a1) of the first sequence and [b0, b1) of the second. */
+export interface Window {
+  a0: number;
+  a1: number;
+  b0: number;
+  b1: number;
+}
+
+export interface TruncationInput {
+  lenA: number;
+  /** -1 when there is no second sequence. */
+  lenB: number;
+  /** Special tokens the row will get ([CLS], [SEP]s). */
+  nSpecial: number;
+  strategy: TruncationStrategy;
+  max_length: number | null;
+  stride: number;
+  side: "right" | "left";
+  overflow: boolean;
+  warn: (msg: string) => void;
+}
+
+/** Windows [start, end) of `len` tokens, each `budget` long, consecutive ones sharing `stride`. */
+export function overflowRanges(len: number, budget: number, stride: number, side: "right" | "left"): [number, number][] {
+  const step = budget - stride;
+  const out: [number, number][] = [];
+  if (side === "right") {
+    for (let start = 0; ; start += step) {
+      const stop = Math.min(start + budget, len);
+      out.push([start, stop]);
+      if (stop === len) break;
+    }
+  } else {
+    for (let stop = len; ; stop -= step) {
+      const start = Math.max(0, stop - budget);
+      out.push([start, stop]);
+      if (start === 0) break;
+    }
+  }
+  return out;
+}
+
+export function truncateWindows(t: TruncationInput): Window[] {
+  const { lenA, nSpecial, strategy, max_length, stride, side } = t;
+  const pair = t.lenB >= 0;
+  const lenB = pair ? t.lenB : 0;
+  const full: Window = { a0: 0, a1: lenA, b0: 0, b1: lenB };
+  const total = lenA + lenB + nSpecial;
+  if (strategy === "do_not_truncate" || max_length === null || total <= max_length) return [full];
+  if (max_length < nSpecial) {
+    throw new Error(`max_length=${max_length} is too small: the special tokens alone need ${nSpecial} (${pair ? "[CLS] A [SEP] B [SEP]" : "[CLS] A [SEP]"}); use max_length >= ${nSpecial}, or add_special_tokens: false`);
+  }
+  if (strategy === "only_second" && !pair) {
+    throw new Error("truncation 'only_second' needs a second sequence (text_pair); use 'only_first' or 'longest_first' for single texts");
+  }
+  const remove = total - max_length;
+
+  if (strategy === "longest_first" && pair) {
+    if (t.overflow) {
+      throw new Error("Not possible to return overflowing tokens for pair of sequences with the `longest_first`. Please select another truncation strategy than `longest_first`, for instance `only_second` or `only_first`.");
+    }
+    let a = lenA, b = lenB;
+    for (let k = 0; k < remove; k++) {
+      if (a > b) a--;
+      else if (b > 0) b--;
+    }
+    return [side === "right" ? { a0: 0, a1: a, b0: 0, b1: b } : { a0: lenA - a, a1: lenA, b0: lenB - b, b1: lenB }];
+  }
+
+  const second = strategy === "only_second";
+  const len = second ? lenB : lenA;
+  if (len <= remove) {
+    const which = second ? "second" : "first";
+    t.warn(
+      `We need to remove ${remove} to truncate the input but the ${which} sequence has a length ${len}. ` +
+        (strategy === "longest_first" ? "" : `Please select another truncation strategy than ${strategy}, for instance 'longest_first' or '${second ? "only_first" : "only_second"}'.`),
+    );
+    return [full];
+  }
+  const keep = len - remove;
+  let ranges: [number, number][];
+  if (t.overflow) {
+    if (stride >= keep) {
+      throw new Error(`stride (${stride}) must be smaller than the ${keep} tokens left for the truncated sequence at max_length=${max_length}; lower stride or raise max_length`);
+    }
+    ranges = overflowRanges(len, keep, stride, side);
+  } else {
+    ranges = [side === "right" ? [0, keep] : [remove, len]];
+  }
+  return ranges.map(([s, e]) => (second ? { a0: 0, a1: lenA, b0: s, b1: e } : { a0: s, a1: e, b0: 0, b1: lenB }));
+}
