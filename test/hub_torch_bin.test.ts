@@ -142,6 +142,48 @@ test("a zip without data.pkl, or with a missing storage, says what is missing", 
 });
 
 test("a view reaching past its storage, and a training checkpoint instead of a state dict, are refused clearly", () => {
-  assert.throws(() => readTorchBin(path.join(FIX, "bad_view.bin")), /'too\.long': view \(offset 1, size \[3\], stride \[1\]\) reaches element 3, past the storage's 3/);
+  assert.throws(() => readTorchBin(path.join(FIX, "bad_view.bin")), /bad_view\.bin: 'too\.long': view \(offset 1, size \[3\], stride \[1\]\) reaches element 3, past the storage's 3/);
   assert.throws(() => readTorchBin(path.join(FIX, "training_checkpoint.bin")), /'model' is a nested dict \(keys: w\), expected a tensor; pass the model's state dict/);
+});
+
+test("property: corrupted pickles never crash the reader with an unnamed error, nor hang", async () => {
+  const fc = await import("fast-check");
+  const pkl = unzipSync(fs.readFileSync(path.join(FIX, "synthetic_p4.bin")))["archive/data.pkl"];
+  const opts = { globals: TORCH_GLOBALS, source: "fuzz.pkl", persistent_load: (pid: unknown) => pid };
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(pkl.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.nat(pkl.length),
+      (edits, cut) => {
+        const bytes = Uint8Array.from(pkl.subarray(0, Math.max(1, cut)));
+        for (const [at, v] of edits) if (at < bytes.length) bytes[at] = v;
+        try {
+          loadPickle(bytes, opts);
+        } catch (e) {
+          assert.ok(e instanceof Error);
+          assert.match(e.message, /^fuzz\.pkl: /, e.message);
+        }
+      },
+    ),
+    { numRuns: 4000, seed: 1234 },
+  );
+});
+
+test("property: corrupted torch zips either load or fail with an error naming the file", async () => {
+  const fc = await import("fast-check");
+  const zip = fs.readFileSync(path.join(FIX, "synthetic_p2.bin"));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(zip.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }), (edits) => {
+      const bytes = Uint8Array.from(zip);
+      for (const [at, v] of edits) bytes[at] = v;
+      try {
+        const sd = parseTorchBin(bytes, "fuzz.bin");
+        for (const t of sd.values()) assert.equal(t.data.length, t.shape.reduce((a, b) => a * b, 1));
+      } catch (e) {
+        assert.ok(e instanceof Error);
+        assert.match(e.message, /^fuzz\.bin[:\s]/, e.message);
+      }
+    }),
+    { numRuns: 3000, seed: 99 },
+  );
 });

@@ -110,7 +110,11 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
     const g = fn as GlobalRef;
     if (!g.entry.call) fail(`refusing ${op} of '${g.fullName}': it is allowed only as a marker, not as a callable`);
     if (!Array.isArray(args)) fail(`${op} of '${g.fullName}' with ${describe(args)} arguments, expected a tuple`);
-    return g.entry.call!(args as unknown[]);
+    try {
+      return g.entry.call!(args as unknown[]);
+    } catch (e) {
+      return fail(`${g.fullName}: ${(e as Error).message}`);
+    }
   };
   const setItems = (target: unknown, items: unknown[]) => {
     if (!(target instanceof PyDict)) fail(`SETITEM(S) on a ${describe(target)}, expected a dict`);
@@ -120,6 +124,16 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
   const getMemo = (i: number) => {
     if (!memo.has(i)) fail(`memo key ${i} was never stored (malformed pickle)`);
     return memo.get(i);
+  };
+  const textInt = (s: string): number | bigint => {
+    if (!/^[-+]?\d+$/.test(s)) fail(`malformed integer '${s.slice(0, 20)}' in a text opcode`);
+    const v = BigInt(s);
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  };
+  const memoKey = (s: string): number => {
+    const v = textInt(s);
+    if (typeof v !== "number" || v < 0) fail(`malformed memo key '${s.slice(0, 20)}'`);
+    return v as number;
   };
   const long = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
@@ -163,18 +177,17 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
         const s = line();
         if (s === "01") stack.push(true);
         else if (s === "00") stack.push(false);
-        else {
-          const v = BigInt(s);
-          stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
-        }
+        else stack.push(textInt(s));
         break;
       }
-      case 0x4c: { // LONG (text)
-        const v = BigInt(line().replace(/L$/, ""));
-        stack.push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
+      case 0x4c: stack.push(textInt(line().replace(/L$/, ""))); break; // LONG (text)
+      case 0x46: { // FLOAT (text)
+        const s = line();
+        const v = Number(s);
+        if (s.trim() === "" || (Number.isNaN(v) && s.trim().toLowerCase() !== "nan")) fail(`malformed float '${s.slice(0, 20)}' in a text opcode`);
+        stack.push(v);
         break;
       }
-      case 0x46: stack.push(parseFloat(line())); break; // FLOAT (text)
       case 0x47: { // BINFLOAT (big-endian double)
         need(8);
         stack.push(view.getFloat64(pos, false));
@@ -250,10 +263,10 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
         break;
       }
       case 0x91: stack.push(new Set(popMark())); break; // FROZENSET
-      case 0x67: stack.push(getMemo(parseInt(line(), 10))); break; // GET
+      case 0x67: stack.push(getMemo(memoKey(line()))); break; // GET
       case 0x68: stack.push(getMemo(u8())); break; // BINGET
       case 0x6a: stack.push(getMemo(u32())); break; // LONG_BINGET
-      case 0x70: memo.set(parseInt(line(), 10), top()); break; // PUT
+      case 0x70: memo.set(memoKey(line()), top()); break; // PUT
       case 0x71: memo.set(u8(), top()); break; // BINPUT
       case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
       case 0x94: memo.set(memo.size, top()); break; // MEMOIZE

@@ -110,9 +110,9 @@ function gather(storage: Float32Array | Int32Array, t: TensorRef, name: string):
   let last = t.offset;
   for (let d = 0; d < t.size.length; d++) last += (t.size[d] - 1) * t.stride[d];
   if (t.offset < 0 || last >= storage.length) {
-    throw new Error(`'${name}': view (offset ${t.offset}, size [${t.size}], stride [${t.stride}]) reaches element ${last}, past the storage's ${storage.length}`);
+    throw new Error(`${name}: view (offset ${t.offset}, size [${t.size}], stride [${t.stride}]) reaches element ${last}, past the storage's ${storage.length}`);
   }
-  if (n > 2 ** 31 - 1) throw new Error(`'${name}': size [${t.size}] has ${n} elements, more than a typed array holds`);
+  if (n > 2 ** 31 - 1) throw new Error(`${name}: size [${t.size}] has ${n} elements, more than a typed array holds`);
   const out = make(n);
   let contiguous = true;
   for (let d = t.size.length - 1, expect = 1; d >= 0; d--) {
@@ -160,7 +160,7 @@ function materialize(obj: unknown, bytesOf: (s: StorageRef) => Uint8Array, sourc
       decoded.set(t.storage.key, storage);
     }
     const dtype = storage instanceof Float32Array ? "float32" : "int32";
-    out.set(key, { dtype, shape: [...t.size], data: gather(storage, t, key) });
+    out.set(key, { dtype, shape: [...t.size], data: gather(storage, t, `${source}: '${key}'`) });
   }
   return out;
 }
