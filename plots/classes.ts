@@ -72,6 +72,5 @@ export function plot_class_probabilities(scores: unknown, labels: string[] | Rec
     ...base,
     facet: { row: { field: "example", type: "nominal", title: null, sort: examples, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
     spec: { width: opts.width ?? 360, ...layer },
-    resolve: { scale: { y: "independent" } },
   }, title);
 }

@@ -75,21 +75,27 @@ export function plot_fill_mask(input: FillMaskInput, opts: FillMaskPlotOptions =
     masks.forEach((m, i) => { layout[`yaxis${i ? i + 1 : ""}`] = { autorange: "reversed" }; layout[`xaxis${i ? i + 1 : ""}`] = { title: { text: m }, tickformat: ".1%" }; });
     return plotly(data, layout, title);
   }
+  // y is the rank (shared by all panels: no per-panel scales), the token is written next to its bar.
+  const values = rows.map((r) => ({ ...r, text: `${r.token_str}  ${format_score(r.score)}` }));
   return vega_lite({
-    data: { values: rows },
+    data: { values },
     facet: { column: { field: "mask", type: "nominal", title: null, sort: masks, header: { labelFontWeight: "bold", labelFontSize: 12 } } },
     spec: {
       width: opts.width ?? 220,
       encoding: {
-        y: { field: "label", type: "nominal", title: null, sort: { field: "rank", op: "min", order: "ascending" } },
+        y: { field: "rank", type: "ordinal", title: "rank" },
         x: { field: "score", type: "quantitative", title: "probability", axis: { format: ".1~%" } },
         tooltip: [{ field: "token_str", title: "token" }, { field: "token", title: "id" }, { field: "score", type: "quantitative", format: ".4~g" }],
       },
       layer: [
         { mark: { type: "bar", color: "#54a24b" } },
-        { mark: { type: "text", align: "left", dx: 3, fontSize: 10 }, encoding: { text: { field: "score", type: "quantitative", format: ".2~%" } } },
+        { mark: { type: "text", align: "left", dx: 3, fontSize: 11 }, encoding: { text: { field: "text" } } },
       ],
     },
-    resolve: { scale: { y: "independent", x: "independent" } },
   }, title);
+}
+
+function format_score(p: number): string {
+  const pct = p * 100;
+  return `${pct >= 10 ? pct.toFixed(0) : pct >= 1 ? pct.toFixed(1) : pct.toPrecision(2)}%`;
 }

@@ -125,7 +125,7 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
     const text = piece ? tokens[i].slice(2) : tokens[i];
     let start = piece || k === 0 ? col : col + 1;
     if (!piece && start + text.length > line_chars && col > 0) { line += 1; start = 0; }
-    words.push({ position: i, text, x: start * CHAR_PX, x2: (start + text.length) * CHAR_PX, y: line * LINE_PX, y2: line * LINE_PX + LINE_PX - 3, in_answer: in_answer(i) });
+    words.push({ position: i, text, x: start * CHAR_PX, x2: (start + text.length) * CHAR_PX, hx: (start - 0.5) * CHAR_PX, hx2: (start + text.length + 0.5) * CHAR_PX, y: line * LINE_PX, y2: line * LINE_PX + LINE_PX - 3, in_answer: in_answer(i) });
     col = start + text.length;
   });
   const text_height = (line + 1) * LINE_PX;
@@ -146,10 +146,12 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
         data: { values: words },
         layer: [
           { transform: [{ filter: "datum.in_answer" }], mark: { type: "rect", color: "#ffd54f", cornerRadius: 2 },
-            encoding: { x: { field: "x", type: "quantitative", scale: null }, x2: { field: "x2" }, y: { field: "y", type: "quantitative", scale: null }, y2: { field: "y2" } } },
-          { mark: { type: "text", align: "left", baseline: "top", font: "monospace", fontSize: 13, dy: 2 },
-            encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" },
-              fontWeight: { condition: { test: "datum.in_answer", value: "bold" }, value: "normal" } } },
+            encoding: { x: { field: "hx", type: "quantitative", scale: null }, x2: { field: "hx2" }, y: { field: "y", type: "quantitative", scale: null }, y2: { field: "y2" } } },
+          ...[false, true].map((bold) => ({
+            transform: [{ filter: bold ? "datum.in_answer" : "!datum.in_answer" }],
+            mark: { type: "text", align: "left", baseline: "top", font: "monospace", fontSize: 13, dy: 2, fontWeight: bold ? "bold" : "normal" },
+            encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" } },
+          })),
         ],
       },
       {
