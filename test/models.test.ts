@@ -1,5 +1,5 @@
 // BertModel and the task heads against HF transformers 4.31 goldens (1e-4 absolute), loading
-// model.safetensors with from_pretrained.
+// model.safetensors and from pytorch_model.bin with from_pretrained.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { tf, ready, BertModel, BertForPreTraining, BertForMaskedLM, BertLMHeadModel, BertForNextSentencePrediction,
@@ -14,10 +14,10 @@ const CLASSES: Record<string, { from_pretrained(dir: string, o?: object): Promis
 };
 
 /** Runs a golden case (inputs + labels, hidden states and attentions on) and compares every recorded output. */
-async function checkCase(name: string): Promise<void> {
+async function checkCase(name: string, use_safetensors: boolean): Promise<void> {
   await ready();
   const c: GoldenCase = loadCase(name);
-  const model = await CLASSES[c.meta.model_class].from_pretrained(c.dir, { quiet: true });
+  const model = await CLASSES[c.meta.model_class].from_pretrained(c.dir, { quiet: true, use_safetensors });
   const inputs = { ...inputsOf(c, "in."), ...inputsOf(c, "label.") };
   dispose_output(model.forward({ ...inputs, output_hidden_states: true, output_attentions: true })); // warm-up (first-call kernel state)
   clear_linear_cache(); // ops keeps one cached Wᵀ per dense weight; count without them
@@ -47,5 +47,6 @@ for (const name of [
   "seq_cls_2", "seq_cls_regression", "seq_cls_multilabel", "multiple_choice", "token_cls_conll", "question_answering",
   "pretraining_grads_tied",
 ]) {
-  test(`golden ${name}: outputs, hidden_states, attentions and loss match HF within 1e-4`, () => checkCase(name));
+  test(`golden ${name} (model.safetensors): outputs, hidden_states, attentions and loss match HF within 1e-4`, () => checkCase(name, true));
+  test(`golden ${name} (pytorch_model.bin): outputs, hidden_states, attentions and loss match HF within 1e-4`, () => checkCase(name, false));
 }

@@ -2,9 +2,10 @@
 // rename legacy keys (LayerNorm gamma/beta), add or strip the `bert.` prefix between base and head
 // checkpoints, treat tied weights as loaded when their partner is, report missing / unexpected /
 // mismatched keys with HF's exact messages, and initialise what the checkpoint lacks.
-import * as fs from "fs";
 import { cached_file, PretrainedOptions } from "../../hub/resolve";
 import { readSafetensors, TensorData } from "../../hub/safetensors";
+import { get_checkpoint_shard_files, read_sharded_checkpoint } from "../../hub/shards";
+import { readTorchBin } from "../../hub/torch_bin";
 import { Generator, Module, ParamValue } from "../../nn";
 
 export interface LoadingInfo {
@@ -23,61 +24,33 @@ export interface Checkpoint {
 
 const BASE_PREFIX = "bert";
 
-function readTorchBinFile(file: string): Map<string, TensorData> {
-  let mod: { readTorchBin?: (f: string) => Map<string, TensorData> | Promise<Map<string, TensorData>> };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    mod = require("../../hub/torch_bin");
-  } catch {
-    throw new Error(`${file}: reading pytorch_model.bin needs bertlab's torch_bin reader (src/hub/torch_bin.ts), which is not available in this build; use model.safetensors instead`);
-  }
-  if (typeof mod.readTorchBin !== "function") throw new Error(`${file}: src/hub/torch_bin.ts does not export readTorchBin`);
-  const out = mod.readTorchBin(file);
-  if (out instanceof Promise) throw new Error("readTorchBin returned a Promise; expected a Map");
-  return out;
-}
-
 function readWeightsFile(file: string): Map<string, TensorData> {
-  return file.endsWith(".safetensors") ? readSafetensors(file).tensors : readTorchBinFile(file);
-}
-
-function readIndex(indexFile: string): string[] {
-  let index: { weight_map?: Record<string, string> };
-  try {
-    index = JSON.parse(fs.readFileSync(indexFile, "utf8"));
-  } catch (e) {
-    throw new Error(`${indexFile}: not a valid JSON index (${(e as Error).message})`);
-  }
-  if (!index.weight_map || typeof index.weight_map !== "object") throw new Error(`${indexFile}: missing "weight_map"`);
-  return [...new Set(Object.values(index.weight_map))];
+  return file.endsWith(".safetensors") ? readSafetensors(file).tensors : readTorchBin(file);
 }
 
 /**
  * The weights of a model id or folder: model.safetensors, then model.safetensors.index.json (shards),
  * then pytorch_model.bin, then pytorch_model.bin.index.json.
  */
-export async function load_checkpoint(id_or_path: string, options: PretrainedOptions = {}): Promise<Checkpoint> {
-  const opt = { ...options, optional: true };
+export async function load_checkpoint(id_or_path: string, options: PretrainedOptions & { use_safetensors?: boolean } = {}): Promise<Checkpoint> {
+  const { use_safetensors, ...hub } = options;
+  const opt = { ...hub, optional: true };
   const single = async (name: string): Promise<Checkpoint | null> => {
     const file = await cached_file(id_or_path, name, opt);
     return file ? { tensors: readWeightsFile(file), files: [file] } : null;
   };
   const sharded = async (name: string): Promise<Checkpoint | null> => {
-    const indexFile = await cached_file(id_or_path, name, opt);
-    if (!indexFile) return null;
-    const tensors = new Map<string, TensorData>();
-    const files: string[] = [];
-    for (const shard of readIndex(indexFile)) {
-      const file = await cached_file(id_or_path, shard, options);
-      files.push(file as string);
-      for (const [k, v] of readWeightsFile(file as string)) tensors.set(k, v);
-    }
-    return { tensors, files };
+    if (!(await cached_file(id_or_path, name, opt))) return null;
+    const { index, files } = await get_checkpoint_shard_files(id_or_path, name, hub);
+    return { tensors: read_sharded_checkpoint(index, files), files };
   };
-  const found = (await single("model.safetensors")) ?? (await sharded("model.safetensors.index.json"))
-    ?? (await single("pytorch_model.bin")) ?? (await sharded("pytorch_model.bin.index.json"));
+  // use_safetensors: true → safetensors only; false → skip safetensors (HF's keyword).
+  const use = use_safetensors;
+  const found = (use !== false ? (await single("model.safetensors")) ?? (await sharded("model.safetensors.index.json")) : null)
+    ?? (use !== true ? (await single("pytorch_model.bin")) ?? (await sharded("pytorch_model.bin.index.json")) : null);
   if (!found) {
-    throw new Error(`${id_or_path} does not appear to have a file named model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json`);
+    const names = use === true ? "model.safetensors or model.safetensors.index.json" : use === false ? "pytorch_model.bin or pytorch_model.bin.index.json" : "model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json";
+    throw new Error(`${id_or_path} does not appear to have a file named ${names}`);
   }
   return found;
 }

@@ -32,6 +32,8 @@ export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict
   ignore_mismatched_sizes?: boolean;
   /** Seed for newly initialised weights (default: the global generator, see `manual_seed`). */
   seed?: number;
+  /** true: load safetensors only; false: pytorch_model.bin only; default: safetensors when present. */
+  use_safetensors?: boolean;
   /** Do not print the loading messages (they are still returned with output_loading_info). */
   quiet?: boolean;
 }
@@ -89,13 +91,13 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options?: FromPretrainedOptions): Promise<T>;
   static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options: FromPretrainedOptions = {}): Promise<T | [T, LoadingInfo]> {
     await ready();
-    const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, revision, cache_dir, local_files_only, ...overrides } = options;
+    const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, use_safetensors, revision, cache_dir, local_files_only, ...overrides } = options;
     const hub = { revision, cache_dir, local_files_only };
     let config: BertConfig;
     if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
     else if (given) config = new BertConfig({ ...given, ...overrides });
     else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
-    const state = await load_checkpoint(id_or_path, hub);
+    const state = await load_checkpoint(id_or_path, { ...hub, use_safetensors });
     const model = without_init(() => new this(config));
     const info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet });
     model.loading_info = info;

@@ -1,0 +1,38 @@
+// Gradients of the loss w.r.t. every parameter against torch autograd (1e-4), including the tied
+// word-embedding / MLM-decoder weight whose gradient is the sum of both uses.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { tf, ready, hf_name, BertForSequenceClassification, BertForPreTraining, BertPreTrainedModel } from "../src";
+import { loadCase, inputsOf, assertClose } from "./fixtures/models/golden";
+
+async function checkGrads(name: string, cls: { from_pretrained(d: string, o?: object): Promise<BertPreTrainedModel> }): Promise<void> {
+  await ready();
+  const c = loadCase(name);
+  const model = await cls.from_pretrained(c.dir, { quiet: true });
+  const inputs = { ...inputsOf(c, "in."), ...inputsOf(c, "label.") };
+  const { value, grads } = tf.variableGrads(() => (model.forward(inputs) as { loss?: tf.Scalar }).loss!);
+  assert.ok(Math.abs(value.dataSync()[0] - c.meta.loss!) < 1e-4, `loss ${value.dataSync()[0]} vs ${c.meta.loss}`);
+  const expected = [...c.io.keys()].filter((k) => k.startsWith("grad.")).map((k) => k.slice(5));
+  const got = Object.keys(grads).map(hf_name);
+  // One gradient per unique variable, under HF's names (the tied decoder weight is the word embeddings).
+  assert.deepEqual(got.slice().sort(), expected.slice().sort());
+  assert.deepEqual(model.named_parameters().map(([n]) => n).sort(), expected.slice().sort());
+  let worst = 0;
+  for (const [vname, g] of Object.entries(grads)) worst = Math.max(worst, assertClose(g, c, `grad.${hf_name(vname)}`));
+  assert.ok(worst < 1e-4);
+  tf.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
+  model.dispose();
+}
+
+test("seq_cls_2: gradients of the cross-entropy loss match torch for all 41 parameters", () => checkGrads("seq_cls_2", BertForSequenceClassification));
+
+test("pretraining_grads_tied: tied word-embedding gradient = MLM decoder use + embedding use, as torch", async () => {
+  await checkGrads("pretraining_grads_tied", BertForPreTraining);
+  // The decoder weight and the word embeddings are one variable; the bias likewise.
+  const c = loadCase("pretraining_grads_tied");
+  const model = await BertForPreTraining.from_pretrained(c.dir, { quiet: true });
+  assert.equal(model.get_parameter("cls.predictions.decoder.weight"), model.get_parameter("bert.embeddings.word_embeddings.weight"));
+  assert.equal(model.get_parameter("cls.predictions.decoder.bias"), model.get_parameter("cls.predictions.bias"));
+  assert.equal(model.state_dict().size, model.named_parameters().length + 2);
+  model.dispose();
+});
