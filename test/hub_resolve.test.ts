@@ -61,6 +61,7 @@ beforeEach(() => {
   process.env.HF_HUB_CACHE = cache;
   hub.requests.length = 0;
   hub.drop.clear();
+  hub.corrupt.clear();
   hub.lieSize.clear();
 });
 
@@ -131,6 +132,14 @@ test("a size that differs from the announced one is refused and nothing is cache
   await assert.rejects(cached_file(ID, "model.safetensors"), /announced 199277 bytes but sends 199272/);
   assert.equal(fs.existsSync(path.join(storage(), "blobs", sha256(WEIGHTS))), false);
   assert.equal(fs.existsSync(path.join(storage(), "snapshots", MAIN, "model.safetensors")), false);
+});
+
+test("an LFS file whose bytes do not match its sha256 (X-Linked-Etag) is refused; a retry completes", async () => {
+  hub.corrupt.add("model.safetensors");
+  await assert.rejects(cached_file(ID, "model.safetensors"), new RegExp(`model\\.safetensors of 'org/tiny-bert' is corrupted: its sha256 is [0-9a-f]{64}, but the hub's X-Linked-Etag says ${sha256(WEIGHTS)}`));
+  assert.deepEqual(fs.readdirSync(path.join(storage(), "blobs")), [`${sha256(WEIGHTS)}.incomplete`]);
+  assert.equal(fs.existsSync(path.join(storage(), "snapshots", MAIN, "model.safetensors")), false);
+  assert.deepEqual(fs.readFileSync((await cached_file(ID, "model.safetensors"))!), WEIGHTS);
 });
 
 test("revision pinning: a tag and a commit id resolve to their own snapshot; unknown revisions are named", async () => {

@@ -3,6 +3,7 @@
 // gives X-Repo-Commit (the commit), X-Linked-Etag or ETag (the blob name) and the size; the GET
 // then streams into blobs/<etag>.incomplete, which is renamed into place only when complete and of
 // the announced size. The cache is used first: a file already in the snapshot costs no request.
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { hf_endpoint, default_cache_dir, is_offline_mode, hf_token, progress_bars_disabled } from "./env";
@@ -30,6 +31,8 @@ export interface DownloadOptions extends ProgressOptions {
 interface FileMetadata {
   commit: string;
   etag: string;
+  /** The LFS object id (sha256 of the content) when the hub sent X-Linked-Etag: checked after download. */
+  sha256: string | undefined;
   size: number | undefined;
   /** The URL the file can be fetched from (after relative redirects). */
   url: string;
@@ -112,12 +115,13 @@ async function getMetadata(url: string, headers: Record<string, string>, timeout
 const inflight = new Map<string, Promise<void>>();
 
 /** Streams `url` into `blob` via `blob.incomplete`; the blob appears only complete and of the right size. */
-async function downloadBlob(url: string, blob: string, expected: number | undefined, headers: Record<string, string>, progress: DownloadProgress | null, what: string): Promise<void> {
+async function downloadBlob(url: string, blob: string, expected: number | undefined, sha256: string | undefined, headers: Record<string, string>, progress: DownloadProgress | null, what: string): Promise<void> {
   const incomplete = `${blob}.incomplete`;
   fs.mkdirSync(path.dirname(blob), { recursive: true });
   fs.rmSync(incomplete, { force: true }); // a partial file from an earlier run is never trusted
   let loaded = 0;
   let ok = false;
+  const hash = sha256 ? crypto.createHash("sha256") : null;
   const fh = await fs.promises.open(incomplete, "w");
   try {
     const res = await fetch(url, { headers, redirect: "follow" });
@@ -130,6 +134,7 @@ async function downloadBlob(url: string, blob: string, expected: number | undefi
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         await fh.write(chunk);
+        hash?.update(chunk);
         loaded += chunk.byteLength;
         progress?.update(loaded);
       }
@@ -138,6 +143,10 @@ async function downloadBlob(url: string, blob: string, expected: number | undefi
     }
     if (total != null && loaded !== total) {
       throw new HubError(`download of ${what} is incomplete: received ${loaded} of ${total} bytes; it will be restarted on the next try`);
+    }
+    const digest = hash?.digest("hex");
+    if (sha256 && digest !== sha256) {
+      throw new HubError(`download of ${what} is corrupted: its sha256 is ${digest}, but the hub's X-Linked-Etag says ${sha256}; it will be downloaded again on the next try`);
     }
     await fh.sync();
     ok = true;
@@ -194,12 +203,13 @@ export async function hf_hub_download(repo_id: string, filename: string, options
       throw err;
     }
     const commit = res.headers.get("x-repo-commit");
-    const etag = normalizeEtag(res.headers.get("x-linked-etag")) ?? normalizeEtag(res.headers.get("etag"));
+    const linked = normalizeEtag(res.headers.get("x-linked-etag"));
+    const etag = linked ?? normalizeEtag(res.headers.get("etag"));
     if (!commit || !COMMIT_RE.test(commit) || !etag || /[/\\]|^\.\.?$/.test(etag)) {
       throw new HubError(`${endpoint} did not send a commit (X-Repo-Commit) and an ETag for ${filename} of '${repo_id}'; is HF_ENDPOINT a Hugging Face hub?`);
     }
     const size = res.headers.get("x-linked-size") ?? res.headers.get("content-length");
-    meta = { commit, etag, size: size != null ? Number(size) : undefined, url: finalUrl };
+    meta = { commit, etag, sha256: linked && /^[0-9a-f]{64}$/.test(linked) ? linked : undefined, size: size != null ? Number(size) : undefined, url: finalUrl };
   } catch (e) {
     if (e instanceof HubError) throw e;
     throw unreachable(repo_id, filename, storage, e);
@@ -218,7 +228,7 @@ export async function hf_hub_download(repo_id: string, filename: string, options
       job = with_file_lock(lock, async () => {
         if (!force && fs.existsSync(blob)) return; // another process finished it while we waited
         const progress = new DownloadProgress(repo_id, filename, meta.size, { ...options, show_bar_default: Boolean(out.isTTY) && !progress_bars_disabled() });
-        await downloadBlob(meta.url, blob, meta.size, headers, progress, `${filename} of '${repo_id}'`);
+        await downloadBlob(meta.url, blob, meta.size, meta.sha256, headers, progress, `${filename} of '${repo_id}'`);
       }).catch((e) => {
         if (e instanceof HubError) throw e;
         throw unreachable(repo_id, filename, storage, e);
