@@ -52,6 +52,9 @@ export async function free_ports(n: number): Promise<number[]> {
   }
 }
 
+// After a timeout the kernel is interrupted (SIGINT); this is how long its error reply may take.
+const INTERRUPT_GRACE_MS = 5000;
+
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 export class KernelClient {
@@ -68,6 +71,8 @@ export class KernelClient {
   private listeners = new Map<string, (m: Message) => void>();
   private exited: { code: number | null; signal: string | null } | null = null;
   private on_exit: Array<() => void> = [];
+  /** iopub messages whose request has finished (e.g. a late update_display_data from a live chart). */
+  unrouted: ((m: Message) => void) | null = null;
   /** The kernel_info_reply content (language_info, implementation, banner). */
   info: { [key: string]: any } = {};
   /** The kernel process's own stdout/stderr (startup messages, crashes): kept for error reports. */
@@ -138,7 +143,7 @@ export class KernelClient {
     this.iopub.subscribe();
     this.pump(this.shell, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
     this.pump(this.control, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
-    this.pump(this.iopub, (m) => this.listeners.get(String(m.parent_header.msg_id))?.(m));
+    this.pump(this.iopub, (m) => (this.listeners.get(String(m.parent_header.msg_id)) ?? this.unrouted)?.(m));
     this.pump(this.stdin, (m) => {
       // allow_stdin is false in our requests; answer anyway so a kernel that asks does not hang.
       if (m.header.msg_type === "input_request") {
@@ -255,13 +260,19 @@ export class KernelClient {
       }
     });
     try {
-      const reply = await this.request(this.shell, msg, timeout_ms);
-      if (!reply) {
-        if (!this.alive) {
-          throw new Error(`kernel died while executing (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
-        }
+      let timed_out = false;
+      const pending = this.request(this.shell, msg, timeout_ms + INTERRUPT_GRACE_MS);
+      const timer = setTimeout(() => {
+        timed_out = true;
         this.interrupt();
-        await sleep(500);
+      }, timeout_ms);
+      const reply = await pending;
+      clearTimeout(timer);
+      if (!reply && !this.alive) {
+        throw new Error(`kernel died while executing (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
+      }
+      if (timed_out || !reply) {
+        await Promise.race([idle_seen, sleep(500)]);
         return { status: "timeout" };
       }
       // Outputs arrive on iopub before `idle`; give stragglers a bounded wait.

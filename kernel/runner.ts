@@ -105,6 +105,17 @@ class OutputCollector {
     return outs.length - 1;
   }
 
+  /** update_display_data replaces every output shown with that display_id, in whichever cell it is. */
+  update_display(m: Message): void {
+    for (const ref of this.displays.get(m.content.transient?.display_id ?? "") ?? []) {
+      const out = ref.outputs[ref.index];
+      if (out && out.output_type === "display_data") {
+        out.data = m.content.data ?? {};
+        out.metadata = m.content.metadata ?? {};
+      }
+    }
+  }
+
   handle(m: Message, execution_count: number): void {
     const c = m.content;
     const display_id: string | undefined = c.transient?.display_id;
@@ -123,13 +134,7 @@ class OutputCollector {
         break;
       }
       case "update_display_data":
-        for (const ref of this.displays.get(display_id ?? "") ?? []) {
-          const out = ref.outputs[ref.index];
-          if (out && out.output_type === "display_data") {
-            out.data = c.data ?? {};
-            out.metadata = c.metadata ?? {};
-          }
-        }
+        this.update_display(m);
         break;
       case "execute_result":
         this.push({ output_type: "execute_result", data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count });
@@ -173,6 +178,9 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
   const code_cells = nb.cells.filter((c) => c.cell_type === "code" && source_text(c).trim() !== "").length;
   let count = 0;
   const collector = new OutputCollector();
+  kernel.unrouted = (m) => {
+    if (m.header.msg_type === "update_display_data") collector.update_display(m);
+  };
   try {
     for (let index = 0; index < nb.cells.length; index++) {
       const cell = nb.cells[index];

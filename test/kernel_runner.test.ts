@@ -1,0 +1,145 @@
+// The headless runner end to end: a real tslab kernel process over zeromq, fixture notebooks from
+// test/fixtures/kernel, the executed .ipynb, the HTML report, parameters, failures and timeouts.
+// Notebooks import "bertlab", i.e. the compiled dist/ (npm test builds first).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { run_notebook } from "../kernel/runner";
+import { CodeCell, DisplayDataOutput, Notebook, read_notebook } from "../kernel/notebook";
+import { VEGA_LITE_MIME, PLOTLY_MIME } from "../kernel/bundle";
+import { chromium_path, count_ink, decode_png } from "../plots/render";
+
+const ROOT = path.join(__dirname, "..");
+const FIXTURES = path.join(__dirname, "fixtures", "kernel");
+const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-runner-test-"));
+const quiet = { log: () => {} };
+
+function need_build(): void {
+  for (const f of [path.join(ROOT, "dist", "src", "index.js"), CLI]) {
+    assert.ok(fs.existsSync(f), `${f} is missing: run \`npm run build\` first (notebooks import the compiled bertlab)`);
+  }
+}
+
+const code_cells = (nb: Notebook) => nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
+const text_of = (cell: CodeCell) =>
+  cell.outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
+
+test("runs the display fixture: imports bertlab, prints, shows charts, live chart, parameters, HTML", async () => {
+  need_build();
+  const out = path.join(tmp, "display.out.ipynb");
+  const html = path.join(tmp, "display.html");
+  const result = await run_notebook(path.join(FIXTURES, "display.ipynb"), {
+    ...quiet,
+    output: out,
+    html,
+    timeout_s: 120,
+    parameters: [["greeting", "bonjour"], ["repeat", 3]],
+  });
+  assert.equal(result.ok, true, result.failure?.message);
+  const nb = read_notebook(out);
+  assert.equal(nb.nbformat, 4);
+  assert.equal(nb.nbformat_minor, 5);
+  assert.equal((nb.metadata.kernelspec as { name: string }).name, "bertlab");
+  assert.ok(nb.cells.every((c) => typeof c.id === "string"));
+
+  const cells = code_cells(nb);
+  // Execution counts assigned in order, injected cell right after the parameters cell.
+  assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(cells[0].metadata.tags, ["parameters"]);
+  assert.deepEqual(cells[1].metadata.tags, ["injected-parameters"]);
+  assert.equal(cells[1].outputs.length, 0, "the injected assignments print nothing");
+  assert.equal(text_of(cells[2]), "bonjour x3\n");
+  assert.equal(text_of(cells[3]), "tensor([[ 5.9950, -5.5033]])\n");
+  assert.equal(text_of(cells[4]), "tensor([[9.9999e-01, 1.0147e-05]])\n");
+
+  // One display_data per plot, carrying the interactive spec and the fallbacks.
+  const vl = cells[5].outputs as DisplayDataOutput[];
+  assert.equal(vl.length, 1);
+  assert.equal(vl[0].output_type, "display_data");
+  assert.deepEqual(Object.keys(vl[0].data).sort(), [VEGA_LITE_MIME, "image/png", "image/svg+xml", "text/plain"].sort());
+  assert.equal((vl[0].data[VEGA_LITE_MIME] as { title: string }).title, "paraphrase probabilities");
+  assert.match(vl[0].data["image/svg+xml"] as string, /paraphrase probabilities/);
+  const png = decode_png(Buffer.from(vl[0].data["image/png"] as string, "base64"));
+  assert.ok(png.width > 300 && count_ink(png) > 1000, `PNG fallback has ink (${png.width}x${png.height})`);
+  assert.equal(vl[0].data["text/plain"], "<VegaLite chart: paraphrase probabilities>");
+
+  const pl = cells[6].outputs as DisplayDataOutput[];
+  assert.equal(pl.length, 1);
+  assert.deepEqual((pl[0].data[PLOTLY_MIME] as { data: Array<{ type: string }> }).data[0].type, "heatmap");
+  if (chromium_path()) {
+    assert.ok(count_ink(decode_png(Buffer.from(pl[0].data["image/png"] as string, "base64"))) > 1000);
+  } else {
+    console.log("# no Chromium: plotly bundle carries text/html instead of a PNG");
+    assert.match(pl[0].data["text/html"] as string, /Plotly\.newPlot/);
+  }
+
+  // The live chart: one display, updated in place to the last state.
+  const live = cells[8].outputs;
+  assert.equal(live.filter((o) => o.output_type === "display_data").length, 1);
+  const last = live.find((o): o is DisplayDataOutput => o.output_type === "display_data")!;
+  assert.equal(last.data["text/plain"], "<VegaLite chart: loss (5 steps)>");
+  assert.equal((last.data[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values.length, 5);
+  assert.equal(text_of(cells[8]), "logged 5\n");
+
+  // The HTML report has the markdown, code, text outputs and one element per plot.
+  const page = fs.readFileSync(html, "utf8");
+  assert.match(page, /<h1>Kernel fixture<\/h1>/);
+  assert.match(page, /bonjour x3/);
+  assert.match(page, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
+  assert.equal((page.match(/class="bl-plot"/g) ?? []).length, 3);
+  assert.doesNotMatch(page, /<script[^>]+src=/, "no external scripts");
+});
+
+test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line and the error", () => {
+  need_build();
+  const out = path.join(tmp, "error.out.ipynb");
+  const r = spawnSync(process.execPath, [CLI, "run", path.join(FIXTURES, "error.ipynb"), "-o", out, "--timeout", "60"], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /cell 1 \(In \[2\]\) failed: RangeError: boom: bad input/);
+  assert.match(r.stderr, /first line: function fail\(\): never \{/);
+  assert.match(r.stdout, new RegExp(`Executed notebook: ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  const cells = code_cells(read_notebook(out));
+  assert.equal(text_of(cells[0]), "before the error\n");
+  const err = cells[1].outputs.find((o) => o.output_type === "error");
+  assert.deepEqual(err && { ename: err.ename, evalue: err.evalue }, { ename: "RangeError", evalue: "boom: bad input" });
+  assert.match(text_of(cells[1]), /RangeError: boom: bad input/, "tslab's stderr is kept");
+  assert.equal(cells[2].execution_count, null, "execution stops at the failing cell");
+  assert.equal(cells[2].outputs.length, 0);
+});
+
+test("a type error fails its cell; --allow-errors runs the next cell after tslab's 200 ms abort window", async () => {
+  need_build();
+  const result = await run_notebook(path.join(FIXTURES, "type_error.ipynb"), { ...quiet, allow_errors: true });
+  assert.equal(result.ok, false);
+  assert.equal(result.failure!.index, 0);
+  assert.equal(result.failure!.ename, "TSError");
+  assert.match(result.failure!.message, /cell 0 \(In \[1\]\) failed: TSError: 1:7 - Type 'string' is not assignable to type 'number'/);
+  const cells = code_cells(result.notebook);
+  assert.equal(cells[1].execution_count, 2);
+  assert.equal(text_of(cells[1]), "still running\n", "the cell after the error ran (not aborted)");
+});
+
+test("a cell past --timeout is interrupted and reported", async () => {
+  need_build();
+  const book: Notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "code", metadata: {}, source: "while (true) {}", outputs: [], execution_count: null },
+      { cell_type: "code", metadata: {}, source: "console.log('no')", outputs: [], execution_count: null },
+    ],
+  };
+  const t0 = Date.now();
+  const result = await run_notebook(book, { ...quiet, timeout_s: 1.5, kernel_cwd: FIXTURES });
+  assert.equal(result.failure?.ename, "TimeoutError");
+  assert.match(result.failure!.message, /cell 0 \(In \[1\]\) failed: TimeoutError: cell did not finish within 1\.5 s/);
+  assert.equal(code_cells(result.notebook)[1].execution_count, null);
+  assert.ok(Date.now() - t0 < 30000);
+});
