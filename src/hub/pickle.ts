@@ -24,6 +24,8 @@ export interface UnpickleOptions {
   persistent_load?: (pid: unknown) => unknown;
   /** Names the input in errors (a file path). */
   source?: string;
+  /** How errors describe the allow-list (default: every allowed name). */
+  allowed_description?: string;
 }
 
 /** The global object on the stack: its name and its allow-list entry. */
@@ -101,7 +103,8 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
     const full = `${module}.${name}`;
     const entry = Object.prototype.hasOwnProperty.call(options.globals, full) ? options.globals[full] : undefined;
     if (!entry) {
-      fail(`refusing to load global '${full}': only ${Object.keys(options.globals).sort().join(", ")} are allowed (nothing in a pickle is ever executed)`);
+      const allowed = options.allowed_description ?? (Object.keys(options.globals).sort().join(", ") || "no globals");
+      fail(`refusing to load global '${full}': only ${allowed} are allowed (nothing in a pickle is ever executed)`);
     }
     return new GlobalRef(full, entry!);
   };

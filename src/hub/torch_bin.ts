@@ -84,6 +84,8 @@ export const TORCH_GLOBALS: Record<string, AllowedGlobal> = (() => {
   return g;
 })();
 
+const ALLOWED = "collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter and torch[.cuda].<Type>Storage";
+
 /** Resolves a storage-class marker (the GlobalRef's entry value) to its dtype. */
 function storageDtype(cls: unknown, source: string): StoredDtype {
   const dtype = cls instanceof GlobalRef ? (cls.entry.value as StoredDtype | undefined) : undefined;
@@ -102,27 +104,27 @@ function storageFromPid(pid: unknown, source: string, legacy: boolean): StorageR
   return { kind: "storage", key, dtype: storageDtype(cls, source), numel };
 }
 
-/** Copies a strided view of `storage` into a new contiguous array. */
-function gather(storage: Float32Array | Int32Array, t: TensorRef, name: string): Float32Array | Int32Array {
+/** Checks that the view stays inside its storage; returns its element count and whether it is contiguous. */
+function checkView(t: TensorRef, name: string): { n: number; contiguous: boolean } {
   const n = t.size.reduce((a, b) => a * b, 1);
-  const make = (len: number) => (storage instanceof Float32Array ? new Float32Array(len) : new Int32Array(len));
-  if (n === 0) return make(0);
+  if (n === 0) return { n, contiguous: true };
   let last = t.offset;
   for (let d = 0; d < t.size.length; d++) last += (t.size[d] - 1) * t.stride[d];
-  if (t.offset < 0 || last >= storage.length) {
-    throw new Error(`${name}: view (offset ${t.offset}, size [${t.size}], stride [${t.stride}]) reaches element ${last}, past the storage's ${storage.length}`);
+  if (t.offset < 0 || last >= t.storage.numel) {
+    throw new Error(`${name}: view (offset ${t.offset}, size [${t.size}], stride [${t.stride}]) reaches element ${last}, past the storage's ${t.storage.numel}`);
   }
   if (n > 2 ** 31 - 1) throw new Error(`${name}: size [${t.size}] has ${n} elements, more than a typed array holds`);
-  const out = make(n);
   let contiguous = true;
   for (let d = t.size.length - 1, expect = 1; d >= 0; d--) {
     if (t.size[d] !== 1 && t.stride[d] !== expect) contiguous = false;
     expect *= t.size[d];
   }
-  if (contiguous) {
-    out.set(storage.subarray(t.offset, t.offset + n));
-    return out;
-  }
+  return { n, contiguous };
+}
+
+/** Copies a strided (non-contiguous) view of a decoded storage into a new contiguous array. */
+function gather(storage: Float32Array | Int32Array, t: TensorRef, n: number): Float32Array | Int32Array {
+  const out = storage instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
   const rank = t.size.length;
   const idx = new Array<number>(rank).fill(0);
   let src = t.offset;
@@ -139,7 +141,10 @@ function gather(storage: Float32Array | Int32Array, t: TensorRef, name: string):
   return out;
 }
 
-/** Turns the unpickled object (a dict of tensor views) into TensorData, decoding each storage once. */
+/**
+ * Turns the unpickled object (a dict of tensor views) into TensorData. Contiguous views (the usual
+ * case) decode straight from their bytes; strided ones decode their storage once and gather.
+ */
 function materialize(obj: unknown, bytesOf: (s: StorageRef) => Uint8Array, source: string): Map<string, TensorData> {
   if (!(obj instanceof PyDict)) throw new Error(`${source}: expected a state dict (a dict of tensors) at the top level, got ${Array.isArray(obj) ? "a list/tuple" : typeof obj}`);
   const decoded = new Map<string, Float32Array | Int32Array>();
@@ -151,16 +156,23 @@ function materialize(obj: unknown, bytesOf: (s: StorageRef) => Uint8Array, sourc
       throw new Error(`${source}: '${key}' is ${what}, expected a tensor; pass the model's state dict, not a training checkpoint`);
     }
     const t = value as TensorRef;
+    const name = `${source}: '${key}'`;
+    const { n, contiguous } = checkView(t, name);
+    const item = ITEM_SIZE[t.storage.dtype];
+    const bytes = bytesOf(t.storage);
+    if (bytes.byteLength < t.storage.numel * item) {
+      throw new Error(`${source}: storage '${t.storage.key}' has ${bytes.byteLength} bytes, expected ${t.storage.numel * item} (truncated file?)`);
+    }
+    if (contiguous) {
+      out.set(key, decodeTensorBytes(bytes.subarray(t.offset * item, (t.offset + n) * item), t.storage.dtype, [...t.size], name));
+      continue;
+    }
     let storage = decoded.get(t.storage.key);
     if (!storage) {
-      const bytes = bytesOf(t.storage);
-      const want = t.storage.numel * ITEM_SIZE[t.storage.dtype];
-      if (bytes.byteLength < want) throw new Error(`${source}: storage '${t.storage.key}' has ${bytes.byteLength} bytes, expected ${want} (truncated file?)`);
-      storage = decodeTensorBytes(bytes.subarray(0, want), t.storage.dtype, [t.storage.numel], `${source}: storage '${t.storage.key}' (used by '${key}')`).data;
+      storage = decodeTensorBytes(bytes.subarray(0, t.storage.numel * item), t.storage.dtype, [t.storage.numel], `${source}: storage '${t.storage.key}' (used by '${key}')`).data;
       decoded.set(t.storage.key, storage);
     }
-    const dtype = storage instanceof Float32Array ? "float32" : "int32";
-    out.set(key, { dtype, shape: [...t.size], data: gather(storage, t, `${source}: '${key}'`) });
+    out.set(key, { dtype: storage instanceof Float32Array ? "float32" : "int32", shape: [...t.size], data: gather(storage, t, n) });
   }
   return out;
 }
@@ -181,7 +193,7 @@ function readZip(buf: Uint8Array, source: string): Map<string, TensorData> {
   if (order && Buffer.from(order).toString("latin1").trim() !== "little") {
     throw new Error(`${source}: byteorder '${Buffer.from(order).toString("latin1")}' is not supported; expected little-endian storages`);
   }
-  const obj = loadPickle(files[pkls[0]], { globals: TORCH_GLOBALS, source: `${source}:${pkls[0]}`, persistent_load: (pid) => storageFromPid(pid, source, false) });
+  const obj = loadPickle(files[pkls[0]], { globals: TORCH_GLOBALS, allowed_description: ALLOWED, source: `${source}:${pkls[0]}`, persistent_load: (pid) => storageFromPid(pid, source, false) });
   return materialize(obj, (s) => {
     const entry = files[`${prefix}data/${s.key}`];
     if (!entry) throw new Error(`${source}: storage '${s.key}' is missing from the zip (expected ${prefix}data/${s.key})`);
@@ -204,6 +216,7 @@ function readLegacy(buf: Uint8Array, source: string): Map<string, TensorData> {
   const storages = new Map<string, StorageRef>();
   at = loadPickleAt(buf, at.end, {
     globals: TORCH_GLOBALS,
+    allowed_description: ALLOWED,
     source,
     persistent_load: (pid) => {
       const s = storageFromPid(pid, source, true);
