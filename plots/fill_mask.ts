@@ -84,7 +84,7 @@ export function plot_fill_mask(input: FillMaskInput, opts: FillMaskPlotOptions =
       width: opts.width ?? 220,
       encoding: {
         y: { field: "rank", type: "ordinal", title: "rank" },
-        x: { field: "score", type: "quantitative", title: "probability", axis: { format: ".1~%" } },
+        x: { field: "score", type: "quantitative", title: "probability", axis: { format: "~%" } },
         tooltip: [{ field: "token_str", title: "token" }, { field: "token", title: "id" }, { field: "score", type: "quantitative", format: ".4~g" }],
       },
       layer: [

@@ -104,7 +104,9 @@ export function qa_answer(input: QaPlotInput): QaAnswer & { probs: QaSpans } {
   return { start: span.start, end: span.end, score, answer, probs };
 }
 
-const CHAR_PX = 7.83; // DejaVu Sans Mono advance at 13px (0.602 em)
+const CHAR_PX = 7.83; // advance of DejaVu Sans Mono / Menlo / Consolas at 13px (~0.6 em)
+const MONO = "DejaVu Sans Mono, Menlo, Consolas, monospace";
+const SPECIAL = /^\[(CLS|SEP|PAD)\]$/;
 const LINE_PX = 22;
 
 /** Start/end probabilities per token with the answer span shaded, above the text with the answer highlighted. */
@@ -116,17 +118,28 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
   const show = opts.show ?? (masked ? "context" : "all");
   const visible = tokens.map((_, i) => i).filter((i) => show === "all" || ((input.p_mask?.[i] ?? 0) === 0 && (input.attention_mask?.[i] ?? 1) === 1));
   const in_answer = (i: number) => i >= ans.start && i <= ans.end;
-  // Text panel: tokens laid out in a monospace grid, "##" pieces glued to the previous token.
+  // Text panel: words (WordPiece "##" pieces merged) laid out in a monospace grid; a word is highlighted
+  // when any of its tokens is in the answer (the pipeline also maps answers to whole words).
   const line_chars = opts.line_chars ?? 90;
+  const groups: { positions: number[]; text: string }[] = [];
+  visible.forEach((i, k) => {
+    if (SPECIAL.test(tokens[i])) return;
+    const last = groups[groups.length - 1];
+    if (tokens[i].startsWith("##") && last && visible[k - 1] === i - 1 && last.positions[last.positions.length - 1] === i - 1) {
+      last.positions.push(i);
+      last.text += tokens[i].slice(2);
+    } else groups.push({ positions: [i], text: tokens[i] });
+  });
   const words: Spec[] = [];
   let col = 0, line = 0;
-  visible.forEach((i, k) => {
-    const piece = tokens[i].startsWith("##") && k > 0;
-    const text = piece ? tokens[i].slice(2) : tokens[i];
-    let start = piece || k === 0 ? col : col + 1;
-    if (!piece && start + text.length > line_chars && col > 0) { line += 1; start = 0; }
-    words.push({ position: i, text, x: start * CHAR_PX, x2: (start + text.length) * CHAR_PX, hx: (start - 0.5) * CHAR_PX, hx2: (start + text.length + 0.5) * CHAR_PX, y: line * LINE_PX, y2: line * LINE_PX + LINE_PX - 3, in_answer: in_answer(i) });
-    col = start + text.length;
+  groups.forEach((g, k) => {
+    let start = k === 0 ? 0 : col + 1;
+    if (start + g.text.length > line_chars && col > 0) { line += 1; start = 0; }
+    words.push({
+      positions: g.positions, text: g.text, in_answer: g.positions.some(in_answer),
+      x: start * CHAR_PX, hx: (start - 0.5) * CHAR_PX, hx2: (start + g.text.length + 0.5) * CHAR_PX, y: line * LINE_PX, y2: line * LINE_PX + LINE_PX - 3,
+    });
+    col = start + g.text.length;
   });
   const text_height = (line + 1) * LINE_PX;
   const bar_values = visible.flatMap((i) => [
@@ -149,7 +162,7 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
             encoding: { x: { field: "hx", type: "quantitative", scale: null }, x2: { field: "hx2" }, y: { field: "y", type: "quantitative", scale: null }, y2: { field: "y2" } } },
           ...[false, true].map((bold) => ({
             transform: [{ filter: bold ? "datum.in_answer" : "!datum.in_answer" }],
-            mark: { type: "text", align: "left", baseline: "top", font: "monospace", fontSize: 13, dy: 2, fontWeight: bold ? "bold" : "normal" },
+            mark: { type: "text", align: "left", baseline: "top", font: MONO, fontSize: 13, dy: 2, fontWeight: bold ? "bold" : "normal" },
             encoding: { x: { field: "x", type: "quantitative", scale: null }, y: { field: "y", type: "quantitative", scale: null }, text: { field: "text" } },
           })),
         ],
@@ -163,7 +176,7 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
           { mark: { type: "bar" },
             encoding: {
               x, xOffset: { field: "which", sort: ["start", "end"] },
-              y: { field: "probability", type: "quantitative", title: "probability", scale: { domain: [0, 1] } },
+              y: { field: "probability", type: "quantitative", title: "probability" },
               color: { field: "which", title: null, sort: ["start", "end"], scale: { range: ["#4c78a8", "#f58518"] } },
               tooltip: [{ field: "token" }, { field: "position" }, { field: "which" }, { field: "probability", type: "quantitative", format: ".4f" }],
             } },

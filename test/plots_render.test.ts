@@ -9,7 +9,7 @@ import {
   vega_lite_to_vega, chart_fragment, library_scripts, script_json, chromium_path, Chart,
 } from "../plots";
 import { with_page } from "../plots/render/browser";
-import { goldens, tensors } from "./plots_helpers";
+import { goldens, tensors } from "./fixtures/plots/helpers";
 
 const count = (svg: string, role: string) => (svg.match(new RegExp(`aria-roledescription="${role}"`, "g")) ?? []).length;
 

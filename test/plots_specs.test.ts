@@ -9,7 +9,7 @@ import {
   plot_attention, plot_attention_grid, attention_layers, attention_matrix, head_view, head_view_data,
   percent, py_round, is_chart, Chart,
 } from "../plots";
-import { goldens, tensors, close } from "./plots_helpers";
+import { goldens, tensors, close } from "./fixtures/plots/helpers";
 
 const spec = (c: Chart) => {
   assert.equal(c.library, "vega-lite");
@@ -261,13 +261,17 @@ test("plot_question_answering: answer span shaded over the probabilities and hig
   assert.ok(close(ans.score, q.output.score, 1e-5));
   const [text, bars] = s.vconcat;
   assert.equal(text.title.text, `Q: ${q.kwargs.question}`);
-  const highlighted = text.data.values.filter((w: any) => w.in_answer).map((w: any) => w.position);
-  assert.deepEqual(highlighted, Array.from({ length: ans.end - ans.start + 1 }, (_, i) => ans.start + i));
+  const span = Array.from({ length: ans.end - ans.start + 1 }, (_, i) => ans.start + i);
+  const highlighted: number[][] = text.data.values.filter((w: any) => w.in_answer).map((w: any) => w.positions);
+  assert.deepEqual(highlighted.flat().filter((p) => span.includes(p)), span); // every answer token is highlighted...
+  assert.ok(highlighted.every((ps) => ps.some((p) => span.includes(p)))); // ...and only words that hold one
+  assert.ok(!text.data.values.some((w: any) => w.text === "[CLS]"));
+  assert.ok(text.data.values.some((w: any) => w.text === "pytorch" && w.positions.length === 4)); // p ##yt ##or ##ch
   // Only the context (p_mask 0) is shown: [CLS] plus the context tokens.
   const shown = new Set(bars.data.values.map((v: any) => v.position));
   assert.equal(shown.size, q.p_mask.filter((m: number) => m === 0).length);
   const band = bars.data.values.filter((v: any) => v.in_answer && v.which === "start").map((v: any) => v.position);
-  assert.deepEqual(band, highlighted);
+  assert.deepEqual(band, span);
   assert.equal(bars.layer[0].mark.type, "rect");
   const sum = bars.data.values.filter((v: any) => v.which === "start").reduce((a: number, v: any) => a + v.probability, 0);
   assert.ok(close(sum, 1, 1e-9));
