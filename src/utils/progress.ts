@@ -1,5 +1,5 @@
-// Download progress: a cli-progress bar on stderr in huggingface_hub's style
-//   model.safetensors: 100%|████████████████| 433M/433M [00:10<00:00, 43.3MB/s]
+// Download progress: a cli-progress bar on stderr drawn like the tqdm bar of transformers' downloads
+//   Downloading: 100%|██████████| 433M/433M [00:10<00:00, 43.3MB/s]
 // shown only on a TTY (or when forced), plus an optional callback for notebooks that receives
 // transformers.js-style events: initiate → download → progress… → done.
 import { SingleBar } from "cli-progress";
@@ -29,21 +29,45 @@ export interface ProgressOptions {
   stream?: NodeJS.WritableStream;
 }
 
-/** "433M", "1.2G", "12.5k" — the units tqdm prints. */
-export function format_bytes(n: number): string {
-  const units = ["", "k", "M", "G", "T"];
-  let u = 0;
-  while (n >= 1000 && u < units.length - 1) {
-    n /= 1000;
-    u++;
+/** tqdm's format_sizeof (divisor 1000, 3 significant digits): 0 → "0.00", 29 → "29.0", 213450 → "213k", 1.33e9 → "1.33G". */
+export function format_sizeof(num: number): string {
+  for (const unit of ["", "k", "M", "G", "T", "P", "E", "Z"]) {
+    if (Math.abs(num) < 999.5) {
+      if (Math.abs(num) < 99.95) return (Math.abs(num) < 9.995 ? num.toFixed(2) : num.toFixed(1)) + unit;
+      return num.toFixed(0) + unit;
+    }
+    num /= 1000;
   }
-  return `${u === 0 ? n.toFixed(0) : n >= 100 ? n.toFixed(0) : n.toFixed(1)}${units[u]}`;
+  return `${num.toFixed(1)}Y`;
 }
 
-function clock(s: number): string {
-  if (!Number.isFinite(s)) return "??:??";
-  s = Math.max(0, Math.round(s));
-  return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+/** tqdm's format_interval: "MM:SS", or "H:MM:SS" past an hour. */
+export function format_interval(seconds: number): string {
+  const t = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const s = t % 60;
+  const mmss = `${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+  return h ? `${h}:${mmss}` : mmss;
+}
+
+/** The bar as tqdm draws it: full blocks, one partial block (eighths), spaces. */
+export function format_bar(fraction: number, width = 10): string {
+  const f = Math.min(1, Math.max(0, fraction)) * width;
+  const full = Math.floor(f);
+  if (full >= width) return "█".repeat(width);
+  const partial = " ▏▎▍▌▋▊▉"[Math.floor((f - full) * 8)];
+  return "█".repeat(full) + partial + " ".repeat(width - full - 1);
+}
+
+/** One tqdm line, as the seed walkthrough shows: "Downloading: 100%|██████████| 433M/433M [00:10<00:00, 43.3MB/s]". */
+export function format_progress_line(desc: string, loaded: number, total: number | undefined, elapsed_s: number): string {
+  const rate = elapsed_s > 0 && loaded > 0 ? loaded / elapsed_s : undefined;
+  const remaining = rate && total ? format_interval((total - loaded) / rate) : "?";
+  const rateFmt = rate ? `${format_sizeof(rate)}B/s` : "?B/s";
+  if (!total) return `${desc}: ${format_sizeof(loaded)} [${format_interval(elapsed_s)}, ${rateFmt}]`;
+  const pct = String(Math.floor((100 * loaded) / total)).padStart(3);
+  return `${desc}: ${pct}%|${format_bar(loaded / total)}| ${format_sizeof(loaded)}/${format_sizeof(total)} [${format_interval(elapsed_s)}<${remaining}, ${rateFmt}]`;
 }
 
 export class DownloadProgress {
@@ -66,16 +90,7 @@ export class DownloadProgress {
         noTTYOutput: options.progress_bar === true,
         hideCursor: false,
         clearOnComplete: false,
-        barsize: 30,
-        format: (opts, params) => {
-          const elapsed = (Date.now() - started) / 1000;
-          const rate = elapsed > 0 ? params.value / elapsed : 0;
-          const pct = params.total > 0 ? Math.floor((100 * params.value) / params.total) : 0;
-          const filled = Math.round((opts.barsize ?? 30) * Math.min(1, params.total > 0 ? params.value / params.total : 0));
-          const bar = "█".repeat(filled) + " ".repeat((opts.barsize ?? 30) - filled);
-          const eta = rate > 0 && params.total > 0 ? (params.total - params.value) / rate : NaN;
-          return `${file}: ${String(pct).padStart(3)}%|${bar}| ${format_bytes(params.value)}/${params.total > 0 ? format_bytes(params.total) : "?"} [${clock(elapsed)}<${clock(eta)}, ${format_bytes(rate)}B/s]`;
-        },
+        format: (_opts, params) => format_progress_line("Downloading", params.value, total, (Date.now() - started) / 1000),
       });
       this.bar.start(total ?? 0, 0);
     }
