@@ -1,0 +1,67 @@
+// One measurement in a fresh Node process (so peak RSS and "cold" mean something):
+//   node dist/bench/child.js load-tfjs <model dir>   BertModel.from_pretrained + first forward (b1 s128)
+//   node dist/bench/child.js load-onnx <model dir>   readSafetensors + OnnxBertEngine.create + first run
+//   node dist/bench/child.js forward <b> <s>         BertModel forward on the backend BERTLAB_BACKEND selects
+// Prints one JSON line: { ok, cold_ms, first_forward_ms, median_ms, maxrss_mb, backend } or { ok: false, error }.
+import * as fs from "fs";
+import * as path from "path";
+import { ready, tf } from "../src/backend";
+import { readSafetensors } from "../src/hub/safetensors";
+import { OnnxBertEngine } from "../src/engines";
+import { BertModel } from "../src/models";
+import { median } from "./common";
+import { BERT_BASE, randomIds } from "./random_bert";
+
+const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+async function main(): Promise<object> {
+  const [job, a1, a2] = process.argv.slice(2);
+  const ids = randomIds(1, 128, 30522);
+  if (job === "load-tfjs") {
+    await ready();
+    const t0 = performance.now();
+    const model = await BertModel.from_pretrained(a1, { quiet: true });
+    model.eval();
+    const t1 = performance.now();
+    const input_ids = tf.tensor2d(ids, [1, 128], "int32");
+    const out = model({ input_ids });
+    (out.last_hidden_state as tf.Tensor).dataSync();
+    const t2 = performance.now();
+    return { ok: true, backend: tf.getBackend(), cold_ms: t1 - t0, first_forward_ms: t2 - t1, maxrss_mb: maxRssMb() };
+  }
+  if (job === "load-onnx") {
+    const t0 = performance.now();
+    const config = JSON.parse(fs.readFileSync(path.join(a1, "config.json"), "utf8"));
+    const weights = readSafetensors(path.join(a1, "model.safetensors")).tensors;
+    const engine = await OnnxBertEngine.create({ config, weights, architecture: "BertModel" });
+    const t1 = performance.now();
+    await engine.run({ input_ids: ids });
+    const t2 = performance.now();
+    return { ok: true, backend: "onnxruntime-node", cold_ms: t1 - t0, first_forward_ms: t2 - t1, maxrss_mb: maxRssMb() };
+  }
+  if (job === "forward") {
+    const info = await ready();
+    const [b, s] = [Number(a1), Number(a2)];
+    const model = new BertModel({ ...BERT_BASE, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+    model.eval();
+    const input_ids = tf.tensor2d(randomIds(b, s, 30522), [b, s], "int32");
+    const times: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = performance.now();
+      const out = model({ input_ids });
+      (out.last_hidden_state as tf.Tensor).dataSync();
+      tf.dispose(out as unknown as tf.TensorContainer);
+      if (i > 0) times.push(performance.now() - t);
+    }
+    return { ok: true, backend: info.name, median_ms: median(times), maxrss_mb: maxRssMb() };
+  }
+  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-onnx or forward`);
+}
+
+main().then(
+  (r) => console.log(JSON.stringify(r)),
+  (e) => {
+    console.log(JSON.stringify({ ok: false, error: e instanceof Error ? e.message.split("\n")[0] : String(e) }));
+    process.exitCode = 1;
+  },
+);

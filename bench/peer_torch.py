@@ -1,0 +1,125 @@
+"""PyTorch peer for `npm run bench`: the same workloads as the TypeScript side, in plain torch.
+
+BERT is written out here with torch.nn (Linear, LayerNorm, exact erf GELU, softmax attention with
+HF's additive mask) because transformers is not installed on this machine; the module layout and
+FLOPs are those of transformers' BertModel / BertForSequenceClassification. Weights are random
+(std 0.02), as on the TypeScript side.
+
+Usage: python3 peer_torch.py '<json spec>'   → one JSON object per line on stdout.
+Fair settings (applied by bench/peer.ts to this child only): OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+unset, OMP_WAIT_POLICY=PASSIVE, torch.set_num_threads(threads).
+"""
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Layer(nn.Module):
+    def __init__(self, h, heads, inter):
+        super().__init__()
+        self.heads = heads
+        self.query, self.key, self.value = nn.Linear(h, h), nn.Linear(h, h), nn.Linear(h, h)
+        self.attn_out, self.ln1 = nn.Linear(h, h), nn.LayerNorm(h, eps=1e-12)
+        self.inter, self.out, self.ln2 = nn.Linear(h, inter), nn.Linear(inter, h), nn.LayerNorm(h, eps=1e-12)
+
+    def forward(self, x, mask_add):
+        b, s, h = x.shape
+        d = h // self.heads
+        split = lambda t: t.view(b, s, self.heads, d).permute(0, 2, 1, 3)  # (B, nh, T, hs)
+        q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d) + mask_add
+        ctx = (scores.softmax(-1) @ v).permute(0, 2, 1, 3).reshape(b, s, h)
+        a = self.ln1(self.attn_out(ctx) + x)
+        return self.ln2(self.out(F.gelu(self.inter(a))) + a)
+
+
+class Bert(nn.Module):
+    def __init__(self, c, num_labels=0):
+        super().__init__()
+        h = c["hidden_size"]
+        self.word = nn.Embedding(c["vocab_size"], h)
+        self.pos = nn.Embedding(c["max_position_embeddings"], h)
+        self.token_type = nn.Embedding(c["type_vocab_size"], h)
+        self.ln = nn.LayerNorm(h, eps=1e-12)
+        self.layers = nn.ModuleList(Layer(h, c["num_attention_heads"], c["intermediate_size"]) for _ in range(c["num_hidden_layers"]))
+        self.pooler = nn.Linear(h, h)
+        self.classifier = nn.Linear(h, num_labels) if num_labels else None
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                m.weight.data.normal_(0.0, 0.02)
+            if isinstance(m, nn.Linear):
+                m.bias.data.zero_()
+
+    def forward(self, ids, mask, types):
+        s = ids.shape[1]
+        x = self.ln(self.word(ids) + self.token_type(types) + self.pos(torch.arange(s))[None])
+        mask_add = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+        for layer in self.layers:
+            x = layer(x, mask_add)
+        pooled = torch.tanh(self.pooler(x[:, 0]))
+        return x, pooled, (self.classifier(pooled) if self.classifier is not None else None)
+
+
+def timed(fn, warmup, reps):
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t) * 1000)
+    ts.sort()
+    return ts[len(ts) // 2], ts
+
+
+def inputs(batch, seq, vocab):
+    g = torch.Generator().manual_seed(7)
+    ids = torch.randint(1000, vocab, (batch, seq), generator=g)
+    return ids, torch.ones(batch, seq, dtype=torch.long), torch.zeros(batch, seq, dtype=torch.long)
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    torch.set_num_threads(spec.get("threads", 2))
+    torch.manual_seed(0)
+    out = lambda row: print(json.dumps(row), flush=True)
+    # sgemm rate, to spot a reference BLAS (Debian's python3-torch uses whatever libblas.so.3 is
+    # selected; without libopenblas0 it is the ~4 GFLOP/s reference implementation)
+    a, b = torch.randn(128, 768), torch.randn(768, 3072)
+    med, _ = timed(lambda: a @ b, 3, 11)
+    out({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": round(2 * 128 * 768 * 3072 / med / 1e6, 1)}})
+    for job in spec["jobs"]:
+        c = job["config"]
+        if job["kind"] == "forward":
+            model = Bert(c).eval()
+            ids, mask, types = inputs(job["batch"], job["seq"], c["vocab_size"])
+            with torch.inference_mode():
+                med, ts = timed(lambda: model(ids, mask, types), job.get("warmup", 2), job.get("reps", 5))
+        elif job["kind"] == "train":
+            model = Bert(c, num_labels=2).train()
+            for m in model.modules():  # dropout off on both sides: the step's arithmetic is what is compared
+                if isinstance(m, nn.Dropout):
+                    m.p = 0.0
+            opt = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+            ids, mask, types = inputs(job["batch"], job["seq"], c["vocab_size"])
+            labels = torch.arange(job["batch"]) % 2
+
+            def step():
+                opt.zero_grad()
+                loss = F.cross_entropy(model(ids, mask, types)[2], labels)
+                loss.backward()
+                opt.step()
+
+            med, ts = timed(step, job.get("warmup", 1), job.get("reps", 3))
+        else:
+            raise ValueError(f"unknown job kind {job['kind']!r}")
+        out({"id": job["id"], "median_ms": med, "times_ms": ts})
+
+
+if __name__ == "__main__":
+    main()

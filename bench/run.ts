@@ -1,0 +1,210 @@
+// `npm run bench`: BERT forward (onnx, tfjs-wasm, tfjs-node), a mini-BERT training step, tokenizer
+// throughput, cold load + peak RSS and a 1,000-forward leak check, against a PyTorch peer when one
+// can run. Prints a table and writes bench/results/<timestamp>.json. Never part of `npm test`.
+//   node dist/bench/run.js [--quick] [--only forward,train,tokenizer,load,leak,profile] [--reps N]
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { Command } from "commander";
+import { ready, backend_info } from "../src/backend";
+import { onnx_available } from "../src/engines";
+import { writeSafetensors } from "../src/hub/safetensors";
+import { writeFileAtomicSync } from "../src/utils/fs";
+import { BenchRow } from "./common";
+import { runPeer, PeerJob, PeerResult } from "./peer";
+import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
+import { leakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
+
+const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile"] as const;
+const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
+const TORCH = "pytorch 2 threads";
+
+interface Args {
+  quick: boolean;
+  only: Set<string>;
+  reps: number;
+}
+
+function parseArgs(): Args {
+  const p = new Command()
+    .option("--quick", "fewer repetitions, skip batch 8")
+    .option("--only <sections>", `comma list of ${SECTIONS.join(", ")}`)
+    .option("--reps <n>", "timed repetitions for batch-1 workloads", "5")
+    .parse(process.argv);
+  const o = p.opts<{ quick?: boolean; only?: string; reps: string }>();
+  const only = new Set((o.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
+  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section '${s}'; expected ${SECTIONS.join(", ")}`);
+  return { quick: !!o.quick, only, reps: Math.max(1, Number(o.reps) || 5) };
+}
+
+function row(r: Omit<BenchRow, "ratio" | "peer"> & { peer_ms?: number | null; peer?: string | null }): BenchRow {
+  const { peer_ms, ...rest } = r;
+  const ratio = r.median_ms != null && peer_ms ? r.median_ms / peer_ms : null;
+  return { ...rest, ratio, peer: peer_ms ? r.peer ?? TORCH : peer_ms === undefined ? null : `${r.peer ?? TORCH} (missing)` };
+}
+
+function printTable(rows: BenchRow[]): void {
+  const head = ["engine", "workload", "shape", "threads", "median ms", "ratio", "peer", "note"];
+  const cells = rows.map((r) => [
+    r.engine,
+    r.workload,
+    r.shape,
+    String(r.threads),
+    r.median_ms == null ? "missing" : r.median_ms >= 100 ? r.median_ms.toFixed(0) : r.median_ms.toFixed(2),
+    r.ratio == null ? "—" : `${r.ratio.toFixed(2)}×`,
+    r.peer ?? "—",
+    r.note ?? "",
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => (i === 4 || i === 5 ? x.padStart(w[i]) : x.padEnd(w[i]))).join("  ");
+  console.log(line(head));
+  console.log(w.map((n) => "-".repeat(n)).join("  "));
+  for (const c of cells) console.log(line(c));
+}
+
+/** A bert-base folder (config.json + model.safetensors, random weights) for the cold-load runs. */
+function modelDir(): { dir: string; bytes: number } {
+  const dir = path.join(os.tmpdir(), "bertlab-bench-bert-base");
+  const file = path.join(dir, "model.safetensors");
+  const w = randomBertWeights(BERT_BASE);
+  const bytes = weightBytes(w);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    writeFileAtomicSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["BertModel"], model_type: "bert", ...BERT_BASE }, null, 2));
+    writeSafetensors(file, w);
+  }
+  return { dir, bytes };
+}
+
+function child(args: string[], env: NodeJS.ProcessEnv = {}): Record<string, number | string | boolean> {
+  const script = path.join(__dirname, "child.js");
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 10 * 60_000 });
+  const last = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (!last) return { ok: false, error: (r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}` };
+  return JSON.parse(last);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs();
+  const info = await ready();
+  const rows: BenchRow[] = [];
+  const extra: Record<string, unknown> = {};
+  const shapes: [number, number][] = args.quick ? [[1, 128]] : [[1, 128], [8, 128]];
+  const has = (s: string) => args.only.has(s);
+  console.log(`bertlab bench — tfjs backend ${info.name} (${backend_info()?.reason}); ${os.cpus().length} cores; ${new Date().toISOString()}`);
+
+  // PyTorch peer first (it uses both cores; nothing else runs meanwhile).
+  const jobs: PeerJob[] = [];
+  if (has("forward")) for (const [b, s] of shapes) jobs.push({ id: `fwd_b${b}`, kind: "forward", batch: b, seq: s, config: BERT_BASE, reps: b > 1 ? 3 : args.reps });
+  if (has("train")) jobs.push({ id: "train", kind: "train", batch: 8, seq: 128, config: MINI_BERT, reps: args.quick ? 2 : 3 });
+  let peer: PeerResult = { available: false, reason: "no peer workloads selected", median_ms: new Map() };
+  if (jobs.length) {
+    console.log("running the PyTorch peer …");
+    peer = runPeer(jobs, 2);
+    console.log(peer.available ? `peer: torch ${peer.info?.torch}, ${peer.info?.threads} threads, sgemm ${peer.info?.sgemm_gflops} GFLOP/s` : `peer missing: ${peer.reason}`);
+    if (peer.info?.sgemm_gflops !== undefined && peer.info.sgemm_gflops < 20) {
+      console.log("warning: the peer's BLAS looks like the reference implementation; install libopenblas0-pthread for a fair peer");
+    }
+    extra.peer = { available: peer.available, reason: peer.reason, info: peer.info };
+  }
+  const peerMs = (id: string): number | null => (peer.available ? peer.median_ms.get(id) ?? null : null);
+  const peerNote = peer.available ? undefined : `peer missing: ${peer.reason}`;
+
+  if (has("forward")) {
+    for (const [i, [b, s]] of shapes.entries()) {
+      rows.push(row({ engine: "pytorch", workload: "bert-base forward", shape: `b${b} s${s}`, threads: 2, median_ms: peerMs(`fwd_b${b}`), note: peerNote ?? RANDOM_NOTE }));
+      void i;
+    }
+    if (onnx_available()) {
+      console.log("onnx forward …");
+      const o = await onnxForward(BERT_BASE, shapes, args.reps);
+      o.results.forEach((t, i) => {
+        const [b, s] = shapes[i];
+        rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: `b${b} s${s}`, threads: o.threads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: i === 0 ? `graph build + session ${o.build_ms.toFixed(0)} ms` : undefined }));
+      });
+    } else {
+      rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: "b1 s128", threads: 0, median_ms: null, note: "onnxruntime-node not installed" }));
+    }
+    console.log(`tfjs-${info.name} forward (bertlab BertModel) …`);
+    const tf = await tfjsModelForward(BERT_BASE, shapes, Math.min(args.reps, 3));
+    tf.forEach((t, i) => {
+      const [b, s] = shapes[i];
+      rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward", shape: `b${b} s${s}`, threads: 1, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "bertlab BertModel, eval" }));
+    });
+    let nodeOk = true;
+    try {
+      require.resolve("@tensorflow/tfjs-node");
+    } catch {
+      nodeOk = false;
+    }
+    if (nodeOk) {
+      console.log("tfjs-node forward (child process) …");
+      for (const [b, s] of shapes) {
+        const r = child(["forward", String(b), String(s)], { BERTLAB_BACKEND: "node" });
+        rows.push(row({ engine: "tfjs-node", workload: "bert-base forward", shape: `b${b} s${s}`, threads: os.cpus().length, median_ms: r.ok ? Number(r.median_ms) : null, peer_ms: peerMs(`fwd_b${b}`), note: r.ok ? undefined : String(r.error) }));
+      }
+    } else {
+      rows.push(row({ engine: "tfjs-node", workload: "bert-base forward", shape: "b1 s128", threads: 0, median_ms: null, note: "@tensorflow/tfjs-node not installed" }));
+    }
+  }
+
+  if (has("train")) {
+    console.log("mini-BERT training step …");
+    const t = await tfjsTrainStep(MINI_BERT, 8, 128, args.quick ? 2 : 3);
+    rows.push(row({ engine: "pytorch", workload: "mini-BERT train step (AdamW)", shape: "b8 s128", threads: 2, median_ms: peerMs("train"), note: peerNote ?? "hidden 256, 4 layers, 4 heads" }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "mini-BERT train step (AdamW)", shape: "b8 s128", threads: 1, median_ms: t.median_ms, peer_ms: peerMs("train"), note: `bertlab AdamW; loss ${t.loss_first.toFixed(4)} → ${t.loss_last.toFixed(4)}` }));
+  }
+
+  if (has("tokenizer")) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const mod = require("./tokenizer") as { benchTokenizer: () => Promise<BenchRow[]> };
+      console.log("tokenizer …");
+      rows.push(...(await mod.benchTokenizer()));
+    } catch (e) {
+      rows.push(row({ engine: "bertlab tokenizer", workload: "tokenize", shape: "—", threads: 1, median_ms: null, note: `bench/tokenizer.ts failed: ${(e as Error).message.split("\n")[0]}` }));
+    }
+  }
+
+  if (has("load")) {
+    console.log("cold load (child processes) …");
+    const { dir, bytes } = modelDir();
+    const mb = bytes / 2 ** 20;
+    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx", "load-onnx"]] as const) {
+      if (job === "load-onnx" && !onnx_available()) continue;
+      const r = child([job, dir]);
+      const rss = Number(r.maxrss_mb);
+      rows.push(row({ engine, workload: "cold from_pretrained", shape: "bert-base", threads: 1, median_ms: r.ok ? Number(r.cold_ms) : null, note: r.ok ? `peak RSS ${rss.toFixed(0)} MB = ${(rss / mb).toFixed(2)}× weights (${mb.toFixed(0)} MB)` : String(r.error), extra: r.ok ? { maxrss_mb: rss, weight_mb: mb, rss_over_weights: rss / mb } : undefined }));
+      if (r.ok) rows.push(row({ engine, workload: "first forward after load", shape: "b1 s128", threads: 1, median_ms: Number(r.first_forward_ms) }));
+    }
+  }
+
+  if (has("leak")) {
+    console.log("1,000 forwards (leak check) …");
+    const l = await leakCheck({ ...MINI_BERT, num_hidden_layers: 2 }, 1000);
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "1,000 forwards leak check", shape: "b2 s16", threads: 1, median_ms: l.ms_per_forward, note: `tensors ${l.tensors_before} → ${l.tensors_after}, bytes ${l.bytes_before} → ${l.bytes_after}, RSS +${l.rss_growth_mb.toFixed(1)} MB`, extra: l }));
+  }
+
+  if (has("profile")) {
+    console.log("per-kernel profile (bench ops forward, b1 s128) …");
+    const p = await tfjsOpsForward(BERT_BASE, 1, 128, 2, true);
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward (bench ops)", shape: "b1 s128", threads: 1, median_ms: p.timing.median_ms, peer_ms: peerMs("fwd_b1"), note: "bench/tfjs_bert.ts over src/ops" }));
+    extra.kernel_profile = p.kernels;
+    const total = p.kernels!.reduce((s, k) => s + k.ms, 0);
+    console.log("top kernels (ms, share):");
+    for (const k of p.kernels!.slice(0, 10)) console.log(`  ${k.name.padEnd(22)} ${k.ms.toFixed(1).padStart(8)}  ${((100 * k.ms) / total).toFixed(1)}%  ×${k.count}`);
+  }
+
+  console.log("");
+  printTable(rows);
+  const out = path.join(__dirname, "..", "..", "bench", "results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  writeFileAtomicSync(out, JSON.stringify({ date: new Date().toISOString(), backend: info, cpus: os.cpus().length, node: process.version, args: { ...args, only: [...args.only] }, rows, ...extra }, null, 2));
+  console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exitCode = 1;
+});

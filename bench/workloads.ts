@@ -1,0 +1,130 @@
+// The timed workloads of `npm run bench`, each returning plain numbers (the runner builds rows).
+import { tf } from "../src/backend";
+import { OnnxBertEngine, cores } from "../src/engines";
+import { clear_linear_cache } from "../src/ops";
+import { BertModel, BertForSequenceClassification } from "../src/models";
+import { AdamW } from "../src/training";
+import { median } from "./common";
+import { BenchBertConfig, randomBertWeights, randomIds } from "./random_bert";
+import { bertForward, toVariables } from "./tfjs_bert";
+
+export interface Timing {
+  median_ms: number;
+  times_ms: number[];
+}
+
+export async function timeIt(fn: () => Promise<void> | void, warmup: number, reps: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return { median_ms: median(times), times_ms: times };
+}
+
+/** ONNX Runtime forward of BertModel (random weights of the real shapes). */
+export async function onnxForward(c: BenchBertConfig, shapes: [number, number][], reps: number): Promise<{ threads: number; build_ms: number; results: Timing[] }> {
+  const weights = randomBertWeights(c);
+  const t = performance.now();
+  const engine = await OnnxBertEngine.create({ config: c, weights, architecture: "BertModel" });
+  const build_ms = performance.now() - t;
+  const results: Timing[] = [];
+  for (const [b, s] of shapes) {
+    const ids = randomIds(b, s, c.vocab_size);
+    results.push(await timeIt(async () => void (await engine.run({ input_ids: ids })), 1, b > 1 ? Math.max(3, reps >> 1) : reps));
+  }
+  await engine.dispose();
+  return { threads: cores(), build_ms, results };
+}
+
+/** bertlab's BertModel (src/models) forward on the active tfjs backend, eval mode. */
+export async function tfjsModelForward(c: BenchBertConfig, shapes: [number, number][], reps: number): Promise<Timing[]> {
+  const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+  model.eval();
+  const results: Timing[] = [];
+  for (const [b, s] of shapes) {
+    const input_ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
+    results.push(
+      await timeIt(
+        () => {
+          const out = model({ input_ids });
+          (out.last_hidden_state as tf.Tensor).dataSync();
+          tf.dispose(out as unknown as tf.TensorContainer);
+        },
+        1,
+        b > 1 ? 2 : reps,
+      ),
+    );
+    input_ids.dispose();
+  }
+  model.dispose();
+  return results;
+}
+
+/** The bench's own compact forward over src/ops (bench/tfjs_bert.ts), for comparison and profiles. */
+export async function tfjsOpsForward(c: BenchBertConfig, b: number, s: number, reps: number, profile = false): Promise<{ timing: Timing; kernels?: { name: string; ms: number; count: number }[] }> {
+  const params = toVariables(randomBertWeights(c));
+  const ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
+  const mask = tf.onesLike(ids) as tf.Tensor2D;
+  const types = tf.zerosLike(ids) as tf.Tensor2D;
+  const run = () => void tf.tidy(() => bertForward(c, params, ids, mask, types)[0]).dispose();
+  const timing = await timeIt(run, 1, reps);
+  let kernels: { name: string; ms: number; count: number }[] | undefined;
+  if (profile) {
+    const agg = new Map<string, { ms: number; count: number }>();
+    const info = await tf.profile(() => tf.tidy(() => bertForward(c, params, ids, mask, types)[0].clone()));
+    for (const k of info.kernels) {
+      const e = agg.get(k.name) ?? { ms: 0, count: 0 };
+      e.ms += typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
+      e.count++;
+      agg.set(k.name, e);
+    }
+    tf.dispose(info.result as tf.Tensor);
+    kernels = [...agg].map(([name, v]) => ({ name, ...v })).sort((x, y) => y.ms - x.ms);
+  }
+  tf.dispose([ids, mask, types, ...params.values()]);
+  return { timing, kernels };
+}
+
+/** One training step of BertForSequenceClassification (2 labels): forward + backward + AdamW. */
+export async function tfjsTrainStep(c: BenchBertConfig, b: number, s: number, reps: number): Promise<Timing & { loss_first: number; loss_last: number }> {
+  const model = new BertForSequenceClassification({ ...c, num_labels: 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+  model.train();
+  const opt = new AdamW({ lr: 5e-5, weight_decay: 0.01 });
+  const input_ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
+  const labels = tf.tensor1d(Array.from({ length: b }, (_, i) => i % 2), "int32");
+  const vars = model.parameters();
+  const losses: number[] = [];
+  const step = () => {
+    const cost = opt.minimize(() => model({ input_ids, labels }).loss as tf.Scalar, true, vars);
+    losses.push(cost!.dataSync()[0]);
+    cost!.dispose();
+  };
+  const t = await timeIt(step, 1, reps);
+  tf.dispose([input_ids, labels]);
+  opt.dispose();
+  model.dispose();
+  return { ...t, loss_first: losses[0], loss_last: losses[losses.length - 1] };
+}
+
+/** 1,000 forwards of a small BertModel: tensor count and wasm/JS memory before and after. */
+export async function leakCheck(c: BenchBertConfig, n: number): Promise<{ tensors_before: number; tensors_after: number; bytes_before: number; bytes_after: number; rss_growth_mb: number; ms_per_forward: number }> {
+  clear_linear_cache(); // drop transposes of earlier workloads' weights, so the counts below are this model's
+  const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+  model.eval();
+  const input_ids = tf.tensor2d(randomIds(2, 16, c.vocab_size), [2, 16], "int32");
+  const once = () => tf.dispose(model({ input_ids }) as unknown as tf.TensorContainer);
+  for (let i = 0; i < 5; i++) once(); // warm caches (transposed weights, kernels)
+  const m0 = tf.memory();
+  const rss0 = process.memoryUsage().rss;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) once();
+  const ms = (performance.now() - t) / n;
+  const m1 = tf.memory();
+  const out = { tensors_before: m0.numTensors, tensors_after: m1.numTensors, bytes_before: m0.numBytes, bytes_after: m1.numBytes, rss_growth_mb: (process.memoryUsage().rss - rss0) / 2 ** 20, ms_per_forward: ms };
+  input_ids.dispose();
+  model.dispose();
+  return out;
+}
