@@ -6,7 +6,7 @@ import { tf } from "../backend";
 import { Callable } from "../utils/callable";
 import { describe } from "./basic";
 import { BatchEncoding, EncodedRow, Ids } from "./encoding";
-import { CallOptions, EncodeOptions, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
+import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
 import { truncateWindows } from "./truncation";
 
 /** Token ids, offsets and word indices of one text (no special tokens added yet). */
@@ -519,6 +519,69 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     return new BatchEncoding(fields, rows, (id) => this.idToToken(id));
   }
 
+  // ---- padding already-encoded inputs (data collators) ----
+
+  /**
+   * Python's `pad`: pads encoded inputs (a list of per-example records, or a record of lists) to the
+   * longest (padding true, the default) or to max_length. input_ids, token_type_ids, attention_mask and
+   * special_tokens_mask are padded; other keys (e.g. labels) are kept as they are.
+   */
+  pad(
+    encoded_inputs: Record<string, unknown>[] | Record<string, unknown>,
+    options: { padding?: PaddingOption; max_length?: number | null; pad_to_multiple_of?: number | null; return_attention_mask?: boolean; return_tensors?: "tf" | null } = {},
+  ): BatchEncoding<Ids> {
+    let cols: Record<string, unknown[]>;
+    let batched = true;
+    if (Array.isArray(encoded_inputs)) {
+      cols = {};
+      encoded_inputs.forEach((ex, i) => {
+        if (!ex || typeof ex !== "object") throw new TypeError(`pad: encoded_inputs[${i}] must be a record like { input_ids, ... }, got ${describe(ex)}`);
+        for (const [k, v] of Object.entries(ex)) (cols[k] ??= []).push(v);
+      });
+    } else if (encoded_inputs && typeof encoded_inputs === "object") {
+      const ids = encoded_inputs[this.model_input_names[0]];
+      batched = Array.isArray(ids) && (ids.length === 0 || Array.isArray(ids[0]));
+      cols = Object.fromEntries(Object.entries(encoded_inputs).map(([k, v]) => [k, batched ? (v as unknown[]) : [v]]));
+    } else {
+      throw new TypeError(`pad: expected a list of encodings or a record of lists, got ${describe(encoded_inputs)}`);
+    }
+    const main = this.model_input_names[0];
+    if (!cols[main]) {
+      throw new Error(`You should supply an encoding or a list of encodings to this method that includes ${main}, but you provided ${JSON.stringify(Object.keys(cols))}`);
+    }
+    const st = resolveStrategies({ padding: options.padding ?? true, truncation: false, max_length: options.max_length, pad_to_multiple_of: options.pad_to_multiple_of }, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
+    const asList = (k: string, v: unknown, i: number): number[] => {
+      if (v instanceof tf.Tensor) return Array.from(v.dataSync());
+      if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`pad: ${k}[${i}] must be an array of numbers, got ${describe(v)}`);
+      return Array.from(v as ArrayLike<number>);
+    };
+    const wantMask = options.return_attention_mask ?? this.model_input_names.includes("attention_mask");
+    const rows: EncodedRow[] = cols[main].map((v, i) => {
+      const ids = asList(main, v, i);
+      const n = ids.length;
+      const get = (k: string, dflt: number): number[] => (cols[k] ? asList(k, cols[k][i], i) : new Array<number>(n).fill(dflt));
+      return {
+        ids, type_ids: get("token_type_ids", 0), special: get("special_tokens_mask", 0), attention: get("attention_mask", 1),
+        starts: new Array<number>(n).fill(0), ends: new Array<number>(n).fill(0), words: new Array<number | null>(n).fill(null),
+        seqs: new Array<number | null>(n).fill(null), sample: i, length: n,
+      };
+    });
+    this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
+    const enc = this.to_batch_encoding(rows, batched, {
+      return_tensors: options.return_tensors,
+      return_token_type_ids: "token_type_ids" in cols,
+      return_attention_mask: wantMask,
+      return_special_tokens_mask: "special_tokens_mask" in cols,
+    }) as BatchEncoding<Ids> & Record<string, unknown>;
+    const padded = new Set(["input_ids", "token_type_ids", "attention_mask", "special_tokens_mask"]);
+    for (const [k, v] of Object.entries(cols)) {
+      if (padded.has(k)) continue;
+      const value = batched ? v : v[0];
+      enc[k] = options.return_tensors === "tf" && Array.isArray(value) && !(value[0] instanceof tf.Tensor) ? numbersToTensor(k, value) : value;
+    }
+    return enc;
+  }
+
   // ---- decoding ----
 
   /** Ids back to text, as Python's decode. Accepts a number[], a typed array, a [1, n] array or tensor. */
@@ -569,6 +632,18 @@ export function clean_up_tokenization(s: string): string {
     .split(" 's").join("'s")
     .split(" 've").join("'ve")
     .split(" 're").join("'re");
+}
+
+/** Labels and other per-example numbers as a tensor: int32 when all are integers (as torch's int64), else float32. */
+function numbersToTensor(key: string, value: unknown[]): tf.Tensor {
+  const flat = (value as unknown[]).flat(Infinity) as unknown[];
+  if (!flat.every((x) => typeof x === "number")) throw new TypeError(`pad: cannot make a tensor of '${key}' (it holds non-numbers)`);
+  const ints = (flat as number[]).every(Number.isInteger);
+  try {
+    return tf.tensor(value as number[], undefined, ints ? "int32" : "float32");
+  } catch (e) {
+    throw new Error(`pad: cannot make a tensor of '${key}': ${(e as Error).message} (are its rows of one length?)`);
+  }
 }
 
 /** Flattens what decode accepts into a list of integer ids. */
