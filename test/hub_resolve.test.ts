@@ -62,6 +62,8 @@ beforeEach(() => {
   hub.requests.length = 0;
   hub.drop.clear();
   hub.corrupt.clear();
+  hub.stall.clear();
+  hub.failWith = null;
   hub.lieSize.clear();
 });
 
@@ -125,6 +127,25 @@ test("an interrupted download leaves only an .incomplete blob, which is not trus
   const file = await cached_file(ID, "model.safetensors");
   assert.deepEqual(fs.readFileSync(file!), WEIGHTS);
   assert.deepEqual(fs.readdirSync(path.join(storage(), "blobs")), [sha256(WEIGHTS)]);
+});
+
+test("a stalled download is abandoned after read_timeout, leaving only the .incomplete blob", async () => {
+  hub.stall.add("config.json");
+  await assert.rejects(hf_hub_download(ID, "config.json", { read_timeout: 0.3 }), /download of config\.json of 'org\/tiny-bert' was interrupted after \d+ of \d+ bytes \(no data for 0\.3 s\)/);
+  assert.equal(fs.existsSync(path.join(storage(), "snapshots", MAIN, "config.json")), false);
+  assert.deepEqual(fs.readdirSync(path.join(storage(), "blobs")).filter((f) => !f.endsWith(".incomplete")), []);
+});
+
+test("a hub answering 5xx counts as unreachable: cached files still load, shipped models still answer", async () => {
+  await cached_file(ID, "config.json");
+  hub.failWith = 503;
+  assert.ok(await cached_file(ID, "config.json"));
+  await assert.rejects(cached_file(ID, "model.safetensors"), (e: Error) => e instanceof LocalEntryNotFoundError && /\(the hub answered HTTP 503\)/.test(e.message));
+  const models = tempDir("bertlab-models-");
+  fs.mkdirSync(path.join(models, "mini-bert-uncased"));
+  fs.copyFileSync(path.join(FIX, "config.json"), path.join(models, "mini-bert-uncased", "config.json"));
+  process.env.BERTLAB_MODELS_DIR = models;
+  assert.equal(await cached_file("bertlab/mini-bert-uncased", "config.json"), path.join(models, "mini-bert-uncased", "config.json"));
 });
 
 test("a size that differs from the announced one is refused and nothing is cached", async () => {

@@ -26,6 +26,8 @@ export interface DownloadOptions extends ProgressOptions {
   force_download?: boolean;
   /** Seconds to wait for the metadata request (default 10, as huggingface_hub). */
   etag_timeout?: number;
+  /** Seconds a download may go without receiving a byte before it is abandoned (default 60). */
+  read_timeout?: number;
 }
 
 interface FileMetadata {
@@ -115,7 +117,7 @@ async function getMetadata(url: string, headers: Record<string, string>, timeout
 const inflight = new Map<string, Promise<void>>();
 
 /** Streams `url` into `blob` via `blob.incomplete`; the blob appears only complete and of the right size. */
-async function downloadBlob(url: string, blob: string, expected: number | undefined, sha256: string | undefined, headers: Record<string, string>, progress: DownloadProgress | null, what: string): Promise<void> {
+async function downloadBlob(url: string, blob: string, expected: number | undefined, sha256: string | undefined, headers: Record<string, string>, progress: DownloadProgress | null, what: string, readTimeoutS: number): Promise<void> {
   const incomplete = `${blob}.incomplete`;
   fs.mkdirSync(path.dirname(blob), { recursive: true });
   fs.rmSync(incomplete, { force: true }); // a partial file from an earlier run is never trusted
@@ -123,8 +125,15 @@ async function downloadBlob(url: string, blob: string, expected: number | undefi
   let ok = false;
   const hash = sha256 ? crypto.createHash("sha256") : null;
   const fh = await fs.promises.open(incomplete, "w");
+  const abort = new AbortController();
+  let idle: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => abort.abort(new Error(`no data for ${readTimeoutS} s`)), readTimeoutS * 1000);
+  };
   try {
-    const res = await fetch(url, { headers, redirect: "follow" });
+    arm();
+    const res = await fetch(url, { headers, redirect: "follow", signal: abort.signal });
     if (!res.ok || !res.body) throw new HubError(`downloading ${what} failed: HTTP ${res.status} from ${res.url}`);
     const len = res.headers.get("content-length");
     const total = len != null ? Number(len) : expected;
@@ -133,13 +142,15 @@ async function downloadBlob(url: string, blob: string, expected: number | undefi
     }
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        arm();
         await fh.write(chunk);
         hash?.update(chunk);
         loaded += chunk.byteLength;
         progress?.update(loaded);
       }
     } catch (e) {
-      throw new HubError(`download of ${what} was interrupted after ${loaded} of ${total ?? "?"} bytes (${(e as Error).message}); the partial file ${path.basename(incomplete)} will be discarded and the download restarted on the next try`, { cause: e });
+      const why = abort.signal.aborted ? (abort.signal.reason as Error).message : (e as Error).message;
+      throw new HubError(`download of ${what} was interrupted after ${loaded} of ${total ?? "?"} bytes (${why}); the partial file ${path.basename(incomplete)} will be discarded and the download restarted on the next try`, { cause: e });
     }
     if (total != null && loaded !== total) {
       throw new HubError(`download of ${what} is incomplete: received ${loaded} of ${total} bytes; it will be restarted on the next try`);
@@ -151,6 +162,7 @@ async function downloadBlob(url: string, blob: string, expected: number | undefi
     await fh.sync();
     ok = true;
   } finally {
+    clearTimeout(idle);
     await fh.close();
     progress?.stop(loaded, ok);
   }
@@ -193,6 +205,9 @@ export async function hf_hub_download(repo_id: string, filename: string, options
   let meta: FileMetadata;
   try {
     const { res, url: finalUrl } = await getMetadata(url, headers, options.etag_timeout ?? 10);
+    if (res.status >= 500) {
+      throw unreachable(repo_id, filename, storage, new Error(`the hub answered HTTP ${res.status}`));
+    }
     if (res.status >= 400) {
       const err = httpError(res, repo_id, filename, revision, token != null);
       const commit = res.headers.get("x-repo-commit");
@@ -228,7 +243,7 @@ export async function hf_hub_download(repo_id: string, filename: string, options
       job = with_file_lock(lock, async () => {
         if (!force && fs.existsSync(blob)) return; // another process finished it while we waited
         const progress = new DownloadProgress(repo_id, filename, meta.size, { ...options, show_bar_default: Boolean(out.isTTY) && !progress_bars_disabled() });
-        await downloadBlob(meta.url, blob, meta.size, meta.sha256, headers, progress, `${filename} of '${repo_id}'`);
+        await downloadBlob(meta.url, blob, meta.size, meta.sha256, headers, progress, `${filename} of '${repo_id}'`, options.read_timeout ?? 60);
       }).catch((e) => {
         if (e instanceof HubError) throw e;
         throw unreachable(repo_id, filename, storage, e);
