@@ -50,6 +50,7 @@ export function new_cell_id(): string {
 }
 
 export function read_notebook(file: string): Notebook {
+  if (!fs.existsSync(file)) throw new Error(`read_notebook: ${file} does not exist`);
   let nb: Notebook;
   try {
     nb = JSON.parse(fs.readFileSync(file, "utf8"));
