@@ -60,7 +60,7 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
       data: { values: [{ start: 0, end: warmup, label: `warmup (${warmup} steps)` }] },
       layer: [
         { mark: { type: "rect", color: "#f2b134", opacity: 0.18 }, encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } } },
-        { mark: { type: "text", align: "left", baseline: "top", dx: 4, dy: 4, color: "#9a6a00" }, encoding: { x: { field: "start", type: "quantitative" }, y: { value: 0 }, text: { field: "label" } } },
+        { mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -4, color: "#9a6a00" }, encoding: { x: { field: "start", type: "quantitative" }, y: { value: "height" }, text: { field: "label" } } },
       ],
     });
   }
@@ -69,12 +69,18 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
     mark: { type: "line", interpolate: "linear", strokeWidth: 2 },
     encoding: {
       x: { field: "step", type: "quantitative", title: x_title },
-      y: { field: "lr", type: "quantitative", title: y_title, axis: { format: "~g" } },
+      y: { field: "lr", type: "quantitative", title: y_title, axis: { format: axis_format(series.flatMap((s) => s.values)) } },
       color: { field: "schedule", type: "nominal", title: "schedule", sort: labels, legend: { labelLimit: 400, orient: "bottom", columns: 1 } },
       tooltip: [{ field: "schedule" }, { field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
     },
   });
   return vega_lite({ width: opts.width ?? 480, height: opts.height ?? 260, layer: layers }, title);
+}
+
+/** Small learning rates read better as 2e-5 than 0.00002. */
+function axis_format(values: number[]): string {
+  const max = Math.max(...values.map(Math.abs));
+  return max > 0 && max < 1e-2 ? ".2~e" : "~g";
 }
 
 function lr_plotly(series: LrSeries[], labels: string[], warmup: number, title: string, x_title: string, y_title: string, opts: LrPlotOptions): Chart {
@@ -131,6 +137,9 @@ const SCHEDULE_PARAMS: Record<string, Record<string, number | undefined>> = {
   inverse_sqrt: { timescale: undefined },
 };
 
+/** What the training module says about a schedule (its `SCHEDULES` table), when it is there. */
+interface ScheduleInfoLike { name: string; metric_driven?: boolean; params: { name: string; required: boolean; default?: unknown }[] }
+
 function training_module(): Record<string, unknown> | undefined {
   try {
     // Late import: plots/ builds and works before src/training lands.
@@ -140,19 +149,39 @@ function training_module(): Record<string, unknown> | undefined {
   }
 }
 
-function resolve_factory(opts: PlotSchedulesOptions): { lr_lambda: LrLambdaFactory; names: string[] } {
+interface Factory { lr_lambda: LrLambdaFactory; names: string[]; info: Map<string, ScheduleInfoLike> }
+
+function resolve_factory(opts: PlotSchedulesOptions): Factory {
   const mod = opts.lr_lambda ? undefined : training_module();
   const lr_lambda = opts.lr_lambda ?? (mod?.lr_lambda as LrLambdaFactory | undefined);
   if (typeof lr_lambda !== "function") {
     throw new Error("plot_schedules: no lr_lambda available; pass { lr_lambda } (a (name, opts) => (step) => multiplier factory) or build bertlab's training module");
   }
-  const listed = opts.schedule_names ?? Object.values(mod ?? {}).find((v): v is string[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") && v.includes("linear") && v.includes("cosine"));
-  return { lr_lambda, names: (listed ?? HF_SCHEDULE_NAMES).filter((n) => n !== "reduce_lr_on_plateau") };
+  const table = Array.isArray(mod?.SCHEDULES) ? (mod!.SCHEDULES as ScheduleInfoLike[]).filter((s) => typeof s?.name === "string" && Array.isArray(s.params)) : [];
+  const info = new Map(table.map((s) => [s.name, s]));
+  // "all": every step-driven schedule whose required options are given (the newer ones need e.g. min_lr).
+  const given = (k: string) => (opts as Record<string, unknown>)[k] !== undefined && (opts as Record<string, unknown>)[k] !== null;
+  const from_table = table.filter((s) => !s.metric_driven && s.params.every((p) => !p.required || given(p.name) || p.name === "num_warmup_steps")).map((s) => s.name);
+  const names = opts.schedule_names ?? (from_table.length ? from_table : HF_SCHEDULE_NAMES);
+  return { lr_lambda, names: names.filter((n) => n !== "reduce_lr_on_plateau"), info };
+}
+
+/** Legend parameters: the schedule's own options besides warmup/total (given value, else its default). */
+function legend_params(name: string, opts: Record<string, unknown>, info?: ScheduleInfoLike): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const defaults: [string, unknown][] = info
+    ? info.params.filter((p) => p.name !== "num_warmup_steps" && p.name !== "num_training_steps").map((p) => [p.name, p.default])
+    : Object.entries(SCHEDULE_PARAMS[name] ?? {});
+  for (const [k, def] of defaults) {
+    const v = opts[k] ?? def;
+    if (typeof v === "number" || typeof v === "string") out[k] = v;
+  }
+  return out;
 }
 
 /** Computes the lr of each named schedule over 0..steps and plots them (see plot_lr_schedules). */
 export function plot_schedules(names: string | string[], opts: PlotSchedulesOptions = {}): Chart {
-  const { lr_lambda, names: all } = resolve_factory(opts);
+  const { lr_lambda, names: all, info } = resolve_factory(opts);
   const list = names === "all" ? all : typeof names === "string" ? [names] : names;
   if (!Array.isArray(list) || list.length === 0) throw new Error("plot_schedules: expected a schedule name, an array of names, or \"all\"");
   const total = opts.num_training_steps;
@@ -160,16 +189,22 @@ export function plot_schedules(names: string | string[], opts: PlotSchedulesOpti
   if (steps === undefined || !(steps >= 1)) throw new Error("plot_schedules: give num_training_steps (or steps) >= 1 to know how far to plot");
   const lr = opts.lr ?? 5e-5;
   const { lr_lambda: _f, schedule_names: _n, steps: _s, title: _t, width: _w, height: _h, library: _l, ...schedule_opts } = opts;
-  const series = list.map((name) => {
-    const fn = lr_lambda(name, { ...schedule_opts, lr });
-    const values = Array.from({ length: steps + 1 }, (_, step) => lr * fn(step));
-    const params: Record<string, number> = {};
-    for (const [k, def] of Object.entries(SCHEDULE_PARAMS[name] ?? {})) {
-      const v = (schedule_opts[k] as number | undefined) ?? def;
-      if (v !== undefined) params[k] = v;
+  const skipped: string[] = [];
+  const series = list.flatMap((name) => {
+    let fn: (step: number) => number;
+    try {
+      fn = lr_lambda(name, { ...schedule_opts, lr });
+    } catch (e) {
+      // "all" leaves out schedules these options cannot drive (e.g. cosine_with_min_lr without min_lr);
+      // a schedule asked for by name reports its error.
+      if (names !== "all") throw e;
+      skipped.push(name);
+      return [];
     }
-    return { name, values, params };
+    const values = Array.from({ length: steps + 1 }, (_, step) => lr * fn(step));
+    return [{ name, values, params: legend_params(name, schedule_opts, info.get(name)) }];
   });
+  if (series.length === 0) throw new Error(`plot_schedules: none of the schedules (${skipped.join(", ")}) can be built with these options`);
   const warm = opts.num_warmup_steps ?? 0;
   const title = opts.title ?? `Learning-rate schedules (lr ${short_number(lr)}, warmup ${warm}, ${total ?? steps} training steps)`;
   return plot_lr_schedules(series, { num_warmup_steps: warm, title, width: opts.width, height: opts.height, library: opts.library });
@@ -178,11 +213,21 @@ export function plot_schedules(names: string | string[], opts: PlotSchedulesOpti
 export type LrHistory =
   | number[]
   | { step?: number; lr?: number; learning_rate?: number }[]
-  | { lr_history?: unknown; history?: unknown; get_lr_history?: () => unknown; get_last_lr?: () => unknown };
+  | { lr_history?: unknown; history?: unknown; get_lr_history?: () => unknown }
+  | { lr_lambdas: ((step: number) => number)[]; base_lrs: number[]; last_epoch: number };
 
-/** Points (step, lr) from an lr history: numbers, `{ step, lr | learning_rate }` records, or an optimizer/scheduler holding one. */
+/**
+ * Points (step, lr) from an lr history: numbers, `{ step, lr | learning_rate }` records (a Trainer's log_history),
+ * an object holding one (`lr_history`, `history`, `get_lr_history()`), or a LambdaLR scheduler (steps 0..last_epoch).
+ */
 export function lr_history_points(history: LrHistory): { step: number; lr: number }[] {
   let h: unknown = to_plain(history);
+  const sched = history as { lr_lambdas?: unknown; base_lrs?: unknown; last_epoch?: unknown };
+  if (!Array.isArray(h) && Array.isArray(sched?.lr_lambdas) && Array.isArray(sched.base_lrs) && typeof sched.last_epoch === "number") {
+    // A LambdaLR: the lr it set at every step so far (first param group): base_lr × lambda(step).
+    const f = sched.lr_lambdas[0] as (step: number) => number, base = sched.base_lrs[0] as number;
+    return Array.from({ length: sched.last_epoch + 1 }, (_, step) => ({ step, lr: base * f(step) }));
+  }
   if (!Array.isArray(h) && typeof h === "object" && h !== null) {
     const o = history as { lr_history?: unknown; history?: unknown; get_lr_history?: () => unknown };
     h = typeof o.get_lr_history === "function" ? o.get_lr_history() : o.lr_history ?? o.history;

@@ -90,6 +90,20 @@ test("plot_schedules: with bertlab's own lr_lambda when src/training provides it
     const lr = s.layer[s.layer.length - 1].data.values.map((v: any) => v.lr);
     c.lr_at_step.forEach((g: number, i: number) => assert.ok(close(lr[i], g, 1e-6, 1e-12), `${c.fn} step ${i}: ${lr[i]} vs ${g}`));
   }
+  // "all": every step-driven schedule of the training module whose required options are given.
+  const all = spec(plot_schedules("all", { num_warmup_steps: 10, num_training_steps: 100, lr: 5e-5 }));
+  const labels: string[] = all.layer[1].encoding.color.sort;
+  for (const n of ["linear", "cosine (num_cycles 0.5)", "cosine_with_restarts (num_cycles 1)", "constant", "constant_with_warmup"]) assert.ok(labels.includes(n), `${n} in ${labels}`);
+  assert.ok(labels.some((l) => l.startsWith("polynomial (") && l.includes("lr_end 1e-7") && l.includes("power 1")), labels.join(" | "));
+  assert.ok(!labels.some((l) => l.startsWith("reduce_lr_on_plateau")));
+  // A live LambdaLR: the lr it set at each step so far equals the golden trajectory.
+  const c = goldens.schedules.find((x: any) => x.fn === "get_cosine_schedule_with_warmup");
+  const optimizer = { param_groups: [{ lr: c.base_lr }] };
+  const sched = training.get_cosine_schedule_with_warmup(optimizer, c.kwargs);
+  for (let i = 0; i < 6; i++) sched.step();
+  const pts = lr_history_points(sched);
+  assert.equal(pts.length, 7);
+  pts.forEach((p, i) => assert.ok(close(p.lr, c.lr_at_step[i], 1e-6, 1e-12), `step ${i}`));
 });
 
 test("plot_lr_history: numbers, {step, lr} records, log_history records and optimizer-like objects", () => {
