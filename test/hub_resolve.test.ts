@@ -18,6 +18,7 @@ const CONFIG = fs.readFileSync(path.join(FIX, "config.json"));
 const WEIGHTS = fs.readFileSync(path.join(FIX, "model.safetensors"));
 const MAIN = "a".repeat(40); // main
 const OLD = "b".repeat(40); // tag v1
+const ONNX = Buffer.from("not really onnx, but LFS-served bytes");
 const CONFIG_OLD = Buffer.from(JSON.stringify({ model_type: "bert", hidden_size: 16 }));
 const ID = "org/tiny-bert";
 const ENV_KEYS = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "BERTLAB_MODELS_DIR", "XDG_CACHE_HOME", "HUGGINGFACE_HUB_CACHE", "HF_HUB_DISABLE_PROGRESS_BARS"];
@@ -44,7 +45,7 @@ before(async () => {
   hub = await startFakeHub({
     [ID]: {
       refs: { main: MAIN, v1: OLD },
-      commits: { [MAIN]: { "config.json": CONFIG, "model.safetensors": WEIGHTS }, [OLD]: { "config.json": CONFIG_OLD } },
+      commits: { [MAIN]: { "config.json": CONFIG, "model.safetensors": WEIGHTS, "onnx/model.onnx": ONNX }, [OLD]: { "config.json": CONFIG_OLD } },
     },
     "org/private-bert": { refs: { main: MAIN }, commits: { [MAIN]: { "config.json": CONFIG } }, token: "hf_secret" },
   });
@@ -179,7 +180,16 @@ test("revision pinning: a tag and a commit id resolve to their own snapshot; unk
   assert.equal(await cached_file(ID, "config.json", { revision: "v1" }), tagged);
   assert.deepEqual(requests(), []);
   delete process.env.HF_HUB_OFFLINE;
+  await assert.rejects(cached_file(ID, "config.json", { revision: "../../etc" }), /invalid revision '\.\.\/\.\.\/etc'/);
+  await assert.rejects(cached_file(ID, "../config.json"), /invalid file name '\.\.\/config\.json'/);
   await assert.rejects(cached_file(ID, "config.json", { revision: "v9" }), (e: Error) => e instanceof RevisionNotFoundError && /'v9' is not a valid git identifier/.test(e.message));
+});
+
+test("files in repo subfolders get snapshot links with the right depth (subfolder option too)", async () => {
+  const onnx = await cached_file(ID, "model.onnx", { subfolder: "onnx" });
+  assert.equal(onnx, path.join(storage(), "snapshots", MAIN, "onnx", "model.onnx"));
+  assert.equal(fs.readlinkSync(onnx!), `../../../blobs/${sha256(ONNX)}`);
+  assert.deepEqual(fs.readFileSync(onnx!), ONNX);
 });
 
 test(".no_exist markers: a missing optional file is recorded and not asked for again", async () => {

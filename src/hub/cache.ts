@@ -32,6 +32,14 @@ export function validate_filename(filename: string): void {
   }
 }
 
+/** Throws unless `revision` is a usable branch, tag or commit name (it becomes a path under refs/). */
+export function validate_revision(revision: string): void {
+  const parts = typeof revision === "string" ? revision.split("/") : [""];
+  if (!revision || revision.startsWith("/") || revision.includes("\\") || parts.some((p) => p === "" || p === "." || p === "..")) {
+    throw new Error(`invalid revision '${revision}': expected a branch, tag or commit id such as 'main', 'v1.0' or a 40-character commit hash`);
+  }
+}
+
 /** "org/name" → "models--org--name". */
 export function repo_folder_name(repo_id: string): string {
   return ["models", ...repo_id.split("/")].join("--");
@@ -62,6 +70,7 @@ export function try_to_load_from_cache(
 ): string | null | typeof CACHED_NO_EXIST {
   validate_repo_id(repo_id);
   validate_filename(filename);
+  validate_revision(options.revision ?? "main");
   const storage = repo_cache_path(repo_id, options.cache_dir ?? default_cache_dir());
   const commit = cached_commit(storage, options.revision ?? "main");
   if (!commit) return null;

@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { hf_endpoint, default_cache_dir, is_offline_mode, hf_token, progress_bars_disabled } from "./env";
-import { CACHED_NO_EXIST, cached_commit, link_snapshot, mark_no_exist, repo_cache_path, try_to_load_from_cache, validate_filename, validate_repo_id, write_ref, COMMIT_RE } from "./cache";
+import { CACHED_NO_EXIST, cached_commit, link_snapshot, mark_no_exist, repo_cache_path, try_to_load_from_cache, validate_filename, validate_repo_id, validate_revision, write_ref, COMMIT_RE } from "./cache";
 import { EntryNotFoundError, GatedRepoError, HubError, LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError } from "./errors";
 import { DownloadProgress, type ProgressOptions } from "../utils/progress";
 import { package_root } from "./shipped";
@@ -178,6 +178,7 @@ export async function hf_hub_download(repo_id: string, filename: string, options
   validate_repo_id(repo_id);
   validate_filename(filename);
   const revision = options.revision ?? "main";
+  validate_revision(revision);
   const cache_dir = options.cache_dir ?? default_cache_dir();
   const storage = repo_cache_path(repo_id, cache_dir);
   const endpoint = hf_endpoint();
