@@ -143,3 +143,20 @@ test("a cell past --timeout is interrupted and reported", async () => {
   assert.equal(code_cells(result.notebook)[1].execution_count, null);
   assert.ok(Date.now() - t0 < 30000);
 });
+
+test("KernelClient speaks the protocol: kernel_info, heartbeat, execute with iopub stream, clean shutdown", async () => {
+  const { KernelClient } = await import("../kernel/client");
+  const k = await KernelClient.start({ cwd: FIXTURES });
+  try {
+    assert.equal((k.language_info as { name: string }).name, "typescript");
+    assert.equal(await k.heartbeat(), true);
+    const seen: string[] = [];
+    const reply = await k.execute("const x: number = 6 * 7;\nx", (m) => seen.push(`${m.header.msg_type}:${m.content.text ?? ""}`));
+    assert.equal(reply.status, "ok");
+    assert.equal(reply.execution_count, 1);
+    assert.deepEqual(seen, ["stream:42\n"]);
+  } finally {
+    await k.shutdown();
+  }
+  assert.equal(k.alive, false, "the kernel process has exited");
+});
