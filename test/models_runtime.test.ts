@@ -14,7 +14,7 @@ test("bad inputs get errors that name the input and what was expected", async ()
   const before = tf.memory().numTensors;
   assert.throws(() => model({}), /You have to specify either input_ids or inputs_embeds/);
   assert.throws(() => model({ input_ids: [[1, 2]], inputs_embeds: tf.zeros([1, 2, 32]) }), /cannot specify both input_ids and inputs_embeds/);
-  assert.throws(() => model({ input_ids: [1, 2, 3] }), /input_ids must have rank 2 \(\[batch, seq\]\), got shape \[3\]/);
+  assert.throws(() => model({ input_ids: [[[1, 2, 3]]] }), /input_ids must have rank 1 or 2 \(\[seq\] or \[batch, seq\]\), got shape \[1,1,3\]/);
   assert.throws(() => model({ input_ids: [[1, 2, 3], [4, 5]] }), /input_ids: could not make a tensor/);
   assert.throws(() => model({ input_ids: [new Array(65).fill(5)] }), /The sequence \(65 tokens\) is longer than config\.max_position_embeddings \(64\)/);
   assert.throws(() => model({ input_ids: [[1, 1000]] }), /input_ids contains 1000, outside \[0, 1000\) \(config\.vocab_size is 1000\)/);
@@ -26,6 +26,20 @@ test("bad inputs get errors that name the input and what was expected", async ()
   const mc = await BertForMultipleChoice.from_pretrained(caseDir("multiple_choice"), { quiet: true });
   assert.throws(() => mc({ input_ids: [[1, 2]] }), /input_ids must be \[batch, num_choices, seq\]/);
   [model, mc].forEach((m) => m.dispose());
+});
+
+test("one unbatched sequence ([seq], as a tokenizer returns for one text) runs as a batch of one", async () => {
+  await ready();
+  const c = loadCase("bert_model");
+  const model = await BertModel.from_pretrained(c.dir, { quiet: true });
+  const ids = golden(c, "in.input_ids").arraySync() as number[][];
+  const types = golden(c, "in.token_type_ids").arraySync() as number[][];
+  const one = model({ input_ids: ids[0], token_type_ids: types[0], attention_mask: ids[0].map(() => 1) });
+  const batch = model({ input_ids: [ids[0]], token_type_ids: [types[0]] });
+  assert.deepEqual(one.last_hidden_state.shape, [1, 9, 32]);
+  assert.deepEqual(one.last_hidden_state.dataSync(), batch.last_hidden_state.dataSync());
+  [one, batch].forEach(dispose_output);
+  model.dispose();
 });
 
 test("nested arrays work as inputs and give the same numbers as tensors", async () => {

@@ -76,13 +76,15 @@ export function to_tensor(name: string, v: TensorInput, dtype: "int32" | "float3
   }
   const ranks = rank === undefined ? undefined : Array.isArray(rank) ? rank : [rank];
   if (ranks && !ranks.includes(t.rank)) {
-    throw new Error(`${name} must have rank ${ranks.join(" or ")} (${describeRank(ranks[0])}), got shape [${t.shape}]`);
+    throw new Error(`${name} must have rank ${ranks.join(" or ")} (${describeRank(name, ranks)}), got shape [${t.shape}]`);
   }
   return t;
 }
 
-function describeRank(r: number): string {
-  return r === 2 ? "[batch, seq]" : r === 3 ? "[batch, seq, hidden]" : r === 1 ? "[batch]" : `${r} dimensions`;
+function describeRank(name: string, ranks: number[]): string {
+  const per_token = ["input_ids", "token_type_ids", "attention_mask", "position_ids"].includes(name);
+  const one = (r: number): string => (per_token ? (r === 1 ? "[seq]" : r === 2 ? "[batch, seq]" : "[batch, seq, seq]") : r === 3 ? "[batch, seq, hidden]" : `${r} dimensions`);
+  return ranks.map(one).join(" or ");
 }
 
 /** Min and max of an int tensor (a small synchronous read, used to validate ids). */

@@ -37,7 +37,7 @@ export function bert_tensors(model: string, config: BertConfig, inputs: BertInpu
   let batch: number;
   let seq: number;
   if (inputs.input_ids != null) {
-    t.input_ids = to_tensor("input_ids", inputs.input_ids, "int32", 2) as tf.Tensor2D;
+    t.input_ids = as_batch(to_tensor("input_ids", inputs.input_ids, "int32", [1, 2])) as tf.Tensor2D;
     [batch, seq] = t.input_ids.shape;
     check_ids("input_ids", t.input_ids, config.vocab_size, `config.vocab_size is ${config.vocab_size}`);
   } else {
@@ -50,7 +50,7 @@ export function bert_tensors(model: string, config: BertConfig, inputs: BertInpu
   if (seq === 0) throw new Error(`${model}: the input sequence is empty (shape [${batch}, 0])`);
   const past = t.past_key_values ? check_past(t.past_key_values, config, batch) : 0;
   if (inputs.token_type_ids != null) {
-    t.token_type_ids = to_tensor("token_type_ids", inputs.token_type_ids, "int32", 2) as tf.Tensor2D;
+    t.token_type_ids = as_batch(to_tensor("token_type_ids", inputs.token_type_ids, "int32", [1, 2])) as tf.Tensor2D;
     if (t.token_type_ids.shape.join() !== [batch, seq].join()) throw new Error(`token_type_ids has shape [${t.token_type_ids.shape}]; expected [${batch}, ${seq}] like input_ids`);
     check_ids("token_type_ids", t.token_type_ids, config.type_vocab_size, `config.type_vocab_size is ${config.type_vocab_size}`);
   }
@@ -62,7 +62,7 @@ export function bert_tensors(model: string, config: BertConfig, inputs: BertInpu
     throw new Error(`The sequence (${past ? `${past} cached + ` : ""}${seq} tokens) is longer than config.max_position_embeddings (${config.max_position_embeddings}); truncate the input (e.g. tokenizer truncation with max_length ${config.max_position_embeddings})`);
   }
   if (inputs.attention_mask != null) {
-    t.attention_mask = to_tensor("attention_mask", inputs.attention_mask, "float32", [2, 3]);
+    t.attention_mask = as_batch(to_tensor("attention_mask", inputs.attention_mask, "float32", [1, 2, 3]));
     const want = t.attention_mask.rank === 2 ? [batch, past + seq] : [batch, seq, past + seq];
     if (t.attention_mask.shape.join() !== want.join()) throw new Error(`attention_mask has shape [${t.attention_mask.shape}]; expected [${want}]`);
   }
@@ -76,6 +76,11 @@ export function bert_tensors(model: string, config: BertConfig, inputs: BertInpu
     t.encoder_attention_mask = to_tensor("encoder_attention_mask", inputs.encoder_attention_mask, "float32", [2, 3]);
   }
   return t;
+}
+
+/** One unbatched sequence [seq] (as a tokenizer returns for one text) becomes a batch of one [1, seq]. */
+function as_batch(t: tf.Tensor): tf.Tensor {
+  return t.rank === 1 ? t.expandDims(0) : t;
 }
 
 function check_past(past: PastKeyValues, config: BertConfig, batch: number): number {
