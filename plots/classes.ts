@@ -17,15 +17,43 @@ export interface ClassProbabilityOptions {
   library?: Library;
 }
 
+function label_list(labels: string[] | Record<string, string>): string[] {
+  return Array.isArray(labels) ? labels : Object.keys(labels).sort((a, b) => Number(a) - Number(b)).map((k) => labels[k]);
+}
+
 export interface ClassProbability { example: string; label: string; probability: number; percent: string; rank: number }
 
 /** Rows of (example, label, probability, percent) as plotted; percent is Python's `int(round(p * 100))`. */
-export function class_probabilities(scores: unknown, labels: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): ClassProbability[] {
+/** A text-classification pipeline result: `{ label, score }` (one list per input). */
+export interface LabelScore { label: string; score: number }
+
+function is_label_scores(x: unknown): x is LabelScore[] | LabelScore[][] {
+  const first = Array.isArray(x) ? (Array.isArray(x[0]) ? x[0][0] : x[0]) : undefined;
+  return typeof first === "object" && first !== null && typeof (first as LabelScore).label === "string" && typeof (first as LabelScore).score === "number";
+}
+
+/**
+ * Rows of (example, label, probability, percent) as plotted; percent is Python's `int(round(p * 100))`.
+ * `scores`: probabilities or logits [num_labels] / [batch, num_labels] (arrays or a tensor) with `labels`,
+ * or a text-classification pipeline's output (`{ label, score }[]`, one list per input), labels then optional.
+ */
+export function class_probabilities(scores: unknown, labels?: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): ClassProbability[] {
+  if (is_label_scores(scores)) {
+    const lists = (Array.isArray(scores[0]) ? scores : [scores]) as LabelScore[][];
+    const names = labels ? label_list(labels) : lists[0].map((e) => e.label);
+    const rows = lists.map((list, r) => names.map((name) => {
+      const e = list.find((x) => x.label === name);
+      if (!e) throw new Error(`plot_class_probabilities: result ${r} has no score for label '${name}' (pass top_k: null to the pipeline to get every label)`);
+      return e.score;
+    }));
+    return class_probabilities(rows, names, opts);
+  }
+  if (labels === undefined) throw new Error("plot_class_probabilities: labels are required with numeric scores (e.g. model.config.id2label)");
   const plain = to_plain(scores);
   const d = depth(plain);
   if (d !== 1 && d !== 2) throw new Error(`plot_class_probabilities: expected scores [num_labels] or [batch, num_labels], got shape ${describe_shape(plain)}`);
   const rows = (d === 1 ? [plain] : plain) as number[][];
-  const names = Array.isArray(labels) ? labels : Object.keys(labels).sort((a, b) => Number(a) - Number(b)).map((k) => labels[k]);
+  const names = label_list(labels);
   const fn: ScoreFunction = opts.function_to_apply ?? (opts.from_logits ? "softmax" : "none");
   const examples = opts.examples ?? rows.map((_, i) => (rows.length === 1 ? "" : `example ${i}`));
   if (examples.length !== rows.length) throw new Error(`plot_class_probabilities: got ${examples.length} example names for ${rows.length} rows of scores`);
@@ -42,7 +70,7 @@ export function class_probabilities(scores: unknown, labels: string[] | Record<s
 }
 
 /** Bar chart of class probabilities, labelled like `not paraphrase: 10%`. */
-export function plot_class_probabilities(scores: unknown, labels: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): Chart {
+export function plot_class_probabilities(scores: unknown, labels?: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): Chart {
   const rows = class_probabilities(scores, labels, opts);
   const examples = [...new Set(rows.map((r) => r.example))];
   const title = opts.title ?? "Class probabilities";

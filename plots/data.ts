@@ -41,7 +41,9 @@ export function describe_shape(x: unknown): string {
 }
 
 export function vector(x: unknown, name: string): number[] {
-  const v = to_plain(x);
+  let v = to_plain(x);
+  // Accept a leading batch axis of size 1 ([1, n]), as HF outputs (start_logits) have one.
+  if (depth(v) === 2 && (v as unknown[]).length === 1) v = (v as unknown[])[0];
   if (!Array.isArray(v) || v.some((e) => typeof e !== "number")) {
     throw new Error(`${name}: expected a 1-D array of numbers, got shape ${describe_shape(v)}`);
   }

@@ -1,6 +1,6 @@
 // Masked-LM outputs: the top-k tokens (softmax over the vocabulary) for each [MASK], one panel per mask.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
-import { check_finite, depth, describe_shape, softmax, to_plain } from "./data";
+import { check_finite, depth, describe_shape, softmax, to_plain, vector } from "./data";
 
 /** One prediction, as HF's fill-mask pipeline returns it. */
 export interface FillMaskPrediction { score: number; token: number; token_str: string; sequence?: string }
@@ -27,10 +27,59 @@ export interface FillMaskPlotOptions {
   library?: Library;
 }
 
-export type FillMaskInput =
-  | FillMaskPrediction[]
-  | FillMaskPrediction[][]
-  | { logits: unknown; vocab?: string[] | ((id: number) => string); positions?: number[] };
+/** Maps token ids to strings: a vocabulary array, a function, or a tokenizer with convert_ids_to_tokens. */
+export type Vocab = string[] | ((id: number) => string) | { convert_ids_to_tokens(ids: number[]): string[] | string };
+
+export interface FillMaskLogits {
+  /** MLM logits: rows at the [MASK] positions [num_masks, vocab], or the whole output [1, seq, vocab] / [seq, vocab] with positions or input_ids. */
+  logits: unknown;
+  vocab?: Vocab;
+  /** Positions of the [MASK] tokens in the sequence. */
+  positions?: number[];
+  /** The input ids, to find the [MASK] positions (id `mask_token_id`, default 103 as in bert-base vocabularies). */
+  input_ids?: unknown;
+  mask_token_id?: number;
+}
+
+export type FillMaskInput = FillMaskPrediction[] | FillMaskPrediction[][] | FillMaskLogits;
+
+function id_namer(vocab?: Vocab): ((id: number) => string) | undefined {
+  if (vocab === undefined) return undefined;
+  if (Array.isArray(vocab)) return (id) => vocab[id] ?? `[${id}]`;
+  if (typeof vocab === "function") return vocab;
+  if (typeof vocab.convert_ids_to_tokens === "function") {
+    return (id) => {
+      const t = vocab.convert_ids_to_tokens([id]);
+      return Array.isArray(t) ? t[0] : t;
+    };
+  }
+  throw new Error("plot_fill_mask: vocab must be a string[], an (id) => string function, or a tokenizer with convert_ids_to_tokens");
+}
+
+/** Rows of MLM logits at the [MASK] positions, and those positions when known. */
+function mask_rows(input: FillMaskLogits): { rows: number[][]; positions?: number[] } {
+  let rows = to_plain(input.logits) as unknown[];
+  if (depth(rows) === 3) {
+    if (rows.length !== 1) throw new Error(`plot_fill_mask: logits have a batch of ${rows.length}; pass one sequence ([1, seq, vocab] or [seq, vocab])`);
+    rows = rows[0] as unknown[];
+  }
+  if (depth(rows) === 1) rows = [rows];
+  if (depth(rows) !== 2) throw new Error(`plot_fill_mask: logits must be [vocab], [num_masks, vocab], [seq, vocab] or [1, seq, vocab], got ${describe_shape(rows)}`);
+  let positions = input.positions;
+  if (input.input_ids !== undefined) {
+    const ids = vector(input.input_ids, "plot_fill_mask: input_ids");
+    if (ids.length !== rows.length) throw new Error(`plot_fill_mask: input_ids has ${ids.length} tokens but logits have ${rows.length} rows`);
+    const mask_id = input.mask_token_id ?? 103;
+    positions = ids.flatMap((id, i) => (id === mask_id ? [i] : []));
+    if (positions.length === 0) throw new Error(`plot_fill_mask: no [MASK] (id ${mask_id}) in input_ids; set mask_token_id if your vocabulary differs`);
+  }
+  if (positions && rows.length !== positions.length) {
+    const bad = positions.find((p) => !(Number.isInteger(p) && p >= 0 && p < rows.length));
+    if (bad !== undefined) throw new Error(`plot_fill_mask: position ${bad} is outside the ${rows.length} rows of logits`);
+    rows = positions.map((p) => rows[p]);
+  }
+  return { rows: rows as number[][], positions };
+}
 
 export interface FillMaskRow { mask: string; rank: number; label: string; token: number; token_str: string; score: number }
 
@@ -44,11 +93,10 @@ function normalise(input: FillMaskInput, opts: FillMaskPlotOptions): { preds: Fi
     return { preds, names: opts.mask_names ?? preds.map((_, i) => `[MASK] ${i + 1}`) };
   }
   if (typeof input !== "object" || input === null || !("logits" in input)) throw new Error("plot_fill_mask: expected fill-mask pipeline output or { logits, vocab }");
-  let rows = to_plain(input.logits) as unknown[];
-  if (depth(rows) === 1) rows = [rows];
-  if (depth(rows) !== 2) throw new Error(`plot_fill_mask: logits must be [vocab_size] or [num_masks, vocab_size] (rows at the [MASK] positions), got ${describe_shape(rows)}`);
-  const preds = rows.map((r) => top_k_tokens(r, opts.top_k ?? 5, input.vocab));
-  const names = opts.mask_names ?? preds.map((_, i) => (input.positions ? `[MASK] at position ${input.positions[i]}` : `[MASK] ${i + 1}`));
+  const { rows, positions } = mask_rows(input);
+  const namer = id_namer(input.vocab);
+  const preds = rows.map((r) => top_k_tokens(r, opts.top_k ?? 5, namer));
+  const names = opts.mask_names ?? preds.map((_, i) => (positions ? `[MASK] at position ${positions[i]}` : `[MASK] ${i + 1}`));
   return { preds, names };
 }
 

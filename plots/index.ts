@@ -8,9 +8,9 @@ export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSch
 export { plot_training, training_points, panel_of } from "./training_curves";
 export type { LogRecord, TrainingPlotOptions, CurvePoint } from "./training_curves";
 export { plot_class_probabilities, class_probabilities } from "./classes";
-export type { ClassProbabilityOptions, ClassProbability } from "./classes";
+export type { ClassProbabilityOptions, ClassProbability, LabelScore } from "./classes";
 export { plot_fill_mask, fill_mask_rows, top_k_tokens } from "./fill_mask";
-export type { FillMaskPrediction, FillMaskPlotOptions, FillMaskInput, FillMaskRow } from "./fill_mask";
+export type { FillMaskPrediction, FillMaskPlotOptions, FillMaskInput, FillMaskLogits, FillMaskRow, Vocab } from "./fill_mask";
 export { plot_token_classification, token_label_cells } from "./token_classification";
 export type { TokenClassificationOptions, TokenLabelCell } from "./token_classification";
 export { plot_question_answering, qa_best_spans, qa_answer, join_wordpieces } from "./question_answering";

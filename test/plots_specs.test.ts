@@ -192,6 +192,40 @@ test("plot_class_probabilities: sigmoid (multi-label) matches the pipeline; seed
   assert.throws(() => class_probabilities([[[1]]], ["a"]), /got shape \[1, 1, 1\]/);
 });
 
+test("plot_class_probabilities: takes a text-classification pipeline's { label, score } output directly", () => {
+  const g = goldens["text_classification.top_k_none_list"];
+  const rows = class_probabilities(g.output);
+  assert.equal(rows.length, 6);
+  assert.deepEqual(rows.filter((r) => r.example === "example 0").map((r) => [r.label, r.probability]), g.output[0].map((e: any) => [e.label, e.score]));
+  const ordered = class_probabilities(g.output[1], g.id2label);
+  assert.deepEqual(ordered.map((r) => r.label), ["NEGATIVE", "NEUTRAL", "POSITIVE"]);
+  assert.throws(() => class_probabilities([{ label: "A", score: 0.7 }], ["A", "B"]), /no score for label 'B' \(pass top_k: null/);
+  assert.throws(() => class_probabilities([0.3, 0.7]), /labels are required/);
+});
+
+test("plot_fill_mask: whole-sequence logits (array or tfjs tensor) + input_ids find the [MASK] rows; tokenizer as vocab", async () => {
+  const g = goldens.fill_mask_two_masks;
+  const mask_rows: number[][] = tensors("fill_mask_two_masks.safetensors").get(g.tensor);
+  const input_ids = [101, 1996, 103, 2938, 2006, 1996, 103, 1012, 102]; // "The [MASK] sat on the [MASK]."
+  const zero = new Array(mask_rows[0].length).fill(0);
+  const full = input_ids.map((id, i) => (i === 2 ? mask_rows[0] : i === 6 ? mask_rows[1] : zero));
+  const names = new Map<number, string>(g.output.flat().map((e: any) => [e.token, e.token_str]));
+  const tokenizer = { convert_ids_to_tokens: (ids: number[]) => ids.map((id) => names.get(id) ?? "[UNK]") };
+  const rows = fill_mask_rows({ logits: [full], input_ids: [input_ids], vocab: tokenizer }, { top_k: 3 });
+  assert.deepEqual([...new Set(rows.map((r) => r.mask))], ["[MASK] at position 2", "[MASK] at position 6"]);
+  assert.deepEqual(rows.map((r) => r.token), g.output.flat().map((e: any) => e.token));
+  assert.deepEqual(rows.map((r) => r.token_str), g.output.flat().map((e: any) => e.token_str));
+  const { tf } = await import("../src/backend");
+  const before = tf.memory().numTensors;
+  const t = tf.tensor3d([full]);
+  const from_tensor = fill_mask_rows({ logits: t, positions: [6] }, { top_k: 3 });
+  t.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  from_tensor.forEach((r, i) => assert.ok(close(r.score, g.output[1][i].score, 1e-5)));
+  assert.throws(() => fill_mask_rows({ logits: [full], input_ids: [[101, 102, 1, 2, 3, 4, 5, 6, 7]] }), /no \[MASK\] \(id 103\) in input_ids/);
+  assert.throws(() => fill_mask_rows({ logits: full, positions: [9, 10, 11] }), /position 9 is outside the 9 rows/);
+});
+
 test("plot_fill_mask: top-k from golden [MASK] logit rows equals the fill-mask pipeline (ids, scores, order)", () => {
   const g = goldens.fill_mask_two_masks;
   const rows: number[][] = tensors("fill_mask_two_masks.safetensors").get(g.tensor);
@@ -290,6 +324,8 @@ test("plot_question_answering: answer span shaded over the probabilities and hig
   const sum = bars.data.values.filter((v: any) => v.which === "start").reduce((a: number, v: any) => a + v.probability, 0);
   assert.ok(close(sum, 1, 1e-9));
   // A forced span and the exact text slice through offsets.
+  // [1, seq] logits (as a model returns them) are accepted.
+  assert.equal(qa_answer({ ...input, start_logits: [q.start], end_logits: [q.end] }).score, ans.score);
   const forced = qa_answer({ tokens: ["[CLS]", "a", "b", "##c"], start_logits: [0, 1, 2, 3], end_logits: [0, 1, 2, 3], answer: { start: 2, end: 3 }, text: "a bc", offsets: [[0, 0], [0, 1], [2, 3], [3, 4]] });
   assert.equal(forced.answer, "bc");
   assert.throws(() => qa_answer({ tokens: ["a"], start_logits: [0, 1], end_logits: [0, 1] }), /got 1 labels for 2 values/);
