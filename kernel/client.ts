@@ -57,6 +57,35 @@ const INTERRUPT_GRACE_MS = 5000;
 
 const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
+// Kernels started by this process die with it: on exit, and on SIGINT/SIGTERM (then the signal is re-raised).
+const running = new Set<ChildProcess>();
+function kill_all(): void {
+  for (const p of running) p.kill("SIGKILL");
+  running.clear();
+}
+function on_signal(sig: NodeJS.Signals): void {
+  kill_all();
+  process.off("SIGINT", on_signal);
+  process.off("SIGTERM", on_signal);
+  process.kill(process.pid, sig);
+}
+function track(p: ChildProcess): void {
+  if (running.size === 0) {
+    process.on("exit", kill_all);
+    process.on("SIGINT", on_signal);
+    process.on("SIGTERM", on_signal);
+  }
+  running.add(p);
+  p.once("exit", () => {
+    running.delete(p);
+    if (running.size === 0) {
+      process.off("exit", kill_all);
+      process.off("SIGINT", on_signal);
+      process.off("SIGTERM", on_signal);
+    }
+  });
+}
+
 export class KernelClient {
   readonly session = randomUUID();
   private proc!: ChildProcess;
@@ -118,6 +147,7 @@ export class KernelClient {
       env: opts.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    track(this.proc);
     const keep = (d: Buffer) => {
       this.log = (this.log + d.toString()).slice(-20000);
     };
