@@ -46,13 +46,15 @@ export type FillMaskInput = FillMaskPrediction[] | FillMaskPrediction[][] | Fill
 function id_namer(vocab?: Vocab): ((id: number) => string) | undefined {
   if (vocab === undefined) return undefined;
   if (Array.isArray(vocab)) return (id) => vocab[id] ?? `[${id}]`;
-  if (typeof vocab === "function") return vocab;
-  if (typeof vocab.convert_ids_to_tokens === "function") {
+  // Checked before "is it a function": bertlab tokenizers are callable objects.
+  if (typeof (vocab as { convert_ids_to_tokens?: unknown }).convert_ids_to_tokens === "function") {
+    const tok = vocab as { convert_ids_to_tokens(ids: number[]): string[] | string };
     return (id) => {
-      const t = vocab.convert_ids_to_tokens([id]);
+      const t = tok.convert_ids_to_tokens([id]);
       return Array.isArray(t) ? t[0] : t;
     };
   }
+  if (typeof vocab === "function") return vocab as (id: number) => string;
   throw new Error("plot_fill_mask: vocab must be a string[], an (id) => string function, or a tokenizer with convert_ids_to_tokens");
 }
 

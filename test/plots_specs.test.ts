@@ -210,7 +210,8 @@ test("plot_fill_mask: whole-sequence logits (array or tfjs tensor) + input_ids f
   const zero = new Array(mask_rows[0].length).fill(0);
   const full = input_ids.map((id, i) => (i === 2 ? mask_rows[0] : i === 6 ? mask_rows[1] : zero));
   const names = new Map<number, string>(g.output.flat().map((e: any) => [e.token, e.token_str]));
-  const tokenizer = { convert_ids_to_tokens: (ids: number[]) => ids.map((id) => names.get(id) ?? "[UNK]") };
+  // bertlab tokenizers are callable objects: the vocab lookup must use convert_ids_to_tokens, not call it.
+  const tokenizer = Object.assign(() => { throw new Error("the tokenizer was called"); }, { convert_ids_to_tokens: (ids: number[]) => ids.map((id) => names.get(id) ?? "[UNK]") });
   const rows = fill_mask_rows({ logits: [full], input_ids: [input_ids], vocab: tokenizer }, { top_k: 3 });
   assert.deepEqual([...new Set(rows.map((r) => r.mask))], ["[MASK] at position 2", "[MASK] at position 6"]);
   assert.deepEqual(rows.map((r) => r.token), g.output.flat().map((e: any) => e.token));
