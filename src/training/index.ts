@@ -26,3 +26,4 @@ export type { Feature, JsBatch, TfBatch, PadOptions } from "./padding";
 export type { CollatorTokenizer } from "./data_tokenizer";
 export { create_nsp_examples, create_examples_from_document } from "./nsp";
 export type { NSPExample, NSPOptions, NSPDocument } from "./nsp";
+export * from "./trainer_api";

@@ -3,6 +3,7 @@
 // xoshiro128** (Blackman & Vigna, 2018) seeded through splitmix32, so a seed gives the same stream
 // on every platform, and `get_state()` / `set_state()` let a checkpoint resume the stream exactly.
 // Names follow torch: `new Generator().manual_seed(s)`, `get_state`, `set_state`, `randint`, `randperm`.
+import { manual_seed as nn_manual_seed } from "../nn/random";
 
 /** What `Generator.get_state()` returns: plain JSON, written into rng_state.json by checkpoints. */
 export interface GeneratorState {
@@ -158,7 +159,11 @@ export class Generator {
 /** The process-wide generator collators and the Trainer use unless given their own (torch.default_generator). */
 export const default_generator = new Generator(42);
 
-/** HF `set_seed(seed)`: reseeds bertlab's default generator (tfjs has no global seed to set). */
+/**
+ * HF `set_seed(seed)`: reseeds bertlab's default generator (masking, pairing) and the model library's
+ * generator (dropout, weight init; `manual_seed`). tfjs itself has no global seed to set.
+ */
 export function set_seed(seed: number): void {
   default_generator.manual_seed(seed);
+  nn_manual_seed(seed);
 }

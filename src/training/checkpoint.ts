@@ -1,0 +1,222 @@
+// Checkpoint folders, as HF's Trainer lays them out: output_dir/checkpoint-N/ with the model
+// (save_pretrained: config.json + model.safetensors), optimizer.json + optimizer.safetensors (groups,
+// steps, moments keyed by HF parameter names so they load into a fresh model), scheduler.json,
+// rng_state.json, trainer_state.json and training_args.json. A checkpoint is written into
+// tmp-checkpoint-N and renamed when complete, and every file inside is written atomically.
+import * as fs from "fs";
+import * as path from "path";
+import { tf } from "../backend";
+import { readSafetensors, writeSafetensors, type TensorData } from "../hub/safetensors";
+import { writeFileAtomicSync } from "../utils/fs";
+import { default_generator as nn_generator } from "../nn";
+import type { AdamW, AdamWStateDict } from "./adamw";
+import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
+import { default_generator, type GeneratorState } from "./rng";
+
+export const PREFIX_CHECKPOINT_DIR = "checkpoint";
+export const OPTIMIZER_NAME = "optimizer.json";
+export const OPTIMIZER_TENSORS_NAME = "optimizer.safetensors";
+export const SCHEDULER_NAME = "scheduler.json";
+export const RNG_STATE_NAME = "rng_state.json";
+export const TRAINER_STATE_NAME = "trainer_state.json";
+export const TRAINING_ARGS_NAME = "training_args.json";
+
+/** What checkpointing needs from a model. */
+export interface CheckpointModel {
+  named_parameters(): [string, tf.Variable][];
+  save_pretrained(dir: string): void;
+}
+
+const CHECKPOINT_RE = new RegExp(`^${PREFIX_CHECKPOINT_DIR}-(\\d+)$`);
+
+/** checkpoint-N folders of output_dir, oldest (smallest N) first. */
+export function sorted_checkpoints(output_dir: string): string[] {
+  if (!fs.existsSync(output_dir)) return [];
+  return fs
+    .readdirSync(output_dir)
+    .filter((n) => CHECKPOINT_RE.test(n) && fs.statSync(path.join(output_dir, n)).isDirectory())
+    .sort((a, b) => Number(CHECKPOINT_RE.exec(a)![1]) - Number(CHECKPOINT_RE.exec(b)![1]))
+    .map((n) => path.join(output_dir, n));
+}
+
+/** HF `get_last_checkpoint`: the checkpoint-N folder with the largest N, or null. */
+export function get_last_checkpoint(output_dir: string): string | null {
+  const all = sorted_checkpoints(output_dir);
+  return all.length ? all[all.length - 1] : null;
+}
+
+/**
+ * Deletes the oldest checkpoints beyond save_total_limit (HF `_rotate_checkpoints`): the best checkpoint
+ * is moved just before the newest so it survives, and a limit of 1 keeps both when they differ.
+ */
+export function rotate_checkpoints(output_dir: string, save_total_limit: number | null, best_model_checkpoint: string | null = null): string[] {
+  if (save_total_limit === null || save_total_limit <= 0) return [];
+  const sorted = sorted_checkpoints(output_dir);
+  const best = best_model_checkpoint === null ? -1 : sorted.findIndex((c) => path.resolve(c) === path.resolve(best_model_checkpoint));
+  if (best >= 0) {
+    for (let i = best; i < sorted.length - 2; i++) [sorted[i], sorted[i + 1]] = [sorted[i + 1], sorted[i]];
+  }
+  let limit = save_total_limit;
+  if (best >= 0 && limit === 1 && path.resolve(sorted[sorted.length - 1]) !== path.resolve(best_model_checkpoint!)) limit = 2;
+  const removed = sorted.slice(0, Math.max(0, sorted.length - limit));
+  for (const dir of removed) fs.rmSync(dir, { recursive: true, force: true });
+  return removed;
+}
+
+function json(file: string, value: unknown): void {
+  writeFileAtomicSync(file, JSON.stringify(value, null, 2) + "\n");
+}
+
+function readJson<T>(file: string): T {
+  if (!fs.existsSync(file)) throw new Error(`checkpoint file missing: ${file}`);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+}
+
+function nameMaps(model: CheckpointModel): { toHf: Map<string, string>; toVar: Map<string, string> } {
+  const toHf = new Map<string, string>();
+  const toVar = new Map<string, string>();
+  for (const [hf, v] of model.named_parameters()) {
+    toHf.set(v.name, hf);
+    toVar.set(hf, v.name);
+  }
+  return { toHf, toVar };
+}
+
+/** optimizer.json (groups and steps, HF parameter names) + optimizer.safetensors (`<name>.exp_avg`, ...). */
+export function save_optimizer(optimizer: AdamW, model: CheckpointModel, dir: string): void {
+  const sd = optimizer.state_dict();
+  const { toHf } = nameMaps(model);
+  const hf = (n: string) => {
+    const h = toHf.get(n);
+    if (!h) throw new Error(`save_optimizer: optimizer variable '${n}' is not a parameter of the model`);
+    return h;
+  };
+  const tensors = new Map<string, TensorData>();
+  const state: Record<string, { step: number }> = {};
+  for (const [name, s] of Object.entries(sd.state)) {
+    const h = hf(name);
+    state[h] = { step: s.step };
+    tensors.set(`${h}.exp_avg`, s.exp_avg);
+    tensors.set(`${h}.exp_avg_sq`, s.exp_avg_sq);
+    if (s.max_exp_avg_sq) tensors.set(`${h}.max_exp_avg_sq`, s.max_exp_avg_sq);
+  }
+  writeSafetensors(path.join(dir, OPTIMIZER_TENSORS_NAME), tensors, { format: "bertlab-optimizer" });
+  json(path.join(dir, OPTIMIZER_NAME), {
+    optimizer: (optimizer.constructor as { className?: string }).className ?? "AdamW",
+    param_groups: sd.param_groups.map((g) => ({ ...g, params: g.params.map(hf) })),
+    state,
+  });
+}
+
+export function load_optimizer(optimizer: AdamW, model: CheckpointModel, dir: string): void {
+  const meta = readJson<{ param_groups: AdamWStateDict["param_groups"]; state: Record<string, { step: number }> }>(path.join(dir, OPTIMIZER_NAME));
+  const { tensors } = readSafetensors(path.join(dir, OPTIMIZER_TENSORS_NAME));
+  const { toVar } = nameMaps(model);
+  const v = (h: string) => {
+    const n = toVar.get(h);
+    if (!n) throw new Error(`load_optimizer: checkpoint parameter '${h}' is not in the model`);
+    return n;
+  };
+  const get = (k: string) => {
+    const t = tensors.get(k);
+    if (!t) throw new Error(`load_optimizer: ${OPTIMIZER_TENSORS_NAME} lacks '${k}'`);
+    return t;
+  };
+  const state: AdamWStateDict["state"] = {};
+  for (const [h, s] of Object.entries(meta.state)) {
+    state[v(h)] = { step: s.step, exp_avg: get(`${h}.exp_avg`), exp_avg_sq: get(`${h}.exp_avg_sq`), max_exp_avg_sq: tensors.get(`${h}.max_exp_avg_sq`) };
+    if (!state[v(h)].max_exp_avg_sq) delete state[v(h)].max_exp_avg_sq;
+  }
+  optimizer.load_state_dict({ state, param_groups: meta.param_groups.map((g) => ({ ...g, params: g.params.map(v) })) });
+}
+
+export function save_scheduler(scheduler: LRScheduler, dir: string): void {
+  json(path.join(dir, SCHEDULER_NAME), { type: scheduler instanceof ReduceLROnPlateau ? "ReduceLROnPlateau" : "LambdaLR", state: scheduler.state_dict() });
+}
+
+export function load_scheduler(scheduler: LRScheduler, dir: string): void {
+  const { type, state } = readJson<{ type: string; state: never }>(path.join(dir, SCHEDULER_NAME));
+  const mine = scheduler instanceof ReduceLROnPlateau ? "ReduceLROnPlateau" : "LambdaLR";
+  if (type !== mine) throw new Error(`load_scheduler: ${SCHEDULER_NAME} holds a ${type}, the trainer has a ${mine}`);
+  if (scheduler instanceof LambdaLR) scheduler.load_state_dict(state);
+  else scheduler.load_state_dict(state);
+}
+
+/** A generator's state as JSON: bertlab's Generator, or any object with get_state()/set_state() or a numeric `state`. */
+type AnyGenerator = { get_state?: () => unknown; set_state?: (s: never) => unknown; state?: unknown; spare?: unknown };
+
+function capture(g: AnyGenerator): unknown {
+  if (typeof g.get_state === "function") return g.get_state();
+  // src/nn's mulberry32 Generator keeps its position in `state` (+ a cached normal in `spare`)
+  return { state: g.state, spare: g.spare ?? null };
+}
+
+function restore(g: AnyGenerator, s: unknown): void {
+  if (typeof g.set_state === "function") {
+    g.set_state(s as never);
+    return;
+  }
+  const o = s as { state: unknown; spare: unknown };
+  g.state = o.state;
+  g.spare = o.spare;
+}
+
+export interface RngState {
+  /** bertlab's default generator (collators, NSP pairs, data order helpers). */
+  training: GeneratorState;
+  /** The model library's generator (dropout masks, weight init). */
+  nn: unknown;
+  /** The data collator's own generator, when it has one other than the default. */
+  collator?: unknown;
+}
+
+export function capture_rng_state(collator_generator?: unknown): RngState {
+  const out: RngState = { training: default_generator.get_state(), nn: capture(nn_generator as unknown as AnyGenerator) };
+  if (collator_generator && collator_generator !== default_generator) out.collator = capture(collator_generator as AnyGenerator);
+  return out;
+}
+
+export function restore_rng_state(state: RngState, collator_generator?: unknown): void {
+  default_generator.set_state(state.training);
+  restore(nn_generator as unknown as AnyGenerator, state.nn);
+  if (state.collator !== undefined && collator_generator && collator_generator !== default_generator) restore(collator_generator as AnyGenerator, state.collator);
+}
+
+export function save_rng_state(dir: string, collator_generator?: unknown): void {
+  json(path.join(dir, RNG_STATE_NAME), capture_rng_state(collator_generator));
+}
+
+export function load_rng_state(dir: string, collator_generator?: unknown): void {
+  restore_rng_state(readJson<RngState>(path.join(dir, RNG_STATE_NAME)), collator_generator);
+}
+
+/** Copies model.safetensors of a checkpoint into the model's variables (every parameter must be there). */
+export function load_model_weights(model: CheckpointModel, dir: string): void {
+  const file = path.join(dir, "model.safetensors");
+  if (!fs.existsSync(file)) throw new Error(`load_model_weights: no model.safetensors in ${dir}`);
+  const { tensors } = readSafetensors(file);
+  for (const [name, v] of model.named_parameters()) {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`load_model_weights: ${file} has no '${name}'`);
+    if (t.shape.join() !== v.shape.join()) throw new Error(`load_model_weights: '${name}' is [${t.shape}] in ${file}, [${v.shape}] in the model`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, "float32")));
+  }
+}
+
+/** Writes a complete checkpoint folder through tmp-<name> and one rename; returns its path. */
+export function write_checkpoint(output_dir: string, name: string, write: (tmp: string) => void): string {
+  const final = path.join(output_dir, name);
+  const tmp = path.join(output_dir, `tmp-${name}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    write(tmp);
+    fs.rmSync(final, { recursive: true, force: true });
+    fs.renameSync(tmp, final);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return final;
+}
+

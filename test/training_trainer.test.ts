@@ -1,0 +1,175 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { tf, ready } from "../src/backend";
+import { BertForMaskedLM, BertForSequenceClassification } from "../src/models";
+import { linear_cache_size } from "../src/ops";
+import { Trainer, TrainingArguments, type EvalPrediction } from "../src/training/trainer_api";
+import { DataCollatorForLanguageModeling } from "../src/training/collators";
+import { Generator, set_seed } from "../src/training/rng";
+import type { Feature } from "../src/training/padding";
+import type { LogEntry } from "../src/training/trainer_state";
+
+const TINY = {
+  vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 32,
+  hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
+};
+const tok = { pad_token_id: 0, cls_token_id: 1, sep_token_id: 2, mask_token_id: 3, vocab_size: 40, all_special_ids: [0, 1, 2, 3] };
+
+/** Sequences (length 4..10) of tokens 5..21 (label 1) or 22..39 (label 0), plus a few shared tokens. */
+function classification_data(n: number, seed: number): Feature[] {
+  const g = new Generator(seed);
+  return Array.from({ length: n }, () => {
+    const len = 4 + g.randint(7);
+    const label = g.random() < 0.5 ? 1 : 0;
+    const body = Array.from({ length: len }, () => (g.random() < 0.3 ? 4 : label ? 5 + g.randint(17) : 22 + g.randint(18)));
+    return { input_ids: [1, ...body, 2], label };
+  });
+}
+
+function tmpdir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `bertlab-${name}-`));
+}
+
+function accuracy(p: EvalPrediction): Record<string, number> {
+  const logits = p.predictions as number[][];
+  const labels = p.label_ids as number[];
+  const hits = logits.filter((row, i) => (row[1] > row[0] ? 1 : 0) === labels[i]).length;
+  return { accuracy: hits / labels.length };
+}
+
+test("Trainer fine-tunes a tiny BertForSequenceClassification: loss goes down, log_history, eval metrics, checkpoints, no leaks", async () => {
+  await ready();
+  set_seed(0);
+  const model = new BertForSequenceClassification({ ...TINY, num_labels: 2 });
+  const out = tmpdir("cls");
+  const logged: LogEntry[] = [];
+  const evaluated: LogEntry[] = [];
+  const trainer = new Trainer({
+    model,
+    args: {
+      output_dir: out, learning_rate: 1e-2, num_train_epochs: 6, per_device_train_batch_size: 8, per_device_eval_batch_size: 16,
+      warmup_ratio: 0.1, weight_decay: 0.01, logging_steps: 6, eval_strategy: "epoch", save_strategy: "epoch", save_total_limit: 2, seed: 1,
+    },
+    train_dataset: classification_data(48, 1),
+    eval_dataset: classification_data(32, 2),
+    tokenizer: tok,
+    compute_metrics: accuracy,
+    callbacks: [
+      { on_log: (_a, _s, _c, e) => void logged.push(e.logs!), on_evaluate: (_a, _s, _c, e) => void evaluated.push(e.metrics!) },
+      { on_step_end: () => void perStep.push(tf.memory().numTensors) },
+    ],
+  });
+  const perStep: number[] = [];
+  const before = tf.memory().numTensors;
+  const cacheBefore = linear_cache_size();
+  const result = await trainer.train();
+  // no tensor leaks per step: the count at every step end is the same (from step 2 on, when AdamW's moments exist)
+  assert.equal(perStep.length, 36);
+  assert.deepEqual(perStep.slice(1), new Array(35).fill(perStep[1]), `tensors per step: ${perStep}`);
+  // after training only AdamW's two moments per parameter and ops' cached transposed weights remain
+  assert.equal(trainer.optimizer!.state.size, model.named_parameters().length);
+  assert.equal(tf.memory().numTensors - before, trainer.optimizer!.state.size * 2 + (linear_cache_size() - cacheBefore));
+  assert.equal(result.global_step, 36);
+  const losses = trainer.state.log_history.filter((e) => "loss" in e);
+  assert.equal(losses.length, 6);
+  for (const e of losses) assert.deepEqual(Object.keys(e), ["loss", "grad_norm", "learning_rate", "epoch", "step"]);
+  assert.deepEqual(losses.map((e) => e.step), [6, 12, 18, 24, 30, 36]);
+  assert.deepEqual(losses.map((e) => e.epoch), [1, 2, 3, 4, 5, 6]);
+  // this seed: 0.6931 0.6878 0.578 0.2524 0.1039 0.0597
+  assert.ok(losses[5].loss < losses[0].loss * 0.25, `loss goes down: ${losses.map((e) => e.loss)}`);
+  // linear schedule with 4 warmup steps (ceil(0.1 × 36)): lr at step 36 is 0
+  assert.equal(losses[5].learning_rate, 0);
+  assert.ok(Math.abs(losses[0].learning_rate - 1e-2 * (36 - 6) / 32) < 1e-12);
+  const evals = trainer.state.log_history.filter((e) => "eval_loss" in e);
+  assert.equal(evals.length, 6);
+  assert.ok(evals[5].eval_loss < evals[0].eval_loss, "eval loss goes down");
+  assert.ok(evals[5].eval_accuracy >= 0.9, `eval accuracy ${evals[5].eval_accuracy}`);
+  assert.deepEqual(evaluated.map((m) => m.eval_accuracy), evals.map((e) => e.eval_accuracy));
+  const last = trainer.state.log_history[trainer.state.log_history.length - 1];
+  assert.ok("train_runtime" in last && "train_samples_per_second" in last && "train_loss" in last && last.step === 36);
+  assert.equal(logged.length, trainer.state.log_history.length, "on_log saw every entry");
+  // checkpoints each epoch, only the last two kept; each has the HF files
+  assert.deepEqual(fs.readdirSync(out).sort(), ["checkpoint-30", "checkpoint-36"]);
+  assert.deepEqual(fs.readdirSync(path.join(out, "checkpoint-36")).sort(), [
+    "config.json", "model.safetensors", "optimizer.json", "optimizer.safetensors", "rng_state.json", "scheduler.json", "trainer_state.json", "training_args.json",
+  ]);
+  const state = JSON.parse(fs.readFileSync(path.join(out, "checkpoint-36", "trainer_state.json"), "utf8"));
+  assert.equal(state.global_step, 36);
+  assert.equal(state.log_history.filter((e: LogEntry) => "eval_loss" in e).length, 6);
+  // predict gives logits and labels for every example
+  const pred = await trainer.predict(classification_data(5, 3));
+  assert.equal((pred.predictions as number[][]).length, 5);
+  assert.equal((pred.label_ids as number[]).length, 5);
+  assert.ok("test_loss" in pred.metrics && "test_accuracy" in pred.metrics);
+  trainer.optimizer!.dispose();
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+function mlm_data(n: number, seed: number): Feature[] {
+  const g = new Generator(seed);
+  return Array.from({ length: n }, () => {
+    const len = 6 + g.randint(6);
+    const start = 5 + g.randint(20);
+    return { input_ids: [1, ...Array.from({ length: len }, (_, i) => start + (i % 5)), 2] };
+  });
+}
+
+function snapshot(model: BertForMaskedLM): Map<string, Float32Array> {
+  return new Map(model.named_parameters().map(([n, v]) => [n, v.dataSync().slice() as Float32Array]));
+}
+
+test("resuming from a checkpoint gives bit-identical next steps (MLM masking, dropout, grad accumulation, AdamW, schedule)", async () => {
+  await ready();
+  const out = tmpdir("resume");
+  const args = (): ConstructorParameters<typeof TrainingArguments>[0] => ({
+    output_dir: out, learning_rate: 1e-2, max_steps: 8, per_device_train_batch_size: 4, gradient_accumulation_steps: 2,
+    warmup_steps: 2, lr_scheduler_type: "cosine", weight_decay: 0.01, logging_steps: 1, save_steps: 4, seed: 7, disable_tqdm: true,
+  });
+  const data = mlm_data(24, 5);
+  set_seed(3);
+  const a = new BertForMaskedLM(TINY);
+  const trainerA = new Trainer({ model: a, args: args(), train_dataset: data, data_collator: new DataCollatorForLanguageModeling({ tokenizer: tok, mlm_probability: 0.3 }) });
+  await trainerA.train();
+  const finalA = snapshot(a);
+  const logA = trainerA.state.log_history.filter((e) => "loss" in e);
+  assert.ok(fs.existsSync(path.join(out, "checkpoint-4")) && fs.existsSync(path.join(out, "checkpoint-8")));
+
+  set_seed(12345); // a different model init and generator positions: everything must come from the checkpoint
+  const b = new BertForMaskedLM(TINY);
+  const trainerB = new Trainer({ model: b, args: args(), train_dataset: data, data_collator: new DataCollatorForLanguageModeling({ tokenizer: tok, mlm_probability: 0.3 }) });
+  await trainerB.train({ resume_from_checkpoint: path.join(out, "checkpoint-4") });
+  const finalB = snapshot(b);
+  for (const [name, va] of finalA) assert.deepEqual(finalB.get(name), va, `${name} is bit-identical after resuming`);
+  const logB = trainerB.state.log_history.filter((e) => "loss" in e);
+  assert.deepEqual(logB.map((e) => e.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(logB.slice(4), logA.slice(4), "steps 5..8 log the same loss, grad_norm and lr");
+  assert.ok(logA[7].loss < logA[0].loss, `MLM loss goes down: ${logA.map((e) => e.loss)}`);
+
+  // resume_from_checkpoint: true picks the last checkpoint; nothing left to do there
+  const c = new BertForMaskedLM(TINY);
+  const trainerC = new Trainer({ model: c, args: { ...args(), resume_from_checkpoint: true }, train_dataset: data, data_collator: new DataCollatorForLanguageModeling({ tokenizer: tok }) });
+  const r = await trainerC.train();
+  assert.equal(r.global_step, 8);
+  for (const [name, va] of finalA) assert.deepEqual(snapshot(c).get(name), va);
+  await assert.rejects(trainerC.train({ resume_from_checkpoint: path.join(out, "nope") }), /Can't find a valid checkpoint at/);
+  for (const t of [trainerA, trainerB, trainerC]) t.optimizer!.dispose();
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+test("TrainingArguments: HF defaults and errors", () => {
+  const a = new TrainingArguments({ output_dir: "x" });
+  assert.equal(a.learning_rate, 5e-5);
+  assert.equal(a.lr_scheduler_type, "linear");
+  assert.equal(a.max_grad_norm, 1.0);
+  assert.equal(a.num_train_epochs, 3);
+  assert.equal(a.get_warmup_steps(100), 0);
+  assert.equal(new TrainingArguments({ output_dir: "x", warmup_ratio: 0.06 }).get_warmup_steps(100), 6);
+  assert.equal(new TrainingArguments({ output_dir: "x", eval_strategy: "steps", logging_steps: 50 }).eval_steps, 50);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", warmup_ratio: 2 }), /warmup_ratio must lie in range \[0,1\]/);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", learning_rat: 1 } as never), /unexpected keyword argument 'learning_rat'/);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", load_best_model_at_end: true, eval_strategy: "epoch" }), /requires the save and eval strategy to match/);
+  assert.throws(() => new TrainingArguments({} as never), /output_dir is required/);
+});
