@@ -91,6 +91,14 @@ test("from_pretrained / AutoConfig read config.json with keyword overrides", asy
   assert.equal(c.label2id!["I-LOC"], 8);
   assert.equal(c.is_decoder, true);
   assert.deepEqual(c.architectures, ["BertForTokenClassification"]);
+  // a keyword num_labels of another size replaces the checkpoint's labels (HF: setattr after loading)
+  const three = await BertConfig.from_pretrained(caseDir("token_cls_conll"), { num_labels: 3 });
+  assert.deepEqual(three.id2label, { 0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2" });
+  const copy = c.copy({ hidden_dropout_prob: 0.3, brand_new_key: 1 });
+  assert.equal(copy.hidden_dropout_prob, 0.3);
+  assert.equal(copy.extra.brand_new_key, 1);
+  assert.equal(c.hidden_dropout_prob, 0.1);
+  assert.throws(() => c.copy({ num_attention_heads: 5 }), /not a multiple of the number of attention heads/);
   const a = await AutoConfig.from_pretrained(caseDir("bert_model"));
   assert.equal(a.hidden_size, 32);
   assert.equal(a.attention_head_size, 8);

@@ -270,9 +270,39 @@ export class BertConfig {
     writeFileAtomicSync(path.join(dir, "config.json"), this.to_json_string());
   }
 
-  /** A deep copy with some keys changed. */
+  /**
+   * Sets keys as HF's `setattr(config, key, value)` does for from_pretrained keyword overrides:
+   * `num_labels` rebuilds the label maps when the count changes; unknown keys go to `extra`.
+   * The result is validated.
+   */
+  update(changes: BertConfigDict): this {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) continue;
+      if (k === "model_type") {
+        if (v !== "bert") throw new Error(`BertConfig: model_type '${v}' is not 'bert'`);
+      } else if (k === "num_labels") {
+        this.num_labels = v as number;
+      } else if (k === "id2label" || k === "label2id" || k === "problem_type") {
+        const fresh = new BertConfig({ id2label: k === "id2label" ? v as Record<string, string> : this.id2label, label2id: k === "label2id" ? v as Record<string, number> : this.label2id, problem_type: k === "problem_type" ? v as ProblemType : this.problem_type });
+        this.id2label = fresh.id2label;
+        this.label2id = fresh.label2id;
+        this.problem_type = fresh.problem_type;
+      } else if (k === "extra") {
+        throw new Error("BertConfig.update: 'extra' is not a config key");
+      } else if (Object.prototype.hasOwnProperty.call(this, k)) {
+        self[k] = v;
+      } else {
+        this.extra[k] = v;
+      }
+    }
+    this.validate();
+    return this;
+  }
+
+  /** A deep copy, optionally with some keys changed (see `update`). */
   copy(changes: BertConfigDict = {}): BertConfig {
-    return new BertConfig({ ...this.to_dict(), ...changes });
+    return new BertConfig(this.to_dict()).update(changes);
   }
 
   static from_dict(dict: BertConfigDict): BertConfig {
@@ -294,7 +324,7 @@ export class BertConfig {
     const { revision, cache_dir, local_files_only, ...overrides } = options;
     const file = await cached_file(id_or_path, "config.json", { revision, cache_dir, local_files_only });
     const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
-    return new BertConfig({ ...dict, _name_or_path: id_or_path, ...overrides });
+    return new BertConfig({ ...dict, _name_or_path: id_or_path }).update(overrides);
   }
 }
 

@@ -95,7 +95,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     const hub = { revision, cache_dir, local_files_only };
     let config: BertConfig;
     if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
-    else if (given) config = new BertConfig({ ...given, ...overrides });
+    else if (given) config = new BertConfig(given).update(overrides);
     else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
     const state = await load_checkpoint(id_or_path, { ...hub, use_safetensors });
     const model = without_init(() => new this(config));
