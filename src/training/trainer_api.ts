@@ -4,8 +4,9 @@ export type { TrainerOptions, TrainableModel, Collator, EvalPrediction, Predicti
 export { TrainingArguments } from "./training_args";
 export type { TrainingArgumentsOptions, IntervalStrategy } from "./training_args";
 export { TrainerState, TrainerControl } from "./trainer_state";
-export type { LogEntry } from "./trainer_state";
-export { CallbackHandler, DefaultFlowCallback, ProgressCallback } from "./callbacks";
+// `LogEntry` (kernel) and `ProgressCallback` (hub downloads) are other folders' public names: ours go out renamed.
+export type { LogEntry as TrainerLogEntry } from "./trainer_state";
+export { CallbackHandler, DefaultFlowCallback, ProgressCallback as TrainerProgressCallback } from "./callbacks";
 export type { TrainerCallback, CallbackEvent, CallbackEventName } from "./callbacks";
 export {
   get_last_checkpoint, sorted_checkpoints, rotate_checkpoints, save_optimizer, load_optimizer, save_scheduler, load_scheduler,
