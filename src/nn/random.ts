@@ -46,10 +46,28 @@ export class Generator {
     return Math.floor(this.uniform() * 2147483647);
   }
 
-  /** n samples of normal(mean, std) as float32. */
+  /** n samples of normal(mean, std) as float32 (Marsaglia's polar method: no trigonometry, fast for big tables). */
   normal_array(n: number, mean = 0, std = 1): Float32Array {
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = mean + std * this.normal();
+    let i = 0;
+    if (this.spare !== null && n > 0) {
+      out[i++] = mean + std * this.spare;
+      this.spare = null;
+    }
+    while (i < n) {
+      let u: number;
+      let v: number;
+      let s: number;
+      do {
+        u = 2 * this.uniform() - 1;
+        v = 2 * this.uniform() - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = mean + std * u * f;
+      if (i < n) out[i++] = mean + std * v * f;
+      else this.spare = v * f;
+    }
     return out;
   }
 }
