@@ -6,6 +6,7 @@ import { tf, ready } from "../src/backend";
 import { AdamW, LegacyAdamW } from "../src/training/adamw";
 import { get_decay_parameter_names, get_grouped_parameters } from "../src/training/param_groups";
 import { get_linear_schedule_with_warmup } from "../src/training/schedules";
+import { BertModel } from "../src/models";
 
 interface Case {
   optimizer: string;
@@ -174,4 +175,19 @@ test("HF's decay / no-decay groups match param_groups.json (bias and LayerNorm p
   const opt = new AdamW({ lr: 1e-3, param_groups: groups });
   assert.equal(opt.param_groups[1].weight_decay, 0);
   tf.dispose(vars.map(([, v]) => v));
+});
+
+test("on a real BertModel (param_groups.json's config): same parameter order and the same decay / no-decay groups", async () => {
+  await ready();
+  const g = fixture("param_groups.json");
+  const model = new BertModel({ vocab_size: 100, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 10, max_position_embeddings: 16 });
+  const names = model.named_parameters().map(([n]) => n);
+  assert.deepEqual(names, g.named_parameters_order);
+  assert.deepEqual(get_decay_parameter_names(model), g.trainer_rule.decay);
+  const groups = get_grouped_parameters(model, 0.01);
+  const hf = new Map(model.named_parameters().map(([n, v]) => [v.name, n]));
+  assert.deepEqual(groups[1].params.map((v) => hf.get((v as tf.Variable).name)), g.trainer_rule.no_decay);
+  const opt = new AdamW({ lr: 5e-5, param_groups: groups });
+  assert.deepEqual(opt.param_groups.map((x) => [x.params.length, x.weight_decay]), [[16, 0.01], [23, 0]]);
+  tf.dispose(model.named_parameters().map(([, v]) => v));
 });

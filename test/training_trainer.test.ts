@@ -11,6 +11,7 @@ import { DataCollatorForLanguageModeling } from "../src/training/collators";
 import { Generator, set_seed } from "../src/training/rng";
 import type { Feature } from "../src/training/padding";
 import type { LogEntry } from "../src/training/trainer_state";
+import { get_last_checkpoint, rotate_checkpoints } from "../src/training/checkpoint";
 
 const TINY = {
   vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 32,
@@ -172,4 +173,24 @@ test("TrainingArguments: HF defaults and errors", () => {
   assert.throws(() => new TrainingArguments({ output_dir: "x", learning_rat: 1 } as never), /unexpected keyword argument 'learning_rat'/);
   assert.throws(() => new TrainingArguments({ output_dir: "x", load_best_model_at_end: true, eval_strategy: "epoch" }), /requires the save and eval strategy to match/);
   assert.throws(() => new TrainingArguments({} as never), /output_dir is required/);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", lr_scheduler_type: "reduce_lr_on_plateau" }), /reduce_lr_on_plateau requires an eval strategy/);
+});
+
+test("checkpoint rotation keeps the newest save_total_limit folders and never the best one; get_last_checkpoint", () => {
+  const out = tmpdir("rotate");
+  const make = () => [5, 10, 15, 20, 100].forEach((n) => fs.mkdirSync(path.join(out, `checkpoint-${n}`), { recursive: true }));
+  make();
+  fs.mkdirSync(path.join(out, "checkpoint-x"));
+  fs.writeFileSync(path.join(out, "checkpoint-7"), "a file, not a checkpoint");
+  assert.equal(get_last_checkpoint(out), path.join(out, "checkpoint-100"));
+  rotate_checkpoints(out, 2, path.join(out, "checkpoint-10"));
+  assert.deepEqual(fs.readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) && fs.statSync(path.join(out, n)).isDirectory()).sort(), ["checkpoint-10", "checkpoint-100"]);
+  make();
+  rotate_checkpoints(out, 1, path.join(out, "checkpoint-10")); // a limit of 1 keeps the best and the newest
+  assert.deepEqual(fs.readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) && fs.statSync(path.join(out, n)).isDirectory()).sort(), ["checkpoint-10", "checkpoint-100"]);
+  make();
+  rotate_checkpoints(out, 3);
+  assert.deepEqual(fs.readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) && fs.statSync(path.join(out, n)).isDirectory()).sort(), ["checkpoint-100", "checkpoint-15", "checkpoint-20"]);
+  assert.equal(get_last_checkpoint(path.join(out, "missing")), null);
+  fs.rmSync(out, { recursive: true, force: true });
 });

@@ -138,6 +138,9 @@ export class TrainingArguments {
     if (this.metric_for_best_model !== null && this.greater_is_better === null) {
       this.greater_is_better = !this.metric_for_best_model.endsWith("loss");
     }
+    if (this.lr_scheduler_type === "reduce_lr_on_plateau" && this.evaluation_strategy === "no") {
+      throw new Error("lr_scheduler_type reduce_lr_on_plateau requires an eval strategy");
+    }
     if (!(this.warmup_ratio >= 0 && this.warmup_ratio <= 1)) throw new Error("warmup_ratio must lie in range [0,1]");
     if (this.warmup_ratio > 0 && this.warmup_steps > 0) {
       console.warn("Both warmup_ratio and warmup_steps given, warmup_steps will override any effect of warmup_ratio during training");
