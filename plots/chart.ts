@@ -8,7 +8,7 @@ export type Spec = { [key: string]: any };
 
 export interface VegaLiteChart {
   library: "vega-lite";
-  /** A complete vega-lite v6 spec with inline data (`data.values`). */
+  /** A complete vega-lite spec (v5-compatible, compiled by vega-lite 6) with inline data (`data.values`). */
   spec: Spec;
   title?: string;
 }
@@ -35,7 +35,9 @@ export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
 
 export type Library = "vega-lite" | "plotly";
 
-export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+// Specs use only features common to vega-lite 5 and 6: rendered here by vega-lite 6, and in Jupyter by the
+// frontends' built-in vega-lite 5 renderer (MIME application/vnd.vegalite.v5+json), which warns on a v6 $schema.
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 /** Wraps a vega-lite spec (adds `$schema`, and the title when the spec has none). */
 export function vega_lite(spec: Spec, title?: string): VegaLiteChart {

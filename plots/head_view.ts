@@ -11,6 +11,8 @@ export interface HeadViewOptions {
   layer?: number;
   /** Heads shown first (default all). */
   heads?: number[];
+  /** Index of the first token of sentence B (e.g. where token_type_ids turn 1): adds a Sentence A/B filter, as bertviz. */
+  sentence_b_start?: number;
   /** Lines with a weight below this are not drawn (default 0.01). */
   min_weight?: number;
   title?: string;
@@ -20,35 +22,54 @@ export interface HeadViewOptions {
 export const HEAD_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
   "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
 
-export interface HeadViewData { tokens: string[]; attention: number[][][][]; layer: number; heads: number[]; min_weight: number; colors: string[] }
+export interface HeadViewData { tokens: string[]; attention: number[][][][]; layer: number; heads: number[]; min_weight: number; colors: string[]; sentence_b_start: number | null }
 
 // Runs in the browser. `root` is the widget's element and `D` its HeadViewData. ES5, no dependencies.
 const SCRIPT = String.raw`
 var NS = "http://www.w3.org/2000/svg";
-var sel = root.querySelector("select"), svg = root.querySelector("svg"), box = root.querySelector(".hv-heads");
+var sel = root.querySelector("select.hv-layer"), filt = root.querySelector("select.hv-filter"), svg = root.querySelector("svg"), box = root.querySelector(".hv-heads");
 var n = D.tokens.length, H = D.attention[0].length, ROW = 20, PAD = 8, W_TOK = 0;
 D.tokens.forEach(function (t) { W_TOK = Math.max(W_TOK, t.length * 7.5 + 10); });
-var XL = W_TOK, XR = W_TOK + 180, WIDTH = XR + W_TOK, HEIGHT = n * ROW + PAD * 2;
-svg.setAttribute("width", WIDTH); svg.setAttribute("height", HEIGHT);
+var XL = W_TOK, XR = W_TOK + 180, WIDTH = XR + W_TOK;
 var active = {}; D.heads.forEach(function (h) { active[h] = true; });
 var focus = null; // { side: "left"|"right", index }
+var left = [], right = [];
 function el(name, attrs, text) { var e = document.createElementNS(NS, name); for (var k in attrs) e.setAttribute(k, attrs[k]); if (text !== undefined) e.textContent = text; return e; }
-function y(i) { return PAD + i * ROW + ROW / 2; }
+function range(a, b) { var r = []; for (var i = a; i < b; i++) r.push(i); return r; }
+function y(row) { return PAD + row * ROW + ROW / 2; }
 var lines = el("g", { "class": "hv-lines" }), labels = el("g", { "class": "hv-tokens" });
 svg.appendChild(lines); svg.appendChild(labels);
+function sides() {
+  var b = D.sentence_b_start, A = b === null ? range(0, n) : range(0, b), B = b === null ? [] : range(b, n), f = filt ? filt.value : "all";
+  left = f === "aa" || f === "ab" ? A : f === "bb" || f === "ba" ? B : range(0, n);
+  right = f === "aa" || f === "ba" ? A : f === "bb" || f === "ab" ? B : range(0, n);
+  svg.setAttribute("width", WIDTH); svg.setAttribute("height", Math.max(left.length, right.length) * ROW + PAD * 2);
+  while (labels.firstChild) labels.removeChild(labels.firstChild);
+  [["left", left], ["right", right]].forEach(function (s) {
+    s[1].forEach(function (i, row) {
+      var side = s[0];
+      var t = el("text", { x: side === "left" ? XL - 6 : XR + 6, y: y(row) + 4, "text-anchor": side === "left" ? "end" : "start", "font-size": 13, "data-side": side, "data-index": i, style: "cursor:default" }, D.tokens[i]);
+      t.addEventListener("mouseenter", function () { focus = { side: side, index: i }; draw(); });
+      t.addEventListener("mouseleave", function () { focus = null; draw(); });
+      labels.appendChild(t);
+    });
+  });
+}
 function draw() {
   var layer = D.attention[+sel.value];
   while (lines.firstChild) lines.removeChild(lines.firstChild);
   var drawn = 0;
   for (var h = 0; h < H; h++) {
     if (!active[h]) continue;
-    for (var q = 0; q < n; q++) {
+    for (var a = 0; a < left.length; a++) {
+      var q = left[a];
       if (focus && focus.side === "left" && focus.index !== q) continue;
-      for (var k = 0; k < n; k++) {
+      for (var c = 0; c < right.length; c++) {
+        var k = right[c];
         if (focus && focus.side === "right" && focus.index !== k) continue;
         var w = layer[h][q][k];
         if (w < D.min_weight) continue;
-        lines.appendChild(el("line", { x1: XL, y1: y(q), x2: XR, y2: y(k), stroke: D.colors[h % D.colors.length], "stroke-width": 2, "stroke-opacity": w, "data-head": h, "data-query": q, "data-key": k }));
+        lines.appendChild(el("line", { x1: XL, y1: y(a), x2: XR, y2: y(c), stroke: D.colors[h % D.colors.length], "stroke-width": 2, "stroke-opacity": w, "data-head": h, "data-query": q, "data-key": k }));
         drawn++;
       }
     }
@@ -60,17 +81,10 @@ function draw() {
     t.setAttribute("font-weight", on ? "bold" : "normal");
   }
 }
-D.tokens.forEach(function (tok, i) {
-  ["left", "right"].forEach(function (side) {
-    var t = el("text", { x: side === "left" ? XL - 6 : XR + 6, y: y(i) + 4, "text-anchor": side === "left" ? "end" : "start", "font-size": 13, "data-side": side, "data-index": i, style: "cursor:default" }, tok);
-    t.addEventListener("mouseenter", function () { focus = { side: side, index: i }; draw(); });
-    t.addEventListener("mouseleave", function () { focus = null; draw(); });
-    labels.appendChild(t);
-  });
-});
 for (var l = 0; l < D.attention.length; l++) { var o = document.createElement("option"); o.value = l; o.textContent = l; sel.appendChild(o); }
 sel.value = D.layer;
 sel.addEventListener("change", draw);
+if (filt) filt.addEventListener("change", function () { focus = null; sides(); draw(); });
 for (var h = 0; h < H; h++) (function (h) {
   var b = document.createElement("span");
   b.className = "hv-head"; b.title = "head " + h + " (click: toggle, double-click: only this head)";
@@ -81,6 +95,7 @@ for (var h = 0; h < H; h++) (function (h) {
   b.addEventListener("dblclick", function () { for (var j = 0; j < H; j++) active[j] = j === h; var all = box.querySelectorAll(".hv-head"); for (var j2 = 0; j2 < all.length; j2++) all[j2].style.opacity = j2 === h ? "1" : "0.2"; draw(); });
   paint(); box.appendChild(b);
 })(h);
+sides();
 draw();
 `;
 
@@ -97,7 +112,9 @@ export function head_view_data(attentions: AttentionInput, tokens: string[], opt
   const heads = opts.heads ?? layers[0].map((_, i) => i);
   for (const h of heads) if (!(Number.isInteger(h) && h >= 0 && h < H)) throw new Error(`head_view: head ${h} is out of range 0..${H - 1}`);
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
-  return { tokens, attention: layers.map((l) => l.map((h) => h.map((r) => r.map(round)))), layer, heads, min_weight: opts.min_weight ?? 0.01, colors: HEAD_COLORS };
+  const b = opts.sentence_b_start;
+  if (b !== undefined && !(Number.isInteger(b) && b > 0 && b < tokens.length)) throw new Error(`head_view: sentence_b_start ${b} must be an index inside the tokens (1..${tokens.length - 1})`);
+  return { tokens, attention: layers.map((l) => l.map((h) => h.map((r) => r.map(round)))), layer, heads, min_weight: opts.min_weight ?? 0.01, colors: HEAD_COLORS, sentence_b_start: b ?? null };
 }
 
 /** Interactive bertviz-style head view; display it as HTML (works offline, in notebooks and exported pages). */
@@ -107,7 +124,12 @@ export function head_view(attentions: AttentionInput, tokens: string[], opts: He
   const title = opts.title ?? "Head view";
   const html = `<div id="${id}" class="bertlab-head-view" style="font-family:sans-serif;font-size:13px">`
     + `<div style="font-weight:bold;margin-bottom:4px">${escape_html(title)}</div>`
-    + `<div>Layer: <select class="hv-layer"></select> <span style="margin-left:12px">Heads:</span> <span class="hv-heads"></span></div>`
+    + `<div>Layer: <select class="hv-layer"></select>`
+    + (data.sentence_b_start !== null
+      ? ` <span style="margin-left:12px">Attention:</span> <select class="hv-filter"><option value="all">All</option><option value="aa">Sentence A → Sentence A</option>`
+        + `<option value="bb">Sentence B → Sentence B</option><option value="ab">Sentence A → Sentence B</option><option value="ba">Sentence B → Sentence A</option></select>`
+      : "")
+    + ` <span style="margin-left:12px">Heads:</span> <span class="hv-heads"></span></div>`
     + `<svg class="hv-svg" xmlns="http://www.w3.org/2000/svg"></svg></div>`
     + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};${SCRIPT}})();</script>`;
   const longest = Math.max(...tokens.map((t) => t.length));

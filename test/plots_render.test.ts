@@ -126,18 +126,22 @@ test("chromium (optional): plotly attention heatmap to PNG, and the head view's 
   const png = decode_png(await to_png(plot_attention(att, tokens, { library: "plotly", layer: 1, head: 2 }), { scale: 1 }));
   assert.equal(png.width, 200 + 24 * 13);
   assert.ok(count_ink(png) > 5000);
-  const view = head_view(att, tokens, { min_weight: 0 });
+  const view = head_view(att, tokens, { min_weight: 0, sentence_b_start: 9 });
   const page_html = `<!DOCTYPE html><html><body>${view.html}</body></html>`;
   const result = await with_page("head view test", page_html, { width: 800, height: 600 }, async (page: any) => {
     const root = ".bertlab-head-view";
     const all = Number(await page.getAttribute(root, "data-lines"));
-    await page.selectOption(`${root} select`, "1");
+    await page.selectOption(`${root} select.hv-layer`, "1");
     const layer1 = await page.$$eval(`${root} line`, (ls: any[]) => ls.map((l) => [l.getAttribute("data-head"), l.getAttribute("data-query"), l.getAttribute("data-key"), l.getAttribute("stroke-opacity")]));
     await page.click(`${root} .hv-head[data-head="0"]`);
     const without0 = Number(await page.getAttribute(root, "data-lines"));
     await page.hover(`${root} text[data-side="left"][data-index="4"]`);
     const focused = await page.$$eval(`${root} line`, (ls: any[]) => ls.map((l) => l.getAttribute("data-query")));
-    return { all, layer1, without0, focused };
+    await page.mouse.move(0, 0);
+    await page.selectOption(`${root} select.hv-filter`, "ab"); // sentence A → sentence B
+    const ab = await page.$$eval(`${root} line`, (ls: any[]) => ls.map((l) => [Number(l.getAttribute("data-query")), Number(l.getAttribute("data-key"))]));
+    const sides = await page.$$eval(`${root} text`, (ts: any[]) => ts.map((t) => t.getAttribute("data-side")));
+    return { all, layer1, without0, focused, ab, sides };
   });
   const n = tokens.length;
   assert.equal(result.all, 4 * n * n);
@@ -146,4 +150,8 @@ test("chromium (optional): plotly attention heatmap to PNG, and the head view's 
   assert.equal(result.without0, 3 * n * n);
   assert.equal(result.focused.length, 3 * n);
   assert.ok(result.focused.every((q: string) => q === "4"));
+  assert.equal(result.ab.length, 3 * 9 * 4); // heads 1-3, 9 tokens of A × 4 of B
+  assert.ok(result.ab.every(([q, k]: number[]) => q < 9 && k >= 9));
+  assert.equal(result.sides.filter((s: string) => s === "left").length, 9);
+  assert.equal(result.sides.filter((s: string) => s === "right").length, 4);
 });

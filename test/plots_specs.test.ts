@@ -28,7 +28,7 @@ test("plot_lr_schedules: golden lr curves become the line data, warmup rect span
   assert.equal(series.length, 3);
   const s = spec(plot_lr_schedules(series, { num_warmup_steps: 3 }));
   assert.equal(s.title, "Learning-rate schedules");
-  assert.equal(s.$schema, "https://vega.github.io/schema/vega-lite/v6.json");
+  assert.equal(s.$schema, "https://vega.github.io/schema/vega-lite/v5.json");
   const [warm, lines] = s.layer;
   assert.deepEqual(warm.data.values, [{ start: 0, end: 3, label: "warmup (3 steps)" }]);
   assert.equal(warm.layer[0].mark.type, "rect");
@@ -414,6 +414,11 @@ test("head_view: self-contained HTML (no network), data = golden attentions roun
   assert.deepEqual(JSON.parse(json).tokens, tokens);
   assert.throws(() => head_view(att, tokens, { layer: 5 }), /layer 5 is out of range 0\.\.1/);
   assert.throws(() => head_view(att, tokens, { heads: [7] }), /head 7 is out of range 0\.\.3/);
+  assert.equal(d.sentence_b_start, null);
+  assert.equal(head_view_data(att, tokens, { sentence_b_start: 9 }).sentence_b_start, 9);
+  assert.match(head_view(att, tokens, { sentence_b_start: 9 }).html, /Sentence A → Sentence B/);
+  assert.doesNotMatch(a.html, /<select class="hv-filter">/);
+  assert.throws(() => head_view(att, tokens, { sentence_b_start: 13 }), /sentence_b_start 13 must be an index inside the tokens \(1\.\.12\)/);
 });
 
 test("tensor inputs: a tfjs tensor is converted with arraySync (class probabilities, token classification)", async () => {
