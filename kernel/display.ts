@@ -8,6 +8,8 @@ import { randomBytes } from "crypto";
 import type { Chart } from "../plots/chart";
 import { is_chart } from "../plots/chart";
 import { to_html } from "../plots/render";
+import { plot_training } from "../plots/training_curves";
+import type { LogRecord } from "../plots/training_curves";
 import { BundleOptions, MimeBundle, chart_bundle, chart_summary } from "./bundle";
 import { writeFileAtomicSync } from "../src/utils/fs";
 
@@ -101,71 +103,89 @@ export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Prom
 export type LogEntry = { [key: string]: unknown };
 
 export type LiveOptions = BundleOptions & {
-  /** Minimum milliseconds between redraws (default 500); the last state is always drawn by on_train_end/flush. */
+  /** Minimum milliseconds between redraws (default 500); a throttled update is drawn when the interval ends. */
   every_ms?: number;
 };
 
+type StateLike = { log_history?: LogEntry[] } | undefined;
+
 /**
  * A chart that redraws in place (one display, updated by display_id) as data arrives. Shaped like an HF
- * TrainerCallback: pass it in `callbacks` and it redraws from `state.log_history` on every `on_log`.
+ * TrainerCallback (hooks return nothing; drawing runs in the background): pass it in the Trainer's `callbacks`
+ * and it redraws from `state.log_history` on every `on_log`. `await live_chart.flush()` waits for the last drawing.
  */
 export class LiveChart {
   readonly display_id = randomBytes(8).toString("hex");
   log_history: LogEntry[] = [];
+  /** The last drawing error (drawing runs in the background, so it is kept here and printed once). */
+  error: Error | null = null;
   private shown = false;
   private last_draw = 0;
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private builder: (log_history: LogEntry[]) => Chart, private opts: LiveOptions = {}) {}
 
-  /** Replace the data and redraw (throttled). */
-  update(log_history: LogEntry[], force = false): Promise<void> {
+  /** Replace the data and redraw: at once, or when the throttle interval ends. */
+  update(log_history: LogEntry[], force = false): void {
     this.log_history = log_history;
     this.dirty = true;
-    if (!force && this.shown && Date.now() - this.last_draw < (this.opts.every_ms ?? 500)) return this.chain;
-    return this.draw();
+    const wait = (this.opts.every_ms ?? 500) - (Date.now() - this.last_draw);
+    if (force || this.last_draw === 0 || wait <= 0) {
+      this.draw();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => this.draw(), wait);
+      this.timer.unref?.();
+    }
   }
 
-  /** Redraw now if anything changed since the last drawing. */
+  /** Draws pending data now and resolves when every drawing so far is on screen. */
   flush(): Promise<void> {
-    return this.dirty ? this.draw() : this.chain;
+    if (this.dirty) this.draw();
+    return this.chain;
   }
 
-  private draw(): Promise<void> {
+  private draw(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     this.dirty = false;
     this.last_draw = Date.now();
     const history = this.log_history.slice();
     this.chain = this.chain.then(async () => {
-      const chart = this.builder(history);
-      const data = await chart_bundle(chart, this.opts);
-      if (display_bundle(data, { display_id: this.display_id, update: this.shown })) {
-        this.shown = true;
-      } else if (!this.shown) {
-        console.log(`${chart_summary(chart)} (live; not in a notebook, ${history.length} log entries)`);
-        this.shown = true;
+      try {
+        const chart = this.builder(history);
+        const data = await chart_bundle(chart, this.opts);
+        if (display_bundle(data, { display_id: this.display_id, update: this.shown })) {
+          this.shown = true;
+        } else if (!this.shown) {
+          console.log(`${chart_summary(chart)} (live; not in a notebook, ${history.length} log entries)`);
+          this.shown = true;
+        }
+      } catch (e) {
+        if (!this.error) console.error(`live chart: drawing failed: ${(e as Error).message}`);
+        this.error = e as Error;
       }
     });
-    return this.chain;
   }
 
-  // TrainerCallback hooks (HF signature: args, state, control, logs).
-  on_log(_args: unknown, state: { log_history?: LogEntry[] } | undefined, _control?: unknown, logs?: LogEntry): Promise<void> {
-    const history = state?.log_history ?? (logs ? [...this.log_history, logs] : this.log_history);
-    return this.update(history);
+  // TrainerCallback hooks. bertlab's Trainer passes (args, state, control, { logs }); HF-style (…, logs) works too.
+  on_log(_args: unknown, state: StateLike, _control?: unknown, event?: { logs?: LogEntry } | LogEntry): void {
+    const logs = event && typeof event.logs === "object" ? (event.logs as LogEntry) : (event as LogEntry | undefined);
+    this.update(state?.log_history ?? (logs ? [...this.log_history, logs] : this.log_history));
   }
-  on_evaluate(_args: unknown, state: { log_history?: LogEntry[] } | undefined): Promise<void> {
-    return state?.log_history ? this.update(state.log_history) : this.chain;
-  }
-  on_train_end(_args: unknown, state: { log_history?: LogEntry[] } | undefined): Promise<void> {
-    if (state?.log_history) this.log_history = state.log_history;
-    this.dirty = true;
-    return this.flush();
+  on_train_end(_args: unknown, state: StateLike): void {
+    this.update(state?.log_history ?? this.log_history, true);
   }
 }
 
-/** `live(log_history => plot_training(log_history))` → a callback object that keeps one display up to date. */
-export function live(builder: (log_history: LogEntry[]) => Chart, opts: LiveOptions = {}): LiveChart {
-  if (typeof builder !== "function") throw new Error("live: expected a chart builder function (log_history) => Chart");
-  return new LiveChart(builder, opts);
+/**
+ * `live()` → a TrainerCallback that keeps one training-curve display (loss, learning rate, grad norm, eval
+ * metrics from `plot_training`) up to date; `live(log_history => chart)` draws anything else.
+ */
+export function live(builder?: (log_history: LogEntry[]) => Chart, opts: LiveOptions = {}): LiveChart {
+  if (builder !== undefined && typeof builder !== "function") {
+    throw new Error("live: expected a chart builder function (log_history) => Chart, or nothing for training curves");
+  }
+  return new LiveChart(builder ?? ((h) => plot_training(h as LogRecord[])), opts);
 }

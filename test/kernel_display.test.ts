@@ -86,11 +86,37 @@ test("live(): an HF-callback-shaped object; throttled redraws, on_train_end draw
   const { lines } = await capture_log(async () => {
     for (let step = 1; step <= 4; step++) {
       state.log_history.push({ step, loss: 1 / step });
-      await cb.on_log({}, state, {}, { loss: 1 / step });
+      assert.equal(cb.on_log({}, state, {}, { logs: { step, loss: 1 / step } }), undefined, "hooks return nothing");
     }
-    await cb.on_train_end({}, state);
+    cb.on_train_end({}, state);
+    await cb.flush();
   });
   assert.deepEqual(drawn, [1, 4], "first log drawn at once, the rest throttled until on_train_end");
   assert.deepEqual(lines, ["<VegaLite chart: n=1> (live; not in a notebook, 1 log entries)"]);
-  assert.throws(() => live(undefined as unknown as () => Chart), /live: expected a chart builder function/);
+  assert.equal(cb.error, null);
+  assert.throws(() => live(42 as unknown as () => Chart), /live: expected a chart builder function/);
+});
+
+test("live(): a throttled update is drawn when the interval ends; HF-style logs without state accumulate", async () => {
+  const drawn: number[] = [];
+  const cb = live((h) => (drawn.push(h.length), vega_lite({ mark: "point", data: { values: h }, encoding: {} })), { every_ms: 50, static: false });
+  await capture_log(async () => {
+    cb.on_log({}, undefined, {}, { loss: 1 });
+    cb.on_log({}, undefined, {}, { loss: 0.5 });
+    await new Promise((res) => setTimeout(res, 150));
+    await cb.flush();
+  });
+  assert.deepEqual(drawn, [1, 2]);
+  assert.deepEqual(cb.log_history, [{ loss: 1 }, { loss: 0.5 }]);
+});
+
+test("live() without a builder draws HF training curves (plot_training) from log_history", async () => {
+  const cb = live(undefined, { static: false });
+  const { lines } = await capture_log(async () => {
+    cb.on_train_end({}, { log_history: [{ step: 1, loss: 2, learning_rate: 1e-5 }, { step: 2, loss: 1, learning_rate: 2e-5 }] });
+    await cb.flush();
+  });
+  assert.equal(cb.error, null);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /^<VegaLite chart/);
 });
