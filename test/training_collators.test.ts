@@ -9,6 +9,7 @@ import {
 import { create_nsp_examples } from "../src/training/nsp";
 import { Generator } from "../src/training/rng";
 import type { CollatorTokenizer } from "../src/training/data_tokenizer";
+import { BertTokenizer } from "../src/tokenizers";
 
 const G = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/optim/mlm_collator.json"), "utf8"));
 const MASK = 103;
@@ -168,4 +169,47 @@ test("NSP pairs: [CLS] A [SEP] B [SEP], token types, about half random, B from a
   const batch = new DataCollatorForLanguageModeling({ tokenizer: bertTok, generator: new Generator(3) }).collate_js(examples.slice(0, 4));
   assert.deepEqual(Object.keys(batch).sort(), ["attention_mask", "input_ids", "labels", "next_sentence_label", "token_type_ids"]);
   assert.throws(() => create_nsp_examples([docs[0]], { tokenizer: bertTok, block_size: 32 }), /need at least 2 documents/);
+});
+
+test("with bertlab's real BertTokenizer (bert-base-uncased): the golden texts, padding and masking rules", async () => {
+  const tok = await BertTokenizer.from_pretrained(path.join(__dirname, "fixtures/vocab/bert-base-uncased"));
+  const features = (G.texts as string[]).map((t) => ({ input_ids: tok.encode(t) }));
+  const c = new DataCollatorForLanguageModeling({ tokenizer: tok, generator: new Generator(9) });
+  let selected = 0;
+  for (let n = 0; n < 300; n++) {
+    const b = c.collate_js(features);
+    assert.deepEqual(b.attention_mask, G.example_torch_manual_seed_0.attention_mask);
+    const labels = b.labels as number[][];
+    ORIGINAL.forEach((row, i) =>
+      row.forEach((orig, j) => {
+        if (labels[i][j] === -100) return;
+        assert.equal(G.special_tokens_mask[i][j], 0, "special tokens and padding are never selected");
+        assert.equal(labels[i][j], orig);
+        selected++;
+      }),
+    );
+  }
+  assert.ok(Math.abs(selected / (300 * 22) - 0.15) < 0.02, `selected ${selected / 6600}`);
+  // whole-word masking on a word the vocabulary splits: "hellp" → hel ##lp
+  const wwm = new DataCollatorForWholeWordMask({ tokenizer: tok, generator: new Generator(4), mlm_probability: 0.5 });
+  const ids = tok.encode("Hellp, my dog is cute");
+  const pieces = tok.convert_ids_to_tokens(ids);
+  const cont = pieces.findIndex((p) => p.startsWith("##"));
+  assert.ok(cont > 1, `a ## piece in ${pieces}`);
+  for (let n = 0; n < 50; n++) {
+    const labels = (wwm.collate_js([{ input_ids: ids }]).labels as number[][])[0];
+    assert.equal(labels[cont] === -100, labels[cont - 1] === -100, `${pieces[cont - 1]} ${pieces[cont]} masked together`);
+  }
+  // NSP pairs straight from text documents (the tokenizer's encode without special tokens)
+  const docs = [
+    ["The quick brown fox jumps over the lazy dog.", "It keeps running far away.", "Nobody catches it."],
+    ["Hello, my dog is cute.", "He likes to play fetch.", "We go to the park every day."],
+  ];
+  const pairs = create_nsp_examples(docs, { tokenizer: tok, block_size: 24, generator: new Generator(1) });
+  assert.ok(pairs.length >= 2);
+  for (const p of pairs) {
+    const text = tok.decode(p.input_ids);
+    assert.match(text, /^\[CLS\] .+ \[SEP\] .+ \[SEP\]$/);
+    assert.ok(p.input_ids.length <= 24);
+  }
 });
