@@ -198,3 +198,41 @@ test("AutoModel picks BertModel; a folder without weights is a clear error", asy
   fs.rmSync(dir, { recursive: true, force: true });
   void tf;
 });
+
+test("a BF16 checkpoint loads as float32 (each weight = its bf16 value exactly)", async () => {
+  await ready();
+  const c = loadCase("seq_cls_2");
+  const tensors = readSafetensors(path.join(c.dir, "model.safetensors")).tensors;
+  // Hand-written BF16 safetensors: the upper 16 bits of each float32.
+  const entries = [...tensors];
+  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
+  let offset = 0;
+  for (const [k, t] of entries) {
+    header[k] = { dtype: "BF16", shape: t.shape, data_offsets: [offset, offset + t.data.length * 2] };
+    offset += t.data.length * 2;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const body = new Uint8Array(offset);
+  let at = 0;
+  for (const [, t] of entries) {
+    const u32 = new Uint32Array(new Float32Array(t.data).buffer);
+    for (const w of u32) {
+      body[at++] = (w >>> 16) & 0xff;
+      body[at++] = w >>> 24;
+    }
+  }
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, "model.safetensors"), Buffer.concat([len, json, body]));
+  fs.copyFileSync(path.join(c.dir, "config.json"), path.join(dir, "config.json"));
+  const model = await BertForSequenceClassification.from_pretrained(dir, { quiet: true });
+  for (const [k, t] of entries) {
+    const want = new Float32Array(t.data);
+    const u32 = new Uint32Array(want.buffer);
+    for (let i = 0; i < u32.length; i++) u32[i] &= 0xffff0000;
+    assert.deepEqual(model.get_parameter(k.replace(/^bert\./, "bert.")).dataSync(), want, k);
+  }
+  model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});

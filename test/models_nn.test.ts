@@ -117,3 +117,16 @@ test("Dropout: identity in eval, torch scaling in train, reproducible with manua
   assert.ok(kept.length > 400 && kept.length < 600, `${kept.length} kept of 1000`);
   assert.throws(() => new nn.Dropout(1.5), /between 0 and 1/);
 });
+
+test("a model prints as torch's module tree (tslab shows the last value of a cell this way)", async () => {
+  await ready();
+  const m = new BertModel({ vocab_size: 100, hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 16, max_position_embeddings: 16 });
+  const text = String(m);
+  assert.ok(text.startsWith("BertModel(\n  (embeddings): BertEmbeddings(\n    (word_embeddings): Embedding(100, 8, padding_idx=0)\n"), text);
+  assert.match(text, /\n      \(1\): BertLayer\(\n/);
+  assert.match(text, /\(LayerNorm\): LayerNorm\(\(8,\), eps=1e-12, elementwise_affine=True\)/);
+  assert.match(text, /\(query\): Linear\(in_features=8, out_features=8, bias=True\)/);
+  assert.match(text, /\(dropout\): Dropout\(p=0\.1, inplace=False\)/);
+  assert.equal((await import("node:util")).inspect(m), text);
+  m.dispose();
+});

@@ -16,6 +16,10 @@ export class Dropout extends Module {
     this.generator = generator;
   }
 
+  override extra_repr(): string {
+    return `p=${this.p}, inplace=False`;
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return tf.zerosLike(x);

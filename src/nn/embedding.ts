@@ -23,6 +23,10 @@ export class Embedding extends Module {
     return this.param("weight");
   }
 
+  override extra_repr(): string {
+    return `${this.num_embeddings}, ${this.embedding_dim}${this.padding_idx !== null ? `, padding_idx=${this.padding_idx}` : ""}`;
+  }
+
   // ids: [...] int32 → [..., embedding_dim]
   forward(ids: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {

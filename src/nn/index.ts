@@ -1,5 +1,6 @@
 export { Module, hf_name, next_uid } from "./module";
 export type { Init, ParamSpec, ParamValue, MaterializeOptions, LoadResult } from "./module";
+export { ModuleList } from "./module_list";
 export { Linear } from "./linear";
 export { LayerNorm } from "./layer_norm";
 export { Embedding } from "./embedding";

@@ -14,6 +14,10 @@ export class LayerNorm extends Module {
     this.register_parameter("bias", [normalized_shape], { kind: "zeros" });
   }
 
+  override extra_repr(): string {
+    return `(${this.normalized_shape},), eps=${this.eps}, elementwise_affine=True`;
+  }
+
   // x: [..., hidden] → [..., hidden]
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {

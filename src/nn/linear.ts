@@ -26,6 +26,10 @@ export class Linear extends Module {
     return this.has_bias ? this.param("bias") : null;
   }
 
+  override extra_repr(): string {
+    return `in_features=${this.in_features}, out_features=${this.out_features}, bias=${this.has_bias ? "True" : "False"}`;
+  }
+
   // x: [..., in] → [..., out]
   forward(x: tf.Tensor): tf.Tensor {
     return linear(x, this.weight as tf.Tensor2D, this.bias as tf.Tensor1D | null);

@@ -273,6 +273,29 @@ export class Module extends Callable<any[], any> {
     }
   }
 
+  /** One-line description of this module's own settings (torch's extra_repr), e.g. `in_features=768, ...`. */
+  extra_repr(): string {
+    return "";
+  }
+
+  /** The module tree as torch prints it: `BertModel(\n  (embeddings): BertEmbeddings(...`. */
+  repr(): string {
+    const kids = [...this._children].filter(([, m]) => m !== null) as [string, Module][];
+    const head = `${this.constructor.name}(${this.extra_repr()}`;
+    if (kids.length === 0) return `${head})`;
+    const lines = kids.map(([n, m]) => `  (${n}): ${m.repr().split("\n").join("\n  ")}`);
+    return `${head}\n${lines.join("\n")}\n)`;
+  }
+
+  override toString(): string {
+    return this.repr();
+  }
+
+  /** Node's util.inspect (and so tslab's printing of a cell value) shows the torch-style tree. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.repr();
+  }
+
   /** Number of (unique) parameter values. */
   num_parameters(): number {
     const seen = new Set<Module | string>();

@@ -1,6 +1,6 @@
 // BertEncoder: the stack of BertLayers, collecting hidden states, attentions and the cache.
 import { tf } from "../../backend";
-import { Module } from "../../nn";
+import { Module, ModuleList } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 import { BertLayer } from "./layer";
 
@@ -19,9 +19,9 @@ export class BertEncoder extends Module {
   constructor(config: BertConfig) {
     super();
     this.config = config;
-    const list = this.register_module("layer", new LayerList());
-    this.layer = [];
-    for (let i = 0; i < config.num_hidden_layers; i++) this.layer.push(list.add(String(i), new BertLayer(config)));
+    const list = this.register_module("layer", new ModuleList<BertLayer>());
+    for (let i = 0; i < config.num_hidden_layers; i++) list.append(new BertLayer(config));
+    this.layer = list.toArray();
   }
 
   forward(
@@ -64,12 +64,5 @@ export class BertEncoder extends Module {
       cross_attentions: options.output_attentions && this.config.add_cross_attention ? all_cross : undefined,
       past_key_values: options.use_cache ? cache : undefined,
     };
-  }
-}
-
-/** nn.ModuleList: children named "0", "1", ... (checkpoint keys `encoder.layer.<i>.…`). */
-export class LayerList extends Module {
-  add<M extends Module>(name: string, m: M): M {
-    return this.register_module(name, m);
   }
 }
