@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { Command } from "commander";
 import { ready, backend_info } from "../src/backend";
-import { onnx_available } from "../src/engines";
+import { enable_wasm_threads, onnx_available, wasm_threads_status } from "../src/engines";
 import { writeSafetensors } from "../src/hub/safetensors";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { BenchRow } from "./common";
@@ -24,6 +24,7 @@ interface Args {
   quick: boolean;
   only: Set<string>;
   reps: number;
+  threads: number;
 }
 
 function parseArgs(): Args {
@@ -31,11 +32,12 @@ function parseArgs(): Args {
     .option("--quick", "fewer repetitions, skip batch 8")
     .option("--only <sections>", `comma list of ${SECTIONS.join(", ")}`)
     .option("--reps <n>", "timed repetitions for batch-1 workloads", "5")
+    .option("--wasm-threads <n>", "threads for tfjs-wasm (2+ uses the Node threads shim, src/engines/wasm_threads.ts)", "1")
     .parse(process.argv);
-  const o = p.opts<{ quick?: boolean; only?: string; reps: string }>();
+  const o = p.opts<{ quick?: boolean; only?: string; reps: string; wasmThreads: string }>();
   const only = new Set((o.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
   for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section '${s}'; expected ${SECTIONS.join(", ")}`);
-  return { quick: !!o.quick, only, reps: Math.max(1, Number(o.reps) || 5) };
+  return { quick: !!o.quick, only, reps: Math.max(1, Number(o.reps) || 5), threads: Math.max(1, Number(o.wasmThreads) || 1) };
 }
 
 function row(r: Omit<BenchRow, "ratio" | "peer"> & { peer_ms?: number | null; peer?: string | null }): BenchRow {
@@ -87,7 +89,10 @@ function child(args: string[], env: NodeJS.ProcessEnv = {}): Record<string, numb
 
 async function main(): Promise<void> {
   const args = parseArgs();
+  if (args.threads > 1) enable_wasm_threads(args.threads);
   const info = await ready();
+  const wasmThreads = info.name === "wasm" ? wasm_threads_status().active : 1;
+  if (args.threads > 1) console.log(`wasm threads: ${wasm_threads_status().reason}`);
   const rows: BenchRow[] = [];
   const extra: Record<string, unknown> = {};
   const shapes: [number, number][] = args.quick ? [[1, 128]] : [[1, 128], [8, 128]];
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
     const tf = await tfjsModelForward(BERT_BASE, shapes, Math.min(args.reps, 3));
     tf.forEach((t, i) => {
       const [b, s] = shapes[i];
-      rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward", shape: `b${b} s${s}`, threads: 1, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "bertlab BertModel, eval" }));
+      rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward", shape: `b${b} s${s}`, threads: wasmThreads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "bertlab BertModel, eval" }));
     });
     let nodeOk = true;
     try {
@@ -153,7 +158,7 @@ async function main(): Promise<void> {
     console.log("mini-BERT training step …");
     const t = await tfjsTrainStep(MINI_BERT, 8, 128, args.quick ? 2 : 3);
     rows.push(row({ engine: "pytorch", workload: "mini-BERT train step (AdamW)", shape: "b8 s128", threads: 2, median_ms: peerMs("train"), note: peerNote ?? "hidden 256, 4 layers, 4 heads" }));
-    rows.push(row({ engine: `tfjs-${info.name}`, workload: "mini-BERT train step (AdamW)", shape: "b8 s128", threads: 1, median_ms: t.median_ms, peer_ms: peerMs("train"), note: `bertlab AdamW; loss ${t.loss_first.toFixed(4)} → ${t.loss_last.toFixed(4)}` }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "mini-BERT train step (AdamW)", shape: "b8 s128", threads: wasmThreads, median_ms: t.median_ms, peer_ms: peerMs("train"), note: `bertlab AdamW; loss ${t.loss_first.toFixed(4)} → ${t.loss_last.toFixed(4)}` }));
   }
 
   if (has("tokenizer")) {
@@ -183,13 +188,13 @@ async function main(): Promise<void> {
   if (has("leak")) {
     console.log("1,000 forwards (leak check) …");
     const l = await leakCheck({ ...MINI_BERT, num_hidden_layers: 2 }, 1000);
-    rows.push(row({ engine: `tfjs-${info.name}`, workload: "1,000 forwards leak check", shape: "b2 s16", threads: 1, median_ms: l.ms_per_forward, note: `tensors ${l.tensors_before} → ${l.tensors_after}, bytes ${l.bytes_before} → ${l.bytes_after}, RSS +${l.rss_growth_mb.toFixed(1)} MB`, extra: l }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "1,000 forwards leak check", shape: "b2 s16", threads: wasmThreads, median_ms: l.ms_per_forward, note: `tensors ${l.tensors_before} → ${l.tensors_after}, bytes ${l.bytes_before} → ${l.bytes_after}, RSS +${l.rss_growth_mb.toFixed(1)} MB`, extra: l }));
   }
 
   if (has("profile")) {
     console.log("per-kernel profile (bench ops forward, b1 s128) …");
     const p = await tfjsOpsForward(BERT_BASE, 1, 128, 2, true);
-    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward (bench ops)", shape: "b1 s128", threads: 1, median_ms: p.timing.median_ms, peer_ms: peerMs("fwd_b1"), note: "bench/tfjs_bert.ts over src/ops" }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward (bench ops)", shape: "b1 s128", threads: wasmThreads, median_ms: p.timing.median_ms, peer_ms: peerMs("fwd_b1"), note: "bench/tfjs_bert.ts over src/ops" }));
     extra.kernel_profile = p.kernels;
     const total = p.kernels!.reduce((s, k) => s + k.ms, 0);
     console.log("top kernels (ms, share):");

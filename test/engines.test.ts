@@ -54,20 +54,27 @@ const CASES = [
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 
-for (const name of CASES) {
-  test(`onnx engine matches HF 4.31: ${name}`, { skip }, async () => {
+// With attentions requested the graph is made of plain ONNX ops; without, of ORT's fused contrib ops
+// (Attention, SkipLayerNormalization, BiasGelu / FastGelu) wherever the config allows.
+for (const name of CASES) for (const attentions of [true, false]) {
+  test(`onnx engine matches HF 4.31: ${name}${attentions ? "" : " (fused graph, no attentions)"}`, { skip }, async () => {
     const c = load(name);
     const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: c.config.architectures[0] });
     const t = (k: string) => c.io.get(`in.${k}`);
     const asIds = (x: TensorData | undefined) => (x ? { data: x.data, dims: x.shape } : undefined);
     const out = await engine.run(
       { input_ids: asIds(t("input_ids"))!, attention_mask: asIds(t("attention_mask")), token_type_ids: asIds(t("token_type_ids")) },
-      { output_hidden_states: true, output_attentions: true },
+      { output_hidden_states: true, output_attentions: attentions },
     );
     let checked = 0;
     for (const [key, want] of c.io) {
       if (!key.startsWith("out.")) continue;
       const field = key.slice(4);
+      if (!attentions && field.startsWith("attentions.")) {
+        assert.equal(out.attentions, undefined, "attentions only when asked for");
+        checked++;
+        continue;
+      }
       const m = /^(hidden_states|attentions)\.(\d+)$/.exec(field);
       const got = m ? (out[m[1]] as OutputTensor[] | undefined)?.[Number(m[2])] : (out[field] as OutputTensor | undefined);
       assert.ok(got, `${name}: output '${field}' missing (have ${Object.keys(out).join(", ")})`);
@@ -90,7 +97,9 @@ test("onnx engine: without flags only the head outputs come back; sessions are c
   assert.deepEqual(Object.keys(a), ["logits"]);
   assert.deepEqual(a.logits!.dims, [1, 5, 1000]);
   const b = await engine.run({ input_ids: ids, attention_mask: [[1, 1, 1, 1, 1]], token_type_ids: [[0, 0, 0, 0, 0]] }, { output_attentions: true });
-  assert.deepEqual(Array.from(b.logits!.data.slice(0, 50)), Array.from(a.logits!.data.slice(0, 50)), "default mask / type ids are ones / zeros");
+  // the fused graph (a) and the plain-op graph (b, needed for attentions) agree; default mask / type ids are ones / zeros
+  const diff = a.logits!.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.logits!.data[i])), 0);
+  assert.ok(diff < 1e-5, `fused vs plain graph: max |diff| ${diff}`);
   assert.equal(b.attentions!.length, 2);
   assert.deepEqual(b.attentions![0].dims, [1, 4, 5, 5]);
   // each attention row is a probability distribution
@@ -119,6 +128,18 @@ test("onnx engine: tfjs inputs/outputs and engine_for caching", { skip }, async 
   const e3 = await engine_for(model);
   assert.notEqual(e3, e1, "release_engine drops the cached engine");
   await release_engine(model);
+});
+
+test("onnx engine: the fused contrib-op graph is chosen only where the config allows it", () => {
+  const c = load("bert_model");
+  const build = (config: Record<string, unknown>, flags: { output_attentions: boolean; fused?: boolean }) =>
+    buildBertGraph(config, c.weights, "BertModel", { output_hidden_states: false, ...flags }).fused;
+  assert.equal(build(c.config, { output_attentions: false }), true);
+  assert.equal(build(c.config, { output_attentions: true }), false, "attention probabilities need the plain graph");
+  assert.equal(build(c.config, { output_attentions: false, fused: false }), false);
+  assert.equal(build({ ...c.config, hidden_act: "relu" }, { output_attentions: false }), false);
+  const rel = load("bert_model_relative_key");
+  assert.equal(buildBertGraph(rel.config, rel.weights, "BertModel", { output_hidden_states: false, output_attentions: false }).fused, false);
 });
 
 test("onnx engine: clear errors for bad architectures, weights and inputs", { skip }, async () => {

@@ -1,2 +1,4 @@
 // Inference engines beside tfjs: the ONNX Runtime engine (onnxruntime-node, optional).
 export * from "./onnx";
+export { enable_wasm_threads, wasm_threads_status } from "./wasm_threads";
+export type { WasmThreadsStatus } from "./wasm_threads";

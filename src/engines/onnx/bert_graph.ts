@@ -4,7 +4,7 @@
 // opset-17 op; Q, K and V share one MatMul. hidden_states / attentions are extra graph outputs.
 import { activation } from "./activations";
 import { EngineBertConfig, ResolvedConfig, resolveConfig, WeightStore, WeightsLike } from "./config";
-import { FLOAT, GraphBuilder, INT64 } from "./graph";
+import { Attr, FLOAT, GraphBuilder, INT32, INT64, MS_DOMAIN } from "./graph";
 
 export const ARCHITECTURES = [
   "BertModel",
@@ -22,12 +22,20 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 export interface GraphFlags {
   output_hidden_states: boolean;
   output_attentions: boolean;
+  /**
+   * Use ORT's fused contrib ops (com.microsoft Attention, SkipLayerNormalization, BiasGelu / FastGelu)
+   * where the config allows it (absolute positions, gelu / gelu_new, no attention probabilities asked
+   * for). Default true; the plain-op graph is used otherwise.
+   */
+  fused?: boolean;
 }
 
 export interface BuiltGraph {
   bytes: Uint8Array;
   /** Graph output names: head outputs, then hidden_states.{0..L}, attentions.{0..L-1}. */
   outputs: string[];
+  /** Whether the fused contrib-op layers were used. */
+  fused: boolean;
 }
 
 const FLOAT32_MIN = -3.4028234663852886e38; // torch.finfo(torch.float32).min, HF's additive mask value
@@ -48,6 +56,8 @@ class BertGraph {
   readonly w: WeightStore;
   readonly headDim: number;
   readonly outputs: string[] = [];
+  private fused = false;
+  private maskI32?: string;
 
   constructor(config: EngineBertConfig, weights: WeightsLike, readonly arch: Architecture) {
     this.c = resolveConfig(config);
@@ -177,6 +187,54 @@ class BertGraph {
     return [this.layerNorm(g.op("Add", [out, h]), `${p}.output.LayerNorm`), probs];
   }
 
+  /** The concatenated [hidden, 3·hidden] Q/K/V weight and [3·hidden] bias of one layer. */
+  qkvWeights(p: string): [string, string] {
+    const H = this.c.hidden_size;
+    const wqkv = new Float32Array(3 * H * H);
+    const bqkv = new Float32Array(3 * H);
+    ["query", "key", "value"].forEach((m, j) => {
+      wqkv.set(this.w.get(`${p}.self.${m}.weight`, [H, H]).data, j * H * H);
+      bqkv.set(this.w.get(`${p}.self.${m}.bias`, [H]).data, j * H);
+    });
+    return [
+      this.g.initFloat(`${p}.self.qkv.weight_t`, transpose2d(wqkv, 3 * H, H), [H, 3 * H]),
+      this.g.initFloat(`${p}.self.qkv.bias`, bqkv, [3 * H]),
+    ];
+  }
+
+  /** MatMul without the bias (the fused ops add it), weight pre-transposed. */
+  matmul(x: string, prefix: string, inDim: number, outDim: number): [string, string] {
+    const wt = this.w.get(`${prefix}.weight`, [outDim, inDim]);
+    const W = this.g.initFloat(`${prefix}.weight_t`, transpose2d(wt.data as Float32Array, outDim, inDim), [inDim, outDim]);
+    const B = this.g.initFloat(`${prefix}.bias`, this.w.get(`${prefix}.bias`, [outDim]).data as Float32Array, [outDim]);
+    return [this.g.op("MatMul", [x, W], undefined, "matmul"), B];
+  }
+
+  /** SkipLayerNormalization: LayerNorm(x + bias + residual) in one contrib op. */
+  skipLayerNorm(x: string, residual: string, bias: string, prefix: string): string {
+    const H = this.c.hidden_size;
+    const gamma = this.g.initFloat(`${prefix}.weight`, this.w.get(`${prefix}.weight`, [H]).data as Float32Array, [H]);
+    const beta = this.g.initFloat(`${prefix}.bias`, this.w.get(`${prefix}.bias`, [H]).data as Float32Array, [H]);
+    return this.g.node("SkipLayerNormalization", [x, residual, gamma, beta, bias], { domain: MS_DOMAIN, attrs: { epsilon: { f: this.c.layer_norm_eps } }, hint: "skip_ln" })[0];
+  }
+
+  /** BertLayer with ORT's fused contrib ops (Attention, SkipLayerNormalization, BiasGelu / FastGelu). */
+  fusedLayer(h: string, i: number): string {
+    const { g, c } = this;
+    const H = c.hidden_size;
+    const p = `bert.encoder.layer.${i}`;
+    const [W, B] = this.qkvWeights(`${p}.attention`);
+    const attrs: Record<string, Attr> = { num_heads: c.num_attention_heads, mask_filter_value: { f: FLOAT32_MIN } };
+    if (c.is_decoder) attrs.unidirectional = 1;
+    const ctx = g.node("Attention", [h, W, B, this.maskI32!], { domain: MS_DOMAIN, attrs, hint: "attention" })[0]; // [batch, seq, hidden]
+    const [o, ob] = this.matmul(ctx, `${p}.attention.output.dense`, H, H);
+    const a = this.skipLayerNorm(o, h, ob, `${p}.attention.output.LayerNorm`);
+    const [inter, ib] = this.matmul(a, `${p}.intermediate.dense`, H, c.intermediate_size);
+    const act = g.node(c.hidden_act === "gelu" ? "BiasGelu" : "FastGelu", [inter, ib], { domain: MS_DOMAIN, hint: "gelu" })[0];
+    const [out, outb] = this.matmul(act, `${p}.output.dense`, c.intermediate_size, H);
+    return this.skipLayerNorm(out, a, outb, `${p}.output.LayerNorm`);
+  }
+
   /** BertLayer: attention, then BertIntermediate + BertOutput. */
   layer(h: string, i: number, maskAdd: string, seqVec: string): [string, string] {
     const { c } = this;
@@ -223,16 +281,24 @@ class BertGraph {
     const mask = g.input("attention_mask", INT64, [B, S]);
     const types = g.input("token_type_ids", INT64, [B, S]);
     const seqVec = g.op("Shape", [ids], { start: 1, end: 2 }, "seq_len"); // [1] = [seq]
-    const maskAdd = this.additiveMask(mask, seqVec);
+    this.fused =
+      flags.fused !== false && !flags.output_attentions && c.position_embedding_type === "absolute" && (c.hidden_act === "gelu" || c.hidden_act === "gelu_new" || c.hidden_act === "gelu_pytorch_tanh");
+    let maskAdd = "";
+    if (this.fused) this.maskI32 = g.op("Cast", [mask], { to: INT32 }, "mask_i32"); // [batch, seq], 1 = attend
+    else maskAdd = this.additiveMask(mask, seqVec);
 
     let h = this.embeddings(ids, types, seqVec);
     const hidden = [h];
     const attns: string[] = [];
     for (let i = 0; i < c.num_hidden_layers; i++) {
-      const [next, probs] = this.layer(h, i, maskAdd, seqVec);
-      h = next;
+      if (this.fused) {
+        h = this.fusedLayer(h, i);
+      } else {
+        const [next, probs] = this.layer(h, i, maskAdd, seqVec);
+        h = next;
+        attns.push(probs);
+      }
       hidden.push(h);
-      attns.push(probs);
     }
     const H = c.hidden_size;
     switch (arch) {
@@ -272,7 +338,7 @@ class BertGraph {
     }
     if (flags.output_hidden_states) hidden.forEach((x, i) => this.emit(`hidden_states.${i}`, x, [B, S, H]));
     if (flags.output_attentions) attns.forEach((x, i) => this.emit(`attentions.${i}`, x, [B, c.num_attention_heads, S, S]));
-    return { bytes: g.toBytes(`bertlab_${arch}`), outputs: this.outputs };
+    return { bytes: g.toBytes(`bertlab_${arch}`), outputs: this.outputs, fused: this.fused };
   }
 }
 

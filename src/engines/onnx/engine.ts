@@ -48,6 +48,8 @@ export interface CreateOptions extends SessionSettings {
   /** HF parameter names → data (as `readSafetensors(...).tensors`). */
   weights: WeightsLike;
   architecture: string;
+  /** Use ORT's fused contrib ops where possible (default true); false: plain ONNX ops only. */
+  fused?: boolean;
 }
 
 interface Flat {
@@ -102,13 +104,13 @@ export class OnnxBertEngine {
     }
     loadOrt();
     const engine = new OnnxBertEngine(opts);
-    await engine.session({ output_hidden_states: false, output_attentions: false });
+    await engine.session({ output_hidden_states: false, output_attentions: false, fused: opts.fused });
     return engine;
   }
 
   private session(flags: GraphFlags): Promise<{ session: OrtSession; outputs: string[] }> {
     if (this.disposed) throw new Error("OnnxBertEngine: run() after dispose()");
-    const key = `${+flags.output_hidden_states}${+flags.output_attentions}`;
+    const key = `${+flags.output_hidden_states}${+flags.output_attentions}${+(flags.fused !== false)}`;
     let s = this.sessions.get(key);
     if (!s) {
       const built = buildBertGraph(this.config, this.weights as WeightsLike, this.architecture, flags);
@@ -121,7 +123,7 @@ export class OnnxBertEngine {
 
   /** One forward pass. BertForMultipleChoice takes [batch, choices, seq] and returns logits [batch, choices]. */
   async run(inputs: EngineInputs, options: RunOptions = {}): Promise<EngineOutputs> {
-    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions };
+    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions, fused: this.opts.fused };
     const ids = flatten(inputs.input_ids, "input_ids");
     const mc = this.architecture === "BertForMultipleChoice";
     const rank = mc ? 3 : 2;
