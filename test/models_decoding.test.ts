@@ -66,3 +66,26 @@ test("decoder without labels returns past_key_values by default (config.use_cach
   ids.dispose();
   model.dispose();
 });
+
+test("cross-attention decoder: cached self + cross keys/values (4 per layer) reproduce the full pass", async () => {
+  await ready();
+  const c = loadCase("lm_head_cross_attention");
+  const model = await BertLMHeadModel.from_pretrained(c.dir, { quiet: true });
+  const ids = golden(c, "in.input_ids");
+  const enc = golden(c, "in.encoder_hidden_states");
+  const encMask = golden(c, "in.encoder_attention_mask");
+  const [b, s] = ids.shape as [number, number];
+  const mask = tf.ones([b, s]);
+  const full = model({ input_ids: ids, attention_mask: mask, encoder_hidden_states: enc, encoder_attention_mask: encMask, output_attentions: true });
+  assert.equal(full.cross_attentions!.length, 2);
+  assert.deepEqual(full.cross_attentions![0].shape, [b, 4, s, enc.shape[1]]);
+  const first = model({ input_ids: ids.slice([0, 0], [b, 5]), attention_mask: mask.slice([0, 0], [b, 5]), encoder_hidden_states: enc, encoder_attention_mask: encMask, use_cache: true });
+  assert.equal(first.past_key_values![0].length, 4, "self k, self v, cross k, cross v");
+  const rest = model({ input_ids: ids.slice([0, 5], [b, s - 5]), attention_mask: mask, encoder_hidden_states: enc, encoder_attention_mask: encMask, past_key_values: first.past_key_values, use_cache: true });
+  const want = full.logits.slice([0, 5, 0], [b, s - 5, 1000]);
+  const d = maxAbsDiff(rest.logits, { dtype: "float32", shape: want.shape, data: want.dataSync() as Float32Array }, "cached vs full");
+  assert.ok(d < 1e-4, `cached cross-attention decoding differs by ${d}`);
+  [full, first, rest].forEach(dispose_output);
+  tf.dispose([ids, enc, encMask, mask, want]);
+  model.dispose();
+});
