@@ -1,13 +1,15 @@
 // Batched products for attention: [..., m, k] · [..., k, n] → [..., m, n] (the second operand given
 // as [..., n, k] when transposeB). On wasm, batched (rank-3/4) matMul and the transpose flags miss
-// XNNPACK's fast path, so for up to SLICE_LIMIT products the batch is split into plain 2-D matMuls
-// (explicit transposes first); beyond that the per-op overhead of many small matMuls loses and the
-// batched kernel is used. Gradients (tf.customGrad) take the same route.
+// XNNPACK's fast path (~2 GFLOP/s). For up to SLICE_LIMIT products the batch is split into plain
+// 2-D matMuls (explicit transposes first; gradients through tf.customGrad take the same route).
+// Beyond that, each 2-D matMul's XNNPACK operator set-up (the right operand is packed anew for every
+// slice) costs more than it saves, and tf.matMul's batched kernel is used as is — an explicit
+// transpose does not help that kernel (measured: bench/README.md).
 import { tf } from "../backend";
 import { onWasm } from "./tape";
 
 /** Largest batch (product of leading dims) split into 2-D matMuls on wasm; measured in bench/README.md. */
-export let SLICE_LIMIT = 48;
+export let SLICE_LIMIT = 16;
 
 /** Overrides the slicing threshold (0 = always use tf.matMul's batched kernel). */
 export function set_bmm_slice_limit(n: number): void {
@@ -23,7 +25,7 @@ function swapLast(x: tf.Tensor3D): tf.Tensor3D {
 /** a [N, m, k] · b [N, k, n], no transpose flags. */
 function mm3(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const N = a.shape[0];
-  if (!onWasm() || N > SLICE_LIMIT) return tf.matMul(a, b);
+  if (N > SLICE_LIMIT) return tf.matMul(a, b);
   if (N === 1) return tf.matMul(a.reshape([a.shape[1], a.shape[2]]), b.reshape([b.shape[1], b.shape[2]])).expandDims(0) as tf.Tensor3D;
   const as = tf.unstack(a) as tf.Tensor2D[];
   const bs = tf.unstack(b) as tf.Tensor2D[];
@@ -66,8 +68,9 @@ export function bmm(a: tf.Tensor, b: tf.Tensor, transposeB = false): tf.Tensor {
   }
   // broadcasting leading dims, or no fast path to take: tf.matMul as is
   if (!sameLead || a.rank === 2) return a.rank === 2 && b.rank === 2 && onWasm() ? bmm2d(a as tf.Tensor2D, b as tf.Tensor2D, transposeB) : tf.matMul(a, b, false, transposeB);
+  const N = lead.reduce((x, y) => x * y, 1);
+  if (!onWasm() || N > SLICE_LIMIT) return tf.matMul(a, b, false, transposeB); // native backends, or large batches
   return tf.tidy(() => {
-    const N = lead.reduce((x, y) => x * y, 1);
     const m = a.shape[a.rank - 2];
     const n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1];
     const a3 = a.reshape([N, m, k]) as tf.Tensor3D;
