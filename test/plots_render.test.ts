@@ -116,7 +116,7 @@ test("plotly and html charts: a clear error when Chromium is missing; html chart
   await assert.rejects(to_svg(head_view([[1]], ["a"])), /'html' chart has no SVG form/);
 });
 
-test("chromium (optional): plotly attention heatmap to PNG, and the head view's layer/head/hover interaction", async (t) => {
+test("chromium (optional): plotly attention heatmap to PNG, plotly SVG, and the head view's layer/head/hover interaction", async (t) => {
   if (!chromium_path()) {
     console.log("# skipping the Chromium test: no Chromium at /usr/bin/chromium (or BERTLAB_CHROMIUM); apt-get install -y chromium to run it");
     t.skip("Chromium not installed");
@@ -126,6 +126,9 @@ test("chromium (optional): plotly attention heatmap to PNG, and the head view's 
   const png = decode_png(await to_png(plot_attention(att, tokens, { library: "plotly", layer: 1, head: 2 }), { scale: 1 }));
   assert.equal(png.width, 200 + 24 * 13);
   assert.ok(count_ink(png) > 5000);
+  const svg = await to_svg(plot_lr_schedules([{ name: "linear", values: [0, 1, 0.5] }], { library: "plotly", title: "plotly lr" }));
+  assert.match(svg, /^<svg[^>]*class="main-svg"/);
+  assert.match(svg, />plotly lr</);
   const view = head_view(att, tokens, { min_weight: 0, sentence_b_start: 9 });
   const page_html = `<!DOCTYPE html><html><body>${view.html}</body></html>`;
   const result = await with_page("head view test", page_html, { width: 800, height: 600 }, async (page: any) => {

@@ -38,11 +38,12 @@ export async function with_page<T>(what: string, html: string, size: { width: nu
   const { chromium } = require("playwright-core");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: exe, headless: true, args: CHROMIUM_FLAGS, offline: true,
+    executablePath: exe, headless: true, args: CHROMIUM_FLAGS, offline: true, timeout: 60_000,
     viewport: { width: Math.ceil(size.width), height: Math.ceil(size.height) }, deviceScaleFactor: size.scale ?? 1,
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
     await page.route("**/*", (route: any) => (route.request().url().startsWith("data:") ? route.continue() : route.abort()));
     await page.setContent(html, { waitUntil: "load" });
     return await action(page);

@@ -24,23 +24,24 @@ async function page_for(chart: PlotlyChart | HtmlChart): Promise<string> {
     + `${library_scripts(frag.needs)}</head><body>${frag.html}</body></html>`;
 }
 
-async function plotly_image(chart: PlotlyChart, format: "svg" | "png", scale: number): Promise<string> {
+/** Renders a plotly chart in Chromium with Plotly.toImage; returns the image bytes. */
+async function plotly_image(chart: PlotlyChart, format: "svg" | "png", scale: number): Promise<Buffer> {
   const size = chart_size(chart);
-  return with_page(`Rendering a plotly chart to ${format.toUpperCase()}`, await page_for(chart), size, async (page) => {
-    const url: string = await page.evaluate(async ([fmt, w, h, s]: [string, number, number, number]) => {
+  const url: string = await with_page(`Rendering a plotly chart to ${format.toUpperCase()}`, await page_for(chart), size, (page) =>
+    page.evaluate(([fmt, w, h, s]: [string, number, number, number]) => {
       const gd = document.querySelector(".bertlab-plotly");
       return (window as any).Plotly.toImage(gd, { format: fmt, width: w, height: h, scale: s });
-    }, [format, size.width, size.height, scale]);
-    const comma = url.indexOf(",");
-    const body = url.slice(comma + 1);
-    return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64").toString(format === "png" ? "base64" : "utf8") : decodeURIComponent(body);
-  });
+    }, [format, size.width, size.height, scale]));
+  // A data: URL, base64 (png) or percent-encoded (svg).
+  const comma = url.indexOf(",");
+  const body = url.slice(comma + 1);
+  return url.slice(0, comma).endsWith(";base64") ? Buffer.from(body, "base64") : Buffer.from(decodeURIComponent(body), "utf8");
 }
 
 /** SVG text of a chart. vega-lite: in Node. plotly: through headless Chromium. html charts have no SVG form. */
 export async function to_svg(chart: Chart, opts: { scale?: number } = {}): Promise<string> {
   if (chart.library === "vega-lite") return vega_lite_to_svg(chart, opts);
-  if (chart.library === "plotly") return plotly_image(chart, "svg", 1);
+  if (chart.library === "plotly") return (await plotly_image(chart, "svg", 1)).toString("utf8");
   throw new Error(`to_svg: a '${chart.library}' chart has no SVG form; use to_html, or to_png (needs Chromium)`);
 }
 
@@ -48,7 +49,7 @@ export async function to_svg(chart: Chart, opts: { scale?: number } = {}): Promi
 export async function to_png(chart: Chart, opts: PngOptions = {}): Promise<Uint8Array> {
   const scale = opts.scale ?? 2;
   if (chart.library === "vega-lite") return svg_to_png(await vega_lite_to_svg(chart), { ...opts, scale });
-  if (chart.library === "plotly") return new Uint8Array(Buffer.from(await plotly_image(chart, "png", scale), "base64"));
+  if (chart.library === "plotly") return new Uint8Array(await plotly_image(chart, "png", scale));
   if (chart.library === "html") {
     return with_page("Rendering an html chart to PNG", await page_for(chart), { ...chart_size(chart), scale }, async (page) => {
       await page.waitForTimeout(100);
