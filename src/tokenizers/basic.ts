@@ -1,12 +1,12 @@
 // BERT's BasicTokenizer, exactly as Hugging Face's slow `BasicTokenizer`: clean the text (drop \0,
 // \ufffd and control chars, whitespace -> space), put CJK ideographs in words of their own, split on
-// whitespace, lower-case and/or strip accents (NFD + drop Mn) per `do_lower_case` / `strip_accents`,
-// split punctuation off, and keep `never_split` chunks whole.
+// whitespace (after NFC, as transformers >= 4.29), lower-case and/or strip accents (NFD + drop Mn) per
+// `do_lower_case` / `strip_accents`, split punctuation off, and keep `never_split` chunks whole.
 //
 // `scan` is the fast path every tokenizer call goes through: one pass over the original string with a
 // per-code-point class table, reporting each word with where its characters came from, so offsets
 // into the original text (JavaScript string indices) come for free.
-import { CJK, PUNCT, REMOVED, SPACE, charClass, makeCharTransform } from "./unicode";
+import { CJK, PUNCT, REMOVED, SPACE, charClass, isMark, makeCharTransform } from "./unicode";
 
 export interface BasicTokenizerOptions {
   do_lower_case?: boolean;
@@ -32,6 +32,8 @@ export class BasicTokenizer {
   readonly tokenize_chinese_chars: boolean;
   readonly strip_accents: boolean | null;
   private readonly transform: ((cp: number) => string | null) | null;
+  /** Compose combining marks (NFC). Moot when accents are stripped (NFD then drop Mn). */
+  private readonly nfc: boolean;
   private readonly alS: number[] = [];
   private readonly alE: number[] = [];
   private firstsCache = new WeakMap<Set<string>, Set<number>>();
@@ -42,7 +44,8 @@ export class BasicTokenizer {
     this.tokenize_chinese_chars = options.tokenize_chinese_chars ?? true;
     this.strip_accents = options.strip_accents ?? null;
     const strip = this.do_lower_case ? this.strip_accents !== false : this.strip_accents === true;
-    this.transform = this.do_lower_case || strip ? makeIdentityAwareTransform(this.do_lower_case, strip) : null;
+    this.nfc = !strip;
+    this.transform = makeIdentityAwareTransform(this.do_lower_case, strip, this.nfc);
   }
 
   /** Python's `BasicTokenizer.tokenize(text, never_split)`: the list of basic tokens. */
@@ -124,12 +127,16 @@ export class BasicTokenizer {
     const lower = this.do_lower_case;
     const cjk = this.tokenize_chinese_chars;
     const transform = this.transform;
+    const nfc = this.nfc;
     const firsts = never && never.size ? this.firsts(never) : null;
     const alS = this.alS, alE = this.alE;
     let ws = -1; // start of the current word in text, -1 when none
     let complex = false; // the current word is built in buf/alS/alE (not a plain slice)
     let buf = "";
     let chunkStart = true;
+    // NFC: the current cluster (last starter and the marks after it) starts at buf[clusterAt], text[clusterSrc].
+    let clusterAt = 0;
+    let clusterSrc = 0;
 
     const endWord = (end: number): void => {
       if (ws < 0) return;
@@ -153,6 +160,36 @@ export class BasicTokenizer {
         alE.push(k + 1);
       }
       complex = true;
+      // In a plain slice the last code point is the last cluster's start (marks always go the built way).
+      const last = buf.length >= 2 && (buf.charCodeAt(buf.length - 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      clusterAt = Math.max(0, buf.length - last);
+      clusterSrc = ws + clusterAt;
+    };
+    // NFC: a combining mark joins the current cluster, which is recomposed.
+    const combine = (mark: string, i: number, w: number): void => {
+      if (ws < 0) {
+        startComplex(i);
+        clusterAt = 0;
+        clusterSrc = i;
+      } else if (!complex) toComplex(i);
+      const tail = buf.slice(clusterAt) + mark;
+      const comp = tail.normalize("NFC");
+      if (comp === tail) {
+        // Nothing composed: the mark is a char of its own.
+        buf += mark;
+        for (let m = 0; m < mark.length; m++) {
+          alS.push(i);
+          alE.push(i + w);
+        }
+        return;
+      }
+      buf = buf.slice(0, clusterAt) + comp;
+      alS.length = clusterAt;
+      alE.length = clusterAt;
+      for (let m = 0; m < comp.length; m++) {
+        alS.push(clusterSrc);
+        alE.push(i + w);
+      }
     };
     const startComplex = (i: number): void => {
       ws = i;
@@ -183,8 +220,12 @@ export class BasicTokenizer {
         if (charClass(c2) === PUNCT) {
           endWord(i);
           single(String.fromCodePoint(c2), i, i + w);
+        } else if (nfc && isMark(c2) && ws >= 0) {
+          combine(w2 === 1 ? t[k] : t.slice(k, k + 2), i, w);
         } else {
           if (ws < 0) startComplex(i);
+          clusterAt = buf.length;
+          clusterSrc = i;
           buf += w2 === 1 ? t[k] : t.slice(k, k + 2);
           for (let m = 0; m < w2; m++) {
             alS.push(i);
@@ -193,6 +234,27 @@ export class BasicTokenizer {
         }
         k += w2;
       }
+    };
+
+    // NFC: punctuation followed by combining marks may compose into a non-punctuation char ("=" + U+0338
+    // is "≠"). Returns where the composed cluster ends, or -1 when nothing composes.
+    const composeAfterPunct = (i: number, w: number): number => {
+      let j = i + w;
+      let cluster = text.slice(i, j);
+      while (j < to) {
+        const c = text.codePointAt(j)!;
+        const cw = c > 0xffff ? 2 : 1;
+        const k = charClass(c);
+        if (k !== REMOVED) {
+          if (k === PUNCT || !isMark(c)) break;
+          cluster += text.slice(j, j + cw);
+        }
+        j += cw;
+      }
+      const comp = cluster.normalize("NFC");
+      if (comp === cluster) return -1;
+      appendTransformed(lower ? Array.from(comp, (c) => c.toLowerCase()).join("") : comp, i, j - i);
+      return j;
     };
 
     let i = from;
@@ -238,6 +300,13 @@ export class BasicTokenizer {
         i += w;
         continue;
       }
+      if (cls === PUNCT && nfc && i + w < to && text.charCodeAt(i + w) >= 0x300) {
+        const j = composeAfterPunct(i, w);
+        if (j >= 0) {
+          i = j;
+          continue;
+        }
+      }
       if (cp < 128) {
         if (cls === PUNCT) {
           endWord(i);
@@ -245,6 +314,8 @@ export class BasicTokenizer {
         } else if (ws < 0) {
           ws = i;
         } else if (complex) {
+          clusterAt = buf.length;
+          clusterSrc = i;
           buf += ASCII_CHARS[lower && cp >= 65 && cp <= 90 ? cp + 32 : cp];
           alS.push(i);
           alE.push(i + 1);
@@ -252,15 +323,22 @@ export class BasicTokenizer {
         i += 1;
         continue;
       }
+      if (nfc && cls !== PUNCT && isMark(cp)) {
+        combine(text.slice(i, i + w), i, w);
+        i += w;
+        continue;
+      }
       const t = transform ? transform(cp) : null;
       if (t === null) {
-        // Unchanged by lower-casing / accent stripping.
+        // Unchanged by lower-casing / accent stripping / NFC.
         if (cls === PUNCT) {
           endWord(i);
           sink(text.slice(i, i + w), i, i + w, null, null, false);
         } else if (ws < 0) {
           ws = i;
         } else if (complex) {
+          clusterAt = buf.length;
+          clusterSrc = i;
           buf += text.slice(i, i + w);
           for (let m = 0; m < w; m++) {
             alS.push(i);
@@ -277,8 +355,9 @@ export class BasicTokenizer {
 }
 
 /** The char transform, returning null where the char is unchanged (so words stay plain slices). */
-function makeIdentityAwareTransform(lower: boolean, strip: boolean): (cp: number) => string | null {
-  const inner = makeCharTransform(lower, strip);
+function makeIdentityAwareTransform(lower: boolean, strip: boolean, nfc: boolean): ((cp: number) => string | null) | null {
+  if (!lower && !strip && !nfc) return null;
+  const inner = makeCharTransform(lower, strip, nfc);
   const cache = new Map<number, string | null>();
   return (cp: number): string | null => {
     let t = cache.get(cp);

@@ -14,6 +14,21 @@ const RE_CONTROL = /^\p{C}$/u;
 const RE_ZS = /^\p{Zs}$/u;
 const RE_PUNCT = /^\p{P}$/u;
 const RE_MN = /\p{Mn}/gu;
+const RE_MARK = /^\p{M}$/u;
+const markTable = new Uint8Array(0x110000); // 0 unknown, 1 no, 2 yes
+
+/**
+ * A character NFC may compose with the one before it: a combining mark (category M), or a Hangul
+ * medial vowel / final consonant jamo (ᄉ + ᅭ + ᆯ compose to 숄).
+ */
+export function isMark(cp: number): boolean {
+  let m = markTable[cp];
+  if (m === 0) {
+    const jamo = (cp >= 0x1160 && cp <= 0x11ff) || (cp >= 0xd7b0 && cp <= 0xd7ff);
+    m = markTable[cp] = jamo || RE_MARK.test(String.fromCodePoint(cp)) ? 2 : 1;
+  }
+  return m === 2;
+}
 
 export function isCjk(cp: number): boolean {
   return (
@@ -58,10 +73,11 @@ export function stripAccents(s: string): string {
 }
 
 /**
- * Per-character transform of a non-ASCII char for the given lower-casing / accent-stripping
- * settings (Python lower-cases the text one character at a time, so no final-sigma context).
+ * Per-character transform of a non-ASCII char for the given lower-casing / accent-stripping / NFC
+ * settings (Python lower-cases the text one character at a time, so no final-sigma context; NFC of a
+ * single character only changes singletons such as U+212B ANGSTROM SIGN -> U+00C5).
  */
-export function makeCharTransform(lower: boolean, strip: boolean): (cp: number) => string {
+export function makeCharTransform(lower: boolean, strip: boolean, nfc = false): (cp: number) => string {
   const cache = new Map<number, string>();
   return (cp: number): string => {
     let t = cache.get(cp);
@@ -69,6 +85,7 @@ export function makeCharTransform(lower: boolean, strip: boolean): (cp: number) 
       t = String.fromCodePoint(cp);
       if (lower) t = t.toLowerCase();
       if (strip) t = stripAccents(t);
+      else if (nfc) t = t.normalize("NFC");
       cache.set(cp, t);
     }
     return t;
