@@ -1,4 +1,4 @@
-export { cached_file } from "./resolve";
+export { cached_file, split_hub_options } from "./resolve";
 export type { PretrainedOptions } from "./resolve";
 export { hf_hub_download, hf_hub_url, cached_revision } from "./download";
 export type { DownloadOptions } from "./download";

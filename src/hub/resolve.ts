@@ -91,3 +91,13 @@ export async function cached_file(
     throw e;
   }
 }
+
+const HUB_KEYS = ["revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"] as const;
+
+/** Splits an options object into the hub options `cached_file` takes and everything else (e.g. config overrides). */
+export function split_hub_options<T extends object>(options: T): { hub: PretrainedOptions; rest: Omit<T, keyof PretrainedOptions> } {
+  const hub: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) ((HUB_KEYS as readonly string[]).includes(k) ? hub : rest)[k] = v;
+  return { hub: hub as PretrainedOptions, rest: rest as Omit<T, keyof PretrainedOptions> };
+}

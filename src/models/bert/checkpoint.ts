@@ -6,6 +6,7 @@ import { cached_file, PretrainedOptions } from "../../hub/resolve";
 import { readSafetensors, TensorData } from "../../hub/safetensors";
 import { get_checkpoint_shard_files, read_sharded_checkpoint } from "../../hub/shards";
 import { readTorchBin } from "../../hub/torch_bin";
+import { is_offline_mode } from "../../hub/env";
 import { Generator, Module, ParamValue } from "../../nn";
 
 export interface LoadingInfo {
@@ -50,7 +51,9 @@ export async function load_checkpoint(id_or_path: string, options: PretrainedOpt
     ?? (use !== true ? (await single("pytorch_model.bin")) ?? (await sharded("pytorch_model.bin.index.json")) : null);
   if (!found) {
     const names = use === true ? "model.safetensors or model.safetensors.index.json" : use === false ? "pytorch_model.bin or pytorch_model.bin.index.json" : "model.safetensors, model.safetensors.index.json, pytorch_model.bin or pytorch_model.bin.index.json";
-    throw new Error(`${id_or_path} does not appear to have a file named ${names}`);
+    const offline = hub.local_files_only || is_offline_mode();
+    const hint = offline ? " (offline mode: only local folders, the Hugging Face cache and shipped models were searched; run once online or copy the files into the cache)" : "";
+    throw new Error(`${id_or_path} does not appear to have a file named ${names}${hint}`);
   }
   return found;
 }

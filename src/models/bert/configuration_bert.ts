@@ -3,7 +3,7 @@
 // Keys bertlab does not model are kept in `extra` and written back unchanged.
 import * as fs from "fs";
 import * as path from "path";
-import { cached_file, PretrainedOptions } from "../../hub/resolve";
+import { cached_file, PretrainedOptions, split_hub_options } from "../../hub/resolve";
 import { writeFileAtomicSync } from "../../utils/fs";
 
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
@@ -321,8 +321,8 @@ export class BertConfig {
 
   /** Loads config.json of a model id or folder; `kwargs` override keys (like HF's **kwargs). */
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
-    const { revision, cache_dir, local_files_only, ...overrides } = options;
-    const file = await cached_file(id_or_path, "config.json", { revision, cache_dir, local_files_only });
+    const { hub, rest: overrides } = split_hub_options(options);
+    const file = await cached_file(id_or_path, "config.json", hub);
     const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
     return new BertConfig({ ...dict, _name_or_path: id_or_path }).update(overrides);
   }
@@ -331,8 +331,7 @@ export class BertConfig {
 /** AutoConfig: reads config.json and builds the config class of its model_type (BERT here). */
 export class AutoConfig {
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
-    const { revision, cache_dir, local_files_only } = options;
-    const file = await cached_file(id_or_path, "config.json", { revision, cache_dir, local_files_only });
+    const file = await cached_file(id_or_path, "config.json", split_hub_options(options).hub);
     const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
     if (dict.model_type !== undefined && dict.model_type !== "bert") {
       throw new Error(`AutoConfig: ${id_or_path} has model_type '${dict.model_type}'; bertlab supports model_type 'bert' only`);
