@@ -317,6 +317,7 @@ test("BasicTokenizer and WordpieceTokenizer on their own", () => {
   assert.deepEqual(new BasicTokenizer({ do_lower_case: false, strip_accents: true }).tokenize("Héllo"), ["Hello"]);
   assert.deepEqual(new BasicTokenizer({ strip_accents: false }).tokenize("HÉllo"), ["héllo"]);
   assert.deepEqual(new BasicTokenizer({ tokenize_chinese_chars: false }).tokenize("中文"), ["中文"]);
+  assert.deepEqual(new BasicTokenizer({ do_split_on_punc: false }).tokenize("Hello, world! a.b"), ["hello,", "world!", "a.b"]);
   const wp = new WordpieceTokenizer(tok.vocab, "[UNK]");
   assert.deepEqual(wp.tokenize("unaffable tokenization"), ["una", "##ffa", "##ble", "token", "##ization"]);
   assert.deepEqual(wp.tokenize("x".repeat(101)), ["[UNK]"]);

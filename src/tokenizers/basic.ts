@@ -15,6 +15,8 @@ export interface BasicTokenizerOptions {
   tokenize_chinese_chars?: boolean;
   /** null/undefined: follow do_lower_case (as original BERT); true/false force it. */
   strip_accents?: boolean | null;
+  /** Split punctuation into tokens of their own (default true). */
+  do_split_on_punc?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export class BasicTokenizer {
   readonly never_split: Set<string>;
   readonly tokenize_chinese_chars: boolean;
   readonly strip_accents: boolean | null;
+  readonly do_split_on_punc: boolean;
   private readonly transform: ((cp: number) => string | null) | null;
   /** Compose combining marks (NFC). Moot when accents are stripped (NFD then drop Mn). */
   private readonly nfc: boolean;
@@ -43,6 +46,7 @@ export class BasicTokenizer {
     this.never_split = new Set(options.never_split ?? []);
     this.tokenize_chinese_chars = options.tokenize_chinese_chars ?? true;
     this.strip_accents = options.strip_accents ?? null;
+    this.do_split_on_punc = options.do_split_on_punc ?? true;
     const strip = this.do_lower_case ? this.strip_accents !== false : this.strip_accents === true;
     this.nfc = !strip;
     this.transform = makeIdentityAwareTransform(this.do_lower_case, strip, this.nfc);
@@ -128,6 +132,7 @@ export class BasicTokenizer {
     const cjk = this.tokenize_chinese_chars;
     const transform = this.transform;
     const nfc = this.nfc;
+    const P = this.do_split_on_punc ? PUNCT : -1; // the class that splits off as a word of its own
     const firsts = never && never.size ? this.firsts(never) : null;
     const alS = this.alS, alE = this.alE;
     let ws = -1; // start of the current word in text, -1 when none
@@ -217,7 +222,7 @@ export class BasicTokenizer {
       for (let k = 0; k < t.length; ) {
         const c2 = t.codePointAt(k)!;
         const w2 = c2 > 0xffff ? 2 : 1;
-        if (charClass(c2) === PUNCT) {
+        if (charClass(c2) === P) {
           endWord(i);
           single(String.fromCodePoint(c2), i, i + w);
         } else if (nfc && isMark(c2) && ws >= 0) {
@@ -300,7 +305,7 @@ export class BasicTokenizer {
         i += w;
         continue;
       }
-      if (cls === PUNCT && nfc && i + w < to && text.charCodeAt(i + w) >= 0x300) {
+      if (cls === P && nfc && i + w < to && text.charCodeAt(i + w) >= 0x300) {
         const j = composeAfterPunct(i, w);
         if (j >= 0) {
           i = j;
@@ -308,7 +313,7 @@ export class BasicTokenizer {
         }
       }
       if (cp < 128) {
-        if (cls === PUNCT) {
+        if (cls === P) {
           endWord(i);
           sink(ASCII_CHARS[cp], i, i + 1, null, null, false);
         } else if (ws < 0) {
@@ -323,7 +328,7 @@ export class BasicTokenizer {
         i += 1;
         continue;
       }
-      if (nfc && cls !== PUNCT && isMark(cp)) {
+      if (nfc && cls !== P && isMark(cp)) {
         combine(text.slice(i, i + w), i, w);
         i += w;
         continue;
@@ -331,7 +336,7 @@ export class BasicTokenizer {
       const t = transform ? transform(cp) : null;
       if (t === null) {
         // Unchanged by lower-casing / accent stripping / NFC.
-        if (cls === PUNCT) {
+        if (cls === P) {
           endWord(i);
           sink(text.slice(i, i + w), i, i + w, null, null, false);
         } else if (ws < 0) {

@@ -17,6 +17,7 @@ export interface BertTokenizerOptions extends PreTrainedTokenizerOptions {
   never_split?: string[] | null;
   tokenize_chinese_chars?: boolean;
   strip_accents?: boolean | null;
+  do_split_on_punc?: boolean;
   max_input_chars_per_word?: number;
   continuing_subword_prefix?: string;
   /** Tokens outside the vocabulary (content -> id), matched whole in the text. */
@@ -75,6 +76,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       never_split: options.never_split ?? [],
       tokenize_chinese_chars: options.tokenize_chinese_chars ?? true,
       strip_accents: options.strip_accents ?? null,
+      do_split_on_punc: options.do_split_on_punc ?? true,
     });
     this.wordpiece_tokenizer = new WordpieceTokenizer(this.vocab, unk, {
       max_input_chars_per_word: options.max_input_chars_per_word,
@@ -220,6 +222,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       never_split: [...this.basic_tokenizer.never_split],
       tokenize_chinese_chars: this.basic_tokenizer.tokenize_chinese_chars,
       strip_accents: this.basic_tokenizer.strip_accents,
+      do_split_on_punc: this.basic_tokenizer.do_split_on_punc,
       model_max_length: this.model_max_length,
       padding_side: this.padding_side,
       truncation_side: this.truncation_side,
@@ -264,7 +267,7 @@ function tokenContent(v: unknown): string | null | undefined {
 /** The options a tokenizer_config.json / special_tokens_map.json sets (unknown keys ignored). */
 export function tokenizerOptionsFromJson(j: Record<string, unknown>): BertTokenizerOptions {
   const o: Record<string, unknown> = {};
-  const bools = ["do_lower_case", "do_basic_tokenize", "tokenize_chinese_chars", "clean_up_tokenization_spaces"];
+  const bools = ["do_lower_case", "do_basic_tokenize", "tokenize_chinese_chars", "clean_up_tokenization_spaces", "do_split_on_punc"];
   for (const k of bools) if (typeof j[k] === "boolean") o[k] = j[k];
   if (typeof j.strip_accents === "boolean" || j.strip_accents === null) o.strip_accents = j.strip_accents;
   if (typeof j.model_max_length === "number") o.model_max_length = j.model_max_length;
