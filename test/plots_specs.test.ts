@@ -7,8 +7,9 @@ import {
   plot_class_probabilities, class_probabilities, plot_fill_mask, fill_mask_rows, top_k_tokens,
   plot_token_classification, token_label_cells, plot_question_answering, qa_best_spans, qa_answer, join_wordpieces,
   plot_attention, plot_attention_grid, attention_layers, attention_matrix, head_view, head_view_data,
-  percent, py_round, is_chart, Chart,
+  is_chart, Chart,
 } from "../plots";
+import { percent, py_round } from "../plots/data";
 import { goldens, tensors, close } from "./fixtures/plots/helpers";
 
 const spec = (c: Chart) => {
