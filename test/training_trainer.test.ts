@@ -12,6 +12,9 @@ import { Generator, set_seed } from "../src/training/rng";
 import type { Feature } from "../src/training/padding";
 import type { LogEntry } from "../src/training/trainer_state";
 import { get_last_checkpoint, rotate_checkpoints } from "../src/training/checkpoint";
+import { ProgressCallback } from "../src/training/callbacks";
+import { concat_padded } from "../src/training/eval_utils";
+import { PassThrough } from "stream";
 
 const TINY = {
   vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 32,
@@ -173,6 +176,10 @@ test("TrainingArguments: HF defaults and errors", () => {
   assert.throws(() => new TrainingArguments({ output_dir: "x", learning_rat: 1 } as never), /unexpected keyword argument 'learning_rat'/);
   assert.throws(() => new TrainingArguments({ output_dir: "x", load_best_model_at_end: true, eval_strategy: "epoch" }), /requires the save and eval strategy to match/);
   assert.throws(() => new TrainingArguments({} as never), /output_dir is required/);
+  // Python argument lists port unchanged: inert HF arguments are accepted, unsupported ones say so
+  assert.equal(new TrainingArguments({ output_dir: "x", do_train: true, report_to: "none", logging_dir: "runs" }).learning_rate, 5e-5);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", fp16: true }), /fp16 mixed precision is not available/);
+  assert.throws(() => new TrainingArguments({ output_dir: "x", optim: "sgd" as never }), /optim 'sgd' is not available/);
   assert.throws(() => new TrainingArguments({ output_dir: "x", lr_scheduler_type: "reduce_lr_on_plateau" }), /reduce_lr_on_plateau requires an eval strategy/);
 });
 
@@ -193,4 +200,68 @@ test("checkpoint rotation keeps the newest save_total_limit folders and never th
   assert.deepEqual(fs.readdirSync(out).filter((n) => /^checkpoint-\d+$/.test(n) && fs.statSync(path.join(out, n)).isDirectory()).sort(), ["checkpoint-100", "checkpoint-15", "checkpoint-20"]);
   assert.equal(get_last_checkpoint(path.join(out, "missing")), null);
   fs.rmSync(out, { recursive: true, force: true });
+});
+
+test("gradient accumulation: 2 micro-batches of 4 take the same steps as batches of 8; plateau schedule steps on eval_loss", async () => {
+  await ready();
+  const data = classification_data(32, 9).map((f) => ({ ...f, input_ids: (f.input_ids as number[]).slice(0, 6).concat([2]) })); // equal lengths
+  const noDropout = { ...TINY, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, num_labels: 2 };
+  const run = async (bs: number, gas: number) => {
+    set_seed(21);
+    const model = new BertForSequenceClassification(noDropout);
+    const out = tmpdir("gas");
+    const t = new Trainer({
+      model, train_dataset: data, tokenizer: tok,
+      args: { output_dir: out, per_device_train_batch_size: bs, gradient_accumulation_steps: gas, max_steps: 3, learning_rate: 1e-2, save_strategy: "no", logging_steps: 1, seed: 4, disable_tqdm: true },
+    });
+    await t.train();
+    fs.rmSync(out, { recursive: true, force: true });
+    t.optimizer!.dispose();
+    return { params: model.named_parameters().map(([, v]) => Array.from(v.dataSync())), log: t.state.log_history };
+  };
+  const big = await run(8, 1);
+  const acc = await run(4, 2);
+  let worst = 0;
+  big.params.forEach((p, i) => p.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - acc.params[i][j])))));
+  assert.ok(worst < 2e-5, `max parameter difference ${worst}`);
+  for (let k = 0; k < 3; k++) assert.ok(Math.abs(big.log[k].loss - acc.log[k].loss) < 2e-4, `loss at step ${k + 1}`);
+
+  set_seed(1);
+  const out = tmpdir("plateau");
+  const t = new Trainer({
+    model: new BertForSequenceClassification(noDropout), train_dataset: data, eval_dataset: data.slice(0, 8), tokenizer: tok,
+    args: { output_dir: out, num_train_epochs: 3, per_device_train_batch_size: 8, lr_scheduler_type: "reduce_lr_on_plateau", eval_strategy: "epoch", save_strategy: "no", disable_tqdm: true, lr_scheduler_kwargs: { patience: 0, factor: 0.5 } },
+  });
+  await t.train();
+  assert.equal((t.lr_scheduler as { last_epoch: number }).last_epoch, 3, "one plateau step per evaluation");
+  t.optimizer!.dispose();
+  fs.rmSync(out, { recursive: true, force: true });
+});
+
+test("the progress bar draws on a TTY stream and prints logs; it stays silent otherwise", () => {
+  const args = new TrainingArguments({ output_dir: "x" });
+  const state = { max_steps: 4, global_step: 0 } as never;
+  const draw = (tty: boolean, disable = false) => {
+    const stream = Object.assign(new PassThrough(), { isTTY: tty, columns: 100 }) as unknown as NodeJS.WriteStream;
+    let text = "";
+    (stream as unknown as PassThrough).on("data", (d: Buffer) => (text += d.toString()));
+    const cb = new ProgressCallback(stream);
+    const a = disable ? new TrainingArguments({ output_dir: "x", disable_tqdm: true }) : args;
+    cb.on_train_begin(a, state);
+    cb.on_step_end(a, { max_steps: 4, global_step: 2 } as never);
+    cb.on_log(a, { global_step: 2 } as never, undefined as never, { logs: { loss: 0.5, step: 2 } });
+    cb.on_train_end();
+    return text;
+  };
+  const shown = draw(true);
+  assert.match(shown, /2\/4/);
+  assert.match(shown, /\{'loss': 0.5, 'step': 2\}/);
+  assert.equal(draw(false), "");
+  assert.equal(draw(true, true), "");
+});
+
+test("concat_padded pads the sequence axis with -100 across evaluation batches (token classification)", () => {
+  assert.deepEqual(concat_padded([[[1, 2]], [[3, 4, 5]]]), [[1, 2, -100], [3, 4, 5]]);
+  assert.deepEqual(concat_padded([[[[1], [2]]], [[[3], [4], [5]]]]), [[[1], [2], [-100]], [[3], [4], [5]]]);
+  assert.deepEqual(concat_padded([[0, 1], [1]]), [0, 1, 1]);
 });

@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../backend";
-import { AdamW } from "./adamw";
+import { AdamW, LegacyAdamW } from "./adamw";
 import { CallbackHandler, DefaultFlowCallback, ProgressCallback, type CallbackEventName, type TrainerCallback } from "./callbacks";
 import {
   get_last_checkpoint, load_model_weights, load_optimizer, load_rng_state, load_scheduler, rotate_checkpoints, save_optimizer,
@@ -137,14 +137,15 @@ export class Trainer {
     });
   }
 
-  /** AdamW over HF's decay / no-decay groups with the args' lr, betas, eps and weight_decay. */
+  /** AdamW (LegacyAdamW for optim "adamw_hf") over HF's decay / no-decay groups with the args' lr, betas, eps and weight_decay. */
   create_optimizer(): AdamW {
     if (!this.optimizer) {
       const a = this.args;
-      this.optimizer = new AdamW({
-        lr: a.learning_rate, betas: [a.adam_beta1, a.adam_beta2], eps: a.adam_epsilon, weight_decay: a.weight_decay,
+      const options = {
+        lr: a.learning_rate, betas: [a.adam_beta1, a.adam_beta2] as [number, number], eps: a.adam_epsilon, weight_decay: a.weight_decay,
         param_groups: get_grouped_parameters(this.model, a.weight_decay),
-      });
+      };
+      this.optimizer = a.optim === "adamw_hf" ? new LegacyAdamW(options) : new AdamW(options);
     }
     return this.optimizer;
   }

@@ -46,7 +46,26 @@ export interface TrainingArgumentsOptions {
   greater_is_better?: boolean | null;
   resume_from_checkpoint?: string | boolean | null;
   label_names?: string[] | null;
+  /** "adamw_torch" (default; torch.optim.AdamW) or "adamw_hf" (the old transformers.AdamW, LegacyAdamW). */
+  optim?: "adamw_torch" | "adamw_torch_fused" | "adamw_hf";
+  /** Accepted so Python argument lists port unchanged; they have no effect here. */
+  do_train?: boolean;
+  do_eval?: boolean;
+  do_predict?: boolean;
+  logging_dir?: string | null;
+  report_to?: string | string[] | null;
+  run_name?: string | null;
+  remove_unused_columns?: boolean;
+  dataloader_num_workers?: number;
+  dataloader_pin_memory?: boolean;
+  push_to_hub?: boolean;
+  /** Mixed precision is not available: true is an error. */
+  fp16?: boolean;
+  bf16?: boolean;
 }
+
+/** HF arguments accepted for compatibility that change nothing in bertlab. */
+const INERT = ["do_train", "do_eval", "do_predict", "logging_dir", "report_to", "run_name", "remove_unused_columns", "dataloader_num_workers", "dataloader_pin_memory", "push_to_hub", "fp16", "bf16"];
 
 const STRATEGIES = ["no", "steps", "epoch"];
 
@@ -87,6 +106,7 @@ export class TrainingArguments {
   greater_is_better: boolean | null = null;
   resume_from_checkpoint: string | boolean | null = null;
   label_names: string[] | null = null;
+  optim: "adamw_torch" | "adamw_torch_fused" | "adamw_hf" = "adamw_torch";
 
   constructor(options: TrainingArgumentsOptions) {
     if (!options || typeof options.output_dir !== "string" || !options.output_dir) {
@@ -96,9 +116,13 @@ export class TrainingArguments {
     known.add("output_dir");
     known.add("eval_strategy");
     for (const k of Object.keys(options)) {
-      if (!known.has(k)) throw new TypeError(`TrainingArguments got an unexpected keyword argument '${k}'`);
+      if (!known.has(k) && !INERT.includes(k)) throw new TypeError(`TrainingArguments got an unexpected keyword argument '${k}'`);
     }
-    const { eval_strategy, ...rest } = options;
+    const o = options as TrainingArgumentsOptions & Record<string, unknown>;
+    if (o.fp16 || o.bf16) throw new Error(`TrainingArguments: ${o.fp16 ? "fp16" : "bf16"} mixed precision is not available in bertlab (tfjs trains in float32); leave it false`);
+    if (o.push_to_hub) throw new Error("TrainingArguments: push_to_hub is not available in bertlab (no uploads); save with trainer.save_model(dir)");
+    const { eval_strategy, ...given } = options;
+    const rest = Object.fromEntries(Object.entries(given).filter(([k]) => !INERT.includes(k)));
     Object.assign(this, rest);
     this.output_dir = options.output_dir;
     if (eval_strategy !== undefined) this.evaluation_strategy = eval_strategy;
@@ -144,6 +168,9 @@ export class TrainingArguments {
     if (!(this.warmup_ratio >= 0 && this.warmup_ratio <= 1)) throw new Error("warmup_ratio must lie in range [0,1]");
     if (this.warmup_ratio > 0 && this.warmup_steps > 0) {
       console.warn("Both warmup_ratio and warmup_steps given, warmup_steps will override any effect of warmup_ratio during training");
+    }
+    if (!["adamw_torch", "adamw_torch_fused", "adamw_hf"].includes(this.optim)) {
+      throw new Error(`optim '${this.optim}' is not available; expected 'adamw_torch' (default) or 'adamw_hf'`);
     }
     if (!(this.learning_rate >= 0)) throw new Error(`learning_rate must be >= 0, got ${this.learning_rate}`);
     if (this.max_steps === 0 || (this.max_steps < 0 && !(this.num_train_epochs > 0))) {
