@@ -10,7 +10,12 @@ import { depth, describe_shape, label_expr, to_plain } from "./data";
  */
 export type AttentionInput = unknown;
 
-export interface AttentionSelect { batch_index?: number }
+export interface AttentionSelect {
+  /** Which sequence of a batched input ([batch, heads, seq, seq] per layer). */
+  batch_index?: number;
+  /** Show only positions whose mask is 1 (drops padding): [seq], or [batch, seq] read at batch_index; a tensor is fine. */
+  attention_mask?: unknown;
+}
 
 /** Normalises attentions to [layer][head][query][key] (a single layer/head becomes layer 0 / head 0). */
 export function attention_layers(attentions: AttentionInput, opts: AttentionSelect = {}): number[][][][] {
@@ -38,13 +43,37 @@ export function attention_layers(attentions: AttentionInput, opts: AttentionSele
   return layers;
 }
 
-/** Tokens must cover the sequence; fewer tokens than positions crops the (right-padded) tail. */
-function crop(layers: number[][][][], tokens: string[], fn: string): number[][][][] {
-  const seq = layers[0][0].length;
+/**
+ * The positions shown: those with attention_mask 1 (when given), then tokens must cover them; fewer tokens
+ * than positions crops the (right-padded) tail. `tokens` may list every position or only the kept ones.
+ */
+export function attention_view(attentions: AttentionInput, tokens: string[], opts: AttentionSelect, fn: string): { layers: number[][][][]; tokens: string[] } {
+  let layers = attention_layers(attentions, opts);
   if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== "string")) throw new Error(`${fn}: tokens must be an array of strings`);
-  if (tokens.length > seq) throw new Error(`${fn}: got ${tokens.length} tokens for attention over ${seq} positions`);
-  if (tokens.length === seq) return layers;
-  return layers.map((l) => l.map((h) => h.slice(0, tokens.length).map((row) => row.slice(0, tokens.length))));
+  const seq = layers[0][0].length;
+  if (opts.attention_mask !== undefined) {
+    let mask = to_plain(opts.attention_mask);
+    if (depth(mask) === 2) mask = (mask as number[][])[opts.batch_index ?? 0];
+    if (!Array.isArray(mask) || depth(mask) !== 1 || mask.length !== seq) throw new Error(`${fn}: attention_mask must have ${seq} entries (one per position), got shape ${describe_shape(mask)}`);
+    const keep = (mask as number[]).flatMap((m, i) => (m ? [i] : []));
+    if (tokens.length === seq) tokens = keep.map((i) => tokens[i]);
+    else if (tokens.length !== keep.length) throw new Error(`${fn}: got ${tokens.length} tokens; expected ${seq} (every position) or ${keep.length} (positions with attention_mask 1)`);
+    layers = layers.map((l) => l.map((h) => keep.map((q) => keep.map((k) => h[q][k]))));
+  }
+  const n = layers[0][0].length;
+  if (tokens.length > n) throw new Error(`${fn}: got ${tokens.length} tokens for attention over ${n} positions`);
+  if (tokens.length < n) layers = layers.map((l) => l.map((h) => h.slice(0, tokens.length).map((row) => row.slice(0, tokens.length))));
+  return { layers, tokens };
+}
+
+function pick_head(layers: number[][][][], opts: AttentionPlotOptions): number[][] {
+  const l = opts.layer ?? 0;
+  if (!(Number.isInteger(l) && l >= 0 && l < layers.length)) throw new Error(`plot_attention: layer ${l} is out of range; the model has ${layers.length} layer(s) (0..${layers.length - 1})`);
+  const heads = layers[l];
+  const h = opts.head ?? 0;
+  if (h === "mean") return heads[0].map((row, q) => row.map((_, k) => heads.reduce((s, m) => s + m[q][k], 0) / heads.length));
+  if (!(Number.isInteger(h) && h >= 0 && h < heads.length)) throw new Error(`plot_attention: head ${h} is out of range; layer ${l} has ${heads.length} head(s) (0..${heads.length - 1})`);
+  return heads[h];
 }
 
 export interface AttentionPlotOptions extends AttentionSelect {
@@ -59,16 +88,9 @@ export interface AttentionPlotOptions extends AttentionSelect {
 
 export interface AttentionCell { query: number; key: number; query_token: string; key_token: string; weight: number }
 
-/** The head's matrix [query][key] after selection (layer, head or mean). */
+/** The head's matrix [query][key] after selection (layer, head or mean), over every position. */
 export function attention_matrix(attentions: AttentionInput, opts: AttentionPlotOptions = {}): number[][] {
-  const layers = attention_layers(attentions, opts);
-  const l = opts.layer ?? 0;
-  if (!(Number.isInteger(l) && l >= 0 && l < layers.length)) throw new Error(`plot_attention: layer ${l} is out of range; the model has ${layers.length} layer(s) (0..${layers.length - 1})`);
-  const heads = layers[l];
-  const h = opts.head ?? 0;
-  if (h === "mean") return heads[0].map((row, q) => row.map((_, k) => heads.reduce((s, m) => s + m[q][k], 0) / heads.length));
-  if (!(Number.isInteger(h) && h >= 0 && h < heads.length)) throw new Error(`plot_attention: head ${h} is out of range; layer ${l} has ${heads.length} head(s) (0..${heads.length - 1})`);
-  return heads[h];
+  return pick_head(attention_layers(attentions, opts), opts);
 }
 
 export function attention_cells(m: number[][], tokens: string[]): AttentionCell[] {
@@ -77,8 +99,9 @@ export function attention_cells(m: number[][], tokens: string[]): AttentionCell[
 
 /** One attention head as a heatmap: query tokens on y, key tokens on x, colour = attention weight. */
 export function plot_attention(attentions: AttentionInput, tokens: string[], opts: AttentionPlotOptions = {}): Chart {
-  const m0 = attention_matrix(attentions, opts);
-  const m = crop([[m0]], tokens, "plot_attention")[0][0];
+  const view = attention_view(attentions, tokens, opts, "plot_attention");
+  const m = pick_head(view.layers, opts);
+  tokens = view.tokens;
   const title = opts.title ?? `Attention: layer ${opts.layer ?? 0}, head ${opts.head ?? 0}`;
   const cell = opts.cell ?? 24;
   if (opts.library === "plotly") {
@@ -123,7 +146,9 @@ export interface AttentionGridOptions extends AttentionSelect {
 
 /** A layers × heads grid of small attention heatmaps (rows = layers, columns = heads). */
 export function plot_attention_grid(attentions: AttentionInput, tokens: string[], opts: AttentionGridOptions = {}): Chart {
-  const layers = crop(attention_layers(attentions, opts), tokens, "plot_attention_grid");
+  const view = attention_view(attentions, tokens, opts, "plot_attention_grid");
+  const layers = view.layers;
+  tokens = view.tokens;
   const L = opts.layers ?? layers.map((_, i) => i);
   const H = opts.heads ?? layers[0].map((_, i) => i);
   for (const l of L) if (!(Number.isInteger(l) && l >= 0 && l < layers.length)) throw new Error(`plot_attention_grid: layer ${l} is out of range 0..${layers.length - 1}`);

@@ -2,11 +2,10 @@
 // left (queries) and right (keys), a line per (head, query, key) with opacity = attention weight, a layer
 // dropdown, head colour boxes that toggle heads (double-click: only that head), hover a token to focus it.
 import type { HtmlChart } from "./chart";
-import { AttentionInput, attention_layers } from "./attention";
+import { AttentionInput, AttentionSelect, attention_view } from "./attention";
 import { escape_html, script_json, unique_id } from "./render/html";
 
-export interface HeadViewOptions {
-  batch_index?: number;
+export interface HeadViewOptions extends AttentionSelect {
   /** Layer selected first (default 0). */
   layer?: number;
   /** Heads shown first (default all). */
@@ -101,11 +100,9 @@ draw();
 
 /** Data embedded in the head view (attention rounded to 4 decimals to keep the page small). */
 export function head_view_data(attentions: AttentionInput, tokens: string[], opts: HeadViewOptions = {}): HeadViewData {
-  let layers = attention_layers(attentions, opts);
-  const seq = layers[0][0].length;
-  if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== "string")) throw new Error("head_view: tokens must be an array of strings");
-  if (tokens.length > seq) throw new Error(`head_view: got ${tokens.length} tokens for attention over ${seq} positions`);
-  if (tokens.length < seq) layers = layers.map((l) => l.map((h) => h.slice(0, tokens.length).map((r) => r.slice(0, tokens.length))));
+  const view = attention_view(attentions, tokens, opts, "head_view");
+  const layers = view.layers;
+  tokens = view.tokens;
   const layer = opts.layer ?? 0;
   if (!(Number.isInteger(layer) && layer >= 0 && layer < layers.length)) throw new Error(`head_view: layer ${layer} is out of range 0..${layers.length - 1}`);
   const H = layers[0].length;
@@ -132,6 +129,6 @@ export function head_view(attentions: AttentionInput, tokens: string[], opts: He
     + ` <span style="margin-left:12px">Heads:</span> <span class="hv-heads"></span></div>`
     + `<svg class="hv-svg" xmlns="http://www.w3.org/2000/svg"></svg></div>`
     + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};${SCRIPT}})();</script>`;
-  const longest = Math.max(...tokens.map((t) => t.length));
-  return { library: "html", html, title, width: Math.ceil(2 * (longest * 7.5 + 10) + 220), height: tokens.length * 20 + 80 };
+  const longest = Math.max(...data.tokens.map((t) => t.length));
+  return { library: "html", html, title, width: Math.ceil(2 * (longest * 7.5 + 10) + 220), height: data.tokens.length * 20 + 80 };
 }

@@ -14,7 +14,7 @@ export { plot_token_classification, token_label_cells } from "./token_classifica
 export type { TokenClassificationOptions, TokenLabelCell } from "./token_classification";
 export { plot_question_answering, qa_best_spans, qa_answer, join_wordpieces } from "./question_answering";
 export type { QaSpanOptions, QaSpan, QaSpans, QaPlotInput, QaPlotOptions, QaAnswer } from "./question_answering";
-export { plot_attention, plot_attention_grid, attention_layers, attention_matrix, attention_cells } from "./attention";
+export { plot_attention, plot_attention_grid, attention_layers, attention_matrix, attention_cells, attention_view } from "./attention";
 export type { AttentionInput, AttentionSelect, AttentionPlotOptions, AttentionGridOptions, AttentionCell } from "./attention";
 export { head_view, head_view_data, HEAD_COLORS } from "./head_view";
 export type { HeadViewOptions, HeadViewData } from "./head_view";

@@ -6,7 +6,7 @@ import {
   plot_lr_schedules, plot_schedules, plot_lr_history, lr_history_points, plot_training, training_points,
   plot_class_probabilities, class_probabilities, plot_fill_mask, fill_mask_rows, top_k_tokens,
   plot_token_classification, token_label_cells, plot_question_answering, qa_best_spans, qa_answer, join_wordpieces,
-  plot_attention, plot_attention_grid, attention_layers, attention_matrix, head_view, head_view_data,
+  plot_attention, plot_attention_grid, attention_layers, attention_matrix, attention_view, head_view, head_view_data,
   is_chart, Chart,
 } from "../plots";
 import { percent, py_round } from "../plots/data";
@@ -381,6 +381,25 @@ test("plot_attention: query on y, key on x, token labels (repeated [SEP] kept ap
   assert.deepEqual(p.data[0].z[8], att[1][0][2][8]);
   assert.deepEqual(p.layout.xaxis.ticktext, tokens);
   assert.equal(p.layout.yaxis.autorange, "reversed");
+});
+
+test("attention_mask drops padded positions: golden padded batch row keeps 7 of 9 positions, rows still sum to 1", () => {
+  const t = tensors("attentions.safetensors");
+  const att = [t.get("padded.out.attentions.0"), t.get("padded.out.attentions.1")];
+  const mask = goldens.padded_attention_mask; // [batch, seq]; row 1 is padded from position 7
+  const tokens = Array.from({ length: 9 }, (_, i) => (i < 7 ? `t${i}` : "[PAD]"));
+  const view = attention_view(att, tokens, { batch_index: 1, attention_mask: mask }, "test");
+  assert.deepEqual(view.tokens, ["t0", "t1", "t2", "t3", "t4", "t5", "t6"]);
+  assert.equal(view.layers[1][2].length, 7);
+  assert.equal(view.layers[1][2][6][3], att[1][1][2][6][3]);
+  // The padded keys got (numerically) zero attention, so the kept rows are still distributions.
+  view.layers.forEach((l) => l.forEach((h) => h.forEach((row) => assert.ok(close(row.reduce((a, b) => a + b, 0), 1, 1e-6)))));
+  const s = spec(plot_attention(att, tokens.slice(0, 7), { batch_index: 1, attention_mask: mask[1], layer: 1, head: 2 }));
+  assert.equal(s.data.values.length, 49);
+  assert.equal(head_view_data(att, tokens, { batch_index: 1, attention_mask: mask }).tokens.length, 7);
+  assert.equal(spec(plot_attention_grid(att, tokens, { batch_index: 1, attention_mask: mask })).data.values.length, 2 * 4 * 49);
+  assert.throws(() => attention_view(att, tokens.slice(0, 5), { batch_index: 1, attention_mask: mask }, "plot_attention"), /got 5 tokens; expected 9 \(every position\) or 7/);
+  assert.throws(() => attention_view(att, tokens, { attention_mask: [1, 1] }, "plot_attention"), /attention_mask must have 9 entries/);
 });
 
 test("plot_attention_grid: layers × heads facets with the golden values in each cell", () => {
