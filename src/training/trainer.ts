@@ -69,6 +69,9 @@ export interface TrainerOptions {
   callbacks?: TrainerCallback[];
   /** Your own optimizer and/or scheduler instead of AdamW + get_scheduler(lr_scheduler_type). */
   optimizers?: [AdamW | null, LRScheduler | null];
+  /** Training loss instead of the model's own `loss` output, e.g. `masked_lm_loss` (LM head on masked rows only). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  compute_loss?: ((model: any, inputs: TfBatch) => tf.Scalar) | null;
 }
 
 const NOT_PREDICTIONS = new Set(["loss", "hidden_states", "attentions", "cross_attentions", "past_key_values"]);
@@ -96,6 +99,8 @@ export class Trainer {
   data_collator: Collator;
   tokenizer: CollatorTokenizer | null;
   compute_metrics: ((p: EvalPrediction) => Record<string, number>) | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  compute_loss_fn: ((model: any, inputs: TfBatch) => tf.Scalar) | null;
   optimizer: AdamW | null;
   lr_scheduler: LRScheduler | null;
   state = new TrainerState();
@@ -117,6 +122,7 @@ export class Trainer {
     this.tokenizer = options.tokenizer ?? null;
     this.data_collator = options.data_collator ?? (this.tokenizer ? new DataCollatorWithPadding({ tokenizer: this.tokenizer }) : default_data_collator);
     this.compute_metrics = options.compute_metrics ?? null;
+    this.compute_loss_fn = options.compute_loss ?? null;
     [this.optimizer, this.lr_scheduler] = options.optimizers ?? [null, null];
     this.callback_handler = new CallbackHandler([new DefaultFlowCallback(), ...(options.callbacks ?? []), new ProgressCallback()]);
     set_seed(this.args.seed);
@@ -175,8 +181,9 @@ export class Trainer {
     return out;
   }
 
-  /** The model's loss on a batch (override for custom losses). */
+  /** The training loss on a batch: options.compute_loss if given, else the model's `loss` output (override for custom losses). */
   compute_loss(model: TrainableModel, inputs: TfBatch): tf.Scalar {
+    if (this.compute_loss_fn) return this.compute_loss_fn(model, inputs);
     const out = model.forward(inputs) as { loss?: tf.Scalar };
     if (!(out.loss instanceof tf.Tensor)) {
       throw new Error(
