@@ -129,27 +129,96 @@ export function readSafetensors(file: string): SafetensorsFile {
   return parseSafetensors(fs.readFileSync(file), file);
 }
 
-/** Serializes tensors (float32 → F32, int32 → I32) with keys sorted as the Rust writer does. */
-export function serializeSafetensors(tensors: Map<string, TensorData> | Record<string, TensorData>, metadata: Record<string, string> = { format: "pt" }): Uint8Array[] {
+/** How float32 tensors are stored: F32 (default, exact), or F16 / BF16 (half the bytes, rounded to nearest even). */
+export type FloatWriteDtype = "F32" | "F16" | "BF16";
+
+export interface SerializeOptions {
+  /** Stored dtype of the float32 tensors (int32 tensors stay I32). Default "F32". */
+  float_dtype?: FloatWriteDtype;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** float → IEEE half bits, round to nearest even; overflow → ±Infinity, tiny values → subnormals / ±0, NaN kept. */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  const sign = (b >>> 16) & 0x8000;
+  const exp = (b >>> 23) & 0xff;
+  const mant = b & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0); // Inf / NaN (quiet)
+  const e = exp - 127 + 15; // re-biased exponent
+  if (e >= 0x1f) return sign | 0x7c00; // too large: Infinity
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: ±0
+    const m = mant | 0x800000; // implicit leading 1
+    const shift = 14 - e; // 24-bit mantissa → subnormal 10 bits
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // rounding may carry into the exponent (and up to Infinity), which is the correct result
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && half & 1) ? 1 : 0));
+}
+
+/** float → bfloat16 bits (the upper half of the float32), round to nearest even; NaN kept. */
+export function floatToBfloat16(x: number): number {
+  f32[0] = x;
+  const b = u32[0];
+  if ((b & 0x7f800000) === 0x7f800000 && b & 0x7fffff) return ((b >>> 16) | 0x40) & 0xffff; // quiet NaN
+  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+function encodeFloats(data: Float32Array | Int32Array, dtype: FloatWriteDtype): Uint8Array {
+  if (dtype === "F32") return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint16Array(data.length); // little-endian on every platform Node runs on
+  const conv = dtype === "F16" ? floatToHalf : floatToBfloat16;
+  for (let i = 0; i < data.length; i++) out[i] = conv(data[i]);
+  return new Uint8Array(out.buffer);
+}
+
+/**
+ * Serializes tensors (float32 → F32, or F16/BF16 with `options.float_dtype`; int32 → I32) with keys
+ * sorted as the Rust writer does.
+ */
+export function serializeSafetensors(
+  tensors: Map<string, TensorData> | Record<string, TensorData>,
+  metadata: Record<string, string> = { format: "pt" },
+  options: SerializeOptions = {},
+): Uint8Array[] {
+  const floatDtype = options.float_dtype ?? "F32";
+  if (!["F32", "F16", "BF16"].includes(floatDtype)) {
+    throw new Error(`serializeSafetensors: float_dtype '${String(floatDtype)}' is not supported; expected F32, F16 or BF16`);
+  }
   const entries = (tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = { __metadata__: metadata };
+  const bodies: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
     const n = t.shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== n) throw new Error(`serializeSafetensors: '${name}' has ${t.data.length} values for shape [${t.shape}]`);
-    header[name] = { dtype: t.dtype === "float32" ? "F32" : "I32", shape: t.shape, data_offsets: [offset, offset + n * 4] };
-    offset += n * 4;
+    const body = t.dtype === "float32" ? encodeFloats(t.data, floatDtype) : new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    header[name] = { dtype: t.dtype === "float32" ? floatDtype : "I32", shape: t.shape, data_offsets: [offset, offset + body.byteLength] };
+    offset += body.byteLength;
+    bodies.push(body);
   }
   let json = JSON.stringify(header);
   json += " ".repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const head = new Uint8Array(8);
   new DataView(head.buffer).setBigUint64(0, BigInt(Buffer.byteLength(json)), true);
-  const chunks: Uint8Array[] = [head, Buffer.from(json, "utf8")];
-  for (const [, t] of entries) chunks.push(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-  return chunks;
+  return [head, Buffer.from(json, "utf8"), ...bodies];
 }
 
 /** Writes a safetensors file atomically; `metadata.format = "pt"` so Python transformers loads it. */
-export function writeSafetensors(file: string, tensors: Map<string, TensorData> | Record<string, TensorData>, metadata: Record<string, string> = { format: "pt" }): void {
-  writeFileAtomicSync(file, serializeSafetensors(tensors, metadata));
+export function writeSafetensors(
+  file: string,
+  tensors: Map<string, TensorData> | Record<string, TensorData>,
+  metadata: Record<string, string> = { format: "pt" },
+  options: SerializeOptions = {},
+): void {
+  writeFileAtomicSync(file, serializeSafetensors(tensors, metadata, options));
 }

