@@ -228,7 +228,7 @@ export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], un
   let masked = 0, examples = 0, mlm_hits = 0, nsp_hits = 0, uni_hits = 0, ones = 0, mlm_sum = 0, nsp_sum = 0;
   for (const batch of batches) {
     const t = batch_tensors(batch);
-    const o = tf.tidy(() => pretraining_losses(model, t));
+    const o = tf.tidy(() => pretraining_losses(model, t) as unknown as tf.TensorContainer) as unknown as StepOutputs;
     const m = batch.masked_labels.length;
     const bsz = batch.next_sentence_label.length;
     mlm_hits += count_equal(o.mlm_pred, batch.masked_labels);
