@@ -142,6 +142,7 @@ export interface AttentionGridOptions extends AttentionSelect {
   /** Refuse to build more cells than this (a vega-lite spec with millions of rows is slow). Default 400000. */
   max_cells?: number;
   title?: string;
+  library?: Library;
 }
 
 /** A layers × heads grid of small attention heatmaps (rows = layers, columns = heads). */
@@ -157,9 +158,11 @@ export function plot_attention_grid(attentions: AttentionInput, tokens: string[]
   const total = L.length * H.length * n * n;
   const max = opts.max_cells ?? 400000;
   if (total > max) throw new Error(`plot_attention_grid: ${L.length} layers × ${H.length} heads × ${n}² tokens = ${total} cells exceeds max_cells ${max}; pick { layers, heads } or raise max_cells`);
-  const values = L.flatMap((l) => H.flatMap((h) => layers[l][h].flatMap((row, q) => row.map((weight, k) => ({ layer: `layer ${l}`, head: `head ${h}`, query: q, key: k, query_token: tokens[q], key_token: tokens[k], weight })))));
   const show = opts.show_tokens ?? n <= 16;
   const size = opts.size ?? 90;
+  const title = opts.title ?? `Attention: ${L.length} layer(s) × ${H.length} head(s)`;
+  if (opts.library === "plotly") return grid_plotly(layers, tokens, L, H, size, show, title);
+  const values = L.flatMap((l) => H.flatMap((h) => layers[l][h].flatMap((row, q) => row.map((weight, k) => ({ layer: `layer ${l}`, head: `head ${h}`, query: q, key: k, query_token: tokens[q], key_token: tokens[k], weight })))));
   const axis = (title: string): Spec | null => (show ? { labelExpr: label_expr(tokens), labelFontSize: 7, title: null, ticks: false, labelAngle: title === "key" ? -90 : 0 } : null);
   return vega_lite({
     data: { values },
@@ -178,5 +181,29 @@ export function plot_attention_grid(attentions: AttentionInput, tokens: string[]
       },
     },
     spacing: 6,
-  }, opts.title ?? `Attention: ${L.length} layer(s) × ${H.length} head(s)`);
+  }, title);
+}
+
+/** plotly subplots: one heatmap per (layer, head), rows = layers, columns = heads, one shared colour bar. */
+function grid_plotly(layers: number[][][][], tokens: string[], L: number[], H: number[], size: number, show: boolean, title: string): Chart {
+  const idx = tokens.map((_, i) => i);
+  const data: Spec[] = [];
+  const layout: Spec = {
+    grid: { rows: L.length, columns: H.length, pattern: "independent", xgap: 0.04, ygap: 0.04 },
+    width: 160 + (size + 14) * H.length, height: 140 + (size + 14) * L.length, annotations: [] as Spec[],
+  };
+  L.forEach((l, r) => H.forEach((h, c) => {
+    const i = r * H.length + c + 1;
+    const sfx = i === 1 ? "" : String(i);
+    data.push({
+      type: "heatmap", z: layers[l][h], x: idx, y: idx, xaxis: `x${sfx}`, yaxis: `y${sfx}`, colorscale: "Blues", reversescale: true, zmin: 0, zmax: 1,
+      showscale: i === 1, name: `layer ${l}, head ${h}`,
+      customdata: layers[l][h].map((row, q) => row.map((_, k) => [tokens[q], tokens[k]])),
+      hovertemplate: `layer ${l}, head ${h}<br>query %{customdata[0]}<br>key %{customdata[1]}<br>weight %{z:.3f}<extra></extra>`,
+    });
+    const ticks = show ? { tickmode: "array", tickvals: idx, ticktext: tokens, tickfont: { size: 7 } } : { showticklabels: false };
+    layout[`xaxis${sfx}`] = { ...ticks, title: r === L.length - 1 ? { text: `head ${h}` } : undefined };
+    layout[`yaxis${sfx}`] = { ...ticks, autorange: "reversed", title: c === 0 ? { text: `layer ${l}` } : undefined };
+  }));
+  return plotly(data, layout, title);
 }

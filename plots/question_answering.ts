@@ -1,6 +1,6 @@
 // Extractive QA: start / end probabilities over the tokens, the answer span shaded, and the answer
 // highlighted in the text. Span selection follows HF's question-answering pipeline (4.31).
-import { Chart, Library, Spec, vega_lite } from "./chart";
+import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { check_finite, check_labels, label_expr, vector } from "./data";
 
 export interface QaSpanOptions {
@@ -111,7 +111,6 @@ const LINE_PX = 22;
 
 /** Start/end probabilities per token with the answer span shaded, above the text with the answer highlighted. */
 export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions = {}): Chart {
-  if (opts.library && opts.library !== "vega-lite") throw new Error(`plot_question_answering: library '${opts.library}' is not available for this chart; use vega-lite`);
   const ans = qa_answer(input);
   const { tokens } = input;
   const masked = !!(input.p_mask || input.attention_mask);
@@ -146,11 +145,12 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
     { position: i, token: tokens[i], which: "start", probability: ans.probs.start_probs[i], in_answer: in_answer(i) },
     { position: i, token: tokens[i], which: "end", probability: ans.probs.end_probs[i], in_answer: in_answer(i) },
   ]);
+  const title = opts.title ?? `Answer: "${ans.answer}" (score ${ans.score.toPrecision(3)})`;
+  if (opts.library === "plotly") return qa_plotly(tokens, visible, ans, title, input.question);
   const labels: string[] = [];
   visible.forEach((i) => { labels[i] = tokens[i]; });
   const x: Spec = { field: "position", type: "ordinal", title: null, sort: visible, axis: { labelExpr: label_expr(labels.map((t) => t ?? "")), labelAngle: -60 } };
   const width = Math.max(line_chars * CHAR_PX, visible.length * 16);
-  const title = opts.title ?? `Answer: "${ans.answer}" (score ${ans.score.toPrecision(3)})`;
   return vega_lite({
     vconcat: [
       {
@@ -183,5 +183,22 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
         ],
       },
     ],
+  }, title);
+}
+
+/** plotly: grouped start/end bars over the shown tokens, the answer span shaded. */
+function qa_plotly(tokens: string[], visible: number[], ans: QaAnswer & { probs: QaSpans }, title: string, question?: string): Chart {
+  const x = visible.map((_, k) => k); // consecutive slots, labelled with the tokens
+  const bar = (which: "start" | "end", color: string) => ({
+    type: "bar", name: which, x, y: visible.map((i) => (which === "start" ? ans.probs.start_probs[i] : ans.probs.end_probs[i])), marker: { color },
+    customdata: visible.map((i) => tokens[i]), hovertemplate: `%{customdata}<br>${which} %{y:.4f}<extra></extra>`,
+  });
+  const a = visible.indexOf(ans.start), b = visible.indexOf(ans.end);
+  return plotly([bar("start", "#4c78a8"), bar("end", "#f58518")], {
+    barmode: "group", width: Math.max(700, 16 * visible.length + 160), height: 420,
+    xaxis: { tickmode: "array", tickvals: x, ticktext: visible.map((i) => tokens[i]), tickangle: -60 },
+    yaxis: { title: { text: "probability" } },
+    shapes: a >= 0 && b >= 0 ? [{ type: "rect", xref: "x", yref: "paper", x0: a - 0.5, x1: b + 0.5, y0: 0, y1: 1, fillcolor: "#ffd54f", opacity: 0.35, line: { width: 0 }, layer: "below" }] : [],
+    annotations: question ? [{ text: `Q: ${question}`, xref: "paper", yref: "paper", x: 0, y: 1.08, showarrow: false, xanchor: "left" }] : [],
   }, title);
 }

@@ -326,6 +326,14 @@ test("plot_question_answering: answer span shaded over the probabilities and hig
   const sum = bars.data.values.filter((v: any) => v.which === "start").reduce((a: number, v: any) => a + v.probability, 0);
   assert.ok(close(sum, 1, 1e-9));
   // A forced span and the exact text slice through offsets.
+  const p = plot_question_answering(input, { library: "plotly" }) as any;
+  assert.equal(p.library, "plotly");
+  assert.deepEqual(p.data.map((d: any) => d.name), ["start", "end"]);
+  const slots: number[] = [...shown] as number[];
+  const a = slots.indexOf(ans.start), b = slots.indexOf(ans.end);
+  assert.deepEqual([p.layout.shapes[0].x0, p.layout.shapes[0].x1], [a - 0.5, b + 0.5]);
+  assert.equal(p.data[0].y[a], ans.probs.start_probs[ans.start]);
+  assert.equal(p.layout.title.text, s.title);
   // [1, seq] logits (as a model returns them) are accepted.
   assert.equal(qa_answer({ ...input, start_logits: [q.start], end_logits: [q.end] }).score, ans.score);
   const forced = qa_answer({ tokens: ["[CLS]", "a", "b", "##c"], start_logits: [0, 1, 2, 3], end_logits: [0, 1, 2, 3], answer: { start: 2, end: 3 }, text: "a bc", offsets: [[0, 0], [0, 1], [2, 3], [3, 4]] });
@@ -413,6 +421,13 @@ test("plot_attention_grid: layers × heads facets with the golden values in each
   const sub = spec(plot_attention_grid(att, tokens, { layers: [1], heads: [0, 2] }));
   assert.equal(sub.data.values.length, 2 * 13 * 13);
   assert.deepEqual(sub.facet.column.sort, ["head 0", "head 2"]);
+  const p = plot_attention_grid(att, tokens, { library: "plotly", layers: [0, 1], heads: [1, 3] }) as any;
+  assert.equal(p.library, "plotly");
+  assert.deepEqual(p.layout.grid, { rows: 2, columns: 2, pattern: "independent", xgap: 0.04, ygap: 0.04 });
+  assert.deepEqual(p.data.map((d: any) => d.name), ["layer 0, head 1", "layer 0, head 3", "layer 1, head 1", "layer 1, head 3"]);
+  assert.deepEqual(p.data[3].z, att[1][0][3]);
+  assert.deepEqual(p.data.map((d: any) => d.xaxis), ["x", "x2", "x3", "x4"]);
+  assert.equal(p.data.filter((d: any) => d.showscale).length, 1);
   assert.throws(() => plot_attention_grid(att, tokens, { max_cells: 100 }), /1352 cells exceeds max_cells 100/);
   assert.throws(() => plot_attention_grid(att, tokens, { heads: [4] }), /head 4 is out of range 0\.\.3/);
 });
