@@ -334,7 +334,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const config = new BertConfig({ ...o.config });
   const model = new BertForPreTraining(config);
   model.train();
-  log(`model: BertForPreTraining ${config.num_hidden_layers}×${config.hidden_size} (${config.num_attention_heads} heads, ffn ${config.intermediate_size}), ${(model.num_parameters() / 1e6).toFixed(2)}M parameters; backend ${backend_info().name}`);
+  log(`model: BertForPreTraining ${config.num_hidden_layers}×${config.hidden_size} (${config.num_attention_heads} heads, ffn ${config.intermediate_size}), ${(model.num_parameters() / 1e6).toFixed(2)}M parameters; backend ${backend_info()?.name ?? tf.getBackend()}`);
   const optimizer = new AdamW({ lr: o.learning_rate, betas: [0.9, 0.999], eps: 1e-6, param_groups: get_grouped_parameters(model, o.weight_decay) });
   const num_warmup_steps = Math.ceil(o.steps * o.warmup_ratio);
   const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps, num_training_steps: o.steps });
@@ -416,7 +416,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
       };
       log_history.push(entry);
       log(
-        `step ${String(step).padStart(5)}/${o.steps}  loss ${entry.loss.toFixed(4) as unknown as number}  mlm ${(win.mlm / win.n).toFixed(3)} acc ${(100 * win.mlm_hits / win.masked).toFixed(1)}%  ` +
+        `step ${String(step).padStart(5)}/${o.steps}  loss ${(win.loss / win.n).toFixed(4)}  mlm ${(win.mlm / win.n).toFixed(3)} acc ${(100 * win.mlm_hits / win.masked).toFixed(1)}%  ` +
           `nsp ${(win.nsp / win.n).toFixed(3)} acc ${(100 * win.nsp_hits / win.examples).toFixed(1)}%  lr ${lr.toExponential(2)}  |g| ${(win.grad_norm / win.n).toFixed(2)}  ` +
           `${sps.toFixed(3)} steps/s  epoch ${state.epoch.toFixed(2)}  elapsed ${fmt_time(elapsed)}  ETA ${fmt_time(eta)}  tensors ${tf.memory().numTensors}`,
       );
@@ -447,7 +447,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
       heldout_documents: heldDocs.map((d) => d.id),
       eval_seed: EVAL_SEED,
       ...final_eval,
-      backend: backend_info().name,
+      backend: backend_info()?.name ?? tf.getBackend(),
       date: new Date().toISOString(),
     };
     writeFileAtomicSync(path.join(o.out, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
