@@ -230,10 +230,20 @@ test("gradient accumulation: 2 micro-batches of 4 take the same steps as batches
   const out = tmpdir("plateau");
   const t = new Trainer({
     model: new BertForSequenceClassification(noDropout), train_dataset: data, eval_dataset: data.slice(0, 8), tokenizer: tok,
-    args: { output_dir: out, num_train_epochs: 3, per_device_train_batch_size: 8, lr_scheduler_type: "reduce_lr_on_plateau", eval_strategy: "epoch", save_strategy: "no", disable_tqdm: true, lr_scheduler_kwargs: { patience: 0, factor: 0.5 } },
+    args: {
+      output_dir: out, num_train_epochs: 3, per_device_train_batch_size: 8, lr_scheduler_type: "reduce_lr_on_plateau", eval_strategy: "epoch",
+      save_strategy: "epoch", save_total_limit: 1, load_best_model_at_end: true, disable_tqdm: true, lr_scheduler_kwargs: { patience: 0, factor: 0.5 },
+    },
   });
   await t.train();
   assert.equal((t.lr_scheduler as { last_epoch: number }).last_epoch, 3, "one plateau step per evaluation");
+  // load_best_model_at_end tracks eval_loss (lower is better), keeps that checkpoint through rotation and reloads it
+  const evalLosses = t.state.log_history.filter((e) => "eval_loss" in e).map((e) => e.eval_loss);
+  const best = Math.min(...evalLosses);
+  assert.equal(t.state.best_metric, best);
+  assert.equal(t.state.best_model_checkpoint, path.join(out, `checkpoint-${4 * (evalLosses.indexOf(best) + 1)}`));
+  assert.ok(fs.existsSync(t.state.best_model_checkpoint!) && fs.existsSync(path.join(out, "checkpoint-12")));
+  assert.ok(Math.abs((await t.evaluate()).eval_loss - best) < 1e-6, "the best weights are back in the model");
   t.optimizer!.dispose();
   fs.rmSync(out, { recursive: true, force: true });
 });
