@@ -37,14 +37,32 @@ function paragraphs(sentences: string[], n = 5): string[] {
   return out;
 }
 
-async function time(fn: () => unknown | Promise<unknown>, reps: number): Promise<{ median: number; first: number }> {
-  const ts: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+async function measure(fn: () => unknown): Promise<Timing> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
+}
+
+/**
+ * Runs the two workloads alternately (so machine load hits both alike); medians after one warm-up
+ * each, of wall time and of process CPU time (all threads, so Rust's worker threads count too).
+ */
+async function timePair(a: () => unknown, b: (() => Promise<unknown>) | null, reps: number): Promise<{ a: Timing; b: Timing | null }> {
+  const ta: Timing[] = [], tb: Timing[] = [];
+  for (let r = 0; r <= reps; r++) {
+    ta.push(await measure(a));
+    if (b) tb.push(await measure(b));
   }
-  return { median: median(ts.slice(1)), first: ts[0] };
+  const med = (ts: Timing[]): Timing => ({ wall: median(ts.slice(1).map((t) => t.wall)), cpu: median(ts.slice(1).map((t) => t.cpu)) });
+  return { a: med(ta), b: b ? med(tb) : null };
 }
 
 function loadRust(): RustTokenizer | null {
@@ -99,9 +117,11 @@ export async function benchTokenizer(options: { reps?: number; speeches?: number
       if (workload.startsWith("tokenize single")) for (const t of texts) fresh(t);
       else fresh(texts);
       const coldMs = performance.now() - cold;
-      const a = await time(mine, reps);
-      const b = peer ? await time(peer, reps) : null;
+      const t = await timePair(mine, peer, reps);
+      const a = { median: t.a.wall };
+      const b = t.b === null ? null : { median: t.b.wall };
       const extra: Record<string, number | string> = {
+        cpu_ms: Math.round(t.a.cpu * 10) / 10,
         "texts/s": Math.round((texts.length / a.median) * 1000),
         "tokens/s": Math.round((tokens / a.median) * 1000),
         "cold_ms (empty word cache)": Math.round(coldMs * 10) / 10,
@@ -111,6 +131,8 @@ export async function benchTokenizer(options: { reps?: number; speeches?: number
         extra["rust texts/s"] = Math.round((texts.length / b.median) * 1000);
         extra["rust tokens/s"] = Math.round((tokens / b.median) * 1000);
         extra["rust threads"] = peerThreads;
+        extra["rust cpu_ms"] = Math.round(t.b!.cpu * 10) / 10;
+        extra["cpu ratio"] = Math.round((t.a.cpu / t.b!.cpu) * 1000) / 1000;
       }
       rows.push({
         engine: "bertlab tokenizer",
@@ -141,6 +163,7 @@ if (require.main === module) {
           "texts/s": r.extra?.["texts/s"],
           "rust texts/s": r.extra?.["rust texts/s"],
           "tokens/s": r.extra?.["tokens/s"],
+          "cpu ratio": r.extra?.["cpu ratio"],
           mismatches: r.extra?.id_mismatches_vs_rust,
         })),
       );

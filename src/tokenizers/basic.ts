@@ -6,7 +6,11 @@
 // `scan` is the fast path every tokenizer call goes through: one pass over the original string with a
 // per-code-point class table, reporting each word with where its characters came from, so offsets
 // into the original text (JavaScript string indices) come for free.
-import { CJK, PUNCT, REMOVED, SPACE, charClass, isMark, makeCharTransform } from "./unicode";
+import { ASCII_CLASS, CJK, PUNCT, REMOVED, SPACE, WORD, charClass as charClassExport, isMark as isMarkExport, makeCharTransform } from "./unicode";
+
+// Local bindings: module loaders that expose exports through getters (tsx/esbuild) then cost nothing per char.
+const charClass = charClassExport;
+const isMark = isMarkExport;
 
 export interface BasicTokenizerOptions {
   do_lower_case?: boolean;
@@ -137,6 +141,7 @@ export class BasicTokenizer {
     const alS = this.alS, alE = this.alE;
     let ws = -1; // start of the current word in text, -1 when none
     let complex = false; // the current word is built in buf/alS/alE (not a plain slice)
+    let upper = false; // the plain-slice word has an ASCII capital (needs lower-casing)
     let buf = "";
     let chunkStart = true;
     // NFC: the current cluster (last starter and the marks after it) starts at buf[clusterAt], text[clusterSrc].
@@ -149,10 +154,11 @@ export class BasicTokenizer {
         if (buf.length) sink(buf, ws, end, alS, alE, false);
       } else {
         const s = text.slice(ws, end);
-        sink(lower ? s.toLowerCase() : s, ws, end, null, null, false);
+        sink(upper ? s.toLowerCase() : s, ws, end, null, null, false);
       }
       ws = -1;
       complex = false;
+      upper = false;
     };
     // Turns the plain-slice word text[ws, i) into a built one.
     const toComplex = (i: number): void => {
@@ -265,6 +271,13 @@ export class BasicTokenizer {
     let i = from;
     while (i < to) {
       let cp = text.charCodeAt(i);
+      // Fast path: an ASCII letter or digit inside (or starting) a plain-slice word.
+      if (cp < 128 && ASCII_CLASS[cp] === WORD && !chunkStart && !complex) {
+        if (ws < 0) ws = i;
+        if (cp <= 90 && cp >= 65 && lower) upper = true;
+        i++;
+        continue;
+      }
       let w = 1;
       if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < to) {
         const lo = text.charCodeAt(i + 1);
@@ -318,12 +331,15 @@ export class BasicTokenizer {
           sink(ASCII_CHARS[cp], i, i + 1, null, null, false);
         } else if (ws < 0) {
           ws = i;
+          if (cp <= 90 && cp >= 65 && lower) upper = true;
         } else if (complex) {
           clusterAt = buf.length;
           clusterSrc = i;
           buf += ASCII_CHARS[lower && cp >= 65 && cp <= 90 ? cp + 32 : cp];
           alS.push(i);
           alE.push(i + 1);
+        } else if (cp <= 90 && cp >= 65 && lower) {
+          upper = true;
         }
         i += 1;
         continue;

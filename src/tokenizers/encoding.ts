@@ -3,21 +3,59 @@
 // tokenizer's alignment questions (word_ids, sequence_ids, char_to_token, ...), whatever the format.
 import { tf } from "../backend";
 
+/** Where each token of a row came from: built only when asked for (offsets, word_ids, ...). */
+export interface RowAlignment {
+  /** [start, end) in the original text (JavaScript string indices); [0, 0] for special and pad tokens. */
+  starts: number[];
+  ends: number[];
+  words: (number | null)[];
+  seqs: (number | null)[];
+}
+
+/** The token runs of one or two sequences a row was assembled from (to build its alignment lazily). */
+export interface RowSource {
+  /** Per sequence: its starts / ends / words arrays and the kept range [from, to). */
+  parts: { starts: number[]; ends: number[]; words: number[]; from: number; to: number }[];
+  /** Special tokens were added ([CLS] A [SEP] (B [SEP])). */
+  special: boolean;
+  padLeft: number;
+  padRight: number;
+}
+
 /** One encoded row (a sequence or pair, after truncation and padding). */
 export interface EncodedRow {
   ids: number[];
   type_ids: number[];
   special: number[];
   attention: number[];
-  /** [start, end) in the original text (JavaScript string indices); [0, 0] for special and pad tokens. */
-  starts: number[];
-  ends: number[];
-  words: (number | null)[];
-  seqs: (number | null)[];
   /** Which input (batch index) this row came from. */
   sample: number;
   /** Length before padding. */
   length: number;
+  source: RowSource | null;
+  align: RowAlignment | null;
+}
+
+/** The row's alignment (built on first use). */
+export function alignmentOf(r: EncodedRow): RowAlignment {
+  if (r.align) return r.align;
+  const src = r.source!;
+  const n = r.ids.length;
+  const starts = new Array<number>(n).fill(0);
+  const ends = new Array<number>(n).fill(0);
+  const words = new Array<number | null>(n).fill(null);
+  const seqs = new Array<number | null>(n).fill(null);
+  let k = src.padLeft + (src.special ? 1 : 0);
+  src.parts.forEach((p, seq) => {
+    for (let j = p.from; j < p.to; j++, k++) {
+      starts[k] = p.starts[j];
+      ends[k] = p.ends[j];
+      words[k] = p.words[j];
+      seqs[k] = seq;
+    }
+    if (src.special) k++;
+  });
+  return (r.align = { starts, ends, words, seqs });
 }
 
 export type Offsets = [number, number][];
@@ -27,11 +65,6 @@ export type Ids = number[] | number[][] | tf.Tensor2D;
 export type OffsetsOf<T> = T extends tf.Tensor ? tf.Tensor3D : T extends number[][] ? Offsets[] : Offsets;
 export type PerRowOf<T> = T extends tf.Tensor ? tf.Tensor1D : T extends number[][] ? number[] : number;
 
-interface RowInfo {
-  rows: EncodedRow[];
-  id_to_token: (id: number) => string;
-}
-const ROWS = new WeakMap<object, RowInfo>();
 
 export class BatchEncoding<T extends Ids = Ids> {
   /** Token ids `[batch, seq]` (or `[seq]` for one text without tensors). */
@@ -48,17 +81,18 @@ export class BatchEncoding<T extends Ids = Ids> {
   /** With return_length: the number of tokens of each row before padding. */
   declare length?: PerRowOf<T>;
 
+  // Native private fields: not enumerable, so spreading / printing an encoding shows the model inputs only.
+  #rows: EncodedRow[];
+  #idToToken: (id: number) => string;
+
   constructor(fields: Partial<Record<string, unknown>>, rows: EncodedRow[], id_to_token: (id: number) => string) {
     Object.assign(this, fields);
-    ROWS.set(this, { rows, id_to_token });
-  }
-
-  private rows(): EncodedRow[] {
-    return ROWS.get(this)!.rows;
+    this.#rows = rows;
+    this.#idToToken = id_to_token;
   }
 
   private row(batch_index: number): EncodedRow {
-    const rows = this.rows();
+    const rows = this.#rows;
     if (!Number.isInteger(batch_index) || batch_index < 0 || batch_index >= rows.length) {
       throw new RangeError(`BatchEncoding: batch_index ${batch_index} is out of range; this encoding has ${rows.length} row(s)`);
     }
@@ -67,7 +101,7 @@ export class BatchEncoding<T extends Ids = Ids> {
 
   /** Number of rows (texts, or windows with return_overflowing_tokens). */
   get n_sequences(): number {
-    return this.rows().length;
+    return this.#rows.length;
   }
 
   /** The field names present, in Hugging Face order. */
@@ -77,48 +111,48 @@ export class BatchEncoding<T extends Ids = Ids> {
 
   /** The tokens of a row, as strings ([CLS], pieces, [SEP], [PAD]). */
   tokens(batch_index = 0): string[] {
-    const toToken = ROWS.get(this)!.id_to_token;
-    return this.row(batch_index).ids.map(toToken);
+    return this.row(batch_index).ids.map(this.#idToToken);
   }
 
   /** For each token, the index of the word it came from in its sequence (null for special and pad tokens). */
   word_ids(batch_index = 0): (number | null)[] {
-    return this.row(batch_index).words.slice();
+    return alignmentOf(this.row(batch_index)).words.slice();
   }
 
   /** For each token, 0 or 1 for the sequence it belongs to (null for special and pad tokens). */
   sequence_ids(batch_index = 0): (number | null)[] {
-    return this.row(batch_index).seqs.slice();
+    return alignmentOf(this.row(batch_index)).seqs.slice();
   }
 
   /** The [start, end) span of a token in its original text, or null for special/pad tokens. */
   token_to_chars(batch_index: number, token_index: number): { start: number; end: number } | null {
     const r = this.row(batch_index);
     if (token_index < 0 || token_index >= r.ids.length) throw new RangeError(`token_to_chars: token_index ${token_index} is out of range (row has ${r.ids.length} tokens)`);
-    if (r.seqs[token_index] === null) return null;
-    return { start: r.starts[token_index], end: r.ends[token_index] };
+    const a = alignmentOf(r);
+    if (a.seqs[token_index] === null) return null;
+    return { start: a.starts[token_index], end: a.ends[token_index] };
   }
 
   /** The word of a token (null for special/pad tokens). */
   token_to_word(batch_index: number, token_index: number): number | null {
-    return this.row(batch_index).words[token_index] ?? null;
+    return alignmentOf(this.row(batch_index)).words[token_index] ?? null;
   }
 
   /** The index of the token covering a character of the text (sequence 0 or 1), or null. */
   char_to_token(batch_index: number, char_index: number, sequence_index = 0): number | null {
-    const r = this.row(batch_index);
-    for (let t = 0; t < r.ids.length; t++) {
-      if (r.seqs[t] === sequence_index && r.starts[t] <= char_index && char_index < r.ends[t]) return t;
+    const a = alignmentOf(this.row(batch_index));
+    for (let t = 0; t < a.seqs.length; t++) {
+      if (a.seqs[t] === sequence_index && a.starts[t] <= char_index && char_index < a.ends[t]) return t;
     }
     return null;
   }
 
   /** The [start, end) token span of a word (in sequence 0 or 1), or null when it was truncated away. */
   word_to_tokens(batch_index: number, word_index: number, sequence_index = 0): { start: number; end: number } | null {
-    const r = this.row(batch_index);
+    const a = alignmentOf(this.row(batch_index));
     let start = -1, end = -1;
-    for (let t = 0; t < r.ids.length; t++) {
-      if (r.seqs[t] === sequence_index && r.words[t] === word_index) {
+    for (let t = 0; t < a.seqs.length; t++) {
+      if (a.seqs[t] === sequence_index && a.words[t] === word_index) {
         if (start < 0) start = t;
         end = t + 1;
       }

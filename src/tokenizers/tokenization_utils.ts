@@ -5,7 +5,7 @@
 import { tf } from "../backend";
 import { Callable } from "../utils/callable";
 import { describe } from "./basic";
-import { BatchEncoding, EncodedRow, Ids } from "./encoding";
+import { BatchEncoding, EncodedRow, Ids, alignmentOf } from "./encoding";
 import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
 import { truncateWindows } from "./truncation";
 
@@ -436,28 +436,39 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     const cls = add ? this.requireId("cls_token") : 0;
     const sep = add ? this.requireId("sep_token") : 0;
     for (const w of windows) {
-      const r: EncodedRow = { ids: [], type_ids: [], special: [], attention: [], starts: [], ends: [], words: [], seqs: [], sample, length: 0 };
-      const special = (id: number, type: number): void => {
-        r.ids.push(id); r.type_ids.push(type); r.special.push(1); r.starts.push(0); r.ends.push(0); r.words.push(null); r.seqs.push(null);
-      };
-      const seq = (s: Segmented, from: number, to: number, type: number, seqId: number): void => {
-        for (let k = from; k < to; k++) {
-          r.ids.push(s.ids[k]); r.type_ids.push(type); r.special.push(0); r.starts.push(s.starts[k]); r.ends.push(s.ends[k]); r.words.push(s.words[k]); r.seqs.push(seqId);
-        }
-      };
-      if (add) special(cls, 0);
-      seq(a, w.a0, w.a1, 0, 0);
-      if (add) special(sep, 0);
+      const lenA = w.a1 - w.a0;
+      const lenB = b ? w.b1 - w.b0 : 0;
+      const n = lenA + lenB + nSpecial;
+      const ids = new Array<number>(n);
+      const special = new Array<number>(n).fill(0);
+      const type_ids = new Array<number>(n).fill(0);
+      let k = 0;
+      if (add) {
+        special[k] = 1;
+        ids[k++] = cls;
+      }
+      for (let j = w.a0; j < w.a1; j++) ids[k++] = a.ids[j];
+      if (add) {
+        special[k] = 1;
+        ids[k++] = sep;
+      }
       if (b) {
-        seq(b, w.b0, w.b1, add ? 1 : 0, 1);
-        if (add) special(sep, 1);
+        if (add) type_ids.fill(1, k);
+        for (let j = w.b0; j < w.b1; j++) ids[k++] = b.ids[j];
+        if (add) {
+          special[k] = 1;
+          ids[k++] = sep;
+        }
       }
-      r.length = r.ids.length;
-      r.attention = new Array<number>(r.length).fill(1);
-      if (st.truncation === "do_not_truncate" && r.length > this.model_max_length && (o.verbose ?? true)) {
-        this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${r.length} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
+      const parts = [{ starts: a.starts, ends: a.ends, words: a.words, from: w.a0, to: w.a1 }];
+      if (b) parts.push({ starts: b.starts, ends: b.ends, words: b.words, from: w.b0, to: w.b1 });
+      rows.push({
+        ids, type_ids, special, attention: new Array<number>(n).fill(1), sample, length: n,
+        source: { parts, special: add, padLeft: 0, padRight: 0 }, align: null,
+      });
+      if (st.truncation === "do_not_truncate" && n > this.model_max_length && (o.verbose ?? true)) {
+        this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${n} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
       }
-      rows.push(r);
     }
   }
 
@@ -475,7 +486,13 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
         else arr.unshift(...extra);
       };
       fill(r.ids, pad); fill(r.type_ids, this.pad_token_type_id); fill(r.special, 1); fill(r.attention, 0);
-      fill(r.starts, 0); fill(r.ends, 0); fill<number | null>(r.words, null); fill<number | null>(r.seqs, null);
+      if (r.align) {
+        fill(r.align.starts, 0); fill(r.align.ends, 0); fill<number | null>(r.align.words, null); fill<number | null>(r.align.seqs, null);
+      }
+      if (r.source) {
+        if (this.padding_side === "right") r.source.padRight += n;
+        else r.source.padLeft += n;
+      }
     }
   }
 
@@ -500,12 +517,18 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     if (wantMask) fields.attention_mask = grid("attention_mask", (r) => r.attention);
     if (o.return_special_tokens_mask) fields.special_tokens_mask = grid("special_tokens_mask", (r) => r.special);
     if (o.return_offsets_mapping) {
-      const pairs = (r: EncodedRow): [number, number][] => r.starts.map((s, k) => [s, r.ends[k]]);
+      const pairs = (r: EncodedRow): [number, number][] => {
+        const a = alignmentOf(r);
+        return a.starts.map((s, k) => [s, a.ends[k]]);
+      };
       if (!tensors) fields.offset_mapping = batched ? rows.map(pairs) : pairs(rows[0]);
       else {
         const len = rows.length ? rows[0].ids.length : 0;
         const flat = new Int32Array(rows.length * len * 2);
-        rows.forEach((r, i) => r.starts.forEach((s, k) => { flat[(i * len + k) * 2] = s; flat[(i * len + k) * 2 + 1] = r.ends[k]; }));
+        rows.forEach((r, i) => {
+          const a = alignmentOf(r);
+          a.starts.forEach((s, k) => { flat[(i * len + k) * 2] = s; flat[(i * len + k) * 2 + 1] = a.ends[k]; });
+        });
         fields.offset_mapping = tf.tensor3d(flat, [rows.length, len, 2], "int32");
       }
     }
@@ -562,8 +585,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       const get = (k: string, dflt: number): number[] => (cols[k] ? asList(k, cols[k][i], i) : new Array<number>(n).fill(dflt));
       return {
         ids, type_ids: get("token_type_ids", 0), special: get("special_tokens_mask", 0), attention: get("attention_mask", 1),
-        starts: new Array<number>(n).fill(0), ends: new Array<number>(n).fill(0), words: new Array<number | null>(n).fill(null),
-        seqs: new Array<number | null>(n).fill(null), sample: i, length: n,
+        sample: i, length: n, source: null,
+        align: { starts: new Array<number>(n).fill(0), ends: new Array<number>(n).fill(0), words: new Array<number | null>(n).fill(null), seqs: new Array<number | null>(n).fill(null) },
       };
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);

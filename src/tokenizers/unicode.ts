@@ -66,6 +66,8 @@ export function charClass(cp: number): number {
 }
 
 for (let cp = 0; cp < 128; cp++) table[cp] = computeClass(cp);
+/** Classes of the ASCII range (a view of the table, filled at load). */
+export const ASCII_CLASS: Uint8Array = table.subarray(0, 128);
 
 /** Python's `_run_strip_accents`: NFD, then drop every nonspacing mark (category Mn). */
 export function stripAccents(s: string): string {
