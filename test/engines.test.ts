@@ -166,3 +166,31 @@ test("onnx engine: clear errors for bad architectures, weights and inputs", { sk
   await assert.rejects(engine.run({ input_ids: [Array.from({ length: 65 }, () => 1)] }), /sequence length 65 exceeds config.max_position_embeddings=64/);
   await engine.dispose();
 });
+
+test("engine_for(model) compiles a bertlab model (src/models) and matches its tfjs forward", { skip }, async () => {
+  await ready();
+  const { BertForSequenceClassification, BertForMaskedLM } = await import("../src/models");
+  for (const [cls, dir, field] of [
+    [BertForSequenceClassification, "seq_cls_2", "logits"],
+    [BertForMaskedLM, "masked_lm", "logits"],
+  ] as const) {
+    const model = await (cls as typeof BertForSequenceClassification).from_pretrained(path.join(FIX, dir), { quiet: true });
+    model.eval();
+    const ids = [[101, 7, 8, 9, 102, 0]];
+    const mask = [[1, 1, 1, 1, 1, 0]];
+    const engine = await engine_for(model as unknown as Parameters<typeof engine_for>[0]);
+    assert.equal(engine.architecture, cls.name);
+    const out = await engine.run({ input_ids: ids, attention_mask: mask });
+    const input_ids = tf.tensor2d(ids, [1, 6], "int32");
+    const attention_mask = tf.tensor2d(mask, [1, 6], "int32");
+    const ref = (model as unknown as (x: object) => Record<string, tf.Tensor>)({ input_ids, attention_mask });
+    const want = ref[field];
+    const got = out[field] as OutputTensor;
+    assert.deepEqual(got.dims, want.shape);
+    const d = maxAbsDiff(got, { dtype: "float32", shape: want.shape, data: want.dataSync() as Float32Array }, `${dir} ${field}`);
+    assert.ok(d < 1e-4, `${dir}: onnx vs tfjs max |diff| ${d}`);
+    tf.dispose([input_ids, attention_mask, ...Object.values(ref).filter((t) => t instanceof tf.Tensor)]);
+    await release_engine(model);
+    model.dispose();
+  }
+});

@@ -197,12 +197,16 @@ export function outputs_to_tensors(out: EngineOutputs): Record<string, tf.Tensor
   return res;
 }
 
-/** What `engine_for` needs from a model: its config, named weights and class name. */
+/**
+ * What `engine_for` needs from a model: its config, named weights and class name. A bertlab model
+ * (src/models) qualifies as it is: `state_dict()` gives the weights, its class name the architecture.
+ */
 export interface ModelLike {
   config: EngineBertConfig;
   architecture?: string;
   /** Named parameters: TensorData or tfjs tensors / variables. */
   weights?: WeightsLike | Map<string, tf.Tensor> | Iterable<[string, tf.Tensor | TensorData]>;
+  state_dict?: () => Map<string, tf.Tensor>;
 }
 
 /** tfjs tensors (e.g. a model's variables) → TensorData, copying the values once. */
@@ -227,9 +231,11 @@ const engines = new WeakMap<object, Promise<OnnxBertEngine>>();
 export function engine_for(model: ModelLike, settings: SessionSettings = {}): Promise<OnnxBertEngine> {
   let e = engines.get(model);
   if (!e) {
-    const architecture = model.architecture ?? (model.config as { architectures?: string[] }).architectures?.[0] ?? "BertModel";
-    if (!model.weights) throw new Error(`engine_for: the model has no 'weights' (named parameters) to compile`);
-    const w = model.weights;
+    const className = model.constructor?.name;
+    const architecture =
+      model.architecture ?? ((ARCHITECTURES as readonly string[]).includes(className) ? className : undefined) ?? (model.config as { architectures?: string[] }).architectures?.[0] ?? "BertModel";
+    const w = model.weights ?? model.state_dict?.();
+    if (!w) throw new Error(`engine_for: the model has neither 'weights' nor state_dict() to compile`);
     const weights: WeightsLike =
       w instanceof Map && [...w.values()].every((t) => !(t instanceof tf.Tensor))
         ? (w as Map<string, TensorData>)
