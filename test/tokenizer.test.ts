@@ -165,3 +165,29 @@ for (const b of batches) {
     }
   });
 }
+
+// What the transformers 4.31 pipelines fed their models (slow BertTokenizer, loaded from the
+// tokenizer_config.json / special_tokens_map.json that save_pretrained wrote).
+interface PipelineInput { source: string; vocab: "uncased" | "cased"; text: string; text_pair?: string; input_ids: number[]; token_type_ids: number[]; attention_mask: number[]; special_tokens_mask?: number[] }
+const pipelineInputs: PipelineInput[] = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer/pipeline_inputs.json"), "utf8")).inputs;
+
+test("pipeline goldens: folders saved by transformers 4.31 load through AutoTokenizer and give the same model inputs", async () => {
+  const { AutoTokenizer } = await import("../src/tokenizers");
+  const loaded: Record<string, BertTokenizer> = {};
+  for (const v of ["uncased", "cased"] as const) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bertlab-hf431-${v}-`));
+    fs.copyFileSync(path.join(VOCAB[v], "vocab.txt"), path.join(dir, "vocab.txt"));
+    for (const f of ["tokenizer_config.json", "special_tokens_map.json"]) fs.copyFileSync(path.join(FIX, `tokenizer/hf431_saved_${v}`, f), path.join(dir, f));
+    loaded[v] = await AutoTokenizer.from_pretrained(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(loaded.cased.do_lower_case, false);
+  assert.equal(pipelineInputs.length, 15);
+  for (const p of pipelineInputs) {
+    const enc = loaded[p.vocab](p.text, { text_pair: p.text_pair ?? null, return_special_tokens_mask: true });
+    assert.deepEqual(enc.input_ids, p.input_ids, `${p.source} input_ids`);
+    assert.deepEqual(enc.token_type_ids, p.token_type_ids, `${p.source} token_type_ids`);
+    assert.deepEqual(enc.attention_mask, p.attention_mask, `${p.source} attention_mask`);
+    if (p.special_tokens_mask) assert.deepEqual(enc.special_tokens_mask, p.special_tokens_mask, `${p.source} special_tokens_mask`);
+  }
+});
