@@ -2,8 +2,10 @@
 export { vega_lite, plotly, is_chart, VEGA_LITE_SCHEMA } from "./chart";
 export type { Chart, VegaLiteChart, PlotlyChart, HtmlChart, Library, Spec } from "./chart";
 export type { TensorLike } from "./data";
-export { plot_lr_schedules, plot_schedules, plot_lr_history, lr_history_points, series_label, HF_SCHEDULE_NAMES } from "./schedules";
-export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSchedulesOptions, LrHistory } from "./schedules";
+export { plot_lr_schedules, plot_schedules, series_label, HF_SCHEDULE_NAMES } from "./schedules";
+export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSchedulesOptions } from "./schedules";
+export { plot_lr_history, lr_history_points } from "./lr_history";
+export type { LrHistory } from "./lr_history";
 export { plot_training, training_points, panel_of } from "./training_curves";
 export type { LogRecord, TrainingPlotOptions, CurvePoint } from "./training_curves";
 export { plot_class_probabilities, class_probabilities } from "./classes";
