@@ -1,5 +1,5 @@
 // Learning-rate schedule plots: one or several schedules over steps, warmup region shaded, the
-// schedule's parameters in its legend label. Also the lr actually used by a live optimizer.
+// schedule's parameters in its legend label (the lr a live run used is in lr_history.ts).
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { check_finite, short_number } from "./data";
 
