@@ -40,13 +40,15 @@ export interface LabelledText {
   source: string;
 }
 
-/** The `sentiment` package's 3,000 labelled reviews, split deterministically into train / test (every 5th). */
+/** The `sentiment` package's 3,000 labelled reviews, split deterministically into train / test (every 5th of each source). */
 export function sentiment_reviews(test_every = 5): { train: LabelledText[]; test: LabelledText[] } {
   const train: LabelledText[] = [];
   const test: LabelledText[] = [];
   for (const source of ["amazon", "imdb", "yelp"]) {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const rows = require(`sentiment/test/fixtures/${source}.json`) as Array<{ text: string; class: number }>;
+    const all = require(`sentiment/test/fixtures/${source}.json`) as Array<{ text: string; class: number | null }>;
+    // each file ends with an empty, unlabelled row: keep only labelled, non-empty reviews (1,000 a source)
+    const rows = all.filter((r) => typeof r.class === "number" && r.text.trim().length > 0) as Array<{ text: string; class: number }>;
     rows.forEach((r, i) => {
       const ex = { text: r.text.trim(), label: r.class, source };
       (i % test_every === test_every - 1 ? test : train).push(ex);
