@@ -289,7 +289,10 @@ test("AutoTokenizer: BERT family from tokenizer_config / config.json, clear erro
   await assert.rejects(AutoTokenizer.from_pretrained(dir), /tokenizer_class 'RobertaTokenizer'; bertlab supports the BERT family only/);
   fs.rmSync(dir, { recursive: true, force: true });
   const bare = tmpdir("bare");
-  await assert.rejects(AutoTokenizer.from_pretrained(bare), /cannot tell the tokenizer/);
+  await assert.rejects(AutoTokenizer.from_pretrained(bare), /found no tokenizer files \(tokenizer_config.json, config.json, vocab.txt or tokenizer.json\)/);
+  fs.writeFileSync(path.join(bare, "tokenizer.json"), JSON.stringify({ model: { type: "BPE", vocab: {}, merges: [] } }));
+  await assert.rejects(AutoTokenizer.from_pretrained(bare), /cannot tell the tokenizer.*tokenizer.json has a BPE model; bertlab supports BERT WordPiece tokenizers only/);
+  await assert.rejects(BertTokenizer.from_pretrained(bare), /has a BPE model; a BERT tokenizer needs a WordPiece model/);
   fs.rmSync(bare, { recursive: true, force: true });
 });
 

@@ -27,7 +27,7 @@ function readJson(file: string | null): Record<string, unknown> | null {
 export class AutoTokenizer {
   /** The tokenizer of a model id or folder (a BertTokenizer for the BERT family). */
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizer> {
-    const hub = { revision: options.revision, cache_dir: options.cache_dir, local_files_only: options.local_files_only, optional: true };
+    const hub = { ...options, optional: true };
     const tokConfig = readJson(await cached_file(id_or_path, "tokenizer_config.json", hub));
     let cls = typeof tokConfig?.tokenizer_class === "string" ? tokConfig.tokenizer_class : null;
     let why = cls ? `tokenizer_config.json says tokenizer_class '${cls}'` : "";
@@ -47,6 +47,9 @@ export class AutoTokenizer {
       const vocab = await cached_file(id_or_path, "vocab.txt", hub);
       const tj = vocab ? null : readJson(await cached_file(id_or_path, "tokenizer.json", hub));
       const modelType = (tj?.model as { type?: string } | undefined)?.type;
+      if (!vocab && !tj && !tokConfig) {
+        throw new Error(`AutoTokenizer.from_pretrained('${id_or_path}'): found no tokenizer files (tokenizer_config.json, config.json, vocab.txt or tokenizer.json); is it a model folder, or a hub id that is in the cache or reachable?`);
+      }
       if (!vocab && modelType !== "WordPiece") {
         throw new Error(
           `AutoTokenizer.from_pretrained('${id_or_path}'): cannot tell the tokenizer: no tokenizer_class in tokenizer_config.json, no model_type in config.json, and no vocab.txt or WordPiece tokenizer.json` +

@@ -163,8 +163,8 @@ export class BertTokenizer extends PreTrainedTokenizer {
    * `options` override what the files say (e.g. `{ do_lower_case: false }`).
    */
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizer> {
-    const { revision, cache_dir, local_files_only, ...overrides } = options;
-    const hub = { revision, cache_dir, local_files_only, optional: true };
+    // Hub options (revision, cache_dir, token, ...) go to cached_file; the tokenizer ignores them.
+    const hub = { ...options, optional: true };
     const [vocabFile, tokJson, configFile, stmFile, addedFile] = await Promise.all([
       cached_file(id_or_path, VOCAB_FILES.vocab_file, hub),
       cached_file(id_or_path, VOCAB_FILES.tokenizer_file, hub),
@@ -203,7 +203,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       ...stm,
       added_tokens: added,
       name_or_path: id_or_path,
-      ...stripUndefined(overrides),
+      ...stripUndefined(options),
     });
     await ready(); // so return_tensors 'tf' works right away
     return tok;
