@@ -57,6 +57,37 @@ test("seed: 'Hellp, my dog is cute' and the cased NER sentence", () => {
   assert.deepEqual(cased.tokenize(ner, { add_special_tokens: true }).slice(0, 3), ["[CLS]", "Hu", "##gging"]);
 });
 
+test("seed: tokens with special tokens via tokenize(decode(encode(sequence))), and the QA answer spans", () => {
+  const sequence = "Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, therefore very close to the Manhattan Bridge.";
+  const tokens = cased.tokenize(cased.decode(cased.encode(sequence)));
+  assert.deepEqual(tokens, [
+    "[CLS]", "Hu", "##gging", "Face", "Inc", ".", "is", "a", "company", "based", "in", "New", "York", "City", ".", "Its",
+    "headquarters", "are", "in", "D", "##UM", "##BO", ",", "therefore", "very", "close", "to", "the", "Manhattan", "Bridge", ".", "[SEP]",
+  ]);
+  const ids = cased.encode(sequence, { return_tensors: "tf" });
+  assert.deepEqual(ids.shape, [1, 32]);
+  ids.dispose();
+  const text = "🤗 Transformers (formerly known as pytorch-transformers and pytorch-pretrained-bert) \nprovides general-purpose architectures (BERT, GPT-2, RoBERTa, XLM, DistilBert, XLNet…) for \nNatural Language Understanding (NLU) and Natural Language Generation (NLG) with over 32+ \npretrained models in 100+ languages and deep interoperability between TensorFlow 2.0 and PyTorch.";
+  const question = "How many pretrained models are available in 🤗 Transformers?";
+  const inputs = tok(question, { text_pair: text, add_special_tokens: true });
+  const toks = inputs.tokens();
+  assert.equal(toks[toks.indexOf("[UNK]")], "[UNK]"); // the emoji
+  const span = (words: string[]): string => {
+    const start = toks.findIndex((_, i) => words.every((w, k) => toks[i + k] === w));
+    assert.ok(start >= 0, words.join(" "));
+    return tok.convert_tokens_to_string(tok.convert_ids_to_tokens(inputs.input_ids.slice(start, start + words.length)));
+  };
+  assert.equal(span(["over", "32", "+"]), "over 32 +");
+  assert.equal(span(["general", "-", "purpose", "architecture", "##s"]), "general - purpose architectures");
+  // The slow tokenizer's join (the seed's fast tokenizer also cleans " ." up: "tensorflow 2. 0 and pytorch").
+  assert.equal(span(["tensor", "##flow", "2", ".", "0", "and", "p", "##yt", "##or", "##ch"]), "tensorflow 2 . 0 and pytorch");
+  // The answer as an exact slice of the context, from the offsets.
+  const enc = tok(question, { text_pair: text, return_offsets_mapping: true });
+  const t32 = enc.tokens().indexOf("32");
+  const plus = t32 + 1;
+  assert.equal(text.slice(enc.offset_mapping![t32][0], enc.offset_mapping![plus][1]), "32+");
+});
+
 test("return_tensors 'tf' gives int32 [batch, seq] tensors, and they can all be freed", async () => {
   const before = tf.memory().numTensors;
   const one = tok("Hello, my dog is cute. ", { text_pair: "I like it", return_tensors: "tf" });
