@@ -23,6 +23,6 @@ export class Dropout extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return tf.zerosLike(x);
-    return tf.dropout(x, this.p, undefined, this.generator.int());
+    return tf.dropout(x, this.p, undefined, this.generator.seed_int());
   }
 }

@@ -11,7 +11,7 @@ import { writeFileAtomicSync } from "../utils/fs";
 import { default_generator as nn_generator } from "../nn";
 import type { AdamW, AdamWStateDict } from "./adamw";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
-import { default_generator, type GeneratorState } from "./rng";
+import { default_generator, type Generator, type GeneratorState } from "./rng";
 
 export const PREFIX_CHECKPOINT_DIR = "checkpoint";
 export const OPTIMIZER_NAME = "optimizer.json";
@@ -142,44 +142,25 @@ export function load_scheduler(scheduler: LRScheduler, dir: string): void {
   else scheduler.load_state_dict(state);
 }
 
-/** A generator's state as JSON: bertlab's Generator, or any object with get_state()/set_state() or a numeric `state`. */
-type AnyGenerator = { get_state?: () => unknown; set_state?: (s: never) => unknown; state?: unknown; spare?: unknown };
-
-function capture(g: AnyGenerator): unknown {
-  if (typeof g.get_state === "function") return g.get_state();
-  // src/nn's mulberry32 Generator keeps its position in `state` (+ a cached normal in `spare`)
-  return { state: g.state, spare: g.spare ?? null };
-}
-
-function restore(g: AnyGenerator, s: unknown): void {
-  if (typeof g.set_state === "function") {
-    g.set_state(s as never);
-    return;
-  }
-  const o = s as { state: unknown; spare: unknown };
-  g.state = o.state;
-  g.spare = o.spare;
-}
-
 export interface RngState {
   /** bertlab's default generator (collators, NSP pairs, data order helpers). */
   training: GeneratorState;
   /** The model library's generator (dropout masks, weight init). */
-  nn: unknown;
+  nn: GeneratorState;
   /** The data collator's own generator, when it has one other than the default. */
-  collator?: unknown;
+  collator?: GeneratorState;
 }
 
 export function capture_rng_state(collator_generator?: unknown): RngState {
-  const out: RngState = { training: default_generator.get_state(), nn: capture(nn_generator as unknown as AnyGenerator) };
-  if (collator_generator && collator_generator !== default_generator) out.collator = capture(collator_generator as AnyGenerator);
+  const out: RngState = { training: default_generator.get_state(), nn: nn_generator.get_state() };
+  if (collator_generator && collator_generator !== default_generator) out.collator = (collator_generator as Generator).get_state();
   return out;
 }
 
 export function restore_rng_state(state: RngState, collator_generator?: unknown): void {
   default_generator.set_state(state.training);
-  restore(nn_generator as unknown as AnyGenerator, state.nn);
-  if (state.collator !== undefined && collator_generator && collator_generator !== default_generator) restore(collator_generator as AnyGenerator, state.collator);
+  nn_generator.set_state(state.nn);
+  if (state.collator !== undefined && collator_generator && collator_generator !== default_generator) (collator_generator as Generator).set_state(state.collator);
 }
 
 export function save_rng_state(dir: string, collator_generator?: unknown): void {
