@@ -5,6 +5,54 @@ import * as tf from "@tensorflow/tfjs";
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
+  dataIdNextNumber: number;
+  wasm: {
+    cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  };
+}
+
+/** Name of the batched-as-2-D matmul kernel (see slicedMatMul). */
+export const SLICED_MATMUL = "BertlabSlicedMatMul";
+
+let wasmBatchMatMul: ((...args: unknown[]) => void) | undefined;
+
+/**
+ * SlicedMatMul: a [N, m, k] · b [N, k, n] → [N, m, n], as N calls of the wasm backend's own
+ * BatchMatMul on rank-3 *views* with batch 1 — the only shape that takes XNNPACK's fast path
+ * (tfjs-backend-wasm's batched and transposed matmuls run a scalar loop at ~2 GFLOP/s). Each view
+ * is registered with the backend at an offset inside its parent tensor's heap buffer (no copy,
+ * unlike unstack) and unregistered right after; XNNPACK packs each slice's right operand anew.
+ */
+function slicedMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  if (a.dtype !== "float32" || b.dtype !== "float32") throw new Error(`${SLICED_MATMUL}: float32 inputs expected, got ${a.dtype} and ${b.dtype}`);
+  const [N, m, k] = a.shape;
+  const [Nb, kb, n] = b.shape;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || N !== Nb || k !== kb) {
+    throw new Error(`${SLICED_MATMUL}: expected a [N, m, k] and b [N, k, n], got [${a.shape}] and [${b.shape}]`);
+  }
+  wasmBatchMatMul ??= backend.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]);
+  const out = backend.makeOutput([N, m, n], "float32");
+  const base = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const [aOff, bOff, oOff] = [base(a), base(b), base(out)];
+  const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+  const bShape = new Uint8Array(new Int32Array([1, k, n]).buffer);
+  const { tfjs } = backend.wasm;
+  for (let i = 0; i < N; i++) {
+    const ids = [backend.dataIdNextNumber++, backend.dataIdNextNumber++, backend.dataIdNextNumber++];
+    tfjs.registerTensor(ids[0], m * k, aOff + 4 * i * m * k);
+    tfjs.registerTensor(ids[1], k * n, bOff + 4 * i * k * n);
+    tfjs.registerTensor(ids[2], m * n, oOff + 4 * i * m * n);
+    try {
+      wasmBatchMatMul(ids[0], aShape, 3, ids[1], bShape, 3, false, false, ids[2]);
+    } finally {
+      for (const id of ids) tfjs.disposeData(id); // unregisters the view (and its XNNPACK operator); frees nothing
+    }
+  }
+  return out;
 }
 
 /**
@@ -40,5 +88,8 @@ export function registerWasmKernels(): void {
   registered = true;
   if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum as tf.KernelFunc });
+  }
+  if (!tf.getKernel(SLICED_MATMUL, "wasm")) {
+    tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: "wasm", kernelFunc: slicedMatMul as unknown as tf.KernelFunc });
   }
 }

@@ -136,7 +136,7 @@ for (const limit of [1000, 0]) {
         }
       });
     } finally {
-      set_bmm_slice_limit(16);
+      set_bmm_slice_limit(4096);
     }
   });
 }
@@ -169,4 +169,19 @@ test("ops leave no tensors behind (1,000 small forward calls)", () => {
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([x, w, q]);
   clear_linear_cache();
+});
+
+test("SlicedMatMul wasm kernel: equals tf.matMul on views of the operands, checks shapes, leaks nothing", async () => {
+  const { SLICED_MATMUL } = await import("../src/wasm_kernels");
+  assert.ok(tf.getKernel(SLICED_MATMUL, "wasm"), "registered with the wasm backend");
+  const a = rnd([5, 7, 3], 1);
+  const b = rnd([5, 3, 4], 2);
+  const before = tf.memory();
+  const c = tf.engine().runKernel(SLICED_MATMUL, { a, b }, {}) as tf.Tensor;
+  tf.tidy(() => close(c, tf.matMul(a, b), 1e-5, "sliced kernel"));
+  c.dispose();
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.equal(tf.memory().numBytes, before.numBytes);
+  assert.throws(() => tf.engine().runKernel(SLICED_MATMUL, { a, b: rnd([4, 3, 4], 3) }, {}), /expected a \[N, m, k\] and b \[N, k, n\], got \[5,7,3\] and \[4,3,4\]/);
+  tf.dispose([a, b]);
 });

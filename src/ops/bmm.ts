@@ -1,15 +1,19 @@
 // Batched products for attention: [..., m, k] · [..., k, n] → [..., m, n] (the second operand given
 // as [..., n, k] when transposeB). On wasm, batched (rank-3/4) matMul and the transpose flags miss
-// XNNPACK's fast path (~2 GFLOP/s). For up to SLICE_LIMIT products the batch is split into plain
-// 2-D matMuls (explicit transposes first; gradients through tf.customGrad take the same route).
-// Beyond that, each 2-D matMul's XNNPACK operator set-up (the right operand is packed anew for every
-// slice) costs more than it saves, and tf.matMul's batched kernel is used as is — an explicit
-// transpose does not help that kernel (measured: bench/README.md).
+// XNNPACK's fast path (a scalar loop, ~2 GFLOP/s). There the product runs as the SlicedMatMul kernel
+// (src/wasm_kernels.ts): one fast-path 2-D matMul per batch entry on views of the operands, after an
+// explicit transpose of the right operand when transposeB; the gradients (tf.customGrad) take the
+// same route. Without that kernel, small batches fall back to unstack + 2-D matMul + stack (whose
+// copies and per-op overhead lose beyond ~16 products) and larger ones to tf.matMul.
+// Measured in bench/README.md.
 import { tf } from "../backend";
 import { onWasm } from "./tape";
+import { SLICED_MATMUL } from "../wasm_kernels";
 
-/** Largest batch (product of leading dims) split into 2-D matMuls on wasm; measured in bench/README.md. */
-export let SLICE_LIMIT = 16;
+/** Largest batch (product of leading dims) split into 2-D matMuls on wasm. */
+export let SLICE_LIMIT = 4096;
+/** Largest batch for the unstack fallback (when the SlicedMatMul kernel is not registered). */
+const UNSTACK_LIMIT = 16;
 
 /** Overrides the slicing threshold (0 = always use tf.matMul's batched kernel). */
 export function set_bmm_slice_limit(n: number): void {
@@ -26,6 +30,8 @@ function swapLast(x: tf.Tensor3D): tf.Tensor3D {
 function mm3(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   const N = a.shape[0];
   if (N > SLICE_LIMIT) return tf.matMul(a, b);
+  if (tf.getKernel(SLICED_MATMUL, "wasm")) return tf.engine().runKernel(SLICED_MATMUL, { a, b }, {}) as tf.Tensor3D;
+  if (N > UNSTACK_LIMIT) return tf.matMul(a, b);
   if (N === 1) return tf.matMul(a.reshape([a.shape[1], a.shape[2]]), b.reshape([b.shape[1], b.shape[2]])).expandDims(0) as tf.Tensor3D;
   const as = tf.unstack(a) as tf.Tensor2D[];
   const bs = tf.unstack(b) as tf.Tensor2D[];
