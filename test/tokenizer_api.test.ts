@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { inspect } from "node:util";
 import fc from "fast-check";
 import { tf } from "../src/backend";
 import { AutoTokenizer, BasicTokenizer, BertTokenizer, WordpieceTokenizer } from "../src/tokenizers";
@@ -104,8 +105,14 @@ test("return_tensors 'tf' gives int32 [batch, seq] tensors, and they can all be 
   assert.deepEqual(enc.shape, [1, 9]);
   assert.equal(enc.dtype, "int32");
   assert.equal(tok.decode(enc), "[CLS] hellp, my dog is cute [SEP]");
+  assert.equal(
+    inspect(one, { breakLength: Infinity }),
+    "BatchEncoding { input_ids: tensor([[101, 7592, 1010, 2026, 3899, 2003, 10140, 1012, 102, 1045, 2066, 2009, 102]], dtype=int32), " +
+      "token_type_ids: tensor([[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]], dtype=int32), attention_mask: tensor([[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]], dtype=int32) }",
+  );
   one.dispose();
   batch.dispose();
+  assert.match(inspect(one), /input_ids: tensor\(<disposed>, shape=\[1,13\], dtype=int32\)/);
   enc.dispose();
   assert.equal(tf.memory().numTensors, before);
 });

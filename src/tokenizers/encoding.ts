@@ -160,8 +160,24 @@ export class BatchEncoding<T extends Ids = Ids> {
     return start < 0 ? null : { start, end };
   }
 
+  /** Printed like Python's BatchEncoding: the fields, tensors as `tensor([[...]], dtype=int32)`. */
+  [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    const shown: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) shown[k] = v instanceof tf.Tensor ? new TensorView(v) : v;
+    return `BatchEncoding ${inspect(shown, options)}`;
+  }
+
   /** Frees the tensors of a return_tensors 'tf' encoding (no-op for arrays). */
   dispose(): void {
     for (const v of Object.values(this)) if (v instanceof tf.Tensor) v.dispose();
+  }
+}
+
+/** How a tensor field prints (a disposed tensor says so instead of throwing). */
+class TensorView {
+  constructor(private readonly t: tf.Tensor) {}
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    if (this.t.isDisposed) return `tensor(<disposed>, shape=[${this.t.shape}], dtype=${this.t.dtype})`;
+    return `tensor(${JSON.stringify(this.t.arraySync()).replace(/,/g, ", ")}, dtype=${this.t.dtype})`;
   }
 }
