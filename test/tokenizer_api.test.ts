@@ -266,6 +266,15 @@ test("char_to_token / token_to_chars locate answers in the context (QA)", () => 
   assert.equal(enc.tokens()[cafe], "cafe");
   assert.equal(enc.token_to_chars(0, 0), null);
   assert.equal(enc.char_to_token(0, 1000, 1), null);
+  // Python's one-argument forms address row 0.
+  assert.equal(enc.char_to_token(0), 1); // "where"
+  assert.deepEqual(enc.token_to_chars(1), { start: 0, end: 5 });
+  assert.equal(enc.token_to_sequence(t), 1);
+  assert.equal(enc.token_to_sequence(0), null);
+  assert.equal(enc.token_to_word(t), 3); // it is in [Paris]
+  assert.equal(enc.char_to_word(0, ctx.indexOf("Paris") + 2, 1), 3);
+  assert.deepEqual(enc.word_to_chars(0, 3, 1), { start: 9, end: 14 });
+  assert.throws(() => enc.token_to_chars(0, 99), /token_to_chars: token_index 99 is out of range \(row 0 has 15 tokens\)/);
 });
 
 test("padding and truncation sides", async () => {

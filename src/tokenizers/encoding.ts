@@ -124,40 +124,75 @@ export class BatchEncoding<T extends Ids = Ids> {
     return alignmentOf(this.row(batch_index)).seqs.slice();
   }
 
+  // The alignment methods take (batch_index, index) or, as in Python, just (index) for row 0.
+
+  private tokenIndex(fn: string, a: number, b: number | undefined): [EncodedRow, number] {
+    const [batch, token] = b === undefined ? [0, a] : [a, b];
+    const r = this.row(batch);
+    if (!Number.isInteger(token) || token < 0 || token >= r.ids.length) {
+      throw new RangeError(`${fn}: token_index ${token} is out of range (row ${batch} has ${r.ids.length} tokens)`);
+    }
+    return [r, token];
+  }
+
   /** The [start, end) span of a token in its original text, or null for special/pad tokens. */
-  token_to_chars(batch_index: number, token_index: number): { start: number; end: number } | null {
-    const r = this.row(batch_index);
-    if (token_index < 0 || token_index >= r.ids.length) throw new RangeError(`token_to_chars: token_index ${token_index} is out of range (row has ${r.ids.length} tokens)`);
+  token_to_chars(batch_or_token_index: number, token_index?: number): { start: number; end: number } | null {
+    const [r, t] = this.tokenIndex("token_to_chars", batch_or_token_index, token_index);
     const a = alignmentOf(r);
-    if (a.seqs[token_index] === null) return null;
-    return { start: a.starts[token_index], end: a.ends[token_index] };
+    if (a.seqs[t] === null) return null;
+    return { start: a.starts[t], end: a.ends[t] };
   }
 
   /** The word of a token (null for special/pad tokens). */
-  token_to_word(batch_index: number, token_index: number): number | null {
-    return alignmentOf(this.row(batch_index)).words[token_index] ?? null;
+  token_to_word(batch_or_token_index: number, token_index?: number): number | null {
+    const [r, t] = this.tokenIndex("token_to_word", batch_or_token_index, token_index);
+    return alignmentOf(r).words[t];
+  }
+
+  /** The sequence (0 or 1) of a token (null for special/pad tokens). */
+  token_to_sequence(batch_or_token_index: number, token_index?: number): number | null {
+    const [r, t] = this.tokenIndex("token_to_sequence", batch_or_token_index, token_index);
+    return alignmentOf(r).seqs[t];
   }
 
   /** The index of the token covering a character of the text (sequence 0 or 1), or null. */
-  char_to_token(batch_index: number, char_index: number, sequence_index = 0): number | null {
-    const a = alignmentOf(this.row(batch_index));
+  char_to_token(batch_or_char_index: number, char_index?: number, sequence_index = 0): number | null {
+    const [batch, c] = char_index === undefined ? [0, batch_or_char_index] : [batch_or_char_index, char_index];
+    const a = alignmentOf(this.row(batch));
     for (let t = 0; t < a.seqs.length; t++) {
-      if (a.seqs[t] === sequence_index && a.starts[t] <= char_index && char_index < a.ends[t]) return t;
+      if (a.seqs[t] === sequence_index && a.starts[t] <= c && c < a.ends[t]) return t;
     }
     return null;
   }
 
+  /** The word covering a character of the text (sequence 0 or 1), or null. */
+  char_to_word(batch_or_char_index: number, char_index?: number, sequence_index = 0): number | null {
+    const [batch, c] = char_index === undefined ? [0, batch_or_char_index] : [batch_or_char_index, char_index];
+    const t = this.char_to_token(batch, c, sequence_index);
+    return t === null ? null : alignmentOf(this.row(batch)).words[t];
+  }
+
   /** The [start, end) token span of a word (in sequence 0 or 1), or null when it was truncated away. */
-  word_to_tokens(batch_index: number, word_index: number, sequence_index = 0): { start: number; end: number } | null {
-    const a = alignmentOf(this.row(batch_index));
+  word_to_tokens(batch_or_word_index: number, word_index?: number, sequence_index = 0): { start: number; end: number } | null {
+    const [batch, w] = word_index === undefined ? [0, batch_or_word_index] : [batch_or_word_index, word_index];
+    const a = alignmentOf(this.row(batch));
     let start = -1, end = -1;
     for (let t = 0; t < a.seqs.length; t++) {
-      if (a.seqs[t] === sequence_index && a.words[t] === word_index) {
+      if (a.seqs[t] === sequence_index && a.words[t] === w) {
         if (start < 0) start = t;
         end = t + 1;
       }
     }
     return start < 0 ? null : { start, end };
+  }
+
+  /** The [start, end) character span of a word (in sequence 0 or 1), or null. */
+  word_to_chars(batch_or_word_index: number, word_index?: number, sequence_index = 0): { start: number; end: number } | null {
+    const [batch, w] = word_index === undefined ? [0, batch_or_word_index] : [batch_or_word_index, word_index];
+    const span = this.word_to_tokens(batch, w, sequence_index);
+    if (!span) return null;
+    const a = alignmentOf(this.row(batch));
+    return { start: a.starts[span.start], end: a.ends[span.end - 1] };
   }
 
   /** Printed like Python's BatchEncoding: the fields, tensors as `tensor([[...]], dtype=int32)`. */
