@@ -100,6 +100,7 @@ export class KernelClient {
   private listeners = new Map<string, (m: Message) => void>();
   private exited: { code: number | null; signal: string | null } | null = null;
   private on_exit: Array<() => void> = [];
+  private last_iopub = 0;
   /** iopub messages whose request has finished (e.g. a late update_display_data from a live chart). */
   unrouted: ((m: Message) => void) | null = null;
   /** The kernel_info_reply content (language_info, implementation, banner). */
@@ -173,7 +174,10 @@ export class KernelClient {
     this.iopub.subscribe();
     this.pump(this.shell, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
     this.pump(this.control, (m) => this.replies.get(String(m.parent_header.msg_id))?.(m));
-    this.pump(this.iopub, (m) => (this.listeners.get(String(m.parent_header.msg_id)) ?? this.unrouted)?.(m));
+    this.pump(this.iopub, (m) => {
+      this.last_iopub = Date.now();
+      (this.listeners.get(String(m.parent_header.msg_id)) ?? this.unrouted)?.(m);
+    });
     this.pump(this.stdin, (m) => {
       // allow_stdin is false in our requests; answer anyway so a kernel that asks does not hang.
       if (m.header.msg_type === "input_request") {
@@ -273,13 +277,19 @@ export class KernelClient {
    * execute_result, error, clear_output...). Resolves after the execute_reply and the matching `idle` status.
    * On timeout the kernel is interrupted (SIGINT, which tslab turns into an interrupt) and status is "timeout".
    */
-  async execute(code: string, on_iopub: (m: Message) => void, timeout_ms = 600000): Promise<ExecuteReply> {
+  async execute(
+    code: string,
+    on_iopub: (m: Message) => void,
+    timeout_ms = 600000,
+    on_sent?: (msg_id: string) => void,
+  ): Promise<ExecuteReply> {
     if (!this.alive) throw new Error(`kernel is not running (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
     const msg = new_message(
       "execute_request",
       { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
       this.session,
     );
+    on_sent?.(msg.header.msg_id);
     let idle!: () => void;
     const idle_seen = new Promise<void>((res) => (idle = res));
     this.listeners.set(msg.header.msg_id, (m) => {
@@ -311,6 +321,15 @@ export class KernelClient {
     } finally {
       this.listeners.delete(msg.header.msg_id);
     }
+  }
+
+  /**
+   * Waits until iopub has been quiet for `quiet_ms` (at most `max_ms`): output a cell started in the background
+   * (a live chart's last drawing) arrives after its execute_reply.
+   */
+  async settle(quiet_ms = 750, max_ms = 10000): Promise<void> {
+    const end = Date.now() + max_ms;
+    while (this.alive && Date.now() < end && Date.now() - this.last_iopub < quiet_ms) await sleep(50);
   }
 
   interrupt(): void {

@@ -8,6 +8,7 @@ import { randomBytes } from "crypto";
 import type { Chart } from "../plots/chart";
 import { is_chart } from "../plots/chart";
 import { to_html } from "../plots/render";
+import { load_vega } from "../plots/render/esm";
 import { plot_training } from "../plots/training_curves";
 import type { LogRecord } from "../plots/training_curves";
 import { BundleOptions, MimeBundle, chart_bundle, chart_summary } from "./bundle";
@@ -125,7 +126,22 @@ export class LiveChart {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private builder: (log_history: LogEntry[]) => Chart, private opts: LiveOptions = {}) {}
+  constructor(private builder: (log_history: LogEntry[]) => Chart, private opts: LiveOptions = {}) {
+    // Start loading vega now: a Trainer's loop yields only briefly between steps, too little for the ESM load.
+    load_vega().catch(() => undefined);
+  }
+
+  /**
+   * Inside a kernel, puts the (empty) display in the running cell synchronously, from the hook itself: drawing is
+   * asynchronous and may finish after the cell has ended, when frontends no longer accept new outputs for it
+   * but still apply update_display_data by display_id.
+   */
+  private ensure_display(): void {
+    if (this.shown) return;
+    if (display_bundle({ "text/plain": "<live chart: waiting for the first log entry>" }, { display_id: this.display_id })) {
+      this.shown = true;
+    }
+  }
 
   /** Replace the data and redraw: at once, or when the throttle interval ends. */
   update(log_history: LogEntry[], force = false): void {
@@ -170,11 +186,16 @@ export class LiveChart {
   }
 
   // TrainerCallback hooks. bertlab's Trainer passes (args, state, control, { logs }); HF-style (…, logs) works too.
+  on_train_begin(): void {
+    this.ensure_display();
+  }
   on_log(_args: unknown, state: StateLike, _control?: unknown, event?: { logs?: LogEntry } | LogEntry): void {
+    this.ensure_display();
     const logs = event && typeof event.logs === "object" ? (event.logs as LogEntry) : (event as LogEntry | undefined);
     this.update(state?.log_history ?? (logs ? [...this.log_history, logs] : this.log_history));
   }
   on_train_end(_args: unknown, state: StateLike): void {
+    this.ensure_display();
     this.update(state?.log_history ?? this.log_history, true);
   }
 }

@@ -75,26 +75,33 @@ function first_line(src: string): string {
   return line.length > 80 ? line.slice(0, 77) + "..." : line;
 }
 
-/** Turns iopub messages into nbformat outputs (stream merging, display updates, clear_output). */
+type Target = { cell: CodeCell; execution_count: number; clear_pending: boolean };
+
+/**
+ * Turns iopub messages into nbformat outputs (stream merging, display updates, clear_output). Messages are
+ * routed by their request: output that arrives after its cell finished (a live chart's last drawing) still
+ * lands in that cell, like Jupyter's Python kernel forwards late output.
+ */
 class OutputCollector {
   private displays = new Map<string, Array<{ outputs: Output[]; index: number }>>();
-  private clear_pending = false;
-  cell!: CodeCell;
+  private targets = new Map<string, Target>();
+  /** stderr text and error of the request now executing (tslab reports errors on stderr only). */
   stderr = "";
   error?: ErrorOutput;
+  private current = "";
 
-  start(cell: CodeCell): void {
-    this.cell = cell;
+  start(msg_id: string, cell: CodeCell, execution_count: number): void {
+    this.targets.set(msg_id, { cell, execution_count, clear_pending: false });
+    this.current = msg_id;
     this.stderr = "";
     this.error = undefined;
-    this.clear_pending = false;
   }
 
-  private push(out: Output): number {
-    const outs = this.cell.outputs;
-    if (this.clear_pending) {
+  private push(t: Target, out: Output): number {
+    const outs = t.cell.outputs;
+    if (t.clear_pending) {
       outs.length = 0;
-      this.clear_pending = false;
+      t.clear_pending = false;
     }
     const last = outs[outs.length - 1];
     if (out.output_type === "stream" && last?.output_type === "stream" && last.name === out.name) {
@@ -106,7 +113,7 @@ class OutputCollector {
   }
 
   /** update_display_data replaces every output shown with that display_id, in whichever cell it is. */
-  update_display(m: Message): void {
+  private update_display(m: Message): void {
     for (const ref of this.displays.get(m.content.transient?.display_id ?? "") ?? []) {
       const out = ref.outputs[ref.index];
       if (out && out.output_type === "display_data") {
@@ -116,36 +123,40 @@ class OutputCollector {
     }
   }
 
-  handle(m: Message, execution_count: number): void {
+  handle(m: Message): void {
+    const parent = String(m.parent_header.msg_id ?? "");
+    if (m.header.msg_type === "update_display_data") return this.update_display(m);
+    const t = this.targets.get(parent);
+    if (!t) return;
     const c = m.content;
-    const display_id: string | undefined = c.transient?.display_id;
+    const now = parent === this.current;
     switch (m.header.msg_type) {
       case "stream":
-        if (c.name === "stderr") this.stderr += c.text;
-        this.push({ output_type: "stream", name: c.name === "stderr" ? "stderr" : "stdout", text: String(c.text) });
+        if (now && c.name === "stderr") this.stderr += c.text;
+        this.push(t, { output_type: "stream", name: c.name === "stderr" ? "stderr" : "stdout", text: String(c.text) });
         break;
       case "display_data": {
-        const i = this.push({ output_type: "display_data", data: c.data ?? {}, metadata: c.metadata ?? {} });
+        const i = this.push(t, { output_type: "display_data", data: c.data ?? {}, metadata: c.metadata ?? {} });
+        const display_id: string | undefined = c.transient?.display_id;
         if (display_id) {
           const refs = this.displays.get(display_id) ?? [];
-          refs.push({ outputs: this.cell.outputs, index: i });
+          refs.push({ outputs: t.cell.outputs, index: i });
           this.displays.set(display_id, refs);
         }
         break;
       }
-      case "update_display_data":
-        this.update_display(m);
-        break;
       case "execute_result":
-        this.push({ output_type: "execute_result", data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count });
+        this.push(t, { output_type: "execute_result", data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count: t.execution_count });
         break;
-      case "error":
-        this.error = { output_type: "error", ename: String(c.ename), evalue: String(c.evalue), traceback: c.traceback ?? [] };
-        this.push(this.error);
+      case "error": {
+        const err: ErrorOutput = { output_type: "error", ename: String(c.ename), evalue: String(c.evalue), traceback: c.traceback ?? [] };
+        if (now) this.error = err;
+        this.push(t, err);
         break;
+      }
       case "clear_output":
-        if (c.wait) this.clear_pending = true;
-        else this.cell.outputs.length = 0;
+        if (c.wait) t.clear_pending = true;
+        else t.cell.outputs.length = 0;
         break;
     }
   }
@@ -178,9 +189,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
   const code_cells = nb.cells.filter((c) => c.cell_type === "code" && source_text(c).trim() !== "").length;
   let count = 0;
   const collector = new OutputCollector();
-  kernel.unrouted = (m) => {
-    if (m.header.msg_type === "update_display_data") collector.update_display(m);
-  };
+  kernel.unrouted = (m) => collector.handle(m);
   try {
     for (let index = 0; index < nb.cells.length; index++) {
       const cell = nb.cells[index];
@@ -189,11 +198,10 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
       if (src.trim() === "") continue;
       const n = ++count;
       cell.execution_count = n;
-      collector.start(cell);
       const t0 = Date.now();
       const started = new Date().toISOString();
-      const reply = await kernel.execute(src, (m) => collector.handle(m, n), timeout_ms);
-      cell.metadata.execution = { "shell.execute_request": started, "shell.execute_reply": new Date().toISOString() };
+      const reply = await kernel.execute(src, (m) => collector.handle(m), timeout_ms, (msg_id) => collector.start(msg_id, cell, n));
+      cell.metadata.execution = { "iopub.status.busy": started, "shell.execute_reply": new Date().toISOString() };
       const secs = ((Date.now() - t0) / 1000).toFixed(1);
       if (reply.status === "ok") {
         log(`[${n}/${code_cells}] cell ${index} ok (${secs} s)`);
@@ -225,6 +233,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
       if (!opts.allow_errors || reply.status === "timeout") break;
       await new Promise((res) => setTimeout(res, AFTER_ERROR_MS));
     }
+    await kernel.settle();
   } finally {
     await kernel.shutdown();
   }

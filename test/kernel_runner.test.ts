@@ -94,6 +94,22 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
   assert.doesNotMatch(page, /<script[^>]+src=/, "no external scripts");
 });
 
+test("live() with the real Trainer: one display per training cell, updated to the last logged step", async () => {
+  need_build();
+  const result = await run_notebook(path.join(FIXTURES, "train_live.ipynb"), { ...quiet, timeout_s: 180 });
+  assert.equal(result.ok, true, result.failure?.message);
+  const cell = code_cells(result.notebook)[2];
+  assert.equal(text_of(cell), "steps 12\n");
+  const displays = cell.outputs.filter((o): o is DisplayDataOutput => o.output_type === "display_data");
+  assert.equal(displays.length, 1, "one display, updated in place");
+  const data = displays[0].data;
+  assert.equal(data["text/plain"], "<VegaLite chart: Training>", "the placeholder was replaced by the chart");
+  const points = (data[VEGA_LITE_MIME] as { data: { values: Array<{ x: number; metric: string }> } }).data.values;
+  assert.ok(points.some((p) => p.x === 12 && p.metric === "loss"), "the final drawing includes step 12");
+  assert.ok(points.some((p) => p.x === 2 && p.metric === "learning_rate"));
+  assert.ok(count_ink(decode_png(Buffer.from(data["image/png"] as string, "base64"))) > 1000);
+});
+
 test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line and the error", () => {
   need_build();
   const out = path.join(tmp, "error.out.ipynb");
