@@ -20,9 +20,9 @@ function check(x: tf.Tensor, weight: tf.Tensor2D, bias?: tf.Tensor1D | null): vo
 /** x2d [rows, in] · Wᵀ [in, out] (+ b). */
 function forward2d(x2d: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D | null): tf.Tensor2D {
   const { t, owned } = transposedWeight(weight);
-  let y: tf.Tensor2D = tf.matMul(x2d, t); // [rows, out]
+  // the bias rides along in the same XNNPACK call (_FusedMatMul) instead of a separate Add pass
+  const y = (bias ? tf.fused.matMul({ a: x2d, b: t, bias }) : tf.matMul(x2d, t)) as tf.Tensor2D; // [rows, out]
   if (owned) t.dispose();
-  if (bias) y = tf.add(y, bias) as tf.Tensor2D;
   return y;
 }
 
