@@ -43,17 +43,23 @@ export async function start_lab(opts: LabOptions = {}): Promise<number> {
   let notebook_dir = path.resolve(cwd, opts.notebook_dir ?? "notebooks");
   if (!fs.existsSync(notebook_dir)) notebook_dir = cwd;
   console.log(`Kernelspec: ${dir}\nStarting jupyter ${app} in ${notebook_dir} (choose the "TypeScript (bertlab)" kernel)`);
-  const child = spawn(which(`jupyter-${app}`, env)!, [`--notebook-dir=${notebook_dir}`, ...(opts.extra_args ?? [])], {
+  const args = [`--notebook-dir=${notebook_dir}`];
+  // Jupyter refuses to start as root unless told (containers, CI machines).
+  if (process.getuid?.() === 0) args.push("--allow-root");
+  const child = spawn(which(`jupyter-${app}`, env)!, [...args, ...(opts.extra_args ?? [])], {
     cwd,
     env,
     stdio: "inherit",
   });
   // Ctrl-C reaches Jupyter through the terminal's process group; stay alive until it has shut down.
   const ignore = () => {};
+  const forward_term = () => child.kill("SIGTERM");
   process.on("SIGINT", ignore);
+  process.on("SIGTERM", forward_term);
   return new Promise<number>((resolve) => {
     child.on("exit", (code, signal) => {
       process.off("SIGINT", ignore);
+      process.off("SIGTERM", forward_term);
       resolve(code ?? (signal ? 1 : 0));
     });
     child.on("error", (e) => {
