@@ -422,6 +422,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
       write_state(o.out, state);
     }
   }
+  optimizer.dispose(); // the moments; the model stays with the caller
   const train_seconds = (Date.now() - t_train) / 1000;
   log_history.push({ train_runtime: train_seconds, train_steps_per_second: o.steps / train_seconds, step: o.steps, epoch: state.epoch });
   save_checkpoint(model, tok, o.out);
@@ -453,11 +454,13 @@ export interface CorpusData {
 /** The tokenizer, the tokenized SOTU split and the unigram baseline's token. */
 export async function load_corpus(o: Pick<PretrainOptions, "vocab_dir" | "config" | "max_documents">): Promise<CorpusData> {
   const tok = await BertTokenizer.from_pretrained(o.vocab_dir, { model_max_length: o.config.max_position_embeddings ?? 512 });
+  // whole sentences are tokenized before pairing (some exceed the model's length): no length warning for them
+  const data_tok = await BertTokenizer.from_pretrained(o.vocab_dir, { model_max_length: Number.MAX_SAFE_INTEGER });
   const corpus = sotu_documents();
   const train_docs = o.max_documents ? corpus.train.slice(0, o.max_documents) : corpus.train;
   const held_docs = o.max_documents ? corpus.heldout.slice(0, Math.max(2, Math.ceil(o.max_documents / 10))) : corpus.heldout;
-  const train_ids = tokenize_documents(tok, train_docs);
-  const held_ids = tokenize_documents(tok, held_docs);
+  const train_ids = tokenize_documents(data_tok, train_docs);
+  const held_ids = tokenize_documents(data_tok, held_docs);
   const n_train_tokens = train_ids.reduce((a, d) => a + d.reduce((x, s) => x + s.length, 0), 0);
   const unigram_id = most_frequent_token(train_ids, tok.all_special_ids);
   return { tok, train_docs, held_docs, train_ids, held_ids, n_train_tokens, unigram_id, unigram_token: tok.convert_ids_to_tokens(unigram_id) };
