@@ -62,9 +62,13 @@ class Formatter {
     } else {
       const finite = (values as number[]).filter((v) => Number.isFinite(v) && v !== 0);
       if (finite.length) {
-        const abs = finite.map(Math.abs);
-        const min = Math.min(...abs);
-        const max = Math.max(...abs);
+        let min = Infinity;
+        let max = 0;
+        for (const v of finite) {
+          const a = Math.abs(v);
+          if (a < min) min = a;
+          if (a > max) max = a;
+        }
         this.int_mode = finite.every((v) => v === Math.ceil(v));
         const p = opts.precision;
         if (this.int_mode) {
