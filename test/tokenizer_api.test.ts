@@ -373,6 +373,10 @@ test("BasicTokenizer and WordpieceTokenizer on their own", () => {
   assert.deepEqual(wp.tokenize("x".repeat(101)), ["[UNK]"]);
   assert.deepEqual(new WordpieceTokenizer(tok.vocab, "[UNK]", { max_input_chars_per_word: 5 }).tokenize("hello helloo"), ["hello", "[UNK]"]);
   assert.throws(() => new WordpieceTokenizer(new Map([["a", 0]]), "[UNK]"), /has no unknown token '\[UNK\]'/);
+  // A tiny word cache evicts and still answers right.
+  const small = new WordpieceTokenizer(tok.vocab, "[UNK]", { cache_size: 4 });
+  const words = ["unaffable", "tokenization", "hello", "worlds", "playing", "unaffable", "xyzzy", "hello", "tokenization"];
+  for (let r = 0; r < 3; r++) for (const w of words) assert.deepEqual(small.tokenize(w), wp.tokenize(w), w);
 });
 
 test("cased text is NFC-normalized as transformers >= 4.29 does (e + U+0301 is é)", () => {

@@ -474,23 +474,26 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
 
   private pad_rows(rows: EncodedRow[], st: Strategies, multiple: number | null): void {
     if (st.padding === "do_not_pad" || rows.length === 0) return;
-    let target = st.padding === "longest" ? Math.max(...rows.map((r) => r.ids.length)) : st.max_length!;
+    let target = st.max_length!;
+    if (st.padding === "longest") target = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
     if (multiple !== null && target % multiple !== 0) target = (Math.floor(target / multiple) + 1) * multiple;
     const pad = this.pad_token_id!;
+    const right = this.padding_side === "right";
     for (const r of rows) {
       const n = target - r.ids.length;
       if (n <= 0) continue;
-      const fill = <V>(arr: V[], v: V): void => {
-        const extra = new Array<V>(n).fill(v);
-        if (this.padding_side === "right") arr.push(...extra);
-        else arr.unshift(...extra);
-      };
-      fill(r.ids, pad); fill(r.type_ids, this.pad_token_type_id); fill(r.special, 1); fill(r.attention, 0);
+      // No spreading into push/unshift: rows and padding may be longer than the engine's argument limit.
+      const fill = <V>(arr: V[], v: V): V[] => (right ? arr.concat(new Array<V>(n).fill(v)) : new Array<V>(n).fill(v).concat(arr));
+      r.ids = fill(r.ids, pad);
+      r.type_ids = fill(r.type_ids, this.pad_token_type_id);
+      r.special = fill(r.special, 1);
+      r.attention = fill(r.attention, 0);
       if (r.align) {
-        fill(r.align.starts, 0); fill(r.align.ends, 0); fill<number | null>(r.align.words, null); fill<number | null>(r.align.seqs, null);
+        const a = r.align;
+        r.align = { starts: fill(a.starts, 0), ends: fill(a.ends, 0), words: fill<number | null>(a.words, null), seqs: fill<number | null>(a.seqs, null) };
       }
       if (r.source) {
-        if (this.padding_side === "right") r.source.padRight += n;
+        if (right) r.source.padRight += n;
         else r.source.padLeft += n;
       }
     }

@@ -14,7 +14,7 @@ export interface WordPieces {
 export interface WordpieceOptions {
   max_input_chars_per_word?: number;
   continuing_subword_prefix?: string;
-  /** Words kept in the cache before the oldest are dropped. */
+  /** At most this many words are cached (default 100,000). */
   cache_size?: number;
 }
 
@@ -25,7 +25,10 @@ export class WordpieceTokenizer {
   readonly max_input_chars_per_word: number;
   readonly continuing_subword_prefix: string;
   private readonly maxPieceLength: number;
-  private readonly cache = new Map<string, WordPieces>();
+  // Two-generation cache (an LRU approximation without per-hit bookkeeping): words go into `young`;
+  // when it is full it becomes `old` and the previous `old` is dropped. A hit in `old` moves to `young`.
+  private young = new Map<string, WordPieces>();
+  private old = new Map<string, WordPieces>();
   private readonly cacheSize: number;
 
   constructor(vocab: Map<string, number>, unk_token: string, options: WordpieceOptions = {}) {
@@ -53,12 +56,14 @@ export class WordpieceTokenizer {
 
   /** The pieces of one basic token (cached). */
   encodeWord(word: string): WordPieces {
-    let r = this.cache.get(word);
-    if (r === undefined) {
-      r = this.split(word);
-      if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(word, r);
+    let r = this.young.get(word);
+    if (r !== undefined) return r;
+    r = this.old.get(word) ?? this.split(word);
+    if (this.young.size >= this.cacheSize >> 1) {
+      this.old = this.young;
+      this.young = new Map();
     }
+    this.young.set(word, r);
     return r;
   }
 
