@@ -309,7 +309,8 @@ export class KernelClient {
       const reply = await pending;
       clearTimeout(timer);
       if (!reply && !this.alive) {
-        throw new Error(`kernel died while executing (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
+        const how = this.exited?.signal ? `signal ${this.exited.signal}` : `code ${this.exited?.code}`;
+        throw new Error(`the kernel process exited (${how}) while executing\n${this.log.slice(-4000)}`);
       }
       if (timed_out || !reply) {
         await Promise.race([idle_seen, sleep(500)]);

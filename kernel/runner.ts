@@ -2,7 +2,7 @@
 // collects their outputs into the .ipynb (nbformat 4.5, execution counts assigned here), writes the executed
 // notebook atomically plus an optional standalone HTML report, and names the first failing cell.
 import * as path from "path";
-import { KernelClient } from "./client";
+import { ExecuteReply, KernelClient } from "./client";
 import { Message } from "./messaging";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { notebook_to_html } from "./html";
@@ -200,7 +200,15 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
       cell.execution_count = n;
       const t0 = Date.now();
       const started = new Date().toISOString();
-      const reply = await kernel.execute(src, (m) => collector.handle(m), timeout_ms, (msg_id) => collector.start(msg_id, cell, n));
+      let reply: ExecuteReply;
+      try {
+        reply = await kernel.execute(src, (m) => collector.handle(m), timeout_ms, (msg_id) => collector.start(msg_id, cell, n));
+      } catch (e) {
+        // The kernel process died (process.exit in a cell, out of memory, a crash in native code).
+        reply = { status: "error" };
+        collector.error = { output_type: "error", ename: "KernelDied", evalue: (e as Error).message.split("\n")[0], traceback: [] };
+        cell.outputs.push(collector.error);
+      }
       cell.metadata.execution = { "iopub.status.busy": started, "shell.execute_reply": new Date().toISOString() };
       const secs = ((Date.now() - t0) / 1000).toFixed(1);
       if (reply.status === "ok") {
@@ -230,7 +238,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
           message: `cell ${index} (In [${n}]) failed: ${ename}: ${evalue}\n  first line: ${line}`,
         };
       }
-      if (!opts.allow_errors || reply.status === "timeout") break;
+      if (!opts.allow_errors || reply.status === "timeout" || !kernel.alive) break;
       await new Promise((res) => setTimeout(res, AFTER_ERROR_MS));
     }
     await kernel.settle();

@@ -89,6 +89,13 @@ test("nbconvert --execute runs the fixture notebook through the installed kernel
   assert.ok(displays.some((o) => o.output_type === "display_data" && VEGA_LITE_MIME in o.data && "image/png" in o.data));
 });
 
+test("the runner's executed notebook validates against the nbformat 4.5 schema (Python nbformat)", { skip: python_has("nbformat") ? false : "python3-nbformat is missing" }, async () => {
+  const { ipynb } = await executed_fixture();
+  const r = spawnSync(PY, ["-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1], as_version=nbformat.NO_CONVERT); nbformat.validate(nb); print(nb.nbformat, nb.nbformat_minor)", ipynb], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "4 5");
+});
+
 test("the runner's HTML report renders every plot in Chromium (non-blank pixels in each plot element)", { skip: skip_browser }, async () => {
   const { html } = await executed_fixture();
   const browser = await launch_browser();

@@ -176,3 +176,23 @@ test("KernelClient speaks the protocol: kernel_info, heartbeat, execute with iop
   }
   assert.equal(k.alive, false, "the kernel process has exited");
 });
+
+test("a cell that kills the kernel is reported as KernelDied and the notebook is still written", async () => {
+  need_build();
+  const out = path.join(tmp, "died.ipynb");
+  const book: Notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "code", metadata: {}, source: "console.log('bye');\nprocess.exit(3);", outputs: [], execution_count: null },
+      { cell_type: "code", metadata: {}, source: "console.log('no')", outputs: [], execution_count: null },
+    ],
+  };
+  const result = await run_notebook(book, { ...quiet, output: out, allow_errors: true, kernel_cwd: FIXTURES });
+  assert.equal(result.failure?.ename, "KernelDied");
+  assert.equal(result.failure?.evalue, "the kernel process exited (code 3) while executing");
+  const cells = code_cells(read_notebook(out));
+  assert.equal(text_of(cells[0]), "bye\n");
+  assert.equal(cells[1].execution_count, null, "nothing runs after the kernel is gone");
+});
