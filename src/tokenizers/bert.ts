@@ -92,6 +92,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       const w = out.n_words++;
       if (never && bt.never_split.has(word)) {
         out.push(this.convert_tokens_to_ids(word), alS ? alS[0] : start, alE ? alE[alE.length - 1] : _end, w);
+        out.pushLiteral(word);
         return;
       }
       const pieces = wp.encodeWord(word);

@@ -17,12 +17,25 @@ export class Segmented {
   words: number[] = [];
   /** Words seen so far (the next word index). */
   n_words = 0;
+  /** Token strings that are not the vocabulary entry of their id (a never_split word mapped to [UNK]). */
+  literal: Map<number, string> | null = null;
 
   push(id: number, start: number, end: number, word: number): void {
     this.ids.push(id);
     this.starts.push(start);
     this.ends.push(end);
     this.words.push(word);
+  }
+
+  /** Records the token string of the token just pushed, as Python's tokenize returns it. */
+  pushLiteral(token: string): void {
+    (this.literal ??= new Map()).set(this.ids.length - 1, token);
+  }
+
+  /** The token strings (as Python's tokenize). */
+  tokens(idToToken: (id: number) => string): string[] {
+    const lit = this.literal;
+    return this.ids.map((id, k) => lit?.get(k) ?? idToToken(id));
   }
 }
 
@@ -285,6 +298,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
         const s = next[best], t = toks[best];
         if (s > pos) this._encode_segment(text, pos, s, out);
         out.push(this.convert_tokens_to_ids(t), s, s + t.length, out.n_words++);
+        out.pushLiteral(t);
         pos = s + t.length;
       }
     }
@@ -304,7 +318,11 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       if (typeof w !== "string") throw new TypeError(`${arg}: with is_split_into_words every word must be a string, got ${describe(w)} at index ${j}`);
       const s = new Segmented();
       this.segment(w, s);
-      for (let k = 0; k < s.ids.length; k++) out.push(s.ids[k], s.starts[k], s.ends[k], j);
+      for (let k = 0; k < s.ids.length; k++) {
+        out.push(s.ids[k], s.starts[k], s.ends[k], j);
+        const lit = s.literal?.get(k);
+        if (lit !== undefined) out.pushLiteral(lit);
+      }
     });
     out.n_words = text.length;
     return out;
@@ -313,16 +331,16 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   /** The tokens of a text (no special tokens unless asked), as Python's tokenize. */
   tokenize(text: string, options: TokenizeOptions = {}): string[] {
     if (typeof text !== "string") throw new TypeError(`tokenize: text must be a string, got ${describe(text)}`);
-    const a = this.encode_text(text, "text").ids;
-    let ids = a;
+    const toToken = (id: number): string => this.idToToken(id);
+    const a = this.encode_text(text, "text").tokens(toToken);
+    const cls = options.add_special_tokens ? [this.cls_token!] : [];
+    const sep = options.add_special_tokens ? [this.sep_token!] : [];
     if (options.pair != null) {
       if (typeof options.pair !== "string") throw new TypeError(`tokenize: pair must be a string, got ${describe(options.pair)}`);
-      const b = this.encode_text(options.pair, "pair").ids;
-      ids = options.add_special_tokens ? this.build_inputs_with_special_tokens(a, b) : [...a, ...b];
-    } else if (options.add_special_tokens) {
-      ids = this.build_inputs_with_special_tokens(a);
+      const b = this.encode_text(options.pair, "pair").tokens(toToken);
+      return [...cls, ...a, ...sep, ...b, ...sep];
     }
-    return ids.map((id) => this.idToToken(id));
+    return [...cls, ...a, ...sep];
   }
 
   /** Token ids of a text (and pair), as Python's encode; with return_tensors 'tf' a [1, seq] int32 tensor. */
