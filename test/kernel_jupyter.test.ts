@@ -85,7 +85,7 @@ test("nbconvert --execute runs the fixture notebook through the installed kernel
   assert.match(stdout, /hello x2\n/);
   assert.match(stdout, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
   const displays = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "display_data"));
-  assert.equal(displays.length, 3, "bar chart, plotly heatmap, live curve");
+  assert.equal(displays.length, 4, "bar chart, plotly heatmap, head view, live curve");
   assert.ok(displays.some((o) => o.output_type === "display_data" && VEGA_LITE_MIME in o.data && "image/png" in o.data));
 });
 
@@ -112,6 +112,12 @@ test("the runner's HTML report renders every plot in Chromium (non-blank pixels 
       const ink = await element_ink(el, path.join(ARTIFACTS, `report-plot-${i}.png`));
       assert.ok(ink > 1000, `plot ${i} (${state[0]}) has ${ink} non-background pixels`);
     }
+    // The head view (an html chart) draws its own SVG lines with its inlined script.
+    const html_charts = await page.$$(".bl-html");
+    assert.equal(html_charts.length, 1);
+    assert.ok((await html_charts[0].$$("svg line, svg path")).length > 0, "head view drew its attention lines");
+    const ink = await element_ink(html_charts[0], path.join(ARTIFACTS, "report-head-view.png"));
+    assert.ok(ink > 500, `head view has ${ink} non-background pixels`);
     await page.screenshot({ path: path.join(ARTIFACTS, "report.png"), fullPage: true });
   } finally {
     await browser.close();
@@ -159,7 +165,7 @@ test("the classic notebook server shows the executed notebook's plot outputs", {
     await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 60000 });
     await page.waitForTimeout(1000);
     const plots = await page.$$(".output_subarea.output_svg, .output_subarea.output_png, .output_subarea.output_html");
-    assert.equal(plots.length, 3, "three plot outputs");
+    assert.equal(plots.length, 4, "four plot outputs (vega-lite, plotly, head view, live curve)");
     for (const [i, el] of plots.entries()) {
       await el.scrollIntoViewIfNeeded();
       const ink = await element_ink(el, path.join(ARTIFACTS, `notebook-plot-${i}.png`));

@@ -48,7 +48,7 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
 
   const cells = code_cells(nb);
   // Execution counts assigned in order, injected cell right after the parameters cell.
-  assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(cells.map((c) => c.execution_count), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.deepEqual(cells[0].metadata.tags, ["parameters"]);
   assert.deepEqual(cells[1].metadata.tags, ["injected-parameters"]);
   assert.equal(cells[1].outputs.length, 0, "the injected assignments print nothing");
@@ -77,13 +77,19 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
     assert.match(pl[0].data["text/html"] as string, /Plotly\.newPlot/);
   }
 
+  // The html chart (head view): its own interactive HTML, plus a PNG when Chromium can take one.
+  const hv = cells[7].outputs as DisplayDataOutput[];
+  assert.equal(hv.length, 1);
+  assert.match(hv[0].data["text/html"] as string, /bertlab-head-view/);
+  if (chromium_path()) assert.ok(count_ink(decode_png(Buffer.from(hv[0].data["image/png"] as string, "base64"))) > 500);
+
   // The live chart: one display, updated in place to the last state.
-  const live = cells[8].outputs;
+  const live = cells[9].outputs;
   assert.equal(live.filter((o) => o.output_type === "display_data").length, 1);
   const last = live.find((o): o is DisplayDataOutput => o.output_type === "display_data")!;
   assert.equal(last.data["text/plain"], "<VegaLite chart: loss (5 steps)>");
   assert.equal((last.data[VEGA_LITE_MIME] as { data: { values: unknown[] } }).data.values.length, 5);
-  assert.equal(text_of(cells[8]), "logged 5\n");
+  assert.equal(text_of(cells[9]), "logged 5\n");
 
   // The HTML report has the markdown, code, text outputs and one element per plot.
   const page = fs.readFileSync(html, "utf8");
@@ -91,6 +97,7 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
   assert.match(page, /bonjour x3/);
   assert.match(page, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
   assert.equal((page.match(/class="bl-plot"/g) ?? []).length, 3);
+  assert.equal((page.match(/class="bl-html"/g) ?? []).length, 1);
   assert.doesNotMatch(page, /<script[^>]+src=/, "no external scripts");
 });
 
