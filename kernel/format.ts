@@ -22,6 +22,19 @@ export const print_options: PrintOptions = { precision: 4, threshold: 1000, edge
 
 /** Like torch.set_printoptions. */
 export function set_printoptions(opts: Partial<PrintOptions>): void {
+  const limits: { [k: string]: [number, number] } = { precision: [0, 20], threshold: [0, Infinity], edgeitems: [0, 1000], linewidth: [1, 10000] };
+  for (const [key, value] of Object.entries(opts)) {
+    if (key === "sci_mode") {
+      if (value !== undefined && typeof value !== "boolean") throw new Error(`set_printoptions: sci_mode must be true, false or undefined, got ${String(value)}`);
+    } else if (!(key in limits)) {
+      throw new Error(`set_printoptions: unknown option "${key}"; expected one of precision, threshold, edgeitems, linewidth, sci_mode`);
+    } else {
+      const [lo, hi] = limits[key];
+      if (typeof value !== "number" || !(value >= lo && value <= hi) || (hi !== Infinity && !Number.isInteger(value))) {
+        throw new Error(`set_printoptions: ${key} must be ${hi === Infinity ? "a number" : "an integer"} in [${lo}, ${hi}], got ${String(value)}`);
+      }
+    }
+  }
   Object.assign(print_options, opts);
 }
 

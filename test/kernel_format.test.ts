@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as util from "node:util";
 import { tf, ready } from "../src/backend";
-import { format_tensor, format_values, inspect, install_inspect } from "../kernel/format";
+import { format_tensor, format_values, inspect, install_inspect, print_options, set_printoptions } from "../kernel/format";
 
 type Case = { name: string; dtype: string; shape: number[]; data: Array<number | boolean | string>; repr: string };
 const fixture: { cases: Case[] } = JSON.parse(
@@ -67,4 +67,19 @@ test("util.inspect (console.log, a cell's last expression) uses the torch-style 
   util.inspect(logits);
   assert.equal(tf.memory().numTensors, before, "printing allocates no tensors");
   logits.dispose();
+});
+
+test("set_printoptions changes precision/threshold like torch's and rejects bad options by name", () => {
+  const saved = { ...print_options };
+  try {
+    set_printoptions({ precision: 2 });
+    assert.equal(format_values([0.123456, -1.5], [2], "float32"), "tensor([ 0.12, -1.50])");
+    set_printoptions({ precision: 4, threshold: 4, edgeitems: 1 });
+    assert.equal(format_values([1, 2, 3, 4, 5], [5], "int32"), "tensor([1,  ..., 5])");
+  } finally {
+    set_printoptions(saved);
+  }
+  assert.deepEqual({ ...print_options }, saved);
+  assert.throws(() => set_printoptions({ precision: -1 }), /precision must be an integer in \[0, 20\], got -1/);
+  assert.throws(() => set_printoptions({ colour: 1 } as never), /unknown option "colour"/);
 });
