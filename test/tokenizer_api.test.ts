@@ -299,6 +299,12 @@ test("pad(): per-example records from a dataset become a padded batch (labels ke
   assert.deepEqual(lists.input_ids, [[101, 102, 0, 0, 0, 0, 0, 0], [101, 7592, 2088, 102, 0, 0, 0, 0]]);
   assert.deepEqual(lists.attention_mask, [[1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0]]);
   assert.throws(() => tok.pad([{ ids: [1] }]), /includes input_ids, but you provided \["ids"\]/);
+  // An encoding of tensors pads to max_length.
+  const t = tok(["hello", "hello world"], { padding: true, return_tensors: "tf" });
+  const wider = tok.pad(t, { padding: "max_length", max_length: 6 });
+  assert.deepEqual(wider.input_ids, [[101, 7592, 102, 0, 0, 0], [101, 7592, 2088, 102, 0, 0]]);
+  assert.deepEqual(wider.attention_mask, [[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 0, 0]]);
+  t.dispose();
 });
 
 test("return_length, special_tokens_mask with pairs, pad_to_multiple_of on one text", () => {

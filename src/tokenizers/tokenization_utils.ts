@@ -571,21 +571,23 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
    * special_tokens_mask are padded; other keys (e.g. labels) are kept as they are.
    */
   pad(
-    encoded_inputs: Record<string, unknown>[] | Record<string, unknown>,
+    encoded_inputs: object[] | object,
     options: { padding?: PaddingOption; max_length?: number | null; pad_to_multiple_of?: number | null; return_attention_mask?: boolean; return_tensors?: "tf" | null } = {},
   ): BatchEncoding<Ids> {
     let cols: Record<string, unknown[]>;
     let batched = true;
     if (Array.isArray(encoded_inputs)) {
       cols = {};
-      encoded_inputs.forEach((ex, i) => {
+      encoded_inputs.forEach((ex: unknown, i) => {
         if (!ex || typeof ex !== "object") throw new TypeError(`pad: encoded_inputs[${i}] must be a record like { input_ids, ... }, got ${describe(ex)}`);
         for (const [k, v] of Object.entries(ex)) (cols[k] ??= []).push(v);
       });
     } else if (encoded_inputs && typeof encoded_inputs === "object") {
-      const ids = encoded_inputs[this.model_input_names[0]];
+      // A record of tensors (e.g. a return_tensors 'tf' encoding) is read as nested arrays.
+      const rec: Record<string, unknown> = Object.fromEntries(Object.entries(encoded_inputs).map(([k, v]) => [k, v instanceof tf.Tensor ? v.arraySync() : v]));
+      const ids = rec[this.model_input_names[0]];
       batched = Array.isArray(ids) && (ids.length === 0 || Array.isArray(ids[0]));
-      cols = Object.fromEntries(Object.entries(encoded_inputs).map(([k, v]) => [k, batched ? (v as unknown[]) : [v]]));
+      cols = Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, batched ? (v as unknown[]) : [v]]));
     } else {
       throw new TypeError(`pad: expected a list of encodings or a record of lists, got ${describe(encoded_inputs)}`);
     }
