@@ -283,6 +283,13 @@ test("padding and truncation sides", async () => {
   assert.deepEqual(enc.input_ids, [[101, 1045, 2066, 2009, 102], [0, 0, 101, 7592, 102]]);
   assert.deepEqual(enc.attention_mask, [[1, 1, 1, 1, 1], [0, 0, 1, 1, 1]]);
   assert.deepEqual(enc.word_ids(1), [null, null, null, 0, null]);
+  const off = left(["hi there", "hello"], { padding: true, return_offsets_mapping: true, text_pair: ["x", "y"] });
+  assert.deepEqual(off.offset_mapping, [
+    [[0, 0], [0, 2], [3, 8], [0, 0], [0, 1], [0, 0]],
+    [[0, 0], [0, 0], [0, 5], [0, 0], [0, 1], [0, 0]],
+  ]);
+  assert.deepEqual(off.sequence_ids(1), [null, null, 0, null, 1, null]);
+  assert.deepEqual(off.token_type_ids, [[0, 0, 0, 0, 1, 1], [0, 0, 0, 0, 1, 1]]);
   assert.deepEqual(left("one two three four five", { max_length: 5, truncation: true }).input_ids, [101, 2093, 2176, 2274, 102]);
   assert.deepEqual(tok("one two three four five", { max_length: 5, truncation: true }).input_ids, [101, 2028, 2048, 2093, 102]);
 });
