@@ -30,7 +30,7 @@ const ROOT = package_root(__dirname) ?? path.resolve(__dirname, "..");
 export const MINI_BERT_CONFIG: BertConfigDict = {
   vocab_size: 30522,
   hidden_size: 128,
-  num_hidden_layers: 4,
+  num_hidden_layers: 2,
   num_attention_heads: 4,
   intermediate_size: 512,
   hidden_act: "gelu",
@@ -69,8 +69,9 @@ export interface PretrainOptions {
   write_card: boolean;
 }
 
+/** 1,200 steps ≈ one hour on two otherwise idle cores (≈ 3 s of CPU a step with the wasm backend). */
 export const DEFAULTS: PretrainOptions = {
-  steps: 2000,
+  steps: 1200,
   out: path.join(ROOT, "models", "mini-bert-uncased"),
   seed: 42,
   batch_size: 32,
@@ -352,6 +353,8 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const state = {
     global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
     train_batch_size: o.batch_size, seed: o.seed, log_history,
+    /** Speed bookkeeping, apart from the curves: { step, elapsed_seconds, steps_per_second }. */
+    progress: [] as LogEntry[],
   };
   let win = { loss: 0, mlm: 0, nsp: 0, mlm_hits: 0, masked: 0, nsp_hits: 0, examples: 0, grad_norm: 0, n: 0 };
   let t_window = Date.now();
@@ -405,9 +408,10 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
       const entry: LogEntry = {
         loss: win.loss / win.n, mlm_loss: win.mlm / win.n, nsp_loss: win.nsp / win.n,
         mlm_accuracy: win.mlm_hits / win.masked, nsp_accuracy: win.nsp_hits / win.examples,
-        learning_rate: lr, grad_norm: win.grad_norm / win.n, epoch: state.epoch, step, steps_per_second: sps, elapsed_seconds: elapsed,
+        learning_rate: lr, grad_norm: win.grad_norm / win.n, epoch: state.epoch, step,
       };
       log_history.push(entry);
+      state.progress.push({ step, elapsed_seconds: elapsed, steps_per_second: sps });
       log(
         `step ${String(step).padStart(5)}/${o.steps}  loss ${(win.loss / win.n).toFixed(4)}  mlm ${(win.mlm / win.n).toFixed(3)} acc ${(100 * win.mlm_hits / win.masked).toFixed(1)}%  ` +
           `nsp ${(win.nsp / win.n).toFixed(3)} acc ${(100 * win.nsp_hits / win.examples).toFixed(1)}%  lr ${lr.toExponential(2)}  |g| ${(win.grad_norm / win.n).toFixed(2)}  ` +
@@ -476,6 +480,18 @@ export interface RunState {
   logging_steps: number;
   eval_steps: number;
   log_history: LogEntry[];
+  progress?: LogEntry[];
+}
+
+/** Older runs logged speed inside log_history: move it to `progress`, so every log_history key is a curve. */
+function normalize_state(state: RunState): void {
+  state.progress ??= [];
+  for (const e of state.log_history) {
+    if (typeof e.elapsed_seconds !== "number") continue;
+    state.progress.push({ step: e.step, elapsed_seconds: e.elapsed_seconds, steps_per_second: e.steps_per_second });
+    delete e.elapsed_seconds;
+    delete e.steps_per_second;
+  }
 }
 
 /**
@@ -487,8 +503,10 @@ export function finalize(model: BertForPreTraining, data: CorpusData, o: Pretrai
   const batches = heldout_batches(data.tok, data.held_ids, o.final_eval_examples, o.batch_size, o.block_size);
   const r = evaluate(model, batches, data.unigram_id, data.unigram_token);
   log(`final eval @${state.global_step}: mlm acc ${pct(r.mlm_accuracy)} vs unigram '${r.unigram_token}' ${pct(r.unigram_accuracy)}; nsp acc ${pct(r.nsp_accuracy)} vs majority ${pct(r.nsp_majority_rate)}; ${r.examples} held-out pairs, ${r.masked_tokens} masked tokens`);
-  const timed = state.log_history.filter((e) => typeof e.elapsed_seconds === "number");
+  normalize_state(state);
+  const timed = state.progress ?? [];
   const train_seconds = Number(state.log_history.find((e) => "train_runtime" in e)?.train_runtime ?? timed[timed.length - 1]?.elapsed_seconds ?? NaN);
+  writeFileAtomicSync(path.join(o.out, "trainer_state.json"), JSON.stringify(state, null, 2) + "\n");
   const results = {
     model: "bertlab/mini-bert-uncased",
     steps: state.global_step,
