@@ -2,7 +2,10 @@
 // images and SVG, and interactive vega-lite / plotly / html outputs. The vega, vega-lite and plotly browser builds
 // are inlined from node_modules once per page, only when an output needs them; each interactive plot keeps its
 // static SVG/PNG from the same bundle as a fallback in case the script cannot run.
+import * as fs from "fs";
+import * as path from "path";
 import MarkdownIt from "markdown-it";
+import type { HLJSApi } from "highlight.js";
 import { escape_html, library_scripts, script_json } from "../plots/render";
 import { Cell, MimeBundle, Notebook, Output, joined, source_text } from "./notebook";
 
@@ -16,6 +19,26 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 export type HtmlOptions = { title?: string };
 
 const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
+
+let hljs: HLJSApi | null = null;
+
+/** Code cells highlighted as TypeScript with highlight.js (its core + one language, loaded on first use). */
+function highlight(code: string): string {
+  if (!hljs) {
+    hljs = require("highlight.js/lib/core") as HLJSApi;
+    hljs.registerLanguage("typescript", require("highlight.js/lib/languages/typescript"));
+  }
+  return hljs.highlight(code, { language: "typescript", ignoreIllegals: true }).value;
+}
+
+/** highlight.js's GitHub theme, read from node_modules (empty if not found: code stays readable unstyled). */
+function highlight_css(): string {
+  for (const dir of require.resolve.paths("highlight.js") ?? []) {
+    const file = path.join(dir, "highlight.js", "styles", "github.min.css");
+    if (fs.existsSync(file)) return fs.readFileSync(file, "utf8");
+  }
+  return "";
+}
 
 function strip_ansi(s: string): string {
   return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
@@ -94,6 +117,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width:
 .outputs .prompt { color: #bf5b3d; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: 0.85em; }
 .input pre { flex: 1; background: #f7f7f7; border: 1px solid #e0e0e0; border-radius: 3px; padding: 0.5em; }
+.input pre code.hljs { background: none; padding: 0; }
 .outputs { margin-left: 5.5em; }
 .output { padding: 0.3em 0.5em; }
 .stream.stderr { background: #fdd; }
@@ -139,7 +163,7 @@ export async function notebook_to_html(nb: Notebook, opts: HtmlOptions = {}): Pr
       const outs = cell.outputs.map((o) => output_html(o, libs)).filter(Boolean).join("\n");
       body.push(
         `<div class="cell code"><div class="input"><div class="prompt">In [${n}]:</div>` +
-          `<pre><code>${escape_html(source_text(cell))}</code></pre></div>` +
+          `<pre><code class="hljs language-typescript">${highlight(source_text(cell))}</code></pre></div>` +
           (outs ? `<div class="outputs">${outs}</div>` : "") +
           `</div>`,
       );
@@ -158,7 +182,7 @@ export async function notebook_to_html(nb: Notebook, opts: HtmlOptions = {}): Pr
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="bertlab">
 <title>${title}</title>
-<style>${CSS}</style>
+<style>${CSS}${highlight_css()}</style>
 </head>
 <body>
 ${body.join("\n")}

@@ -107,7 +107,8 @@ test("notebook_to_html renders markdown, code, streams, errors, images and escap
   assert.match(html, /<em>text<\/em>/);
   assert.match(html, /src="data:image\/png;base64,iVBORw0KGgo="/);
   assert.match(html, /In \[7\]:/);
-  assert.match(html, /console\.log\(&#39;&lt;b&gt;&#39;\)|console\.log\('&lt;b&gt;'\)/);
+  assert.match(html, /<code class="hljs language-typescript">.*<span class="hljs-title function_">log<\/span>\(<span class="hljs-string">&#x27;&lt;b&gt;&#x27;<\/span>\)<\/code>/);
+  assert.match(html, /\.hljs-string\{/, "the highlight theme is inlined");
   assert.match(html, /<pre class="output stream stdout">&lt;b&gt;\n<\/pre>/);
   assert.match(html, /<pre class="output stream stderr">warn\n<\/pre>/);
   assert.match(html, /<pre class="output error">RangeError: boom<\/pre>/);
