@@ -120,3 +120,29 @@ test("live() without a builder draws HF training curves (plot_training) from log
   assert.equal(lines.length, 1);
   assert.match(lines[0], /^<VegaLite chart/);
 });
+
+test("plotly bundle when Chromium is missing: no PNG, the interactive HTML instead (no error)", async () => {
+  const saved = process.env.BERTLAB_CHROMIUM;
+  process.env.BERTLAB_CHROMIUM = path.join(os.tmpdir(), "no-such-chromium");
+  try {
+    const b = await chart_bundle(plotly([{ type: "bar", x: ["a"], y: [1] }], {}, "one bar"));
+    assert.deepEqual(Object.keys(b), [PLOTLY_MIME, "text/html", "text/plain"]);
+  } finally {
+    if (saved === undefined) delete process.env.BERTLAB_CHROMIUM;
+    else process.env.BERTLAB_CHROMIUM = saved;
+  }
+});
+
+test("importing bertlab in plain Node loads no tslab module and prints tensors torch-style", () => {
+  const dist = path.join(__dirname, "..", "dist", "src", "index.js");
+  assert.ok(fs.existsSync(dist), `${dist} is missing: run \`npm run build\` first`);
+  const script = `const bl = require(${JSON.stringify(dist)});
+bl.ready().then(() => {
+  console.log(Object.keys(require.cache).filter((k) => /[\\\\/]tslab[\\\\/]/.test(k)).length);
+  console.log(bl.tf.tensor1d([0.5, -2]));
+});`;
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "0\ntensor([ 0.5000, -2.0000])\n");
+});
