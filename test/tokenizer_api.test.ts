@@ -374,6 +374,29 @@ test("tokenizer_config / special_tokens_map options are honoured (AddedToken obj
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+test("add_tokens / add_special_tokens: new ids, never split, lower-cased like the text when uncased; saved and loaded back", async () => {
+  const t = await BertTokenizer.from_pretrained(UNCASED);
+  assert.equal(t.add_tokens(["NewWord", "bertlab", "hello"]), 2); // "hello" is in the vocabulary already
+  assert.deepEqual([...t.get_added_vocab()], [["newword", 30522], ["bertlab", 30523]]);
+  const e = t("I love NewWord and BERTLAB! İnewword", { return_offsets_mapping: true });
+  assert.deepEqual(e.tokens(), ["[CLS]", "i", "love", "newword", "and", "bertlab", "!", "i", "newword", "[SEP]"]);
+  assert.deepEqual(e.input_ids, [101, 1045, 2293, 30522, 1998, 30523, 999, 1045, 30522, 102]);
+  assert.deepEqual(e.offset_mapping!.slice(3, 9), [[7, 14], [15, 18], [19, 26], [26, 27], [28, 29], [29, 36]]);
+  assert.equal(t.decode(e.input_ids, { skip_special_tokens: true }), "i love newword and bertlab! i newword");
+  assert.equal(t.add_special_tokens({ additional_special_tokens: ["[E1]", "[/E1]"] }), 2);
+  assert.deepEqual(t.all_special_ids, [100, 102, 0, 101, 103, 30524, 30525]);
+  const f = t("The [E1]cat[/E1] sat. [e1]");
+  assert.deepEqual(f.tokens(), ["[CLS]", "the", "[E1]", "cat", "[/E1]", "sat", ".", "[", "e", "##1", "]", "[SEP]"]);
+  assert.equal(t.decode(f.input_ids, { skip_special_tokens: true }), "the cat sat. [ e1 ]");
+  assert.throws(() => t.add_special_tokens({ sparkle_token: "*" } as never), /'sparkle_token' is not a special token/);
+  const dir = tmpdir("added");
+  t.save_pretrained(dir);
+  const back = await AutoTokenizer.from_pretrained(dir);
+  assert.deepEqual(back("I love NewWord [E1]").input_ids, t("I love NewWord [E1]").input_ids);
+  assert.deepEqual(back.all_special_tokens, t.all_special_tokens);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test("BasicTokenizer and WordpieceTokenizer on their own", () => {
   const basic = new BasicTokenizer();
   assert.deepEqual(basic.tokenize(" \tHéLLo,\u00a0wörld!\u200d 中文 [MASK]"), ["hello", ",", "world", "!", "中", "文", "[", "mask", "]"]);

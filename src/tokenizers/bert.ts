@@ -7,7 +7,7 @@ import { ready } from "../backend";
 import { cached_file, PretrainedOptions } from "../hub";
 import { writeFileAtomicSync } from "../utils/fs";
 import { BasicTokenizer, WordSink } from "./basic";
-import { PreTrainedTokenizer, PreTrainedTokenizerOptions, Segmented } from "./tokenization_utils";
+import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBUTES, Segmented, SpecialTokenName } from "./tokenization_utils";
 import { invert, load_tokenizer_json, load_vocab } from "./vocab";
 import { PY_WHITESPACE, WordpieceTokenizer } from "./wordpiece";
 
@@ -49,6 +49,8 @@ export class BertTokenizer extends PreTrainedTokenizer {
   readonly added_tokens_encoder: Map<string, number>;
   readonly added_tokens_decoder: Map<number, string>;
   private neverScan: Set<string>;
+  /** Tokens added as special that were already in the vocabulary (still never split). */
+  private readonly extraNoSplit = new Set<string>();
   private target: Segmented | null = null;
   private readonly sink: WordSink;
 
@@ -121,6 +123,69 @@ export class BertTokenizer extends PreTrainedTokenizer {
 
   protected override added_tokens(): string[] {
     return [...this.added_tokens_encoder.keys()];
+  }
+
+  protected override extra_no_split_tokens(): string[] {
+    return [...this.extraNoSplit];
+  }
+
+  protected override lowercase_added_tokens(): boolean {
+    return this.do_lower_case;
+  }
+
+  /** Tokens added to the vocabulary (token -> id), as Python's get_added_vocab. */
+  get_added_vocab(): Map<string, number> {
+    return new Map(this.added_tokens_encoder);
+  }
+
+  /**
+   * Adds tokens to the vocabulary (Python's add_tokens): they get the next ids and are never split.
+   * With do_lower_case, non-special tokens are lower-cased and match the text case-insensitively.
+   * Returns how many tokens were new.
+   */
+  add_tokens(new_tokens: string | string[], special_tokens = false): number {
+    const list = typeof new_tokens === "string" ? [new_tokens] : new_tokens;
+    if (!Array.isArray(list)) throw new TypeError(`add_tokens: expected a token (string) or an array of tokens, got ${typeof new_tokens}`);
+    const unkId = this.unk_token_id;
+    const toAdd: string[] = [];
+    for (let t of list) {
+      if (typeof t !== "string" || !t) throw new TypeError(`add_tokens: every token must be a non-empty string, got ${JSON.stringify(t)}`);
+      if (!special_tokens && this.do_lower_case) t = t.toLowerCase();
+      if (t !== this.unk_token && this.convert_tokens_to_ids(t) === unkId && !toAdd.includes(t)) toAdd.push(t);
+    }
+    const base = this.vocab.size + this.added_tokens_encoder.size;
+    toAdd.forEach((t, i) => {
+      this.added_tokens_encoder.set(t, base + i);
+      this.added_tokens_decoder.set(base + i, t);
+    });
+    if (special_tokens) for (const t of list) this.extraNoSplit.add(t);
+    this.neverScan = new Set([...this.basic_tokenizer.never_split, ...this.all_special_tokens]);
+    this._init_no_split();
+    return toAdd.length;
+  }
+
+  /**
+   * Sets special tokens (Python's add_special_tokens): `{ cls_token, ..., additional_special_tokens }`;
+   * tokens not in the vocabulary are added. Returns how many tokens were new.
+   */
+  add_special_tokens(special_tokens_dict: Partial<Record<SpecialTokenName | "additional_special_tokens", string | string[]>>): number {
+    let added = 0;
+    for (const [key, value] of Object.entries(special_tokens_dict)) {
+      if (key === "additional_special_tokens") {
+        if (!Array.isArray(value)) throw new TypeError(`add_special_tokens: additional_special_tokens must be an array of strings, got ${JSON.stringify(value)}`);
+        this.additional_special_tokens = [...value];
+        added += this.add_tokens(value, true);
+      } else if ((SPECIAL_TOKENS_ATTRIBUTES as readonly string[]).includes(key)) {
+        if (typeof value !== "string") throw new TypeError(`add_special_tokens: ${key} must be a string, got ${JSON.stringify(value)}`);
+        this[key as SpecialTokenName] = value;
+        added += this.add_tokens([value], true);
+      } else {
+        throw new Error(`add_special_tokens: '${key}' is not a special token; expected one of ${[...SPECIAL_TOKENS_ATTRIBUTES, "additional_special_tokens"].join(", ")}`);
+      }
+    }
+    this.neverScan = new Set([...this.basic_tokenizer.never_split, ...this.all_special_tokens]);
+    this._init_no_split();
+    return added;
   }
 
   protected _convert_token_to_id(token: string): number | undefined {

@@ -147,15 +147,26 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   protected abstract _encode_segment(text: string, from: number, to: number, out: Segmented): void;
   protected abstract _convert_token_to_id(token: string): number | undefined;
   protected abstract _convert_id_to_token(id: number): string | undefined;
-  /** Added (non-vocabulary) tokens matched whole in the text. */
+  /** Added (non-vocabulary) tokens: matched whole in the text, and kept apart when decoding. */
   protected added_tokens(): string[] {
     return [];
   }
+  /** Tokens matched whole in the text besides the special and added ones. */
+  protected extra_no_split_tokens(): string[] {
+    return [];
+  }
+  /** Whether added (non-special) tokens match the lower-cased text (do_lower_case tokenizers). */
+  protected lowercase_added_tokens(): boolean {
+    return false;
+  }
+  private lowerView = false;
 
   /** Call after the special tokens / vocabulary are set up. */
   protected _init_no_split(): void {
-    const toks = new Set([...this.all_special_tokens, ...this.added_tokens()]);
+    const special = this.all_special_tokens;
+    const toks = new Set([...special, ...this.added_tokens(), ...this.extra_no_split_tokens()]);
     this.noSplit = [...toks].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
+    this.lowerView = this.lowercase_added_tokens() && this.added_tokens().some((t) => !special.includes(t));
   }
 
   protected warn_once(key: string, msg: string): void {
@@ -286,23 +297,55 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     let pos = 0;
     const toks = this.noSplit;
     if (toks.length) {
+      // With do_lower_case, Python matches added tokens in the text lower-cased char by char (special
+      // tokens kept as they are); `view` is that text and map[i] the index in `text` of view[i].
+      const { view, map } = this.lowerView ? this.lowered_view(text) : { view: text, map: null };
+      const at = (i: number): number => (map ? map[i] : i);
       // Next occurrence of each token from `pos`, found with native indexOf.
-      const next = toks.map((t) => text.indexOf(t));
+      const next = toks.map((t) => view.indexOf(t));
+      let vpos = 0;
       for (;;) {
         let best = -1;
         for (let k = 0; k < toks.length; k++) {
-          if (next[k] >= 0 && next[k] < pos) next[k] = text.indexOf(toks[k], pos);
+          if (next[k] >= 0 && next[k] < vpos) next[k] = view.indexOf(toks[k], vpos);
           if (next[k] >= 0 && (best < 0 || next[k] < next[best])) best = k; // ties: longer first (sorted)
         }
         if (best < 0) break;
-        const s = next[best], t = toks[best];
+        const t = toks[best];
+        const s = at(next[best]), e = at(next[best] + t.length);
         if (s > pos) this._encode_segment(text, pos, s, out);
-        out.push(this.convert_tokens_to_ids(t), s, s + t.length, out.n_words++);
+        out.push(this.convert_tokens_to_ids(t), s, e, out.n_words++);
         out.pushLiteral(t);
-        pos = s + t.length;
+        pos = e;
+        vpos = next[best] + t.length;
       }
     }
     if (pos < text.length) this._encode_segment(text, pos, text.length, out);
+  }
+
+  /** The text lower-cased one character at a time, special/added tokens kept whole (Python's tokenize). */
+  private lowered_view(text: string): { view: string; map: number[] | null } {
+    let view = "";
+    const map: number[] = [];
+    let i = 0;
+    outer: while (i < text.length) {
+      for (const t of this.noSplit) {
+        if (text.startsWith(t, i)) {
+          view += t;
+          for (let k = 0; k < t.length; k++) map.push(i + k);
+          i += t.length;
+          continue outer;
+        }
+      }
+      const cp = text.codePointAt(i)!;
+      const w = cp > 0xffff ? 2 : 1;
+      const l = text.slice(i, i + w).toLowerCase();
+      view += l;
+      for (let k = 0; k < l.length; k++) map.push(i);
+      i += w;
+    }
+    map.push(text.length);
+    return { view, map: view.length === text.length ? null : map };
   }
 
   /** Tokens and offsets of one text (a string, or pre-split words). */
