@@ -40,12 +40,19 @@ export interface BuiltGraph {
 
 const FLOAT32_MIN = -3.4028234663852886e38; // torch.finfo(torch.float32).min, HF's additive mask value
 
-/** [out, in] (PyTorch Linear) → [in, out], so the graph does a plain MatMul. */
+/** [out, in] (PyTorch Linear) → [in, out], so the graph does a plain MatMul. Blocked for the cache. */
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const src = r * cols;
-    for (let c = 0; c < cols; c++) out[c * rows + r] = data[src + c];
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(r0 + B, rows);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(c0 + B, cols);
+      for (let r = r0; r < r1; r++) {
+        const src = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = data[src + c];
+      }
+    }
   }
   return out;
 }
