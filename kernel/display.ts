@@ -19,7 +19,7 @@ type DisplayData = {
   metadata: { [key: string]: string };
   transient: { display_id?: string };
 };
-type DisplayWriter = (data: DisplayData, update: boolean) => void;
+export type DisplayWriter = (data: DisplayData, update: boolean) => void;
 
 /** tslab's current display writer, or null outside a tslab kernel. */
 export function kernel_display_writer(): DisplayWriter | null {
@@ -37,8 +37,11 @@ export function in_kernel(): boolean {
 }
 
 /** Sends one raw MIME bundle as a display_data (or update_display_data for an existing display_id). */
-export function display_bundle(data: MimeBundle, opts: { display_id?: string; update?: boolean } = {}): boolean {
-  const w = kernel_display_writer();
+export function display_bundle(
+  data: MimeBundle,
+  opts: { display_id?: string; update?: boolean; writer?: DisplayWriter | null } = {},
+): boolean {
+  const w = opts.writer ?? kernel_display_writer();
   if (!w) return false;
   // +json values travel as JSON objects (tslab's type says string | Uint8Array; the wire format is JSON).
   w({ data: data as DisplayData["data"], metadata: {}, transient: opts.display_id ? { display_id: opts.display_id } : {} }, !!opts.update);
@@ -79,6 +82,8 @@ async function write_outside(chart: Chart, data: MimeBundle, out_dir: string): P
  * Use `await show(chart)` so the output lands in the running cell.
  */
 export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Promise<void> {
+  // Taken before any await: tslab's writer is per cell, and rendering may finish after the next cell began.
+  const writer = kernel_display_writer();
   const charts = Array.isArray(chart) ? chart : [chart];
   charts.forEach((c, i) => {
     if (!is_chart(c)) {
@@ -86,9 +91,8 @@ export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Prom
     }
   });
   for (const c of charts) {
-    const inside = in_kernel();
-    const data = await chart_bundle(c, inside ? opts : { ...opts, static: opts.static ?? c.library === "vega-lite" });
-    if (display_bundle(data)) continue;
+    const data = await chart_bundle(c, writer ? opts : { ...opts, static: opts.static ?? c.library === "vega-lite" });
+    if (display_bundle(data, { writer })) continue;
     const dir = path.resolve(opts.out_dir ?? process.env.BERTLAB_PLOTS_DIR ?? path.join("out", "plots"));
     try {
       fs.mkdirSync(dir, { recursive: true });
