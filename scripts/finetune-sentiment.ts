@@ -158,6 +158,7 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
     if ("loss" in e) log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`);
   }
   const metrics = await trainer.evaluate({ metric_key_prefix: "test" });
+  trainer.optimizer?.dispose(); // the AdamW moments; the model stays with the caller
   const result: FinetuneResult = {
     test_accuracy: metrics.test_accuracy,
     majority_label: ID2LABEL[majority],
