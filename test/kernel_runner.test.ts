@@ -164,7 +164,7 @@ test("a cell past --timeout is interrupted and reported", async () => {
   assert.equal(result.failure?.ename, "TimeoutError");
   assert.match(result.failure!.message, /cell 0 \(In \[1\]\) failed: TimeoutError: cell did not finish within 1\.5 s/);
   assert.equal(code_cells(result.notebook)[1].execution_count, null);
-  assert.ok(Date.now() - t0 < 30000);
+  assert.ok(Date.now() - t0 < 60000, "the run ends soon after the 1.5 s timeout, not at the 600 s default");
 });
 
 test("KernelClient speaks the protocol: kernel_info, heartbeat, execute with iopub stream, clean shutdown", async () => {
