@@ -103,7 +103,7 @@ test("the runner's HTML report renders every plot in Chromium (non-blank pixels 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.route("**/*", (route: any) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
     await page.goto("file://" + html);
-    await page.waitForFunction(() => [...document.querySelectorAll(".bl-plot")].every((e) => e.getAttribute("data-rendered")), null, { timeout: 30000 });
+    await page.waitForFunction(() => [...document.querySelectorAll(".bl-plot")].every((e) => e.getAttribute("data-rendered")), null, { timeout: 60000 });
     const plots = await page.$$(".bl-plot");
     assert.equal(plots.length, 3);
     for (const [i, el] of plots.entries()) {
