@@ -16,7 +16,11 @@ export const VEGA_LITE_MIMES = [
 ];
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
-export type HtmlOptions = { title?: string };
+export type HtmlOptions = {
+  title?: string;
+  /** A run that failed: shown as a banner at the top (e.g. the runner's failure message). */
+  failure?: string;
+};
 
 const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
 
@@ -122,6 +126,7 @@ pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: 0.85e
 .output { padding: 0.3em 0.5em; }
 .stream.stderr { background: #fdd; }
 .error { background: #fdd; color: #a00; }
+.bl-failure { background: #fdd; border: 1px solid #e99; border-radius: 3px; padding: 0.6em; color: #a00; margin-bottom: 1em; }
 .bl-plot, .bl-image, .bl-html { margin: 0.4em 0; overflow-x: auto; }
 .bl-plot .bl-static img, .bl-image img { max-width: 100%; }
 `;
@@ -185,7 +190,7 @@ export async function notebook_to_html(nb: Notebook, opts: HtmlOptions = {}): Pr
 <style>${CSS}${highlight_css()}</style>
 </head>
 <body>
-${body.join("\n")}
+${opts.failure ? `<div class="bl-failure"><strong>Execution failed</strong><pre>${escape_html(opts.failure)}</pre></div>\n` : ""}${body.join("\n")}
 ${scripts.join("\n")}
 </body>
 </html>

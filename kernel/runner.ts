@@ -253,7 +253,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
   }
   if (opts.html) {
     const title = typeof input === "string" ? path.basename(input, ".ipynb") : "notebook";
-    writeFileAtomicSync(opts.html, await notebook_to_html(nb, { title }));
+    writeFileAtomicSync(opts.html, await notebook_to_html(nb, { title, failure: failure?.message }));
     result.html = path.resolve(opts.html);
   }
   return result;

@@ -120,7 +120,8 @@ test("live() with the real Trainer: one display per training cell, updated to th
 test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line and the error", () => {
   need_build();
   const out = path.join(tmp, "error.out.ipynb");
-  const r = spawnSync(process.execPath, [CLI, "run", path.join(FIXTURES, "error.ipynb"), "-o", out, "--timeout", "60"], {
+  const html = path.join(tmp, "error.html");
+  const r = spawnSync(process.execPath, [CLI, "run", path.join(FIXTURES, "error.ipynb"), "-o", out, "--html", html, "--timeout", "60"], {
     encoding: "utf8",
   });
   assert.equal(r.status, 1, r.stderr);
@@ -134,6 +135,9 @@ test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line 
   assert.match(text_of(cells[1]), /RangeError: boom: bad input/, "tslab's stderr is kept");
   assert.equal(cells[2].execution_count, null, "execution stops at the failing cell");
   assert.equal(cells[2].outputs.length, 0);
+  const page = fs.readFileSync(html, "utf8");
+  assert.match(page, /<div class="bl-failure"><strong>Execution failed<\/strong><pre>cell 1 \(In \[2\]\) failed: RangeError: boom: bad input/);
+  assert.match(page, /<pre class="output error">RangeError: boom: bad input<\/pre>/);
 });
 
 test("a type error fails its cell; --allow-errors runs the next cell after tslab's 200 ms abort window", async () => {
