@@ -246,15 +246,18 @@ export class KernelClient {
   private request(sock: zmq.Dealer, msg: Message, timeout_ms: number): Promise<Message | null> {
     return new Promise<Message | null>((resolve) => {
       const id = msg.header.msg_id;
+      const on_exit = () => done(null);
       const done = (m: Message | null) => {
         clearTimeout(timer);
         this.replies.delete(id);
+        const i = this.on_exit.indexOf(on_exit);
+        if (i >= 0) this.on_exit.splice(i, 1);
         resolve(m);
       };
       const timer = setTimeout(() => done(null), timeout_ms);
       this.replies.set(id, done);
       if (this.exited) return done(null);
-      this.on_exit.push(() => done(null));
+      this.on_exit.push(on_exit);
       sock.send(serialize(msg, this.conn.key)).catch(() => done(null));
     });
   }
