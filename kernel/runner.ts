@@ -186,6 +186,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
   if (kernel.language_info) nb.metadata.language_info = kernel.language_info;
 
   let failure: CellFailure | undefined;
+  const start_time = new Date();
   const code_cells = nb.cells.filter((c) => c.cell_type === "code" && source_text(c).trim() !== "").length;
   let count = 0;
   const collector = new OutputCollector();
@@ -246,6 +247,15 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
     await kernel.shutdown();
   }
 
+  // Run record, like papermill's metadata.papermill.
+  nb.metadata.bertlab = {
+    parameters: Object.fromEntries(opts.parameters ?? []),
+    start_time: start_time.toISOString(),
+    end_time: new Date().toISOString(),
+    duration_s: (Date.now() - start_time.getTime()) / 1000,
+    status: failure ? "failed" : "completed",
+    ...(failure ? { failure: { cell: failure.index, ename: failure.ename, evalue: failure.evalue } } : {}),
+  };
   const result: RunResult = { notebook: nb, ok: !failure, failure };
   if (opts.output) {
     write_notebook(opts.output, nb);

@@ -44,6 +44,10 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
   assert.equal(nb.nbformat, 4);
   assert.equal(nb.nbformat_minor, 5);
   assert.equal((nb.metadata.kernelspec as { name: string }).name, "bertlab");
+  const run = nb.metadata.bertlab as { parameters: object; status: string; duration_s: number };
+  assert.deepEqual(run.parameters, { greeting: "bonjour", repeat: 3 });
+  assert.equal(run.status, "completed");
+  assert.ok(run.duration_s > 0);
   assert.ok(nb.cells.every((c) => typeof c.id === "string"));
 
   const cells = code_cells(nb);
@@ -133,6 +137,7 @@ test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line 
   const err = cells[1].outputs.find((o) => o.output_type === "error");
   assert.deepEqual(err && { ename: err.ename, evalue: err.evalue }, { ename: "RangeError", evalue: "boom: bad input" });
   assert.match(text_of(cells[1]), /RangeError: boom: bad input/, "tslab's stderr is kept");
+  assert.deepEqual((read_notebook(out).metadata.bertlab as { failure: object }).failure, { cell: 1, ename: "RangeError", evalue: "boom: bad input" });
   assert.equal(cells[2].execution_count, null, "execution stops at the failing cell");
   assert.equal(cells[2].outputs.length, 0);
   const page = fs.readFileSync(html, "utf8");
