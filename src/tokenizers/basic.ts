@@ -6,6 +6,7 @@
 // `scan` is the fast path every tokenizer call goes through: one pass over the original string with a
 // per-code-point class table, reporting each word with where its characters came from, so offsets
 // into the original text (JavaScript string indices) come for free.
+import { describe } from "./options";
 import { ASCII_CLASS, CJK, PUNCT, REMOVED, SPACE, WORD, charClass as charClassExport, isMark as isMarkExport, makeCharTransform } from "./unicode";
 
 // Local bindings: module loaders that expose exports through getters (tsx/esbuild) then cost nothing per char.
@@ -389,11 +390,4 @@ function makeIdentityAwareTransform(lower: boolean, strip: boolean, nfc: boolean
     }
     return t;
   };
-}
-
-export function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return `an array (${x.length} items)`;
-  if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
-  return `${typeof x} ${JSON.stringify(x)}`;
 }

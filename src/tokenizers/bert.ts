@@ -7,7 +7,8 @@ import { ready } from "../backend";
 import { cached_file, PretrainedOptions } from "../hub";
 import { writeFileAtomicSync } from "../utils/fs";
 import { BasicTokenizer, WordSink } from "./basic";
-import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBUTES, Segmented, SpecialTokenName } from "./tokenization_utils";
+import { Segmented } from "./segmented";
+import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBUTES, SpecialTokenName } from "./tokenization_utils";
 import { invert, load_tokenizer_json, load_vocab } from "./vocab";
 import { PY_WHITESPACE, WordpieceTokenizer } from "./wordpiece";
 

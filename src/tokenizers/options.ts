@@ -54,6 +54,14 @@ export const LARGE_INTEGER = 1e20;
 /** Python's VERY_LARGE_INTEGER, the default model_max_length. */
 export const VERY_LARGE_INTEGER = 1e30;
 
+/** A value as an error message shows it: its type, and the value itself when short. */
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return `an array (${x.length} items)`;
+  if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
+  return `${typeof x} ${JSON.stringify(x)}`;
+}
+
 export function checkInt(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     throw new TypeError(`${name} must be an integer >= ${min}, got ${typeof v === "number" ? v : JSON.stringify(v)}`);

@@ -4,40 +4,13 @@
 // int32 tensors, and decodes.
 import { tf } from "../backend";
 import { Callable } from "../utils/callable";
-import { describe } from "./basic";
-import { BatchEncoding, EncodedRow, Ids, alignmentOf } from "./encoding";
+import { describe } from "./options";
+import { IdsInput, clean_up_tokenization, numbersToTensor, toIdList } from "./decoding";
+import { BatchEncoding, EncodedRow, Ids } from "./encoding";
 import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
+import { build_rows, encoding_fields, pad_rows } from "./rows";
+import { Segmented } from "./segmented";
 import { truncateWindows } from "./truncation";
-
-/** Token ids, offsets and word indices of one text (no special tokens added yet). */
-export class Segmented {
-  ids: number[] = [];
-  starts: number[] = [];
-  ends: number[] = [];
-  words: number[] = [];
-  /** Words seen so far (the next word index). */
-  n_words = 0;
-  /** Token strings that are not the vocabulary entry of their id (a never_split word mapped to [UNK]). */
-  literal: Map<number, string> | null = null;
-
-  push(id: number, start: number, end: number, word: number): void {
-    this.ids.push(id);
-    this.starts.push(start);
-    this.ends.push(end);
-    this.words.push(word);
-  }
-
-  /** Records the token string of the token just pushed, as Python's tokenize returns it. */
-  pushLiteral(token: string): void {
-    (this.literal ??= new Map()).set(this.ids.length - 1, token);
-  }
-
-  /** The token strings (as Python's tokenize). */
-  tokens(idToToken: (id: number) => string): string[] {
-    const lit = this.literal;
-    return this.ids.map((id, k) => lit?.get(k) ?? idToToken(id));
-  }
-}
 
 export const SPECIAL_TOKENS_ATTRIBUTES = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
 export type SpecialTokenName = (typeof SPECIAL_TOKENS_ATTRIBUTES)[number];
@@ -74,8 +47,6 @@ export interface TokenizeOptions {
   add_special_tokens?: boolean;
 }
 
-/** What decode accepts: ids as an array, a typed array, [1, n] nested arrays, or a tensor. */
-export type IdsInput = number[] | number[][] | ArrayLike<number> | tf.Tensor;
 
 type Single = string;
 type Batch = string[] | [string, string][];
@@ -482,11 +453,10 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   }
 
   private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[]): void {
-    const nSpecial = add ? this.num_special_tokens_to_add(b !== null) : 0;
     const windows = truncateWindows({
       lenA: a.ids.length,
       lenB: b ? b.ids.length : -1,
-      nSpecial,
+      nSpecial: add ? this.num_special_tokens_to_add(b !== null) : 0,
       strategy: st.truncation,
       max_length: st.max_length,
       stride: o.stride ?? 0,
@@ -494,116 +464,22 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       overflow: o.return_overflowing_tokens ?? false,
       warn: (m) => console.error(m),
     });
-    const cls = add ? this.requireId("cls_token") : 0;
-    const sep = add ? this.requireId("sep_token") : 0;
-    for (const w of windows) {
-      const lenA = w.a1 - w.a0;
-      const lenB = b ? w.b1 - w.b0 : 0;
-      const n = lenA + lenB + nSpecial;
-      const ids = new Array<number>(n);
-      const special = new Array<number>(n).fill(0);
-      const type_ids = new Array<number>(n).fill(0);
-      let k = 0;
-      if (add) {
-        special[k] = 1;
-        ids[k++] = cls;
+    const special = add ? { cls: this.requireId("cls_token"), sep: this.requireId("sep_token") } : null;
+    for (const r of build_rows(a, b, windows, sample, special)) {
+      if (st.truncation === "do_not_truncate" && r.length > this.model_max_length && (o.verbose ?? true)) {
+        this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${r.length} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
       }
-      for (let j = w.a0; j < w.a1; j++) ids[k++] = a.ids[j];
-      if (add) {
-        special[k] = 1;
-        ids[k++] = sep;
-      }
-      if (b) {
-        if (add) type_ids.fill(1, k);
-        for (let j = w.b0; j < w.b1; j++) ids[k++] = b.ids[j];
-        if (add) {
-          special[k] = 1;
-          ids[k++] = sep;
-        }
-      }
-      const parts = [{ starts: a.starts, ends: a.ends, words: a.words, from: w.a0, to: w.a1 }];
-      if (b) parts.push({ starts: b.starts, ends: b.ends, words: b.words, from: w.b0, to: w.b1 });
-      rows.push({
-        ids, type_ids, special, attention: new Array<number>(n).fill(1), sample, length: n,
-        source: { parts, special: add, padLeft: 0, padRight: 0 }, align: null,
-      });
-      if (st.truncation === "do_not_truncate" && n > this.model_max_length && (o.verbose ?? true)) {
-        this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${n} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
-      }
+      rows.push(r);
     }
   }
 
   private pad_rows(rows: EncodedRow[], st: Strategies, multiple: number | null): void {
-    if (st.padding === "do_not_pad" || rows.length === 0) return;
-    let target = st.max_length!;
-    if (st.padding === "longest") target = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
-    if (multiple !== null && target % multiple !== 0) target = (Math.floor(target / multiple) + 1) * multiple;
-    const pad = this.pad_token_id!;
-    const right = this.padding_side === "right";
-    for (const r of rows) {
-      const n = target - r.ids.length;
-      if (n <= 0) continue;
-      // No spreading into push/unshift: rows and padding may be longer than the engine's argument limit.
-      const fill = <V>(arr: V[], v: V): V[] => (right ? arr.concat(new Array<V>(n).fill(v)) : new Array<V>(n).fill(v).concat(arr));
-      r.ids = fill(r.ids, pad);
-      r.type_ids = fill(r.type_ids, this.pad_token_type_id);
-      r.special = fill(r.special, 1);
-      r.attention = fill(r.attention, 0);
-      if (r.align) {
-        const a = r.align;
-        r.align = { starts: fill(a.starts, 0), ends: fill(a.ends, 0), words: fill<number | null>(a.words, null), seqs: fill<number | null>(a.seqs, null) };
-      }
-      if (r.source) {
-        if (right) r.source.padRight += n;
-        else r.source.padLeft += n;
-      }
-    }
+    if (st.padding === "do_not_pad") return;
+    pad_rows(rows, st.padding === "longest" ? null : st.max_length!, multiple, { id: this.pad_token_id!, type_id: this.pad_token_type_id, side: this.padding_side });
   }
 
   private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions): BatchEncoding<Ids> {
-    const names = this.model_input_names;
-    const wantTypes = o.return_token_type_ids ?? names.includes("token_type_ids");
-    const wantMask = o.return_attention_mask ?? names.includes("attention_mask");
-    const tensors = o.return_tensors === "tf";
-    const fields: Record<string, unknown> = {};
-    const grid = (name: string, get: (r: EncodedRow) => number[]): unknown => {
-      if (!tensors) return batched ? rows.map(get) : get(rows[0]);
-      const len = rows.length ? get(rows[0]).length : 0;
-      if (rows.some((r) => get(r).length !== len)) {
-        throw new Error(`return_tensors 'tf' needs rows of one length, but ${name} has rows of lengths ${rows.map((r) => get(r).length).join(", ")}; pass padding: true (or 'max_length') and/or truncation: true`);
-      }
-      const flat = new Int32Array(rows.length * len);
-      rows.forEach((r, i) => flat.set(get(r), i * len));
-      return tf.tensor2d(flat, [rows.length, len], "int32");
-    };
-    fields.input_ids = grid("input_ids", (r) => r.ids);
-    if (wantTypes) fields.token_type_ids = grid("token_type_ids", (r) => r.type_ids);
-    if (wantMask) fields.attention_mask = grid("attention_mask", (r) => r.attention);
-    if (o.return_special_tokens_mask) fields.special_tokens_mask = grid("special_tokens_mask", (r) => r.special);
-    if (o.return_offsets_mapping) {
-      const pairs = (r: EncodedRow): [number, number][] => {
-        const a = alignmentOf(r);
-        return a.starts.map((s, k) => [s, a.ends[k]]);
-      };
-      if (!tensors) fields.offset_mapping = batched ? rows.map(pairs) : pairs(rows[0]);
-      else {
-        const len = rows.length ? rows[0].ids.length : 0;
-        const flat = new Int32Array(rows.length * len * 2);
-        rows.forEach((r, i) => {
-          const a = alignmentOf(r);
-          a.starts.forEach((s, k) => { flat[(i * len + k) * 2] = s; flat[(i * len + k) * 2 + 1] = a.ends[k]; });
-        });
-        fields.offset_mapping = tf.tensor3d(flat, [rows.length, len, 2], "int32");
-      }
-    }
-    const perRow = (get: (r: EncodedRow) => number): unknown => {
-      const v = rows.map(get);
-      if (tensors) return tf.tensor1d(v, "int32");
-      return batched ? v : v[0];
-    };
-    if (o.return_overflowing_tokens) fields.overflow_to_sample_mapping = perRow((r) => r.sample);
-    if (o.return_length) fields.length = perRow((r) => r.length);
-    return new BatchEncoding(fields, rows, (id) => this.idToToken(id));
+    return new BatchEncoding(encoding_fields(rows, batched, o, this.model_input_names), rows, (id) => this.idToToken(id));
   }
 
   // ---- padding already-encoded inputs (data collators) ----
@@ -706,51 +582,4 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     } else throw new TypeError(`batch_decode: expected an array of id arrays or a [batch, seq] tensor, got ${describe(sequences)}`);
     return rows.map((r) => this.decode(r, options));
   }
-}
-
-/** Python's clean_up_tokenization: removes the spaces tokenization put before punctuation and clitics. */
-export function clean_up_tokenization(s: string): string {
-  return s
-    .split(" .").join(".")
-    .split(" ?").join("?")
-    .split(" !").join("!")
-    .split(" ,").join(",")
-    .split(" ' ").join("'")
-    .split(" n't").join("n't")
-    .split(" 'm").join("'m")
-    .split(" 's").join("'s")
-    .split(" 've").join("'ve")
-    .split(" 're").join("'re");
-}
-
-/** Labels and other per-example numbers as a tensor: int32 when all are integers (as torch's int64), else float32. */
-function numbersToTensor(key: string, value: unknown[]): tf.Tensor {
-  const flat = (value as unknown[]).flat(Infinity) as unknown[];
-  if (!flat.every((x) => typeof x === "number")) throw new TypeError(`pad: cannot make a tensor of '${key}' (it holds non-numbers)`);
-  const ints = (flat as number[]).every(Number.isInteger);
-  try {
-    return tf.tensor(value as number[], undefined, ints ? "int32" : "float32");
-  } catch (e) {
-    throw new Error(`pad: cannot make a tensor of '${key}': ${(e as Error).message} (are its rows of one length?)`);
-  }
-}
-
-/** Flattens what decode accepts into a list of integer ids. */
-export function toIdList(ids: IdsInput, fn: string): number[] {
-  let v: unknown = ids;
-  if (ids instanceof tf.Tensor) {
-    if (ids.rank > 2 || (ids.rank === 2 && ids.shape[0] !== 1)) {
-      throw new Error(`${fn}: expected one sequence of ids ([seq] or [1, seq]), got a tensor of shape [${ids.shape}]; use batch_decode for batches`);
-    }
-    v = Array.from(ids.dataSync());
-  } else if (Array.isArray(ids) && ids.length > 0 && Array.isArray(ids[0])) {
-    if (ids.length !== 1) throw new Error(`${fn}: expected one sequence of ids, got ${ids.length} rows; use batch_decode for batches`);
-    v = ids[0];
-  }
-  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`${fn}: expected token ids (number[], typed array or tensor), got ${describe(v)}`);
-  const out = Array.from(v as ArrayLike<number>, (x) => Number(x));
-  out.forEach((x, i) => {
-    if (!Number.isFinite(x)) throw new TypeError(`${fn}: ids[${i}] is ${x}, not a token id`);
-  });
-  return out.map(Math.round);
 }

@@ -1,0 +1,112 @@
+// Assembling model inputs: one row per truncation window ([CLS] A [SEP] (B [SEP])), padding the rows,
+// and the output fields (plain arrays, or int32 tensors with return_tensors 'tf').
+import { tf } from "../backend";
+import { EncodedRow, alignmentOf } from "./encoding";
+import type { EncodeOptions } from "./options";
+import type { Segmented } from "./segmented";
+import type { Window } from "./truncation";
+
+/** Rows of ids, type ids and special-token masks for each window of the sequence (pair). */
+export function build_rows(a: Segmented, b: Segmented | null, windows: Window[], sample: number, special: { cls: number; sep: number } | null): EncodedRow[] {
+  const add = special !== null;
+  const nSpecial = add ? (b ? 3 : 2) : 0;
+  return windows.map((w) => {
+    const n = w.a1 - w.a0 + (b ? w.b1 - w.b0 : 0) + nSpecial;
+    const ids = new Array<number>(n);
+    const specialMask = new Array<number>(n).fill(0);
+    const type_ids = new Array<number>(n).fill(0);
+    let k = 0;
+    const put = (id: number): void => {
+      specialMask[k] = 1;
+      ids[k++] = id;
+    };
+    if (special) put(special.cls);
+    for (let j = w.a0; j < w.a1; j++) ids[k++] = a.ids[j];
+    if (special) put(special.sep);
+    if (b) {
+      if (add) type_ids.fill(1, k); // without special tokens Python gives the pair type 0 too
+      for (let j = w.b0; j < w.b1; j++) ids[k++] = b.ids[j];
+      if (special) put(special.sep);
+    }
+    const parts = [{ starts: a.starts, ends: a.ends, words: a.words, from: w.a0, to: w.a1 }];
+    if (b) parts.push({ starts: b.starts, ends: b.ends, words: b.words, from: w.b0, to: w.b1 });
+    return {
+      ids, type_ids, special: specialMask, attention: new Array<number>(n).fill(1), sample, length: n,
+      source: { parts, special: add, padLeft: 0, padRight: 0 }, align: null,
+    };
+  });
+}
+
+/** Pads every row to `max_length` (null: the longest row), rounded up to a multiple of `multiple`. */
+export function pad_rows(rows: EncodedRow[], max_length: number | null, multiple: number | null, pad: { id: number; type_id: number; side: "right" | "left" }): void {
+  if (rows.length === 0) return;
+  let target = max_length ?? rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
+  if (multiple !== null && target % multiple !== 0) target = (Math.floor(target / multiple) + 1) * multiple;
+  const right = pad.side === "right";
+  for (const r of rows) {
+    const n = target - r.ids.length;
+    if (n <= 0) continue;
+    // No spreading into push/unshift: rows and padding may be longer than the engine's argument limit.
+    const fill = <V>(arr: V[], v: V): V[] => (right ? arr.concat(new Array<V>(n).fill(v)) : new Array<V>(n).fill(v).concat(arr));
+    r.ids = fill(r.ids, pad.id);
+    r.type_ids = fill(r.type_ids, pad.type_id);
+    r.special = fill(r.special, 1);
+    r.attention = fill(r.attention, 0);
+    if (r.align) {
+      const a = r.align;
+      r.align = { starts: fill(a.starts, 0), ends: fill(a.ends, 0), words: fill<number | null>(a.words, null), seqs: fill<number | null>(a.seqs, null) };
+    }
+    if (r.source) {
+      if (right) r.source.padRight += n;
+      else r.source.padLeft += n;
+    }
+  }
+}
+
+/** The BatchEncoding fields the options ask for, as arrays ([seq] or [batch][seq]) or int32 tensors. */
+export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeOptions, model_input_names: string[]): Record<string, unknown> {
+  const wantTypes = o.return_token_type_ids ?? model_input_names.includes("token_type_ids");
+  const wantMask = o.return_attention_mask ?? model_input_names.includes("attention_mask");
+  const tensors = o.return_tensors === "tf";
+  const len = rows.length ? rows[0].ids.length : 0;
+  if (tensors && rows.some((r) => r.ids.length !== len)) {
+    throw new Error(`return_tensors 'tf' needs rows of one length, but input_ids has rows of lengths ${rows.map((r) => r.ids.length).join(", ")}; pass padding: true (or 'max_length') and/or truncation: true`);
+  }
+  const grid = (get: (r: EncodedRow) => number[]): unknown => {
+    if (!tensors) return batched ? rows.map(get) : get(rows[0]);
+    const flat = new Int32Array(rows.length * len);
+    rows.forEach((r, i) => flat.set(get(r), i * len));
+    return tf.tensor2d(flat, [rows.length, len], "int32"); // [batch, seq]
+  };
+  const fields: Record<string, unknown> = {};
+  fields.input_ids = grid((r) => r.ids);
+  if (wantTypes) fields.token_type_ids = grid((r) => r.type_ids);
+  if (wantMask) fields.attention_mask = grid((r) => r.attention);
+  if (o.return_special_tokens_mask) fields.special_tokens_mask = grid((r) => r.special);
+  if (o.return_offsets_mapping) {
+    const pairs = (r: EncodedRow): [number, number][] => {
+      const a = alignmentOf(r);
+      return a.starts.map((s, k) => [s, a.ends[k]]);
+    };
+    if (!tensors) fields.offset_mapping = batched ? rows.map(pairs) : pairs(rows[0]);
+    else {
+      const flat = new Int32Array(rows.length * len * 2);
+      rows.forEach((r, i) => {
+        const a = alignmentOf(r);
+        a.starts.forEach((s, k) => {
+          flat[(i * len + k) * 2] = s;
+          flat[(i * len + k) * 2 + 1] = a.ends[k];
+        });
+      });
+      fields.offset_mapping = tf.tensor3d(flat, [rows.length, len, 2], "int32"); // [batch, seq, 2]
+    }
+  }
+  const perRow = (get: (r: EncodedRow) => number): unknown => {
+    const v = rows.map(get);
+    if (tensors) return tf.tensor1d(v, "int32"); // [batch]
+    return batched ? v : v[0];
+  };
+  if (o.return_overflowing_tokens) fields.overflow_to_sample_mapping = perRow((r) => r.sample);
+  if (o.return_length) fields.length = perRow((r) => r.length);
+  return fields;
+}
