@@ -14,7 +14,7 @@ import { writeFileAtomicSync } from "../src/utils/fs";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
-import { leakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
+import { leakCheck, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
 const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
@@ -45,6 +45,8 @@ function row(r: Omit<BenchRow, "ratio" | "peer"> & { peer_ms?: number | null; pe
   const ratio = r.median_ms != null && peer_ms ? r.median_ms / peer_ms : null;
   return { ...rest, ratio, peer: peer_ms ? r.peer ?? TORCH : peer_ms === undefined ? null : `${r.peer ?? TORCH} (missing)` };
 }
+
+const sign = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
 
 function printTable(rows: BenchRow[]): void {
   const head = ["engine", "workload", "shape", "threads", "median ms", "ratio", "peer", "note"];
@@ -188,7 +190,11 @@ async function main(): Promise<void> {
   if (has("leak")) {
     console.log("1,000 forwards (leak check) …");
     const l = await leakCheck({ ...MINI_BERT, num_hidden_layers: 2 }, 1000);
-    rows.push(row({ engine: `tfjs-${info.name}`, workload: "1,000 forwards leak check", shape: "b2 s16", threads: wasmThreads, median_ms: l.ms_per_forward, note: `tensors ${l.tensors_before} → ${l.tensors_after}, bytes ${l.bytes_before} → ${l.bytes_after}, RSS +${l.rss_growth_mb.toFixed(1)} MB`, extra: l }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "1,000 forwards leak check", shape: "b2 s16", threads: wasmThreads, median_ms: l.ms_per_forward, note: `tensors ${l.tensors_before} → ${l.tensors_after}, bytes ${l.bytes_before} → ${l.bytes_after}, wasm heap ${sign(l.wasm_heap_growth_mb)} MB, JS heap ${sign(l.js_heap_growth_mb)} MB, RSS ${sign(l.rss_growth_mb)} MB`, extra: l }));
+    if (onnx_available()) {
+      const o = await onnxLeakCheck({ ...MINI_BERT, num_hidden_layers: 2 }, 1000);
+      rows.push(row({ engine: "onnx", workload: "1,000 forwards leak check", shape: "b2 s16", threads: os.cpus().length, median_ms: o.ms_per_forward, note: `RSS ${sign(o.rss_growth_mb)} MB (2nd half ${sign(o.rss_growth_second_half_mb)})`, extra: o }));
+    }
   }
 
   if (has("profile")) {
@@ -198,7 +204,7 @@ async function main(): Promise<void> {
     extra.kernel_profile = p.kernels;
     const total = p.kernels!.reduce((s, k) => s + k.ms, 0);
     console.log("top kernels (ms, share):");
-    for (const k of p.kernels!.slice(0, 10)) console.log(`  ${k.name.padEnd(22)} ${k.ms.toFixed(1).padStart(8)}  ${((100 * k.ms) / total).toFixed(1)}%  ×${k.count}`);
+    for (const k of p.kernels!.slice(0, 12)) console.log(`  ${k.name.padEnd(34)} ${k.ms.toFixed(1).padStart(8)}  ${((100 * k.ms) / total).toFixed(1).padStart(5)}%  ×${k.count}`);
   }
 
   console.log("");

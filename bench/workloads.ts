@@ -118,22 +118,62 @@ export async function tfjsTrainStep(c: BenchBertConfig, b: number, s: number, re
   return { ...t, loss_first: losses[0], loss_last: losses[losses.length - 1] };
 }
 
-/** 1,000 forwards of a small BertModel: tensor count and wasm/JS memory before and after. */
-export async function leakCheck(c: BenchBertConfig, n: number): Promise<{ tensors_before: number; tensors_after: number; bytes_before: number; bytes_after: number; rss_growth_mb: number; ms_per_forward: number }> {
+/** RSS after a full GC when node runs with --expose-gc (npm run bench passes it), else as is. */
+function rss(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().rss;
+}
+
+/** Size of the wasm backend's heap (reserved, never shrinks), or 0 on other backends. */
+function wasmHeap(): number {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return b.wasm?.HEAPU8?.length ?? 0;
+}
+
+/**
+ * n forwards of a small BertModel. A leak shows as growing tfjs tensors / bytes, a growing wasm heap or a
+ * growing JS heap (after GC when node runs with --expose-gc, as `npm run bench` does). RSS is reported
+ * too, but it also grows when already-reserved heap pages are touched for the first time.
+ */
+export async function leakCheck(c: BenchBertConfig, n: number): Promise<{ tensors_before: number; tensors_after: number; bytes_before: number; bytes_after: number; wasm_heap_growth_mb: number; js_heap_growth_mb: number; rss_growth_mb: number; ms_per_forward: number }> {
   clear_linear_cache(); // drop transposes of earlier workloads' weights, so the counts below are this model's
   const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
   model.eval();
   const input_ids = tf.tensor2d(randomIds(2, 16, c.vocab_size), [2, 16], "int32");
   const once = () => tf.dispose(model({ input_ids }) as unknown as tf.TensorContainer);
-  for (let i = 0; i < 5; i++) once(); // warm caches (transposed weights, kernels)
+  for (let i = 0; i < 20; i++) once(); // warm caches (transposed weights, kernels, allocator)
   const m0 = tf.memory();
-  const rss0 = process.memoryUsage().rss;
+  const [heap0, rss0, js0] = [wasmHeap(), rss(), process.memoryUsage().heapUsed];
   const t = performance.now();
   for (let i = 0; i < n; i++) once();
   const ms = (performance.now() - t) / n;
   const m1 = tf.memory();
-  const out = { tensors_before: m0.numTensors, tensors_after: m1.numTensors, bytes_before: m0.numBytes, bytes_after: m1.numBytes, rss_growth_mb: (process.memoryUsage().rss - rss0) / 2 ** 20, ms_per_forward: ms };
+  const rss1 = rss();
+  const mb = (x: number) => x / 2 ** 20;
+  const out = {
+    tensors_before: m0.numTensors, tensors_after: m1.numTensors, bytes_before: m0.numBytes, bytes_after: m1.numBytes,
+    wasm_heap_growth_mb: mb(wasmHeap() - heap0), js_heap_growth_mb: mb(process.memoryUsage().heapUsed - js0), rss_growth_mb: mb(rss1 - rss0), ms_per_forward: ms,
+  };
   input_ids.dispose();
   model.dispose();
+  return out;
+}
+
+/** n runs of the ONNX engine on a small BertModel: RSS growth (ORT's arena is warmed first). */
+export async function onnxLeakCheck(c: BenchBertConfig, n: number): Promise<{ rss_growth_mb: number; rss_growth_second_half_mb: number; ms_per_forward: number }> {
+  const engine = await OnnxBertEngine.create({ config: c, weights: randomBertWeights(c), architecture: "BertModel" });
+  const ids = randomIds(2, 16, c.vocab_size);
+  for (let i = 0; i < 20; i++) await engine.run({ input_ids: ids });
+  const rss0 = rss();
+  let rssHalf = rss0;
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    await engine.run({ input_ids: ids });
+    if (i === (n >> 1) - 1) rssHalf = rss();
+  }
+  const ms = (performance.now() - t) / n;
+  const rss1 = rss();
+  const out = { rss_growth_mb: (rss1 - rss0) / 2 ** 20, rss_growth_second_half_mb: (rss1 - rssHalf) / 2 ** 20, ms_per_forward: ms };
+  await engine.dispose();
   return out;
 }
