@@ -1,0 +1,109 @@
+// pipeline(task, model, options): the async factory of transformers.js / transformers. `model` is a hub
+// id or folder (the model class comes from the task) or a model you built; the tokenizer is loaded from
+// the same id unless given. Options other than the loading ones are the pipeline's call defaults.
+import { AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification } from "../models/bert/auto";
+import type { BertPreTrainedModel, FromPretrainedOptions } from "../models/bert/pretrained";
+import { AutoTokenizer } from "../tokenizers/auto";
+import { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
+import type { PretrainedOptions } from "../hub/resolve";
+import { Pipeline, warn } from "./base";
+import { FillMaskOptions, FillMaskPipeline } from "./fill_mask";
+import { QuestionAnsweringOptions, QuestionAnsweringPipeline } from "./question_answering";
+import { TextClassificationOptions, TextClassificationPipeline } from "./text_classification";
+import { TokenClassificationOptions, TokenClassificationPipeline } from "./token_classification";
+
+export interface PipelineLoadOptions extends PretrainedOptions {
+  /** A tokenizer, or the id / folder to load one from (default: the model's id). */
+  tokenizer?: PreTrainedTokenizer | string;
+  /** Passed to the model's from_pretrained (e.g. { quiet: true }). */
+  model_kwargs?: FromPretrainedOptions;
+}
+
+type Loader = { from_pretrained(id: string, options?: FromPretrainedOptions): Promise<BertPreTrainedModel> };
+
+interface TaskInfo {
+  /** The canonical task name. */
+  task: string;
+  auto: Loader;
+  /** Model classes this task runs on (by constructor name). */
+  classes: string[];
+  /** A default model id (only where the Python default is a BERT), or null. */
+  default_model: string | null;
+  make: (model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: object, task: string) => Pipeline;
+}
+
+const TASKS: Record<string, TaskInfo> = {
+  "fill-mask": {
+    task: "fill-mask", auto: AutoModelForMaskedLM, classes: ["BertForMaskedLM", "BertForPreTraining"], default_model: "bert-base-uncased",
+    make: (m, t, d, task) => new FillMaskPipeline(m, t, d, task),
+  },
+  "text-classification": {
+    task: "text-classification", auto: AutoModelForSequenceClassification, classes: ["BertForSequenceClassification"], default_model: null,
+    make: (m, t, d, task) => new TextClassificationPipeline(m, t, d, task),
+  },
+  "token-classification": {
+    task: "token-classification", auto: AutoModelForTokenClassification, classes: ["BertForTokenClassification"],
+    default_model: "dbmdz/bert-large-cased-finetuned-conll03-english",
+    make: (m, t, d, task) => new TokenClassificationPipeline(m, t, d, task),
+  },
+  "question-answering": {
+    task: "question-answering", auto: AutoModelForQuestionAnswering, classes: ["BertForQuestionAnswering"], default_model: null,
+    make: (m, t, d, task) => new QuestionAnsweringPipeline(m, t, d, task),
+  },
+};
+
+/** Task aliases, as transformers. */
+export const TASK_ALIASES: Record<string, string> = { "sentiment-analysis": "text-classification", ner: "token-classification" };
+
+/** The task names pipeline() accepts (aliases included). */
+export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(TASK_ALIASES)];
+
+const LOAD_KEYS = ["tokenizer", "model_kwargs", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
+
+export async function pipeline(task: "fill-mask", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & FillMaskOptions): Promise<FillMaskPipeline>;
+export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
+export async function pipeline(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TokenClassificationOptions): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & QuestionAnsweringOptions): Promise<QuestionAnsweringPipeline>;
+export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & object): Promise<Pipeline>;
+/**
+ * Makes a pipeline for `task` ("fill-mask", "text-classification" / "sentiment-analysis",
+ * "token-classification" / "ner", "question-answering") from a hub id, a folder, or a model instance.
+ */
+export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options: PipelineLoadOptions & object = {}): Promise<Pipeline> {
+  if (typeof task !== "string") throw new TypeError(`pipeline: task must be a string, got ${typeof task}`);
+  const info = TASKS[TASK_ALIASES[task] ?? task];
+  if (!info) throw new Error(`Unknown task ${task}, available tasks are ${JSON.stringify(SUPPORTED_TASKS)}`);
+  if (options === null || typeof options !== "object") throw new TypeError(`pipeline: options must be an object, got ${options === null ? "null" : typeof options}`);
+  const load: Record<string, unknown> = {};
+  const defaults: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) (LOAD_KEYS.includes(k) ? load : defaults)[k] = v;
+  const hub: PretrainedOptions = {};
+  for (const k of LOAD_KEYS.slice(2)) if (load[k] !== undefined) (hub as Record<string, unknown>)[k] = load[k];
+
+  let id: string | null = null;
+  if (model === undefined || model === null) {
+    if (!info.default_model) throw new Error(`pipeline('${task}'): give a model (a hub id, a folder, or a model instance); bertlab has no default BERT model for this task`);
+    id = info.default_model;
+    warn(`No model was supplied, defaulted to ${id}.`);
+  } else if (typeof model === "string") id = model;
+  else if (!(model && typeof model === "object" && "config" in (model as object) && typeof (model as BertPreTrainedModel).forward === "function")) {
+    throw new TypeError(`pipeline('${task}'): model must be a hub id, a folder or a bertlab model, got ${typeof model}`);
+  }
+
+  const instance: BertPreTrainedModel = id !== null ? await info.auto.from_pretrained(id, { ...hub, ...((load.model_kwargs as FromPretrainedOptions) ?? {}) }) : (model as BertPreTrainedModel);
+  const cls = instance.constructor.name;
+  if (!info.classes.includes(cls)) {
+    throw new Error(`The model '${cls}' is not supported for ${info.task}. Supported models are ${JSON.stringify(info.classes)}.`);
+  }
+
+  let tokenizer = load.tokenizer as PreTrainedTokenizer | string | undefined;
+  if (tokenizer === undefined || tokenizer === null) {
+    const from = id ?? (instance.config._name_or_path || null);
+    if (!from) throw new Error("Impossible to guess which tokenizer to use. Please provide a PreTrainedTokenizer class or a path/identifier to a pretrained tokenizer.");
+    tokenizer = from;
+  }
+  if (typeof tokenizer === "string") tokenizer = await AutoTokenizer.from_pretrained(tokenizer, hub);
+  else if (!(tokenizer instanceof PreTrainedTokenizer)) throw new TypeError(`pipeline('${task}'): tokenizer must be a tokenizer or an id / folder, got ${typeof tokenizer}`);
+  instance.eval();
+  return info.make(instance, tokenizer, defaults, task);
+}
