@@ -565,3 +565,23 @@ test("property: ids agree with the Rust tokenizer on ASCII and Latin text", asyn
     { numRuns: 300 },
   );
 });
+
+test("BertTokenizerFast (AutoTokenizer's default): convert_tokens_to_string is the Rust WordPiece decoder, per golden", async () => {
+  const { BertTokenizerFast } = await import("../src/tokenizers");
+  const cases = (await import("./fixtures/tokenizer/cases.json")).default.cases as Array<{ vocab: string; do_lower_case: boolean; rust: { input_ids: number[]; decode: string } }>;
+  const toks: Record<string, BertTokenizer> = {};
+  for (const c of cases) {
+    const key = `${c.vocab}/${c.do_lower_case}`;
+    toks[key] ??= await BertTokenizerFast.from_pretrained(c.vocab === "cased" ? CASED : UNCASED, { do_lower_case: c.do_lower_case });
+    const tok = toks[key];
+    assert.equal(tok.convert_tokens_to_string(tok.convert_ids_to_tokens(c.rust.input_ids) as string[]), c.rust.decode);
+  }
+  // The seed's QA answers (AutoTokenizer → fast in Python): "over 32 +", "general - purpose architectures", "tensorflow 2. 0 and pytorch".
+  const auto = await AutoTokenizer.from_pretrained(UNCASED);
+  assert.ok(auto instanceof BertTokenizerFast);
+  assert.equal(auto.convert_tokens_to_string(["tensorflow", "2", ".", "0", "and", "py", "##torch"]), "tensorflow 2. 0 and pytorch");
+  assert.equal(auto.convert_tokens_to_string(["over", "32", "+"]), "over 32 +");
+  const slow = await AutoTokenizer.from_pretrained(UNCASED, { use_fast: false });
+  assert.ok(!(slow instanceof BertTokenizerFast));
+  assert.equal(slow.convert_tokens_to_string(["tensorflow", "2", ".", "0"]), "tensorflow 2 . 0");
+});

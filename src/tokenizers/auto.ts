@@ -3,6 +3,7 @@
 import * as fs from "fs";
 import { cached_file, PretrainedOptions } from "../hub";
 import { BertTokenizer, BertTokenizerOptions } from "./bert";
+import { BertTokenizerFast } from "./bert_fast";
 
 /** tokenizer_class values that are BERT WordPiece tokenizers, and the model inputs each returns. */
 const TOKENIZER_CLASSES: Record<string, string[]> = {
@@ -25,8 +26,13 @@ function readJson(file: string | null): Record<string, unknown> | null {
 }
 
 export class AutoTokenizer {
-  /** The tokenizer of a model id or folder (a BertTokenizer for the BERT family). */
-  static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizer> {
+  /**
+   * The tokenizer of a model id or folder: for the BERT family a BertTokenizerFast (as Python's
+   * default use_fast=True), or the slow BertTokenizer with `use_fast: false`.
+   */
+  static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions & { use_fast?: boolean } = {}): Promise<BertTokenizer> {
+    const { use_fast = true, ...rest } = options;
+    options = rest;
     const hub = { ...options, optional: true };
     const tokConfig = readJson(await cached_file(id_or_path, "tokenizer_config.json", hub));
     let cls = typeof tokConfig?.tokenizer_class === "string" ? tokConfig.tokenizer_class : null;
@@ -62,6 +68,7 @@ export class AutoTokenizer {
     if (!inputs) {
       throw new Error(`AutoTokenizer.from_pretrained('${id_or_path}'): ${why}; bertlab supports the BERT family only (${Object.keys(TOKENIZER_CLASSES).join(", ")})`);
     }
-    return BertTokenizer.from_pretrained(id_or_path, { model_input_names: inputs, ...options });
+    const cls_ = use_fast ? BertTokenizerFast : BertTokenizer;
+    return cls_.from_pretrained(id_or_path, { model_input_names: inputs, ...options });
   }
 }

@@ -264,7 +264,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       };
       for (const t of tj.added_tokens) if (!tj.vocab.has(t.content)) added[t.content] = t.id;
     }
-    const tok = new BertTokenizer(files, {
+    const tok = new this(files, {
       ...fromJson,
       ...config,
       ...stm,

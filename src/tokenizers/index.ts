@@ -13,4 +13,5 @@ export type { IdsInput } from "./decoding";
 export type { EncodeOptions, CallOptions, PaddingOption, TruncationOption } from "./options";
 export { BertTokenizer } from "./bert";
 export type { BertTokenizerOptions, BertTokenizerFiles } from "./bert";
+export { BertTokenizerFast } from "./bert_fast";
 export { AutoTokenizer } from "./auto";

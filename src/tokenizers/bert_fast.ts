@@ -1,0 +1,39 @@
+// BertTokenizerFast: what `AutoTokenizer` returns in Python by default (use_fast=True). Ids, offsets and
+// word ids are already the fast tokenizer's in bertlab; what differs is turning tokens back into text,
+// which the Rust WordPiece decoder does token by token: "##" pieces glue on, other tokens get a space,
+// and each token is cleaned on its own (" ." → ".", " 's" → "'s", ...). So the seed's QA answer reads
+// "tensorflow 2. 0 and pytorch" here, where the slow BertTokenizer gives "tensorflow 2 . 0 and pytorch".
+import type { PretrainedOptions } from "../hub";
+import { BertTokenizer, BertTokenizerOptions } from "./bert";
+
+/** The Rust WordPiece decoder's per-token clean-up (tokenizers/src/decoders/wordpiece.rs). */
+function cleanup(token: string): string {
+  return token
+    .replaceAll(" .", ".")
+    .replaceAll(" ?", "?")
+    .replaceAll(" !", "!")
+    .replaceAll(" ,", ",")
+    .replaceAll(" ' ", "'")
+    .replaceAll(" n't", "n't")
+    .replaceAll(" 'm", "'m")
+    .replaceAll(" do not", " don't")
+    .replaceAll(" 's", "'s")
+    .replaceAll(" 've", "'ve")
+    .replaceAll(" 're", "'re");
+}
+
+export class BertTokenizerFast extends BertTokenizer {
+  static override async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizerFast> {
+    return (await super.from_pretrained(id_or_path, options)) as BertTokenizerFast;
+  }
+
+  /** The WordPiece decoder (`backend_tokenizer.decoder.decode(tokens)` in Python; BERT's tokenizer.json has cleanup on). */
+  override convert_tokens_to_string(tokens: string[]): string {
+    const prefix = this.wordpiece_tokenizer.continuing_subword_prefix;
+    let out = "";
+    tokens.forEach((token, i) => {
+      out += cleanup(token.startsWith(prefix) ? token.slice(prefix.length) : i === 0 ? token : " " + token);
+    });
+    return out;
+  }
+}
