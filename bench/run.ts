@@ -11,12 +11,13 @@ import { ready, backend_info } from "../src/backend";
 import { enable_wasm_threads, onnx_available, wasm_threads_status } from "../src/engines";
 import { writeSafetensors } from "../src/hub/safetensors";
 import { writeFileAtomicSync } from "../src/utils/fs";
+import { ablation } from "./ablation";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile"] as const;
+const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -205,6 +206,15 @@ async function main(): Promise<void> {
     const total = p.kernels!.reduce((s, k) => s + k.ms, 0);
     console.log("top kernels (ms, share):");
     for (const k of p.kernels!.slice(0, 12)) console.log(`  ${k.name.padEnd(34)} ${k.ms.toFixed(1).padStart(8)}  ${((100 * k.ms) / total).toFixed(1).padStart(5)}%  ×${k.count}`);
+  }
+
+  if (has("ablation")) {
+    console.log("ops ablation (mini-BERT forward, b8 s128, interleaved) …");
+    const a = await ablation(MINI_BERT, 8, 128, args.quick ? 2 : 3);
+    const base = a[0].median_ms;
+    for (const v of a) {
+      rows.push(row({ engine: `tfjs-${info.name}`, workload: `ablation: ${v.name}`, shape: "mini b8 s128", threads: wasmThreads, median_ms: v.median_ms, note: `${(base / v.median_ms).toFixed(2)}× faster than the original ops` }));
+    }
   }
 
   console.log("");

@@ -23,8 +23,14 @@ function gelu(x: tf.Tensor): tf.Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.div(x, Math.SQRT2)), 1));
 }
 
+/** The two primitives, swappable for ablations (bench/ablation.ts). */
+export interface OpsImpl {
+  linear: (x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null) => tf.Tensor;
+  bmm: (a: tf.Tensor, b: tf.Tensor, transposeB?: boolean) => tf.Tensor;
+}
+
 /** BertModel forward: [batch, seq] ids → (last_hidden_state [batch, seq, hidden], pooled [batch, hidden]). */
-export function bertForward(c: BenchBertConfig, p: Params, ids: tf.Tensor2D, mask: tf.Tensor2D, types: tf.Tensor2D): [tf.Tensor3D, tf.Tensor2D] {
+export function bertForward(c: BenchBertConfig, p: Params, ids: tf.Tensor2D, mask: tf.Tensor2D, types: tf.Tensor2D, ops: OpsImpl = { linear, bmm }): [tf.Tensor3D, tf.Tensor2D] {
   const g = (n: string) => {
     const v = p.get(n);
     if (!v) throw new Error(`bench BERT: missing parameter ${n}`);
@@ -41,18 +47,18 @@ export function bertForward(c: BenchBertConfig, p: Params, ids: tf.Tensor2D, mas
   const heads = (t: tf.Tensor) => t.reshape([B, S, nh, d]).transpose([0, 2, 1, 3]); // [B, nh, S, d]
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const L = (n: string) => g(`encoder.layer.${i}.${n}`);
-    const dense = (t: tf.Tensor, n: string) => linear(t, L(`${n}.weight`) as tf.Tensor2D, L(`${n}.bias`) as tf.Tensor1D);
+    const dense = (t: tf.Tensor, n: string) => ops.linear(t, L(`${n}.weight`) as tf.Tensor2D, L(`${n}.bias`) as tf.Tensor1D);
     const q = heads(dense(x, "attention.self.query"));
     const k = heads(dense(x, "attention.self.key"));
     const v = heads(dense(x, "attention.self.value"));
-    const scores = tf.add(tf.div(bmm(q, k, true), Math.sqrt(d)), maskAdd); // [B, nh, S, S]
-    const ctx = bmm(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B, S, H]);
+    const scores = tf.add(tf.div(ops.bmm(q, k, true), Math.sqrt(d)), maskAdd); // [B, nh, S, S]
+    const ctx = ops.bmm(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([B, S, H]);
     const a = layerNorm(tf.add(dense(ctx, "attention.output.dense"), x), L("attention.output.LayerNorm.weight"), L("attention.output.LayerNorm.bias"), c.layer_norm_eps);
     const inter = gelu(dense(a, "intermediate.dense"));
     x = layerNorm(tf.add(dense(inter, "output.dense"), a), L("output.LayerNorm.weight"), L("output.LayerNorm.bias"), c.layer_norm_eps);
   }
   const first = tf.squeeze(tf.slice(x, [0, 0, 0], [B, 1, H]), [1]);
-  const pooled = tf.tanh(linear(first, g("pooler.dense.weight") as tf.Tensor2D, g("pooler.dense.bias") as tf.Tensor1D)) as tf.Tensor2D;
+  const pooled = tf.tanh(ops.linear(first, g("pooler.dense.weight") as tf.Tensor2D, g("pooler.dense.bias") as tf.Tensor1D)) as tf.Tensor2D;
   return [x as tf.Tensor3D, pooled];
 }
 
