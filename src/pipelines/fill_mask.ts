@@ -97,8 +97,9 @@ export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
   /** The model's logits rows at the [MASK] positions. */
   forward(inputs: ReturnType<FillMaskPipeline["preprocess"]>): FillMaskModelOutput {
     const rows = this.forward_row(inputs, (out) => {
-      const logits = out.logits as tf.Tensor3D | undefined;
-      if (!(logits instanceof tf.Tensor)) throw new Error(`fill-mask needs a masked-LM model (output 'logits' [batch, seq, vocab]); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
+      // BertForMaskedLM gives `logits`; BertForPreTraining `prediction_logits` (same head).
+      const logits = (out.logits ?? out.prediction_logits) as tf.Tensor3D | undefined;
+      if (!(logits instanceof tf.Tensor) || logits.rank !== 3) throw new Error(`fill-mask needs a masked-LM model (output 'logits' [batch, seq, vocab]); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
       const picked = tf.tidy(() => logits.gather(inputs.masked_index, 1)); // [1, masks, vocab]
       const data = picked.dataSync() as Float32Array;
       picked.dispose();

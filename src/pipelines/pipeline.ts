@@ -2,8 +2,10 @@
 // id or folder (the model class comes from the task) or a model you built; the tokenizer is loaded from
 // the same id unless given. Options other than the loading ones are the pipeline's call defaults.
 import { AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification } from "../models/bert/auto";
-import type { BertPreTrainedModel, FromPretrainedOptions } from "../models/bert/pretrained";
+import { BertPreTrainedModel } from "../models/bert/pretrained";
+import type { FromPretrainedOptions } from "../models/bert/pretrained";
 import { AutoTokenizer } from "../tokenizers/auto";
+import { BertTokenizer } from "../tokenizers/bert";
 import { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import type { PretrainedOptions } from "../hub/resolve";
 import { Pipeline, warn } from "./base";
@@ -15,6 +17,8 @@ import { TokenClassificationOptions, TokenClassificationPipeline } from "./token
 export interface PipelineLoadOptions extends PretrainedOptions {
   /** A tokenizer, or the id / folder to load one from (default: the model's id). */
   tokenizer?: PreTrainedTokenizer | string;
+  /** false: load the slow `BertTokenizer` (Python's use_fast=False; decoding as the slow tokenizer); default: AutoTokenizer. */
+  use_fast?: boolean;
   /** Passed to the model's from_pretrained (e.g. { quiet: true }). */
   model_kwargs?: FromPretrainedOptions;
 }
@@ -58,7 +62,7 @@ export const TASK_ALIASES: Record<string, string> = { "sentiment-analysis": "tex
 /** The task names pipeline() accepts (aliases included). */
 export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(TASK_ALIASES)];
 
-const LOAD_KEYS = ["tokenizer", "model_kwargs", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
+const LOAD_KEYS = ["tokenizer", "model_kwargs", "use_fast", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
 
 export async function pipeline(task: "fill-mask", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & FillMaskOptions): Promise<FillMaskPipeline>;
 export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
@@ -78,7 +82,7 @@ export async function pipeline(task: string, model?: string | BertPreTrainedMode
   const defaults: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) (LOAD_KEYS.includes(k) ? load : defaults)[k] = v;
   const hub: PretrainedOptions = {};
-  for (const k of LOAD_KEYS.slice(2)) if (load[k] !== undefined) (hub as Record<string, unknown>)[k] = load[k];
+  for (const k of LOAD_KEYS.slice(3)) if (load[k] !== undefined) (hub as Record<string, unknown>)[k] = load[k];
 
   let id: string | null = null;
   if (model === undefined || model === null) {
@@ -86,7 +90,7 @@ export async function pipeline(task: string, model?: string | BertPreTrainedMode
     id = info.default_model;
     warn(`No model was supplied, defaulted to ${id}.`);
   } else if (typeof model === "string") id = model;
-  else if (!(model && typeof model === "object" && "config" in (model as object) && typeof (model as BertPreTrainedModel).forward === "function")) {
+  else if (!(model instanceof BertPreTrainedModel)) {
     throw new TypeError(`pipeline('${task}'): model must be a hub id, a folder or a bertlab model, got ${typeof model}`);
   }
 
@@ -102,7 +106,7 @@ export async function pipeline(task: string, model?: string | BertPreTrainedMode
     if (!from) throw new Error("Impossible to guess which tokenizer to use. Please provide a PreTrainedTokenizer class or a path/identifier to a pretrained tokenizer.");
     tokenizer = from;
   }
-  if (typeof tokenizer === "string") tokenizer = await AutoTokenizer.from_pretrained(tokenizer, hub);
+  if (typeof tokenizer === "string") tokenizer = load.use_fast === false ? await BertTokenizer.from_pretrained(tokenizer, hub) : await AutoTokenizer.from_pretrained(tokenizer, hub);
   else if (!(tokenizer instanceof PreTrainedTokenizer)) throw new TypeError(`pipeline('${task}'): tokenizer must be a tokenizer or an id / folder, got ${typeof tokenizer}`);
   instance.eval();
   return info.make(instance, tokenizer, defaults, task);
