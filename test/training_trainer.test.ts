@@ -275,3 +275,27 @@ test("concat_padded pads the sequence axis with -100 across evaluation batches (
   assert.deepEqual(concat_padded([[[[1], [2]]], [[[3], [4], [5]]]]), [[[1], [2], [-100]], [[3], [4], [5]]]);
   assert.deepEqual(concat_padded([[0, 1], [1]]), [0, 1, 1]);
 });
+
+test("train() awaits callbacks' asynchronous flush() before it resolves (a live chart's last redraw lands in its cell)", async () => {
+  await ready();
+  set_seed(3);
+  const out = tmpdir("flush");
+  const events: string[] = [];
+  const slow = {
+    on_log: () => void events.push("log"),
+    flush: async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      events.push("flushed");
+    },
+  };
+  const t = new Trainer({
+    model: new BertForSequenceClassification({ ...TINY, num_labels: 2 }), train_dataset: classification_data(8, 2), tokenizer: tok, callbacks: [slow],
+    args: { output_dir: out, max_steps: 2, per_device_train_batch_size: 4, save_strategy: "no", logging_steps: 1, disable_tqdm: true },
+  });
+  await t.train();
+  events.push("train resolved");
+  assert.deepEqual(events.slice(-2), ["flushed", "train resolved"]);
+  assert.ok(events.filter((e) => e === "log").length >= 2);
+  t.optimizer!.dispose();
+  fs.rmSync(out, { recursive: true, force: true });
+});

@@ -34,9 +34,11 @@ export interface TrainerCallback {
   on_save?: Hook;
   on_log?: Hook;
   on_prediction_step?: Hook;
+  /** Awaited when train() / evaluate() finish, for callbacks with asynchronous work (e.g. a live chart's last redraw). */
+  flush?: () => Promise<void> | void;
 }
 
-export type CallbackEventName = keyof TrainerCallback;
+export type CallbackEventName = Exclude<keyof TrainerCallback, "flush">;
 
 /** HF DefaultFlowCallback: turns logging/eval/save strategies into control flags. */
 export class DefaultFlowCallback implements TrainerCallback {
@@ -111,6 +113,11 @@ export class CallbackHandler {
 
   constructor(callbacks: TrainerCallback[]) {
     this.callbacks = [...callbacks];
+  }
+
+  /** Waits for every callback's pending asynchronous work (`flush()`). */
+  async flush(): Promise<void> {
+    for (const cb of this.callbacks) if (typeof cb.flush === "function") await cb.flush();
   }
 
   add_callback(cb: TrainerCallback): void {

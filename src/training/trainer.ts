@@ -424,6 +424,7 @@ export class Trainer {
     const metrics: LogEntry = { ...speed_metrics("train", start, num_samples, max_steps), total_flos: this.state.total_flos, train_loss };
     this.log(metrics);
     this.emit("on_train_end");
+    await this.callback_handler.flush();
     return { global_step: this.state.global_step, training_loss: train_loss, metrics };
   }
 
