@@ -195,3 +195,45 @@ test("engine_for(model) compiles a bertlab model (src/models) and matches its tf
     model.dispose();
   }
 });
+
+test("forward_with_engine: auto runs ONNX for inference, tfjs otherwise, and recompiles after a weight change", { skip }, async () => {
+  await ready();
+  const { BertForSequenceClassification } = await import("../src/models");
+  const { forward_with_engine, onnx_unsupported_reason } = await import("../src/engines");
+  const model = await BertForSequenceClassification.from_pretrained(path.join(FIX, "seq_cls_2"), { quiet: true });
+  const m = model as unknown as Parameters<typeof forward_with_engine>[0];
+  const input_ids = tf.tensor2d([[101, 7, 8, 9, 102]], [1, 5], "int32");
+  const labels = tf.tensor1d([1], "int32");
+  model.train();
+  assert.match(String(onnx_unsupported_reason(m, { input_ids })), /training mode/, "dropout is tfjs only");
+  model.eval();
+  assert.equal(onnx_unsupported_reason(m, { input_ids }), null);
+  assert.match(String(onnx_unsupported_reason(m, { input_ids, labels })), /'labels' asks for a loss/);
+  await assert.rejects(forward_with_engine(m, { input_ids, labels }, { engine: "onnx" }), /engine 'onnx' cannot run this call: 'labels'/);
+
+  const close = async () => {
+    const onnx = await forward_with_engine(m, { input_ids }, { engine: "onnx", output_hidden_states: true });
+    const ref = await forward_with_engine(m, { input_ids }, { engine: "tfjs", output_hidden_states: true });
+    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(onnx.logits as tf.Tensor, ref.logits as tf.Tensor))).dataSync()[0]);
+    assert.equal((onnx.hidden_states as tf.Tensor[]).length, 3);
+    const first = (onnx.logits as tf.Tensor).dataSync()[0];
+    tf.dispose([...Object.values(onnx).flat(), ...Object.values(ref).flat()] as tf.Tensor[]);
+    return { d, first };
+  };
+  const a = await close();
+  assert.ok(a.d < 1e-4, `onnx vs tfjs ${a.d}`);
+  // change the classifier weights: the next ONNX call must see them
+  const w = model.state_dict().get("classifier.weight") as tf.Variable;
+  const bumped = tf.tidy(() => tf.add(w, 0.5));
+  w.assign(bumped);
+  bumped.dispose();
+  const b = await close();
+  assert.ok(b.d < 1e-4, `after assign: onnx vs tfjs ${b.d}`);
+  assert.ok(Math.abs(b.first - a.first) > 1e-3, "the ONNX engine was recompiled with the new weights");
+  const auto = await forward_with_engine(m, { input_ids, labels }); // auto + labels → tfjs with a loss
+  assert.ok(auto.loss instanceof tf.Tensor);
+  tf.dispose([...Object.values(auto).flat(), input_ids, labels] as tf.Tensor[]);
+  const { release_engine: release } = await import("../src/engines");
+  await release(model);
+  model.dispose();
+});
