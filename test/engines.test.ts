@@ -131,6 +131,18 @@ test("onnx engine: tfjs inputs/outputs and engine_for caching", { skip }, async 
   await release_engine(model);
 });
 
+test("onnx engine: session settings (1 thread, no spinning, basic optimisation) give the same numbers", { skip }, async () => {
+  const c = load("bert_model");
+  const ids = [[101, 5, 6, 7, 102]];
+  const a = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel" });
+  const b = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel", threads: 1, spinning: false, optimization: "basic" });
+  const [x, y] = [await a.run({ input_ids: ids }), await b.run({ input_ids: ids })];
+  const d = x.last_hidden_state!.data.reduce((m, v, i) => Math.max(m, Math.abs(v - y.last_hidden_state!.data[i])), 0);
+  assert.ok(d < 1e-5, `max |diff| ${d}`);
+  await a.dispose();
+  await b.dispose();
+});
+
 test("onnx engine: the fused contrib-op graph is chosen only where the config allows it", () => {
   const c = load("bert_model");
   const build = (config: Record<string, unknown>, flags: { output_attentions: boolean; fused?: boolean }) =>

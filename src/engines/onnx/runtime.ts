@@ -48,6 +48,11 @@ export interface SessionSettings {
   threads?: number;
   /** ORT graph optimisation level; default "all". */
   optimization?: "disabled" | "basic" | "extended" | "all";
+  /**
+   * Whether idle intra-op threads spin (ORT's default, lowest latency on an idle machine) or sleep
+   * (kinder to a machine shared with other work). Default: spin.
+   */
+  spinning?: boolean;
 }
 
 export async function createSession(bytes: Uint8Array, settings: SessionSettings = {}): Promise<OrtSession> {
@@ -58,5 +63,6 @@ export async function createSession(bytes: Uint8Array, settings: SessionSettings
     intraOpNumThreads: settings.threads ?? cores(),
     interOpNumThreads: 1,
     executionMode: "sequential",
+    ...(settings.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } } } : {}),
   });
 }
