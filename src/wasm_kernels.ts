@@ -36,6 +36,11 @@ function slicedMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown })
   }
   wasmBatchMatMul ??= backend.wasm.cwrap("BatchMatMul", null, ["number", "array", "number", "number", "array", "number", "number", "number", "number"]);
   const out = backend.makeOutput([N, m, n], "float32");
+  if (N * m * n === 0) return out;
+  if (k === 0) {
+    backend.typedArrayFromHeap(out).fill(0); // an empty sum
+    return out;
+  }
   const base = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
   const [aOff, bOff, oOff] = [base(a), base(b), base(out)];
   const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);

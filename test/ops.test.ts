@@ -183,5 +183,7 @@ test("SlicedMatMul wasm kernel: equals tf.matMul on views of the operands, check
   assert.equal(tf.memory().numTensors, before.numTensors);
   assert.equal(tf.memory().numBytes, before.numBytes);
   assert.throws(() => tf.engine().runKernel(SLICED_MATMUL, { a, b: rnd([4, 3, 4], 3) }, {}), /expected a \[N, m, k\] and b \[N, k, n\], got \[5,7,3\] and \[4,3,4\]/);
+  const empty = tf.engine().runKernel(SLICED_MATMUL, { a: tf.zeros([2, 3, 0]), b: tf.zeros([2, 0, 4]) }, {}) as tf.Tensor;
+  assert.deepEqual(Array.from(empty.dataSync()), new Array(24).fill(0), "k = 0 is an empty sum");
   tf.dispose([a, b]);
 });
