@@ -294,6 +294,19 @@ test("01 walkthrough: a PNG + interactive spec per plot; NSP and attention plots
   assert.equal(new Set(sched.map((v) => v.schedule).filter(Boolean)).size, 6);
 });
 
+test("01 walkthrough with USE_HUB=true asks for the seed's hub checkpoints (offline: a clear error at the first one)", async () => {
+  const r = await run_notebook(path.join(NOTEBOOKS, "01-bert-heads-walkthrough.ipynb"), {
+    parameters: [["USE_HUB", true]], env, timeout_s: 120, log: () => {},
+  });
+  assert.equal(r.ok, false);
+  const where = cell_stdout(r.notebook, "Where each model comes from");
+  for (const id of ["bert-base-uncased", "bert-base-cased-finetuned-mrpc", "dbmdz/bert-large-cased-finetuned-conll03-english", "bert-large-uncased-whole-word-masking-finetuned-squad"]) {
+    assert.ok(where.includes(`'${id}'`), `${id} in ${where}`);
+  }
+  assert.match(r.failure!.first_line, /BertTokenizer\.from_pretrained\(BERT\)/);
+  assert.match(r.failure!.evalue, /bert-base-uncased/);
+});
+
 test("02 lr schedules: all schedules overlaid, parameters varied, the live optimizer's lr equals lr_lambda", async () => {
   const { nb } = await run("02-lr-schedules");
   assert_plot_cells(nb, 6);
