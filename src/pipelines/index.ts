@@ -5,9 +5,10 @@ export { Pipeline, PipelineException, pipeline_warnings } from "./base";
 export { FillMaskPipeline } from "./fill_mask";
 export type { FillMaskOptions, FillMaskResult, FillMaskModelOutput, FillMaskPostprocessParams } from "./fill_mask";
 export { TextClassificationPipeline } from "./text_classification";
-export type { TextClassificationOptions, TextClassificationInput, TextPair, LabelScore, ClassificationFunction, TextClassificationPostprocessParams } from "./text_classification";
+export type { TextClassificationOptions, TextClassificationInput, TextPair, LabelScore as TextClassificationResult, ClassificationFunction, TextClassificationPostprocessParams } from "./text_classification";
 export { TokenClassificationPipeline } from "./token_classification";
-export type { TokenClassificationOptions, TokenClassificationParams } from "./token_classification";
+// (plots has its own TokenClassificationOptions and LabelScore, hence the pipeline-specific names here.)
+export type { TokenClassificationOptions as TokenClassificationPipelineOptions, TokenClassificationParams } from "./token_classification";
 export { token_classification_postprocess, gather_pre_entities, aggregate_words, group_entities, aggregate_overlapping_entities, get_tag, AGGREGATION_STRATEGIES } from "./token_aggregation";
 export type { AggregationStrategy, TokenEntity, GroupedEntity, TokenClassificationChunk, TokenClassificationContext } from "./token_aggregation";
 export { QuestionAnsweringPipeline, qa_postprocess, qa_char_span } from "./question_answering";
