@@ -93,6 +93,20 @@ describe("fill-mask end to end (tokenizer + model + postprocessing)", () => {
     assert_close(await p2("Paris is the [MASK] of France."), call(calls, "top_k1").output);
   });
 
+  test("batch_size: padded batches give the same answers as one text per forward", async () => {
+    const texts = ["Hello [MASK].", "My name is [MASK] and I live in [MASK].", "The capital of France is [MASK].", "[MASK]"];
+    const one = await pipe(texts, { top_k: 3 });
+    const n = tf.memory().numTensors;
+    assert_close(await pipe(texts, { top_k: 3, batch_size: 3 }), one, 1e-5);
+    assert.equal(tf.memory().numTensors, n);
+    await assert.rejects(() => pipe(texts, { batch_size: 0 }), /fill-mask: batch_size must be an integer >= 1, got 0/);
+  });
+
+  test("a pipeline prints as its task, model and tokenizer", () => {
+    const shown = require("util").inspect(pipe);
+    assert.match(shown, /^FillMaskPipeline \{ task: 'fill-mask', model: BertForMaskedLM '.*fill_mask\/model', tokenizer: BertTokenizer '.*fill_mask\/model' \}$/);
+  });
+
   test("no tensors leak", async () => {
     await pipe("The capital of France is [MASK].");
     const n = tf.memory().numTensors;

@@ -180,6 +180,14 @@ describe("question-answering end to end", () => {
     assert.deepEqual(await qa([qs[0]], [CONTEXT], opts), await qa({ question: qs[0], context: CONTEXT }, opts));
   });
 
+  test("batch_size: windows of several questions in padded batches give the same answers", async () => {
+    const qs = call(calls, "batch_questions_windows").kwargs.question as string[];
+    const opts = { top_k: 3, doc_stride: 16, max_seq_len: 48 };
+    const n = tf.memory().numTensors;
+    assert_close(await qa(qs, CONTEXT, { ...opts, batch_size: 4 }), await qa(qs, CONTEXT, opts), 1e-5);
+    assert.equal(tf.memory().numTensors, n);
+  });
+
   test("errors as HF, and clear ones for bad inputs", async () => {
     const c = call(calls, "doc_stride_gt_max_seq_len_error");
     await assert.rejects(() => qa(ex(c), c.kwargs as object), (e: Error) => {

@@ -119,6 +119,11 @@ describe("text-classification end to end", () => {
     assert_close(await p("I love this movie, it is wonderful!"), [call(calls, "top_k_2").output]);
   });
 
+  test("batch_size: padded batches give the same scores", async () => {
+    const inputs = [...calls.flatMap((c) => inputsOf(c.args[0]))] as string[];
+    assert_close(await pipe(inputs, { top_k: null, batch_size: 4 }), await pipe(inputs, { top_k: null }), 1e-5);
+  });
+
   test("no tensors leak", async () => {
     await pipe("warm up");
     const n = tf.memory().numTensors;

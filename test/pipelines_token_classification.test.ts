@@ -155,6 +155,13 @@ describe("token-classification end to end (fast offsets)", () => {
     await assert.rejects(() => p(SENTENCE, { stride: 12, aggregation_strategy: "simple" }), /`stride` must be less than `tokenizer.model_max_length`/);
   });
 
+  test("batch_size: chunks of several texts in padded batches give the same entities", async () => {
+    const texts = [SENTENCE, "Sarah works at Acme Corp in London.", "My name is Wolfgang and I live in Berlin."];
+    for (const aggregation_strategy of ["none", "average"] as const) {
+      assert_close(await ner(texts, { aggregation_strategy, batch_size: 2 }), await ner(texts, { aggregation_strategy }), 1e-5);
+    }
+  });
+
   test("bad options fail clearly", async () => {
     await assert.rejects(() => ner(SENTENCE, { aggregation_strategy: "longest" as never }), /aggregation_strategy must be one of 'none', 'simple', 'first', 'average', 'max', got "longest"/);
     await assert.rejects(() => ner(SENTENCE, { offset_mapping: [[0, 2]] }), /offset_mapping has 1 entries but the text has 32 tokens/);

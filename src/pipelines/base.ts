@@ -34,6 +34,13 @@ export interface EncodedRowInputs {
   attention_mask?: number[];
 }
 
+/** Checks a batch_size option (default 1: one forward per input or window, as Python's default). */
+export function batch_size_of(task: string, v: unknown): number {
+  if (v === undefined || v === null) return 1;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new TypeError(`${task}: batch_size must be an integer >= 1, got ${typeof v === "number" ? v : JSON.stringify(v)}`);
+  return v;
+}
+
 export abstract class Pipeline<Options extends object = object> extends Callable<unknown[], Promise<unknown>> {
   readonly task: string;
   readonly model: BertPreTrainedModel;
@@ -60,26 +67,46 @@ export abstract class Pipeline<Options extends object = object> extends Callable
   }
 
   /**
-   * Runs the model on one encoded row (as a batch of 1) and hands its output record to `read`, which copies
-   * what it needs into plain arrays; the output tensors are freed afterwards.
+   * Runs the model on encoded rows, `batch_size` rows per forward (right-padded to the longest row of the batch,
+   * with attention_mask 0 on the padding), and hands each row's slice of the output to `read(output, b, length, index)`
+   * (`b`: the row in the batch, `length`: its unpadded length, `index`: the row in `rows`), which copies what it needs into plain arrays.
+   * Every output tensor is freed afterwards.
    */
-  protected forward_row<T>(row: EncodedRowInputs, read: (output: Record<string, unknown>) => T): T {
-    const inputs: Record<string, number[][]> = {};
-    for (const name of this.tokenizer.model_input_names) {
-      const v = (row as unknown as Record<string, number[] | undefined>)[name];
-      if (v) inputs[name] = [v];
+  protected forward_rows<T>(rows: EncodedRowInputs[], batch_size: number, read: (output: Record<string, unknown>, b: number, length: number, index: number) => T): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < rows.length; i += batch_size) {
+      const group = rows.slice(i, i + batch_size);
+      const len = Math.max(...group.map((r) => r.input_ids.length));
+      const padded = group.some((r) => r.input_ids.length !== len);
+      const pad = this.tokenizer.pad_token_id;
+      if (padded && pad === null) throw new Error(`${this.task}: batch_size ${batch_size} needs padding, but the tokenizer has no pad_token; use batch_size 1`);
+      const fill = (v: number[], value: number): number[] => (v.length === len ? v : v.concat(new Array<number>(len - v.length).fill(value)));
+      const inputs: Record<string, number[][]> = {};
+      for (const name of this.tokenizer.model_input_names) {
+        if (!group.every((r) => (r as unknown as Record<string, unknown>)[name])) continue;
+        const value = name === "input_ids" ? pad ?? 0 : name === "token_type_ids" ? this.tokenizer.pad_token_type_id : 0;
+        inputs[name] = group.map((r) => fill((r as unknown as Record<string, number[]>)[name], value));
+      }
+      if (padded && !inputs.attention_mask) inputs.attention_mask = group.map((r) => fill(new Array<number>(r.input_ids.length).fill(1), 0));
+      const output = this.model.forward(inputs as BertInputs) as Record<string, unknown>;
+      try {
+        group.forEach((r, b) => out.push(read(output, b, r.input_ids.length, i + b)));
+      } finally {
+        dispose_output(output);
+      }
     }
-    const output = this.model.forward(inputs as BertInputs) as Record<string, unknown>;
-    try {
-      return read(output);
-    } finally {
-      dispose_output(output);
-    }
+    return out;
   }
 
   /** Makes sure a tfjs backend is selected (from_pretrained does it; a model built by hand may not have). */
   protected async ensure_ready(): Promise<void> {
     await ready();
+  }
+
+  /** Printed as the pipeline's task, model class and tokenizer source (a callable would print as a function). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const from = this.tokenizer.name_or_path ? ` '${this.tokenizer.name_or_path}'` : "";
+    return `${this.constructor.name} { task: '${this.task}', model: ${this.model.constructor.name}${this.model.config._name_or_path ? ` '${this.model.config._name_or_path}'` : ""}, tokenizer: ${this.tokenizer.constructor.name}${from} }`;
   }
 
   /** Frees the model's weights. The pipeline cannot be used afterwards. */

@@ -3,7 +3,7 @@
 import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
-import { Pipeline, PipelineException, warn } from "./base";
+import { batch_size_of, Pipeline, PipelineException, warn } from "./base";
 import { check_int, describe, f32, softmax, topk_indices } from "./functions";
 
 export interface FillMaskOptions {
@@ -11,6 +11,8 @@ export interface FillMaskOptions {
   top_k?: number;
   /** Score only these tokens. A word outside the vocabulary is replaced by its first token (with a warning). */
   targets?: string | string[];
+  /** Texts per model call (padded to the longest); default 1. */
+  batch_size?: number;
 }
 
 export interface FillMaskResult {
@@ -31,6 +33,14 @@ export interface FillMaskModelOutput {
   masked_index: number[];
   /** One vocabulary-sized row of logits per [MASK]. */
   logits: ArrayLike<number>[];
+}
+
+/** One tokenized text and the positions of its [MASK]s. */
+export interface FillMaskInputs {
+  input_ids: number[];
+  token_type_ids?: number[];
+  attention_mask?: number[];
+  masked_index: number[];
 }
 
 export interface FillMaskPostprocessParams {
@@ -82,7 +92,7 @@ export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
   }
 
   /** Tokenizes one text; throws PipelineException when it has no [MASK]. */
-  preprocess(text: string): { input_ids: number[]; token_type_ids?: number[]; attention_mask?: number[]; masked_index: number[] } {
+  preprocess(text: string): FillMaskInputs {
     if (typeof text !== "string") throw new TypeError(`fill-mask: expected a text (string) or an array of texts, got ${describe(text)}`);
     const enc = this.tokenizer(text);
     const mask = this.tokenizer.mask_token_id!;
@@ -94,19 +104,24 @@ export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
     return { input_ids: enc.input_ids, token_type_ids: enc.token_type_ids, attention_mask: enc.attention_mask, masked_index };
   }
 
-  /** The model's logits rows at the [MASK] positions. */
-  forward(inputs: ReturnType<FillMaskPipeline["preprocess"]>): FillMaskModelOutput {
-    const rows = this.forward_row(inputs, (out) => {
+  /** The model's logits rows at the [MASK] positions of one text. */
+  forward(inputs: FillMaskInputs): FillMaskModelOutput {
+    return this.forward_batch([inputs], 1)[0];
+  }
+
+  /** forward for several texts, `batch_size` per model call. */
+  forward_batch(inputs: FillMaskInputs[], batch_size: number): FillMaskModelOutput[] {
+    return this.forward_rows(inputs, batch_size, (out, b, _length, i) => {
       // BertForMaskedLM gives `logits`; BertForPreTraining `prediction_logits` (same head).
       const logits = (out.logits ?? out.prediction_logits) as tf.Tensor3D | undefined;
       if (!(logits instanceof tf.Tensor) || logits.rank !== 3) throw new Error(`fill-mask needs a masked-LM model (output 'logits' [batch, seq, vocab]); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
-      const picked = tf.tidy(() => logits.gather(inputs.masked_index, 1)); // [1, masks, vocab]
+      const { input_ids, masked_index } = inputs[i];
+      const vocab = logits.shape[2];
+      const picked = tf.tidy(() => logits.slice([b, 0, 0], [1, -1, -1]).gather(masked_index, 1)); // [1, masks, vocab]
       const data = picked.dataSync() as Float32Array;
       picked.dispose();
-      const vocab = logits.shape[2];
-      return inputs.masked_index.map((_, k) => data.slice(k * vocab, (k + 1) * vocab));
+      return { input_ids, masked_index, logits: masked_index.map((_, k) => data.slice(k * vocab, (k + 1) * vocab)) };
     });
-    return { input_ids: inputs.input_ids, masked_index: inputs.masked_index, logits: rows };
   }
 
   /** Top-k tokens per [MASK] from the logits rows (one list, or one list per [MASK] when there are several). */
@@ -137,12 +152,14 @@ export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
 
   protected async _call(inputs: unknown, options?: FillMaskOptions): Promise<unknown> {
     await this.ensure_ready();
-    const params = this.sanitize(this.merged(options, "fill-mask"));
+    const opts = this.merged(options, "fill-mask");
+    const params = this.sanitize(opts);
     const batched = Array.isArray(inputs);
     const texts = (batched ? inputs : [inputs]) as string[];
     if (batched && texts.length === 0) throw new Error("fill-mask: got an empty array of texts");
     const encoded = texts.map((t) => this.preprocess(t));
-    const results = encoded.map((e) => this.postprocess(this.forward(e), params));
+    const outputs = this.forward_batch(encoded, batch_size_of("fill-mask", opts.batch_size));
+    const results = outputs.map((o) => this.postprocess(o, params));
     // As Python: a list of one text gives that text's result.
     return batched && results.length > 1 ? results : results[0];
   }

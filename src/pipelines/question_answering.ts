@@ -6,7 +6,7 @@ import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { PaddingOption } from "../tokenizers/options";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
-import { Pipeline, warn } from "./base";
+import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe, f32 } from "./functions";
 import { select_starts_ends } from "./qa_spans";
 
@@ -29,6 +29,8 @@ export interface QuestionAnsweringOptions {
   align_to_words?: boolean;
   /** Padding of the windows (default none). */
   padding?: PaddingOption;
+  /** Windows per model call (padded to the longest); default 1. */
+  batch_size?: number;
 }
 
 export interface QuestionAnsweringInput {
@@ -113,6 +115,9 @@ export interface QuestionAnsweringPipeline {
   (question: string[], context: string | string[], options?: QuestionAnsweringOptions): Promise<(QuestionAnsweringResult | QuestionAnsweringResult[])[]>;
 }
 
+/** One window's model inputs and alignment (logits still empty). */
+export type QaInputs = QaWindow & { input_ids: number[]; token_type_ids?: number[] };
+
 export interface QaPreprocessParams {
   max_seq_len: number;
   doc_stride: number;
@@ -184,7 +189,7 @@ export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringOptions
   }
 
   /** The windows of one example: model inputs, p_mask and alignment (logits still empty). */
-  preprocess(example: QuestionAnsweringInput, params: QaPreprocessParams): (QaWindow & { input_ids: number[]; token_type_ids?: number[] })[] {
+  preprocess(example: QuestionAnsweringInput, params: QaPreprocessParams): QaInputs[] {
     const question_first = this.tokenizer.padding_side === "right";
     const enc = this.tokenizer(question_first ? example.question : example.context, {
       text_pair: question_first ? example.context : example.question,
@@ -217,15 +222,24 @@ export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringOptions
   }
 
   /** The start / end logits of one window. */
-  forward(window: QaWindow & { input_ids: number[]; token_type_ids?: number[] }): QaWindow {
-    const row = { input_ids: window.input_ids, token_type_ids: window.token_type_ids, attention_mask: window.attention_mask ?? undefined };
-    const [start_logits, end_logits] = this.forward_row(row, (out) => {
+  forward(window: QaInputs): QaWindow {
+    return this.forward_batch([window], 1)[0];
+  }
+
+  /** forward for several windows, `batch_size` per model call. */
+  forward_batch(windows: QaInputs[], batch_size: number): QaWindow[] {
+    const rows = windows.map((w) => ({ input_ids: w.input_ids, token_type_ids: w.token_type_ids, attention_mask: w.attention_mask ?? undefined }));
+    return this.forward_rows(rows, batch_size, (out, b, length, i) => {
       const s = out.start_logits, e = out.end_logits;
       if (!(s instanceof tf.Tensor) || !(e instanceof tf.Tensor)) throw new Error(`question-answering needs a question-answering model (outputs 'start_logits' and 'end_logits'); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
-      return [Array.from(s.dataSync()), Array.from(e.dataSync())];
+      const n = s.shape[1]!;
+      const { input_ids: _i, token_type_ids: _t, ...rest } = windows[i];
+      return {
+        ...rest,
+        start_logits: Array.from(s.dataSync().subarray(b * n, b * n + length)),
+        end_logits: Array.from(e.dataSync().subarray(b * n, b * n + length)),
+      };
     });
-    const { input_ids: _i, token_type_ids: _t, ...rest } = window;
-    return { ...rest, start_logits, end_logits };
   }
 
   postprocess(example: QuestionAnsweringInput, windows: QaWindow[], params: QaPostprocessParams): QuestionAnsweringResult | QuestionAnsweringResult[] {
@@ -238,11 +252,13 @@ export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringOptions
     const pairForm = typeof args[0] === "string" || (Array.isArray(args[0]) && (typeof args[1] === "string" || Array.isArray(args[1])));
     const { examples, single } = pairForm ? QuestionAnsweringPipeline.normalize_inputs(args[0], args[1]) : QuestionAnsweringPipeline.normalize_inputs(args[0]);
     const options = (pairForm ? args[2] : args[1]) as QuestionAnsweringOptions | undefined;
-    const { pre, post } = this.sanitize(this.merged(options, this.task));
-    const results = examples.map((ex) => {
-      const windows = this.preprocess(ex, pre).map((w) => this.forward(w));
-      return this.postprocess(ex, windows, post);
-    });
+    const opts = this.merged(options, this.task);
+    const { pre, post } = this.sanitize(opts);
+    // All windows of all examples go through the model together (batch_size per call), then regroup.
+    const inputs = examples.map((ex) => this.preprocess(ex, pre));
+    const outputs = this.forward_batch(inputs.flat(), batch_size_of(this.task, opts.batch_size));
+    let k = 0;
+    const results = examples.map((ex, i) => this.postprocess(ex, outputs.slice(k, (k += inputs[i].length)), post));
     return single || results.length === 1 ? results[0] : results;
   }
 }

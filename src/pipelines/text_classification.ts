@@ -5,7 +5,7 @@ import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import type { TruncationOption } from "../tokenizers/options";
 import { tf } from "../backend";
-import { Pipeline, warn } from "./base";
+import { batch_size_of, EncodedRowInputs, Pipeline, warn } from "./base";
 import { argmax, check_int, describe, f32, sigmoid, softmax } from "./functions";
 
 export type ClassificationFunction = "softmax" | "sigmoid" | "none";
@@ -20,6 +20,8 @@ export interface TextClassificationOptions {
   /** Passed to the tokenizer. */
   truncation?: TruncationOption;
   max_length?: number;
+  /** Inputs per model call (padded to the longest); default 1. */
+  batch_size?: number;
 }
 
 export interface TextPair {
@@ -85,7 +87,7 @@ export class TextClassificationPipeline extends Pipeline<TextClassificationOptio
   }
 
   /** Tokenizes a text or a { text, text_pair } record. */
-  preprocess(input: TextClassificationInput, options: TextClassificationOptions = {}): { input_ids: number[]; token_type_ids?: number[]; attention_mask?: number[] } {
+  preprocess(input: TextClassificationInput, options: TextClassificationOptions = {}): EncodedRowInputs {
     const tok = { truncation: options.truncation, max_length: options.max_length };
     if (typeof input === "string") return this.tokenizer(input, tok);
     if (Array.isArray(input)) {
@@ -101,11 +103,17 @@ export class TextClassificationPipeline extends Pipeline<TextClassificationOptio
   }
 
   /** The logits of one input ([num_labels]). */
-  forward(inputs: { input_ids: number[]; token_type_ids?: number[]; attention_mask?: number[] }): number[] {
-    return this.forward_row(inputs, (out) => {
+  forward(inputs: EncodedRowInputs): number[] {
+    return this.forward_batch([inputs], 1)[0];
+  }
+
+  /** forward for several inputs, `batch_size` per model call. */
+  forward_batch(inputs: EncodedRowInputs[], batch_size: number): number[][] {
+    return this.forward_rows(inputs, batch_size, (out, b) => {
       const logits = out.logits;
       if (!(logits instanceof tf.Tensor) || logits.rank !== 2) throw new Error(`text-classification needs a sequence-classification model (output 'logits' [batch, num_labels]); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
-      return Array.from(logits.dataSync());
+      const n = logits.shape[1];
+      return Array.from(logits.dataSync().subarray(b * n, (b + 1) * n));
     });
   }
 
@@ -138,7 +146,7 @@ export class TextClassificationPipeline extends Pipeline<TextClassificationOptio
     const items = (batched ? inputs : [inputs]) as TextClassificationInput[];
     if (batched && items.length === 0) throw new Error(`${this.task}: got an empty array of inputs`);
     const encoded = items.map((x) => this.preprocess(x, opts));
-    const results = encoded.map((e) => this.postprocess(this.forward(e), params));
+    const results = this.forward_batch(encoded, batch_size_of(this.task, opts.batch_size)).map((l) => this.postprocess(l, params));
     if (batched) return results;
     // As Python: a single text in legacy mode (no top_k in the call) comes back as a list.
     const legacyCall = options?.top_k === undefined;

@@ -5,7 +5,7 @@ import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { LARGE_INTEGER } from "../tokenizers/options";
-import { Pipeline, warn } from "./base";
+import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe } from "./functions";
 import {
   AGGREGATION_STRATEGIES, AggregationStrategy, GroupedEntity, TokenClassificationChunk, TokenClassificationContext, TokenEntity,
@@ -25,7 +25,12 @@ export interface TokenClassificationOptions {
   grouped_entities?: boolean;
   /** Deprecated (HF): with grouped_entities, "first". */
   ignore_subwords?: boolean;
+  /** Chunks per model call (padded to the longest); default 1. */
+  batch_size?: number;
 }
+
+/** One chunk's model inputs and alignment (logits still empty). */
+export type TokenClassificationInputs = TokenClassificationChunk & { token_type_ids?: number[]; attention_mask?: number[] };
 
 export interface TokenClassificationParams {
   aggregation_strategy: AggregationStrategy;
@@ -86,7 +91,7 @@ export class TokenClassificationPipeline extends Pipeline<TokenClassificationOpt
   }
 
   /** Tokenizes one text into chunks (one unless stride splits a long text), with offsets and word ids. */
-  preprocess(sentence: string, params: TokenClassificationParams, offset_mapping: [number, number][] | null = null): (TokenClassificationChunk & { token_type_ids?: number[]; attention_mask?: number[] })[] {
+  preprocess(sentence: string, params: TokenClassificationParams, offset_mapping: [number, number][] | null = null): TokenClassificationInputs[] {
     if (typeof sentence !== "string") throw new TypeError(`token-classification: expected a text (string) or an array of texts, got ${describe(sentence)}`);
     const limited = this.tokenizer.model_max_length > 0 && this.tokenizer.model_max_length <= LARGE_INTEGER;
     const enc = this.tokenizer([sentence], {
@@ -114,13 +119,19 @@ export class TokenClassificationPipeline extends Pipeline<TokenClassificationOpt
   }
 
   /** The model's logits for one chunk ([seq, num_labels]). */
-  forward(chunk: TokenClassificationChunk & { token_type_ids?: number[]; attention_mask?: number[] }): TokenClassificationChunk {
-    const logits = this.forward_row(chunk, (out) => {
+  forward(chunk: TokenClassificationInputs): TokenClassificationChunk {
+    return this.forward_batch([chunk], 1)[0];
+  }
+
+  /** forward for several chunks, `batch_size` per model call. */
+  forward_batch(chunks: TokenClassificationInputs[], batch_size: number): TokenClassificationChunk[] {
+    return this.forward_rows(chunks, batch_size, (out, b, length, i) => {
       const l = out.logits;
       if (!(l instanceof tf.Tensor) || l.rank !== 3) throw new Error(`token-classification needs a token-classification model (output 'logits' [batch, seq, num_labels]); ${this.model.constructor.name} returned ${Object.keys(out).join(", ")}`);
-      return (l.arraySync() as number[][][])[0];
+      const logits = tf.tidy(() => l.slice([b, 0, 0], [1, length, -1]).squeeze([0]).arraySync() as number[][]);
+      const c = chunks[i];
+      return { logits, input_ids: c.input_ids, special_tokens_mask: c.special_tokens_mask, offset_mapping: c.offset_mapping, word_ids: c.word_ids };
     });
-    return { logits, input_ids: chunk.input_ids, special_tokens_mask: chunk.special_tokens_mask, offset_mapping: chunk.offset_mapping, word_ids: chunk.word_ids };
   }
 
   postprocess(sentence: string, chunks: TokenClassificationChunk[], params: TokenClassificationParams): (TokenEntity | GroupedEntity)[] {
@@ -142,10 +153,11 @@ export class TokenClassificationPipeline extends Pipeline<TokenClassificationOpt
       if (perText.length !== texts.length) throw new Error("offset_mapping should have the same batch size as the input");
       offsets = perText;
     }
-    const results = texts.map((t, i) => {
-      const chunks = this.preprocess(t, params, offsets[i]).map((c) => this.forward(c));
-      return this.postprocess(t, chunks, params);
-    });
+    // All chunks of all texts go through the model together (batch_size per call), then regroup per text.
+    const encoded = texts.map((t, i) => this.preprocess(t, params, offsets[i]));
+    const outputs = this.forward_batch(encoded.flat(), batch_size_of(this.task, opts.batch_size));
+    let k = 0;
+    const results = texts.map((t, i) => this.postprocess(t, outputs.slice(k, (k += encoded[i].length)), params));
     return batched ? results : results[0];
   }
 }
