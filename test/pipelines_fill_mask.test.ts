@@ -107,6 +107,14 @@ describe("fill-mask end to end (tokenizer + model + postprocessing)", () => {
     assert.match(shown, /^FillMaskPipeline \{ task: 'fill-mask', model: BertForMaskedLM '.*fill_mask\/model', tokenizer: BertTokenizer '.*fill_mask\/model' \}$/);
   });
 
+  test("the output feeds plots' plot_fill_mask (one panel per [MASK])", async () => {
+    const { plot_fill_mask } = await import("../plots");
+    const one = plot_fill_mask(await pipe("The capital of France is [MASK].")) as { spec: object };
+    const two = plot_fill_mask(await pipe("The [MASK] sat on the [MASK].", { top_k: 3 })) as { spec: object };
+    assert.match(JSON.stringify(one), /interceptor/);
+    assert.match(JSON.stringify(two), /languages/);
+  });
+
   test("no tensors leak", async () => {
     await pipe("The capital of France is [MASK].");
     const n = tf.memory().numTensors;

@@ -124,6 +124,12 @@ describe("text-classification end to end", () => {
     assert_close(await pipe(inputs, { top_k: null, batch_size: 4 }), await pipe(inputs, { top_k: null }), 1e-5);
   });
 
+  test("the output feeds plots' plot_class_probabilities", async () => {
+    const { plot_class_probabilities } = await import("../plots");
+    const chart = plot_class_probabilities(await pipe("I love this movie, it is wonderful!", { top_k: null }));
+    assert.match(JSON.stringify(chart), /NEGATIVE: 75%/);
+  });
+
   test("no tensors leak", async () => {
     await pipe("warm up");
     const n = tf.memory().numTensors;
