@@ -230,6 +230,19 @@ describe("span selection (select_starts_ends) and character spans", () => {
     assert.deepEqual([top1.starts, top1.ends], [[3], [4]]); // c is padding now
   });
 
+  test("plots' qa_best_spans (its own copy of the span search) agrees on the recorded windows", async () => {
+    const { qa_best_spans } = await import("../plots");
+    for (const c of recorded.filter((c) => c.forwards.length)) {
+      for (const f of c.forwards) {
+        const w = slowWindow(c.kwargs.question as string, f);
+        const ours = select_starts_ends(w.start_logits, w.end_logits, w.p_mask, w.attention_mask, 1e6, 3, false, 5);
+        const theirs = qa_best_spans(w.start_logits, w.end_logits, { p_mask: w.p_mask, attention_mask: w.attention_mask!, top_k: 3, max_answer_len: 5 });
+        assert.deepEqual(theirs.spans.map((x) => [x.start, x.end]), ours.starts.map((st, k) => [st, ours.ends[k]]), c.id);
+        theirs.spans.forEach((x, k) => assert.ok(Math.abs(x.score - ours.scores[k]) < 1e-9));
+      }
+    }
+  });
+
   test("qa_char_span: whole words with align_to_words, exact tokens without", () => {
     const w: QaWindow = {
       start_logits: [], end_logits: [], p_mask: [], attention_mask: null,
