@@ -56,6 +56,9 @@ const TASKS: Record<string, TaskInfo> = {
   },
 };
 
+/** A pipeline of a task known only at run time: callable with inputs (and options). */
+export type AnyPipeline = Pipeline & ((inputs: unknown, ...rest: unknown[]) => Promise<unknown>);
+
 /** Task aliases, as transformers. */
 export const TASK_ALIASES: Record<string, string> = { "sentiment-analysis": "text-classification", ner: "token-classification" };
 
@@ -68,7 +71,7 @@ export async function pipeline(task: "fill-mask", model?: string | BertPreTraine
 export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
 export async function pipeline(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TokenClassificationOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & QuestionAnsweringOptions): Promise<QuestionAnsweringPipeline>;
-export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & object): Promise<Pipeline>;
+export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & object): Promise<AnyPipeline>;
 /**
  * Makes a pipeline for `task` ("fill-mask", "text-classification" / "sentiment-analysis",
  * "token-classification" / "ner", "question-answering") from a hub id, a folder, or a model instance.
