@@ -9,6 +9,8 @@
 //      shipped in the package (wasm-out/tfjs-backend-wasm-threaded-simd.js).
 // It depends on tfjs-backend-wasm internals (pinned at 4.22.0): any failure leaves the single-threaded
 // backend in place, and `wasm_threads_status()` says why.
+// Measured (bench/README.md): 4.22 runs its XNNPACK matmul without the thread pool, so BERT's dense
+// layers stay on one thread with or without this shim; only pool-using kernels gain.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
