@@ -243,6 +243,24 @@ describe("span selection (select_starts_ends) and character spans", () => {
     }
   });
 
+  test("handle_impossible_answer: the null answer scores min over windows of p_start[CLS] * p_end[CLS]", () => {
+    // [CLS] a b [SEP] twice; window 2's [CLS] is weaker, its null score is the one kept.
+    const win = (cls: number): QaWindow => ({
+      start_logits: [cls, 1, 0, 0], end_logits: [cls, 0, 1, 0], p_mask: [0, 0, 0, 1], attention_mask: [1, 1, 1, 1],
+      offsets: [[0, 0], [0, 1], [2, 3], [0, 0]], word_ids: [null, 0, 1, null], sequence_ids: [null, 1, 1, null],
+    });
+    const sm = (v: number[]) => v.map((x) => Math.exp(x) / v.reduce((a, y) => a + Math.exp(y), 0));
+    const nul = (cls: number) => sm([cls, 1, 0])[0] * sm([cls, 0, 1])[0];
+    const params = { top_k: 3, handle_impossible_answer: true, max_answer_len: 15, align_to_words: true, sequence_index: 1 };
+    const out = qa_postprocess("a b", [win(3), win(2)], params) as QuestionAnsweringResult[];
+    assert.deepEqual(out.map((a) => [a.answer, a.start, a.end]), [["", 0, 0], ["a b", 0, 3], ["a", 0, 1]]);
+    assert.ok(Math.abs(out[0].score - Math.min(nul(3), nul(2))) < 1e-7 && nul(2) < nul(3));
+    assert.ok(Math.abs(out[1].score - sm([2, 1, 0])[1] * sm([2, 0, 1])[2]) < 1e-7); // window 2's (a, b)
+    const without = qa_postprocess("a b", [win(3), win(2)], { ...params, handle_impossible_answer: false }) as QuestionAnsweringResult[];
+    // Window 2's spans all beat window 1's; (a, a) and (b, b) tie exactly and keep row-major order.
+    assert.deepEqual(without.map((a) => a.answer), ["a b", "a", "b"]);
+  });
+
   test("qa_char_span: whole words with align_to_words, exact tokens without", () => {
     const w: QaWindow = {
       start_logits: [], end_logits: [], p_mask: [], attention_mask: null,
