@@ -131,6 +131,16 @@ test("onnx engine: tfjs inputs/outputs and engine_for caching", { skip }, async 
   await release_engine(model);
 });
 
+test("onnx engine: keep_weights false builds the listed sessions up front and refuses others", { skip }, async () => {
+  const c = load("bert_model");
+  const ids = [[101, 5, 6, 7, 102]];
+  const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel", keep_weights: false, sessions: [{}, { output_hidden_states: true }] });
+  assert.equal((await engine.run({ input_ids: ids }, { output_hidden_states: true })).hidden_states!.length, 3);
+  assert.ok((await engine.run({ input_ids: ids })).last_hidden_state);
+  await assert.rejects(engine.run({ input_ids: ids }, { output_attentions: true }), /no session was built for output_hidden_states=false, output_attentions=true and the weights were released/);
+  await engine.dispose();
+});
+
 test("onnx engine: session settings (1 thread, no spinning, basic optimisation) give the same numbers", { skip }, async () => {
   const c = load("bert_model");
   const ids = [[101, 5, 6, 7, 102]];

@@ -50,6 +50,17 @@ export interface CreateOptions extends SessionSettings {
   architecture: string;
   /** Use ORT's fused contrib ops where possible (default true); false: plain ONNX ops only. */
   fused?: boolean;
+  /**
+   * Build the sessions for these output flag sets now (default: only the plain one, no hidden_states /
+   * attentions) — with `keep_weights: false`, the only ones the engine will ever run.
+   */
+  sessions?: RunOptions[];
+  /**
+   * Keep a reference to `weights` so other flag sets can be compiled later (default true). false lets
+   * the JS copies be garbage-collected once the sessions exist (ORT holds its own), halving the
+   * engine's resident memory; a run with flags not built up front is then an error.
+   */
+  keep_weights?: boolean;
 }
 
 interface Flat {
@@ -104,7 +115,10 @@ export class OnnxBertEngine {
     }
     loadOrt();
     const engine = new OnnxBertEngine(opts);
-    await engine.session({ output_hidden_states: false, output_attentions: false, fused: opts.fused });
+    for (const o of opts.sessions ?? [{}]) {
+      await engine.session({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused });
+    }
+    if (opts.keep_weights === false) engine.weights = null;
     return engine;
   }
 
@@ -113,7 +127,13 @@ export class OnnxBertEngine {
     const key = `${+flags.output_hidden_states}${+flags.output_attentions}${+(flags.fused !== false)}`;
     let s = this.sessions.get(key);
     if (!s) {
-      const built = buildBertGraph(this.config, this.weights as WeightsLike, this.architecture, flags);
+      if (!this.weights) {
+        throw new Error(
+          `OnnxBertEngine: no session was built for output_hidden_states=${flags.output_hidden_states}, output_attentions=${flags.output_attentions} ` +
+            "and the weights were released (keep_weights: false); list these flags in `sessions` when creating the engine",
+        );
+      }
+      const built = buildBertGraph(this.config, this.weights, this.architecture, flags);
       s = createSession(built.bytes, this.opts).then((session) => ({ session, outputs: built.outputs }));
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
