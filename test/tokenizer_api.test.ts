@@ -581,6 +581,9 @@ test("BertTokenizerFast (AutoTokenizer's default): convert_tokens_to_string is t
   assert.ok(auto instanceof BertTokenizerFast);
   assert.equal(auto.convert_tokens_to_string(["tensorflow", "2", ".", "0", "and", "py", "##torch"]), "tensorflow 2. 0 and pytorch");
   assert.equal(auto.convert_tokens_to_string(["over", "32", "+"]), "over 32 +");
+  // The Rust decoder keeps a leading "##" on the first token (checked with the Rust package: decode([21007]) → "##ulf").
+  assert.equal(auto.decode([21007]), "##ulf");
+  assert.equal(auto.convert_tokens_to_string(["##ulf", "##s"]), "##ulfs");
   const slow = await AutoTokenizer.from_pretrained(UNCASED, { use_fast: false });
   assert.ok(!(slow instanceof BertTokenizerFast));
   assert.equal(slow.convert_tokens_to_string(["tensorflow", "2", ".", "0"]), "tensorflow 2 . 0");

@@ -1,6 +1,7 @@
 // BertTokenizerFast: what `AutoTokenizer` returns in Python by default (use_fast=True). Ids, offsets and
 // word ids are already the fast tokenizer's in bertlab; what differs is turning tokens back into text,
-// which the Rust WordPiece decoder does token by token: "##" pieces glue on, other tokens get a space,
+// which the Rust WordPiece decoder does token by token: after the first token (kept as is, "##" and all),
+// "##" pieces glue on, other tokens get a space,
 // and each token is cleaned on its own (" ." → ".", " 's" → "'s", ...). So the seed's QA answer reads
 // "tensorflow 2. 0 and pytorch" here, where the slow BertTokenizer gives "tensorflow 2 . 0 and pytorch".
 import type { PretrainedOptions } from "../hub";
@@ -32,7 +33,7 @@ export class BertTokenizerFast extends BertTokenizer {
     const prefix = this.wordpiece_tokenizer.continuing_subword_prefix;
     let out = "";
     tokens.forEach((token, i) => {
-      out += cleanup(token.startsWith(prefix) ? token.slice(prefix.length) : i === 0 ? token : " " + token);
+      out += cleanup(i === 0 ? token : token.startsWith(prefix) ? token.slice(prefix.length) : " " + token);
     });
     return out;
   }
