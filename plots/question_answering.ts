@@ -2,6 +2,7 @@
 // highlighted in the text. Span selection follows HF's question-answering pipeline (4.31).
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { check_finite, check_labels, label_expr, vector } from "./data";
+import { masked_softmax, select_starts_ends } from "../src/pipelines/qa_spans";
 
 export interface QaSpanOptions {
   /** 1 = may not be part of the answer (question, special tokens, padding), as HF's p_mask. */
@@ -20,15 +21,6 @@ export interface QaSpans {
   end_probs: number[];
   /** start[0] * end[0]: the "no answer" score (HF's handle_impossible_answer). */
   null_score: number;
-}
-
-function masked_softmax(logits: number[], allowed: boolean[]): number[] {
-  let max = -Infinity;
-  logits.forEach((v, i) => { if (allowed[i] && v > max) max = v; });
-  if (max === -Infinity) return logits.map(() => 0);
-  const e = logits.map((v, i) => (allowed[i] ? Math.exp(v - max) : 0));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
 }
 
 /**
@@ -50,14 +42,10 @@ export function qa_best_spans(start_logits: unknown, end_logits: unknown, opts: 
   const top_k = opts.top_k ?? 1;
   if (!(max_len >= 1)) throw new Error(`qa_best_spans: max_answer_len must be >= 1, got ${max_len}`);
   const ps = masked_softmax(start, allowed), pe = masked_softmax(end, allowed);
-  const null_score = ps[0] * pe[0];
-  const spans: QaSpan[] = [];
-  for (let s = 1; s < n; s++) {
-    if (!allowed[s]) continue;
-    for (let e = s; e < Math.min(n, s + max_len); e++) if (allowed[e]) spans.push({ start: s, end: e, score: ps[s] * pe[e] });
-  }
-  spans.sort((a, b) => b.score - a.score || a.start - b.start || a.end - b.end);
-  return { spans: spans.slice(0, top_k), start_probs: ps, end_probs: pe, null_score };
+  // The span search is the pipeline's own (src/pipelines/qa_spans.ts), so plot and pipeline always agree.
+  const sel = select_starts_ends(start, end, opts.p_mask ?? new Array<number>(n).fill(0), opts.attention_mask ?? null, 1e6, top_k, false, max_len);
+  const spans: QaSpan[] = sel.starts.map((s, i) => ({ start: s, end: sel.ends[i], score: sel.scores[i] }));
+  return { spans, start_probs: ps, end_probs: pe, null_score: ps[0] * pe[0] };
 }
 
 /** Joins WordPiece tokens as `convert_tokens_to_string` does ("##" pieces glue to the previous token). */

@@ -12,7 +12,8 @@ export interface QaSpanSelection {
   min_null_score: number;
 }
 
-function masked_softmax(logits: ArrayLike<number>, desired: boolean[]): number[] {
+/** Softmax with the logits of undesired tokens set to -10000 (as the pipeline does). */
+export function masked_softmax(logits: ArrayLike<number>, desired: boolean[]): number[] {
   const v = Array.from(logits, (x, i) => (desired[i] ? x : -10000));
   let max = -Infinity;
   for (const x of v) if (x > max) max = x;
