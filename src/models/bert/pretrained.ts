@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../../backend";
-import type { PretrainedOptions } from "../../hub/resolve";
+import { split_hub_options, type PretrainedOptions } from "../../hub/resolve";
 import { writeSafetensors, TensorData } from "../../hub/safetensors";
 import { Generator, Module, next_uid } from "../../nn";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
@@ -91,8 +91,8 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options?: FromPretrainedOptions): Promise<T>;
   static async from_pretrained<T extends BertPreTrainedModel>(this: ModelClass<T>, id_or_path: string, options: FromPretrainedOptions = {}): Promise<T | [T, LoadingInfo]> {
     await ready();
-    const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, use_safetensors, revision, cache_dir, local_files_only, ...overrides } = options;
-    const hub = { revision, cache_dir, local_files_only };
+    const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, use_safetensors, ...rest } = options;
+    const { hub, rest: overrides } = split_hub_options(rest); // token, subfolder, progress... reach the hub
     let config: BertConfig;
     if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
     else if (given) config = new BertConfig(given).update(overrides);
