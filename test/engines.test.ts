@@ -131,6 +131,27 @@ test("onnx engine: tfjs inputs/outputs and engine_for caching", { skip }, async 
   await release_engine(model);
 });
 
+test("onnx engine: transpose 'graph' mode (ORT folds Concat/Transpose; tied decoder shares the embedding) matches the goldens", { skip }, async () => {
+  const { createSession } = await import("../src/engines/onnx/runtime");
+  for (const name of ["pretraining", "bert_model"]) {
+    const c = load(name);
+    for (const fused of [true, false]) {
+      const built = buildBertGraph(c.config, c.weights, c.config.architectures[0], { output_hidden_states: false, output_attentions: false, fused, transpose: "graph" });
+      const js = buildBertGraph(c.config, c.weights, c.config.architectures[0], { output_hidden_states: false, output_attentions: false, fused, transpose: "js" });
+      if (name === "pretraining") assert.ok(built.bytes.byteLength < js.bytes.byteLength - 100_000, "the tied decoder is stored once");
+      const session = await createSession(built.bytes);
+      const ort = await import("onnxruntime-node");
+      const t = (k: string) => { const x = c.io.get(`in.${k}`)!; return new ort.Tensor("int64", BigInt64Array.from(x.data, (v) => BigInt(v)), x.shape); };
+      const out = await session.run({ input_ids: t("input_ids"), attention_mask: t("attention_mask"), token_type_ids: t("token_type_ids") });
+      for (const field of built.outputs) {
+        const d = maxAbsDiff({ data: out[field].data as Float32Array, dims: out[field].dims.map(Number) }, c.io.get(`out.${field}`)!, `${name}.${field}`);
+        assert.ok(d < TOL, `${name}.${field} (graph transpose, fused=${fused}): ${d}`);
+      }
+      await session.release();
+    }
+  }
+});
+
 test("onnx engine: keep_weights false builds the listed sessions up front and refuses others", { skip }, async () => {
   const c = load("bert_model");
   const ids = [[101, 5, 6, 7, 102]];

@@ -28,6 +28,14 @@ export interface GraphFlags {
    * for). Default true; the plain-op graph is used otherwise.
    */
   fused?: boolean;
+  /**
+   * Where dense weights get transposed to [in, out]: "js" (default) transposes in JS and stores the
+   * result; "graph" stores them as given ([out, in] views of the caller's arrays, a tied decoder sharing
+   * the word-embedding initializer) under Concat/Transpose nodes that ORT constant-folds at session
+   * creation. "graph" saves the JS copies but raised the peak RSS of a bert-base load from 1.6 to
+   * 1.8–2.2 GB (ORT's folding holds more copies), so it is not the default.
+   */
+  transpose?: "graph" | "js";
 }
 
 export interface BuiltGraph {
@@ -81,12 +89,32 @@ class BertGraph {
 
   /** y = x·Wᵀ + b for a PyTorch Linear named `prefix` ([out, in] weight). */
   dense(x: string, prefix: string, inDim: number, outDim: number): string {
-    const wt = this.w.get(`${prefix}.weight`, [outDim, inDim]);
     const b = this.w.get(`${prefix}.bias`, [outDim]);
-    const W = this.g.initFloat(`${prefix}.weight_t`, transpose2d(wt.data as Float32Array, outDim, inDim), [inDim, outDim]);
+    const W = this.weightT(`${prefix}.weight`, [this.w.get(`${prefix}.weight`, [outDim, inDim]).data as Float32Array], outDim, inDim);
     const B = this.g.initFloat(`${prefix}.bias`, b.data as Float32Array, [outDim]);
     return this.g.op("Add", [this.g.op("MatMul", [x, W], undefined, "matmul"), B], undefined, prefix.split(".").slice(-2).join("_"));
   }
+
+  /**
+   * A [in, out] weight for MatMul from PyTorch [out, in] blocks stacked along out (one block: a Linear;
+   * three: Q/K/V). "graph" mode: the blocks are initializers (views, no copy) joined by Concat and
+   * transposed by a Transpose node, both folded by ORT; "js" mode: one transposed initializer.
+   */
+  weightT(name: string, blocks: Float32Array[], outDim: number, inDim: number): string {
+    const rows = outDim * blocks.length;
+    if (this.transposeMode === "js") {
+      let data = blocks[0];
+      if (blocks.length > 1) {
+        data = new Float32Array(rows * inDim);
+        blocks.forEach((bl, j) => data.set(bl, j * outDim * inDim));
+      }
+      return this.g.initFloat(`${name}_t`, transpose2d(data, rows, inDim), [inDim, rows]);
+    }
+    const parts = blocks.map((bl, j) => this.g.initFloat(blocks.length > 1 ? `${name}.${j}` : name, bl, [outDim, inDim]));
+    const stacked = parts.length > 1 ? this.g.op("Concat", parts, { axis: 0 }, "w_concat") : parts[0];
+    return this.g.op("Transpose", [stacked], { perm: [1, 0] }, "w_t"); // [in, out]
+  }
+  private transposeMode: "graph" | "js" = "js";
 
   layerNorm(x: string, prefix: string): string {
     const H = this.c.hidden_size;
@@ -158,20 +186,7 @@ class BertGraph {
     const { g, c } = this;
     const H = c.hidden_size;
     const p = `bert.encoder.layer.${layer}.attention`;
-    // one MatMul for Q, K, V: [hidden, 3·hidden]
-    const wq = this.w.get(`${p}.self.query.weight`, [H, H]).data as Float32Array;
-    const wk = this.w.get(`${p}.self.key.weight`, [H, H]).data as Float32Array;
-    const wv = this.w.get(`${p}.self.value.weight`, [H, H]).data as Float32Array;
-    const wqkv = new Float32Array(3 * H * H);
-    wqkv.set(wq, 0);
-    wqkv.set(wk, H * H);
-    wqkv.set(wv, 2 * H * H);
-    const bqkv = new Float32Array(3 * H);
-    bqkv.set(this.w.get(`${p}.self.query.bias`, [H]).data, 0);
-    bqkv.set(this.w.get(`${p}.self.key.bias`, [H]).data, H);
-    bqkv.set(this.w.get(`${p}.self.value.bias`, [H]).data, 2 * H);
-    const W = g.initFloat(`${p}.self.qkv.weight_t`, transpose2d(wqkv, 3 * H, H), [H, 3 * H]);
-    const B = g.initFloat(`${p}.self.qkv.bias`, bqkv, [3 * H]);
+    const [W, B] = this.qkvWeights(p); // one MatMul for Q, K, V: [hidden, 3·hidden]
     const qkv = g.op("Add", [g.op("MatMul", [h, W]), B], undefined, "qkv"); // [batch, seq, 3·hidden]
     const [q, k, v] = g.node("Split", [qkv, g.constInt64([H, H, H])], { outputs: 3, attrs: { axis: 2 }, hint: "qkv_split" });
     const qh = this.heads(q, [0, 2, 1, 3]); // [batch, heads, seq, head_dim]
@@ -197,22 +212,17 @@ class BertGraph {
   /** The concatenated [hidden, 3·hidden] Q/K/V weight and [3·hidden] bias of one layer. */
   qkvWeights(p: string): [string, string] {
     const H = this.c.hidden_size;
-    const wqkv = new Float32Array(3 * H * H);
     const bqkv = new Float32Array(3 * H);
-    ["query", "key", "value"].forEach((m, j) => {
-      wqkv.set(this.w.get(`${p}.self.${m}.weight`, [H, H]).data, j * H * H);
+    const blocks = ["query", "key", "value"].map((m, j) => {
       bqkv.set(this.w.get(`${p}.self.${m}.bias`, [H]).data, j * H);
+      return this.w.get(`${p}.self.${m}.weight`, [H, H]).data as Float32Array;
     });
-    return [
-      this.g.initFloat(`${p}.self.qkv.weight_t`, transpose2d(wqkv, 3 * H, H), [H, 3 * H]),
-      this.g.initFloat(`${p}.self.qkv.bias`, bqkv, [3 * H]),
-    ];
+    return [this.weightT(`${p}.self.qkv.weight`, blocks, H, H), this.g.initFloat(`${p}.self.qkv.bias`, bqkv, [3 * H])];
   }
 
   /** MatMul without the bias (the fused ops add it), weight pre-transposed. */
   matmul(x: string, prefix: string, inDim: number, outDim: number): [string, string] {
-    const wt = this.w.get(`${prefix}.weight`, [outDim, inDim]);
-    const W = this.g.initFloat(`${prefix}.weight_t`, transpose2d(wt.data as Float32Array, outDim, inDim), [inDim, outDim]);
+    const W = this.weightT(`${prefix}.weight`, [this.w.get(`${prefix}.weight`, [outDim, inDim]).data as Float32Array], outDim, inDim);
     const B = this.g.initFloat(`${prefix}.bias`, this.w.get(`${prefix}.bias`, [outDim]).data as Float32Array, [outDim]);
     return [this.g.op("MatMul", [x, W], undefined, "matmul"), B];
   }
@@ -270,7 +280,7 @@ class BertGraph {
     // the decoder bias is `cls.predictions.bias` (tied); a checkpoint without it gets zeros, as HF initialises it
     const biasName = w.has("cls.predictions.bias") ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
     const bias = w.has(biasName) ? (w.get(biasName, [c.vocab_size]).data as Float32Array) : new Float32Array(c.vocab_size);
-    const W = g.initFloat("cls.predictions.decoder.weight_t", transpose2d(dec, c.vocab_size, H), [H, c.vocab_size]);
+    const W = this.weightT("cls.predictions.decoder.weight", [dec], c.vocab_size, H); // tied: shares the embedding initializer
     const B = g.initFloat("cls.predictions.bias", bias, [c.vocab_size]);
     return g.op("Add", [g.op("MatMul", [norm, W]), B], undefined, "lm_logits"); // [batch, seq, vocab]
   }
@@ -282,6 +292,7 @@ class BertGraph {
 
   build(flags: GraphFlags): BuiltGraph {
     const { g, c, arch } = this;
+    this.transposeMode = flags.transpose ?? "js";
     const B = "batch";
     const S = "sequence";
     const ids = g.input("input_ids", INT64, [B, S]);

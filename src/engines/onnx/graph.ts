@@ -57,13 +57,21 @@ export class GraphBuilder {
     this.outputs.push(valueInfo(name, elemType, dims));
   }
 
-  /** A float32 initializer (weights are stored as raw bytes, no copy through JS numbers). */
+  /**
+   * A float32 initializer: raw bytes viewing `data` (no copy until serialisation). The same array with
+   * the same dims is stored once (e.g. tied embedding / decoder weights) and its first name returned.
+   */
   initFloat(name: string, data: Float32Array, dims: number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
+    const key = dims.join("x");
+    const seen = this.byData.get(data);
+    if (seen && seen.key === key) return seen.name;
+    this.byData.set(data, { name, key });
     this.inits.push({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
+  private byData = new WeakMap<Float32Array, { name: string; key: string }>();
 
   initInt64(name: string, values: number[], dims: number[] = [values.length]): string {
     const raw = new BigInt64Array(values.map((v) => BigInt(v)));
