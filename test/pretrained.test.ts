@@ -1,0 +1,174 @@
+// The mini-BERT bertlab ships (models/mini-bert-uncased) and the script that pretrains it:
+// it loads by id with every weight used, tokenizes like bert-base-uncased, beats the unigram baseline
+// on held-out addresses, stores float16 weights, and the training function itself runs.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ready, tf } from "../src/backend";
+import { floatToHalf, halfToFloat, readSafetensors } from "../src/hub/safetensors";
+import { BertForPreTraining } from "../src/models";
+import { clear_linear_cache } from "../src/ops";
+import { BertTokenizer } from "../src/tokenizers";
+import { sotu_documents } from "../scripts/corpus";
+import {
+  evaluate, heldout_batches, most_frequent_token, pretrain, save_checkpoint, tokenize_documents, MINI_BERT_CONFIG,
+} from "../scripts/pretrain-mini-bert";
+
+const ID = "bertlab/mini-bert-uncased";
+const DIR = path.join(__dirname, "..", "models", "mini-bert-uncased");
+const VOCAB_DIR = path.join(__dirname, "fixtures", "vocab", "bert-base-uncased");
+const offline = { local_files_only: true };
+
+/** The raw safetensors header: name → { dtype, shape }. */
+function header(file: string): Record<string, { dtype: string; shape: number[] }> {
+  const buf = fs.readFileSync(file);
+  const n = Number(buf.readBigUInt64LE(0));
+  const h = JSON.parse(buf.subarray(8, 8 + n).toString("utf8"));
+  delete h.__metadata__;
+  return h;
+}
+
+test("bertlab/mini-bert-uncased loads with BertForPreTraining.from_pretrained: no missing or unexpected weights, F16 on disk", async () => {
+  await ready();
+  const [model, info] = await BertForPreTraining.from_pretrained(ID, { ...offline, output_loading_info: true, quiet: true });
+  assert.deepEqual(info, { missing_keys: [], unexpected_keys: [], mismatched_keys: [], error_msgs: [] });
+  const config = JSON.parse(fs.readFileSync(path.join(DIR, "config.json"), "utf8"));
+  assert.deepEqual(config.architectures, ["BertForPreTraining"]);
+  assert.equal(config.vocab_size, 30522);
+  assert.equal(config.torch_dtype, "float16");
+  assert.equal(model.config.hidden_size, MINI_BERT_CONFIG.hidden_size);
+  // as transformers writes it: the tied decoder weight / bias are not stored; every float is F16
+  const h = header(path.join(DIR, "model.safetensors"));
+  assert.ok(!("cls.predictions.decoder.weight" in h) && !("cls.predictions.decoder.bias" in h));
+  assert.deepEqual(Object.keys(h).sort(), model.named_parameters().map(([n]) => n).filter((n) => !n.startsWith("cls.predictions.decoder")).sort());
+  for (const [name, e] of Object.entries(h)) assert.equal(e.dtype, "F16", name);
+  // the same tensor names transformers 4.31 wrote for a 2-layer BertForPreTraining (golden fixture)
+  const upstream = header(path.join(__dirname, "fixtures", "models", "pretraining", "model.safetensors"));
+  assert.equal(config.num_hidden_layers, 2);
+  assert.deepEqual(Object.keys(h).sort(), Object.keys(upstream).sort());
+  assert.deepEqual(readSafetensors(path.join(DIR, "model.safetensors")).metadata, { format: "pt" });
+  // the loaded variables are exactly the stored half values
+  const stored = readSafetensors(path.join(DIR, "model.safetensors")).tensors;
+  const emb = model.get_parameter("bert.embeddings.word_embeddings.weight").dataSync();
+  const want = stored.get("bert.embeddings.word_embeddings.weight")!.data;
+  assert.equal(emb.length, 30522 * config.hidden_size);
+  for (let i = 0; i < emb.length; i += 97) {
+    assert.equal(emb[i], want[i]);
+    assert.equal(halfToFloat(floatToHalf(emb[i])), emb[i]);
+  }
+  assert.equal(model.get_parameter("cls.predictions.decoder.weight"), model.get_parameter("bert.embeddings.word_embeddings.weight"));
+  model.dispose();
+});
+
+test("its tokenizer is bert-base-uncased's: the seed pair and 'Hellp, my dog is cute' give the seed's ids", async () => {
+  const vocab = fs.readFileSync(path.join(DIR, "vocab.txt"));
+  assert.equal(crypto.createHash("md5").update(vocab).digest("hex"), "64800d5d8528ce344256daf115d4965e");
+  const tok = await BertTokenizer.from_pretrained(ID, offline);
+  const pair = tok("Hello, my dog is cute. ", { text_pair: "I like it" });
+  assert.deepEqual(pair.input_ids, [101, 7592, 1010, 2026, 3899, 2003, 10140, 1012, 102, 1045, 2066, 2009, 102]);
+  assert.deepEqual(pair.token_type_ids, [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  assert.deepEqual(pair.attention_mask, new Array(13).fill(1));
+  assert.deepEqual(tok("Hellp, my dog is cute").input_ids, [101, 3109, 2361, 1010, 2026, 3899, 2003, 10140, 102]);
+  assert.equal(tok.model_max_length, 128);
+});
+
+test("on held-out addresses its MLM accuracy beats the unigram baseline, NSP is computed against 50%", async () => {
+  await ready();
+  const model = await BertForPreTraining.from_pretrained(ID, { ...offline, quiet: true });
+  const tok = await BertTokenizer.from_pretrained(ID, offline);
+  const { train, heldout } = sotu_documents();
+  // the unigram baseline's token from a sample of the training addresses (the full corpus gives 'the' too)
+  const unigram = most_frequent_token(tokenize_documents(tok, train.slice(0, 20)), tok.all_special_ids);
+  assert.equal(tok.convert_ids_to_tokens(unigram), "the");
+  const batches = heldout_batches(tok, tokenize_documents(tok, heldout.slice(0, 4)), 48, 16, 128);
+  clear_linear_cache();
+  const before = tf.memory().numTensors;
+  const r = evaluate(model, batches, unigram, "the");
+  clear_linear_cache(); // the ops' cache of transposed weights
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(r.examples, 48);
+  assert.ok(r.masked_tokens > 400, `${r.masked_tokens} masked tokens`);
+  console.log(`held-out MLM accuracy ${(100 * r.mlm_accuracy).toFixed(1)}% vs unigram ${(100 * r.unigram_accuracy).toFixed(1)}%; NSP ${(100 * r.nsp_accuracy).toFixed(1)}% (majority ${(100 * r.nsp_majority_rate).toFixed(1)}%)`);
+  assert.ok(r.unigram_accuracy > 0.03 && r.unigram_accuracy < 0.12, `unigram ${r.unigram_accuracy}`);
+  assert.ok(r.mlm_accuracy > r.unigram_accuracy + 0.02, `MLM accuracy ${r.mlm_accuracy} vs unigram ${r.unigram_accuracy}`);
+  assert.ok(r.mlm_loss < Math.log(30522) - 2, `MLM loss ${r.mlm_loss}`);
+  assert.ok(r.nsp_accuracy >= 0 && r.nsp_accuracy <= 1);
+  model.dispose();
+});
+
+test("save_checkpoint writes F16 weights that load back within float16 rounding, plus the tokenizer files", async () => {
+  await ready();
+  const tok = await BertTokenizer.from_pretrained(VOCAB_DIR);
+  const model = new BertForPreTraining({ vocab_size: 30522, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 });
+  model.init_weights(3);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-f16-"));
+  save_checkpoint(model, tok, dir);
+  for (const f of ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json"]) assert.ok(fs.existsSync(path.join(dir, f)), f);
+  const f32Bytes = 4 * model.num_parameters();
+  assert.ok(fs.statSync(path.join(dir, "model.safetensors")).size < 0.51 * f32Bytes + 4096);
+  const [back, info] = await BertForPreTraining.from_pretrained(dir, { output_loading_info: true, quiet: true });
+  assert.deepEqual(info.missing_keys, []);
+  assert.deepEqual(info.unexpected_keys, []);
+  let worst = 0;
+  let changed = 0;
+  for (const [name, v] of model.named_parameters()) {
+    const a = v.dataSync();
+    const b = back.get_parameter(name).dataSync();
+    for (let i = 0; i < a.length; i++) {
+      const err = Math.abs(a[i] - b[i]);
+      if (err > 0) changed++;
+      // half precision: relative error ≤ 2^-11 for normal values, absolute ≤ 2^-25 below 2^-14
+      assert.ok(err <= Math.max(Math.abs(a[i]) * 2 ** -11, 2 ** -25), `${name}[${i}]: ${a[i]} → ${b[i]}`);
+      worst = Math.max(worst, err / Math.max(Math.abs(a[i]), 2 ** -14));
+    }
+  }
+  assert.ok(changed > 0 && worst > 0, "weights were rounded to half precision");
+  model.dispose();
+  back.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a 2-step run of the pretraining function: finite MLM + NSP loss, HF files and log_history, same numbers again with the same seed", async () => {
+  await ready();
+  clear_linear_cache();
+  const before = tf.memory().numTensors;
+  const run = async (out: string) => {
+    const r = await pretrain({
+      steps: 2, out, seed: 7, batch_size: 4, block_size: 32, max_documents: 3, logging_steps: 1, eval_steps: 0, save_steps: 0,
+      eval_examples: 4, final_eval_examples: 8, quiet: true, vocab_dir: VOCAB_DIR,
+      config: { ...MINI_BERT_CONFIG, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 },
+    });
+    r.model.dispose();
+    return r;
+  };
+  const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-pretrain-")));
+  const a = await run(dirs[0]);
+  const losses = a.log_history.filter((e) => "loss" in e);
+  assert.equal(losses.length, 2);
+  for (const e of losses) {
+    assert.ok(Number.isFinite(e.loss) && Number.isFinite(e.mlm_loss) && Number.isFinite(e.nsp_loss), JSON.stringify(e));
+    // an untrained model: MLM ≈ ln(30522) = 10.3, NSP ≈ ln 2
+    assert.ok(Math.abs(Number(e.mlm_loss) - Math.log(30522)) < 0.5 && Math.abs(Number(e.nsp_loss) - Math.log(2)) < 0.3, JSON.stringify(e));
+    assert.ok(Math.abs(Number(e.loss) - Number(e.mlm_loss) - Number(e.nsp_loss)) < 1e-4);
+  }
+  assert.equal(losses[0].learning_rate, 0); // linear warmup starts at 0
+  for (const f of ["config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "trainer_state.json", "eval_results.json", "README.md"]) {
+    assert.ok(fs.existsSync(path.join(dirs[0], f)), f);
+  }
+  const state = JSON.parse(fs.readFileSync(path.join(dirs[0], "trainer_state.json"), "utf8"));
+  assert.equal(state.global_step, 2);
+  assert.deepEqual(state.log_history.filter((e: { loss?: number }) => "loss" in e).map((e: { loss: number }) => e.loss), losses.map((e) => e.loss));
+  const results = JSON.parse(fs.readFileSync(path.join(dirs[0], "eval_results.json"), "utf8"));
+  assert.equal(results.steps, 2);
+  assert.equal(results.unigram_token, a.final_eval!.unigram_token);
+  assert.ok(results.examples > 0 && results.examples <= 8 && results.masked_tokens > 0);
+  assert.match(fs.readFileSync(path.join(dirs[0], "README.md"), "utf8"), /\*\*2 steps\*\*/);
+  const b = await run(dirs[1]);
+  assert.deepEqual(b.log_history.filter((e) => "loss" in e).map((e) => [e.loss, e.grad_norm]), losses.map((e) => [e.loss, e.grad_norm]));
+  clear_linear_cache(); // the ops' cache of transposed weights (tensors of the disposed models)
+  assert.equal(tf.memory().numTensors - before, 0, "no tensors left after the run and model.dispose()");
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
