@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as util from "node:util";
 import { tf, ready } from "../src/backend";
-import { format_tensor, format_values, inspect, install_inspect, print_options, set_printoptions } from "../kernel/format";
+import { format_tensor, format_values, inspect, install_inspect, print_options, set_printoptions } from "../src/utils/format";
 
 type Case = { name: string; dtype: string; shape: number[]; data: Array<number | boolean | string>; repr: string };
 const fixture: { cases: Case[] } = JSON.parse(

@@ -2,6 +2,7 @@
 // names (plain arrays, or int32 tensors with return_tensors 'tf'); the methods answer the fast
 // tokenizer's alignment questions (word_ids, sequence_ids, char_to_token, ...), whatever the format.
 import { tf } from "../backend";
+import { format_tensor } from "../utils/format";
 
 /** Where each token of a row came from: built only when asked for (offsets, word_ids, ...). */
 export interface RowAlignment {
@@ -195,24 +196,17 @@ export class BatchEncoding<T extends Ids = Ids> {
     return { start: a.starts[span.start], end: a.ends[span.end - 1] };
   }
 
-  /** Printed like Python's BatchEncoding: the fields, tensors as `tensor([[...]], dtype=int32)`. */
+  /**
+   * Printed like Python's BatchEncoding, a dict of the fields, tensors torch-style:
+   * `{'input_ids': tensor([[  101,  7592, ...]]), 'token_type_ids': ..., 'attention_mask': ...}`.
+   */
   [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
-    const shown: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) shown[k] = v instanceof tf.Tensor ? new TensorView(v) : v;
-    return `BatchEncoding ${inspect(shown, options)}`;
+    const fields = Object.entries(this).map(([k, v]) => `'${k}': ${v instanceof tf.Tensor ? format_tensor(v) : inspect(v, options)}`);
+    return `{${fields.join(", ")}}`;
   }
 
   /** Frees the tensors of a return_tensors 'tf' encoding (no-op for arrays). */
   dispose(): void {
     for (const v of Object.values(this)) if (v instanceof tf.Tensor) v.dispose();
-  }
-}
-
-/** How a tensor field prints (a disposed tensor says so instead of throwing). */
-class TensorView {
-  constructor(private readonly t: tf.Tensor) {}
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    if (this.t.isDisposed) return `tensor(<disposed>, shape=[${this.t.shape}], dtype=${this.t.dtype})`;
-    return `tensor(${JSON.stringify(this.t.arraySync()).replace(/,/g, ", ")}, dtype=${this.t.dtype})`;
   }
 }

@@ -3,7 +3,7 @@
 // for tensors over 1000 elements. `util.inspect.custom` on tf.Tensor makes console.log and a tslab cell's
 // last expression use it.
 import * as util from "util";
-import { tf } from "../src/backend";
+import { tf } from "../backend";
 
 export type PrintOptions = {
   /** Digits after the decimal point (torch: 4). */
