@@ -589,3 +589,14 @@ test("BertTokenizerFast (AutoTokenizer's default): convert_tokens_to_string is t
   assert.ok(!(slow instanceof BertTokenizerFast));
   assert.equal(slow.convert_tokens_to_string(["tensorflow", "2", ".", "0"]), "tensorflow 2 . 0");
 });
+
+test("offline, an uncached hub id names offline mode in the error", async () => {
+  const saved = process.env.HF_HUB_OFFLINE;
+  process.env.HF_HUB_OFFLINE = "1";
+  try {
+    await assert.rejects(BertTokenizer.from_pretrained("some-org/not-cached-anywhere"), /found neither vocab.txt nor tokenizer.json.*offline mode/);
+  } finally {
+    if (saved === undefined) delete process.env.HF_HUB_OFFLINE;
+    else process.env.HF_HUB_OFFLINE = saved;
+  }
+});

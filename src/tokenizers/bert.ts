@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ready } from "../backend";
-import { cached_file, PretrainedOptions } from "../hub";
+import { cached_file, is_offline_mode, PretrainedOptions } from "../hub";
 import { writeFileAtomicSync } from "../utils/fs";
 import { BasicTokenizer, WordSink } from "./basic";
 import { Segmented } from "./segmented";
@@ -240,7 +240,9 @@ export class BertTokenizer extends PreTrainedTokenizer {
       cached_file(id_or_path, VOCAB_FILES.added_tokens_file, hub),
     ]);
     if (!vocabFile && !tokJson) {
-      throw new Error(`BertTokenizer.from_pretrained('${id_or_path}'): found neither vocab.txt nor tokenizer.json; a BERT tokenizer needs one of them`);
+      const offline = options.local_files_only || is_offline_mode();
+      const hint = offline ? " (offline mode: only local folders, the Hugging Face cache and shipped models were searched, and none has them)" : "";
+      throw new Error(`BertTokenizer.from_pretrained('${id_or_path}'): found neither vocab.txt nor tokenizer.json; a BERT tokenizer needs one of them${hint}`);
     }
     const config: BertTokenizerOptions = configFile ? tokenizerOptionsFromJson(readJson(configFile)) : {};
     const stm: BertTokenizerOptions = stmFile ? tokenizerOptionsFromJson(readJson(stmFile)) : {};
