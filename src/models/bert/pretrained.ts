@@ -1,6 +1,7 @@
 // BertPreTrainedModel: what every BERT model shares — its config, weight creation (HF `_init_weights`
 // rules, seedable), the callable `model(inputs)` / `model.forward(inputs)` wrapped in one tf.tidy,
-// `from_pretrained` and `save_pretrained`.
+// `from_pretrained` and `save_pretrained`. In eval mode plain inference may run on ONNX Runtime instead
+// (src/engines/sync): `model.engine = "auto" | "tfjs" | "onnx"`, and `model.last_engine` says which ran.
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../../backend";
@@ -10,6 +11,8 @@ import { Generator, Module, next_uid } from "../../nn";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
 import { check_input_keys, BertInputs } from "./inputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
+import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
+import type { EngineName } from "../../engines/switch";
 
 let deferInit = 0;
 
@@ -50,6 +53,9 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   readonly config: BertConfig;
   /** How the last from_pretrained went (also printed as HF's messages). */
   loading_info: LoadingInfo | null = null;
+  /** Which engine ran the last forward ("onnx" or "tfjs"); null before the first. */
+  last_engine: "onnx" | "tfjs" | null = null;
+  private _engine: EngineName | null = null;
 
   constructor(config: BertConfig | BertConfigDict) {
     super();
@@ -68,11 +74,38 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     return this;
   }
 
-  /** Runs the model inside one tf.tidy: intermediate tensors are freed; the caller owns the output record. */
+  /**
+   * The engine for this model's forward: "auto" (ONNX Runtime for plain eval-mode inference when
+   * onnxruntime-node loads, else tfjs), "tfjs", or "onnx" (an error for calls it cannot run: training
+   * mode, labels, caches, gradients...). Unset, it is the process default (BERTLAB_ENGINE, "auto").
+   */
+  get engine(): EngineName {
+    return this._engine ?? default_engine();
+  }
+
+  set engine(value: EngineName | null) {
+    this._engine = value === null || value === undefined ? null : check_engine_name(value, `${this.constructor.name}.engine`);
+  }
+
+  /**
+   * Runs the model: on ONNX Runtime when the engine setting allows it (see `engine`), else on tfjs inside
+   * one tf.tidy (intermediate tensors are freed). The caller owns the output record; its non-enumerable
+   * `engine` property and `model.last_engine` say which engine ran.
+   */
   forward(inputs: BertInputs): O {
     check_input_keys(this.constructor.name, inputs);
     if (!this.materialized) this.init_weights();
-    return tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer) as unknown as O;
+    const onnx = engine_forward(this, inputs as Record<string, unknown>);
+    const out = (onnx ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
+    this.last_engine = onnx ? "onnx" : "tfjs";
+    if (out && typeof out === "object") Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
+    return out;
+  }
+
+  /** Frees every variable, and the model's ONNX sessions if it ran on ONNX Runtime. */
+  override dispose(): void {
+    release_sync_engine(this);
+    super.dispose();
   }
 
   protected abstract _forward(inputs: BertInputs): O;

@@ -1,0 +1,187 @@
+// `model.forward` on ONNX Runtime, synchronously: the engine choice (model.engine → BERTLAB_ENGINE →
+// "auto") and the run through the worker bridge, returning the same output record as the tfjs forward.
+//   const out = engine_forward(model, inputs);   // null: run tfjs; else { record, engine: "onnx" }
+// The worker gets a model's weights once and again whenever a parameter's dataId changed (assign,
+// load_state_dict, from_pretrained into the same object); `release_sync_engine(model)` frees them.
+import { tf } from "../../backend";
+import { recordingGradients } from "../../ops/tape";
+import { ACTIVATIONS } from "../onnx/activations";
+import type { EngineName, SwitchableModel } from "../switch";
+import { onnx_unsupported_reason } from "../switch";
+import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
+import { graph_inputs, InputMismatch } from "./inputs";
+import { default_engine, onnx_unavailable_reason } from "./settings";
+
+/** A bertlab model as the engine switch sees it (BertPreTrainedModel has all of it). */
+export interface SyncModel extends SwitchableModel {
+  /** The model's engine setting (its own, or the process default). */
+  engine?: EngineName;
+}
+
+type Record_ = Record<string, tf.Tensor | tf.Tensor[] | undefined>;
+
+/** Why the ONNX graph cannot give this call the tfjs forward's answer, or null when it can. */
+export function sync_unsupported_reason(model: SyncModel, inputs: Record<string, unknown>): string | null {
+  const why = onnx_unsupported_reason(model, inputs);
+  if (why) return why;
+  if (recordingGradients()) return "a gradient is being recorded (tf.grad / variableGrads / minimize), and the ONNX engine has no gradients";
+  const c = model.config as SyncModel["config"] & { use_cache?: boolean };
+  if (c.is_decoder && (inputs.use_cache ?? c.use_cache ?? true)) {
+    return "a decoder (config.is_decoder) with use_cache returns past_key_values, which the ONNX graph does not compute; pass use_cache: false";
+  }
+  const act = c.hidden_act ?? "gelu";
+  if (!(ACTIVATIONS as readonly string[]).includes(act)) return `config.hidden_act='${act}' has no ONNX formula`;
+  const pos = c.position_embedding_type ?? "absolute";
+  if (!["absolute", "relative_key", "relative_key_query"].includes(pos)) return `config.position_embedding_type='${pos}' has no ONNX graph`;
+  return null;
+}
+
+export interface EngineChoice {
+  engine: "onnx" | "tfjs";
+  /** Why tfjs was chosen (null when ONNX was). */
+  reason: string | null;
+}
+
+function modelName(model: SyncModel): string {
+  return model.constructor?.name ?? "model";
+}
+
+/** Which engine runs this call. `engine: "onnx"` with a call it cannot run is an error naming the reason. */
+export function choose_engine(model: SyncModel, inputs: Record<string, unknown>): EngineChoice {
+  const setting = model.engine ?? default_engine();
+  if (setting === "tfjs") return { engine: "tfjs", reason: "the engine setting is 'tfjs'" };
+  const why = sync_unsupported_reason(model, inputs) ?? onnx_unavailable_reason() ?? startFailure();
+  if (why === null) return { engine: "onnx", reason: null };
+  if (setting === "onnx") throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${why}`);
+  return { engine: "tfjs", reason: why };
+}
+
+function startFailure(): string | null {
+  const b = current_bridge();
+  return b?.failed_start ? b.error : null;
+}
+
+interface Loaded {
+  key: number;
+  bridge: SyncOnnxBridge;
+  signature: object[];
+}
+
+const loaded = new WeakMap<object, Loaded>();
+let nextKey = 1;
+const collected = new FinalizationRegistry<number>((key) => current_bridge()?.release(key));
+
+function signature(model: SyncModel): object[] {
+  return [...model.state_dict().values()].map((t) => t.dataId);
+}
+
+function same(a: object[], b: object[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** A Float32Array the caller may transfer: dataSync's own copy where the backend makes one, else a copy. */
+function ownValues(t: tf.Tensor): Float32Array {
+  const d = t.dataSync();
+  const values = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
+  const fresh = values !== d || (["wasm", "tensorflow"].includes(tf.getBackend()) && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength);
+  return fresh ? values : values.slice();
+}
+
+function ensureLoaded(model: SyncModel, bridge: SyncOnnxBridge): number {
+  const sig = signature(model);
+  const prev = loaded.get(model);
+  if (prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig)) return prev.key;
+  const key = prev?.bridge === bridge ? prev.key : nextKey++;
+  const copies = new Map<tf.Tensor, Float32Array>();
+  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, v] of model.state_dict()) {
+    let data = copies.get(v);
+    if (!data) copies.set(v, (data = ownValues(v)));
+    weights.set(name, { shape: v.shape.slice(), data });
+  }
+  const architecture = model.architecture ?? modelName(model);
+  bridge.load(key, { config: model.config, architecture, weights });
+  collected.unregister(model);
+  collected.register(model, key, model);
+  loaded.set(model, { key, bridge, signature: sig });
+  return key;
+}
+
+/** The output record in the tfjs forward's layout (same keys, same order). */
+function toRecord(architecture: string, outs: Record<string, BridgeOutput>): Record_ {
+  const rec: Record_ = {};
+  const lists: Record<string, tf.Tensor[]> = {};
+  for (const [name, o] of Object.entries(outs)) {
+    const t = tf.tensor(o.data, o.dims, "float32");
+    const m = /^(hidden_states|attentions)\.(\d+)$/.exec(name);
+    if (m) (lists[m[1]] ??= [])[Number(m[2])] = t;
+    else rec[name] = t;
+  }
+  if (architecture === "BertModel") {
+    if (lists.hidden_states) rec.hidden_states = lists.hidden_states;
+    if (lists.attentions) rec.attentions = lists.attentions;
+    return rec;
+  }
+  if (architecture === "BertLMHeadModel") rec.past_key_values = undefined;
+  rec.hidden_states = lists.hidden_states;
+  rec.attentions = lists.attentions;
+  if (architecture === "BertLMHeadModel") rec.cross_attentions = undefined;
+  return rec;
+}
+
+/**
+ * Runs the call on ONNX Runtime when the engine choice says so: the output record (the caller owns
+ * its tensors), or null when tfjs should run it. Blocks until the worker answers.
+ */
+export function engine_forward(model: SyncModel, inputs: Record<string, unknown>): Record_ | null {
+  const choice = choose_engine(model, inputs);
+  if (choice.engine === "tfjs") return null;
+  const setting = model.engine ?? default_engine();
+  const architecture = model.architecture ?? modelName(model);
+  let graphInputs;
+  try {
+    graphInputs = graph_inputs(inputs, model.config, architecture === "BertForMultipleChoice");
+  } catch (e) {
+    if (e instanceof InputMismatch) {
+      if (setting === "auto") return null; // tfjs gives its own answer or error
+      throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${e.message}`);
+    }
+    throw e;
+  }
+  let bridge: SyncOnnxBridge;
+  try {
+    bridge = sync_bridge();
+  } catch (e) {
+    if (setting === "auto") return null; // the worker cannot start here: tfjs (engine_info() says why)
+    throw e;
+  }
+  const key = ensureLoaded(model, bridge);
+  const config = model.config as SyncModel["config"] & { output_hidden_states?: boolean; output_attentions?: boolean };
+  const flags = {
+    output_hidden_states: !!((inputs.output_hidden_states as boolean | undefined) ?? config.output_hidden_states),
+    output_attentions: !!((inputs.output_attentions as boolean | undefined) ?? config.output_attentions),
+  };
+  let outs: Record<string, BridgeOutput>;
+  try {
+    outs = bridge.run(key, graphInputs, flags);
+  } catch (e) {
+    if (setting === "auto" && bridge.failed_start) return null;
+    throw e;
+  }
+  return toRecord(architecture, outs);
+}
+
+/** Frees a model's ONNX sessions in the worker (model.dispose() calls this). */
+export function release_sync_engine(model: object): void {
+  const l = loaded.get(model);
+  if (!l) return;
+  loaded.delete(model);
+  collected.unregister(model);
+  l.bridge.release(l.key);
+}
+
+/** Whether the worker holds sessions for this model. */
+export function has_sync_engine(model: object): boolean {
+  const l = loaded.get(model);
+  return !!l && l.bridge.loaded.has(l.key) && !l.bridge.error;
+}

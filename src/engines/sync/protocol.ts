@@ -1,0 +1,76 @@
+// The messages between the main thread (bridge.ts) and the ONNX worker (worker.ts).
+// Requests go through worker.postMessage; replies come back on a MessagePort that the main thread
+// reads synchronously (receiveMessageOnPort) after Atomics.wait on the control words below.
+// Output values travel in a SharedArrayBuffer, laid out as the reply's `outputs` say.
+import type { EngineBertConfig } from "../onnx/config";
+import type { SessionSettings } from "../onnx/runtime";
+import type { MessagePort } from "worker_threads";
+
+/** Control words (Int32Array over a SharedArrayBuffer). */
+export const SEQ = 0; // bumped (and notified) after every reply the worker posts
+export const DEAD = 1; // 1 once the worker thread has exited
+export const CONTROL_WORDS = 2;
+
+/** Integer inputs as flat int32 values with their dims. */
+export interface IdsArray {
+  data: Int32Array;
+  dims: number[];
+}
+
+/** One model's weights: HF names → float32 values (tied names may share a Float32Array). */
+export interface LoadRequest {
+  type: "load";
+  model: number;
+  architecture: string;
+  config: EngineBertConfig;
+  names: string[];
+  shapes: number[][];
+  values: Float32Array[];
+}
+
+export interface RunRequest {
+  type: "run";
+  id: number;
+  model: number;
+  inputs: { input_ids: IdsArray; attention_mask?: IdsArray; token_type_ids?: IdsArray };
+  flags: { output_hidden_states: boolean; output_attentions: boolean };
+}
+
+/** A bigger output buffer, sent after a reply asked for more room. */
+export interface GrowRequest {
+  type: "grow";
+  id: number;
+  buffer: SharedArrayBuffer;
+}
+
+/** Drops a model's sessions (no reply). */
+export interface ReleaseRequest {
+  type: "release";
+  model: number;
+}
+
+export type Request = LoadRequest | RunRequest | GrowRequest | ReleaseRequest;
+
+/** Where one output lies in the shared buffer (in float32 elements). */
+export interface OutputSlot {
+  name: string; // "logits", "hidden_states.3", ...
+  dims: number[];
+  offset: number;
+}
+
+export type Reply =
+  | { id: number; ok: true; outputs: OutputSlot[] }
+  | { id: number; ok: false; error: string; stack?: string }
+  | { id: number; need_bytes: number };
+
+/** What the worker gets at start. */
+export interface WorkerSetup {
+  entry: string;
+  control: SharedArrayBuffer;
+  buffer: SharedArrayBuffer;
+  port: MessagePort;
+  settings: SessionSettings;
+}
+
+/** Id of replies that concern no request (the worker failed to start). */
+export const STARTUP = -1;
