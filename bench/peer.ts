@@ -6,7 +6,7 @@ import * as path from "path";
 
 export interface PeerJob {
   id: string;
-  kind: "forward" | "train";
+  kind: "forward" | "forward_cpu" | "train";
   batch: number;
   seq: number;
   config: object;
@@ -44,7 +44,9 @@ export function runPeer(jobs: PeerJob[], threads: number): PeerResult {
   const avail = peerAvailable();
   if (!avail.ok) return { available: false, reason: avail.reason, median_ms };
   const script = path.join(__dirname, "..", "..", "bench", "peer_torch.py");
-  const r = spawnSync(PYTHON, [script, JSON.stringify({ threads, jobs })], { encoding: "utf8", env: peerEnv(), timeout: 30 * 60_000, maxBuffer: 1 << 24 });
+  // torch.set_num_threads does not size OpenBLAS's own pthread pool: pin it to the same count
+  const env = { ...peerEnv(), OPENBLAS_NUM_THREADS: String(threads) };
+  const r = spawnSync(PYTHON, [script, JSON.stringify({ threads, jobs })], { encoding: "utf8", env, timeout: 30 * 60_000, maxBuffer: 1 << 24 });
   let info: PeerResult["info"];
   for (const line of (r.stdout ?? "").split("\n")) {
     if (!line.trim().startsWith("{")) continue;

@@ -65,6 +65,19 @@ class Bert(nn.Module):
         return x, pooled, (self.classifier(pooled) if self.classifier is not None else None)
 
 
+def cpu_timed(fn, warmup, reps):
+    """Median process CPU time (ms) per call: steadier than wall time on a busy machine."""
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(reps):
+        t = time.process_time()
+        fn()
+        ts.append((time.process_time() - t) * 1000)
+    ts.sort()
+    return ts[len(ts) // 2], ts
+
+
 def timed(fn, warmup, reps):
     for _ in range(warmup):
         fn()
@@ -100,6 +113,11 @@ def main():
             ids, mask, types = inputs(job["batch"], job["seq"], c["vocab_size"])
             with torch.inference_mode():
                 med, ts = timed(lambda: model(ids, mask, types), job.get("warmup", 2), job.get("reps", 5))
+        elif job["kind"] == "forward_cpu":  # CPU time per forward; run it in a threads=1 process
+            model = Bert(c).eval()
+            ids, mask, types = inputs(job["batch"], job["seq"], c["vocab_size"])
+            with torch.inference_mode():
+                med, ts = cpu_timed(lambda: model(ids, mask, types), job.get("warmup", 2), job.get("reps", 5))
         elif job["kind"] == "train":
             model = Bert(c, num_labels=2).train()
             for m in model.modules():  # dropout off on both sides: the step's arithmetic is what is compared

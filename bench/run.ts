@@ -15,7 +15,7 @@ import { ablation } from "./ablation";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
-import { leakCheck, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
+import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
 const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
@@ -110,6 +110,11 @@ async function main(): Promise<void> {
   if (jobs.length) {
     console.log("running the PyTorch peer …");
     peer = runPeer(jobs, 2);
+    if (has("forward") && peer.available) {
+      // per-core comparison in its own 1-thread process (OpenBLAS keeps a pool started with 2 threads)
+      const one = runPeer([{ id: "fwd_cpu_b1", kind: "forward_cpu", batch: 1, seq: 128, config: BERT_BASE, reps: args.reps }], 1);
+      for (const [k, v] of one.median_ms) peer.median_ms.set(k, v);
+    }
     console.log(peer.available ? `peer: torch ${peer.info?.torch}, ${peer.info?.threads} threads, sgemm ${peer.info?.sgemm_gflops} GFLOP/s` : `peer missing: ${peer.reason}`);
     if (peer.info?.sgemm_gflops !== undefined && peer.info.sgemm_gflops < 20) {
       console.log("warning: the peer's BLAS looks like the reference implementation; install libopenblas0-pthread for a fair peer");
@@ -131,6 +136,9 @@ async function main(): Promise<void> {
         const [b, s] = shapes[i];
         rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: `b${b} s${s}`, threads: o.threads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: i === 0 ? `graph build + session ${o.build_ms.toFixed(0)} ms` : undefined }));
       });
+      const cpu = await onnxForwardCpu(BERT_BASE, 1, 128, args.reps);
+      rows.push(row({ engine: "pytorch", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: peerMs("fwd_cpu_b1"), note: peerNote ?? "process CPU ms per forward (steady under load)" }));
+      rows.push(row({ engine: "onnx", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: cpu.cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), note: `process CPU ms per forward; wall ${cpu.wall_ms.toFixed(0)} ms` }));
     } else {
       rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: "b1 s128", threads: 0, median_ms: null, note: "onnxruntime-node not installed" }));
     }
@@ -140,6 +148,7 @@ async function main(): Promise<void> {
       const [b, s] = shapes[i];
       rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward", shape: `b${b} s${s}`, threads: wasmThreads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "bertlab BertModel, eval" }));
     });
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward, CPU time", shape: "b1 s128", threads: wasmThreads, median_ms: tf[0].cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), note: "process CPU ms per forward" }));
     let nodeOk = true;
     try {
       require.resolve("@tensorflow/tfjs-node");

@@ -11,17 +11,23 @@ import { bertForward, toVariables } from "./tfjs_bert";
 export interface Timing {
   median_ms: number;
   times_ms: number[];
+  /** Median process CPU time per call (user + system, all threads). */
+  cpu_ms: number;
 }
 
 export async function timeIt(fn: () => Promise<void> | void, warmup: number, reps: number): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
     const t = performance.now();
     await fn();
     times.push(performance.now() - t);
+    const d = process.cpuUsage(c0);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return { median_ms: median(times), times_ms: times };
+  return { median_ms: median(times), times_ms: times, cpu_ms: median(cpu) };
 }
 
 /** ONNX Runtime forward of BertModel (random weights of the real shapes). */
@@ -176,4 +182,23 @@ export async function onnxLeakCheck(c: BenchBertConfig, n: number): Promise<{ rs
   const out = { rss_growth_mb: (rss1 - rss0) / 2 ** 20, rss_growth_second_half_mb: (rss1 - rssHalf) / 2 ** 20, ms_per_forward: ms };
   await engine.dispose();
   return out;
+}
+
+/** One-thread ONNX forward measured in process CPU time (ms per run): the per-core comparison. */
+export async function onnxForwardCpu(c: BenchBertConfig, b: number, s: number, reps: number): Promise<{ cpu_ms: number; wall_ms: number }> {
+  const engine = await OnnxBertEngine.create({ config: c, weights: randomBertWeights(c), architecture: "BertModel", threads: 1, spinning: false });
+  const ids = randomIds(b, s, c.vocab_size);
+  for (let i = 0; i < 2; i++) await engine.run({ input_ids: ids });
+  const cpu: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    await engine.run({ input_ids: ids });
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c0);
+    cpu.push((d.user + d.system) / 1000);
+  }
+  await engine.dispose();
+  return { cpu_ms: median(cpu), wall_ms: median(wall) };
 }
