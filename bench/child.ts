@@ -14,7 +14,19 @@ import { median } from "./common";
 import { streamSafetensorsToWasm } from "./stream_load";
 import { BERT_BASE, randomIds } from "./random_bert";
 
-const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * Peak RSS of this process in MB: VmHWM from /proc (reset at exec). getrusage's maxRSS is not: it keeps
+ * the high-water mark of the forked parent image, so a child of a big bench process inherited its size.
+ */
+function maxRssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 async function main(): Promise<object> {
   const [job, a1, a2] = process.argv.slice(2);
