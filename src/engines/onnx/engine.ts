@@ -102,10 +102,14 @@ export class OnnxBertEngine {
   private weights: WeightsLike | null;
   private disposed = false;
 
-  private constructor(private readonly opts: CreateOptions) {
+  /** Session settings and graph options (not the weights: keep_weights:false must be able to drop them). */
+  private readonly settings: SessionSettings & { fused?: boolean };
+
+  private constructor(opts: CreateOptions) {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights;
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
@@ -134,7 +138,7 @@ export class OnnxBertEngine {
         );
       }
       const built = buildBertGraph(this.config, this.weights, this.architecture, flags);
-      s = createSession(built.bytes, this.opts).then((session) => ({ session, outputs: built.outputs }));
+      s = createSession(built.bytes, this.settings).then((session) => ({ session, outputs: built.outputs }));
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
     }
@@ -143,7 +147,7 @@ export class OnnxBertEngine {
 
   /** One forward pass. BertForMultipleChoice takes [batch, choices, seq] and returns logits [batch, choices]. */
   async run(inputs: EngineInputs, options: RunOptions = {}): Promise<EngineOutputs> {
-    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions, fused: this.opts.fused };
+    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions, fused: this.settings.fused };
     const ids = flatten(inputs.input_ids, "input_ids");
     const mc = this.architecture === "BertForMultipleChoice";
     const rank = mc ? 3 : 2;
