@@ -352,7 +352,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const log_history: LogEntry[] = [];
   const state = {
     global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
-    train_batch_size: o.batch_size, seed: o.seed, log_history,
+    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, log_history,
     /** Speed bookkeeping, apart from the curves: { step, elapsed_seconds, steps_per_second }. */
     progress: [] as LogEntry[],
   };
@@ -479,6 +479,8 @@ export interface RunState {
   seed: number;
   logging_steps: number;
   eval_steps: number;
+  /** Peak learning rate of the run (absent in runs from before it was recorded: then the CLI's --lr). */
+  learning_rate?: number;
   log_history: LogEntry[];
   progress?: LogEntry[];
 }
@@ -533,7 +535,7 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
   const steps = state.global_step;
   const stopped = steps < state.max_steps;
   const lr_at = state.log_history.filter((e) => typeof e.learning_rate === "number").pop()?.learning_rate;
-  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --layers ${config.num_hidden_layers} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
   const results = r
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
@@ -612,7 +614,7 @@ export async function evaluate_checkpoint(opts: Partial<PretrainOptions>): Promi
   const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as RunState;
   const model = await BertForPreTraining.from_pretrained(o.out, { quiet: true });
   const data = await load_corpus({ ...o, config: model.config.to_dict() as BertConfigDict });
-  const r = finalize(model, data, { ...o, seed: state.seed ?? o.seed }, state);
+  const r = finalize(model, data, { ...o, seed: state.seed ?? o.seed, learning_rate: state.learning_rate ?? o.learning_rate, batch_size: state.train_batch_size ?? o.batch_size }, state);
   model.dispose();
   return r;
 }
@@ -649,7 +651,7 @@ function main(): void {
   const steps = int("steps", a.steps);
   if (steps < 1) throw new Error(`--steps must be at least 1, got '${a.steps}'`);
   if (a.evaluateOnly) {
-    evaluate_checkpoint({ out: path.resolve(a.out), seed: int("seed", a.seed), batch_size: int("batch-size", a.batchSize), final_eval_examples: int("final-eval-examples", a.finalEvalExamples), write_card: a.card !== false, save_steps: int("save-steps", a.saveSteps) }).catch((e) => {
+    evaluate_checkpoint({ out: path.resolve(a.out), seed: int("seed", a.seed), batch_size: int("batch-size", a.batchSize), learning_rate: lr, final_eval_examples: int("final-eval-examples", a.finalEvalExamples), write_card: a.card !== false, save_steps: int("save-steps", a.saveSteps) }).catch((e) => {
       console.error(e instanceof Error ? e.stack ?? e.message : e);
       process.exit(1);
     });
