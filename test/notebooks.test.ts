@@ -195,6 +195,10 @@ test("01 walkthrough: runs headless with zero errors and prints the seed's outpu
 
   // tokenizer pair encoding printed as the seed's `inputs`
   const inputs = cell_stdout(nb, /^inputs$/m);
+  // character for character the seed's printout (In [36])
+  assert.equal(inputs.trim(),
+    "{'input_ids': tensor([[  101,  7592,  1010,  2026,  3899,  2003, 10140,  1012,   102,  1045,\n" +
+    "          2066,  2009,   102]]), 'token_type_ids': tensor([[0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]]), 'attention_mask': tensor([[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]])}");
   assert.deepEqual(tensor_numbers(inputs.slice(inputs.indexOf("input_ids"))), seed.input_ids);
   assert.deepEqual(tensor_numbers(inputs.slice(inputs.indexOf("token_type_ids"))), seed.token_type_ids);
 
@@ -207,6 +211,8 @@ test("01 walkthrough: runs headless with zero errors and prints the seed's outpu
   // BertLMHeadModel: the seed's "Hellp" ids and torch-style logits with elided rows/columns
   const lm_inputs = cell_stdout(nb, /^inputs$/m, code_cells(nb).findIndex((c) => source_text(c).includes("Hellp")));
   assert.deepEqual(tensor_numbers(lm_inputs.slice(lm_inputs.indexOf("input_ids"))), [101, 3109, 2361, 1010, 2026, 3899, 2003, 10140, 102]);
+  assert.equal(lm_inputs.trim(), // the seed's In [48]
+    "{'input_ids': tensor([[  101,  3109,  2361,  1010,  2026,  3899,  2003, 10140,   102]]), 'token_type_ids': tensor([[0, 0, 0, 0, 0, 0, 0, 0, 0]]), 'attention_mask': tensor([[1, 1, 1, 1, 1, 1, 1, 1, 1]])}");
   const lm_logits = cell_stdout(nb, /^outputs\.logits$/m);
   assert.match(lm_logits, /^tensor\(\[\[\[ *-?\d+\.\d{4}, +-?\d+\.\d{4}, +-?\d+\.\d{4}, +\.\.\., /);
   const rows = lm_logits.trim().split("\n").map((l) => l.trim());
@@ -388,7 +394,7 @@ test("01 walkthrough through real Jupyter: nbconvert --execute with the bertlab 
   assert_clean(nb);
   assert_plot_cells(nb, 10);
   const out = all_stdout(nb);
-  assert.deepEqual(tensor_numbers(out.slice(out.indexOf("input_ids: tensor("))), EXPECTED.seed_pair.input_ids);
+  assert.deepEqual(tensor_numbers(out.slice(out.indexOf("'input_ids': tensor("))), EXPECTED.seed_pair.input_ids);
   assert.match(out, /\[ 1, 13, 30522 \]/);
   assert.equal((out.match(/^Question:/gm) ?? []).length, 3);
   assert.equal((out.match(/^Answer:/gm) ?? []).length, 3);
