@@ -10,7 +10,7 @@ import {
   BertForSequenceClassification, BertForMultipleChoice, BertForTokenClassification, BertForQuestionAnswering,
   BertPreTrainedModel, dispose_output,
 } from "../src";
-import { engine_info, set_default_engine, has_sync_engine, SyncOnnxBridge, sync_bridge, onnx_available } from "../src/engines";
+import { engine_info, set_default_engine, has_sync_engine, SyncOnnxBridge, sync_bridge, onnx_available, with_engine, engine_setting } from "../src/engines";
 import { readSafetensors } from "../src/hub/safetensors";
 import { loadCase, inputsOf, assertClose, caseDir, golden } from "./fixtures/models/golden";
 
@@ -129,6 +129,15 @@ test("auto runs ONNX for eval-mode inference and tfjs in train mode, with labels
   assert.throws(() => model.forward({ input_ids: [[1, 5000]] }), /input_ids contains 5000, outside \[0, 1000\) \(config\.vocab_size is 1000\)/);
   assert.throws(() => model.forward({ input_ids: [[1, 2]], attention_mask: [[1, 1, 1]] }), /attention_mask has shape \[1,3\]; expected \[1,2\]/);
   assert.throws(() => { model.engine = "gpu" as never; }, /BertForSequenceClassification\.engine="gpu" is not an engine bertlab knows; expected one of: auto, tfjs, onnx/);
+  // with_engine pins one engine for the calls inside it (nested calls restore the outer one, errors too)
+  with_engine(model, "tfjs", () => {
+    assert.equal(run({}), "tfjs");
+    with_engine(model, "onnx", () => assert.equal(run({}), "onnx"));
+    assert.throws(() => with_engine(model, "onnx", () => model.forward({ input_ids, labels: [1, 0] })), /engine 'onnx' cannot run this call/);
+    assert.equal(engine_setting(model), "tfjs");
+  });
+  assert.equal(engine_setting(model), "auto");
+  assert.equal(run({}), "onnx");
   tf.dispose([input_ids, attention_mask, ids]);
   model.dispose();
   lm.dispose();

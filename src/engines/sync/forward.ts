@@ -10,7 +10,7 @@ import type { EngineName, SwitchableModel } from "../switch";
 import { onnx_unsupported_reason } from "../switch";
 import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
 import { graph_inputs, InputMismatch } from "./inputs";
-import { default_engine, onnx_unavailable_reason } from "./settings";
+import { check_engine_name, default_engine, onnx_unavailable_reason } from "./settings";
 
 /** A bertlab model as the engine switch sees it (BertPreTrainedModel has all of it). */
 export interface SyncModel extends SwitchableModel {
@@ -46,9 +46,35 @@ function modelName(model: SyncModel): string {
   return model.constructor?.name ?? "model";
 }
 
+const forced = new WeakMap<object, EngineName>();
+
+/** The setting that applies to this model's calls now: with_engine's, the model's own, the process default. */
+export function engine_setting(model: SyncModel): EngineName {
+  return forced.get(model) ?? model.engine ?? default_engine();
+}
+
+/**
+ * Runs `fn` with the model's forward pinned to one engine, whatever `model.engine` says, e.g.
+ * `with_engine(model, "tfjs", () => model(inputs))`. `fn` should be synchronous (as forward is): the
+ * setting is restored when it returns. Nested calls restore the outer setting.
+ */
+export function with_engine<T>(model: object, engine: EngineName, fn: () => T): T {
+  const before = forced.get(model);
+  forced.set(model, check_engine_name(engine, "with_engine"));
+  const restore = (): void => {
+    if (before === undefined) forced.delete(model);
+    else forced.set(model, before);
+  };
+  try {
+    return fn();
+  } finally {
+    restore();
+  }
+}
+
 /** Which engine runs this call. `engine: "onnx"` with a call it cannot run is an error naming the reason. */
 export function choose_engine(model: SyncModel, inputs: Record<string, unknown>): EngineChoice {
-  const setting = model.engine ?? default_engine();
+  const setting = engine_setting(model);
   if (setting === "tfjs") return { engine: "tfjs", reason: "the engine setting is 'tfjs'" };
   const why = sync_unsupported_reason(model, inputs) ?? onnx_unavailable_reason() ?? startFailure();
   if (why === null) return { engine: "onnx", reason: null };
@@ -136,7 +162,7 @@ function toRecord(architecture: string, outs: Record<string, BridgeOutput>): Rec
 export function engine_forward(model: SyncModel, inputs: Record<string, unknown>): Record_ | null {
   const choice = choose_engine(model, inputs);
   if (choice.engine === "tfjs") return null;
-  const setting = model.engine ?? default_engine();
+  const setting = engine_setting(model);
   const architecture = model.architecture ?? modelName(model);
   let graphInputs;
   try {
