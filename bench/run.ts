@@ -137,8 +137,8 @@ async function main(): Promise<void> {
         rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: `b${b} s${s}`, threads: o.threads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: i === 0 ? `graph build + session ${o.build_ms.toFixed(0)} ms` : undefined }));
       });
       const cpu = await onnxForwardCpu(BERT_BASE, 1, 128, args.reps);
-      rows.push(row({ engine: "pytorch", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: peerMs("fwd_cpu_b1"), note: peerNote ?? "process CPU ms per forward (steady under load)" }));
-      rows.push(row({ engine: "onnx", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: cpu.cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), note: `process CPU ms per forward; wall ${cpu.wall_ms.toFixed(0)} ms` }));
+      rows.push(row({ engine: "pytorch", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: peerMs("fwd_cpu_b1"), note: peerNote ?? "process CPU ms per forward, 1 thread" }));
+      rows.push(row({ engine: "onnx", workload: "bert-base forward, CPU time", shape: "b1 s128", threads: 1, median_ms: cpu.cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), peer: "pytorch 1 thread, CPU time", note: `process CPU ms per forward; wall ${cpu.wall_ms.toFixed(0)} ms` }));
     } else {
       rows.push(row({ engine: "onnx", workload: "bert-base forward", shape: "b1 s128", threads: 0, median_ms: null, note: "onnxruntime-node not installed" }));
     }
@@ -148,7 +148,15 @@ async function main(): Promise<void> {
       const [b, s] = shapes[i];
       rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward", shape: `b${b} s${s}`, threads: wasmThreads, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "bertlab BertModel, eval" }));
     });
-    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward, CPU time", shape: "b1 s128", threads: wasmThreads, median_ms: tf[0].cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), note: "process CPU ms per forward" }));
+    rows.push(row({ engine: `tfjs-${info.name}`, workload: "bert-base forward, CPU time", shape: "b1 s128", threads: wasmThreads, median_ms: tf[0].cpu_ms, peer_ms: peerMs("fwd_cpu_b1"), peer: "pytorch 1 thread, CPU time", note: "process CPU ms per forward" }));
+    if (onnx_available()) {
+      console.log("onnx through model.forward (sync bridge) …");
+      const viaModel = await tfjsModelForward(BERT_BASE, shapes, Math.min(args.reps, 3), "onnx");
+      viaModel.forEach((t, i) => {
+        const [b, s] = shapes[i];
+        rows.push(row({ engine: "onnx (model.forward)", workload: "bert-base forward", shape: `b${b} s${s}`, threads: os.cpus().length, median_ms: t.median_ms, peer_ms: peerMs(`fwd_b${b}`), note: "BertModel with engine 'onnx': worker + Atomics.wait bridge" }));
+      });
+    }
     let nodeOk = true;
     try {
       require.resolve("@tensorflow/tfjs-node");

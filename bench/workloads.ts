@@ -45,10 +45,15 @@ export async function onnxForward(c: BenchBertConfig, shapes: [number, number][]
   return { threads: cores(), build_ms, results };
 }
 
-/** bertlab's BertModel (src/models) forward on the active tfjs backend, eval mode. */
-export async function tfjsModelForward(c: BenchBertConfig, shapes: [number, number][], reps: number): Promise<Timing[]> {
+/**
+ * bertlab's BertModel (src/models) forward in eval mode, on tfjs (the active backend) or — engine "onnx" —
+ * through model.forward's synchronous ONNX bridge (src/engines/sync). The engine is pinned: in "auto",
+ * an eval-mode forward would run on ONNX whenever onnxruntime-node loads.
+ */
+export async function tfjsModelForward(c: BenchBertConfig, shapes: [number, number][], reps: number, engine: "tfjs" | "onnx" = "tfjs"): Promise<Timing[]> {
   const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
   model.eval();
+  model.engine = engine;
   const results: Timing[] = [];
   for (const [b, s] of shapes) {
     const input_ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
@@ -58,6 +63,7 @@ export async function tfjsModelForward(c: BenchBertConfig, shapes: [number, numb
           const out = model({ input_ids });
           (out.last_hidden_state as tf.Tensor).dataSync();
           tf.dispose(out as unknown as tf.TensorContainer);
+          if (model.last_engine !== engine) throw new Error(`bench: the forward ran on ${model.last_engine}, expected ${engine}`);
         },
         1,
         b > 1 ? 2 : reps,
@@ -107,6 +113,7 @@ export async function tfjsOpsForward(c: BenchBertConfig, b: number, s: number, r
 export async function tfjsTrainStep(c: BenchBertConfig, b: number, s: number, reps: number): Promise<Timing & { loss_first: number; loss_last: number }> {
   const model = new BertForSequenceClassification({ ...c, num_labels: 2, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
   model.train();
+  model.engine = "tfjs";
   const opt = new AdamW({ lr: 5e-5, weight_decay: 0.01 });
   const input_ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
   const labels = tf.tensor1d(Array.from({ length: b }, (_, i) => i % 2), "int32");
@@ -145,6 +152,7 @@ export async function leakCheck(c: BenchBertConfig, n: number): Promise<{ tensor
   clear_linear_cache(); // drop transposes of earlier workloads' weights, so the counts below are this model's
   const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
   model.eval();
+  model.engine = "tfjs";
   const input_ids = tf.tensor2d(randomIds(2, 16, c.vocab_size), [2, 16], "int32");
   const once = () => tf.dispose(model({ input_ids }) as unknown as tf.TensorContainer);
   for (let i = 0; i < 20; i++) once(); // warm caches (transposed weights, kernels, allocator)
