@@ -46,8 +46,9 @@ function leaves(out: Out): [string, tf.Tensor][] {
 }
 
 const CASES = [
-  "bert_model", "bert_model_gelu_new", "bert_model_relative_key_query", "pretraining", "masked_lm", "lm_head_causal",
-  "next_sentence", "seq_cls_2", "seq_cls_regression", "multiple_choice", "token_cls_conll", "question_answering",
+  "bert_model", "bert_model_ids_only", "bert_model_gelu_new", "bert_model_relative_key", "bert_model_relative_key_query",
+  "pretraining", "masked_lm", "lm_head_causal", "next_sentence", "seq_cls_2", "seq_cls_regression", "seq_cls_multilabel",
+  "multiple_choice", "token_cls_conll", "question_answering",
 ];
 
 for (const name of CASES) {
@@ -279,6 +280,53 @@ test("one unbatched sequence and nested arrays run on ONNX as on tfjs", { skip }
   assert.ok(maxDiff(one.logits as tf.Tensor, ref.logits as tf.Tensor) < 1e-4);
   [one, ref].forEach(dispose_output);
   model.dispose();
+});
+
+test("BertModel without pooler, and output flags from the config, on ONNX as on tfjs", { skip }, async () => {
+  await ready();
+  const { BertConfig } = await import("../src");
+  const config = new BertConfig({ vocab_size: 50, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 20, output_hidden_states: true });
+  const model = new BertModel(config, false).eval();
+  const ids = [[1, 5, 9, 2], [1, 7, 2, 0]];
+  const attention_mask = [[1, 1, 1, 1], [1, 1, 1, 0]];
+  const onnx = model.forward({ input_ids: ids, attention_mask }) as Out;
+  assert.equal(model.last_engine, "onnx");
+  const ref = with_engine(model, "tfjs", () => model.forward({ input_ids: ids, attention_mask })) as Out;
+  assert.deepEqual(Object.keys(onnx), ["last_hidden_state", "hidden_states"]);
+  assert.deepEqual(Object.keys(ref), Object.keys(onnx));
+  for (const [[k, a], [, b]] of leaves(onnx).map((x, i) => [x, leaves(ref)[i]])) assert.ok(maxDiff(a, b) < 1e-4, k);
+  [onnx, ref].forEach(dispose_output);
+  model.dispose();
+});
+
+test("without onnxruntime-node: auto runs tfjs, engine 'onnx' names the reason, engine_info says why", () => {
+  const code = `
+    const Module = require("module");
+    const load = Module._load;
+    Module._load = function (request, ...rest) {
+      if (request === "onnxruntime-node") throw new Error("Cannot find module 'onnxruntime-node'");
+      return load.call(this, request, ...rest);
+    };
+    const { ready, BertForSequenceClassification, engine_info } = require(${JSON.stringify(path.join(__dirname, "..", "src"))});
+    (async () => {
+      await ready();
+      const m = await BertForSequenceClassification.from_pretrained(${JSON.stringify(caseDir("seq_cls_2"))}, { quiet: true });
+      m({ input_ids: [[101, 7, 8, 102]] });
+      const auto = m.last_engine;
+      m.engine = "onnx";
+      let error = "";
+      try { m({ input_ids: [[101, 7, 8, 102]] }); } catch (e) { error = e.message; }
+      console.log(JSON.stringify({ auto, error, info: engine_info() }));
+    })();`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", code], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(res.auto, "tfjs");
+  assert.match(res.error, /engine 'onnx' cannot run this call: the ONNX engine needs the optional package onnxruntime-node, which could not be loaded \(Cannot find module 'onnxruntime-node'\)/);
+  assert.equal(res.info.onnxruntime_node, false);
+  assert.equal(res.info.auto_runs, "tfjs");
+  assert.match(res.info.reason, /ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node/);
+  assert.equal(res.info.worker.started, false, "no worker was started");
 });
 
 test("a process that ran an ONNX forward exits by itself (the worker is unref'd)", { skip }, () => {
