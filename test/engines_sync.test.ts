@@ -100,7 +100,30 @@ test("auto runs ONNX for eval-mode inference and tfjs in train mode, with labels
   dispose_output(withLoss);
   model.train();
   assert.equal(run({}), "tfjs", "train mode (dropout)");
+  assert.match(String(model.last_engine_reason), /training mode/);
   model.eval();
+  // weights that keep changing between eval calls (a training loop) stay on tfjs; once they hold
+  // still for one call, auto recompiles and the ONNX numbers follow the new weights
+  const bias = model.get_parameter("classifier.bias");
+  const logits = (): Float32Array => {
+    const out = model.forward({ input_ids, attention_mask }) as Out;
+    const v = (out.logits as tf.Tensor).dataSync() as Float32Array;
+    dispose_output(out);
+    return v;
+  };
+  const before = logits();
+  assert.equal(model.last_engine, "onnx");
+  assert.equal(model.last_engine_reason, null);
+  for (let step = 1; step <= 2; step++) {
+    tf.tidy(() => bias.assign(tf.add(bias, 0.25)));
+    const v = logits();
+    assert.equal(model.last_engine, "tfjs", `step ${step}`);
+    assert.match(String(model.last_engine_reason), /weights changed since the ONNX session was built and again since the previous call/);
+    assert.ok(Math.abs(v[0] - before[0] - 0.25 * step) < 1e-5, `step ${step}: the new bias shows (${before[0]} → ${v[0]})`);
+  }
+  const settled = logits();
+  assert.equal(model.last_engine, "onnx", "weights unchanged since the previous call: recompiled");
+  assert.ok(Math.abs(settled[0] - before[0] - 0.5) < 1e-5);
   // a gradient through the forward: tfjs records it, ONNX could not
   const w = model.get_parameter("classifier.weight");
   const { grads } = tf.variableGrads(() => ((model.forward({ input_ids, attention_mask }) as Out).logits as tf.Tensor).sum() as tf.Scalar, [w]);

@@ -1,6 +1,7 @@
-// `model.forward` on ONNX Runtime, synchronously: the engine choice (model.engine → BERTLAB_ENGINE →
-// "auto") and the run through the worker bridge, returning the same output record as the tfjs forward.
-//   const out = engine_forward(model, inputs);   // null: run tfjs; else { record, engine: "onnx" }
+// `model.forward` on ONNX Runtime, synchronously: the engine choice (with_engine → model.engine →
+// BERTLAB_ENGINE → "auto") and the run through the worker bridge, returning the same output record as
+// the tfjs forward.
+//   const r = engine_forward(model, inputs);   // r.output: the record, or null → run tfjs (r.reason says why)
 // The worker gets a model's weights once and again whenever a parameter's dataId changed (assign,
 // load_state_dict, from_pretrained into the same object); `release_sync_engine(model)` frees them.
 import { tf } from "../../backend";
@@ -113,10 +114,15 @@ function ownValues(t: tf.Tensor): Float32Array {
   return fresh ? values : values.slice();
 }
 
-function ensureLoaded(model: SyncModel, bridge: SyncOnnxBridge): number {
-  const sig = signature(model);
+/** Whether the worker holds this model's weights as they are now (signature `sig`). */
+function upToDate(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loaded | null {
   const prev = loaded.get(model);
-  if (prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig)) return prev.key;
+  return prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig) ? prev : null;
+}
+
+/** Sends the model's weights to the worker (first use, or after they changed). */
+function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): number {
+  const prev = loaded.get(model);
   const key = prev?.bridge === bridge ? prev.key : nextKey++;
   const copies = new Map<tf.Tensor, Float32Array>();
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -155,33 +161,56 @@ function toRecord(architecture: string, outs: Record<string, BridgeOutput>): Rec
   return rec;
 }
 
+export interface EngineForward {
+  /** The output record when ONNX ran the call (the caller owns its tensors); null: run tfjs. */
+  output: Record_ | null;
+  engine: "onnx" | "tfjs";
+  /** Why tfjs runs it (null when ONNX did). */
+  reason: string | null;
+}
+
+/** The weights' signature at each model's previous ONNX-eligible call (to tell training loops apart). */
+const lastSeen = new WeakMap<object, object[]>();
+
+const WEIGHTS_MOVING =
+  "the weights changed since the ONNX session was built and again since the previous call (training in progress?); " +
+  "auto recompiles once they hold still for one call";
+
 /**
- * Runs the call on ONNX Runtime when the engine choice says so: the output record (the caller owns
- * its tensors), or null when tfjs should run it. Blocks until the worker answers.
+ * Runs the call on ONNX Runtime when the engine choice says so, blocking until the worker answers.
+ * With "auto", a model whose weights keep changing between calls (eval forwards inside a training
+ * loop) stays on tfjs instead of recompiling its ONNX sessions every call.
  */
-export function engine_forward(model: SyncModel, inputs: Record<string, unknown>): Record_ | null {
+export function engine_forward(model: SyncModel, inputs: Record<string, unknown>): EngineForward {
   const choice = choose_engine(model, inputs);
-  if (choice.engine === "tfjs") return null;
+  const tfjs = (reason: string): EngineForward => ({ output: null, engine: "tfjs", reason });
+  if (choice.engine === "tfjs") return tfjs(choice.reason!);
   const setting = engine_setting(model);
   const architecture = model.architecture ?? modelName(model);
   let graphInputs;
   try {
     graphInputs = graph_inputs(inputs, model.config, architecture === "BertForMultipleChoice");
   } catch (e) {
-    if (e instanceof InputMismatch) {
-      if (setting === "auto") return null; // tfjs gives its own answer or error
-      throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${e.message}`);
-    }
-    throw e;
+    if (!(e instanceof InputMismatch)) throw e;
+    if (setting === "auto") return tfjs(e.message); // tfjs gives its own answer or error
+    throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${e.message}`);
   }
   let bridge: SyncOnnxBridge;
   try {
     bridge = sync_bridge();
   } catch (e) {
-    if (setting === "auto") return null; // the worker cannot start here: tfjs (engine_info() says why)
+    if (setting === "auto") return tfjs((e as Error).message); // the worker cannot start here
     throw e;
   }
-  const key = ensureLoaded(model, bridge);
+  const sig = signature(model);
+  const seen = lastSeen.get(model);
+  lastSeen.set(model, sig);
+  let key = upToDate(model, bridge, sig)?.key;
+  if (key === undefined) {
+    const moving = loaded.has(model) && !(seen && same(seen, sig));
+    if (setting === "auto" && moving) return tfjs(WEIGHTS_MOVING);
+    key = sendWeights(model, bridge, sig);
+  }
   const config = model.config as SyncModel["config"] & { output_hidden_states?: boolean; output_attentions?: boolean };
   const flags = {
     output_hidden_states: !!((inputs.output_hidden_states as boolean | undefined) ?? config.output_hidden_states),
@@ -191,10 +220,10 @@ export function engine_forward(model: SyncModel, inputs: Record<string, unknown>
   try {
     outs = bridge.run(key, graphInputs, flags);
   } catch (e) {
-    if (setting === "auto" && bridge.failed_start) return null;
+    if (setting === "auto" && bridge.failed_start) return tfjs((e as Error).message);
     throw e;
   }
-  return toRecord(architecture, outs);
+  return { output: toRecord(architecture, outs), engine: "onnx", reason: null };
 }
 
 /** Frees a model's ONNX sessions in the worker (model.dispose() calls this). */
@@ -202,6 +231,7 @@ export function release_sync_engine(model: object): void {
   const l = loaded.get(model);
   if (!l) return;
   loaded.delete(model);
+  lastSeen.delete(model);
   collected.unregister(model);
   l.bridge.release(l.key);
 }

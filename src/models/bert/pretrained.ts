@@ -55,6 +55,8 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   loading_info: LoadingInfo | null = null;
   /** Which engine ran the last forward ("onnx" or "tfjs"); null before the first. */
   last_engine: "onnx" | "tfjs" | null = null;
+  /** Why the last forward ran on tfjs (e.g. "the model is in training mode"); null when ONNX ran it. */
+  last_engine_reason: string | null = null;
   private _engine: EngineName | null = null;
 
   constructor(config: BertConfig | BertConfigDict) {
@@ -95,9 +97,10 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   forward(inputs: BertInputs): O {
     check_input_keys(this.constructor.name, inputs);
     if (!this.materialized) this.init_weights();
-    const onnx = engine_forward(this, inputs as Record<string, unknown>);
-    const out = (onnx ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
-    this.last_engine = onnx ? "onnx" : "tfjs";
+    const run = engine_forward(this, inputs as Record<string, unknown>);
+    const out = (run.output ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
+    this.last_engine = run.engine;
+    this.last_engine_reason = run.reason;
     if (out && typeof out === "object") Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
     return out;
   }
