@@ -252,16 +252,25 @@ test("errors in the worker come back as errors naming the cause; a stopped worke
   const weights = readSafetensors(path.join(c.dir, "model.safetensors")).tensors;
   const config = require(path.join(c.dir, "config.json"));
   const plain = (drop?: string) => new Map([...weights].filter(([k]) => k !== drop).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data as Float32Array) }]));
-  bridge.load(1, { config, architecture: "BertForMaskedLM", weights: plain("bert.embeddings.word_embeddings.weight") });
-  const ids = () => ({ input_ids: { data: Int32Array.from([101, 5, 6, 102]), dims: [1, 4] } });
-  assert.throws(() => bridge.run(1, ids(), { output_hidden_states: false, output_attentions: false }), /ONNX engine \(worker\): BertForMaskedLM: missing weight 'bert\.embeddings\.word_embeddings\.weight'/);
-  bridge.load(1, { config, architecture: "BertForMaskedLM", weights: plain() });
-  const out = bridge.run(1, ids(), { output_hidden_states: true, output_attentions: false });
-  assert.ok(bridge.buffer_bytes >= 4 * (4 * 1000 + 3 * 4 * 32), `the buffer grew to ${bridge.buffer_bytes} bytes`);
+  const none = { output_hidden_states: false, output_attentions: false };
+  const hidden = { output_hidden_states: true, output_attentions: false };
+  bridge.load(1, none, { config, architecture: "BertForMaskedLM", weights: plain("bert.embeddings.word_embeddings.weight") });
+  const g = (k: string) => ({ data: Int32Array.from(c.io.get(`in.${k}`)!.data), dims: c.io.get(`in.${k}`)!.shape });
+  const ids = () => ({ input_ids: g("input_ids"), attention_mask: g("attention_mask"), token_type_ids: g("token_type_ids") });
+  const [B, S] = c.io.get("in.input_ids")!.shape;
+  assert.throws(() => bridge.run(1, ids(), none), /ONNX engine \(worker\): BertForMaskedLM: missing weight 'bert\.embeddings\.word_embeddings\.weight'/);
+  bridge.load(1, hidden, { config, architecture: "BertForMaskedLM", weights: plain() });
+  const out = bridge.run(1, ids(), hidden);
+  assert.ok(bridge.buffer_bytes >= 4 * B * S * (1000 + 3 * 32), `the buffer grew to ${bridge.buffer_bytes} bytes`);
   assert.deepEqual(Object.keys(out), ["logits", "hidden_states.0", "hidden_states.1", "hidden_states.2"]);
-  assert.deepEqual(out.logits.dims, [1, 4, 1000]);
-  assert.ok(out.logits.data.every(Number.isFinite));
-  assert.throws(() => bridge.run(2, ids(), { output_hidden_states: false, output_attentions: false }), /model #2 has no weights in the worker/);
+  for (const [name, o] of Object.entries(out)) {
+    const d = tf.tidy(() => maxDiff(tf.tensor(o.data, o.dims), tf.tensor(c.io.get(`out.${name}`)!.data, c.io.get(`out.${name}`)!.shape)));
+    assert.ok(d < 1e-4, `bridge ${name} vs HF: ${d}`);
+  }
+  const second = bridge.run(1, ids(), hidden);
+  assert.deepEqual(second.logits.data, out.logits.data, "a second run gives the same values (the grown buffer is reused)");
+  assert.throws(() => bridge.run(1, ids(), { output_hidden_states: false, output_attentions: true }), /model #1 has no session for flags 01 in the worker; call load\(\) first/);
+  assert.throws(() => bridge.run(2, ids(), none), /model #2 has no session for flags 00/);
   bridge.terminate();
   assert.throws(() => bridge.run(1, ids(), { output_hidden_states: false, output_attentions: false }), /the ONNX worker was terminated/);
   // the process-wide bridge: after it stops, the next forward starts a new worker and reloads

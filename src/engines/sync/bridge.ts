@@ -1,8 +1,8 @@
 // The synchronous bridge to onnxruntime-node: a worker thread owns the ORT sessions, and the main
 // thread blocks on Atomics.wait until the worker has written a run's outputs into a SharedArrayBuffer.
 //   const bridge = sync_bridge();            // starts the worker on first use (unref'd)
-//   bridge.load(key, { config, architecture, weights });   // once, and again after weight changes
-//   const out = bridge.run(key, inputs, flags);            // blocks; { name → { data, dims } }
+//   bridge.load(key, flags, { config, architecture, weights });  // per flag set; again after weight changes
+//   const out = bridge.run(key, inputs, flags);                   // blocks; { name → { data, dims } }
 // Node allows Atomics.wait on its main thread; ORT's session.run is async only, so this is how a
 // synchronous `model.forward` can use it. Replies (where outputs lie, or an error) are read with
 // receiveMessageOnPort after the wake-up; the output values are copied out of the shared buffer.
@@ -10,7 +10,7 @@ import * as path from "path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "worker_threads";
 import type { EngineBertConfig } from "../onnx/config";
 import type { SessionSettings } from "../onnx/runtime";
-import { CONTROL_WORDS, DEAD, IdsArray, LoadRequest, Reply, Request, RunRequest, SEQ, STARTUP, WorkerSetup } from "./protocol";
+import { CONTROL_WORDS, DEAD, flags_key, IdsArray, LoadRequest, Reply, Request, RunFlags, RunRequest, SEQ, STARTUP, WorkerSetup } from "./protocol";
 
 /** A plain output: float32 values (a private copy) and dims. */
 export interface BridgeOutput {
@@ -65,8 +65,8 @@ export class SyncOnnxBridge {
   /** True when the worker never came up (the same would happen again: no automatic restart). */
   failed_start = false;
   private readonly timeout: number;
-  /** Model keys with weights in the worker. */
-  readonly loaded = new Set<number>();
+  /** Model key → the flag sets ("00", "11"...) it has sessions for in the worker. */
+  readonly loaded = new Map<number, Set<string>>();
 
   constructor(options: BridgeOptions = {}) {
     this.timeout = options.timeout_ms ?? defaultTimeout();
@@ -87,8 +87,8 @@ export class SyncOnnxBridge {
     return this.broken;
   }
 
-  /** Sends (or replaces) one model's weights; the worker compiles them on the next run. */
-  load(key: number, model: { config: EngineBertConfig; architecture: string; weights: Map<string, { shape: number[]; data: Float32Array }> }): void {
+  /** Sends one model's weights for the session of one flag set (replacing that session, if any). */
+  load(key: number, flags: RunFlags, model: { config: EngineBertConfig; architecture: string; weights: Map<string, { shape: number[]; data: Float32Array }> }): void {
     this.check();
     const names: string[] = [];
     const shapes: number[][] = [];
@@ -101,12 +101,19 @@ export class SyncOnnxBridge {
       buffers.add(w.data.buffer as ArrayBuffer);
     }
     const config = JSON.parse(JSON.stringify(model.config)) as EngineBertConfig; // plain keys only
-    const msg: LoadRequest = { type: "load", model: key, architecture: model.architecture, config, names, shapes, values };
+    const msg: LoadRequest = { type: "load", model: key, flags, architecture: model.architecture, config, names, shapes, values };
     this.worker.postMessage(msg, [...buffers]); // the caller gives up these buffers
-    this.loaded.add(key);
+    const sets = this.loaded.get(key) ?? new Set<string>();
+    sets.add(flags_key(flags));
+    this.loaded.set(key, sets);
   }
 
-  /** Drops a model's sessions in the worker (asynchronously; nothing to wait for). */
+  /** Whether the worker has a session for this model and flag set. */
+  has(key: number, flags: RunFlags): boolean {
+    return !this.broken && !!this.loaded.get(key)?.has(flags_key(flags));
+  }
+
+  /** Drops every session of a model in the worker (asynchronously; nothing to wait for). */
   release(key: number): void {
     if (!this.loaded.delete(key) || this.broken) return;
     this.worker.postMessage({ type: "release", model: key } satisfies Request);
@@ -115,7 +122,7 @@ export class SyncOnnxBridge {
   /** One forward pass; blocks the calling thread until the worker answers. */
   run(key: number, inputs: RunRequest["inputs"], flags: RunRequest["flags"]): Record<string, BridgeOutput> {
     this.check();
-    if (!this.loaded.has(key)) throw new Error(`SyncOnnxBridge.run: model #${key} has no weights in the worker; call load() first`);
+    if (!this.has(key, flags)) throw new Error(`SyncOnnxBridge.run: model #${key} has no session for flags ${flags_key(flags)} in the worker; call load() first`);
     const id = this.nextId++;
     const transfer = [inputs.input_ids, inputs.attention_mask, inputs.token_type_ids].filter((x): x is IdsArray => !!x).map((x) => x.data.buffer as ArrayBuffer);
     this.worker.postMessage({ type: "run", id, model: key, inputs, flags } satisfies RunRequest, transfer);

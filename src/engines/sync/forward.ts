@@ -11,6 +11,7 @@ import type { EngineName, SwitchableModel } from "../switch";
 import { onnx_unsupported_reason } from "../switch";
 import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
 import { graph_inputs, InputMismatch } from "./inputs";
+import type { RunFlags } from "./protocol";
 import { check_engine_name, default_engine, onnx_unavailable_reason } from "./settings";
 
 /** A bertlab model as the engine switch sees it (BertPreTrainedModel has all of it). */
@@ -91,6 +92,7 @@ function startFailure(): string | null {
 interface Loaded {
   key: number;
   bridge: SyncOnnxBridge;
+  /** The weights' signature the worker's sessions were built from. */
   signature: object[];
 }
 
@@ -114,16 +116,24 @@ function ownValues(t: tf.Tensor): Float32Array {
   return fresh ? values : values.slice();
 }
 
-/** Whether the worker holds this model's weights as they are now (signature `sig`). */
-function upToDate(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loaded | null {
+/** The model's entry when the worker's sessions hold its weights as they are now (signature `sig`). */
+function current(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loaded | null {
   const prev = loaded.get(model);
   return prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig) ? prev : null;
 }
 
-/** Sends the model's weights to the worker (first use, or after they changed). */
-function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): number {
+/**
+ * Sends the model's weights for the session of `flags`: first use, a new flag set, or after the weights
+ * changed (then the sessions built from the old weights are dropped first).
+ */
+function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], flags: RunFlags): number {
   const prev = loaded.get(model);
-  const key = prev?.bridge === bridge ? prev.key : nextKey++;
+  let key: number;
+  if (prev && prev.bridge === bridge && same(prev.signature, sig)) key = prev.key;
+  else {
+    if (prev) prev.bridge.release(prev.key); // sessions of old weights (or of a stopped worker)
+    key = nextKey++;
+  }
   const copies = new Map<tf.Tensor, Float32Array>();
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, v] of model.state_dict()) {
@@ -132,7 +142,7 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): n
     weights.set(name, { shape: v.shape.slice(), data });
   }
   const architecture = model.architecture ?? modelName(model);
-  bridge.load(key, { config: model.config, architecture, weights });
+  bridge.load(key, flags, { config: model.config, architecture, weights });
   collected.unregister(model);
   collected.register(model, key, model);
   loaded.set(model, { key, bridge, signature: sig });
@@ -202,20 +212,22 @@ export function engine_forward(model: SyncModel, inputs: Record<string, unknown>
     if (setting === "auto") return tfjs((e as Error).message); // the worker cannot start here
     throw e;
   }
-  const sig = signature(model);
-  const seen = lastSeen.get(model);
-  lastSeen.set(model, sig);
-  let key = upToDate(model, bridge, sig)?.key;
-  if (key === undefined) {
-    const moving = loaded.has(model) && !(seen && same(seen, sig));
-    if (setting === "auto" && moving) return tfjs(WEIGHTS_MOVING);
-    key = sendWeights(model, bridge, sig);
-  }
   const config = model.config as SyncModel["config"] & { output_hidden_states?: boolean; output_attentions?: boolean };
-  const flags = {
+  const flags: RunFlags = {
     output_hidden_states: !!((inputs.output_hidden_states as boolean | undefined) ?? config.output_hidden_states),
     output_attentions: !!((inputs.output_attentions as boolean | undefined) ?? config.output_attentions),
   };
+  const sig = signature(model);
+  const seen = lastSeen.get(model);
+  lastSeen.set(model, sig);
+  const entry = current(model, bridge, sig);
+  let key: number;
+  if (entry && bridge.has(entry.key, flags)) key = entry.key;
+  else {
+    const moving = !entry && loaded.has(model) && !(seen && same(seen, sig));
+    if (setting === "auto" && moving) return tfjs(WEIGHTS_MOVING);
+    key = sendWeights(model, bridge, sig, flags);
+  }
   let outs: Record<string, BridgeOutput>;
   try {
     outs = bridge.run(key, graphInputs, flags);

@@ -17,10 +17,25 @@ export interface IdsArray {
   dims: number[];
 }
 
-/** One model's weights: HF names → float32 values (tied names may share a Float32Array). */
+/** Which extra outputs a session returns; each flag set is its own ORT session. */
+export interface RunFlags {
+  output_hidden_states: boolean;
+  output_attentions: boolean;
+}
+
+/** The name of a flag set ("00", "10", "01", "11"). */
+export function flags_key(f: RunFlags): string {
+  return `${+f.output_hidden_states}${+f.output_attentions}`;
+}
+
+/**
+ * One model's weights for the session of one flag set: HF names → float32 values (tied names may share
+ * a Float32Array). The worker builds that session and lets its JS copy of the weights go.
+ */
 export interface LoadRequest {
   type: "load";
   model: number;
+  flags: RunFlags;
   architecture: string;
   config: EngineBertConfig;
   names: string[];
@@ -33,7 +48,7 @@ export interface RunRequest {
   id: number;
   model: number;
   inputs: { input_ids: IdsArray; attention_mask?: IdsArray; token_type_ids?: IdsArray };
-  flags: { output_hidden_states: boolean; output_attentions: boolean };
+  flags: RunFlags;
 }
 
 /** A bigger output buffer, sent after a reply asked for more room. */
@@ -43,7 +58,7 @@ export interface GrowRequest {
   buffer: SharedArrayBuffer;
 }
 
-/** Drops a model's sessions (no reply). */
+/** Drops every session of a model (no reply). */
 export interface ReleaseRequest {
   type: "release";
   model: number;

@@ -1,16 +1,18 @@
-// The ONNX worker thread: owns one OnnxBertEngine (onnxruntime-node sessions) per model and answers
-// the main thread's blocking calls. Started by bridge.ts through a small bootstrap; never imported
+// The ONNX worker thread: owns the onnxruntime-node sessions — one OnnxBertEngine per model and flag
+// set (output_hidden_states / output_attentions), built with keep_weights: false so only ORT keeps the
+// weights — and answers the main thread's blocking calls. Started by bridge.ts through a small bootstrap; never imported
 // by library code. Each run writes its outputs into the shared buffer and posts where they lie; when
 // they do not fit it keeps them and asks for a bigger buffer (a "grow" request), so nothing reruns.
 import { parentPort, workerData } from "worker_threads";
 import { OnnxBertEngine, EngineOutputs } from "../onnx/engine";
-import { CONTROL_WORDS, GrowRequest, LoadRequest, OutputSlot, Reply, Request, RunRequest, SEQ, WorkerSetup } from "./protocol";
+import { CONTROL_WORDS, flags_key, GrowRequest, LoadRequest, OutputSlot, Reply, Request, RunRequest, SEQ, WorkerSetup } from "./protocol";
 import type { TensorData } from "../../hub/safetensors";
 
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control, 0, CONTROL_WORDS);
 let shared = new Float32Array(setup.buffer);
-const engines = new Map<number, Promise<OnnxBertEngine>>();
+/** `${model}/${flags}` → its engine. */
+const engines = new Map<string, Promise<OnnxBertEngine>>();
 /** Outputs of a run that did not fit the shared buffer, waiting for a "grow". */
 let pending: { id: number; list: { name: string; data: Float32Array; dims: number[] }[] } | null = null;
 
@@ -26,13 +28,20 @@ function fail(id: number, e: unknown): void {
 }
 
 function load(m: LoadRequest): void {
-  const old = engines.get(m.model);
+  const id = `${m.model}/${flags_key(m.flags)}`;
+  const old = engines.get(id);
   if (old) void old.then((e) => e.dispose()).catch(() => undefined);
   const weights = new Map<string, TensorData>();
   m.names.forEach((name, i) => weights.set(name, { dtype: "float32", shape: m.shapes[i], data: m.values[i] }));
-  const engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture });
+  const engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, sessions: [m.flags], keep_weights: false });
   engine.catch(() => undefined); // reported by the run that awaits it
-  engines.set(m.model, engine);
+  engines.set(id, engine);
+}
+
+async function release(model: number): Promise<void> {
+  const mine = [...engines].filter(([id]) => id.startsWith(`${model}/`));
+  for (const [id] of mine) engines.delete(id);
+  for (const [, e] of mine) await (await e.catch(() => null))?.dispose();
 }
 
 /** Engine outputs in graph order: head outputs, hidden_states.i, attentions.i. */
@@ -66,8 +75,8 @@ function deliver(id: number, list: { name: string; data: Float32Array; dims: num
 }
 
 async function run(m: RunRequest): Promise<void> {
-  const engine = engines.get(m.model);
-  if (!engine) throw new Error(`ONNX worker: no weights were loaded for model #${m.model}`);
+  const engine = engines.get(`${m.model}/${flags_key(m.flags)}`);
+  if (!engine) throw new Error(`ONNX worker: no session was loaded for model #${m.model} with flags ${flags_key(m.flags)}`);
   const out = await (await engine).run(m.inputs, m.flags);
   deliver(m.id, flatten(out));
 }
@@ -82,12 +91,8 @@ async function handle(m: Request): Promise<void> {
   switch (m.type) {
     case "load":
       return load(m);
-    case "release": {
-      const e = engines.get(m.model);
-      engines.delete(m.model);
-      if (e) await (await e.catch(() => null))?.dispose();
-      return;
-    }
+    case "release":
+      return release(m.model);
     case "run":
       return run(m);
     case "grow":
