@@ -74,13 +74,15 @@ export function with_engine<T>(model: object, engine: EngineName, fn: () => T): 
   }
 }
 
+const AUTO_HINT = ` (engine "auto" runs such calls on tfjs: model.engine = "auto", or BERTLAB_ENGINE=auto)`;
+
 /** Which engine runs this call. `engine: "onnx"` with a call it cannot run is an error naming the reason. */
 export function choose_engine(model: SyncModel, inputs: Record<string, unknown>): EngineChoice {
   const setting = engine_setting(model);
   if (setting === "tfjs") return { engine: "tfjs", reason: "the engine setting is 'tfjs'" };
   const why = sync_unsupported_reason(model, inputs) ?? onnx_unavailable_reason() ?? startFailure();
   if (why === null) return { engine: "onnx", reason: null };
-  if (setting === "onnx") throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${why}`);
+  if (setting === "onnx") throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${why}${AUTO_HINT}`);
   return { engine: "tfjs", reason: why };
 }
 
@@ -203,7 +205,7 @@ export function engine_forward(model: SyncModel, inputs: Record<string, unknown>
   } catch (e) {
     if (!(e instanceof InputMismatch)) throw e;
     if (setting === "auto") return tfjs(e.message); // tfjs gives its own answer or error
-    throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${e.message}`);
+    throw new Error(`${modelName(model)}.forward: engine 'onnx' cannot run this call: ${e.message}${AUTO_HINT}`);
   }
   let bridge: SyncOnnxBridge;
   try {
