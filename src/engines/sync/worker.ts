@@ -31,9 +31,14 @@ function load(m: LoadRequest): void {
   const id = `${m.model}/${flags_key(m.flags)}`;
   const old = engines.get(id);
   if (old) void old.then((e) => e.dispose()).catch(() => undefined);
-  const weights = new Map<string, TensorData>();
-  m.names.forEach((name, i) => weights.set(name, { dtype: "float32", shape: m.shapes[i], data: m.values[i] }));
-  const engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, sessions: [m.flags], keep_weights: false });
+  let engine: Promise<OnnxBertEngine>;
+  try {
+    const weights = new Map<string, TensorData>();
+    m.names.forEach((name, i) => weights.set(name, { dtype: "float32", shape: m.shapes[i], data: m.values[i] }));
+    engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, sessions: [m.flags], keep_weights: false });
+  } catch (e) {
+    engine = Promise.reject(e);
+  }
   engine.catch(() => undefined); // reported by the run that awaits it
   engines.set(id, engine);
 }
