@@ -260,7 +260,7 @@ test("errors in the worker come back as errors naming the cause; a stopped worke
   assert.throws(() => model.forward({ input_ids: [[1, 2, 3]] }), /ONNX engine \(worker\): config\.hidden_size=32 is not a multiple of num_attention_heads=5/);
   model.dispose();
   // the bridge on its own: a missing weight, a shared buffer that must grow
-  const bridge = new SyncOnnxBridge({ initial_bytes: 64 });
+  const bridge = new SyncOnnxBridge({ initial_bytes: 64, shrink_above_bytes: 1024 });
   const c = loadCase("masked_lm");
   const weights = readSafetensors(path.join(c.dir, "model.safetensors")).tensors;
   const config = require(path.join(c.dir, "config.json"));
@@ -282,6 +282,14 @@ test("errors in the worker come back as errors naming the cause; a stopped worke
   }
   const second = bridge.run(1, ids(), hidden);
   assert.deepEqual(second.logits.data, out.logits.data, "a second run gives the same values (the grown buffer is reused)");
+  // a small call after a big one: the buffer shrinks back (shrink_above_bytes 1 KiB here), values stay right
+  const grown = bridge.buffer_bytes;
+  const small = () => ({ input_ids: { data: Int32Array.from([101, 5]), dims: [1, 2] } });
+  const a = bridge.run(1, small(), hidden);
+  assert.ok(bridge.buffer_bytes < grown / 4, `shrunk from ${grown} to ${bridge.buffer_bytes} bytes`);
+  const b = bridge.run(1, small(), hidden);
+  assert.deepEqual(b.logits.data, a.logits.data);
+  assert.deepEqual(bridge.run(1, ids(), hidden).logits.data, out.logits.data, "and grows again");
   assert.throws(() => bridge.run(1, ids(), { output_hidden_states: false, output_attentions: true }), /model #1 has no session for flags 01 in the worker; call load\(\) first/);
   assert.throws(() => bridge.run(2, ids(), none), /model #2 has no session for flags 00/);
   bridge.terminate();

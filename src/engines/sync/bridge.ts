@@ -21,8 +21,13 @@ export interface BridgeOutput {
 export interface BridgeOptions {
   /** ORT session settings for every session the worker builds (default: the engine's defaults). */
   settings?: SessionSettings;
-  /** Initial size of the shared output buffer in bytes (default 4 MiB; it grows as needed). */
+  /**
+   * Initial size of the shared output buffer in bytes (default 4 MiB). It grows when a call's outputs do
+   * not fit, and shrinks back when one above `shrink_above_bytes` was less than an eighth used.
+   */
   initial_bytes?: number;
+  /** Default 64 MiB. */
+  shrink_above_bytes?: number;
   /** How long one call may block before it is an error (default: BERTLAB_ONNX_TIMEOUT_MS or 10 minutes). */
   timeout_ms?: number;
 }
@@ -65,6 +70,8 @@ export class SyncOnnxBridge {
   /** True when the worker never came up (the same would happen again: no automatic restart). */
   failed_start = false;
   private readonly timeout: number;
+  private readonly initialBytes: number;
+  private readonly shrinkAbove: number;
   /** Model key → the flag sets ("00", "11"...) it has sessions for in the worker. */
   readonly loaded = new Map<number, Set<string>>();
 
@@ -72,7 +79,9 @@ export class SyncOnnxBridge {
     this.timeout = options.timeout_ms ?? defaultTimeout();
     const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
     this.control = new Int32Array(control);
-    this.buffer = new SharedArrayBuffer(options.initial_bytes ?? 4 << 20);
+    this.initialBytes = options.initial_bytes ?? 4 << 20;
+    this.shrinkAbove = options.shrink_above_bytes ?? 64 << 20;
+    this.buffer = new SharedArrayBuffer(this.initialBytes);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const setup: WorkerSetup = { entry: workerEntry(), control, buffer: this.buffer, port: port2, settings: options.settings ?? {} };
@@ -136,9 +145,16 @@ export class SyncOnnxBridge {
     if (!r.ok) throw new Error(`ONNX engine (worker): ${r.error}`);
     const view = new Float32Array(this.buffer);
     const out: Record<string, BridgeOutput> = {};
+    let used = 0;
     for (const s of r.outputs) {
       const n = s.dims.reduce((a, b) => a * b, 1);
       out[s.name] = { data: view.slice(s.offset, s.offset + n), dims: s.dims };
+      used += 4 * n;
+    }
+    // a big buffer grown for one large call (e.g. MLM logits with attentions) is not kept for small ones
+    if (this.buffer.byteLength > this.shrinkAbove && used * 8 < this.buffer.byteLength) {
+      this.buffer = new SharedArrayBuffer(Math.max(this.initialBytes, 2 * used));
+      this.worker.postMessage({ type: "buffer", buffer: this.buffer } satisfies Request);
     }
     return out;
   }

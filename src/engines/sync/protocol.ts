@@ -58,13 +58,19 @@ export interface GrowRequest {
   buffer: SharedArrayBuffer;
 }
 
+/** A smaller output buffer for the next runs (no reply). */
+export interface BufferRequest {
+  type: "buffer";
+  buffer: SharedArrayBuffer;
+}
+
 /** Drops every session of a model (no reply). */
 export interface ReleaseRequest {
   type: "release";
   model: number;
 }
 
-export type Request = LoadRequest | RunRequest | GrowRequest | ReleaseRequest;
+export type Request = LoadRequest | RunRequest | GrowRequest | BufferRequest | ReleaseRequest;
 
 /** Where one output lies in the shared buffer (in float32 elements). */
 export interface OutputSlot {

@@ -102,6 +102,9 @@ async function handle(m: Request): Promise<void> {
       return run(m);
     case "grow":
       return grow(m);
+    case "buffer":
+      shared = new Float32Array(m.buffer);
+      return;
   }
 }
 
