@@ -257,6 +257,7 @@ test("forward_with_engine: auto runs ONNX for inference, tfjs otherwise, and rec
   const close = async () => {
     const onnx = await forward_with_engine(m, { input_ids }, { engine: "onnx", output_hidden_states: true });
     const ref = await forward_with_engine(m, { input_ids }, { engine: "tfjs", output_hidden_states: true });
+    assert.equal(model.last_engine, "tfjs", "engine 'tfjs' really ran tfjs (model.forward alone would pick ONNX in eval)");
     const d = tf.tidy(() => tf.max(tf.abs(tf.sub(onnx.logits as tf.Tensor, ref.logits as tf.Tensor))).dataSync()[0]);
     assert.equal((onnx.hidden_states as tf.Tensor[]).length, 3);
     const first = (onnx.logits as tf.Tensor).dataSync()[0];

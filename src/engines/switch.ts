@@ -7,6 +7,7 @@ import { tf } from "../backend";
 import { ARCHITECTURES } from "./onnx/bert_graph";
 import { engine_for, ModelLike, outputs_to_tensors, release_engine, IdsLike } from "./onnx/engine";
 import { onnx_available } from "./onnx/runtime";
+import { with_engine } from "./sync/forward";
 
 export type EngineName = "auto" | "tfjs" | "onnx";
 
@@ -61,7 +62,8 @@ export async function forward_with_engine(model: SwitchableModel, inputs: Record
   const flags = { output_hidden_states: options.output_hidden_states ?? (inputs.output_hidden_states as boolean | undefined), output_attentions: options.output_attentions ?? (inputs.output_attentions as boolean | undefined) };
   const why = onnx_unsupported_reason(model, inputs);
   const useOnnx = engine === "onnx" || (engine === "auto" && why === null && onnx_available());
-  if (!useOnnx) return model.forward({ ...inputs, ...definedOnly(flags) }) as Record<string, tf.Tensor | tf.Tensor[]>;
+  // tfjs here means tfjs: model.forward would otherwise pick ONNX itself in auto mode
+  if (!useOnnx) return with_engine(model, "tfjs", () => model.forward({ ...inputs, ...definedOnly(flags) })) as Record<string, tf.Tensor | tf.Tensor[]>;
   if (why) throw new Error(`forward_with_engine: engine 'onnx' cannot run this call: ${why}`);
   const sig = signature(model);
   if (!sameSignature(versions.get(model), sig)) {
