@@ -76,7 +76,7 @@ export const DEFAULTS: PretrainOptions = {
   seed: 42,
   batch_size: 32,
   block_size: 128,
-  learning_rate: 1e-3,
+  learning_rate: 2e-3,
   warmup_ratio: 0.06,
   weight_decay: 0.01,
   max_grad_norm: 1.0,

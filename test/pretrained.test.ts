@@ -93,7 +93,7 @@ test("on held-out addresses its MLM accuracy beats the unigram baseline, NSP is 
   assert.ok(r.masked_tokens > 400, `${r.masked_tokens} masked tokens`);
   console.log(`held-out MLM accuracy ${(100 * r.mlm_accuracy).toFixed(1)}% vs unigram ${(100 * r.unigram_accuracy).toFixed(1)}%; NSP ${(100 * r.nsp_accuracy).toFixed(1)}% (majority ${(100 * r.nsp_majority_rate).toFixed(1)}%)`);
   assert.ok(r.unigram_accuracy > 0.03 && r.unigram_accuracy < 0.12, `unigram ${r.unigram_accuracy}`);
-  assert.ok(r.mlm_accuracy > r.unigram_accuracy + 0.02, `MLM accuracy ${r.mlm_accuracy} vs unigram ${r.unigram_accuracy}`);
+  assert.ok(r.mlm_accuracy > r.unigram_accuracy + 0.05, `MLM accuracy ${r.mlm_accuracy} vs unigram ${r.unigram_accuracy}`);
   assert.ok(r.mlm_loss < Math.log(30522) - 2, `MLM loss ${r.mlm_loss}`);
   assert.ok(r.nsp_accuracy >= 0 && r.nsp_accuracy <= 1);
   model.dispose();
