@@ -3,6 +3,7 @@ import { tf } from "../../backend";
 import { Module, ModuleList } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 import { BertLayer } from "./layer";
+import type { AttentionOptions } from "./self_attention";
 
 export interface EncoderResult {
   last_hidden_state: tf.Tensor3D;
@@ -27,12 +28,9 @@ export class BertEncoder extends Module {
   forward(
     hidden_states: tf.Tensor3D,
     attention_mask: tf.Tensor | null,
-    options: {
-      encoder_hidden_states?: tf.Tensor3D | null;
-      encoder_attention_mask?: tf.Tensor | null;
-      past_key_values?: tf.Tensor4D[][] | null;
+    options: Omit<AttentionOptions, "past_key_value"> & {
+      past_key_values?: tf.Tensor4D[][] | null; // one cache per layer
       use_cache?: boolean;
-      output_attentions?: boolean;
       output_hidden_states?: boolean;
     } = {},
   ): EncoderResult {

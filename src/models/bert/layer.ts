@@ -4,6 +4,7 @@ import { Module } from "../../nn";
 import { BertAttention } from "./attention";
 import type { BertConfig } from "./configuration_bert";
 import { BertIntermediate, BertOutput } from "./feed_forward";
+import type { AttentionOptions } from "./self_attention";
 
 export interface LayerResult {
   hidden_states: tf.Tensor3D; // [batch, seq, hidden]
@@ -36,12 +37,7 @@ export class BertLayer extends Module {
   forward(
     hidden_states: tf.Tensor3D,
     attention_mask: tf.Tensor | null,
-    options: {
-      encoder_hidden_states?: tf.Tensor3D | null;
-      encoder_attention_mask?: tf.Tensor | null;
-      past_key_value?: tf.Tensor4D[] | null;
-      output_attentions?: boolean;
-    } = {},
+    options: AttentionOptions = {},
   ): LayerResult {
     const past = options.past_key_value ?? null;
     const self = this.attention.forward(hidden_states, attention_mask, {

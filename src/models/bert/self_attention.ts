@@ -12,6 +12,14 @@ export interface SelfAttentionResult {
   present?: [tf.Tensor4D, tf.Tensor4D]; // decoder only: (key, value), each [batch, heads, kv_seq, head_size]
 }
 
+/** What a layer's attention call takes besides the hidden states and the additive mask. */
+export interface AttentionOptions {
+  encoder_hidden_states?: tf.Tensor3D | null; // [batch, enc_seq, hidden] (cross-attention)
+  encoder_attention_mask?: tf.Tensor | null;
+  past_key_value?: tf.Tensor4D[] | null; // cached [key, value] (self) and [key, value] (cross)
+  output_attentions?: boolean;
+}
+
 export class BertSelfAttention extends Module {
   readonly num_attention_heads: number;
   readonly attention_head_size: number;
@@ -55,12 +63,7 @@ export class BertSelfAttention extends Module {
   forward(
     hidden_states: tf.Tensor3D, // [batch, seq, hidden]
     attention_mask: tf.Tensor | null, // additive, broadcastable to [batch, heads, seq, kv_seq]
-    options: {
-      encoder_hidden_states?: tf.Tensor3D | null;
-      encoder_attention_mask?: tf.Tensor | null;
-      past_key_value?: tf.Tensor4D[] | null;
-      output_attentions?: boolean;
-    } = {},
+    options: AttentionOptions = {},
   ): SelfAttentionResult {
     const { encoder_hidden_states, past_key_value } = options;
     const is_cross_attention = encoder_hidden_states != null;
