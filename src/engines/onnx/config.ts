@@ -1,6 +1,7 @@
 // What the ONNX engine reads from a config.json / BertConfig, with Hugging Face's defaults, and a
 // weight lookup that accepts checkpoints with or without the "bert." prefix.
 import type { TensorData } from "../../hub/safetensors";
+import { BERT_DEFAULTS } from "../../models/bert/config_defaults";
 
 /** The config.json keys the engine uses (any BertConfig-like object has them). */
 export interface EngineBertConfig {
@@ -39,21 +40,8 @@ export interface ResolvedConfig {
 }
 
 export function resolveConfig(c: EngineBertConfig): ResolvedConfig {
-  const r: ResolvedConfig = {
-    vocab_size: c.vocab_size ?? 30522,
-    hidden_size: c.hidden_size ?? 768,
-    num_hidden_layers: c.num_hidden_layers ?? 12,
-    num_attention_heads: c.num_attention_heads ?? 12,
-    intermediate_size: c.intermediate_size ?? 3072,
-    hidden_act: c.hidden_act ?? "gelu",
-    max_position_embeddings: c.max_position_embeddings ?? 512,
-    type_vocab_size: c.type_vocab_size ?? 2,
-    layer_norm_eps: c.layer_norm_eps ?? 1e-12,
-    position_embedding_type: (c.position_embedding_type ?? "absolute") as ResolvedConfig["position_embedding_type"],
-    is_decoder: c.is_decoder ?? false,
-    add_cross_attention: c.add_cross_attention ?? false,
-    tie_word_embeddings: c.tie_word_embeddings ?? true,
-  };
+  const given = Object.fromEntries(Object.entries(c).filter(([k, v]) => v != null && k in BERT_DEFAULTS));
+  const r: ResolvedConfig = { ...BERT_DEFAULTS, ...given } as ResolvedConfig;
   if (!["absolute", "relative_key", "relative_key_query"].includes(r.position_embedding_type)) {
     throw new Error(`config.position_embedding_type='${r.position_embedding_type}' is not supported; expected absolute, relative_key or relative_key_query`);
   }

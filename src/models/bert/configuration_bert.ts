@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { cached_file, PretrainedOptions, split_hub_options } from "../../hub/resolve";
 import { writeFileAtomicSync } from "../../utils/fs";
+import { BERT_DEFAULTS } from "./config_defaults";
 
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
@@ -106,25 +107,25 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 
 export class BertConfig {
   readonly model_type = "bert";
-  vocab_size = 30522;
-  hidden_size = 768;
-  num_hidden_layers = 12;
-  num_attention_heads = 12;
-  intermediate_size = 3072;
-  hidden_act = "gelu";
+  vocab_size = BERT_DEFAULTS.vocab_size;
+  hidden_size = BERT_DEFAULTS.hidden_size;
+  num_hidden_layers = BERT_DEFAULTS.num_hidden_layers;
+  num_attention_heads = BERT_DEFAULTS.num_attention_heads;
+  intermediate_size = BERT_DEFAULTS.intermediate_size;
+  hidden_act = BERT_DEFAULTS.hidden_act;
   hidden_dropout_prob = 0.1;
   attention_probs_dropout_prob = 0.1;
-  max_position_embeddings = 512;
-  type_vocab_size = 2;
+  max_position_embeddings = BERT_DEFAULTS.max_position_embeddings;
+  type_vocab_size = BERT_DEFAULTS.type_vocab_size;
   initializer_range = 0.02;
-  layer_norm_eps = 1e-12;
+  layer_norm_eps = BERT_DEFAULTS.layer_norm_eps;
   pad_token_id: number | null = 0;
-  position_embedding_type: PositionEmbeddingType = "absolute";
+  position_embedding_type: PositionEmbeddingType = BERT_DEFAULTS.position_embedding_type;
   use_cache = true;
   classifier_dropout: number | null = null;
-  is_decoder = false;
-  add_cross_attention = false;
-  tie_word_embeddings = true;
+  is_decoder = BERT_DEFAULTS.is_decoder;
+  add_cross_attention = BERT_DEFAULTS.add_cross_attention;
+  tie_word_embeddings = BERT_DEFAULTS.tie_word_embeddings;
   problem_type: ProblemType | null = null;
   architectures: string[] | null = null;
   output_hidden_states = false;
