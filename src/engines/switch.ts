@@ -25,7 +25,7 @@ export interface EngineCallOptions {
 }
 
 const LOSS_KEYS = ["labels", "next_sentence_label", "start_positions", "end_positions"];
-const TFJS_ONLY_KEYS = ["past_key_values", "inputs_embeds", "position_ids", "encoder_hidden_states", "encoder_attention_mask"];
+const TFJS_ONLY_KEYS = ["past_key_values", "inputs_embeds", "position_ids", "encoder_hidden_states", "encoder_attention_mask", "head_mask"];
 
 /** Why this call cannot run on the ONNX engine, or null when it can. */
 export function onnx_unsupported_reason(model: SwitchableModel, inputs: Record<string, unknown>): string | null {
@@ -33,6 +33,8 @@ export function onnx_unsupported_reason(model: SwitchableModel, inputs: Record<s
   if (!(ARCHITECTURES as readonly string[]).includes(arch)) return `architecture '${arch}' has no ONNX graph`;
   if (model.training) return "the model is in training mode (dropout); call model.eval()";
   if (model.config.add_cross_attention) return "cross-attention is not compiled to ONNX";
+  const pruned = (model.config as { pruned_heads?: Record<string, number[]> }).pruned_heads;
+  if (pruned && Object.values(pruned).some((h) => h.length > 0)) return "the model has pruned heads (config.pruned_heads), which the ONNX graph does not model";
   for (const k of LOSS_KEYS) if (inputs[k] != null) return `'${k}' asks for a loss, which the ONNX engine does not compute`;
   for (const k of TFJS_ONLY_KEYS) if (inputs[k] != null) return `'${k}' is not an input of the ONNX graph`;
   if (inputs.use_cache) return "use_cache (past_key_values) is tfjs only";

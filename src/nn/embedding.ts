@@ -4,7 +4,7 @@ import { tf } from "../backend";
 import { Module } from "./module";
 
 export class Embedding extends Module {
-  readonly num_embeddings: number;
+  num_embeddings: number; // changes with resize_token_embeddings
   readonly embedding_dim: number;
   readonly padding_idx: number | null;
 

@@ -2,6 +2,7 @@ export { Module, hf_name, next_uid } from "./module";
 export type { Init, ParamSpec, ParamValue, MaterializeOptions, LoadResult } from "./module";
 export { ModuleList } from "./module_list";
 export { Linear } from "./linear";
+export { prune_linear_layer } from "./prune";
 export { LayerNorm } from "./layer_norm";
 export { Embedding } from "./embedding";
 export { Dropout } from "./dropout";

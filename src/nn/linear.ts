@@ -5,8 +5,8 @@ import { linear } from "../ops";
 import { Module } from "./module";
 
 export class Linear extends Module {
-  readonly in_features: number;
-  readonly out_features: number;
+  in_features: number; // changes when heads are pruned
+  out_features: number;
   readonly has_bias: boolean;
 
   constructor(in_features: number, out_features: number, options: { bias?: boolean; std?: number } = {}) {

@@ -79,6 +79,7 @@ export class Module extends Callable<any[], any> {
   private readonly _specs = new Map<string, ParamSpec>();
   private readonly _params = new Map<string, tf.Variable>();
   private readonly _children = new Map<string, Module | null>();
+  private _hooks: ((m: Module, args: unknown[], output: unknown) => unknown)[] | null = null;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   protected _call(...args: any[]): any {
@@ -117,6 +118,66 @@ export class Module extends Callable<any[], any> {
       if (own && own !== shared) own.dispose();
       this._params.set(name, shared);
     }
+  }
+
+  /**
+   * Gives parameter `name` a new value of any shape (prune_heads, resize_token_embeddings). Before
+   * materialization only the declared shape changes; after, the old variable is freed and a new one with
+   * the same tfjs name and trainability holds `value`. Parameters tied to this one must be re-tied
+   * (`retie_parameter`). Returns the new variable (null before materialization).
+   */
+  replace_parameter(name: string, value: tf.Tensor | number[]): tf.Variable | null {
+    const spec = this._specs.get(name);
+    if (!spec) throw new Error(`${this.constructor.name} has no parameter '${name}'`);
+    if (spec.tied_to) throw new Error(`${this.constructor.name}.${name} is tied to ${spec.tied_to.module.constructor.name}.${spec.tied_to.name}; replace that one`);
+    const shape = Array.isArray(value) ? value : value.shape.slice();
+    spec.shape = shape;
+    const old = this._params.get(name);
+    if (!old) return null;
+    if (Array.isArray(value)) throw new Error(`${this.constructor.name}.replace_parameter('${name}'): a materialized parameter needs a value, not a shape`);
+    const fresh = tf.tidy(() => value.toFloat().clone());
+    const { name: vname, trainable } = old;
+    old.dispose();
+    const v = tf.variable(fresh, trainable, vname);
+    fresh.dispose();
+    this._params.set(name, v);
+    return v;
+  }
+
+  /** After the target of tied parameter `name` was replaced: takes its new shape and variable again. */
+  retie_parameter(name: string): void {
+    const spec = this._specs.get(name);
+    if (!spec?.tied_to) throw new Error(`${this.constructor.name}.${name} is not a tied parameter`);
+    const { module, name: target } = spec.tied_to;
+    spec.shape = module._specs.get(target)!.shape.slice();
+    const shared = module._params.get(target);
+    if (shared) this._params.set(name, shared);
+  }
+
+  /**
+   * Calls `hook(module, args, output)` after every `forward` of this module, as torch's
+   * register_forward_hook: a hook that returns a value replaces the output. `remove()` undoes it.
+   */
+  register_forward_hook(hook: (module: Module, args: unknown[], output: unknown) => unknown): { remove(): void } {
+    let list = this._hooks;
+    if (!list) {
+      const hooks: ((m: Module, a: unknown[], o: unknown) => unknown)[] = [];
+      list = this._hooks = hooks;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const self = this as any;
+      const original = self.forward;
+      self.forward = (...args: unknown[]) => {
+        let out = original.apply(self, args);
+        for (const h of [...hooks]) {
+          const r = h(self, args, out);
+          if (r !== undefined) out = r;
+        }
+        return out;
+      };
+    }
+    const hooks = list;
+    hooks.push(hook);
+    return { remove: () => { const i = hooks.indexOf(hook); if (i >= 0) hooks.splice(i, 1); } };
   }
 
   /** The variable of a local parameter; an error before the model is materialized. */

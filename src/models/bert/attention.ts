@@ -1,6 +1,6 @@
 // BertSelfOutput (dense + dropout + residual LayerNorm) and BertAttention (self-attention + output).
 import { tf } from "../../backend";
-import { Dropout, LayerNorm, Linear, Module } from "../../nn";
+import { Dropout, LayerNorm, Linear, Module, prune_linear_layer } from "../../nn";
 import type { BertConfig, PositionEmbeddingType } from "./configuration_bert";
 import { BertSelfAttention, SelfAttentionResult } from "./self_attention";
 
@@ -26,11 +26,37 @@ export class BertSelfOutput extends Module {
 export class BertAttention extends Module {
   readonly self: BertSelfAttention;
   readonly output: BertSelfOutput;
+  /** Heads removed so far, in the original numbering. */
+  readonly pruned_heads = new Set<number>();
 
   constructor(config: BertConfig, position_embedding_type?: PositionEmbeddingType) {
     super();
     this.self = this.register_module("self", new BertSelfAttention(config, position_embedding_type));
     this.output = this.register_module("output", new BertSelfOutput(config));
+  }
+
+  /**
+   * Removes `heads` (original numbering; already pruned ones are skipped), as HF: the query / key / value
+   * rows and the output dense columns of those heads go, the layer keeps fewer heads.
+   */
+  prune_heads(heads: number[]): void {
+    const self = this.self;
+    const total = self.num_attention_heads + this.pruned_heads.size;
+    for (const h of heads) if (!(Number.isInteger(h) && h >= 0 && h < total)) throw new Error(`prune_heads: head ${h} is out of range 0..${total - 1}`);
+    const fresh = [...new Set(heads)].filter((h) => !this.pruned_heads.has(h));
+    if (fresh.length === 0) return;
+    const d = self.attention_head_size;
+    // position of each original head among the remaining ones (HF find_pruneable_heads_and_indices)
+    const drop = new Set(fresh.map((h) => h - [...this.pruned_heads].filter((p) => p < h).length));
+    const index: number[] = [];
+    for (let h = 0; h < self.num_attention_heads; h++) if (!drop.has(h)) for (let j = 0; j < d; j++) index.push(h * d + j);
+    prune_linear_layer(self.query, index);
+    prune_linear_layer(self.key, index);
+    prune_linear_layer(self.value, index);
+    prune_linear_layer(this.output.dense, index, 1);
+    self.num_attention_heads -= fresh.length;
+    self.all_head_size = self.attention_head_size * self.num_attention_heads;
+    for (const h of fresh) this.pruned_heads.add(h);
   }
 
   forward(hidden_states: tf.Tensor3D, attention_mask: tf.Tensor | null, options: Parameters<BertSelfAttention["forward"]>[2] = {}): SelfAttentionResult {

@@ -44,6 +44,8 @@ export interface BertConfigDict {
   output_hidden_states?: boolean;
   output_attentions?: boolean;
   return_dict?: boolean;
+  /** Heads removed by `prune_heads`, by layer: `{ "0": [1, 2] }` (rebuilt pruned on load, as HF). */
+  pruned_heads?: Record<string | number, number[]>;
   torch_dtype?: string | null;
   transformers_version?: string;
   model_type?: string;
@@ -66,6 +68,7 @@ const COMMON_DEFAULTS: Record<string, unknown> = {
   pad_token_id: null,
   id2label: { "0": "LABEL_0", "1": "LABEL_1" },
   label2id: { LABEL_0: 0, LABEL_1: 1 },
+  pruned_heads: {},
   _name_or_path: "",
 };
 
@@ -89,6 +92,20 @@ function checkInt(name: string, v: unknown, min: number): number {
 function checkProb(name: string, v: unknown): number {
   if (typeof v !== "number" || !(v >= 0 && v <= 1)) throw new Error(`BertConfig: ${name} must be a probability in [0, 1], got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** `{ layer: [heads] }` with integer layer keys (strings, as config.json) and integer heads. */
+function checkPrunedHeads(v: unknown): Record<string, number[]> {
+  if (!isPlainObject(v)) throw new Error(`BertConfig: pruned_heads must be an object { layer: [heads] }, got ${JSON.stringify(v)}`);
+  const out: Record<string, number[]> = {};
+  for (const [k, heads] of Object.entries(v)) {
+    if (!Number.isInteger(Number(k)) || Number(k) < 0) throw new Error(`BertConfig: pruned_heads key '${k}' is not a layer index`);
+    if (!Array.isArray(heads) || !heads.every((h) => Number.isInteger(h) && h >= 0)) {
+      throw new Error(`BertConfig: pruned_heads['${k}'] must be a list of head indices, got ${JSON.stringify(heads)}`);
+    }
+    out[String(Number(k))] = [...heads];
+  }
+  return out;
 }
 
 function sortKeys(v: unknown): unknown {
@@ -137,6 +154,8 @@ export class BertConfig {
   /** Labels by class index (keys are the index as a string, as in config.json). */
   id2label: Record<string, string> = { "0": "LABEL_0", "1": "LABEL_1" };
   label2id: Record<string, number> | null = { LABEL_0: 0, LABEL_1: 1 };
+  /** Heads removed by `model.prune_heads`, by layer index (string keys, as in config.json). */
+  pruned_heads: Record<string, number[]> = {};
   /** config.json keys bertlab does not model; kept and written back. */
   extra: Record<string, unknown> = {};
 
@@ -186,6 +205,8 @@ export class BertConfig {
       // As HF: without id2label, num_labels (default 2) rebuilds both maps; a lone label2id is replaced.
       this.num_labels = num_labels === undefined || num_labels === null ? 2 : checkInt("num_labels", num_labels, 0);
     }
+    const pruned = take("pruned_heads");
+    if (pruned !== undefined && pruned !== null) this.pruned_heads = checkPrunedHeads(pruned);
     const problem_type = take("problem_type");
     if (problem_type !== undefined && problem_type !== null && !PROBLEM_TYPES.includes(problem_type as ProblemType)) {
       throw new Error(`The config parameter \`problem_type\` was not understood: received ${problem_type} but only 'regression', 'single_label_classification' and 'multi_label_classification' are valid.`);
@@ -242,6 +263,7 @@ export class BertConfig {
     for (const k of Object.keys(COMMON_DEFAULTS)) out[k] = self[k];
     out.id2label = { ...this.id2label };
     out.label2id = this.label2id === null ? null : { ...this.label2id };
+    out.pruned_heads = Object.fromEntries(Object.entries(this.pruned_heads).map(([k, v]) => [k, [...v]]));
     out.model_type = "bert";
     out.transformers_version = this.transformers_version ?? TRANSFORMERS_VERSION;
     return sortKeys(out) as Record<string, unknown>;
@@ -289,6 +311,8 @@ export class BertConfig {
         this.id2label = fresh.id2label;
         this.label2id = fresh.label2id;
         this.problem_type = fresh.problem_type;
+      } else if (k === "pruned_heads") {
+        this.pruned_heads = checkPrunedHeads(v);
       } else if (k === "extra") {
         throw new Error("BertConfig.update: 'extra' is not a config key");
       } else if (Object.prototype.hasOwnProperty.call(this, k)) {

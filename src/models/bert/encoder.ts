@@ -23,12 +23,15 @@ export class BertEncoder extends Module {
     const list = this.register_module("layer", new ModuleList<BertLayer>());
     for (let i = 0; i < config.num_hidden_layers; i++) list.append(new BertLayer(config));
     this.layer = list.toArray();
+    // a config saved after prune_heads is rebuilt pruned (HF's init_weights does the same)
+    for (const [layer, heads] of Object.entries(config.pruned_heads ?? {})) this.layer[Number(layer)]?.attention.prune_heads(heads);
   }
 
   forward(
     hidden_states: tf.Tensor3D,
     attention_mask: tf.Tensor | null,
-    options: Omit<AttentionOptions, "past_key_value"> & {
+    options: Omit<AttentionOptions, "past_key_value" | "head_mask"> & {
+      head_mask?: tf.Tensor[] | null; // one [1, heads, 1, 1] per layer
       past_key_values?: tf.Tensor4D[][] | null; // one cache per layer
       use_cache?: boolean;
       output_hidden_states?: boolean;
@@ -46,6 +49,7 @@ export class BertEncoder extends Module {
         encoder_attention_mask: options.encoder_attention_mask,
         past_key_value: options.past_key_values ? options.past_key_values[i] : null,
         output_attentions: options.output_attentions,
+        head_mask: options.head_mask ? options.head_mask[i] : null,
       });
       h = r.hidden_states;
       if (options.use_cache && r.present) cache.push(r.present);

@@ -19,6 +19,7 @@ export interface BertInputs {
   end_positions?: TensorInput;
   encoder_hidden_states?: TensorInput; // [batch, encoder_seq, hidden]
   encoder_attention_mask?: TensorInput; // [batch, encoder_seq]
+  head_mask?: TensorInput; // [layers, heads] or [heads]: 1 keeps a head, 0 drops it
   past_key_values?: PastKeyValues;
   use_cache?: boolean;
   output_hidden_states?: boolean;
@@ -44,7 +45,6 @@ export function check_input_keys(model: string, inputs: object): void {
       throw new Error(`${model}.forward() got an unexpected keyword argument '${k}'; expected some of: ${[...KNOWN].join(", ")}`);
     }
   }
-  if ((inputs as BertInputs & { head_mask?: unknown }).head_mask != null) throw new Error(`${model}: head_mask is not supported by bertlab`);
 }
 
 function isAllIntegers(v: unknown): boolean {

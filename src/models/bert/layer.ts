@@ -43,6 +43,7 @@ export class BertLayer extends Module {
     const self = this.attention.forward(hidden_states, attention_mask, {
       past_key_value: past ? past.slice(0, 2) : null,
       output_attentions: options.output_attentions,
+      head_mask: options.head_mask,
     });
     let attention_output = self.context;
     let present = self.present ? [...self.present] : undefined;
@@ -56,6 +57,7 @@ export class BertLayer extends Module {
         encoder_attention_mask: options.encoder_attention_mask,
         past_key_value: past && past.length >= 4 ? past.slice(2, 4) : null,
         output_attentions: options.output_attentions,
+        head_mask: options.head_mask,
       });
       attention_output = cross.context;
       cross_attention = cross.probs;

@@ -18,6 +18,7 @@ export interface BertTensors {
   inputs_embeds?: tf.Tensor3D; // [batch, seq, hidden]
   encoder_hidden_states?: tf.Tensor3D;
   encoder_attention_mask?: tf.Tensor;
+  head_mask?: tf.Tensor[]; // one [1, heads, 1, 1] per layer
   past_key_values?: PastKeyValues;
   use_cache?: boolean;
   output_hidden_states: boolean;
@@ -75,7 +76,18 @@ export function bert_tensors(model: string, config: BertConfig, inputs: BertInpu
   if (inputs.encoder_attention_mask != null) {
     t.encoder_attention_mask = to_tensor("encoder_attention_mask", inputs.encoder_attention_mask, "float32", [2, 3]);
   }
+  if (inputs.head_mask != null) t.head_mask = head_mask_per_layer(to_tensor("head_mask", inputs.head_mask, "float32", [1, 2]), config);
   return t;
+}
+
+/** HF's get_head_mask: [heads] (every layer) or [layers, heads] → one [1, heads, 1, 1] per layer. */
+function head_mask_per_layer(m: tf.Tensor, config: BertConfig): tf.Tensor[] {
+  const L = config.num_hidden_layers;
+  const H = config.num_attention_heads;
+  const want = m.rank === 1 ? [H] : [L, H];
+  if (m.shape.join() !== want.join()) throw new Error(`head_mask has shape [${m.shape}]; expected [${want}] (${m.rank === 1 ? "[num_attention_heads]" : "[num_hidden_layers, num_attention_heads]"})`);
+  const rows = m.rank === 1 ? new Array<tf.Tensor>(L).fill(m) : tf.unstack(m); // L × [heads]
+  return rows.map((r) => r.reshape([1, -1, 1, 1]));
 }
 
 /** One unbatched sequence [seq] (as a tokenizer returns for one text) becomes a batch of one [1, seq]. */
@@ -138,6 +150,7 @@ export class BertModel extends BertPreTrainedModel<BertModelOutput> {
       use_cache,
       output_attentions: t.output_attentions,
       output_hidden_states: t.output_hidden_states,
+      head_mask: t.head_mask,
     });
     const out: BertModelOutput = { last_hidden_state: enc.last_hidden_state };
     if (this.pooler) out.pooler_output = this.pooler.forward(enc.last_hidden_state);

@@ -7,7 +7,8 @@ import * as path from "path";
 import { ready, tf } from "../../backend";
 import { split_hub_options, type PretrainedOptions } from "../../hub/resolve";
 import { writeSafetensors, TensorData } from "../../hub/safetensors";
-import { Generator, Module, next_uid } from "../../nn";
+import { Embedding, Generator, Module, next_uid } from "../../nn";
+import { input_embeddings, lm_predictions, prune_heads, resize_token_embeddings, set_input_embeddings } from "./surgery";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
 import { check_input_keys, BertInputs } from "./inputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
@@ -112,6 +113,42 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   }
 
   protected abstract _forward(inputs: BertInputs): O;
+
+  /**
+   * Removes attention heads, as HF: `model.prune_heads({ 0: [1, 2], 1: [0] })`. The layers keep fewer
+   * heads (query / key / value / output weights shrink), `config.pruned_heads` records them, and
+   * save_pretrained / from_pretrained rebuild the pruned shapes. Outputs equal a head_mask zeroing them.
+   */
+  prune_heads(heads_to_prune: Record<number, number[]>): void {
+    if (!this.materialized) this.init_weights();
+    prune_heads(this, heads_to_prune);
+  }
+
+  /** The word embeddings (`bert.embeddings.word_embeddings`). */
+  get_input_embeddings(): Embedding {
+    return input_embeddings(this);
+  }
+
+  /** Copies an Embedding's (or a [vocab, hidden] tensor's) table into the word embeddings; a tied MLM decoder follows. */
+  set_input_embeddings(value: Embedding | tf.Tensor): void {
+    if (!this.materialized) this.init_weights();
+    set_input_embeddings(this, value);
+  }
+
+  /** The MLM decoder (`cls.predictions.decoder`), or null for heads without one. */
+  get_output_embeddings(): Module | null {
+    return lm_predictions(this)?.decoder ?? null;
+  }
+
+  /**
+   * HF 4.31's resize_token_embeddings (e.g. after `tokenizer.add_tokens`): old rows are kept, new rows
+   * drawn from normal(0, config.initializer_range) (seed with `manual_seed`), the MLM decoder stays tied
+   * (its bias zero-padded), and config.vocab_size is updated. Returns the word embeddings.
+   */
+  resize_token_embeddings(new_num_tokens?: number | null, pad_to_multiple_of?: number | null): Embedding {
+    if (!this.materialized) this.init_weights();
+    return resize_token_embeddings(this, new_num_tokens, pad_to_multiple_of);
+  }
 
   /** The checkpoint names of parameters that are copies of others (left out of model.safetensors, as HF). */
   tied_weight_names(): string[] {

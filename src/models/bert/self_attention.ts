@@ -18,12 +18,14 @@ export interface AttentionOptions {
   encoder_attention_mask?: tf.Tensor | null;
   past_key_value?: tf.Tensor4D[] | null; // cached [key, value] (self) and [key, value] (cross)
   output_attentions?: boolean;
+  /** This layer's head_mask [1, heads, 1, 1] (1 keep, 0 drop), multiplied into the probabilities after dropout. */
+  head_mask?: tf.Tensor | null;
 }
 
 export class BertSelfAttention extends Module {
-  readonly num_attention_heads: number;
+  num_attention_heads: number; // fewer after prune_heads
   readonly attention_head_size: number;
-  readonly all_head_size: number;
+  all_head_size: number;
   readonly position_embedding_type: PositionEmbeddingType;
   readonly max_position_embeddings: number;
   readonly is_decoder: boolean;
@@ -95,6 +97,7 @@ export class BertSelfAttention extends Module {
     if (mask) scores = tf.add(scores, mask);
     let probs = tf.softmax(scores, -1) as tf.Tensor4D; // [b, h, s, kv]
     probs = this.dropout.forward(probs) as tf.Tensor4D;
+    if (options.head_mask) probs = tf.mul(probs, this.check_head_mask(options.head_mask)) as tf.Tensor4D; // [b, h, s, kv]
     const context = bmm(probs, value_layer); // [b, h, s, d]
     const [batch, , seq] = context.shape;
     const merged = context.transpose([0, 2, 1, 3]).reshape([batch, seq, this.all_head_size]) as tf.Tensor3D; // [b, s, hidden]
@@ -103,6 +106,14 @@ export class BertSelfAttention extends Module {
       probs: options.output_attentions ? probs : undefined,
       present: this.is_decoder ? [key_layer, value_layer] : undefined,
     };
+  }
+
+  private check_head_mask(m: tf.Tensor): tf.Tensor {
+    const heads = m.shape[1];
+    if (heads !== this.num_attention_heads) {
+      throw new Error(`head_mask has ${heads} heads for a layer with ${this.num_attention_heads} (after prune_heads, mask the remaining heads only)`);
+    }
+    return m;
   }
 
   /** Relative position scores [b, h, s, kv] from distance_embedding (HF einsums bhld,lrd->bhlr and bhrd,lrd->bhlr). */
