@@ -2,10 +2,12 @@
 // Adam update), bias correction, optional amsgrad, per-group hyper-parameters that schedulers set —
 // as a real tf.Optimizer: `applyGradients({ [variable.name]: grad })`, `minimize(f)`, tf.serialization.
 // `LegacyAdamW` is the old `transformers.AdamW` (decay after the update, eps on the uncorrected
-// sqrt, `correct_bias`). State lives in non-trainable tf.Variables, one set per parameter.
+// sqrt, `correct_bias`). State lives in non-trainable tf.Variables, one set per parameter. The torch loop
+// (`step(closure)`, `compute_gradients`, `zero_grad`, `grads`) comes from ./optimizer.
 import { tf } from "../backend";
 import type { TensorData } from "../hub/safetensors";
 import type { SchedulableOptimizer } from "./lr_scheduler";
+import { Optimizer } from "./optimizer";
 
 type Variable = tf.Variable;
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -85,7 +87,7 @@ function toData(t: tf.Tensor): TensorData {
   return { dtype: "float32", shape: [...t.shape], data: t.dataSync() as Float32Array };
 }
 
-export class AdamW extends tf.Optimizer implements SchedulableOptimizer {
+export class AdamW extends Optimizer implements SchedulableOptimizer {
   static className = "AdamW";
   readonly defaults: Defaults;
   param_groups: AdamWParamGroup[];
@@ -123,9 +125,15 @@ export class AdamW extends tf.Optimizer implements SchedulableOptimizer {
     return (this.constructor as typeof AdamW).className;
   }
 
-  /** torch's `optimizer.step()` given the gradients: same as applyGradients. */
-  step(grads: tf.NamedTensorMap): void {
-    this.applyGradients(grads);
+  /** The groups' variables (every trainable variable when the optimizer was built without params). */
+  protected override parameters(): tf.Variable[] | undefined {
+    if (this.catch_all) return undefined;
+    const registered = tf.engine().registeredVariables;
+    return [...this.groupOf.keys()].map((name) => {
+      const v = registered[name];
+      if (!v) throw new Error(`${this.cls()}: parameter '${name}' of param_groups[${this.groupOf.get(name)}] is not a registered tf.Variable (was its model disposed?)`);
+      return v;
+    });
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -246,6 +254,7 @@ export class AdamW extends tf.Optimizer implements SchedulableOptimizer {
   }
 
   override dispose(): void {
+    super.dispose();
     this.disposeState();
   }
 

@@ -1,6 +1,7 @@
 // torch.nn.utils.clip_grad_norm_ over a gradients map: one norm over all gradients (L2, L1, any p,
 // or Infinity = max |g|), then every gradient scaled by min(1, max_norm / (total_norm + 1e-6)).
-// tfjs tensors are immutable, so the scaled gradients come back as new tensors (the caller owns both sets).
+// tfjs tensors are immutable: clip_grad_norm returns the scaled gradients as new tensors (the caller owns both
+// sets); clip_grad_norm_ swaps them into the map it was given, as torch's in-place form.
 import { tf } from "../backend";
 
 export interface ClipResult {
@@ -46,5 +47,17 @@ export function clip_grad_norm(grads: tf.NamedTensorMap, max_norm: number, norm_
   return { grads: out, total_norm };
 }
 
-/** The torch name; same function (returns new tensors rather than scaling in place). */
-export const clip_grad_norm_ = clip_grad_norm;
+/**
+ * torch's in-place `clip_grad_norm_`: replaces each gradient in `grads` by its clipped copy (disposing the old one)
+ * and returns the same map with the total norm. Made for `optimizer.grads`:
+ * `clip_grad_norm_(optimizer.compute_gradients(closure).grads, 1.0); optimizer.step()`.
+ */
+export function clip_grad_norm_(grads: tf.NamedTensorMap, max_norm: number, norm_type: number | "inf" = 2, error_if_nonfinite = false): ClipResult {
+  const r = clip_grad_norm(grads, max_norm, norm_type, error_if_nonfinite);
+  for (const [k, g] of Object.entries(r.grads)) {
+    const old = grads[k];
+    grads[k] = tf.keep(g);
+    old.dispose();
+  }
+  return { grads, total_norm: r.total_norm };
+}

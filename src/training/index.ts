@@ -1,5 +1,9 @@
 // Training: AdamW (torch semantics), HF schedules, gradient clipping/accumulation, seeded RNG,
 // MLM/NSP data collators and the Trainer.
+import "./tensor_habits"; // t.item(), t.tolist(); loss.backward() & co. fail saying what to write instead
+export { Optimizer } from "./optimizer";
+export type { LossClosure, ComputedGradients } from "./optimizer";
+export { BACKWARD_HINT, NUMPY_HINT, CUDA_HINT } from "./tensor_habits";
 export { AdamW, LegacyAdamW } from "./adamw";
 export type { AdamWOptions, AdamWGroupOptions, AdamWParamGroup, AdamWStateDict, AdamWParamState, LegacyAdamWOptions } from "./adamw";
 export { get_decay_parameter_names, get_grouped_parameters, is_layer_norm_parameter } from "./param_groups";
@@ -13,7 +17,7 @@ export {
   get_reduce_on_plateau_schedule, get_cosine_with_min_lr_schedule_with_warmup, get_cosine_with_min_lr_schedule_with_warmup_lr_rate,
   get_wsd_schedule,
 } from "./schedules";
-export type { ScheduleInfo, ScheduleParam, ScheduleKwargs, LrLambdaOptions, GetSchedulerOptions } from "./schedules";
+export type { ScheduleInfo, ScheduleParam, ScheduleKwargs, LrLambdaOptions, GetSchedulerOptions, PlateauSchedulerName, LambdaSchedulerName } from "./schedules";
 export { clip_grad_norm, clip_grad_norm_ } from "./clip";
 export type { ClipResult } from "./clip";
 export { GradientAccumulator } from "./accumulate";

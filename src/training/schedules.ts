@@ -340,7 +340,15 @@ export interface GetSchedulerOptions {
   scheduler_specific_kwargs?: ScheduleKwargs & ReduceLROnPlateauOptions & Record<string, unknown>;
 }
 
+/** The names whose scheduler is a ReduceLROnPlateau (stepped with the eval metric); every other one gives a LambdaLR. */
+export type PlateauSchedulerName = "reduce_lr_on_plateau" | "get_reduce_on_plateau_schedule";
+/** The step-driven schedule names (SchedulerType values), typed so `get_scheduler("linear", ...).step()` compiles. */
+export type LambdaSchedulerName = Exclude<SchedulerType, "reduce_lr_on_plateau">;
+
 /** HF `get_scheduler(name, optimizer, num_warmup_steps, num_training_steps, scheduler_specific_kwargs)`, with its errors. */
+export function get_scheduler(name: PlateauSchedulerName, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): ReduceLROnPlateau;
+export function get_scheduler(name: LambdaSchedulerName, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): LambdaLR;
+export function get_scheduler(name: SchedulerType | string, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): LambdaLR | ReduceLROnPlateau;
 export function get_scheduler(name: SchedulerType | string, optimizer: SchedulableOptimizer, options: GetSchedulerOptions = {}): LambdaLR | ReduceLROnPlateau {
   const s = info(name, "get_scheduler");
   const kw = options.scheduler_specific_kwargs ?? {};

@@ -1,0 +1,57 @@
+// The PyTorch-style loop as a tslab cell sees it: compiled by TypeScript 5.0 (tslab's own compiler) against
+// bertlab's built .d.ts (`import ... from "bertlab"`), with tslab's options, plus strict mode.
+// torch_style_ok.ts must compile; each line of torch_style_fail.ts must fail with a message saying what to write.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT } from "../src/training/tensor_habits";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
+const DIR = path.join(__dirname, "fixtures/types");
+const BUILT = path.join(__dirname, "../dist/src/index.d.ts");
+
+function diagnostics(file: string, strict: boolean): { line: number; text: string }[] {
+  const program = ts.createProgram([path.join(DIR, file)], {
+    noEmit: true, strict, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true,
+    target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], skipLibCheck: true, resolveJsonModule: true, types: ["node"],
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => ({
+    line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
+    text: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+  }));
+}
+
+const skip = fs.existsSync(BUILT) ? false : "needs the build (npm run build): the fixtures import bertlab's dist .d.ts";
+
+test("TS 5.0 compiles the PyTorch-style loop (closure step, compute_gradients, zero_grad, typed get_scheduler, item/tolist)", { skip }, () => {
+  assert.equal(ts.version, "5.0.4");
+  for (const strict of [false, true]) assert.deepEqual(diagnostics("torch_style_ok.ts", strict), [], `strict=${strict}`);
+});
+
+test("TS 5.0 rejects loss.backward(), .numpy(), .cuda(), .to('cuda') with what to write instead", { skip }, () => {
+  const got = diagnostics("torch_style_fail.ts", false);
+  const at = (line: number) => got.filter((d) => d.line === line).map((d) => d.text).join("\n");
+  assert.equal(new Set(got.map((d) => d.line)).size, 4, JSON.stringify(got, null, 1));
+  assert.ok(at(5).includes(BACKWARD_HINT), at(5));
+  assert.ok(at(5).includes("optimizer.step(() => model(batch).loss)"));
+  assert.ok(at(6).includes(NUMPY_HINT), at(6));
+  assert.ok(at(7).includes(CUDA_HINT), at(7));
+  assert.ok(at(8).includes(CUDA_HINT), at(8));
+});
+
+test("TS 5.0 type-checks the README's ts blocks as one cell script (the training loop included)", { skip }, () => {
+  const md = fs.readFileSync(path.join(__dirname, "../README.md"), "utf8");
+  const lines = [...md.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).join("\n").split("\n");
+  const imports = lines.filter((l) => /^import .* from "bertlab";$/.test(l.trim()));
+  const body = lines.filter((l) => !imports.includes(l));
+  const file = `.readme-tour-${process.pid}.ts`;
+  fs.writeFileSync(path.join(DIR, file), `${imports.join("\n")}\n(async () => {\n${body.join("\n")}\n})();\nexport {};\n`);
+  try {
+    assert.ok(body.some((l) => l.includes("optimizer.step(() => model(batch).loss)")), "the README shows the closure form");
+    assert.deepEqual(diagnostics(file, false), []);
+  } finally {
+    fs.rmSync(path.join(DIR, file), { force: true });
+  }
+});
