@@ -353,6 +353,9 @@ test("05 fine-tuning: Trainer with live curves, accuracy next to the majority cl
   const out = all_stdout(nb);
   assert.match(out, /2400 training \/ 600 test reviews; using 64 \/ 32/);
   assert.match(out, /\n4 steps in [\d.]+ s, training loss \d+\.\d{4}/);
+  // the same fine-tuning written as a PyTorch loop (zero_grad, compute_gradients, clip_grad_norm_, step)
+  assert.match(out, /\nstep 4\/4: loss \d+\.\d{4}, grad norm \d+\.\d{3}, lr \d\.\d\de[+-]\d/);
+  assert.match(out, /manual loop test accuracy: \d+\.\d% +\(Trainer: \d+\.\d%, majority class: \d+\.\d%\)/);
   const acc = Number(/test accuracy: +([\d.]+)%/.exec(out)![1]);
   const base = Number(/majority-class baseline: +([\d.]+)%/.exec(out)![1]);
   assert.ok(acc >= 0 && acc <= 100 && base >= 0 && base <= 100);
