@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import { randomBytes } from "crypto";
 import { writeFileAtomicSync } from "../src/utils/fs";
+import { read_json_file } from "../src/utils/read_file";
 
 export type MimeBundle = { [mime: string]: unknown };
 
@@ -53,7 +54,7 @@ export function read_notebook(file: string): Notebook {
   if (!fs.existsSync(file)) throw new Error(`read_notebook: ${file} does not exist`);
   let nb: Notebook;
   try {
-    nb = JSON.parse(fs.readFileSync(file, "utf8"));
+    nb = read_json_file(file, "notebook") as Notebook;
   } catch (e) {
     throw new Error(`read_notebook: cannot read ${file} as JSON: ${(e as Error).message}`);
   }

@@ -5,6 +5,8 @@
 //   None → null, bool → boolean, int → number (bigint past 2^53), float → number, str → string,
 //   bytes → Uint8Array, tuple / list → array, dict → PyDict (a Map), set → Set.
 
+import { FileFormatError } from "../utils/read_file";
+
 /** A Python dict (or OrderedDict); `state` holds what BUILD set (e.g. a state dict's `_metadata`). */
 export class PyDict extends Map<unknown, unknown> {
   state: unknown = undefined;
@@ -35,8 +37,8 @@ export class GlobalRef {
 
 const MARK = Symbol("mark");
 
-/** Thrown for refused globals / operations; the message names what was refused. */
-export class UnpicklingError extends Error {
+/** Thrown for refused globals / operations and malformed pickles; the message names what was refused. */
+export class UnpicklingError extends FileFormatError {
   constructor(message: string) {
     super(message);
     this.name = "UnpicklingError";
@@ -130,6 +132,8 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
   };
   const textInt = (s: string): number | bigint => {
     if (!/^[-+]?\d+$/.test(s)) fail(`malformed integer '${s.slice(0, 20)}' in a text opcode`);
+    // CPython's limit on int-from-text conversion (sys.get_int_max_str_digits), which also keeps this linear
+    if (s.length > 4300) fail(`integer of ${s.length} digits exceeds the 4300-digit limit`);
     const v = BigInt(s);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -140,8 +144,7 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
   };
   const long = (b: Uint8Array): number | bigint => {
     if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    let v = BigInt(`0x${Buffer.from(b).reverse().toString("hex")}`); // little-endian two's complement
     if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   };
@@ -237,7 +240,7 @@ export function loadPickleAt(bytes: Uint8Array, offset: number, options: Unpickl
         const items = popMark();
         const list = top();
         if (!Array.isArray(list)) fail(`APPENDS to a ${describe(list)}, expected a list`);
-        (list as unknown[]).push(...items);
+        for (const it of items) (list as unknown[]).push(it); // not push(...items): no argument-count limit
         break;
       }
       case 0x7d: stack.push(new PyDict()); break; // EMPTY_DICT

@@ -1,132 +1,65 @@
 // The safetensors format: u64 little-endian header length, a JSON header
 // { name: { dtype, shape, data_offsets: [begin, end] }, __metadata__?: {...} } (padded with spaces),
-// then raw little-endian data. Reading converts F16/BF16/F64 to float32 and integer types to int32.
-import * as fs from "fs";
+// then raw little-endian data. Reading converts F16/BF16/F64 to float32 and integer types to int32;
+// the header is validated before anything is allocated (safetensors_header.ts).
 import { writeFileAtomicSync } from "../utils/fs";
+import { FileFormatError } from "../utils/read_file";
+import { decode_into, float_dtype, numel, type TensorData } from "./dtypes";
+import { buffer_source, file_source, read_all, with_reader, type ByteSource, type LazyTensor, type WeightsReader } from "./lazy";
+import { read_safetensors_header } from "./safetensors_header";
 
-export type StoredDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
-
-/** One tensor as plain data: float weights are float32, integer tensors int32. */
-export interface TensorData {
-  dtype: "float32" | "int32";
-  shape: number[];
-  data: Float32Array | Int32Array;
-}
+export type { StoredDtype, TensorData } from "./dtypes";
+export { halfToFloat, decodeTensorBytes } from "./dtypes";
 
 export interface SafetensorsFile {
   tensors: Map<string, TensorData>;
   metadata: Record<string, string>;
 }
 
-const BYTES: Record<StoredDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
-
-/** IEEE half → float. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
+/**
+ * The tensors of a safetensors source, validated (see safetensors_header.ts) but not read: each is
+ * read on demand, F32 straight into its destination with no intermediate copy.
+ */
+export function safetensors_reader(src: ByteSource): WeightsReader {
+  const { entries, metadata, data_start } = read_safetensors_header(src);
+  const tensors = new Map<string, LazyTensor>();
+  for (const e of entries) {
+    const name = `${src.name}: '${e.name}'`;
+    const dtype = float_dtype(e.dtype) ? "float32" : "int32"; // F8 types fail when read, not when listed
+    tensors.set(e.name, {
+      dtype,
+      shape: e.shape,
+      stored: e.dtype,
+      read_into(dest) {
+        if (dest.length !== numel(e.shape)) throw new FileFormatError(`${name}: destination holds ${dest.length} values, the tensor ${numel(e.shape)}`);
+        if (e.dtype === "F32" && dest instanceof Float32Array) src.read_into(new Uint8Array(dest.buffer, dest.byteOffset, dest.byteLength), data_start + e.begin);
+        else decode_into(src.read(data_start + e.begin, e.end - e.begin), e.dtype, dest, name);
+      },
+    });
+  }
+  return { source: src.name, tensors, metadata, close: () => src.close() };
 }
 
-/** Decodes little-endian bytes of one stored dtype into float32 / int32. */
-export function decodeTensorBytes(bytes: Uint8Array, dtype: StoredDtype, shape: number[], name = "tensor"): TensorData {
-  const n = shape.reduce((a, b) => a * b, 1);
-  if (!(dtype in BYTES)) throw new Error(`${name}: unsupported dtype '${dtype}'; expected one of ${Object.keys(BYTES).join(", ")}`);
-  if (bytes.byteLength !== n * BYTES[dtype]) {
-    throw new Error(`${name}: ${bytes.byteLength} bytes for shape [${shape}] of ${dtype}; expected ${n * BYTES[dtype]}`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (dtype) {
-    case "F32": {
-      const out = new Float32Array(n);
-      if (bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
-      else for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-      return { dtype: "float32", shape, data: out };
-    }
-    case "F64": {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getFloat64(i * 8, true);
-      return { dtype: "float32", shape, data: out };
-    }
-    case "F16": {
-      const out = new Float32Array(n);
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-      return { dtype: "float32", shape, data: out };
-    }
-    case "BF16": {
-      const out = new Float32Array(n);
-      const u32 = new Uint32Array(out.buffer);
-      for (let i = 0; i < n; i++) u32[i] = view.getUint16(i * 2, true) << 16;
-      return { dtype: "float32", shape, data: out };
-    }
-    case "I64": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        const v = view.getBigInt64(i * 8, true);
-        if (v > 2147483647n || v < -2147483648n) throw new Error(`${name}: int64 value ${v} does not fit in int32`);
-        out[i] = Number(v);
-      }
-      return { dtype: "int32", shape, data: out };
-    }
-    case "I32": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
-      return { dtype: "int32", shape, data: out };
-    }
-    case "I16": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true);
-      return { dtype: "int32", shape, data: out };
-    }
-    case "I8": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
-      return { dtype: "int32", shape, data: out };
-    }
-    case "U8":
-    case "BOOL": {
-      const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = bytes[i];
-      return { dtype: "int32", shape, data: out };
-    }
+/** Opens a safetensors file (a regular file; symlinks followed) for reading tensor by tensor. */
+export function open_safetensors(file: string): WeightsReader {
+  const src = file_source(file, "safetensors file");
+  try {
+    return safetensors_reader(src);
+  } catch (e) {
+    src.close();
+    throw e;
   }
 }
 
 /** Parses a safetensors buffer. Does not depend on header key order or padding width. */
 export function parseSafetensors(buf: Uint8Array, source = "safetensors"): SafetensorsFile {
-  if (buf.byteLength < 8) throw new Error(`${source}: file is ${buf.byteLength} bytes, too short to be safetensors`);
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > buf.byteLength - 8) throw new Error(`${source}: header length ${headerLen} exceeds the file size ${buf.byteLength}`);
-  let header: Record<string, { dtype: StoredDtype; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
-  try {
-    header = JSON.parse(Buffer.from(buf.buffer, buf.byteOffset + 8, headerLen).toString("utf8"));
-  } catch (e) {
-    throw new Error(`${source}: header is not valid JSON (${(e as Error).message})`);
-  }
-  const dataStart = 8 + headerLen;
-  const tensors = new Map<string, TensorData>();
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === "__metadata__") {
-      metadata = entry as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets } = entry as { dtype: StoredDtype; shape: number[]; data_offsets: [number, number] };
-    const [begin, end] = data_offsets;
-    if (dataStart + end > buf.byteLength || begin > end) {
-      throw new Error(`${source}: tensor '${name}' data_offsets [${begin}, ${end}] fall outside the file`);
-    }
-    tensors.set(name, decodeTensorBytes(buf.subarray(dataStart + begin, dataStart + end), dtype, shape, `${source}: '${name}'`));
-  }
-  return { tensors, metadata };
+  const reader = safetensors_reader(buffer_source(buf, source));
+  return { tensors: read_all(reader), metadata: reader.metadata };
 }
 
+/** Reads every tensor of a safetensors file (one tensor's bytes in memory at a time, never the whole file). */
 export function readSafetensors(file: string): SafetensorsFile {
-  if (!fs.existsSync(file)) throw new Error(`safetensors file not found: ${file}`);
-  return parseSafetensors(fs.readFileSync(file), file);
+  return with_reader(open_safetensors(file), (r) => ({ tensors: read_all(r), metadata: r.metadata }));
 }
 
 /** How float32 tensors are stored: F32 (default, exact), or F16 / BF16 (half the bytes, rounded to nearest even). */

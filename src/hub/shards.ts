@@ -8,6 +8,7 @@ import { cached_file, type PretrainedOptions } from "./resolve";
 import { readSafetensors, writeSafetensors, type TensorData } from "./safetensors";
 import { readTorchBin } from "./torch_bin";
 import { writeFileAtomicSync } from "../utils/fs";
+import { read_json_file } from "../utils/read_file";
 
 export interface ShardIndex {
   metadata: Record<string, unknown>;
@@ -18,7 +19,7 @@ export interface ShardIndex {
 export function read_shard_index(file: string): ShardIndex {
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
+    json = read_json_file(file, "shard index");
   } catch (e) {
     throw new Error(`${file}: not a readable JSON shard index (${(e as Error).message})`);
   }

@@ -1,6 +1,6 @@
 // AutoTokenizer: picks the tokenizer class from a model's tokenizer_config.json (tokenizer_class) or
 // config.json (model_type), as transformers does. bertlab has the BERT (WordPiece) family only.
-import * as fs from "fs";
+import { read_json_file } from "../utils/read_file";
 import { cached_file, PretrainedOptions } from "../hub";
 import { BertTokenizer, BertTokenizerOptions } from "./bert";
 import { BertTokenizerFast } from "./bert_fast";
@@ -18,11 +18,9 @@ const MODEL_TYPES: Record<string, string> = { bert: "BertTokenizer", distilbert:
 
 function readJson(file: string | null): Record<string, unknown> | null {
   if (!file) return null;
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const v = read_json_file(file, "tokenizer config");
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}: expected a JSON object, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return v as Record<string, unknown>;
 }
 
 export class AutoTokenizer {

@@ -6,6 +6,7 @@ import * as path from "path";
 import { ready } from "../backend";
 import { cached_file, is_offline_mode, PretrainedOptions } from "../hub";
 import { writeFileAtomicSync } from "../utils/fs";
+import { read_json_file } from "../utils/read_file";
 import { BasicTokenizer, WordSink } from "./basic";
 import { Segmented } from "./segmented";
 import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBUTES, SpecialTokenName } from "./tokenization_utils";
@@ -314,11 +315,9 @@ export class BertTokenizer extends PreTrainedTokenizer {
 }
 
 function readJson(file: string): Record<string, unknown> {
-  try {
-    return JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const v = read_json_file(file, "tokenizer config");
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Error(`${file}: expected a JSON object, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return v as Record<string, unknown>;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -37,11 +37,25 @@ export function build_rows(a: Segmented, b: Segmented | null, windows: Window[],
   });
 }
 
+/**
+ * The most token positions (rows × padded length) one call pads to: 2^24 = 16,777,216. Each position
+ * costs 4–8 JavaScript array slots (ids, type ids, mask, special mask, offsets), so this is about 1 GB;
+ * a larger `max_length` (2^32, 3e8) would end the process with V8's out-of-memory abort instead.
+ */
+export const MAX_PADDED_POSITIONS = 2 ** 24;
+
 /** Pads every row to `max_length` (null: the longest row), rounded up to a multiple of `multiple`. */
 export function pad_rows(rows: EncodedRow[], max_length: number | null, multiple: number | null, pad: { id: number; type_id: number; side: "right" | "left" }): void {
   if (rows.length === 0) return;
   let target = max_length ?? rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
   if (multiple !== null && target % multiple !== 0) target = (Math.floor(target / multiple) + 1) * multiple;
+  if (target * rows.length > MAX_PADDED_POSITIONS) {
+    const field = max_length !== null && target === max_length ? `max_length ${max_length}` : `pad_to_multiple_of ${multiple} (padded length ${target})`;
+    throw new Error(
+      `padding to ${field} for ${rows.length} row(s) would make ${target * rows.length} token positions; bertlab pads at most ` +
+      `${MAX_PADDED_POSITIONS} (2^24) per call. Use a max_length the model can take (its max_position_embeddings, usually 512).`,
+    );
+  }
   const right = pad.side === "right";
   for (const r of rows) {
     const n = target - r.ids.length;

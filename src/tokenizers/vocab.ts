@@ -1,6 +1,6 @@
 // Reading WordPiece vocabularies: `vocab.txt` (one token a line, id = line number, as Python's
 // load_vocab) and the WordPiece parts of a Rust-tokenizers `tokenizer.json`.
-import * as fs from "fs";
+import { read_json_file, read_text_file } from "../utils/read_file";
 
 export interface Vocab {
   /** token -> id (a token repeated in vocab.txt keeps its last id, as Python's dict does). */
@@ -11,8 +11,7 @@ export interface Vocab {
 
 /** Reads a vocab.txt. */
 export function load_vocab(vocab_file: string): Vocab {
-  if (!fs.existsSync(vocab_file)) throw new Error(`load_vocab: no vocabulary file at '${vocab_file}'`);
-  let text = fs.readFileSync(vocab_file, "utf8");
+  let text = read_text_file(vocab_file, "vocabulary file");
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Python reads in text mode: \r\n and \r are line ends too.
   const lines = text.split(/\r\n|\r|\n/);
@@ -57,12 +56,8 @@ interface RawTokenizerJson {
 
 /** Reads the WordPiece model, BertNormalizer and BertProcessing settings of a tokenizer.json. */
 export function load_tokenizer_json(file: string): TokenizerJson {
-  let raw: RawTokenizerJson;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
-  } catch (e) {
-    throw new Error(`load_tokenizer_json: cannot read '${file}': ${(e as Error).message}`);
-  }
+  const raw = read_json_file(file, "tokenizer.json") as RawTokenizerJson;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`load_tokenizer_json: '${file}' holds ${JSON.stringify(raw)}; expected a JSON object`);
   const model = raw.model;
   if (!model || model.type !== "WordPiece" || !model.vocab) {
     throw new Error(`load_tokenizer_json: '${file}' has a ${model?.type ?? "missing"} model; a BERT tokenizer needs a WordPiece model with a vocab`);

@@ -8,6 +8,7 @@ import * as path from "path";
 import { tf } from "../backend";
 import { readSafetensors, writeSafetensors, type TensorData } from "../hub/safetensors";
 import { writeFileAtomicSync } from "../utils/fs";
+import { read_json_file } from "../utils/read_file";
 import { default_generator as nn_generator } from "../nn";
 import type { AdamW, AdamWStateDict } from "./adamw";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
@@ -69,7 +70,7 @@ function json(file: string, value: unknown): void {
 
 function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new Error(`checkpoint file missing: ${file}`);
-  return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  return read_json_file(file, "checkpoint file") as T;
 }
 
 function nameMaps(model: CheckpointModel): { toHf: Map<string, string>; toVar: Map<string, string> } {

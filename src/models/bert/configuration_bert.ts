@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { cached_file, PretrainedOptions, split_hub_options } from "../../hub/resolve";
 import { writeFileAtomicSync } from "../../utils/fs";
+import { read_json_file } from "../../utils/read_file";
 import { BERT_DEFAULTS } from "./config_defaults";
 
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
@@ -335,29 +336,35 @@ export class BertConfig {
   }
 
   static from_json_file(file: string): BertConfig {
-    let dict: unknown;
-    try {
-      dict = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new Error(`It looks like the config file at '${file}' is not a valid JSON file: ${(e as Error).message}`);
-    }
-    return new BertConfig(dict as BertConfigDict);
+    return new BertConfig(read_config_json(file));
   }
 
   /** Loads config.json of a model id or folder; `kwargs` override keys (like HF's **kwargs). */
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
     const { hub, rest: overrides } = split_hub_options(options);
     const file = await cached_file(id_or_path, "config.json", hub);
-    const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
+    const dict = read_config_json(file as string);
     return new BertConfig({ ...dict, _name_or_path: id_or_path }).update(overrides);
   }
+}
+
+/** config.json as a dict: a regular file holding a JSON object, or an error naming the file. */
+function read_config_json(file: string): BertConfigDict {
+  let dict: unknown;
+  try {
+    dict = read_json_file(file, "config file");
+  } catch (e) {
+    throw new Error(`It looks like the config file at '${file}' is not a valid JSON file: ${(e as Error).message}`);
+  }
+  if (dict === null || typeof dict !== "object" || Array.isArray(dict)) throw new Error(`The config file at '${file}' holds ${JSON.stringify(dict)?.slice(0, 40)}; expected a JSON object`);
+  return dict as BertConfigDict;
 }
 
 /** AutoConfig: reads config.json and builds the config class of its model_type (BERT here). */
 export class AutoConfig {
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertConfigDict = {}): Promise<BertConfig> {
     const file = await cached_file(id_or_path, "config.json", split_hub_options(options).hub);
-    const dict = JSON.parse(fs.readFileSync(file as string, "utf8")) as BertConfigDict;
+    const dict = read_config_json(file as string);
     if (dict.model_type !== undefined && dict.model_type !== "bert") {
       throw new Error(`AutoConfig: ${id_or_path} has model_type '${dict.model_type}'; bertlab supports model_type 'bert' only`);
     }
