@@ -8,5 +8,6 @@ export * from "./models";
 export * from "./engines";
 export * from "./training";
 export * from "./pipelines";
+export * from "./explain";
 export * from "../plots";
 export * from "../kernel";

@@ -1,0 +1,24 @@
+// bertlab/explain: explanations of a BERT prediction, each one call returning plain arrays.
+export type { AttributionTarget, ExplainInputs, TokenizerLike, BaselineOptions } from "./common";
+export { target_scores } from "./common";
+export { approximation_parameters, leggauss } from "./quadrature";
+export type { IntegrationMethod } from "./quadrature";
+export { integrated_gradients } from "./integrated_gradients";
+export type { AttributionOptions, IntegratedGradientsOptions, IntegratedGradientsResult, TokenAttributions } from "./integrated_gradients";
+export { saliency, input_x_gradient } from "./saliency";
+export { occlusion } from "./occlusion";
+export type { OcclusionOptions } from "./occlusion";
+export { attention_stack } from "./attention_input";
+export type { AttentionsLike, AttentionSelectOptions } from "./attention_input";
+export { attention_rollout, residual_attention } from "./rollout";
+export type { RolloutOptions, RolloutResult } from "./rollout";
+export { attention_flow, flow_graph } from "./flow";
+export type { FlowOptions, FlowResult } from "./flow";
+export { max_flow } from "./max_flow";
+export type { MaxFlow } from "./max_flow";
+export { attention_entropy } from "./entropy";
+export type { EntropyOptions } from "./entropy";
+export { logit_lens } from "./logit_lens";
+export type { LogitLensOptions, LogitLensResult, LensToken } from "./logit_lens";
+export { head_importance } from "./head_importance";
+export type { HeadImportanceOptions, HeadImportanceResult } from "./head_importance";
