@@ -1,7 +1,7 @@
-// Showing charts from cells: one output per plot as a MIME bundle through tslab's internal display writer,
-// in-place updates for live training curves, and a file/text fallback outside a kernel (plain node).
-// tslab is never imported at load time: its jupyter module is looked up in require.cache, where it is
-// whenever this process is a tslab kernel (pinned tslab 1.0.22: `lastWriteDisplayData` is internal API).
+// Showing charts from cells: one output per plot as a MIME bundle, in-place updates for live training curves.
+// Where it goes, first found: bertlab's own kernel (`globalThis[Symbol.for("bertlab.kernel")].display`),
+// tslab's internal display writer (looked up in require.cache, never imported: pinned tslab 1.0.22's
+// `lastWriteDisplayData` is internal API), else files in out/plots and a line of text (plain node).
 import * as fs from "fs";
 import * as path from "path";
 import { randomBytes } from "crypto";
@@ -12,6 +12,8 @@ import { load_vega } from "../plots/render/esm";
 import { plot_training } from "../plots/training_curves";
 import type { LogRecord } from "../plots/training_curves";
 import { BundleOptions, MimeBundle, chart_bundle, chart_summary } from "./bundle";
+import { JUPYTER_DISPLAY, is_displayable } from "../src/utils/displayable";
+import { format } from "../src/utils/format";
 import { writeFileAtomicSync } from "../src/utils/fs";
 
 type DisplayData = {
@@ -20,6 +22,19 @@ type DisplayData = {
   transient: { display_id?: string };
 };
 export type DisplayWriter = (data: DisplayData, update: boolean) => void;
+
+/** What bertlab's kernel puts on globalThis under Symbol.for("bertlab.kernel") (the contract with kernel/). */
+export interface BertlabKernel {
+  display(bundle: { data: Record<string, unknown>; metadata?: Record<string, unknown> }, opts?: { display_id?: string; update?: boolean }): void;
+}
+
+export const BERTLAB_KERNEL = Symbol.for("bertlab.kernel");
+
+/** bertlab's kernel when this process is one, else null. */
+export function bertlab_kernel(): BertlabKernel | null {
+  const k = (globalThis as Record<symbol, unknown>)[BERTLAB_KERNEL] as BertlabKernel | undefined;
+  return k && typeof k.display === "function" ? k : null;
+}
 
 /** tslab's current display writer, or null outside a tslab kernel. */
 export function kernel_display_writer(): DisplayWriter | null {
@@ -31,18 +46,37 @@ export function kernel_display_writer(): DisplayWriter | null {
   return null;
 }
 
-/** True inside a tslab kernel that has started executing cells. */
+/** Where displays go: bertlab's kernel, tslab's writer, or nowhere (null: plain node). */
+export type DisplayTarget = { kernel: BertlabKernel } | { writer: DisplayWriter };
+
+/** The current display target. Take it before any await: tslab's writer belongs to the running cell. */
+export function display_target(): DisplayTarget | null {
+  const kernel = bertlab_kernel();
+  if (kernel) return { kernel };
+  const writer = kernel_display_writer();
+  return writer ? { writer } : null;
+}
+
+/** True inside a kernel (bertlab's, or tslab once it has started executing cells). */
 export function in_kernel(): boolean {
-  return kernel_display_writer() !== null;
+  return display_target() !== null;
 }
 
 /** Sends one raw MIME bundle as a display_data (or update_display_data for an existing display_id). */
 export function display_bundle(
   data: MimeBundle,
-  opts: { display_id?: string; update?: boolean; writer?: DisplayWriter | null } = {},
+  opts: { display_id?: string; update?: boolean; target?: DisplayTarget | null } = {},
 ): boolean {
-  const w = opts.writer ?? kernel_display_writer();
-  if (!w) return false;
+  const target = opts.target === undefined ? display_target() : opts.target;
+  if (!target) return false;
+  if ("kernel" in target) {
+    const o: { display_id?: string; update?: boolean } = {};
+    if (opts.display_id) o.display_id = opts.display_id;
+    if (opts.update) o.update = true;
+    target.kernel.display({ data: data as Record<string, unknown>, metadata: {} }, o);
+    return true;
+  }
+  const w = target.writer;
   // +json values travel as JSON objects (tslab's type says string | Uint8Array; the wire format is JSON).
   w({ data: data as DisplayData["data"], metadata: {}, transient: opts.display_id ? { display_id: opts.display_id } : {} }, !!opts.update);
   return true;
@@ -83,7 +117,7 @@ async function write_outside(chart: Chart, data: MimeBundle, out_dir: string): P
  */
 export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Promise<void> {
   // Taken before any await: tslab's writer is per cell, and rendering may finish after the next cell began.
-  const writer = kernel_display_writer();
+  const target = display_target();
   const charts = Array.isArray(chart) ? chart : [chart];
   charts.forEach((c, i) => {
     if (!is_chart(c)) {
@@ -91,8 +125,8 @@ export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Prom
     }
   });
   for (const c of charts) {
-    const data = await chart_bundle(c, writer ? opts : { ...opts, static: opts.static ?? c.library === "vega-lite" });
-    if (display_bundle(data, { writer })) continue;
+    const data = await chart_bundle(c, target ? opts : { ...opts, static: opts.static ?? c.library === "vega-lite" });
+    if (display_bundle(data, { target })) continue;
     const dir = path.resolve(opts.out_dir ?? process.env.BERTLAB_PLOTS_DIR ?? path.join("out", "plots"));
     try {
       fs.mkdirSync(dir, { recursive: true });
@@ -101,6 +135,34 @@ export async function show(chart: Chart | Chart[], opts: ShowOptions = {}): Prom
     } catch (e) {
       console.log(`${chart_summary(c)} (not in a notebook; could not write files: ${(e as Error).message})`);
     }
+  }
+}
+
+/**
+ * The MIME bundle of a value, as a kernel shows a cell's last value: its `[Symbol.for("Jupyter.display")]()`
+ * (awaited; bertlab's tensors, tokenizer outputs, model outputs and charts have one, as may any object written
+ * for Deno's kernel), a chart built by hand, or null (the kernel then prints it as text).
+ */
+export async function mime_bundle(value: unknown): Promise<MimeBundle | null> {
+  if (is_displayable(value)) {
+    const b = await value[JUPYTER_DISPLAY]();
+    if (typeof b !== "object" || b === null || Array.isArray(b)) {
+      throw new Error(`[Symbol.for("Jupyter.display")]() must return a MIME bundle object like { "text/plain": "..." }, got ${b === null ? "null" : typeof b}`);
+    }
+    return b;
+  }
+  return is_chart(value) ? chart_bundle(value) : null;
+}
+
+/**
+ * IPython's `display(obj, ...)`: one output per value, rich where the value has a MIME bundle (see
+ * `mime_bundle`), else its text. Outside a kernel it prints the text/plain. Use `await display(x)`.
+ */
+export async function display(...values: unknown[]): Promise<void> {
+  const target = display_target();
+  for (const v of values) {
+    const data = (await mime_bundle(v)) ?? { "text/plain": format(v) };
+    if (!display_bundle(data, { target })) console.log(typeof data["text/plain"] === "string" ? data["text/plain"] : format(v));
   }
 }
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import MarkdownIt from "markdown-it";
 import type { HLJSApi } from "highlight.js";
-import { escape_html, library_scripts, script_json } from "../plots/render";
+import { escape_html, library_scripts, script_json, uniquify_svg_ids } from "../plots/render";
 import { Cell, MimeBundle, Notebook, Output, joined, source_text } from "./notebook";
 
 export const VEGA_LITE_MIMES = [
@@ -50,8 +50,10 @@ function strip_ansi(s: string): string {
 
 type Libraries = { vega: boolean; plotly: boolean };
 
-function static_image(data: MimeBundle): string {
-  if (data["image/svg+xml"] !== undefined) return joined(data["image/svg+xml"]);
+function static_image(data: MimeBundle, id: string): string {
+  // Ids prefixed per output: vega numbers gradients and clip paths from 0 in each kernel (and in the page's
+  // own interactive views), so two SVGs would share `id="gradient_0"` and paint each other's legends blank.
+  if (data["image/svg+xml"] !== undefined) return uniquify_svg_ids(joined(data["image/svg+xml"]), id);
   for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
     if (data[mime] !== undefined) {
       return `<img alt="plot" src="data:${mime};base64,${joined(data[mime]).replace(/\s+/g, "")}">`;
@@ -67,17 +69,17 @@ function rich_output(data: MimeBundle, libs: Libraries): string {
   if (vl_mime) {
     libs.vega = true;
     const id = `bl-plot-${++plot_ids}`;
-    return `<div class="bl-plot" data-library="vega-lite" id="${id}"><div class="bl-static">${static_image(data)}</div>` +
+    return `<div class="bl-plot" data-library="vega-lite" id="${id}"><div class="bl-static">${static_image(data, id)}</div>` +
       `<script type="application/json" class="bl-spec">${script_json(data[vl_mime])}</script></div>`;
   }
   if (data[PLOTLY_MIME] !== undefined) {
     libs.plotly = true;
     const id = `bl-plot-${++plot_ids}`;
-    return `<div class="bl-plot" data-library="plotly" id="${id}"><div class="bl-static">${static_image(data)}</div>` +
+    return `<div class="bl-plot" data-library="plotly" id="${id}"><div class="bl-static">${static_image(data, id)}</div>` +
       `<script type="application/json" class="bl-spec">${script_json(data[PLOTLY_MIME])}</script></div>`;
   }
   if (data["text/html"] !== undefined) return `<div class="bl-html">${joined(data["text/html"])}</div>`;
-  const img = static_image(data);
+  const img = static_image(data, `bl-img-${++plot_ids}`);
   if (img) return `<div class="bl-image">${img}</div>`;
   if (data["text/markdown"] !== undefined) return `<div class="markdown">${md.render(joined(data["text/markdown"]))}</div>`;
   if (data["application/json"] !== undefined) {

@@ -1,7 +1,11 @@
 // The one value every plot builder returns: a chart description, not pixels.
 // Renderers (plots/render) turn it into SVG / PNG / HTML; the kernel displays it.
+// Every chart also answers Deno's `[Symbol.for("Jupyter.display")]()` (non-enumerable) with the bundle `show`
+// sends, so a chart that is a cell's last value draws in bertlab's kernel and in Deno's.
 // Specs are typed loosely on purpose: vega-lite's own types resolve only through package `exports`,
 // which tslab's TypeScript 5.0 (node10 resolution) cannot see, so they stay out of our .d.ts.
+import { set_display } from "../src/utils/displayable";
+import { chart_bundle } from "./render/bundle";
 
 /** A JSON-able spec object (vega-lite spec, plotly trace/layout). */
 export type Spec = { [key: string]: any };
@@ -33,6 +37,13 @@ export interface HtmlChart {
 
 export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
 
+/** Gives a chart its Jupyter.display method (the MIME bundle `show` sends: spec + PNG + SVG + text). */
+export function displayable<C extends Chart>(chart: C): C {
+  return set_display(chart, function (this: C) {
+    return chart_bundle(this);
+  });
+}
+
 export type Library = "vega-lite" | "plotly";
 
 // Specs use only features common to vega-lite 5 and 6: rendered here by vega-lite 6, and in Jupyter by the
@@ -43,13 +54,13 @@ export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json
 export function vega_lite(spec: Spec, title?: string): VegaLiteChart {
   const full: Spec = { $schema: VEGA_LITE_SCHEMA, ...spec };
   if (title !== undefined && full.title === undefined) full.title = title;
-  return { library: "vega-lite", spec: full, title };
+  return displayable({ library: "vega-lite", spec: full, title });
 }
 
 export function plotly(data: Spec[], layout: Spec, title?: string, config?: Spec): PlotlyChart {
   const lay: Spec = { ...layout };
   if (title !== undefined && lay.title === undefined) lay.title = { text: title };
-  return { library: "plotly", data, layout: lay, config: { displaylogo: false, responsive: true, ...config }, title };
+  return displayable({ library: "plotly", data, layout: lay, config: { displaylogo: false, responsive: true, ...config }, title });
 }
 
 export function is_chart(x: unknown): x is Chart {

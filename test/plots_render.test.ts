@@ -75,7 +75,7 @@ test("PNG: decodes at the requested scale, has ink, and the title's text is real
   // Text-only SVG: with fonts it has dark pixels; with no fonts at all resvg silently draws nothing.
   const text = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="40"><text x="8" y="28" font-family="sans-serif" font-size="20">not paraphrase: 10%</text></svg>`;
   assert.ok(count_ink(decode_png(svg_to_png(text, { scale: 1 }))) > 100);
-  assert.equal(count_ink(decode_png(svg_to_png(text, { scale: 1, system_fonts: false }))), 0);
+  assert.equal(count_ink(decode_png(svg_to_png(text, { scale: 1, system_fonts: false, bundled_fonts: false }))), 0);
   // The title band of the chart (top 20 px at 1x) carries the title's glyphs.
   assert.ok(count_ink(one, { region: { x: 0, y: 0, width: one.width, height: 20 } }) > 50);
   assert.throws(() => decode_png(new Uint8Array([1, 2, 3])), /not a PNG/);

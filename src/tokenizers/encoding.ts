@@ -2,7 +2,9 @@
 // names (plain arrays, or int32 tensors with return_tensors 'tf'); the methods answer the fast
 // tokenizer's alignment questions (word_ids, sequence_ids, char_to_token, ...), whatever the format.
 import { tf } from "../backend";
+import * as util from "util";
 import { format_tensor } from "../utils/format";
+import { JUPYTER_DISPLAY, MimeBundle, escape_html } from "../utils/displayable";
 
 /** Where each token of a row came from: built only when asked for (offsets, word_ids, ...). */
 export interface RowAlignment {
@@ -203,6 +205,28 @@ export class BatchEncoding<T extends Ids = Ids> {
   [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
     const fields = Object.entries(this).map(([k, v]) => `'${k}': ${v instanceof tf.Tensor ? format_tensor(v) : inspect(v, options)}`);
     return `{${fields.join(", ")}}`;
+  }
+
+  /**
+   * Rich display in a notebook (Deno's `Symbol.for("Jupyter.display")` convention): text/plain is the Python
+   * dict print above; text/html one table per row of tokens and each per-token field (ids, type ids, mask...).
+   */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    const text = util.inspect(this, { depth: 4 });
+    const per_token = Object.entries(this)
+      .filter(([k]) => k !== "offset_mapping" && k !== "overflow_to_sample_mapping" && k !== "length")
+      .map(([k, v]) => [k, v instanceof tf.Tensor ? v.arraySync() : v] as [string, unknown]);
+    const rows = this.#rows.map((_, b) => {
+      const pick = (v: unknown) => (Array.isArray(v) && Array.isArray(v[0]) ? (v as unknown[][])[b] : Array.isArray(v) ? v : []) as unknown[];
+      const lines: [string, unknown[]][] = [["tokens", this.tokens(b)], ...per_token.map(([k, v]) => [k, pick(v)] as [string, unknown[]])];
+      const n = lines[0][1].length;
+      const cell = "padding:1px 6px;border:1px solid #ddd;text-align:center;white-space:pre";
+      const head = `<tr><th style="${cell};background:#f4f4f4;color:#555"></th>${Array.from({ length: n }, (_, i) => `<th style="${cell};background:#f4f4f4;color:#555">${i}</th>`).join("")}</tr>`;
+      const body = lines.map(([k, vs]) => `<tr><th style="${cell};background:#f4f4f4;text-align:left">${escape_html(k)}</th>${vs.map((v) => `<td style="${cell}">${escape_html(String(v))}</td>`).join("")}</tr>`).join("");
+      const caption = this.#rows.length > 1 ? `<div style="font-family:monospace;font-size:12px;color:#555">row ${b}</div>` : "";
+      return `${caption}<div style="overflow-x:auto"><table style="border-collapse:collapse;font-family:monospace;font-size:12px">${head}${body}</table></div>`;
+    });
+    return { "text/plain": text, "text/html": rows.join("") };
   }
 
   /** Frees the tensors of a return_tensors 'tf' encoding (no-op for arrays). */

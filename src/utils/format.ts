@@ -202,6 +202,13 @@ export function format_values(
   return s + ")";
 }
 
+/** torch's number format for these values (common width and mode), one element at a time, trimmed: for tables. */
+export function value_formatter(values: ArrayLike<Scalar>, dtype: string, opts: Partial<PrintOptions> = {}): (v: Scalar) => string {
+  const floating = dtype === "float32" || dtype === "float16" || dtype === "float64";
+  const fmt = new Formatter(Array.from(values), floating, { ...print_options, ...opts });
+  return (v) => fmt.format(v).trim();
+}
+
 /** torch-style repr of a tfjs tensor, e.g. `tensor([[ 5.9950, -5.5033]])`. Reads the data synchronously. */
 export function format_tensor(t: tf.Tensor, opts: Partial<PrintOptions> = {}): string {
   if (!(t instanceof tf.Tensor)) throw new Error(`format_tensor: expected a tf.Tensor, got ${util.inspect(t, { depth: 0 })}`);

@@ -14,6 +14,7 @@ import { check_input_keys, BertInputs } from "./inputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
 import type { EngineName } from "../../engines/switch";
+import { set_output_display } from "../../utils/display";
 
 let deferInit = 0;
 
@@ -102,7 +103,10 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     const out = (run.output ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
     this.last_engine = run.engine;
     this.last_engine_reason = run.reason;
-    if (out && typeof out === "object") Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
+    if (out && typeof out === "object") {
+      Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
+      set_output_display(out, `${this.constructor.name} output`);
+    }
     return out;
   }
 
