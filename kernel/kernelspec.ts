@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { writeFileAtomicSync } from "../src/utils/fs";
+import { type DirFile, write_files_atomic } from "../src/utils/atomic_dir";
 
 export const DEFAULT_KERNEL_NAME = "bertlab";
 export const DEFAULT_DISPLAY_NAME = "TypeScript (bertlab)";
@@ -79,9 +79,8 @@ export function install_kernelspec(opts: InstallOptions = {}): string {
   const base = opts.prefix ? path.join(path.resolve(opts.prefix), "share", "jupyter") : jupyter_data_dir();
   const dir = path.join(base, "kernels", name);
   const spec = kernelspec_for(name, opts.display_name ?? DEFAULT_DISPLAY_NAME, opts.env);
-  fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomicSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
-  write_logos(dir);
+  // kernel.json and the logos in one all-or-nothing commit: Jupyter never finds half an install.
+  write_files_atomic(dir, [{ name: "kernel.json", data: JSON.stringify(spec, null, 2) + "\n" }, ...logos()]);
   return dir;
 }
 
@@ -127,15 +126,15 @@ const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"
 `;
 
 /** logo-svg.svg always; logo-32x32.png / logo-64x64.png when resvg is available. */
-function write_logos(dir: string): void {
-  writeFileAtomicSync(path.join(dir, "logo-svg.svg"), LOGO_SVG);
+function logos(): DirFile[] {
+  const out: DirFile[] = [{ name: "logo-svg.svg", data: LOGO_SVG }];
   try {
     const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
     for (const size of [32, 64]) {
-      const png = new Resvg(LOGO_SVG, { fitTo: { mode: "width", value: size } }).render().asPng();
-      writeFileAtomicSync(path.join(dir, `logo-${size}x${size}.png`), png);
+      out.push({ name: `logo-${size}x${size}.png`, data: new Resvg(LOGO_SVG, { fitTo: { mode: "width", value: size } }).render().asPng() });
     }
   } catch {
     // PNG logos are optional; Jupyter falls back to the SVG or its default.
   }
+  return out;
 }

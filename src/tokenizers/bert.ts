@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ready } from "../backend";
 import { cached_file, is_offline_mode, PretrainedOptions } from "../hub";
-import { writeFileAtomicSync } from "../utils/fs";
 import { read_json_file } from "../utils/read_file";
+import { type DirFile, read_dir_consistent, write_files_atomic } from "../utils/atomic_dir";
 import { BasicTokenizer, WordSink } from "./basic";
 import { Segmented } from "./segmented";
 import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBUTES, SpecialTokenName } from "./tokenization_utils";
@@ -233,6 +233,9 @@ export class BertTokenizer extends PreTrainedTokenizer {
   static async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizer> {
     // Hub options (revision, cache_dir, token, ...) go to cached_file; the tokenizer ignores them.
     const hub = { ...options, optional: true };
+    const folder = options.subfolder ? path.join(id_or_path, options.subfolder) : id_or_path;
+    // A local folder is read as one committed save (../utils/atomic_dir.ts).
+    const tok = await read_dir_consistent(folder, async () => {
     const [vocabFile, tokJson, configFile, stmFile, addedFile] = await Promise.all([
       cached_file(id_or_path, VOCAB_FILES.vocab_file, hub),
       cached_file(id_or_path, VOCAB_FILES.tokenizer_file, hub),
@@ -267,7 +270,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
       };
       for (const t of tj.added_tokens) if (!tj.vocab.has(t.content)) added[t.content] = t.id;
     }
-    const tok = new this(files, {
+    return new this(files, {
       ...fromJson,
       ...config,
       ...stm,
@@ -275,16 +278,19 @@ export class BertTokenizer extends PreTrainedTokenizer {
       name_or_path: id_or_path,
       ...stripUndefined(options),
     });
+    });
     await ready(); // so return_tensors 'tf' works right away
     return tok;
   }
 
-  /** Writes vocab.txt, tokenizer_config.json and special_tokens_map.json (atomically) into a folder. */
+  /**
+   * Writes vocab.txt, tokenizer_config.json, special_tokens_map.json (and added_tokens.json when there are
+   * added tokens; an older one is deleted when there are none) into a folder, all-or-nothing
+   * (../utils/atomic_dir.ts). Returns the paths written.
+   */
   save_pretrained(save_directory: string): string[] {
-    fs.mkdirSync(save_directory, { recursive: true });
     const byId = [...this.vocab].sort((a, b) => a[1] - b[1]);
-    const vocabFile = path.join(save_directory, VOCAB_FILES.vocab_file);
-    writeFileAtomicSync(vocabFile, byId.map(([t]) => t).join("\n") + "\n");
+    const files: DirFile[] = [{ name: VOCAB_FILES.vocab_file, data: byId.map(([t]) => t).join("\n") + "\n" }];
     const config = {
       tokenizer_class: "BertTokenizer",
       do_lower_case: this.do_lower_case,
@@ -300,17 +306,12 @@ export class BertTokenizer extends PreTrainedTokenizer {
       model_input_names: this.model_input_names,
       ...this.special_tokens_map,
     };
-    const configFile = path.join(save_directory, VOCAB_FILES.tokenizer_config_file);
-    writeFileAtomicSync(configFile, JSON.stringify(config, null, 2) + "\n");
-    const stmFile = path.join(save_directory, VOCAB_FILES.special_tokens_map_file);
-    writeFileAtomicSync(stmFile, JSON.stringify(this.special_tokens_map, null, 2) + "\n");
-    const written = [vocabFile, configFile, stmFile];
+    files.push({ name: VOCAB_FILES.tokenizer_config_file, data: JSON.stringify(config, null, 2) + "\n" });
+    files.push({ name: VOCAB_FILES.special_tokens_map_file, data: JSON.stringify(this.special_tokens_map, null, 2) + "\n" });
     if (this.added_tokens_encoder.size) {
-      const addedFile = path.join(save_directory, VOCAB_FILES.added_tokens_file);
-      writeFileAtomicSync(addedFile, JSON.stringify(Object.fromEntries(this.added_tokens_encoder), null, 2) + "\n");
-      written.push(addedFile);
+      files.push({ name: VOCAB_FILES.added_tokens_file, data: JSON.stringify(Object.fromEntries(this.added_tokens_encoder), null, 2) + "\n" });
     }
-    return written;
+    return write_files_atomic(save_directory, files, { remove: this.added_tokens_encoder.size ? [] : [VOCAB_FILES.added_tokens_file] });
   }
 }
 

@@ -1,14 +1,15 @@
 // Checkpoint folders, as HF's Trainer lays them out: output_dir/checkpoint-N/ with the model
 // (save_pretrained: config.json + model.safetensors), optimizer.json + optimizer.safetensors (groups,
 // steps, moments keyed by HF parameter names so they load into a fresh model), scheduler.json,
-// rng_state.json, trainer_state.json and training_args.json. A checkpoint is written into
-// tmp-checkpoint-N and renamed when complete, and every file inside is written atomically.
+// rng_state.json, trainer_state.json and training_args.json. A checkpoint is written into a hidden
+// temp folder and renamed into place when complete (../utils/atomic_dir.ts).
 import * as fs from "fs";
 import * as path from "path";
 import { tf } from "../backend";
 import { readSafetensors, writeSafetensors, type TensorData } from "../hub/safetensors";
 import { writeFileAtomicSync } from "../utils/fs";
 import { read_json_file } from "../utils/read_file";
+import { recover_dir, write_dir_atomic } from "../utils/atomic_dir";
 import { default_generator as nn_generator } from "../nn";
 import type { AdamW, AdamWStateDict } from "./adamw";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
@@ -33,6 +34,8 @@ const CHECKPOINT_RE = new RegExp(`^${PREFIX_CHECKPOINT_DIR}-(\\d+)$`);
 /** checkpoint-N folders of output_dir, oldest (smallest N) first. */
 export function sorted_checkpoints(output_dir: string): string[] {
   if (!fs.existsSync(output_dir)) return [];
+  recover_dir(output_dir); // a checkpoint a killed save had committed is finished first
+
   return fs
     .readdirSync(output_dir)
     .filter((n) => CHECKPOINT_RE.test(n) && fs.statSync(path.join(output_dir, n)).isDirectory())
@@ -185,20 +188,12 @@ export function load_model_weights(model: CheckpointModel, dir: string): void {
   }
 }
 
-/** Writes a complete checkpoint folder through tmp-<name> and one rename; returns its path. */
+/**
+ * Writes a complete checkpoint folder all-or-nothing (../utils/atomic_dir.ts: a hidden temp folder, then a
+ * journaled rename; an existing folder of that name is replaced only once the new one is complete, and a
+ * folder a killed writer left is finished or deleted by the next save); returns its path.
+ */
 export function write_checkpoint(output_dir: string, name: string, write: (tmp: string) => void): string {
-  const final = path.join(output_dir, name);
-  const tmp = path.join(output_dir, `tmp-${name}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
-    write(tmp);
-    fs.rmSync(final, { recursive: true, force: true });
-    fs.renameSync(tmp, final);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-  return final;
+  return write_dir_atomic(path.join(output_dir, name), write);
 }
 

@@ -4,8 +4,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cached_file, PretrainedOptions, split_hub_options } from "../../hub/resolve";
-import { writeFileAtomicSync } from "../../utils/fs";
 import { read_json_file } from "../../utils/read_file";
+import { write_files_atomic } from "../../utils/atomic_dir";
 import { BERT_DEFAULTS } from "./config_defaults";
 
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
@@ -285,13 +285,9 @@ export class BertConfig {
     return JSON.stringify(use_diff ? this.to_diff_dict() : this.to_dict(), null, 2) + "\n";
   }
 
-  /** Writes `<dir>/config.json` atomically. */
+  /** Writes `<dir>/config.json` atomically (under the folder's write lock, ../../utils/atomic_dir.ts). */
   save_pretrained(dir: string): void {
-    if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
-      throw new Error(`Provided path (${dir}) should be a directory, not a file`);
-    }
-    fs.mkdirSync(dir, { recursive: true });
-    writeFileAtomicSync(path.join(dir, "config.json"), this.to_json_string());
+    write_files_atomic(dir, [{ name: "config.json", data: this.to_json_string() }]);
   }
 
   /**

@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../../backend";
 import { split_hub_options, type PretrainedOptions } from "../../hub/resolve";
-import { writeSafetensors, TensorData } from "../../hub/safetensors";
+import { serializeSafetensors, TensorData } from "../../hub/safetensors";
+import { read_dir_consistent, write_files_atomic } from "../../utils/atomic_dir";
 import { Embedding, Generator, Module, next_uid } from "../../nn";
 import { input_embeddings, lm_predictions, prune_heads, resize_token_embeddings, set_input_embeddings } from "./surgery";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
@@ -170,11 +171,15 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     await ready();
     const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, use_safetensors, ...rest } = options;
     const { hub, rest: overrides } = split_hub_options(rest); // token, subfolder, progress... reach the hub
-    let config: BertConfig;
-    if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
-    else if (given) config = new BertConfig(given).update(overrides);
-    else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
-    const state = await load_checkpoint(id_or_path, { ...hub, use_safetensors });
+    // A local folder is read as one committed save (never a new config with old weights).
+    const folder = typeof hub.subfolder === "string" && hub.subfolder ? path.join(id_or_path, hub.subfolder) : id_or_path;
+    const [config, state] = await read_dir_consistent(folder, async () => {
+      let config: BertConfig;
+      if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
+      else if (given) config = new BertConfig(given).update(overrides);
+      else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
+      return [config, await load_checkpoint(id_or_path, { ...hub, use_safetensors })] as const;
+    });
     const model = without_init(() => new this(config));
     const info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet });
     model.loading_info = info;
@@ -182,21 +187,28 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     return output_loading_info ? [model, info] : model;
   }
 
-  /** Writes config.json and model.safetensors (tied weights once, metadata format "pt") atomically. */
+  /**
+   * Writes config.json and model.safetensors (tied weights once, metadata format "pt") all-or-nothing
+   * (../../utils/atomic_dir.ts): a reader sees the old pair or the new pair, even if this process is
+   * killed mid-save, and two processes saving into one folder take turns. Shards of an earlier sharded
+   * save are deleted in the same commit, as HF's save_pretrained cleans them.
+   */
   save_pretrained(dir: string, _options: SavePretrainedOptions = {}): void {
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
       throw new Error(`Provided path (${dir}) should be a directory, not a file`);
     }
     if (!this.materialized) this.init_weights();
-    fs.mkdirSync(dir, { recursive: true });
     const config = this.config.copy({ architectures: [this.constructor.name], torch_dtype: "float32" });
-    config.save_pretrained(dir);
     const tied = new Set(this.tied_weight_names());
     const tensors = new Map<string, TensorData>();
     for (const [name, v] of this.state_dict()) {
       if (tied.has(name)) continue;
       tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     }
-    writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt" });
+    const stale = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n) || n === "model.safetensors.index.json") : [];
+    write_files_atomic(dir, [
+      { name: "config.json", data: config.to_json_string() },
+      { name: "model.safetensors", data: serializeSafetensors(tensors, { format: "pt" }) },
+    ], { remove: stale });
   }
 }
