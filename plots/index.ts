@@ -21,3 +21,11 @@ export type { AttentionInput, AttentionSelect, AttentionPlotOptions, AttentionGr
 export { head_view, head_view_data, HEAD_COLORS } from "./head_view";
 export type { HeadViewOptions, HeadViewData } from "./head_view";
 export * from "./render";
+export { token_attribution_html, plot_token_attributions, plot_attribution_comparison, attribution_color } from "./token_attributions";
+export type { TokenScores, TokenAttributionOptions, ComparisonOptions } from "./token_attributions";
+export { plot_logit_lens, plot_head_importance, plot_rollout } from "./explain_plots";
+export type { LogitLensLike } from "./explain_plots";
+export { model_view, model_view_data, model_view_static } from "./model_view";
+export type { ModelViewOptions, ModelViewData } from "./model_view";
+export { neuron_view, neuron_view_rows, neuron_view_static } from "./neuron_view";
+export type { NeuronViewInput, NeuronViewOptions } from "./neuron_view";

@@ -13,3 +13,4 @@ export type { HtmlOptions, FragmentOptions, Fragment, ScriptLibrary } from "./ht
 
 export { uniquify_svg_ids, with_font_fallbacks, FONT_FALLBACKS } from "./svg_text";
 export { bundled_emoji_font, drawable, placeholder } from "./png";
+export { to_png_or_static } from "./fallback";

@@ -22,3 +22,5 @@ export { logit_lens } from "./logit_lens";
 export type { LogitLensOptions, LogitLensResult, LensToken } from "./logit_lens";
 export { head_importance } from "./head_importance";
 export type { HeadImportanceOptions, HeadImportanceResult } from "./head_importance";
+export { attention_details } from "./attention_details";
+export type { AttentionDetails } from "./attention_details";
