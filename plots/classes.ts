@@ -1,7 +1,10 @@
 // Class probabilities of a sequence-level head (sequence classification, NSP): horizontal bars with the
 // percentage printed as the seed prints it (`not paraphrase: 10%`), one panel per example.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
-import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, percent, to_plain } from "./data";
+import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, percent, to_plain, wrap_label, wrapped_label_expr } from "./data";
+
+/** Labels up to this many characters are printed whole on the bar (`label: 10%`) and on one axis line. */
+const LABEL_CHARS = 30;
 
 export interface ClassProbabilityOptions {
   /** Treat the scores as logits and apply softmax (shorthand for function_to_apply "softmax"). */
@@ -13,7 +16,8 @@ export interface ClassProbabilityOptions {
   /** Sort classes by probability, highest first (default: label order). */
   sort?: boolean;
   title?: string;
-  width?: number;
+  /** Pixels, or "container" (the cell's width; default for one example): STATIC_WIDTH in PNG/SVG. */
+  width?: number | "container";
   library?: Library;
 }
 
@@ -80,25 +84,36 @@ export function plot_class_probabilities(scores: unknown, labels?: string[] | Re
       const rs = rows.filter((r) => r.example === ex).sort((a, b) => (opts.sort ? a.rank - b.rank : 0));
       return { type: "bar", orientation: "h", name: ex || "probability", y: rs.map((r) => r.label), x: rs.map((r) => r.probability), text: rs.map((r) => r.percent), textposition: "outside" };
     });
-    return plotly(data, { barmode: "group", xaxis: { range: [0, 1.1], tickformat: ".0%" }, yaxis: { autorange: "reversed" }, width: (opts.width ?? 360) + 260, height: 120 + 40 * rows.length }, title);
+    return plotly(data, { barmode: "group", xaxis: { range: [0, 1.1], tickformat: ".0%" }, yaxis: { autorange: "reversed" }, width: (typeof opts.width === "number" ? opts.width : 360) + 260, height: 120 + 40 * rows.length }, title);
   }
+  const label_names = [...new Set(rows.map((r) => r.label))];
+  const wrapped = wrapped_label_expr(label_names, LABEL_CHARS);
+  const lines = Math.max(...label_names.map((l) => wrap_label(l, LABEL_CHARS).length));
   const layer: Spec = {
     encoding: {
-      y: { field: "label", type: "nominal", title: null, sort: label_order ?? { field: "rank", op: "min", order: "ascending" } },
+      // Long labels (multiple-choice answers) wrap onto several lines, never cut: labelLimit 0 is "no limit".
+      y: {
+        field: "label", type: "nominal", title: null, sort: label_order ?? { field: "rank", op: "min", order: "ascending" },
+        axis: { labelLimit: 0, ...(wrapped ? { labelExpr: wrapped, labelLineHeight: 13 } : {}) },
+      },
       x: { field: "probability", type: "quantitative", title: "probability", scale: { domain: [0, 1] }, axis: { format: "%" } },
       tooltip: [{ field: "label" }, { field: "probability", type: "quantitative", format: ".4f" }],
     },
     layer: [
       { mark: { type: "bar", color: "#4c78a8" } },
-      { mark: { type: "text", align: "left", dx: 4 }, encoding: { text: { field: "label_text" } } },
+      { mark: { type: "text", align: "left", dx: 4, limit: 0 }, encoding: { text: { field: "bar_text" } } },
     ],
   };
-  const values = rows.map((r) => ({ ...r, label_text: `${r.label}: ${r.percent}` }));
+  // The seed's `label: 10%` on the bar; a long label is already on the axis, so its bar says just `10%`.
+  const values = rows.map((r) => ({ ...r, label_text: `${r.label}: ${r.percent}`, bar_text: r.label.length > LABEL_CHARS ? r.percent : `${r.label}: ${r.percent}` }));
   const base: Spec = { data: { values } };
-  if (examples.length === 1) return vega_lite({ ...base, width: opts.width ?? 360, ...layer }, examples[0] ? `${title}: ${examples[0]}` : title);
+  const height = lines > 1 ? { height: { step: Math.max(20, 13 * lines + 6) } } : {};
+  if (examples.length === 1) {
+    return vega_lite({ ...base, width: opts.width ?? "container", ...height, autosize: { type: "fit-x", contains: "padding" }, ...layer }, examples[0] ? `${title}: ${examples[0]}` : title);
+  }
   return vega_lite({
     ...base,
     facet: { row: { field: "example", type: "nominal", title: null, sort: examples, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
-    spec: { width: opts.width ?? 360, ...layer },
+    spec: { width: typeof opts.width === "number" ? opts.width : 360, ...height, ...layer },
   }, title);
 }

@@ -125,3 +125,28 @@ export function short_number(v: number): string {
   if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential().replace(/\.?0+e/, "e").replace("e+", "e");
   return String(Number(v.toPrecision(6)));
 }
+
+/** Splits a label into lines of at most `width` characters at spaces (a longer word stays whole): never cut. */
+export function wrap_label(label: string, width = 30): string[] {
+  const lines: string[] = [];
+  let cur = "";
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur || lines.length === 0) lines.push(cur);
+  return lines;
+}
+
+/**
+ * An axis `labelExpr` drawing long labels on several lines (vega draws an array of strings as lines), so axis
+ * labels are wrapped, not cut with "…". Labels that fit stay as they are.
+ */
+export function wrapped_label_expr(labels: string[], width = 30): string | undefined {
+  const long = labels.filter((l) => wrap_label(l, width).length > 1);
+  if (long.length === 0) return undefined;
+  const table = Object.fromEntries(long.map((l) => [l, wrap_label(l, width)]));
+  return `${JSON.stringify(table)}[datum.value] || datum.label`;
+}

@@ -2,7 +2,7 @@
 export { vega_lite, plotly, is_chart, VEGA_LITE_SCHEMA } from "./chart";
 export type { Chart, VegaLiteChart, PlotlyChart, HtmlChart, Library, Spec } from "./chart";
 export type { TensorLike } from "./data";
-export { plot_lr_schedules, plot_schedules, series_label, HF_SCHEDULE_NAMES } from "./schedules";
+export { plot_lr_schedules, plot_schedules, series_label, HF_SCHEDULE_NAMES, DASHES, step_ticks, lr_label_expr } from "./schedules";
 export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSchedulesOptions } from "./schedules";
 export { plot_lr_history, lr_history_points } from "./lr_history";
 export type { LrHistory } from "./lr_history";

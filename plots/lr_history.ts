@@ -1,7 +1,7 @@
 // The learning rate a live run actually used: from an lr history, a Trainer's log_history, or a LambdaLR.
 import { Chart, plotly, vega_lite } from "./chart";
 import { to_plain } from "./data";
-import { LrPlotOptions, plot_lr_schedules } from "./schedules";
+import { LrPlotOptions, lr_label_expr, plot_lr_schedules } from "./schedules";
 
 export type LrHistory =
   | number[]
@@ -51,12 +51,12 @@ export function plot_lr_history(history: LrHistory, opts: LrPlotOptions & { name
     return plotly([{ type: "scatter", mode: "lines", name, x: steps, y: pts.map((p) => p.lr) }], { xaxis: { title: { text: "step" } }, yaxis: { title: { text: "learning rate" } } }, title);
   }
   return vega_lite({
-    width: opts.width ?? 480, height: opts.height ?? 260,
+    width: opts.width ?? "container", height: opts.height ?? 260, autosize: { type: "fit-x", contains: "padding" },
     data: { values: pts.map((p) => ({ ...p, schedule: name })) },
     mark: { type: "line", point: pts.length <= 50 },
     encoding: {
       x: { field: "step", type: "quantitative", title: "step" },
-      y: { field: "lr", type: "quantitative", title: "learning rate", axis: { format: "~g" } },
+      y: { field: "lr", type: "quantitative", title: "learning rate", axis: { labelExpr: lr_label_expr(pts.map((p) => p.lr)) } },
       color: { field: "schedule", type: "nominal", title: "schedule" },
       tooltip: [{ field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
     },

@@ -17,12 +17,39 @@ export interface LrSeries {
 export interface LrPlotOptions {
   /** Shades steps [0, num_warmup_steps) and labels it "warmup". */
   num_warmup_steps?: number;
+  /** The x axis runs exactly over this range (default [0, last step]). */
+  x_domain?: [number, number];
   title?: string;
   y_title?: string;
   x_title?: string;
-  width?: number;
+  /** Pixels, or "container" (default): the cell's width in a frontend, STATIC_WIDTH in PNG/SVG. */
+  width?: number | "container";
   height?: number;
   library?: Library;
+}
+
+/**
+ * One dash pattern per series (solid first): curves that coincide — linear and polynomial with power 1,
+ * constant and constant_with_warmup after warmup — stay visible as two colours alternating along one path.
+ */
+export const DASHES: number[][] = [[1, 0], [9, 7], [2, 5], [12, 5, 2, 5], [5, 9], [16, 8], [2, 3, 8, 7]];
+
+/** Round tick values over [lo, hi] (about `count`), the end included when it is not a tick already. */
+export function step_ticks(lo: number, hi: number, count = 8): number[] {
+  const span = hi - lo;
+  if (!(span > 0)) return [lo];
+  const raw = span / count, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw)! ;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) ticks.push(Math.round(v * 1e6) / 1e6);
+  if (hi - ticks[ticks.length - 1] > step * 0.4) ticks.push(hi);
+  return ticks.filter((v) => Number.isInteger(v) || step < 1);
+}
+
+/** Learning-rate ticks: 0 as "0" (never "0e+0"), small rates as 2e-5, others as plain numbers. */
+export function lr_label_expr(values: number[]): string {
+  const fmt = axis_format(values);
+  return `datum.value === 0 ? "0" : format(datum.value, "${fmt}")`;
 }
 
 export function series_label(s: LrSeries): string {
@@ -52,15 +79,20 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
   const warmup = opts.num_warmup_steps ?? 0;
   if (!(warmup >= 0)) throw new Error(`plot_lr_schedules: num_warmup_steps must be >= 0, got ${warmup}`);
   const labels = series.map(series_label);
-  if (opts.library === "plotly") return lr_plotly(series, labels, warmup, title, x_title, y_title, opts);
-  const values = series.flatMap((s, i) => s.values.map((lr, step) => ({ step, lr, schedule: labels[i] })));
+  const last = Math.max(...series.map((s) => s.values.length - 1));
+  const x_domain = opts.x_domain ?? [0, Math.max(1, last)];
+  if (opts.library === "plotly") return lr_plotly(series, labels, warmup, title, x_title, y_title, x_domain, opts);
+  const values = series.flatMap((s, i) => s.values.map((lr, step) => ({ step, lr, schedule: labels[i] })).filter((d) => d.step >= x_domain[0] && d.step <= x_domain[1]));
   const layers: Spec[] = [];
+  const x_scale = { domain: x_domain, nice: false, zero: false };
+  // One legend for colour and dash (same field, same legend): what is drawn is what the legend shows.
+  const legend = { orient: "bottom", columns: 1, labelLimit: 0, symbolStrokeWidth: 2.5, symbolSize: 400 };
   if (warmup > 0) {
     layers.push({
       data: { values: [{ start: 0, end: warmup, label: `warmup (${warmup} steps)` }] },
       layer: [
-        { mark: { type: "rect", color: "#f2b134", opacity: 0.18 }, encoding: { x: { field: "start", type: "quantitative" }, x2: { field: "end" } } },
-        { mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -4, color: "#9a6a00" }, encoding: { x: { field: "start", type: "quantitative" }, y: { value: "height" }, text: { field: "label" } } },
+        { mark: { type: "rect", color: "#f2b134", opacity: 0.18 }, encoding: { x: { field: "start", type: "quantitative", scale: x_scale }, x2: { field: "end" } } },
+        { mark: { type: "text", align: "left", baseline: "bottom", dx: 4, dy: -4, color: "#9a6a00" }, encoding: { x: { field: "start", type: "quantitative", scale: x_scale }, y: { value: "height" }, text: { field: "label" } } },
       ],
     });
   }
@@ -68,13 +100,14 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
     data: { values },
     mark: { type: "line", interpolate: "linear", strokeWidth: 2 },
     encoding: {
-      x: { field: "step", type: "quantitative", title: x_title },
-      y: { field: "lr", type: "quantitative", title: y_title, axis: { format: axis_format(series.flatMap((s) => s.values)) } },
-      color: { field: "schedule", type: "nominal", title: "schedule", sort: labels, legend: { labelLimit: 400, orient: "bottom", columns: 1 } },
+      x: { field: "step", type: "quantitative", title: x_title, scale: x_scale, axis: { format: "~d", values: step_ticks(x_domain[0], x_domain[1]), labelFlush: true, labelOverlap: "greedy", labelSeparation: 12 } },
+      y: { field: "lr", type: "quantitative", title: y_title, axis: { labelExpr: lr_label_expr(series.flatMap((s) => s.values)), labelOverlap: "greedy", tickCount: 6 } },
+      color: { field: "schedule", type: "nominal", title: "schedule", sort: labels, legend },
+      strokeDash: { field: "schedule", type: "nominal", title: "schedule", sort: labels, scale: { domain: labels, range: labels.map((_, i) => DASHES[i % DASHES.length]) }, legend },
       tooltip: [{ field: "schedule" }, { field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
     },
   });
-  return vega_lite({ width: opts.width ?? 480, height: opts.height ?? 260, layer: layers }, title);
+  return vega_lite({ width: opts.width ?? "container", height: opts.height ?? 260, autosize: { type: "fit-x", contains: "padding" }, layer: layers }, title);
 }
 
 /** Small learning rates read better as 2e-5 than 0.00002. */
@@ -83,14 +116,15 @@ function axis_format(values: number[]): string {
   return max > 0 && max < 1e-2 ? ".2~e" : "~g";
 }
 
-function lr_plotly(series: LrSeries[], labels: string[], warmup: number, title: string, x_title: string, y_title: string, opts: LrPlotOptions): Chart {
+function lr_plotly(series: LrSeries[], labels: string[], warmup: number, title: string, x_title: string, y_title: string, x_domain: [number, number], opts: LrPlotOptions): Chart {
+  const dash = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,10px"];
   const data = series.map((s, i) => ({
-    type: "scatter", mode: "lines", name: labels[i], x: s.values.map((_, k) => k), y: s.values,
+    type: "scatter", mode: "lines", name: labels[i], x: s.values.map((_, k) => k), y: s.values, line: { dash: dash[i % dash.length], width: 2 },
     hovertemplate: `${labels[i]}<br>step %{x}<br>lr %{y:.4g}<extra></extra>`,
   }));
   const layout: Spec = {
-    width: (opts.width ?? 480) + 220, height: (opts.height ?? 260) + 160,
-    xaxis: { title: { text: x_title } }, yaxis: { title: { text: y_title }, exponentformat: "e" },
+    ...(typeof opts.width === "number" ? { width: opts.width + 220 } : {}), height: (opts.height ?? 260) + 160,
+    xaxis: { title: { text: x_title }, range: x_domain }, yaxis: { title: { text: y_title }, exponentformat: "e" },
     legend: { orientation: "h", y: -0.25 },
     shapes: warmup > 0 ? [{ type: "rect", xref: "x", yref: "paper", x0: 0, x1: warmup, y0: 0, y1: 1, fillcolor: "#f2b134", opacity: 0.18, line: { width: 0 }, layer: "below" }] : [],
     annotations: warmup > 0 ? [{ x: 0, y: 1, xref: "x", yref: "paper", xanchor: "left", yanchor: "top", text: `warmup (${warmup} steps)`, showarrow: false, font: { color: "#9a6a00" } }] : [],
@@ -114,14 +148,14 @@ export interface ScheduleOptions {
 }
 
 export interface PlotSchedulesOptions extends ScheduleOptions {
-  /** Steps to plot: 0..steps (default num_training_steps, plus 10% to show the tail). */
+  /** Steps to plot: 0..steps; the x axis is exactly [0, steps] (default num_training_steps). */
   steps?: number;
   /** Injected schedule factory; default: `lr_lambda` from bertlab's training module. */
   lr_lambda?: LrLambdaFactory;
   /** Names that "all" expands to; default: the training module's list, else HF's SchedulerType names. */
   schedule_names?: string[];
   title?: string;
-  width?: number;
+  width?: number | "container";
   height?: number;
   library?: Library;
 }
@@ -185,7 +219,7 @@ export function plot_schedules(names: string | string[], opts: PlotSchedulesOpti
   const list = names === "all" ? all : typeof names === "string" ? [names] : names;
   if (!Array.isArray(list) || list.length === 0) throw new Error("plot_schedules: expected a schedule name, an array of names, or \"all\"");
   const total = opts.num_training_steps;
-  const steps = opts.steps ?? (total !== undefined ? Math.max(1, Math.round(total * 1.1)) : undefined);
+  const steps = opts.steps ?? total;
   if (steps === undefined || !(steps >= 1)) throw new Error("plot_schedules: give num_training_steps (or steps) >= 1 to know how far to plot");
   const lr = opts.lr ?? 5e-5;
   const { lr_lambda: _f, schedule_names: _n, steps: _s, title: _t, width: _w, height: _h, library: _l, ...schedule_opts } = opts;
@@ -207,5 +241,5 @@ export function plot_schedules(names: string | string[], opts: PlotSchedulesOpti
   if (series.length === 0) throw new Error(`plot_schedules: none of the schedules (${skipped.join(", ")}) can be built with these options`);
   const warm = opts.num_warmup_steps ?? 0;
   const title = opts.title ?? `Learning-rate schedules (lr ${short_number(lr)}, warmup ${warm}, ${total ?? steps} training steps)`;
-  return plot_lr_schedules(series, { num_warmup_steps: warm, title, width: opts.width, height: opts.height, library: opts.library });
+  return plot_lr_schedules(series, { num_warmup_steps: warm, x_domain: [0, steps], title, width: opts.width, height: opts.height, library: opts.library });
 }
