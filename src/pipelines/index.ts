@@ -1,6 +1,6 @@
 // pipeline(task, model): transformers-style task pipelines over bertlab's BERT models and tokenizer.
 export { pipeline, SUPPORTED_TASKS, TASK_ALIASES } from "./pipeline";
-export type { PipelineLoadOptions, AnyPipeline } from "./pipeline";
+export type { PipelineLoadOptions, PipelineOptions, AnyPipeline } from "./pipeline";
 export { Pipeline, PipelineException, pipeline_warnings } from "./base";
 export { FillMaskPipeline } from "./fill_mask";
 export type { FillMaskOptions, FillMaskResult, FillMaskModelOutput, FillMaskPostprocessParams } from "./fill_mask";

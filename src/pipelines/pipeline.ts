@@ -23,6 +23,12 @@ export interface PipelineLoadOptions extends PretrainedOptions {
   model_kwargs?: FromPretrainedOptions;
 }
 
+/** Python's keyword form: `pipeline(task, { model, tokenizer, ...options })`. */
+export type PipelineOptions<TaskOptions extends object> = PipelineLoadOptions & TaskOptions & {
+  /** A hub id, a folder or a bertlab model (default: the task's default model, where Python has a BERT one). */
+  model?: string | BertPreTrainedModel | null;
+};
+
 type Loader = { from_pretrained(id: string, options?: FromPretrainedOptions): Promise<BertPreTrainedModel> };
 
 interface TaskInfo {
@@ -67,17 +73,31 @@ export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(
 
 const LOAD_KEYS = ["tokenizer", "model_kwargs", "use_fast", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
 
+export async function pipeline(task: "fill-mask", options: PipelineOptions<FillMaskOptions>): Promise<FillMaskPipeline>;
+export async function pipeline(task: "text-classification" | "sentiment-analysis", options: PipelineOptions<TextClassificationOptions>): Promise<TextClassificationPipeline>;
+export async function pipeline(task: "token-classification" | "ner", options: PipelineOptions<TokenClassificationOptions>): Promise<TokenClassificationPipeline>;
+export async function pipeline(task: "question-answering", options: PipelineOptions<QuestionAnsweringOptions>): Promise<QuestionAnsweringPipeline>;
 export async function pipeline(task: "fill-mask", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & FillMaskOptions): Promise<FillMaskPipeline>;
 export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
 export async function pipeline(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TokenClassificationOptions): Promise<TokenClassificationPipeline>;
 export async function pipeline(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & QuestionAnsweringOptions): Promise<QuestionAnsweringPipeline>;
-export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & object): Promise<AnyPipeline>;
+export async function pipeline(task: string, model?: string | BertPreTrainedModel | null | PipelineOptions<object>, options?: PipelineLoadOptions & object): Promise<AnyPipeline>;
 /**
  * Makes a pipeline for `task` ("fill-mask", "text-classification" / "sentiment-analysis",
- * "token-classification" / "ner", "question-answering") from a hub id, a folder, or a model instance.
+ * "token-classification" / "ner", "question-answering") from a hub id, a folder, or a model instance:
+ * `pipeline(task, model, options)`, or Python's keyword form `pipeline(task, { model, tokenizer, ...options })`.
  */
-export async function pipeline(task: string, model?: string | BertPreTrainedModel | null, options: PipelineLoadOptions & object = {}): Promise<Pipeline> {
+export async function pipeline(task: string, model?: string | BertPreTrainedModel | null | PipelineOptions<object>, options: PipelineLoadOptions & object = {}): Promise<Pipeline> {
   if (typeof task !== "string") throw new TypeError(`pipeline: task must be a string, got ${typeof task}`);
+  if (model !== null && typeof model === "object" && !(model instanceof BertPreTrainedModel)) {
+    // the keyword form: pipeline(task, { model, tokenizer, ...options }) (a third argument adds options)
+    const { model: m, ...rest } = model as PipelineOptions<object>;
+    if (options === null || typeof options !== "object") throw new TypeError(`pipeline: options must be an object, got ${options === null ? "null" : typeof options}`);
+    for (const k of Object.keys(options)) {
+      if (k in rest || k === "model") throw new TypeError(`pipeline('${task}'): '${k}' is given twice (in the second and the third argument)`);
+    }
+    return pipeline(task, m ?? null, { ...rest, ...options });
+  }
   const info = TASKS[TASK_ALIASES[task] ?? task];
   if (!info) throw new Error(`Unknown task ${task}, available tasks are ${JSON.stringify(SUPPORTED_TASKS)}`);
   if (options === null || typeof options !== "object") throw new TypeError(`pipeline: options must be an object, got ${options === null ? "null" : typeof options}`);
