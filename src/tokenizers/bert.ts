@@ -143,15 +143,16 @@ export class BertTokenizer extends PreTrainedTokenizer {
   /**
    * Adds tokens to the vocabulary (Python's add_tokens): they get the next ids and are never split.
    * With do_lower_case, non-special tokens are lower-cased and match the text case-insensitively.
-   * Returns how many tokens were new.
+   * Returns how many tokens were new; empty strings are skipped (`add_tokens("")` is 0, as in Python).
    */
   add_tokens(new_tokens: string | string[], special_tokens = false): number {
-    const list = typeof new_tokens === "string" ? [new_tokens] : new_tokens;
-    if (!Array.isArray(list)) throw new TypeError(`add_tokens: expected a token (string) or an array of tokens, got ${typeof new_tokens}`);
+    if (!Array.isArray(new_tokens) && typeof new_tokens !== "string") throw new TypeError(`add_tokens: expected a token (string) or an array of tokens, got ${typeof new_tokens}`);
+    const list = (typeof new_tokens === "string" ? [new_tokens] : new_tokens).filter((t) => t !== "");
+    if (list.length === 0) return 0;
     const unkId = this.unk_token_id;
     const toAdd: string[] = [];
     for (let t of list) {
-      if (typeof t !== "string" || !t) throw new TypeError(`add_tokens: every token must be a non-empty string, got ${JSON.stringify(t)}`);
+      if (typeof t !== "string") throw new TypeError(`add_tokens: every token must be a string, got ${JSON.stringify(t)}`);
       if (!special_tokens && this.do_lower_case) t = t.toLowerCase();
       if (t !== this.unk_token && this.convert_tokens_to_ids(t) === unkId && !toAdd.includes(t)) toAdd.push(t);
     }

@@ -1,7 +1,7 @@
 // Decoding helpers: Python's clean-up of tokenization spaces, and reading ids from whatever a user holds
 // (arrays, typed arrays, [1, n] rows, tensors).
 import { tf } from "../backend";
-import { describe } from "./options";
+import { describe, unable_to_create_tensor } from "./options";
 
 /** What decode accepts: ids as an array, a typed array, [1, n] nested arrays, or a tensor. */
 export type IdsInput = number[] | number[][] | ArrayLike<number> | tf.Tensor;
@@ -26,11 +26,9 @@ export function numbersToTensor(key: string, value: unknown[]): tf.Tensor {
   const flat = (value as unknown[]).flat(Infinity) as unknown[];
   if (!flat.every((x) => typeof x === "number")) throw new TypeError(`pad: cannot make a tensor of '${key}' (it holds non-numbers)`);
   const ints = (flat as number[]).every(Number.isInteger);
-  try {
-    return tf.tensor(value as number[], undefined, ints ? "int32" : "float32");
-  } catch (e) {
-    throw new Error(`pad: cannot make a tensor of '${key}': ${(e as Error).message} (are its rows of one length?)`);
-  }
+  const lengths = value.map((v) => (Array.isArray(v) ? v.length : -1));
+  if (lengths.some((n) => n !== lengths[0])) throw unable_to_create_tensor(key, lengths);
+  return tf.tensor(value as number[], undefined, ints ? "int32" : "float32");
 }
 
 /** Flattens what decode accepts into a list of integer ids. */

@@ -127,35 +127,36 @@ export class BatchEncoding<T extends Ids = Ids> {
     return alignmentOf(this.row(batch_index)).seqs.slice();
   }
 
-  // The alignment methods take (batch_index, index) or, as in Python, just (index) for row 0.
+  // The alignment methods take (batch_index, index) or, as in Python, just (index) for row 0. As Python's fast
+  // tokenizer, negative indices count from the end and a token index past the end gives null (Python's None).
 
-  private tokenIndex(fn: string, a: number, b: number | undefined): [EncodedRow, number] {
+  private tokenIndex(fn: string, a: number, b: number | undefined): [EncodedRow, number] | null {
     const [batch, token] = b === undefined ? [0, a] : [a, b];
-    const r = this.row(batch);
-    if (!Number.isInteger(token) || token < 0 || token >= r.ids.length) {
-      throw new RangeError(`${fn}: token_index ${token} is out of range (row ${batch} has ${r.ids.length} tokens)`);
-    }
-    return [r, token];
+    const r = this.row(batch < 0 ? this.#rows.length + batch : batch);
+    if (!Number.isInteger(token)) throw new RangeError(`${fn}: token_index must be an integer, got ${token}`);
+    const t = token < 0 ? r.ids.length + token : token;
+    return t >= 0 && t < r.ids.length ? [r, t] : null;
   }
 
-  /** The [start, end) span of a token in its original text, or null for special/pad tokens. */
+  /** The [start, end) span of a token in its original text, or null for special/pad tokens (and past the end). */
   token_to_chars(batch_or_token_index: number, token_index?: number): { start: number; end: number } | null {
-    const [r, t] = this.tokenIndex("token_to_chars", batch_or_token_index, token_index);
-    const a = alignmentOf(r);
-    if (a.seqs[t] === null) return null;
-    return { start: a.starts[t], end: a.ends[t] };
+    const at = this.tokenIndex("token_to_chars", batch_or_token_index, token_index);
+    if (!at) return null;
+    const a = alignmentOf(at[0]);
+    if (a.seqs[at[1]] === null) return null;
+    return { start: a.starts[at[1]], end: a.ends[at[1]] };
   }
 
-  /** The word of a token (null for special/pad tokens). */
+  /** The word of a token (null for special/pad tokens, and past the end). */
   token_to_word(batch_or_token_index: number, token_index?: number): number | null {
-    const [r, t] = this.tokenIndex("token_to_word", batch_or_token_index, token_index);
-    return alignmentOf(r).words[t];
+    const at = this.tokenIndex("token_to_word", batch_or_token_index, token_index);
+    return at ? alignmentOf(at[0]).words[at[1]] : null;
   }
 
-  /** The sequence (0 or 1) of a token (null for special/pad tokens). */
+  /** The sequence (0 or 1) of a token (null for special/pad tokens, and past the end). */
   token_to_sequence(batch_or_token_index: number, token_index?: number): number | null {
-    const [r, t] = this.tokenIndex("token_to_sequence", batch_or_token_index, token_index);
-    return alignmentOf(r).seqs[t];
+    const at = this.tokenIndex("token_to_sequence", batch_or_token_index, token_index);
+    return at ? alignmentOf(at[0]).seqs[at[1]] : null;
   }
 
   /** The index of the token covering a character of the text (sequence 0 or 1), or null. */

@@ -62,6 +62,19 @@ export function describe(x: unknown): string {
   return `${typeof x} ${JSON.stringify(x)}`;
 }
 
+/**
+ * transformers 4.31's error for rows of different lengths with return_tensors (BatchEncoding.convert_to_tensors),
+ * word for word, then what it means here.
+ */
+export function unable_to_create_tensor(key: string, lengths: number[]): Error {
+  return new Error(
+    "Unable to create tensor, you should probably activate truncation and/or padding with 'padding=True' 'truncation=True' " +
+      `to have batched tensors with the same length. Perhaps your features (\`${key}\` in this case) have excessive nesting ` +
+      "(inputs type `list` where type `int` is expected)." +
+      ` [bertlab: '${key}' has rows of lengths ${lengths.join(", ")}; pass padding: true and/or truncation: true]`,
+  );
+}
+
 export function checkInt(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     throw new TypeError(`${name} must be an integer >= ${min}, got ${typeof v === "number" ? v : JSON.stringify(v)}`);

@@ -2,12 +2,13 @@
 // and the output fields (plain arrays, or int32 tensors with return_tensors 'tf').
 import { tf } from "../backend";
 import { EncodedRow, alignmentOf } from "./encoding";
-import type { EncodeOptions } from "./options";
+import { unable_to_create_tensor, type EncodeOptions } from "./options";
 import type { Segmented } from "./segmented";
 import type { Window } from "./truncation";
 
 /** Rows of ids, type ids and special-token masks for each window of the sequence (pair). */
-export function build_rows(a: Segmented, b: Segmented | null, windows: Window[], sample: number, special: { cls: number; sep: number } | null): EncodedRow[] {
+/** `pair_type`: the second sequence's token type without special tokens (slow tokenizer 0, fast 1; with them always 1). */
+export function build_rows(a: Segmented, b: Segmented | null, windows: Window[], sample: number, special: { cls: number; sep: number } | null, pair_type: 0 | 1 = 0): EncodedRow[] {
   const add = special !== null;
   const nSpecial = add ? (b ? 3 : 2) : 0;
   return windows.map((w) => {
@@ -24,7 +25,7 @@ export function build_rows(a: Segmented, b: Segmented | null, windows: Window[],
     for (let j = w.a0; j < w.a1; j++) ids[k++] = a.ids[j];
     if (special) put(special.sep);
     if (b) {
-      if (add) type_ids.fill(1, k); // without special tokens Python gives the pair type 0 too
+      if (add || pair_type === 1) type_ids.fill(1, k); // without special tokens the slow tokenizer gives the pair type 0 too
       for (let j = w.b0; j < w.b1; j++) ids[k++] = b.ids[j];
       if (special) put(special.sep);
     }
@@ -83,9 +84,7 @@ export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeO
   const wantMask = o.return_attention_mask ?? model_input_names.includes("attention_mask");
   const tensors = o.return_tensors === "tf";
   const len = rows.length ? rows[0].ids.length : 0;
-  if (tensors && rows.some((r) => r.ids.length !== len)) {
-    throw new Error(`return_tensors 'tf' needs rows of one length, but input_ids has rows of lengths ${rows.map((r) => r.ids.length).join(", ")}; pass padding: true (or 'max_length') and/or truncation: true`);
-  }
+  if (tensors && rows.some((r) => r.ids.length !== len)) throw unable_to_create_tensor("input_ids", rows.map((r) => r.ids.length));
   const grid = (get: (r: EncodedRow) => number[]): unknown => {
     if (!tensors) return batched ? rows.map(get) : get(rows[0]);
     const flat = new Int32Array(rows.length * len);

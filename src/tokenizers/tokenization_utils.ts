@@ -10,7 +10,11 @@ import { BatchEncoding, EncodedRow, Ids } from "./encoding";
 import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
 import { build_rows, encoding_fields, pad_rows } from "./rows";
 import { Segmented } from "./segmented";
-import { truncateWindows } from "./truncation";
+import { overflowing_tokens, truncateWindows } from "./truncation";
+
+function token_types_without_specials(): Error {
+  return new Error("Asking to return token_type_ids while setting add_special_tokens to false results in an undefined behavior. Please set add_special_tokens to true or leave return_token_type_ids out.");
+}
 
 export const SPECIAL_TOKENS_ATTRIBUTES = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
 export type SpecialTokenName = (typeof SPECIAL_TOKENS_ATTRIBUTES)[number];
@@ -75,6 +79,11 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   clean_up_tokenization_spaces: boolean;
   name_or_path: string;
   pad_token_type_id = 0;
+  /**
+   * The token type of a pair's second sequence without special tokens: 0 in the slow (Python) tokenizer, 1 in the
+   * fast (Rust) one, which also allows return_token_type_ids with add_special_tokens false.
+   */
+  protected readonly pair_type_id_without_special_tokens: 0 | 1 = 0;
   bos_token: string | null;
   eos_token: string | null;
   unk_token: string | null;
@@ -176,6 +185,11 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     }
     for (const t of this.additional_special_tokens) if (!out.includes(t)) out.push(t);
     return out;
+  }
+
+  /** The ids of additional_special_tokens (Python's additional_special_tokens_ids). */
+  get additional_special_tokens_ids(): number[] {
+    return this.additional_special_tokens.map((t) => this.convert_tokens_to_ids(t));
   }
 
   get all_special_ids(): number[] {
@@ -385,10 +399,21 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     return this._call(text, options);
   }
 
-  /** Python's batch_encode_plus: texts (or [text, pair] pairs) to a BatchEncoding. */
-  batch_encode_plus(batch: string[] | [string, string][] | string[][], options: CallOptions = {}): BatchEncoding<Ids> {
+  /**
+   * Python's batch_encode_plus: texts (or [text, pair] pairs) to a BatchEncoding; with is_split_into_words, word
+   * lists (string[][]) or pairs of word lists ([words, pair_words][]).
+   */
+  batch_encode_plus(batch: string[] | [string, string][] | string[][] | [string[], string[]][], options: CallOptions = {}): BatchEncoding<Ids> {
     if (!Array.isArray(batch)) throw new TypeError(`batch_encode_plus: expected an array of texts or [text, pair] pairs, got ${describe(batch)}`);
-    return this._call(batch, options);
+    const isWordPair = (x: unknown): x is [string[], string[]] => Array.isArray(x) && x.length === 2 && Array.isArray(x[0]) && Array.isArray(x[1]);
+    if (options.is_split_into_words && batch.length > 0 && batch.some(isWordPair)) {
+      const bad = batch.findIndex((x) => !isWordPair(x));
+      if (bad >= 0) throw new TypeError(`batch_encode_plus: batch[${bad}] must be a [words, pair_words] pair like the others, got ${describe(batch[bad])}`);
+      if (options.text_pair != null) throw new TypeError("batch_encode_plus: the batch already holds [words, pair_words] pairs; leave text_pair out");
+      const pairs = batch as [string[], string[]][];
+      return this._call(pairs.map((p) => p[0]), { ...options, text_pair: pairs.map((p) => p[1]) });
+    }
+    return this._call(batch as string[], options);
   }
 
   // ---- the call ----
@@ -398,7 +423,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     const bad = (arg: string, x: unknown): TypeError =>
       new TypeError(
         split
-          ? `${arg} must be a list of words (string[]) or a batch of them (string[][]) with is_split_into_words, got ${describe(x)}`
+          ? `${arg} must be a list of words (string[]) or a batch of them (string[][]) with is_split_into_words, got ${describe(x)}; ` +
+            "for pairs of word lists pass text_pair (words, or one list per text), or batch_encode_plus([[words, pair_words], ...])"
           : `${arg} must be a string, an array of strings, or an array of [text, text_pair] pairs; got ${describe(x)}`,
       );
     if (!split) {
@@ -424,7 +450,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       return { batched: false, items: [{ a: text, b: (pair as string[] | null) ?? null }] };
     }
     if (!Array.isArray(text) || !text.every(isWords)) throw bad("text", text);
-    if (pair != null && (!Array.isArray(pair) || pair.length !== text.length || !pair.every(isWords))) {
+    if (pair != null && (!Array.isArray(pair) || pair.length !== text.length || !(pair as unknown[]).every(isWords))) {
       throw new TypeError(`text_pair must be a batch of ${text.length} word lists (string[][]), got ${describe(pair)}`);
     }
     return { batched: true, items: text.map((t, i) => ({ a: t, b: pair ? (pair as string[][])[i] : null })) };
@@ -439,20 +465,18 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     const { batched, items } = this.items(text, options.text_pair, split);
     const st = resolveStrategies(options, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
     const add = options.add_special_tokens ?? true;
-    if (options.return_token_type_ids === true && !add) {
-      throw new Error("Asking to return token_type_ids while setting add_special_tokens to false results in an undefined behavior. Please set add_special_tokens to true or leave return_token_type_ids out.");
-    }
+    if (options.return_token_type_ids === true && !add && this.pair_type_id_without_special_tokens === 0) throw token_types_without_specials();
     const rows: EncodedRow[] = [];
     items.forEach((it, i) => {
       const a = this.encode_text(it.a, batched ? `text[${i}]` : "text");
       const b = it.b === null ? null : this.encode_text(it.b, batched ? `text_pair[${i}]` : "text_pair");
-      this.prepare_rows(a, b, i, add, st, options, rows);
+      this.prepare_rows(a, b, i, add, st, options, rows, this.pair_type_id_without_special_tokens);
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
     return this.to_batch_encoding(rows, batched || (options.return_overflowing_tokens ?? false), options);
   }
 
-  private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[]): void {
+  private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[], pair_type: 0 | 1): void {
     const windows = truncateWindows({
       lenA: a.ids.length,
       lenB: b ? b.ids.length : -1,
@@ -465,7 +489,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       warn: (m) => console.error(m),
     });
     const special = add ? { cls: this.requireId("cls_token"), sep: this.requireId("sep_token") } : null;
-    for (const r of build_rows(a, b, windows, sample, special)) {
+    for (const r of build_rows(a, b, windows, sample, special, pair_type)) {
       if (st.truncation === "do_not_truncate" && r.length > this.model_max_length && (o.verbose ?? true)) {
         this.warn_once("too-long", `Token indices sequence length is longer than the specified maximum sequence length for this model (${r.length} > ${this.model_max_length}). Running this sequence through the model will result in indexing errors`);
       }
@@ -482,12 +506,67 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     return new BatchEncoding(encoding_fields(rows, batched, o, this.model_input_names), rows, (id) => this.idToToken(id));
   }
 
+  // ---- ids to model inputs ----
+
+  /**
+   * Python's prepare_for_model: the token ids of a sequence (and pair), without special tokens, made into model
+   * inputs — special tokens, truncation, padding — as one (unbatched) BatchEncoding, as the slow tokenizer does on
+   * every class (so without special tokens the pair's token type is 0). With return_overflowing_tokens it adds the
+   * slow tokenizer's `overflowing_tokens` and `num_truncated_tokens`; `length` counts the padded row. Tensors are
+   * 1-D `[seq]` as in Python, or `[1, seq]` with `prepend_batch_axis: true`.
+   */
+  prepare_for_model(ids: number[], pair_ids: number[] | null = null, options: EncodeOptions & { prepend_batch_axis?: boolean } = {}): BatchEncoding<Ids> {
+    const check = (name: string, v: unknown): number[] => {
+      if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x))) throw new TypeError(`prepare_for_model: ${name} must be an array of token ids (integers), got ${describe(v)}`);
+      return v;
+    };
+    check("ids", ids);
+    if (pair_ids !== null && pair_ids !== undefined) check("pair_ids", pair_ids);
+    else pair_ids = null;
+    const add = options.add_special_tokens ?? true;
+    if (options.return_token_type_ids === true && !add) throw token_types_without_specials();
+    const st = resolveStrategies(options, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
+    const overflow = options.return_overflowing_tokens ?? false;
+    if (overflow && st.truncation === "longest_first" && pair_ids !== null) {
+      throw new Error("Not possible to return overflowing tokens for pair of sequences with the `longest_first`. Please select another truncation strategy than `longest_first`, for instance `only_second` or `only_first`.");
+    }
+    const segmented = (list: number[]): Segmented => {
+      const out = new Segmented();
+      list.forEach((id, k) => out.push(id, 0, 0, k));
+      return out;
+    };
+    const rows: EncodedRow[] = [];
+    this.prepare_rows(segmented(ids), pair_ids && segmented(pair_ids), 0, add, st, { ...options, return_overflowing_tokens: false }, rows, 0);
+    const row = rows[0];
+    row.source = null; // ids carry no text: no offsets or words (Python's slow BatchEncoding has none either)
+    row.align = { starts: row.ids.map(() => 0), ends: row.ids.map(() => 0), words: row.ids.map(() => null), seqs: row.ids.map(() => null) };
+    this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
+    const enc = this.to_batch_encoding(rows, options.return_tensors === "tf", { ...options, return_overflowing_tokens: false, return_length: false }) as BatchEncoding<Ids> & Record<string, unknown>;
+    if (overflow) {
+      const total = ids.length + (pair_ids?.length ?? 0) + (add ? this.num_special_tokens_to_add(pair_ids !== null) : 0);
+      const max_length = st.max_length ?? total;
+      const remove = st.truncation === "do_not_truncate" ? 0 : total - max_length;
+      enc.overflowing_tokens = overflowing_tokens(ids, pair_ids, remove, st.truncation, options.stride ?? 0, this.truncation_side);
+      enc.num_truncated_tokens = total - max_length;
+    }
+    if (options.return_length) enc.length = row.ids.length;
+    if (options.return_tensors === "tf" && !options.prepend_batch_axis) {
+      for (const [k, v] of Object.entries(enc)) {
+        if (!(v instanceof tf.Tensor)) continue;
+        enc[k] = v.squeeze([0]); // [seq]
+        v.dispose();
+      }
+    }
+    return enc;
+  }
+
   // ---- padding already-encoded inputs (data collators) ----
 
   /**
    * Python's `pad`: pads encoded inputs (a list of per-example records, or a record of lists) to the
    * longest (padding true, the default) or to max_length. input_ids, token_type_ids, attention_mask and
-   * special_tokens_mask are padded; other keys (e.g. labels) are kept as they are.
+   * special_tokens_mask are padded; other keys (e.g. labels) are kept as they are. Given tensors, it returns
+   * tensors (Python infers return_tensors from the inputs); `return_tensors: "tf"` asks for them from arrays.
    */
   pad(
     encoded_inputs: object[] | object,
@@ -495,6 +574,10 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   ): BatchEncoding<Ids> {
     let cols: Record<string, unknown[]>;
     let batched = true;
+    // As Python: tensors in, tensors out, unless return_tensors says otherwise.
+    const first = Array.isArray(encoded_inputs) ? encoded_inputs[0] : encoded_inputs;
+    const tensors_in = !!first && typeof first === "object" && (first as Record<string, unknown>)[this.model_input_names[0]] instanceof tf.Tensor;
+    const return_tensors = options.return_tensors ?? (tensors_in ? "tf" : null);
     if (Array.isArray(encoded_inputs)) {
       cols = {};
       encoded_inputs.forEach((ex: unknown, i) => {
@@ -533,7 +616,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
     const enc = this.to_batch_encoding(rows, batched, {
-      return_tensors: options.return_tensors,
+      return_tensors,
       return_token_type_ids: "token_type_ids" in cols,
       return_attention_mask: wantMask,
       return_special_tokens_mask: "special_tokens_mask" in cols,
@@ -542,7 +625,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     for (const [k, v] of Object.entries(cols)) {
       if (padded.has(k)) continue;
       const value = batched ? v : v[0];
-      enc[k] = options.return_tensors === "tf" && Array.isArray(value) && !(value[0] instanceof tf.Tensor) ? numbersToTensor(k, value) : value;
+      enc[k] = return_tensors === "tf" && Array.isArray(value) && !(value[0] instanceof tf.Tensor) ? numbersToTensor(k, value) : value;
     }
     return enc;
   }

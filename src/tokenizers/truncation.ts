@@ -96,3 +96,16 @@ export function truncateWindows(t: TruncationInput): Window[] {
   }
   return ranges.map(([s, e]) => (second ? { a0: 0, a1: lenA, b0: s, b1: e } : { a0: s, a1: e, b0: 0, b1: lenB }));
 }
+
+/**
+ * The slow tokenizer's `overflowing_tokens` (truncate_sequences of transformers 4.31): the removed tokens plus
+ * `stride` kept ones, from the sequence that was cut — the first (only_first, or longest_first on one sequence)
+ * or the second (only_second). Empty when nothing was cut or the cut was impossible (Python logs and keeps all).
+ */
+export function overflowing_tokens(ids: number[], pair_ids: number[] | null, num_tokens_to_remove: number, strategy: TruncationStrategy, stride: number, side: "right" | "left"): number[] {
+  if (num_tokens_to_remove <= 0) return [];
+  const cut = strategy === "only_first" || (strategy === "longest_first" && pair_ids === null) ? ids : strategy === "only_second" && pair_ids !== null ? pair_ids : null;
+  if (cut === null || cut.length <= num_tokens_to_remove) return [];
+  const window_len = Math.min(cut.length, stride + num_tokens_to_remove);
+  return side === "left" ? cut.slice(0, window_len) : cut.slice(cut.length - window_len);
+}

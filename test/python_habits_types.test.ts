@@ -1,6 +1,6 @@
-// The PyTorch-style loop as a tslab cell sees it: compiled by TypeScript 5.0 (tslab's own compiler) against
+// The PyTorch-style loop and Hugging Face's call forms as a tslab cell sees them: compiled by TypeScript 5.0 (tslab's own compiler) against
 // bertlab's built .d.ts (`import ... from "bertlab"`), with tslab's options, plus strict mode.
-// torch_style_ok.ts must compile; each line of torch_style_fail.ts must fail with a message saying what to write.
+// python_habits_ok.ts must compile; each line of python_habits_fail.ts must fail with a message saying what to write.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
@@ -25,13 +25,13 @@ function diagnostics(file: string, strict: boolean): { line: number; text: strin
 
 const skip = fs.existsSync(BUILT) ? false : "needs the build (npm run build): the fixtures import bertlab's dist .d.ts";
 
-test("TS 5.0 compiles the PyTorch-style loop (closure step, compute_gradients, zero_grad, typed get_scheduler, item/tolist)", { skip }, () => {
+test("TS 5.0 compiles the PyTorch-style loop (closure step, compute_gradients, zero_grad, typed get_scheduler, item/tolist) and HF call forms (pipeline(task, { model }), tokenizer methods)", { skip }, () => {
   assert.equal(ts.version, "5.0.4");
-  for (const strict of [false, true]) assert.deepEqual(diagnostics("torch_style_ok.ts", strict), [], `strict=${strict}`);
+  for (const strict of [false, true]) assert.deepEqual(diagnostics("python_habits_ok.ts", strict), [], `strict=${strict}`);
 });
 
 test("TS 5.0 rejects loss.backward(), .numpy(), .cuda(), .to('cuda') with what to write instead", { skip }, () => {
-  const got = diagnostics("torch_style_fail.ts", false);
+  const got = diagnostics("python_habits_fail.ts", false);
   const at = (line: number) => got.filter((d) => d.line === line).map((d) => d.text).join("\n");
   assert.equal(new Set(got.map((d) => d.line)).size, 4, JSON.stringify(got, null, 1));
   assert.ok(at(5).includes(BACKWARD_HINT), at(5));
