@@ -1,9 +1,9 @@
 // One measurement in a fresh Node process (so peak RSS and "cold" mean something):
-//   node dist/bench/child.js load-tfjs <model dir>   BertModel.from_pretrained + first forward (b1 s128)
+//   node dist/bench/child.js load-tfjs <model dir>   BertModel.from_pretrained (weights streamed tensor by tensor
+//                                                    into the variables) + first forward (b1 s128)
 //   node dist/bench/child.js load-onnx <model dir>   readSafetensors + OnnxBertEngine.create + first run
-//   node dist/bench/child.js load-stream <model dir> prototype: safetensors streamed into the wasm heap (bench/stream_load.ts)
 //   node dist/bench/child.js forward <b> <s>         BertModel forward on the backend BERTLAB_BACKEND selects
-// Prints one JSON line: { ok, cold_ms, first_forward_ms, median_ms, maxrss_mb, backend } or { ok: false, error }.
+// Prints one JSON line: { ok, cold_ms, first_forward_ms, median_ms, load_rss_mb, maxrss_mb, backend } or { ok: false, error }.
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../src/backend";
@@ -11,7 +11,6 @@ import { readSafetensors } from "../src/hub/safetensors";
 import { OnnxBertEngine } from "../src/engines";
 import { BertModel } from "../src/models";
 import { median } from "./common";
-import { streamSafetensorsToWasm } from "./stream_load";
 import { BERT_BASE, randomIds } from "./random_bert";
 
 /**
@@ -38,19 +37,12 @@ async function main(): Promise<object> {
     model.eval();
     model.engine = "tfjs"; // "auto" would run an eval forward on ONNX
     const t1 = performance.now();
+    const load_rss_mb = maxRssMb(); // the loader's peak; the forward adds activations and the cached Wᵀ copies
     const input_ids = tf.tensor2d(ids, [1, 128], "int32");
     const out = model({ input_ids });
     (out.last_hidden_state as tf.Tensor).dataSync();
     const t2 = performance.now();
-    return { ok: true, backend: tf.getBackend(), cold_ms: t1 - t0, first_forward_ms: t2 - t1, maxrss_mb: maxRssMb() };
-  }
-  if (job === "load-stream") {
-    await ready();
-    const t0 = performance.now();
-    const tensors = streamSafetensorsToWasm(path.join(a1, "model.safetensors"));
-    const t1 = performance.now();
-    const sum = tf.tidy(() => tf.addN([...tensors.values()].map((t) => tf.sum(t))).dataSync()[0]);
-    return { ok: true, backend: tf.getBackend(), cold_ms: t1 - t0, first_forward_ms: 0, maxrss_mb: maxRssMb(), checksum: sum, tensors: tensors.size };
+    return { ok: true, backend: tf.getBackend(), cold_ms: t1 - t0, first_forward_ms: t2 - t1, load_rss_mb, maxrss_mb: maxRssMb() };
   }
   if (job === "load-onnx") {
     const t0 = performance.now();

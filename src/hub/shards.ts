@@ -5,8 +5,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cached_file, type PretrainedOptions } from "./resolve";
-import { readSafetensors, writeSafetensors, type TensorData } from "./safetensors";
-import { readTorchBin } from "./torch_bin";
+import { open_safetensors, writeSafetensors, type TensorData } from "./safetensors";
+import { open_torch_bin } from "./torch_bin";
+import { read_all, with_reader, type LazyTensor, type WeightsReader } from "./lazy";
 import { writeFileAtomicSync } from "../utils/fs";
 import { read_json_file } from "../utils/read_file";
 
@@ -49,16 +50,34 @@ export async function get_checkpoint_shard_files(
   return { index, files };
 }
 
+/** Opens a weights file by its name: safetensors, else a torch.save'd pytorch_model bin. */
+export function open_weights_file(file: string): WeightsReader {
+  return file.endsWith(".safetensors") ? open_safetensors(file) : open_torch_bin(file);
+}
+
+/** Opens every shard (headers only) as one reader, checked against the index; close() closes them all. */
+export function open_sharded_checkpoint(index: ShardIndex, files: string[]): WeightsReader {
+  const readers: WeightsReader[] = [];
+  const close = () => readers.forEach((r) => r.close());
+  try {
+    const tensors = new Map<string, LazyTensor>();
+    for (const file of files) {
+      const r = open_weights_file(file);
+      readers.push(r);
+      for (const [k, v] of r.tensors) tensors.set(k, v);
+    }
+    const missing = Object.keys(index.weight_map).filter((k) => !tensors.has(k));
+    if (missing.length) throw new Error(`sharded checkpoint: ${missing.length} parameters listed in the index are in no shard (first: ${missing.slice(0, 3).join(", ")})`);
+    return { source: files.join(", "), tensors, metadata: {}, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
+}
+
 /** Reads shards (safetensors or pytorch_model bins) into one state dict, checking it against the index. */
 export function read_sharded_checkpoint(index: ShardIndex, files: string[]): Map<string, TensorData> {
-  const out = new Map<string, TensorData>();
-  for (const file of files) {
-    const tensors = file.endsWith(".safetensors") ? readSafetensors(file).tensors : readTorchBin(file);
-    for (const [k, v] of tensors) out.set(k, v);
-  }
-  const missing = Object.keys(index.weight_map).filter((k) => !out.has(k));
-  if (missing.length) throw new Error(`sharded checkpoint: ${missing.length} parameters listed in the index are in no shard (first: ${missing.slice(0, 3).join(", ")})`);
-  return out;
+  return with_reader(open_sharded_checkpoint(index, files), read_all);
 }
 
 /**

@@ -1,5 +1,5 @@
 export { Module, hf_name, next_uid } from "./module";
-export type { Init, ParamSpec, ParamValue, MaterializeOptions, LoadResult } from "./module";
+export type { Init, ParamSpec, ParamValue, ParamSource, MaterializeOptions, LoadResult } from "./module";
 export { ModuleList } from "./module_list";
 export { Linear } from "./linear";
 export { prune_linear_layer } from "./prune";

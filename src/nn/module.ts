@@ -7,6 +7,7 @@
 // values (a checkpoint) or from its init rule with a seedable generator. From a variable to its HF name:
 // `hf_name(variable)` (strips the uid); from an HF name to the variable: `model.get_parameter(name)`.
 import { tf } from "../backend";
+import { filled_tensor } from "../ops/filled";
 import { Callable } from "../utils/callable";
 import { default_generator, Generator } from "./random";
 
@@ -29,11 +30,17 @@ export interface ParamValue {
   data: Float32Array;
 }
 
+/** A parameter's values written on demand into the tensor's own memory (a checkpoint read tensor by tensor). */
+export interface ParamSource {
+  shape: number[];
+  read_into: (dest: Float32Array) => void;
+}
+
 export interface MaterializeOptions {
   /** Prefix of every tfjs variable name; default `<ClassName>_<n>`, unique in this process. */
   uid?: string;
   /** Values by HF name; a parameter without a value is initialised from its init rule. */
-  values?: (name: string) => ParamValue | undefined;
+  values?: (name: string) => ParamValue | ParamSource | undefined;
   /** Generator for new weights (default: the global one seeded by `manual_seed`). */
   generator?: Generator;
   /** Whether the variables are trainable (default true). */
@@ -237,8 +244,11 @@ export class Module extends Callable<any[], any> {
         if (given && given.shape.join() !== p.spec.shape.join()) {
           throw new Error(`materialize: value for '${p.name}' has shape [${given.shape}], expected [${p.spec.shape}]`);
         }
-        const data = given ? given.data : initValues(p.spec, gen);
-        const v = tf.tidy(() => tf.variable(tf.tensor(data, p.spec.shape, "float32"), trainable, `${uid}/${p.name}`));
+        // A ParamSource writes straight into the variable's memory; the variable shares the tensor's data.
+        const v = tf.tidy(() => {
+          const t = given && "read_into" in given ? filled_tensor(p.spec.shape, given.read_into) : tf.tensor(given ? given.data : initValues(p.spec, gen), p.spec.shape, "float32");
+          return tf.variable(t, trainable, `${uid}/${p.name}`);
+        });
         created.push(v);
         p.module._params.set(p.local, v);
       }

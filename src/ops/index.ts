@@ -4,3 +4,4 @@
 export { linear } from "./linear";
 export { bmm, set_bmm_slice_limit } from "./bmm";
 export { set_linear_cache, clear_linear_cache, linear_cache_size } from "./transpose_cache";
+export { filled_tensor } from "./filled";

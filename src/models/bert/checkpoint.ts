@@ -3,11 +3,11 @@
 // checkpoints, treat tied weights as loaded when their partner is, report missing / unexpected /
 // mismatched keys with HF's exact messages, and initialise what the checkpoint lacks.
 import { cached_file, PretrainedOptions } from "../../hub/resolve";
-import { readSafetensors, TensorData } from "../../hub/safetensors";
-import { get_checkpoint_shard_files, read_sharded_checkpoint } from "../../hub/shards";
-import { readTorchBin } from "../../hub/torch_bin";
+import type { TensorData } from "../../hub/safetensors";
+import { get_checkpoint_shard_files, open_sharded_checkpoint, open_weights_file } from "../../hub/shards";
+import type { LazyTensor } from "../../hub/lazy";
 import { is_offline_mode } from "../../hub/env";
-import { Generator, Module, ParamValue } from "../../nn";
+import { Generator, Module, ParamSource } from "../../nn";
 
 export interface LoadingInfo {
   missing_keys: string[];
@@ -17,16 +17,23 @@ export interface LoadingInfo {
   error_msgs: string[];
 }
 
+/**
+ * An opened checkpoint: every tensor's name, shape and dtype, its values read only when the model is
+ * filled (straight into each variable's memory), so a load holds one copy of the weights, not three.
+ * `close()` closes the files; from_pretrained does it once the model is filled.
+ */
 export interface Checkpoint {
-  tensors: Map<string, TensorData>;
+  tensors: Map<string, LazyTensor>;
   /** The file(s) the weights came from. */
   files: string[];
+  close(): void;
 }
 
 const BASE_PREFIX = "bert";
 
-function readWeightsFile(file: string): Map<string, TensorData> {
-  return file.endsWith(".safetensors") ? readSafetensors(file).tensors : readTorchBin(file);
+/** Plain tensors as lazy ones (apply_checkpoint also takes a Map of TensorData). */
+function lazyFromData(t: TensorData): LazyTensor {
+  return { dtype: t.dtype, shape: t.shape, stored: t.dtype === "float32" ? "F32" : "I32", read_into: (dest) => dest.set(t.data) };
 }
 
 /**
@@ -38,12 +45,15 @@ export async function load_checkpoint(id_or_path: string, options: PretrainedOpt
   const opt = { ...hub, optional: true };
   const single = async (name: string): Promise<Checkpoint | null> => {
     const file = await cached_file(id_or_path, name, opt);
-    return file ? { tensors: readWeightsFile(file), files: [file] } : null;
+    if (!file) return null;
+    const r = open_weights_file(file);
+    return { tensors: r.tensors, files: [file], close: () => r.close() };
   };
   const sharded = async (name: string): Promise<Checkpoint | null> => {
     if (!(await cached_file(id_or_path, name, opt))) return null;
     const { index, files } = await get_checkpoint_shard_files(id_or_path, name, hub);
-    return { tensors: read_sharded_checkpoint(index, files), files };
+    const r = open_sharded_checkpoint(index, files);
+    return { tensors: r.tensors, files, close: () => r.close() };
   };
   // use_safetensors: true → safetensors only; false → skip safetensors (HF's keyword).
   const use = use_safetensors;
@@ -85,9 +95,9 @@ export function apply_checkpoint(
   options: { ignore_mismatched_sizes?: boolean; seed?: number; quiet?: boolean } = {},
 ): LoadingInfo {
   const className = model.constructor.name;
-  const raw = checkpoint instanceof Map ? checkpoint : checkpoint.tensors;
-  const state = new Map<string, TensorData>();
-  for (const [k, v] of raw) state.set(fix_key(k), v);
+  const state = new Map<string, LazyTensor>();
+  if (checkpoint instanceof Map) for (const [k, v] of checkpoint) state.set(fix_key(k), lazyFromData(v));
+  else for (const [k, v] of checkpoint.tensors) state.set(fix_key(k), v);
   const loaded_keys = [...state.keys()];
 
   const specs = model.named_parameter_specs();
@@ -159,12 +169,12 @@ export function apply_checkpoint(
   }
 
   // Values by model name; a tied parameter's owner may be filled through the tied name.
-  const valueFor = (name: string): ParamValue | undefined => {
+  const valueFor = (name: string): ParamSource | undefined => {
     const names = [to_ckpt(name)];
     for (const p of specs) if (p.spec.tied_to && ownerName(p) === name) names.push(to_ckpt(p.name));
     for (const ck of names) {
       const t = state.get(ck);
-      if (t && !skip.has(ck)) return { shape: t.shape, data: t.data as Float32Array };
+      if (t && !skip.has(ck)) return { shape: t.shape, read_into: (dest: Float32Array) => t.read_into(dest) };
     }
     return undefined;
   };

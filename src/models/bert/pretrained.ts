@@ -171,17 +171,28 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     await ready();
     const { config: given, output_loading_info, ignore_mismatched_sizes, seed, quiet, use_safetensors, ...rest } = options;
     const { hub, rest: overrides } = split_hub_options(rest); // token, subfolder, progress... reach the hub
-    // A local folder is read as one committed save (never a new config with old weights).
+    // A local folder is read as one committed save (never a new config with old weights). The weights
+    // files are opened (descriptors held) inside the check and read after it: a save that replaces them
+    // later renames new files over the names, and the descriptors still read the pair that was checked.
     const folder = typeof hub.subfolder === "string" && hub.subfolder ? path.join(id_or_path, hub.subfolder) : id_or_path;
-    const [config, state] = await read_dir_consistent(folder, async () => {
-      let config: BertConfig;
-      if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
-      else if (given) config = new BertConfig(given).update(overrides);
-      else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
-      return [config, await load_checkpoint(id_or_path, { ...hub, use_safetensors })] as const;
-    });
-    const model = without_init(() => new this(config));
-    const info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet });
+    const opened: { close(): void }[] = [];
+    let model: T;
+    let info: LoadingInfo;
+    try {
+      const [config, state] = await read_dir_consistent(folder, async () => {
+        let config: BertConfig;
+        if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
+        else if (given) config = new BertConfig(given).update(overrides);
+        else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
+        const state = await load_checkpoint(id_or_path, { ...hub, use_safetensors });
+        opened.push(state); // an attempt the check discards is closed too
+        return [config, state] as const;
+      });
+      model = without_init(() => new this(config));
+      info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet }); // reads each weight into its variable
+    } finally {
+      for (const s of opened) s.close();
+    }
     model.loading_info = info;
     model.eval();
     return output_loading_info ? [model, info] : model;
