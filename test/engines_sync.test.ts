@@ -158,12 +158,13 @@ test("auto runs ONNX for eval-mode inference and tfjs in train mode, with labels
   model.train();
   assert.throws(() => model.forward({ input_ids }), /engine 'onnx' cannot run this call: the model is in training mode/);
   model.eval();
-  assert.throws(() => model.forward({ input_ids: [[1, 5000]] }), /engine 'onnx' cannot run this call: input_ids contains 5000, outside \[0, 1000\)/);
+  // bad ids are refused before any engine (src/engines/input_checks.ts), the same error on every engine
+  assert.throws(() => model.forward({ input_ids: [[1, 5000]] }), /input_ids\[0\]\[1\] = 5000 is out of range for a token id \(expected an integer in \[0, 1000\): config\.vocab_size is 1000\)$/);
   lm.engine = "onnx";
   assert.throws(() => lm.forward({ input_ids: ids }), /past_key_values.*pass use_cache: false/);
-  // auto leaves invalid inputs to tfjs, whose errors stay the same
+  // auto refuses them the same way, never falling back to tfjs past the check; shape mismatches go to tfjs
   model.engine = "auto";
-  assert.throws(() => model.forward({ input_ids: [[1, 5000]] }), /input_ids contains 5000, outside \[0, 1000\) \(config\.vocab_size is 1000\)/);
+  assert.throws(() => model.forward({ input_ids: [[1, 5000]] }), /input_ids\[0\]\[1\] = 5000 is out of range for a token id/);
   assert.throws(() => model.forward({ input_ids: [[1, 2]], attention_mask: [[1, 1, 1]] }), /attention_mask has shape \[1,3\]; expected \[1,2\]/);
   assert.throws(() => { model.engine = "gpu" as never; }, /BertForSequenceClassification\.engine="gpu" is not an engine bertlab knows; expected one of: auto, tfjs, onnx/);
   // with_engine pins one engine for the calls inside it (nested calls restore the outer one, errors too)

@@ -15,10 +15,10 @@ test("bad inputs get errors that name the input and what was expected", async ()
   assert.throws(() => model({}), /You have to specify either input_ids or inputs_embeds/);
   assert.throws(() => model({ input_ids: [[1, 2]], inputs_embeds: tf.zeros([1, 2, 32]) }), /cannot specify both input_ids and inputs_embeds/);
   assert.throws(() => model({ input_ids: [[[1, 2, 3]]] }), /input_ids must have rank 1 or 2 \(\[seq\] or \[batch, seq\]\), got shape \[1,1,3\]/);
-  assert.throws(() => model({ input_ids: [[1, 2, 3], [4, 5]] }), /input_ids: could not make a tensor/);
+  assert.throws(() => model({ input_ids: [[1, 2, 3], [4, 5]] }), /input_ids\[1\] has 2 entries, but input_ids\[0\] has 3: the nested array is ragged/);
   assert.throws(() => model({ input_ids: [new Array(65).fill(5)] }), /The sequence \(65 tokens\) is longer than config\.max_position_embeddings \(64\)/);
-  assert.throws(() => model({ input_ids: [[1, 1000]] }), /input_ids contains 1000, outside \[0, 1000\) \(config\.vocab_size is 1000\)/);
-  assert.throws(() => model({ input_ids: [[1, 2]], token_type_ids: [[0, 2]] }), /token_type_ids contains 2, outside \[0, 2\)/);
+  assert.throws(() => model({ input_ids: [[1, 1000]] }), /input_ids\[0\]\[1\] = 1000 is out of range for a token id \(expected an integer in \[0, 1000\): config\.vocab_size is 1000\)/);
+  assert.throws(() => model({ input_ids: [[1, 2]], token_type_ids: [[0, 2]] }), /token_type_ids\[0\]\[1\] = 2 is out of range for a token type id \(expected an integer in \[0, 2\)/);
   assert.throws(() => model({ input_ids: [[1, 2]], attention_mask: [[1, 1, 1]] }), /attention_mask has shape \[1,3\]; expected \[1,2\]/);
   assert.throws(() => model({ input_ids: [[1, 2]], attention_masks: [[1, 1]] } as never), /unexpected keyword argument 'attention_masks'/);
   assert.throws(() => model({ inputs_embeds: tf.zeros([1, 2, 16]) }), /inputs_embeds must be \[batch, seq, 32\]/);

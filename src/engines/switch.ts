@@ -8,6 +8,7 @@ import { ARCHITECTURES } from "./onnx/bert_graph";
 import { engine_for, ModelLike, outputs_to_tensors, release_engine, IdsLike } from "./onnx/engine";
 import { onnx_available } from "./onnx/runtime";
 import { with_engine } from "./sync/forward";
+import { check_model_inputs } from "./input_checks";
 
 export type EngineName = "auto" | "tfjs" | "onnx";
 
@@ -62,6 +63,7 @@ export async function forward_with_engine(model: SwitchableModel, inputs: Record
   const engine = options.engine ?? "auto";
   if (!["auto", "tfjs", "onnx"].includes(engine)) throw new Error(`forward_with_engine: engine '${engine}' is not one of auto, tfjs, onnx`);
   const flags = { output_hidden_states: options.output_hidden_states ?? (inputs.output_hidden_states as boolean | undefined), output_attentions: options.output_attentions ?? (inputs.output_attentions as boolean | undefined) };
+  check_model_inputs(model.architecture ?? model.constructor?.name, model.config, inputs); // on every engine, before the choice
   const why = onnx_unsupported_reason(model, inputs);
   const useOnnx = engine === "onnx" || (engine === "auto" && why === null && onnx_available());
   // tfjs here means tfjs: model.forward would otherwise pick ONNX itself in auto mode

@@ -44,9 +44,14 @@ export function toIdList(ids: IdsInput, fn: string): number[] {
     v = ids[0];
   }
   if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`${fn}: expected token ids (number[], typed array or tensor), got ${describe(v)}`);
-  const out = Array.from(v as ArrayLike<number>, (x) => Number(x));
-  out.forEach((x, i) => {
-    if (!Number.isFinite(x)) throw new TypeError(`${fn}: ids[${i}] is ${x}, not a token id`);
-  });
-  return out.map(Math.round);
+  // Strict, as Python's decode (a float id is a TypeError there): no rounding, no string coercion.
+  const arr = v as ArrayLike<unknown>;
+  const out: number[] = [];
+  for (let i = 0; i < arr.length; i++) {
+    const x = typeof arr[i] === "bigint" && ArrayBuffer.isView(v) ? Number(arr[i]) : arr[i]; // BigInt64Array rows
+    if (typeof x !== "number") throw new TypeError(`${fn}: ids[${i}] = ${typeof x === "string" ? JSON.stringify(x) : String(x)} is a ${typeof x}, not a token id (expected an integer)`);
+    if (!Number.isInteger(x)) throw new TypeError(`${fn}: ids[${i}] = ${x} is not an integer token id`);
+    out.push(x);
+  }
+  return out;
 }

@@ -59,6 +59,8 @@ export function describe(x: unknown): string {
   if (x === null) return "null";
   if (Array.isArray(x)) return `an array (${x.length} items)`;
   if (typeof x === "object") return `an object (${(x as object).constructor?.name ?? "Object"})`;
+  if (typeof x === "bigint") return `bigint ${x}n`;
+  if (typeof x === "symbol" || typeof x === "function" || x === undefined) return typeof x;
   return `${typeof x} ${JSON.stringify(x)}`;
 }
 
@@ -77,7 +79,7 @@ export function unable_to_create_tensor(key: string, lengths: number[]): Error {
 
 export function checkInt(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    throw new TypeError(`${name} must be an integer >= ${min}, got ${typeof v === "number" ? v : JSON.stringify(v)}`);
+    throw new TypeError(`${name} must be an integer >= ${min}, got ${typeof v === "number" ? v : describe(v)}`);
   }
   return v;
 }

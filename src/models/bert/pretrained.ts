@@ -14,6 +14,7 @@ import { BertConfig, BertConfigDict } from "./configuration_bert";
 import { check_input_keys, BertInputs } from "./inputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
+import { check_model_inputs } from "../../engines/input_checks";
 import type { EngineName } from "../../engines/switch";
 import { set_output_display } from "../../utils/display";
 
@@ -99,6 +100,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
    */
   forward(inputs: BertInputs): O {
     check_input_keys(this.constructor.name, inputs);
+    check_model_inputs(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any engine: "auto" never falls back past a bad id
     if (!this.materialized) this.init_weights();
     const run = engine_forward(this, inputs as Record<string, unknown>);
     const out = (run.output ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
