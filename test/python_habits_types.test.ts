@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT } from "../src/training/tensor_habits";
+import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT, ZERO_GRAD_HINT } from "../src/training/torch_habits";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
@@ -30,15 +30,18 @@ test("TS 5.0 compiles the PyTorch-style loop (closure step, compute_gradients, z
   for (const strict of [false, true]) assert.deepEqual(diagnostics("python_habits_ok.ts", strict), [], `strict=${strict}`);
 });
 
-test("TS 5.0 rejects loss.backward(), .numpy(), .cuda(), .to('cuda') with what to write instead", { skip }, () => {
+test("TS 5.0 rejects loss.backward(), .numpy(), .cuda(), .to('cuda'), model.cuda(), model.zero_grad() with what to write instead", { skip }, () => {
   const got = diagnostics("python_habits_fail.ts", false);
   const at = (line: number) => got.filter((d) => d.line === line).map((d) => d.text).join("\n");
-  assert.equal(new Set(got.map((d) => d.line)).size, 4, JSON.stringify(got, null, 1));
+  assert.equal(new Set(got.map((d) => d.line)).size, 7, JSON.stringify(got, null, 1));
   assert.ok(at(5).includes(BACKWARD_HINT), at(5));
   assert.ok(at(5).includes("optimizer.step(() => model(batch).loss)"));
   assert.ok(at(6).includes(NUMPY_HINT), at(6));
   assert.ok(at(7).includes(CUDA_HINT), at(7));
   assert.ok(at(8).includes(CUDA_HINT), at(8));
+  assert.ok(at(10).includes(CUDA_HINT), at(10)); // model.cuda()
+  assert.ok(at(11).includes(CUDA_HINT), at(11)); // model.to("cuda")
+  assert.ok(at(12).includes(ZERO_GRAD_HINT), at(12)); // model.zero_grad()
 });
 
 test("TS 5.0 type-checks the README's ts blocks as one cell script (the training loop included)", { skip }, () => {

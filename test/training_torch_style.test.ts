@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { tf, ready } from "../src/backend";
 import { AdamW, clip_grad_norm, clip_grad_norm_, get_scheduler, LambdaLR, ReduceLROnPlateau, set_seed } from "../src/training";
-import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT } from "../src/training/tensor_habits";
+import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT, ZERO_GRAD_HINT } from "../src/training/torch_habits";
 import { BertForSequenceClassification } from "../src/models";
 
 interface Case {
@@ -216,4 +216,19 @@ test("Python habits on tensors: item() / tolist() / detach() / cpu() / to('cpu')
   assert.throws(() => any.cuda(), { message: CUDA_HINT });
   assert.throws(() => any.to("cuda"), { message: `tensor.to("cuda"): ${CUDA_HINT}` });
   tf.dispose([t, s]);
+});
+
+test("Python habits on models: model.to('cpu') / model.cpu() give the model; model.cuda(), model.to('cuda'), model.zero_grad() say what to write; clip_grad_norm_(model.parameters()) too", async () => {
+  await ready();
+  set_seed(1);
+  const model = new BertForSequenceClassification(TINY);
+  assert.equal(model.to("cpu").cpu(), model);
+  const any = model as unknown as Record<string, (...a: unknown[]) => unknown>;
+  assert.throws(() => any.cuda(), { message: CUDA_HINT });
+  assert.throws(() => any.to("cuda:0"), { message: `model.to("cuda:0"): ${CUDA_HINT}` });
+  assert.throws(() => any.zero_grad(), { message: ZERO_GRAD_HINT });
+  const n = tf.memory().numTensors;
+  assert.throws(() => clip_grad_norm_(model.parameters() as never, 1.0), /expected the gradients as a map .*clip_grad_norm_\(optimizer\.grads, 1\.0\).*model\.parameters\(\)\? bertlab keeps gradients on the optimizer/);
+  assert.equal(tf.memory().numTensors, n, "the parameters are untouched");
+  model.dispose();
 });

@@ -20,6 +20,13 @@ function pnorm(x: tf.Tensor, p: number): tf.Tensor {
 }
 
 export function clip_grad_norm(grads: tf.NamedTensorMap, max_norm: number, norm_type: number | "inf" = 2, error_if_nonfinite = false): ClipResult {
+  if (Array.isArray(grads) || grads instanceof tf.Tensor || grads === null || typeof grads !== "object") {
+    // torch's clip_grad_norm_(model.parameters(), ...): here gradients are not stored on the parameters
+    throw new TypeError(
+      "clip_grad_norm: expected the gradients as a map { [variable name]: gradient } — e.g. clip_grad_norm_(optimizer.grads, 1.0) after " +
+        `optimizer.compute_gradients(...) — not ${Array.isArray(grads) ? "an array (model.parameters()? bertlab keeps gradients on the optimizer, not on the parameters)" : String(grads)}`,
+    );
+  }
   const p = norm_type === "inf" ? Infinity : Number(norm_type);
   if (!(p >= 0)) throw new Error(`clip_grad_norm: norm_type must be a non-negative number or 'inf', got ${String(norm_type)}`);
   if (!(typeof max_norm === "number" && max_norm >= 0)) throw new Error(`clip_grad_norm: max_norm must be a non-negative number, got ${String(max_norm)}`);

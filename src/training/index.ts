@@ -1,9 +1,9 @@
 // Training: AdamW (torch semantics), HF schedules, gradient clipping/accumulation, seeded RNG,
 // MLM/NSP data collators and the Trainer.
-import "./tensor_habits"; // t.item(), t.tolist(); loss.backward() & co. fail saying what to write instead
+import "./torch_habits"; // t.item(), t.tolist(); loss.backward() & co. fail saying what to write instead
 export { Optimizer } from "./optimizer";
 export type { LossClosure, ComputedGradients } from "./optimizer";
-export { BACKWARD_HINT, NUMPY_HINT, CUDA_HINT } from "./tensor_habits";
+export { BACKWARD_HINT, NUMPY_HINT, CUDA_HINT } from "./torch_habits";
 export { AdamW, LegacyAdamW } from "./adamw";
 export type { AdamWOptions, AdamWGroupOptions, AdamWParamGroup, AdamWStateDict, AdamWParamState, LegacyAdamWOptions } from "./adamw";
 export { get_decay_parameter_names, get_grouped_parameters, is_layer_norm_parameter } from "./param_groups";

@@ -1,14 +1,17 @@
-// PyTorch habits on tfjs tensors. Some map for real — `t.item()`, `t.tolist()`, `t.detach()`, `t.cpu()`,
-// `t.to("cpu")` — and the ones that cannot map fail with what to write instead, both when a cell is type-checked
-// (the method's `this` type is the message, so tslab shows it as the compile error) and at run time (the same
-// text, for plain JavaScript): `loss.backward()`, `t.numpy()`, `t.cuda()`, `t.to("cuda")`.
-// Importing bertlab installs them on tf.Tensor.prototype (never replacing a method tfjs defines).
+// PyTorch habits on tfjs tensors and bertlab modules. Some map for real — `t.item()`, `t.tolist()`, `t.detach()`,
+// `t.cpu()`, `t.to("cpu")`, `model.cpu()`, `model.to("cpu")` — and the ones that cannot map fail with what to
+// write instead, both when a cell is type-checked (the method's `this` type is the message, so tslab shows it as
+// the compile error) and at run time (the same text, for plain JavaScript): `loss.backward()`, `t.numpy()`,
+// `t.cuda()`, `t.to("cuda")`, `model.cuda()`, `model.to("cuda")`, `model.zero_grad()`.
+// Importing bertlab installs them on tf.Tensor.prototype and Module.prototype (never replacing an existing method).
 import { tf } from "../backend";
 import type { Rank } from "@tensorflow/tfjs-core/dist/types";
+import { Module } from "../nn/module";
 
 // Each hint is one string literal, so its type is the text itself (the `this` types below).
 export const BACKWARD_HINT = "loss.backward() does not exist in bertlab (tfjs tensors record no graph): write `const loss = optimizer.step(() => model(batch).loss)`, or `const { loss, grads } = optimizer.compute_gradients(() => model(batch).loss)` then `optimizer.step()`";
 export const NUMPY_HINT = "tensor.numpy() does not exist in JavaScript: use tensor.tolist() / tensor.arraySync() (nested arrays), tensor.dataSync() (a flat typed array) or tensor.item() (one number)";
+export const ZERO_GRAD_HINT = "model.zero_grad(): the gradients live on the optimizer in bertlab (optimizer.grads), so write optimizer.zero_grad()";
 export const CUDA_HINT = "bertlab has no devices to move tensors or models between: everything lives on the tfjs backend chosen at start-up (backend_info(); BERTLAB_BACKEND=node|wasm|cpu picks it), so drop .cuda() / .to(device)";
 
 declare module "@tensorflow/tfjs-core/dist/tensor" {
@@ -30,6 +33,18 @@ declare module "@tensorflow/tfjs-core/dist/tensor" {
   }
 }
 
+declare module "../nn/module" {
+  interface Module {
+    /** torch's `model.cpu()`: the model itself (there is one backend). */
+    cpu(): this;
+    /** torch's `model.to("cpu")`: the model itself; any other device throws with guidance. */
+    to(device: "cpu"): this;
+    to(this: typeof CUDA_HINT, device: string): never;
+    cuda(this: typeof CUDA_HINT): never;
+    zero_grad(this: typeof ZERO_GRAD_HINT): never;
+  }
+}
+
 function item(this: tf.Tensor): number {
   if (this.size !== 1) throw new Error(`a Tensor with ${this.size} elements cannot be converted to Scalar`);
   return this.dataSync()[0];
@@ -46,30 +61,44 @@ function fail(hint: string): () => never {
   };
 }
 
-const METHODS: Record<string, (this: tf.Tensor, ...args: never[]) => unknown> = {
+function identity<T>(this: T): T {
+  return this;
+}
+
+const TENSOR_METHODS: Record<string, (this: never, ...args: never[]) => unknown> = {
   item,
   tolist(this: tf.Tensor) {
     return this.arraySync();
   },
-  detach(this: tf.Tensor) {
-    return this;
-  },
-  cpu(this: tf.Tensor) {
-    return this;
-  },
+  detach: identity,
+  cpu: identity,
   to,
   backward: fail(BACKWARD_HINT),
   numpy: fail(NUMPY_HINT),
   cuda: fail(CUDA_HINT),
 };
 
-/** Installs the methods above on tf.Tensor.prototype (idempotent; a name tfjs already defines is left alone). */
-export function install_tensor_habits(): void {
-  const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
-  for (const [name, fn] of Object.entries(METHODS)) {
-    if (name in proto && proto[name] !== fn) continue;
+const MODULE_METHODS: Record<string, (this: never, ...args: never[]) => unknown> = {
+  cpu: identity,
+  to(this: Module, device: unknown) {
+    if (device === "cpu") return this;
+    throw new Error(`model.to(${JSON.stringify(device)}): ${CUDA_HINT}`);
+  },
+  cuda: fail(CUDA_HINT),
+  zero_grad: fail(ZERO_GRAD_HINT),
+};
+
+function install(proto: Record<string, unknown>, methods: Record<string, unknown>): void {
+  for (const [name, fn] of Object.entries(methods)) {
+    if (name in proto) continue; // tfjs' / bertlab's own methods win; a second install is a no-op
     Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true, enumerable: false });
   }
 }
 
-install_tensor_habits();
+/** Installs the methods above on tf.Tensor.prototype and Module.prototype (idempotent). */
+export function install_torch_habits(): void {
+  install(tf.Tensor.prototype as unknown as Record<string, unknown>, TENSOR_METHODS);
+  install(Module.prototype as unknown as Record<string, unknown>, MODULE_METHODS);
+}
+
+install_torch_habits();
