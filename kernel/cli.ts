@@ -90,6 +90,15 @@ export function make_program(): Command {
     .action(async (o: { notebookDir: string }) => {
       process.exitCode = await start_lab({ notebook_dir: o.notebookDir });
     });
+  program
+    .command("doctor")
+    .description("check backend, engine, Jupyter, Chromium, fonts, kernelspec, hub cache and offline mode; say how to fix what is missing")
+    .option("--json", "print the checks as JSON")
+    .action(async (o: { json?: boolean }) => {
+      const { doctor, format_checks } = await import("./doctor");
+      const checks = await doctor();
+      console.log(o.json ? JSON.stringify(checks, null, 2) : format_checks(checks));
+    });
   return program;
 }
 

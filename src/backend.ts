@@ -21,6 +21,31 @@ export interface BackendInfo {
 const TFJS_NAME: Record<BackendName, string> = { node: "tensorflow", wasm: "wasm", cpu: "cpu" };
 const ORDER: BackendName[] = ["node", "wasm", "cpu"];
 
+/**
+ * tfjs's CPU backend prints "Hi, looks like you are running TensorFlow.js in Node.js ... install our node
+ * backend" on its first tensor write, even when bertlab picked it on purpose or only uses it for a few
+ * kernels; `backend_info()` already says which backend runs and why. This switches off that one banner
+ * (the first-use flag of every CPU backend instance tfjs creates, present and future) and nothing else
+ * tfjs warns about.
+ */
+function quiet_cpu_banner(): void {
+  type Quiet = { firstUse?: boolean };
+  const engine = tf.engine() as unknown as { registry: Record<string, Quiet>; registryFactory: Record<string, { factory: () => unknown; quiet?: boolean }> };
+  const entry = engine.registryFactory?.cpu;
+  if (entry && !entry.quiet) {
+    const factory = entry.factory;
+    entry.factory = () => {
+      const backend = factory() as Quiet;
+      if (backend && typeof backend.firstUse === "boolean") backend.firstUse = false;
+      return backend;
+    };
+    entry.quiet = true;
+  }
+  const live = engine.registry?.cpu;
+  if (live && typeof live.firstUse === "boolean") live.firstUse = false;
+}
+quiet_cpu_banner();
+
 let selection: Promise<BackendInfo> | undefined;
 let active: BackendInfo | undefined;
 
@@ -34,6 +59,7 @@ async function tryLoad(name: BackendName): Promise<void> {
     require("./wasm_kernels").registerWasmKernels();
   }
   const ok = await tf.setBackend(TFJS_NAME[name]);
+  if (name === "cpu") quiet_cpu_banner();
   if (!ok) throw new Error(`tf.setBackend('${TFJS_NAME[name]}') returned false`);
   await tf.ready();
 }

@@ -7,6 +7,7 @@ export { default_cache_dir, hf_endpoint, is_offline_mode } from "./env";
 export { HubError, RepositoryNotFoundError, GatedRepoError, RevisionNotFoundError, EntryNotFoundError, LocalEntryNotFoundError } from "./errors";
 export { list_shipped_models, shipped_model_path, package_root } from "./shipped";
 export type { ShippedModel } from "./shipped";
+export { not_found_hint, nearest_id } from "./suggest";
 export { read_shard_index, shard_files, get_checkpoint_shard_files, read_sharded_checkpoint, open_sharded_checkpoint, open_weights_file, write_sharded_safetensors } from "./shards";
 export type { ShardIndex } from "./shards";
 export { readSafetensors, writeSafetensors, parseSafetensors, serializeSafetensors, open_safetensors } from "./safetensors";

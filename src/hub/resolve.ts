@@ -10,6 +10,7 @@ import * as path from "path";
 import { hf_hub_download, type DownloadOptions } from "./download";
 import { EntryNotFoundError, GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError } from "./errors";
 import { shipped_model_path } from "./shipped";
+import { not_found_hint } from "./suggest";
 import { validate_filename } from "./cache";
 import type { ProgressCallback } from "../utils/progress";
 
@@ -88,6 +89,7 @@ export async function cached_file(
     const hubCannot = e instanceof LocalEntryNotFoundError || e instanceof RepositoryNotFoundError || e instanceof GatedRepoError;
     if (shipped && hubCannot) return fromFolder(shipped, file, options.optional, `the shipped model '${id_or_path}' (${shipped})`);
     if (options.optional && (e instanceof EntryNotFoundError || e instanceof LocalEntryNotFoundError)) return null;
+    if (!shipped && hubCannot) (e as Error).message += `. ${not_found_hint(id_or_path, options.cache_dir)}`;
     throw e;
   }
 }

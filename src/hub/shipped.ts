@@ -45,7 +45,8 @@ export function list_shipped_models(): ShippedModel[] {
   if (!dir || !fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, "config.json")))
+    // a linked model folder counts too (Dirent.isDirectory() is false for a symlink)
+    .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && fs.existsSync(path.join(dir, d.name, "config.json")))
     .map((d) => ({ id: `bertlab/${d.name}`, name: d.name, path: path.join(dir, d.name) }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ready } from "../backend";
-import { cached_file, is_offline_mode, PretrainedOptions } from "../hub";
+import { cached_file, is_offline_mode, not_found_hint, PretrainedOptions } from "../hub";
 import { read_json_file } from "../utils/read_file";
 import { type DirFile, read_dir_consistent, write_files_atomic } from "../utils/atomic_dir";
 import { BasicTokenizer, WordSink } from "./basic";
@@ -246,7 +246,7 @@ export class BertTokenizer extends PreTrainedTokenizer {
     ]);
     if (!vocabFile && !tokJson) {
       const offline = options.local_files_only || is_offline_mode();
-      const hint = offline ? " (offline mode: only local folders, the Hugging Face cache and shipped models were searched, and none has them)" : "";
+      const hint = offline ? ` (offline mode: only local folders, the Hugging Face cache and shipped models were searched, and none has them). ${not_found_hint(id_or_path, options.cache_dir)}` : "";
       throw new Error(`BertTokenizer.from_pretrained('${id_or_path}'): found neither vocab.txt nor tokenizer.json; a BERT tokenizer needs one of them${hint}`);
     }
     const config: BertTokenizerOptions = configFile ? tokenizerOptionsFromJson(readJson(configFile)) : {};
