@@ -193,3 +193,13 @@ test("pad(): tensors in, tensors out (Python infers return_tensors); arrays stay
   assert.throws(() => tok.pad({ input_ids: [[101, 102], [101, 7592, 102]] }, { padding: false, return_tensors: "tf" }), (e: Error) => e.message.startsWith(UNABLE));
   assert.throws(() => tok.pad([{ input_ids: [1, 2], labels: [1] }, { input_ids: [1, 2], labels: [1, 2] }], { return_tensors: "tf" }), (e: Error) => e.message.includes("Perhaps your features (`labels` in this case)"));
 });
+
+test("return_length: the fast class counts the padded row (len(encoding.ids)); the slow class too for one text (prepare_for_model pads first), not in a batch", () => {
+  const o = { padding: true, return_length: true } as const;
+  assert.deepEqual(slow.uncased(["hello", "hello world again"], o).length, [3, 5]);
+  assert.deepEqual(fast(["hello", "hello world again"], o).length, [5, 5]);
+  assert.deepEqual(fast(["hello", "hello world again"], { return_length: true }).length, [3, 5]);
+  assert.equal(fast("hello", { padding: "max_length", max_length: 8, return_length: true }).length, 8);
+  assert.equal(slow.uncased("hello", { padding: "max_length", max_length: 8, return_length: true }).length, 8);
+  assert.deepEqual(slow.uncased(["hello"], { padding: "max_length", max_length: 8, return_length: true }).length, [3]);
+});

@@ -4,7 +4,8 @@
 // "##" pieces glue on, other tokens get a space,
 // and each token is cleaned on its own (" ." → ".", " 's" → "'s", ...). So the seed's QA answer reads
 // "tensorflow 2. 0 and pytorch" here, where the slow BertTokenizer gives "tensorflow 2 . 0 and pytorch".
-// Also as Rust: without special tokens a pair's second sequence keeps token type 1.
+// Also as Rust: without special tokens a pair's second sequence keeps token type 1, and return_length counts
+// the padded row (len(encoding.ids) in tokenization_utils_fast.py).
 import type { PretrainedOptions } from "../hub";
 import { BertTokenizer, BertTokenizerOptions } from "./bert";
 
@@ -27,6 +28,8 @@ function cleanup(token: string): string {
 export class BertTokenizerFast extends BertTokenizer {
   /** Rust gives a pair's second sequence token type 1 even without special tokens. */
   protected override readonly pair_type_id_without_special_tokens: 0 | 1 = 1;
+  /** Python's fast tokenizer reports return_length as len(encoding.ids), after padding. */
+  protected override readonly length_includes_padding: boolean = true;
 
   static override async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizerFast> {
     return (await super.from_pretrained(id_or_path, options)) as BertTokenizerFast;

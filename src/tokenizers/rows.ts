@@ -79,7 +79,8 @@ export function pad_rows(rows: EncodedRow[], max_length: number | null, multiple
 }
 
 /** The BatchEncoding fields the options ask for, as arrays ([seq] or [batch][seq]) or int32 tensors. */
-export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeOptions, model_input_names: string[]): Record<string, unknown> {
+/** `padded_length`: `length` counts the padding (the fast tokenizer's len(encoding.ids)); else the tokens before padding (slow). */
+export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeOptions, model_input_names: string[], padded_length = false): Record<string, unknown> {
   const wantTypes = o.return_token_type_ids ?? model_input_names.includes("token_type_ids");
   const wantMask = o.return_attention_mask ?? model_input_names.includes("attention_mask");
   const tensors = o.return_tensors === "tf";
@@ -120,6 +121,6 @@ export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeO
     return batched ? v : v[0];
   };
   if (o.return_overflowing_tokens) fields.overflow_to_sample_mapping = perRow((r) => r.sample);
-  if (o.return_length) fields.length = perRow((r) => r.length);
+  if (o.return_length) fields.length = perRow((r) => (padded_length ? r.ids.length : r.length));
   return fields;
 }

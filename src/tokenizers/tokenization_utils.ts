@@ -84,6 +84,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
    * fast (Rust) one, which also allows return_token_type_ids with add_special_tokens false.
    */
   protected readonly pair_type_id_without_special_tokens: 0 | 1 = 0;
+  /** Whether return_length counts the padding: the fast tokenizer reports len(encoding.ids) after padding, the slow one before. */
+  protected readonly length_includes_padding: boolean = false;
   bos_token: string | null;
   eos_token: string | null;
   unk_token: string | null;
@@ -473,7 +475,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       this.prepare_rows(a, b, i, add, st, options, rows, this.pair_type_id_without_special_tokens);
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
-    return this.to_batch_encoding(rows, batched || (options.return_overflowing_tokens ?? false), options);
+    // return_length: the slow tokenizer counts padding for one text (encode_plus pads inside prepare_for_model), not in a batch
+    return this.to_batch_encoding(rows, batched || (options.return_overflowing_tokens ?? false), options, this.length_includes_padding || !batched);
   }
 
   private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[], pair_type: 0 | 1): void {
@@ -502,8 +505,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     pad_rows(rows, st.padding === "longest" ? null : st.max_length!, multiple, { id: this.pad_token_id!, type_id: this.pad_token_type_id, side: this.padding_side });
   }
 
-  private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions): BatchEncoding<Ids> {
-    return new BatchEncoding(encoding_fields(rows, batched, o, this.model_input_names), rows, (id) => this.idToToken(id));
+  private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions, padded_length = false): BatchEncoding<Ids> {
+    return new BatchEncoding(encoding_fields(rows, batched, o, this.model_input_names, padded_length), rows, (id) => this.idToToken(id));
   }
 
   // ---- ids to model inputs ----
