@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BertTokenizer, CallOptions } from "../src/tokenizers";
+import { VARIANTS } from "./fixtures/tokenizer/variants";
 
 const FIX = path.join(__dirname, "fixtures");
 const VOCAB = { uncased: path.join(FIX, "vocab/bert-base-uncased"), cased: path.join(FIX, "vocab/bert-base-cased") };
@@ -30,13 +31,6 @@ interface BatchCase {
 const cases: Case[] = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer/cases.json"), "utf8")).cases;
 const batches: BatchCase[] = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer/batches.json"), "utf8")).batches;
 
-const VARIANTS: Record<string, CallOptions> = {
-  trunc16_longest_first_pad_max: { max_length: 16, truncation: "longest_first", padding: "max_length" },
-  trunc16_only_first_pad_max: { max_length: 16, truncation: "only_first", padding: "max_length" },
-  trunc16_only_second_pad_max: { max_length: 16, truncation: "only_second", padding: "max_length" },
-  trunc8_pad_max: { max_length: 8, truncation: true, padding: "max_length" },
-  pad_max32_no_trunc: { max_length: 32, padding: "max_length" },
-};
 const BATCH_VARIANTS: Record<string, CallOptions> = {
   pad_longest: { padding: true },
   pad_longest_trunc12: { padding: "longest", truncation: true, max_length: 12 },

@@ -7,20 +7,14 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { tf, ready } from "../src/backend";
-import { AutoTokenizer, BertTokenizer, BertTokenizerFast, type CallOptions } from "../src/tokenizers";
+import { AutoTokenizer, BertTokenizer, BertTokenizerFast } from "../src/tokenizers";
+import { VARIANTS } from "./fixtures/tokenizer/variants";
 
 const FIX = path.join(__dirname, "fixtures");
 const VOCAB = { uncased: path.join(FIX, "vocab/bert-base-uncased"), cased: path.join(FIX, "vocab/bert-base-cased") };
 interface Enc { input_ids: number[]; token_type_ids: number[]; attention_mask: number[]; special_tokens_mask: number[] }
 interface Case { id: string; vocab: "uncased" | "cased"; text: string; text_pair?: string; slow: Enc & { tokens: string[]; tokens_pair?: string[]; variants: Record<string, Enc | { error: string }> } }
 const cases: Case[] = JSON.parse(fs.readFileSync(path.join(FIX, "tokenizer/cases.json"), "utf8")).cases;
-const VARIANTS: Record<string, CallOptions> = {
-  trunc16_longest_first_pad_max: { max_length: 16, truncation: "longest_first", padding: "max_length" },
-  trunc16_only_first_pad_max: { max_length: 16, truncation: "only_first", padding: "max_length" },
-  trunc16_only_second_pad_max: { max_length: 16, truncation: "only_second", padding: "max_length" },
-  trunc8_pad_max: { max_length: 8, truncation: true, padding: "max_length" },
-  pad_max32_no_trunc: { max_length: 32, padding: "max_length" },
-};
 const UNABLE = "Unable to create tensor, you should probably activate truncation and/or padding with 'padding=True' 'truncation=True' to have batched tensors with the same length. Perhaps your features (`input_ids` in this case) have excessive nesting (inputs type `list` where type `int` is expected).";
 
 let slow: Record<"uncased" | "cased", BertTokenizer>;

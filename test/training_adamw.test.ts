@@ -7,23 +7,12 @@ import { AdamW, LegacyAdamW } from "../src/training/adamw";
 import { get_decay_parameter_names, get_grouped_parameters } from "../src/training/param_groups";
 import { get_linear_schedule_with_warmup } from "../src/training/schedules";
 import { BertModel } from "../src/models";
+import { ADAMW_CASES, make_vars, type AdamWCase } from "./fixtures/optim/adamw_cases";
 
-interface Case {
-  optimizer: string;
-  kwargs: Record<string, unknown>;
-  dtype: string;
-  steps: number;
-  param_shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-  params_after_step: number[][][];
-}
+type Case = AdamWCase;
+const CASES = ADAMW_CASES;
+const makeVars = make_vars;
 const fixture = (f: string) => JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/optim", f), "utf8"));
-const CASES: Case[] = fixture("adamw.json").cases;
-
-function makeVars(c: Case): tf.Variable[] {
-  return c.init.map((x, k) => tf.tidy(() => tf.variable(tf.tensor(x, c.param_shapes[k]))));
-}
 
 function run(c: Case, tol: number): void {
   const vars = makeVars(c);

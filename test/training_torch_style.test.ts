@@ -2,26 +2,15 @@
 // accumulated gradient buffer, clip_grad_norm_ in place, and the Python habits on tensors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
 import { tf, ready } from "../src/backend";
 import { AdamW, clip_grad_norm, clip_grad_norm_, get_scheduler, LambdaLR, ReduceLROnPlateau, set_seed } from "../src/training";
 import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT, ZERO_GRAD_HINT } from "../src/training/torch_habits";
 import { BertForSequenceClassification } from "../src/models";
+import { ADAMW_CASES, make_vars, type AdamWCase } from "./fixtures/optim/adamw_cases";
 
-interface Case {
-  optimizer: string;
-  kwargs: Record<string, unknown>;
-  dtype: string;
-  steps: number;
-  param_shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-  params_after_step: number[][][];
-}
-const CASES: Case[] = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures/optim/adamw.json"), "utf8")).cases.filter((c: Case) => c.optimizer === "torch.optim.AdamW");
-
-const makeVars = (c: Case) => c.init.map((x, k) => tf.tidy(() => tf.variable(tf.tensor(x, c.param_shapes[k]))));
+type Case = AdamWCase;
+const CASES = ADAMW_CASES.filter((c) => c.optimizer === "torch.optim.AdamW");
+const makeVars = make_vars;
 const gradsAt = (c: Case, s: number) => c.grads[s].map((g, k) => tf.tensor(g, c.param_shapes[k]));
 /** A loss whose gradient with respect to vars[k] is exactly grads[k]: Σ_k sum(vars[k] · grads[k]). */
 const linearLoss = (vars: tf.Variable[], grads: tf.Tensor[]) => () => tf.addN(vars.map((v, k) => tf.sum(tf.mul(v, grads[k])))) as tf.Scalar;
