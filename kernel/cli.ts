@@ -4,6 +4,7 @@ import * as path from "path";
 import { Command } from "commander";
 import {
   DEFAULT_DISPLAY_NAME,
+  DEFAULT_ENGINE,
   DEFAULT_KERNEL_NAME,
   install_kernelspec,
   list_kernelspecs,
@@ -28,8 +29,10 @@ export function make_program(): Command {
     .option("--prefix <dir>", "install under DIR/share/jupyter (use JUPYTER_PATH=DIR/share/jupyter)")
     .option("--name <name>", "kernelspec name", DEFAULT_KERNEL_NAME)
     .option("--display-name <text>", "name shown in Jupyter's kernel menu", DEFAULT_DISPLAY_NAME)
-    .action((o: { user?: boolean; prefix?: string; name: string; displayName: string }) => {
-      const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName });
+    .option("--engine <engine>", "kernel process: bertlab (its own kernel) or tslab (stock tslab)", DEFAULT_ENGINE)
+    .action((o: { user?: boolean; prefix?: string; name: string; displayName: string; engine: string }) => {
+      if (o.engine !== "bertlab" && o.engine !== "tslab") throw new Error(`--engine "${o.engine}": expected bertlab or tslab`);
+      const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName, engine: o.engine });
       console.log(`Installed kernelspec ${o.name} in ${dir}`);
     });
   kernel

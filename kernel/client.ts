@@ -8,7 +8,7 @@ import { ChildProcess, spawn } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as zmq from "zeromq";
 import { Message, deserialize, new_message, serialize } from "./messaging";
-import { tslab_bin } from "./kernelspec";
+import { kernel_argv } from "./kernelspec";
 
 export type ConnectionInfo = {
   ip: string;
@@ -26,7 +26,7 @@ export type ConnectionInfo = {
 export type KernelOptions = {
   /** Working directory of the kernel process: tslab resolves imports (and `bertlab`) from here. */
   cwd: string;
-  /** Command to start; `{connection_file}` is replaced. Default: this node + tslab's bin. */
+  /** Command to start; `{connection_file}` is replaced. Default: kernel_argv() (the default engine). */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the first kernel_info_reply (ms). */
@@ -140,7 +140,7 @@ export class KernelClient {
     if (!fs.existsSync(opts.cwd) || !fs.statSync(opts.cwd).isDirectory()) {
       throw new Error(`kernel cwd "${opts.cwd}" is not a directory`);
     }
-    const argv = (opts.argv ?? [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"]).map(
+    const argv = (opts.argv ?? kernel_argv()).map(
       (a) => a.replace("{connection_file}", file),
     );
     this.proc = spawn(argv[0], argv.slice(1), {

@@ -17,7 +17,13 @@ export type KernelSpec = {
   metadata?: { [key: string]: unknown };
 };
 
+/** Which kernel process a kernelspec starts: bertlab's own (kernel/server) or stock tslab (for comparison). */
+export type KernelEngine = "bertlab" | "tslab";
+export const DEFAULT_ENGINE: KernelEngine = "tslab";
+
 export type InstallOptions = {
+  /** Kernel process to start (default DEFAULT_ENGINE). */
+  engine?: KernelEngine;
   /** Install under DIR/share/jupyter (like `jupyter kernelspec install --prefix`). */
   prefix?: string;
   /** Per-user data dir (the default): $JUPYTER_DATA_DIR or the platform's user dir. */
@@ -34,6 +40,23 @@ export function tslab_bin(): string {
   const bin = path.join(path.dirname(pkg), "bin", "tslab");
   if (!fs.existsSync(bin)) throw new Error(`tslab launcher not found at ${bin}; is the tslab package installed?`);
   return bin;
+}
+
+/** Absolute path of bertlab's kernel process (the build's dist/kernel/server/main.js). */
+export function kernel_main(): string {
+  // from dist/kernel/kernelspec.js and from kernel/kernelspec.ts (tests under tsx) alike: the package root's build
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const main = path.join(dir, "dist", "kernel", "server", "main.js");
+  if (!fs.existsSync(main)) throw new Error(`bertlab's kernel ${main} is missing: run \`npm run build\` first`);
+  return main;
+}
+
+/** The command line that starts a kernel ("{connection_file}" is filled in by Jupyter). */
+export function kernel_argv(engine: KernelEngine = DEFAULT_ENGINE): string[] {
+  return engine === "bertlab"
+    ? [process.execPath, kernel_main(), "{connection_file}"]
+    : [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"];
 }
 
 /** Jupyter's per-user data dir, as jupyter_core computes it. */
@@ -53,9 +76,14 @@ export function jupyter_path(env: NodeJS.ProcessEnv = process.env): string[] {
   return [...new Set(dirs)];
 }
 
-export function kernelspec_for(name = DEFAULT_KERNEL_NAME, display_name = DEFAULT_DISPLAY_NAME, env?: { [key: string]: string }): KernelSpec {
+export function kernelspec_for(
+  name = DEFAULT_KERNEL_NAME,
+  display_name = DEFAULT_DISPLAY_NAME,
+  env?: { [key: string]: string },
+  engine: KernelEngine = DEFAULT_ENGINE,
+): KernelSpec {
   const spec: KernelSpec = {
-    argv: [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"],
+    argv: kernel_argv(engine),
     display_name,
     language: "typescript",
     interrupt_mode: "signal",
@@ -78,9 +106,10 @@ export function install_kernelspec(opts: InstallOptions = {}): string {
   if (opts.prefix && opts.user) throw new Error("kernel install: --user and --prefix are exclusive");
   const base = opts.prefix ? path.join(path.resolve(opts.prefix), "share", "jupyter") : jupyter_data_dir();
   const dir = path.join(base, "kernels", name);
-  const spec = kernelspec_for(name, opts.display_name ?? DEFAULT_DISPLAY_NAME, opts.env);
+  const spec = kernelspec_for(name, opts.display_name ?? DEFAULT_DISPLAY_NAME, opts.env, opts.engine);
   // kernel.json and the logos in one all-or-nothing commit: Jupyter never finds half an install.
-  write_files_atomic(dir, [{ name: "kernel.json", data: JSON.stringify(spec, null, 2) + "\n" }, ...logos()]);
+  write_files_atomic(dir, [{ name: "kernel.json", data: JSON.stringify(spec, null, 2) + "
+" }, ...logos()]);
   return dir;
 }
 

@@ -20,6 +20,8 @@ export type Message = {
   metadata: { [key: string]: unknown };
   content: { [key: string]: any };
   buffers: Buffer[];
+  /** Routing identities of a ROUTER socket's peer (kept so the reply goes back to it). */
+  identities?: Buffer[];
 };
 
 export function sign(key: string, parts: string[]): string {
@@ -46,10 +48,10 @@ export function new_message(msg_type: string, content: object, session: string, 
   };
 }
 
-/** Message → frames (no routing identities: a DEALER socket needs none). */
-export function serialize(msg: Message, key: string): Buffer[] {
+/** Message → frames, led by its routing identities (a DEALER client sends none; a ROUTER reply sends the request's). */
+export function serialize(msg: Message, key: string, identities: Buffer[] = []): Buffer[] {
   const parts = [msg.header, msg.parent_header, msg.metadata, msg.content].map((p) => JSON.stringify(p));
-  return [Buffer.from(DELIM), Buffer.from(sign(key, parts)), ...parts.map((p) => Buffer.from(p)), ...msg.buffers];
+  return [...identities, Buffer.from(DELIM), Buffer.from(sign(key, parts)), ...parts.map((p) => Buffer.from(p)), ...msg.buffers];
 }
 
 /** Frames → message, checking the signature. Throws naming what was wrong. */
@@ -63,5 +65,5 @@ export function deserialize(frames: Buffer[], key: string): Message {
   const got = frames[at + 1].toString();
   if (expected !== got) throw new Error(`jupyter message: bad HMAC signature (got "${got.slice(0, 16)}...")`);
   const [header, parent_header, metadata, content] = parts.map((p) => JSON.parse(p));
-  return { header, parent_header, metadata, content, buffers: frames.slice(at + 6) };
+  return { header, parent_header, metadata, content, buffers: frames.slice(at + 6), identities: frames.slice(0, at) };
 }

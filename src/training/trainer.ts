@@ -26,6 +26,7 @@ import { get_scheduler } from "./schedules";
 import { TrainerControl, TrainerState, type LogEntry } from "./trainer_state";
 import { TrainingArguments, type TrainingArgumentsOptions } from "./training_args";
 import { writeFileAtomicSync } from "../utils/fs";
+import { interrupt_generation, interrupted_since } from "../utils/interrupt";
 
 /** What the Trainer needs from a model (bertlab's BertPreTrainedModel subclasses have it all). */
 export interface TrainableModel {
@@ -366,6 +367,7 @@ export class Trainer {
     const accumulator = new GradientAccumulator();
     this.model.train();
     const start = performance.now();
+    const interrupt_at = interrupt_generation();
     this.emit("on_train_begin");
     try {
       // a checkpoint taken at the end (global_step == max_steps) has nothing left to train
@@ -401,6 +403,11 @@ export class Trainer {
             await tick();
           } else {
             this.emit("on_substep_end");
+          }
+          if (boundary && interrupted_since(interrupt_at)) {
+            // kernel interrupt (SIGINT / interrupt_request): stop at this step boundary, say so
+            console.error(`Trainer: interrupted, stopping at step ${this.state.global_step} of ${max_steps} (KeyboardInterrupt)`);
+            this.control.should_training_stop = true;
           }
           if (this.control.should_epoch_stop || this.control.should_training_stop) break;
         }

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// bertlab's Jupyter kernel process: `node dist/kernel/server/main.js CONNECTION_FILE` (what the kernelspec
+// runs). Binds the channels, starts the lifeline (heartbeat + parent watch), routes the process's output to
+// iopub, and serves the protocol with the TypeScript executor. SIGINT interrupts the running cell; SIGTERM and
+// shutdown_request end the kernel and every process a cell started.
+import { randomUUID } from "crypto";
+import { request_interrupt } from "../../src/utils/interrupt";
+import { TsExecutor } from "../ts/executor";
+import { Channels, address, read_connection_file } from "./channels";
+import { History, default_history_file } from "./history";
+import { install_hooks } from "./hooks";
+import { IoPub } from "./iopub";
+import { Lifeline, alive } from "./lifeline";
+import { kill_descendants } from "./processes";
+import { Kernel } from "./protocol";
+
+export async function start_kernel(connection_file: string): Promise<void> {
+  const conn = read_connection_file(connection_file);
+  const boot_log = (line: string) => void process.stderr.write(`[bertlab kernel] ${line}\n`);
+  const channels = new Channels(conn, boot_log);
+  await channels.bind();
+  const jpy_parent = Number(process.env.JPY_PARENT_PID);
+  const parent_pid = Number.isInteger(jpy_parent) && jpy_parent > 1 && alive(jpy_parent) ? jpy_parent : process.ppid;
+  const lifeline = new Lifeline({ hb_address: address(conn, conn.hb_port), parent_pid });
+  await lifeline.started();
+
+  const iopub = new IoPub(channels, randomUUID());
+  const hooks = install_hooks(iopub);
+  const log = hooks.log;
+  const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log });
+  const history = new History(default_history_file(), log);
+
+  let ending = false;
+  const end = async (code: number) => {
+    if (ending) return;
+    ending = true;
+    iopub.flush();
+    kill_descendants("SIGTERM");
+    await Promise.race([channels.drained(), new Promise((res) => setTimeout(res, 2000))]);
+    kill_descendants("SIGKILL");
+    hooks.restore();
+    channels.close();
+    await lifeline.close();
+    process.exit(code);
+  };
+  const interrupt = () => {
+    request_interrupt();
+    executor.interrupt();
+  };
+
+  const kernel = new Kernel({
+    channels,
+    iopub,
+    executor,
+    history,
+    log,
+    on_interrupt: interrupt,
+    on_shutdown: () => void end(0),
+  });
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", () => void end(0));
+  process.on("SIGHUP", () => void end(0));
+  // errors a cell leaves behind (a rejected promise nobody awaited) go to the cell that is current, like ipykernel
+  process.on("uncaughtException", (e) => console.error("Uncaught exception (kernel keeps running):", e));
+  process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (kernel keeps running):", e));
+  kernel.start();
+  // load TypeScript while the front end is still connecting
+  setTimeout(() => {
+    try {
+      executor.warm();
+    } catch (e) {
+      log(`warm-up failed: ${(e as Error).stack ?? e}`);
+    }
+  }, 20);
+}
+
+if (require.main === module) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write("usage: node kernel/server/main.js CONNECTION_FILE (Jupyter passes {connection_file})\n");
+    process.exit(2);
+  }
+  start_kernel(file).catch((e) => {
+    process.stderr.write(`bertlab kernel failed to start: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,234 @@
+// The Jupyter protocol (5.3) as a dispatch table, after ipykernel's kernelbase: one small handler per request
+// type returns its reply content; `Kernel` wraps every request in status busy / idle on iopub, sends the reply
+// to the requester, runs shell requests one at a time in arrival order and control requests at once. It knows
+// nothing of TypeScript (that is the Executor) nor of sockets beyond `Channels`.
+import { Message, PROTOCOL_VERSION, new_message } from "../messaging";
+import type { Channels } from "./channels";
+import type { ExecuteOutcome, Executor } from "./executor";
+import type { History } from "./history";
+import type { IoPub } from "./iopub";
+
+export type KernelDeps = {
+  channels: Channels;
+  iopub: IoPub;
+  executor: Executor;
+  history: History;
+  /** Called after shutdown_request's reply is sent (the process ends there). */
+  on_shutdown: (restart: boolean) => void;
+  /** SIGINT-equivalent for interrupt_request (signals the process, so a running cell stops). */
+  on_interrupt: () => void;
+  log: (line: string) => void;
+};
+
+type Handler = (k: Kernel, msg: Message) => object | Promise<object>;
+
+/** Code points (the protocol's unit since 5.2) → JavaScript string offset, and back. */
+export function js_offset(text: string, code_points: number): number {
+  let i = 0;
+  for (let n = 0; n < code_points && i < text.length; n++) i += text.codePointAt(i)! > 0xffff ? 2 : 1;
+  return i;
+}
+export function code_points(text: string, js: number): number {
+  return Array.from(text.slice(0, js)).length;
+}
+
+const handlers: Record<string, Handler> = {
+  kernel_info_request: (k) => ({
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    ...k.deps.executor.info,
+    debugger: false,
+  }),
+
+  execute_request: (k, msg) => k.execute(msg),
+
+  complete_request: (k, msg) => {
+    const code = String(msg.content.code ?? "");
+    const cursor = js_offset(code, msg.content.cursor_pos ?? code.length);
+    const c = k.deps.executor.complete(code, cursor);
+    return {
+      status: "ok",
+      matches: c.matches,
+      cursor_start: code_points(code, c.cursor_start),
+      cursor_end: code_points(code, c.cursor_end),
+      metadata: c.metadata,
+    };
+  },
+
+  inspect_request: (k, msg) => {
+    const code = String(msg.content.code ?? "");
+    const cursor = js_offset(code, msg.content.cursor_pos ?? code.length);
+    const r = k.deps.executor.inspect(code, cursor, Number(msg.content.detail_level ?? 0));
+    return { status: "ok", found: r.found, data: r.data, metadata: r.metadata };
+  },
+
+  is_complete_request: (k, msg) => {
+    const r = k.deps.executor.is_complete(String(msg.content.code ?? ""));
+    return r.status === "incomplete" ? { status: r.status, indent: r.indent ?? "" } : { status: r.status };
+  },
+
+  history_request: (k, msg) => {
+    const c = msg.content;
+    const h = k.deps.history;
+    const output = !!c.output;
+    switch (c.hist_access_type) {
+      case "tail":
+        return { status: "ok", history: h.tail(Number(c.n ?? 10), output) };
+      case "range":
+        return { status: "ok", history: h.range(Number(c.session ?? 0), Number(c.start ?? 0), c.stop ?? null, output) };
+      case "search":
+        return { status: "ok", history: h.search(String(c.pattern ?? "*"), { n: c.n ?? null, unique: !!c.unique, output }) };
+      default:
+        return error_reply("ValueError", `history_request: hist_access_type "${c.hist_access_type}" is not one of tail, range, search`);
+    }
+  },
+
+  comm_info_request: () => ({ status: "ok", comms: {} }),
+
+  connect_request: (k) => {
+    const c = k.deps.channels.conn;
+    return { status: "ok", shell_port: c.shell_port, iopub_port: c.iopub_port, stdin_port: c.stdin_port, control_port: c.control_port, hb_port: c.hb_port };
+  },
+
+  interrupt_request: (k) => {
+    k.deps.on_interrupt();
+    return { status: "ok" };
+  },
+
+  shutdown_request: (k, msg) => {
+    k.shutdown_after_reply = !!msg.content.restart;
+    return { status: "ok", restart: !!msg.content.restart };
+  },
+};
+
+// Messages without a reply. No comm targets are registered, so an opened comm is closed at once (ipykernel does so).
+const notices: Record<string, (k: Kernel, msg: Message) => void> = {
+  comm_open: (k, msg) => k.deps.iopub.publish("comm_close", { comm_id: msg.content.comm_id, data: {} }, msg.header),
+  comm_msg: () => {},
+  comm_close: () => {},
+};
+
+function error_reply(ename: string, evalue: string, traceback: string[] = [`${ename}: ${evalue}`]): object {
+  return { status: "error", ename, evalue, traceback };
+}
+
+export class Kernel {
+  execution_count = 0;
+  /** Set by shutdown_request: the process ends once its reply is out. */
+  shutdown_after_reply: boolean | undefined;
+  private shell_queue: Message[] = [];
+  private shell_busy = false;
+  /** Requests that were queued when a cell failed with stop_on_error: answered "aborted". */
+  private aborting = new Set<Message>();
+
+  constructor(readonly deps: KernelDeps) {}
+
+  start(): void {
+    this.deps.channels.serve("shell", (m) => {
+      this.shell_queue.push(m);
+      void this.drain_shell();
+    });
+    this.deps.channels.serve("control", (m) => void this.dispatch("control", m));
+    this.deps.channels.serve("stdin", () => {}); // no input_request is ever sent (allow_stdin is not supported)
+    this.deps.iopub.status("starting", {});
+  }
+
+  private async drain_shell(): Promise<void> {
+    if (this.shell_busy) return;
+    this.shell_busy = true;
+    try {
+      for (let m = this.shell_queue.shift(); m; m = this.shell_queue.shift()) {
+        if (this.aborting.delete(m)) this.abort(m);
+        else await this.dispatch("shell", m);
+      }
+    } finally {
+      this.shell_busy = false;
+    }
+  }
+
+  private abort(m: Message): void {
+    const type = m.header.msg_type.replace(/_request$/, "_reply");
+    const content = m.header.msg_type === "execute_request" ? { status: "aborted", execution_count: this.execution_count } : { status: "aborted" };
+    this.deps.iopub.status("busy", m.header);
+    this.reply("shell", m, type, content);
+    this.deps.iopub.status("idle", m.header);
+  }
+
+  private reply(channel: "shell" | "control", req: Message, msg_type: string, content: object): void {
+    const reply = new_message(msg_type, content, this.deps.iopub.session, req.header);
+    this.deps.channels.send(channel, reply, req.identities);
+  }
+
+  /** busy → handler → reply → idle, for one request. */
+  private async dispatch(channel: "shell" | "control", m: Message): Promise<void> {
+    const type = m.header.msg_type;
+    const notice = notices[type];
+    const handler = handlers[type];
+    if (!handler && !notice) {
+      this.deps.log(`unknown ${channel} message type "${type}" (ignored)`);
+      return;
+    }
+    const previous = this.deps.iopub.parent;
+    if (type === "execute_request") this.deps.iopub.parent = m.header;
+    this.deps.iopub.status("busy", m.header);
+    try {
+      if (notice) notice(this, m);
+      else {
+        let content: object;
+        try {
+          content = await handler!(this, m);
+        } catch (e) {
+          const err = e as Error;
+          this.deps.log(`${type} failed: ${err.stack ?? err}`);
+          content = error_reply(err.name ?? "Error", err.message ?? String(e), String(err.stack ?? err).split("\n"));
+        }
+        this.deps.iopub.flush();
+        this.reply(channel, m, type.replace(/_request$/, "_reply"), content);
+      }
+    } finally {
+      this.deps.iopub.status("idle", m.header);
+      // control requests (interrupt) arrive mid-cell: output after them still belongs to the running cell
+      if (channel === "control") this.deps.iopub.parent = previous;
+    }
+    if (this.shutdown_after_reply !== undefined) this.deps.on_shutdown(this.shutdown_after_reply);
+  }
+
+  async execute(msg: Message): Promise<object> {
+    const c = msg.content;
+    const code = String(c.code ?? "");
+    const silent = !!c.silent;
+    const store_history = silent ? false : c.store_history !== false;
+    if (store_history) this.execution_count += 1;
+    const count = this.execution_count;
+    const iopub = this.deps.iopub;
+    if (!silent) iopub.publish("execute_input", { code, execution_count: count });
+    if (store_history) this.deps.history.add(count, code);
+
+    let outcome: ExecuteOutcome;
+    try {
+      outcome = await this.deps.executor.execute(code, count);
+    } catch (e) {
+      // a failure of the executor itself (not of the cell): still an error output the user sees
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.deps.log(`executor failed: ${err.stack}`);
+      outcome = { status: "error", ename: `KernelError: ${err.name}`, evalue: err.message, traceback: String(err.stack).split("\n") };
+    }
+    const user_expressions: Record<string, unknown> = {};
+    for (const name of Object.keys(c.user_expressions ?? {})) {
+      user_expressions[name] = error_reply("NotImplementedError", "bertlab's kernel does not evaluate user_expressions");
+    }
+    if (outcome.status === "error") {
+      const { ename, evalue, traceback } = outcome;
+      iopub.publish("error", { ename, evalue, traceback });
+      if (c.stop_on_error !== false) for (const q of this.shell_queue) if (q.header.msg_type === "execute_request") this.aborting.add(q);
+      return { status: "error", execution_count: count, ename, evalue, traceback, user_expressions };
+    }
+    if (outcome.result && !silent) {
+      iopub.publish("execute_result", { execution_count: count, data: outcome.result.data, metadata: outcome.result.metadata ?? {} });
+      const text = outcome.result.data["text/plain"];
+      if (store_history && typeof text === "string") this.deps.history.set_output(count, text);
+    }
+    const payload = outcome.page ? [{ source: "page", data: outcome.page.data, start: 0 }] : [];
+    return { status: "ok", execution_count: count, payload, user_expressions };
+  }
+}

@@ -1,0 +1,125 @@
+// The TypeScript executor: compile a cell (type-checked against earlier cells and the packages' .d.ts), run
+// it, hand back its last value as a MIME bundle or a readable error. A cell that fails — at compile time or
+// at run time — has no effect on the names later cells see. Knows nothing of Jupyter's wire protocol.
+import * as fs from "fs";
+import * as path from "path";
+import type { Completeness, Completion, ExecuteOutcome, Executor, Inspection } from "../server/executor";
+import { CellCompiler, load_typescript } from "./compiler";
+import { complete, inspect, is_complete, pager_target } from "./editing";
+import { diagnostics_error, runtime_error } from "./errors";
+import { KeyboardInterrupt, Runtime } from "./runtime";
+import { value_bundle } from "./values";
+
+export type TsExecutorOptions = {
+  /** Folder cells resolve imports from (the kernel's working directory). */
+  cwd: string;
+  /** Packages whose declarations warm() parses ahead of the first cell, when they resolve from cwd. */
+  prewarm?: string[];
+  log?: (line: string) => void;
+};
+
+function own_version(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8")).version ?? "0";
+  } catch {
+    return "0";
+  }
+}
+
+export class TsExecutor implements Executor {
+  private compiler = new CellCompiler();
+  private runtime: Runtime;
+  /** Declarations of every successful cell so far, as tslab's converter keeps them. */
+  private prev_decl = "";
+
+  readonly info: Executor["info"];
+
+  constructor(private opts: TsExecutorOptions) {
+    this.runtime = new Runtime(opts.cwd);
+    const version = own_version();
+    this.info = {
+      implementation: "bertlab",
+      implementation_version: version,
+      banner: `bertlab ${version} — TypeScript (tslab's compiler, TypeScript 5.0.4) on Node.js ${process.version}\nCells are type-checked; \`name?\` shows a symbol's signature and docs.`,
+      help_links: [
+        { text: "bertlab", url: "https://github.com/bertlab/bertlab#readme" },
+        { text: "TypeScript handbook", url: "https://www.typescriptlang.org/docs/handbook/intro.html" },
+        { text: "Node.js API", url: `https://nodejs.org/docs/${process.version}/api/` },
+      ],
+      language_info: {
+        name: "typescript",
+        version: "5.0.4",
+        mimetype: "text/typescript",
+        file_extension: ".ts",
+        codemirror_mode: { name: "javascript", typescript: true },
+        pygments_lexer: "typescript",
+      },
+    };
+  }
+
+  /** Loads TypeScript and parses the prewarm packages' declarations (the first cell's compile is then short). */
+  warm(): void {
+    const t0 = Date.now();
+    this.compiler.convert("", "");
+    for (const pkg of this.opts.prewarm ?? []) {
+      try {
+        require.resolve(pkg, { paths: [this.opts.cwd] });
+      } catch {
+        continue;
+      }
+      // type-checked only, never run: the declarations stay parsed in the compiler's watch program
+      this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\nlet __w: typeof __warm | undefined;\n`);
+    }
+    if (process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`compiler ready in ${Date.now() - t0} ms`);
+  }
+
+  async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
+    const cell = `In[${execution_count}]`;
+    const target = pager_target(code);
+    if (target) {
+      const r = this.inspect(target, target.length, 1);
+      if (!r.found) return { status: "error", ename: "NameError", evalue: `${target}: no such name in scope`, traceback: [`NameError: ${target}: no such name in scope`] };
+      return { status: "ok", page: { data: r.data } };
+    }
+    const c = this.compiler.convert(this.prev_decl, code);
+    if (c.diagnostics.length) return diagnostics_error(c.diagnostics, code, cell);
+    if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
+    if (!c.output) {
+      this.prev_decl = c.declOutput ?? "";
+      return { status: "ok" };
+    }
+    const snapshot = this.runtime.snapshot();
+    try {
+      await this.runtime.run(c.output, { async: !!c.hasToplevelAwait, filename: cell });
+    } catch (e) {
+      this.runtime.restore(snapshot);
+      return runtime_error(e, code, cell, c.to_cell, Runtime.prefix_length(!!c.hasToplevelAwait));
+    }
+    this.prev_decl = c.declOutput ?? "";
+    if (!c.lastExpressionVar) return { status: "ok" };
+    const value = this.runtime.names[c.lastExpressionVar];
+    delete this.runtime.names[c.lastExpressionVar];
+    if (value === undefined) return { status: "ok" };
+    return { status: "ok", result: await value_bundle(value) };
+  }
+
+  complete(code: string, cursor: number): Completion {
+    return complete(this.compiler, this.prev_decl, code, cursor);
+  }
+
+  inspect(code: string, cursor: number, _detail_level: number): Inspection {
+    return inspect(this.compiler, this.prev_decl, code, cursor);
+  }
+
+  is_complete(code: string): Completeness {
+    return is_complete(load_typescript(), code);
+  }
+
+  interrupt(): void {
+    this.runtime.interrupt();
+  }
+
+  static is_interrupt(e: unknown): boolean {
+    return e instanceof KeyboardInterrupt;
+  }
+}
