@@ -108,8 +108,7 @@ export function install_kernelspec(opts: InstallOptions = {}): string {
   const dir = path.join(base, "kernels", name);
   const spec = kernelspec_for(name, opts.display_name ?? DEFAULT_DISPLAY_NAME, opts.env, opts.engine);
   // kernel.json and the logos in one all-or-nothing commit: Jupyter never finds half an install.
-  write_files_atomic(dir, [{ name: "kernel.json", data: JSON.stringify(spec, null, 2) + "
-" }, ...logos()]);
+  write_files_atomic(dir, [{ name: "kernel.json", data: JSON.stringify(spec, null, 2) + "\n" }, ...logos()]);
   return dir;
 }
 
