@@ -16,6 +16,13 @@ KERNEL = 'globalThis[Symbol.for("bertlab.kernel")]'
 class BertlabKernelTests(jkt.KernelTests):
     kernel_name = os.environ.get("BERTLAB_SUITE_KERNEL", "bertlab")
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The kernel answers kernel_info at once and loads TypeScript (and bertlab's .d.ts) just after; on a
+        # busy 2-core machine that can take longer than the suite's 15 s per reply, so wait for it here, once.
+        cls.kc.execute_interactive('import type { BertConfig } from "bertlab";', timeout=300, output_hook=lambda msg: None)
+
     language_name = "typescript"
     file_extension = ".ts"
 
