@@ -43,14 +43,14 @@ export function onnx_unsupported_reason(model: SwitchableModel, inputs: Record<s
   return null;
 }
 
-const versions = new WeakMap<object, object[]>();
+const versions = new WeakMap<object, unknown[]>();
 
-/** The weights' identity: each parameter's dataId (a new one after every assign). */
-function signature(model: SwitchableModel): object[] {
-  return [...model.state_dict().values()].map((t) => t.dataId);
+/** The weights' identity: each parameter's dataId (a new one after every assign), and the quantization. */
+function signature(model: SwitchableModel): unknown[] {
+  return [...[...model.state_dict().values()].map((t) => t.dataId), model.quantization ?? null];
 }
 
-function sameSignature(a: object[] | undefined, b: object[]): boolean {
+function sameSignature(a: unknown[] | undefined, b: unknown[]): boolean {
   return !!a && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 

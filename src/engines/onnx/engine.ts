@@ -7,6 +7,7 @@ import { tf } from "../../backend";
 import type { TensorData } from "../../hub/safetensors";
 import { ARCHITECTURES, Architecture, buildBertGraph, GraphFlags } from "./bert_graph";
 import { EngineBertConfig, WeightsLike } from "./config";
+import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "./quantize";
 import { createSession, loadOrt, OrtSession, SessionSettings } from "./runtime";
 
 /** A plain output tensor, as onnxruntime returns it. */
@@ -50,6 +51,11 @@ export interface CreateOptions extends SessionSettings {
   architecture: string;
   /** Use ORT's fused contrib ops where possible (default true); false: plain ONNX ops only. */
   fused?: boolean;
+  /**
+   * Dynamic int8 weights for every dense layer (`{ per_channel: true }` by default; see quantize.ts):
+   * ORT's u8s8 integer GEMM (DynamicQuantizeMatMul). null / false: fp32.
+   */
+  quantize?: QuantizeOptions | boolean | null;
   /**
    * Build the sessions for these output flag sets now (default: only the plain one, no hidden_states /
    * attentions) — with `keep_weights: false`, the only ones the engine will ever run.
@@ -98,18 +104,22 @@ function flatten(x: IdsLike, name: string): Flat {
 export class OnnxBertEngine {
   readonly architecture: Architecture;
   readonly config: EngineBertConfig;
+  /** The weight quantization of every session (null: fp32). */
+  get quantize(): QuantizeOptions | null {
+    return this.settings.quantize ?? null;
+  }
   private sessions = new Map<string, Promise<{ session: OrtSession; outputs: string[] }>>();
   private weights: WeightsLike | null;
   private disposed = false;
 
   /** Session settings and graph options (not the weights: keep_weights:false must be able to drop them). */
-  private readonly settings: SessionSettings & { fused?: boolean };
+  private readonly settings: SessionSettings & { fused?: boolean; quantize?: QuantizeOptions | null };
 
   private constructor(opts: CreateOptions) {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights;
-    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused };
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize") };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
@@ -120,7 +130,7 @@ export class OnnxBertEngine {
     loadOrt();
     const engine = new OnnxBertEngine(opts);
     for (const o of opts.sessions ?? [{}]) {
-      await engine.session({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused });
+      await engine.session({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused, quantize: engine.settings.quantize });
     }
     if (opts.keep_weights === false) engine.weights = null;
     return engine;
@@ -147,7 +157,7 @@ export class OnnxBertEngine {
 
   /** One forward pass. BertForMultipleChoice takes [batch, choices, seq] and returns logits [batch, choices]. */
   async run(inputs: EngineInputs, options: RunOptions = {}): Promise<EngineOutputs> {
-    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions, fused: this.settings.fused };
+    const flags: GraphFlags = { output_hidden_states: !!options.output_hidden_states, output_attentions: !!options.output_attentions, fused: this.settings.fused, quantize: this.settings.quantize };
     const ids = flatten(inputs.input_ids, "input_ids");
     const mc = this.architecture === "BertForMultipleChoice";
     const rank = mc ? 3 : 2;
@@ -231,6 +241,8 @@ export interface ModelLike {
   /** Named parameters: TensorData or tfjs tensors / variables. */
   weights?: WeightsLike | Map<string, tf.Tensor> | Iterable<[string, tf.Tensor | TensorData]>;
   state_dict?: () => Map<string, tf.Tensor>;
+  /** Dynamic int8 weights for the ONNX graph (a bertlab model's `quantize()` sets it); null: fp32. */
+  quantization?: ResolvedQuantize | null;
 }
 
 /** tfjs tensors (e.g. a model's variables) → TensorData, copying the values once. */
@@ -246,27 +258,34 @@ export function weights_from_tensors(entries: Iterable<[string, tf.Tensor | Tens
   return map;
 }
 
+/** The HF class name to compile: `architecture`, the class name, config.architectures[0], else BertModel. */
+export function model_architecture(model: ModelLike): string {
+  const className = model.constructor?.name;
+  return model.architecture ?? ((ARCHITECTURES as readonly string[]).includes(className) ? className : undefined) ?? (model.config as { architectures?: string[] }).architectures?.[0] ?? "BertModel";
+}
+
+/** The model's named weights as TensorData (tensors copied once); `what` names the caller in errors. */
+export function model_weights(model: ModelLike, what: string): WeightsLike {
+  const w = model.weights ?? model.state_dict?.();
+  if (!w) throw new Error(`${what}: the model has neither 'weights' nor state_dict() to compile`);
+  return w instanceof Map && [...w.values()].every((t) => !(t instanceof tf.Tensor))
+    ? (w as Map<string, TensorData>)
+    : Symbol.iterator in (w as object)
+      ? weights_from_tensors(w as Iterable<[string, tf.Tensor | TensorData]>)
+      : (w as Record<string, TensorData>);
+}
+
 const engines = new WeakMap<object, Promise<OnnxBertEngine>>();
 
 /**
  * The (cached) engine of a model: `engine_for({ config, weights, architecture })`. The cache is keyed by
  * the model object; call `release_engine(model)` after changing its weights (e.g. after training).
  */
-export function engine_for(model: ModelLike, settings: SessionSettings = {}): Promise<OnnxBertEngine> {
+export function engine_for(model: ModelLike, settings: SessionSettings & { quantize?: QuantizeOptions | boolean | null } = {}): Promise<OnnxBertEngine> {
   let e = engines.get(model);
   if (!e) {
-    const className = model.constructor?.name;
-    const architecture =
-      model.architecture ?? ((ARCHITECTURES as readonly string[]).includes(className) ? className : undefined) ?? (model.config as { architectures?: string[] }).architectures?.[0] ?? "BertModel";
-    const w = model.weights ?? model.state_dict?.();
-    if (!w) throw new Error(`engine_for: the model has neither 'weights' nor state_dict() to compile`);
-    const weights: WeightsLike =
-      w instanceof Map && [...w.values()].every((t) => !(t instanceof tf.Tensor))
-        ? (w as Map<string, TensorData>)
-        : Symbol.iterator in (w as object)
-          ? weights_from_tensors(w as Iterable<[string, tf.Tensor | TensorData]>)
-          : (w as Record<string, TensorData>);
-    e = OnnxBertEngine.create({ ...settings, config: model.config, weights, architecture });
+    const weights = model_weights(model, "engine_for");
+    e = OnnxBertEngine.create({ quantize: model.quantization, ...settings, config: model.config, weights, architecture: model_architecture(model) });
     e.catch(() => engines.delete(model));
     engines.set(model, e);
   }

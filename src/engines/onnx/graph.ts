@@ -5,6 +5,7 @@ import { onnx } from "onnx-proto";
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const INT32 = onnx.TensorProto.DataType.INT32;
+export const INT8 = onnx.TensorProto.DataType.INT8;
 
 /** A dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -72,6 +73,14 @@ export class GraphBuilder {
     return name;
   }
   private byData = new WeakMap<Float32Array, { name: string; key: string }>();
+
+  /** An int8 initializer (quantized weights, zero points): raw bytes viewing `data`. */
+  initInt8(name: string, data: Int8Array, dims: number[]): string {
+    const n = dims.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
+    this.inits.push({ name, dataType: INT8, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
 
   initInt64(name: string, values: number[], dims: number[] = [values.length]): string {
     const raw = new BigInt64Array(values.map((v) => BigInt(v)));

@@ -5,3 +5,7 @@ export type { Architecture, GraphFlags, BuiltGraph } from "./bert_graph";
 export type { EngineBertConfig, WeightsLike } from "./config";
 export { onnx_available, loadOrt, cores } from "./runtime";
 export type { SessionSettings } from "./runtime";
+export { export_onnx } from "./export";
+export type { ExportOnnxOptions, ExportOnnxResult } from "./export";
+export { resolveQuantize, quantizeWeight } from "./quantize";
+export type { QuantizeOptions, ResolvedQuantize, QuantizedWeight } from "./quantize";

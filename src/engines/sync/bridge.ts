@@ -9,6 +9,7 @@
 import * as path from "path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "worker_threads";
 import type { EngineBertConfig } from "../onnx/config";
+import type { ResolvedQuantize } from "../onnx/quantize";
 import type { SessionSettings } from "../onnx/runtime";
 import { CONTROL_WORDS, DEAD, flags_key, IdsArray, LoadRequest, Reply, Request, RunFlags, RunRequest, SEQ, STARTUP, WorkerSetup } from "./protocol";
 
@@ -97,7 +98,7 @@ export class SyncOnnxBridge {
   }
 
   /** Sends one model's weights for the session of one flag set (replacing that session, if any). */
-  load(key: number, flags: RunFlags, model: { config: EngineBertConfig; architecture: string; weights: Map<string, { shape: number[]; data: Float32Array }> }): void {
+  load(key: number, flags: RunFlags, model: { config: EngineBertConfig; architecture: string; quantize?: ResolvedQuantize | null; weights: Map<string, { shape: number[]; data: Float32Array }> }): void {
     this.check();
     const names: string[] = [];
     const shapes: number[][] = [];
@@ -110,7 +111,7 @@ export class SyncOnnxBridge {
       buffers.add(w.data.buffer as ArrayBuffer);
     }
     const config = JSON.parse(JSON.stringify(model.config)) as EngineBertConfig; // plain keys only
-    const msg: LoadRequest = { type: "load", model: key, flags, architecture: model.architecture, config, names, shapes, values };
+    const msg: LoadRequest = { type: "load", model: key, flags, architecture: model.architecture, config, quantize: model.quantize ?? null, names, shapes, values };
     this.worker.postMessage(msg, [...buffers]); // the caller gives up these buffers
     const sets = this.loaded.get(key) ?? new Set<string>();
     sets.add(flags_key(flags));

@@ -20,6 +20,12 @@ export interface SyncModel extends SwitchableModel {
   engine?: EngineName;
 }
 
+/** The model's weight quantization for ONNX runs (model.quantize()), as the worker's key part. */
+function quantKey(model: SyncModel): string {
+  const q = model.quantization;
+  return q ? `${q.dtype}${q.per_channel ? "-pc" : ""}` : "fp32";
+}
+
 type Record_ = Record<string, tf.Tensor | tf.Tensor[] | undefined>;
 
 /** Why the ONNX graph cannot give this call the tfjs forward's answer, or null when it can. */
@@ -96,6 +102,8 @@ interface Loaded {
   bridge: SyncOnnxBridge;
   /** The weights' signature the worker's sessions were built from. */
   signature: object[];
+  /** Their quantization (quantKey). */
+  quant: string;
 }
 
 const loaded = new WeakMap<object, Loaded>();
@@ -121,7 +129,7 @@ function ownValues(t: tf.Tensor): Float32Array {
 /** The model's entry when the worker's sessions hold its weights as they are now (signature `sig`). */
 function current(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loaded | null {
   const prev = loaded.get(model);
-  return prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig) ? prev : null;
+  return prev && prev.bridge === bridge && bridge.loaded.has(prev.key) && same(prev.signature, sig) && prev.quant === quantKey(model) ? prev : null;
 }
 
 /**
@@ -131,7 +139,7 @@ function current(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loade
 function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], flags: RunFlags): number {
   const prev = loaded.get(model);
   let key: number;
-  if (prev && prev.bridge === bridge && same(prev.signature, sig)) key = prev.key;
+  if (prev && prev.bridge === bridge && same(prev.signature, sig) && prev.quant === quantKey(model)) key = prev.key;
   else {
     if (prev) prev.bridge.release(prev.key); // sessions of old weights (or of a stopped worker)
     key = nextKey++;
@@ -144,10 +152,10 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
     weights.set(name, { shape: v.shape.slice(), data });
   }
   const architecture = model.architecture ?? modelName(model);
-  bridge.load(key, flags, { config: model.config, architecture, weights });
+  bridge.load(key, flags, { config: model.config, architecture, quantize: model.quantization ?? null, weights });
   collected.unregister(model);
   collected.register(model, key, model);
-  loaded.set(model, { key, bridge, signature: sig });
+  loaded.set(model, { key, bridge, signature: sig, quant: quantKey(model) });
   return key;
 }
 

@@ -3,6 +3,7 @@
 // reads synchronously (receiveMessageOnPort) after Atomics.wait on the control words below.
 // Output values travel in a SharedArrayBuffer, laid out as the reply's `outputs` say.
 import type { EngineBertConfig } from "../onnx/config";
+import type { ResolvedQuantize } from "../onnx/quantize";
 import type { SessionSettings } from "../onnx/runtime";
 import type { MessagePort } from "worker_threads";
 
@@ -38,6 +39,8 @@ export interface LoadRequest {
   flags: RunFlags;
   architecture: string;
   config: EngineBertConfig;
+  /** Dynamic int8 weights (model.quantize()); null: fp32. */
+  quantize: ResolvedQuantize | null;
   names: string[];
   shapes: number[][];
   values: Float32Array[];

@@ -35,7 +35,7 @@ function load(m: LoadRequest): void {
   try {
     const weights = new Map<string, TensorData>();
     m.names.forEach((name, i) => weights.set(name, { dtype: "float32", shape: m.shapes[i], data: m.values[i] }));
-    engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, sessions: [m.flags], keep_weights: false });
+    engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, quantize: m.quantize, sessions: [m.flags], keep_weights: false });
   } catch (e) {
     engine = Promise.reject(e);
   }

@@ -15,6 +15,9 @@ import { check_input_keys, BertInputs } from "./inputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
 import { check_model_inputs } from "../../engines/input_checks";
+import { export_onnx, ExportOnnxOptions, ExportOnnxResult } from "../../engines/onnx/export";
+import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "../../engines/onnx/quantize";
+import { loadOrt } from "../../engines/onnx/runtime";
 import type { EngineName } from "../../engines/switch";
 import { set_output_display } from "../../utils/display";
 
@@ -62,6 +65,8 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   /** Why the last forward ran on tfjs (e.g. "the model is in training mode"); null when ONNX ran it. */
   last_engine_reason: string | null = null;
   private _engine: EngineName | null = null;
+  /** Dynamic int8 weights of this model's ONNX inference (set by `quantize()`); null: fp32. */
+  quantization: ResolvedQuantize | null = null;
 
   constructor(config: BertConfig | BertConfigDict) {
     super();
@@ -111,6 +116,36 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
       set_output_display(out, `${this.constructor.name} output`);
     }
     return out;
+  }
+
+  /**
+   * Dynamic int8 quantization for inference, like PyTorch's `quantize_dynamic(model, {nn.Linear})`: the
+   * ONNX forward (eval mode, engine "auto" or "onnx") then runs every dense layer on int8 weights —
+   * per output channel by default — with activations quantized at run time (ORT's integer GEMM). The
+   * model's own fp32 weights stay as they are: training, gradients and the tfjs engine use them, and
+   * `save_pretrained` writes them. `model.quantize(null)` returns to fp32. Needs onnxruntime-node.
+   *   model.quantize();                          // { dtype: "int8", per_channel: true }
+   *   model.quantize({ per_channel: false });    // one scale per weight matrix
+   */
+  quantize(options: QuantizeOptions | null = {}): this {
+    const q = resolveQuantize(options, `${this.constructor.name}.quantize`);
+    if (q) loadOrt(); // a clear error now, rather than fp32 tfjs forwards later
+    this.quantization = q;
+    release_sync_engine(this); // sessions of the previous precision
+    return this;
+  }
+
+  /**
+   * Writes the ONNX graph of this model (the one the ONNX engine runs) to `file`, atomically: inputs
+   * input_ids / attention_mask / token_type_ids (int64, dynamic batch and sequence), outputs with HF's
+   * ONNX export names (last_hidden_state, pooler_output, logits, ...), standard opset-17 ops unless
+   * `fused: true`. `quantize` defaults to the model's `quantization`. Does not need onnxruntime-node.
+   *   model.export_onnx("out/model.onnx");
+   *   model.export_onnx("out/model-int8.onnx", { quantize: { per_channel: true } });
+   */
+  export_onnx(file: string, options: ExportOnnxOptions = {}): ExportOnnxResult {
+    if (!this.materialized) this.init_weights();
+    return export_onnx(this, file, options);
   }
 
   /** Frees every variable, and the model's ONNX sessions if it ran on ONNX Runtime. */
