@@ -62,9 +62,30 @@ export function read_notebook(file: string): Notebook {
     throw new Error(`read_notebook: ${file} is not an nbformat 4 notebook (expected an object with a "cells" array)`);
   }
   if (nb.nbformat !== 4) {
-    throw new Error(`read_notebook: ${file} has nbformat ${nb.nbformat}; expected 4`);
+    throw new Error(`read_notebook: ${file} has nbformat ${JSON.stringify(nb.nbformat)}; expected 4`);
   }
+  nb.cells.forEach((cell, i) => check_cell(cell, i, file));
   return nb;
+}
+
+const isText = (v: unknown): boolean => typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+const isRecord = (v: unknown): boolean => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The parts of an nbformat 4 cell bertlab relies on; anything else is an error naming the cell. */
+function check_cell(cell: unknown, i: number, file: string): void {
+  const bad = (what: string): never => {
+    throw new Error(`read_notebook: ${file}: cell ${i} ${what} (nbformat 4: { cell_type, source: string or list of strings, metadata: {} })`);
+  };
+  if (!isRecord(cell)) bad(`is ${cell === null ? "null" : Array.isArray(cell) ? "a list" : typeof cell}, not an object`);
+  const c = cell as Record<string, unknown>;
+  if (c.cell_type !== "code" && c.cell_type !== "markdown" && c.cell_type !== "raw") bad(`has cell_type ${JSON.stringify(c.cell_type)}; expected "code", "markdown" or "raw"`);
+  if (!isText(c.source)) bad(`has source ${JSON.stringify(c.source)?.slice(0, 40)}`);
+  if (c.metadata !== undefined && !isRecord(c.metadata)) bad("has metadata that is not an object");
+  const tags = (c.metadata as Record<string, unknown> | undefined)?.tags;
+  if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) bad("has metadata.tags that is not a list of strings");
+  if (c.id !== undefined && typeof c.id !== "string") bad("has an id that is not a string");
+  if (c.cell_type === "code" && c.outputs !== undefined && !Array.isArray(c.outputs)) bad("has outputs that are not a list");
+  if (c.cell_type === "code" && Array.isArray(c.outputs) && !c.outputs.every(isRecord)) bad("has an output that is not an object");
 }
 
 /** Upgrades to nbformat 4.5: every cell gets an id, code cells get outputs/execution_count. */

@@ -57,28 +57,61 @@ interface RawTokenizerJson {
 /** Reads the WordPiece model, BertNormalizer and BertProcessing settings of a tokenizer.json. */
 export function load_tokenizer_json(file: string): TokenizerJson {
   const raw = read_json_file(file, "tokenizer.json") as RawTokenizerJson;
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`load_tokenizer_json: '${file}' holds ${JSON.stringify(raw)}; expected a JSON object`);
-  const model = raw.model;
-  if (!model || model.type !== "WordPiece" || !model.vocab) {
-    throw new Error(`load_tokenizer_json: '${file}' has a ${model?.type ?? "missing"} model; a BERT tokenizer needs a WordPiece model with a vocab`);
-  }
-  const norm = raw.normalizer;
-  if (norm && norm.type !== "BertNormalizer") {
-    throw new Error(`load_tokenizer_json: '${file}' has a ${norm.type} normalizer; only BertNormalizer is supported`);
-  }
-  const vocab = new Map<string, number>(Object.entries(model.vocab));
-  const lowercase = norm?.lowercase ?? true;
-  const pp = raw.post_processor;
-  return {
-    vocab,
-    unk_token: model.unk_token ?? "[UNK]",
-    continuing_subword_prefix: model.continuing_subword_prefix ?? "##",
-    max_input_chars_per_word: model.max_input_chars_per_word ?? 100,
-    do_lower_case: lowercase,
-    strip_accents: norm?.strip_accents ?? null,
-    tokenize_chinese_chars: norm?.handle_chinese_chars ?? true,
-    cls_token: pp?.cls?.[0],
-    sep_token: pp?.sep?.[0],
-    added_tokens: (raw.added_tokens ?? []).map((t) => ({ content: t.content, id: t.id, special: t.special ?? false })),
+  const bad = (field: string, want: string, got: unknown): never => {
+    throw new Error(`load_tokenizer_json: '${file}': ${field} is ${short(got)}; expected ${want}`);
   };
+  if (!isObject(raw)) bad("the top level", "a JSON object", raw);
+  const model = raw.model;
+  if (!isObject(model) || model.type !== "WordPiece" || !model.vocab) {
+    throw new Error(`load_tokenizer_json: '${file}' has a ${isObject(model) && typeof model.type === "string" ? model.type : "missing"} model; a BERT tokenizer needs a WordPiece model with a vocab`);
+  }
+  if (!isObject(model.vocab)) bad("model.vocab", "an object of token → id", model.vocab);
+  for (const [t, id] of Object.entries(model.vocab)) if (!isId(id)) bad(`model.vocab[${JSON.stringify(t)}]`, "a non-negative integer id", id);
+  const str = (v: unknown, field: string, dflt: string): string => (v === undefined || v === null ? dflt : typeof v === "string" ? v : bad(field, "a string", v));
+  const bool = (v: unknown, field: string, dflt: boolean): boolean => (v === undefined || v === null ? dflt : typeof v === "boolean" ? v : bad(field, "true or false", v));
+  const norm = raw.normalizer;
+  if (norm !== undefined && norm !== null && (!isObject(norm) || norm.type !== "BertNormalizer")) {
+    throw new Error(`load_tokenizer_json: '${file}' has a ${isObject(norm) ? short(norm.type) : short(norm)} normalizer; only BertNormalizer is supported`);
+  }
+  const pp = raw.post_processor;
+  if (pp !== undefined && pp !== null && !isObject(pp)) bad("post_processor", "an object or null", pp);
+  const special = (v: unknown, field: string): string | undefined => {
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || typeof v[0] !== "string" || !isId(v[1])) return bad(field, "[token, id]", v);
+    return v[0];
+  };
+  const added = raw.added_tokens ?? [];
+  if (!Array.isArray(added)) bad("added_tokens", "a list", added);
+  const max = model.max_input_chars_per_word ?? 100;
+  if (!isId(max)) bad("model.max_input_chars_per_word", "a non-negative integer", max);
+  const strip = norm?.strip_accents;
+  if (strip !== undefined && strip !== null && typeof strip !== "boolean") bad("normalizer.strip_accents", "true, false or null", strip);
+  return {
+    vocab: new Map<string, number>(Object.entries(model.vocab)),
+    unk_token: str(model.unk_token, "model.unk_token", "[UNK]"),
+    continuing_subword_prefix: str(model.continuing_subword_prefix, "model.continuing_subword_prefix", "##"),
+    max_input_chars_per_word: max,
+    do_lower_case: bool(norm?.lowercase, "normalizer.lowercase", true),
+    strip_accents: (strip ?? null) as boolean | null,
+    tokenize_chinese_chars: bool(norm?.handle_chinese_chars, "normalizer.handle_chinese_chars", true),
+    cls_token: special(pp?.cls, "post_processor.cls"),
+    sep_token: special(pp?.sep, "post_processor.sep"),
+    added_tokens: added.map((t, i) => {
+      if (!isObject(t) || typeof t.content !== "string" || !isId(t.id)) return bad(`added_tokens[${i}]`, "{ id: integer, content: string, special?: boolean }", t);
+      return { content: t.content, id: t.id, special: bool(t.special, `added_tokens[${i}].special`, false) };
+    }),
+  };
+}
+
+function isObject(v: unknown): v is Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function isId(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }

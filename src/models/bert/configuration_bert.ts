@@ -332,7 +332,7 @@ export class BertConfig {
   }
 
   static from_json_file(file: string): BertConfig {
-    return new BertConfig(read_config_json(file));
+    return config_from_file(file, read_config_json(file));
   }
 
   /** Loads config.json of a model id or folder; `kwargs` override keys (like HF's **kwargs). */
@@ -340,7 +340,17 @@ export class BertConfig {
     const { hub, rest: overrides } = split_hub_options(options);
     const file = await cached_file(id_or_path, "config.json", hub);
     const dict = read_config_json(file as string);
-    return new BertConfig({ ...dict, _name_or_path: id_or_path }).update(overrides);
+    return config_from_file(file as string, { ...dict, _name_or_path: id_or_path }).update(overrides);
+  }
+}
+
+/** A config from a file's dict; a value the config refuses is reported with the file's path first. */
+function config_from_file(file: string, dict: BertConfigDict): BertConfig {
+  try {
+    return new BertConfig(dict);
+  } catch (e) {
+    if (e instanceof Error && !e.message.includes(file)) e.message = `${file}: ${e.message}`;
+    throw e;
   }
 }
 
