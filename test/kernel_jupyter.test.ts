@@ -14,22 +14,18 @@ import { CodeCell, read_notebook } from "../kernel/notebook";
 import { VEGA_LITE_MIME } from "../kernel/bundle";
 import { start_lab } from "../kernel/lab";
 import { CHROMIUM_FLAGS, chromium_path, count_ink, decode_png } from "../plots/render";
+import { PY, skip_unless } from "./helpers/tools";
 import { free_ports } from "../kernel/client";
 
 const ROOT = path.join(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures", "kernel");
 const ARTIFACTS = path.join(__dirname, "artifacts", "kernel");
-const PY = "/usr/bin/python3";
 const KERNEL = "bertlab-test";
 
-function python_has(module: string): boolean {
-  return fs.existsSync(PY) && spawnSync(PY, ["-c", `import ${module}`], { stdio: "ignore" }).status === 0;
-}
-const chromium = chromium_path();
-const skip_nbconvert = python_has("nbconvert") ? false : `${PY} with nbconvert is missing (apt-get install jupyter-nbconvert)`;
-const skip_browser = chromium ? false : "Chromium is missing (apt-get install chromium)";
-const skip_server = !python_has("notebook") ? `${PY} with the classic notebook is missing (apt-get install jupyter-notebook)` : skip_browser;
-for (const reason of [skip_nbconvert, skip_browser, skip_server]) if (reason) console.log(`# SKIP reason: ${reason}`);
+// Tool detection (and BERTLAB_TEST_WITHOUT=chromium,jupyter to simulate a bare machine): test/helpers/tools.ts.
+const skip_nbconvert = skip_unless("nbconvert");
+const skip_browser = skip_unless("chromium");
+const skip_server = skip_unless("notebook", "chromium");
 
 // An isolated Jupyter: kernelspec in a temp prefix on JUPYTER_PATH, temp data/config/runtime dirs.
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-jupyter-test-"));
@@ -59,7 +55,7 @@ function executed_fixture(): Promise<{ ipynb: string; html: string }> {
 
 async function launch_browser(): Promise<any> {
   const { chromium: pw } = require("playwright-core");
-  return pw.launch({ executablePath: chromium!, args: CHROMIUM_FLAGS, headless: true });
+  return pw.launch({ executablePath: chromium_path()!, args: CHROMIUM_FLAGS, headless: true });
 }
 
 async function element_ink(el: any, file: string): Promise<number> {
@@ -89,7 +85,7 @@ test("nbconvert --execute runs the fixture notebook through the installed kernel
   assert.ok(displays.some((o) => o.output_type === "display_data" && VEGA_LITE_MIME in o.data && "image/png" in o.data));
 });
 
-test("the runner's executed notebook validates against the nbformat 4.5 schema (Python nbformat)", { skip: python_has("nbformat") ? false : "python3-nbformat is missing" }, async () => {
+test("the runner's executed notebook validates against the nbformat 4.5 schema (Python nbformat)", { skip: skip_unless("nbformat") }, async () => {
   const { ipynb } = await executed_fixture();
   const r = spawnSync(PY, ["-c", "import sys, nbformat; nb = nbformat.read(sys.argv[1], as_version=nbformat.NO_CONVERT); nbformat.validate(nb); print(nb.nbformat, nb.nbformat_minor)", ipynb], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
@@ -181,7 +177,7 @@ test("the classic notebook server shows the executed notebook's plot outputs", {
   }
 });
 
-test("`npm run lab` finds jupyter-notebook, installs the kernelspec under .cache/jupyter and starts it", { skip: python_has("notebook") ? false : "jupyter-notebook is missing" }, async () => {
+test("`npm run lab` finds jupyter-notebook, installs the kernelspec under .cache/jupyter and starts it", { skip: skip_unless("notebook") }, async () => {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-lab-"));
   const orig = console.log;
   console.log = () => {};
