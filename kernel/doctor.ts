@@ -66,9 +66,9 @@ function engine_check(): Check {
   return {
     name: "engine", status: "missing",
     detail: `onnxruntime-node does not load (${(e.reason ?? "unknown reason").split("\n")[0]}); inference runs on tfjs`,
-    fix: "npm install onnxruntime-node@1.30.0 — if npm dropped it because its postinstall (an optional CUDA download) " +
-      "failed offline, first run `npm deny-scripts onnxruntime-node` (npm >= 11.19; its CPU binaries ship in the package), " +
-      "or install with ONNXRUNTIME_NODE_INSTALL=skip",
+    fix: "npm pkg set allowScripts.onnxruntime-node=false --json && npm install onnxruntime-node@1.30.0 — npm drops it " +
+      "when its postinstall (an optional CUDA download) fails offline; its CPU binaries ship in the package " +
+      "(npm < 11.19: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0)",
   };
 }
 

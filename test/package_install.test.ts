@@ -4,8 +4,8 @@
 // Checks: the install prints no npm warning (no "Unknown project config", no install-scripts notice) and keeps
 // onnxruntime-node's CPU binaries; the kernelspec points into the project; the notebook loads the shipped
 // mini-BERT, its forward runs on the ONNX engine (`model.last_engine`, `engine_info()`), and a plot displays.
-// The project states npm's install-script policy the way `npm deny-scripts` writes it (package.json
-// `allowScripts`): onnxruntime-node's script only downloads the CUDA provider, and when that download fails npm
+// The project states npm's install-script policy (package.json `allowScripts`, as
+// `npm pkg set allowScripts.onnxruntime-node=false --json` writes it): onnxruntime-node's script only downloads the CUDA provider, and when that download fails npm
 // drops the package. Slow (a real install of ~700 packages: minutes on a busy 2-core machine); skipped, saying
 // why, where npm is not on PATH.
 import { test } from "node:test";
@@ -55,7 +55,7 @@ test("npm pack → npm install of the tarball in a fresh project → kernelspec 
   fs.mkdirSync(project);
   fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({
     name: "bertlab-user-project", private: true,
-    // what `npm deny-scripts <pkg>` writes: none of these scripts is needed (prebuilt binaries ship in the packages;
+    // npm's install-script policy: none of these scripts is needed (prebuilt binaries ship in the packages;
     // tfjs-node's libtensorflow download cannot succeed offline, and bertlab then uses wasm)
     allowScripts: { "onnxruntime-node": false, "@tensorflow/tfjs-node": false, zeromq: false, "core-js": false, "es5-ext": false, protobufjs: false },
   }, null, 2));
