@@ -22,9 +22,9 @@ export interface PeerResult {
   median_ms: Map<string, number>;
 }
 
-const PYTHON = process.env.BERTLAB_PEER_PYTHON ?? "/usr/bin/python3";
+export const PYTHON = process.env.BERTLAB_PEER_PYTHON ?? "/usr/bin/python3";
 
-function peerEnv(): NodeJS.ProcessEnv {
+export function peerEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: "PASSIVE" };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;

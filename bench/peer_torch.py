@@ -96,7 +96,41 @@ def inputs(batch, seq, vocab):
     return ids, torch.ones(batch, seq, dtype=torch.long), torch.zeros(batch, seq, dtype=torch.long)
 
 
+def serve():
+    """Line protocol for alternating rounds (bench/interleaved.ts): one JSON request per stdin line.
+    {"setup": id, "config": {...}, "batch": b, "seq": s, "quantize": bool} builds a model (int8:
+    torch.quantization.quantize_dynamic on every nn.Linear, qint8 weights — PyTorch's own dynamic int8);
+    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate."""
+    torch.manual_seed(0)
+    models = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "info" in req:
+            a, b = torch.randn(128, 768), torch.randn(768, 3072)
+            med, _ = timed(lambda: a @ b, 3, 11)
+            print(json.dumps({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": round(2 * 128 * 768 * 3072 / med / 1e6, 1),
+                              "quantized_engine": torch.backends.quantized.engine}}), flush=True)
+        elif "setup" in req:
+            c = req["config"]
+            model = Bert(c).eval()
+            if req.get("quantize"):
+                model = torch.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+            ids, mask, types = inputs(req["batch"], req["seq"], c["vocab_size"])
+            models[req["setup"]] = (model, ids, mask, types)
+            with torch.inference_mode():
+                model(ids, mask, types)  # warm-up
+            print(json.dumps({"id": req["setup"], "ok": True}), flush=True)
+        elif "time" in req:
+            model, ids, mask, types = models[req["time"]]
+            with torch.inference_mode():
+                _, ts = timed(lambda: model(ids, mask, types), 0, req.get("reps", 1))
+            print(json.dumps({"id": req["time"], "times_ms": ts}), flush=True)
+
+
 def main():
+    if sys.argv[1] == "--serve":
+        torch.set_num_threads(int(sys.argv[2]))
+        return serve()
     spec = json.loads(sys.argv[1])
     torch.set_num_threads(spec.get("threads", 2))
     torch.manual_seed(0)

@@ -12,12 +12,13 @@ import { enable_wasm_threads, onnx_available, wasm_threads_status } from "../src
 import { writeSafetensors } from "../src/hub/safetensors";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { ablation } from "./ablation";
+import { interleavedForward } from "./interleaved";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
+const SECTIONS = ["alternating", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -25,20 +26,24 @@ interface Args {
   quick: boolean;
   only: Set<string>;
   reps: number;
+  rounds: number;
   threads: number;
 }
+
+const loadavg = (): string => fs.readFileSync("/proc/loadavg", "utf8").trim().split(" ").slice(0, 3).join(" ");
 
 function parseArgs(): Args {
   const p = new Command()
     .option("--quick", "fewer repetitions, skip batch 8")
     .option("--only <sections>", `comma list of ${SECTIONS.join(", ")}`)
     .option("--reps <n>", "timed repetitions for batch-1 workloads", "5")
+    .option("--rounds <n>", "alternating rounds of the 'alternating' section", "5")
     .option("--wasm-threads <n>", "threads for tfjs-wasm (2+ uses the Node threads shim, src/engines/wasm_threads.ts)", "1")
     .parse(process.argv);
-  const o = p.opts<{ quick?: boolean; only?: string; reps: string; wasmThreads: string }>();
+  const o = p.opts<{ quick?: boolean; only?: string; reps: string; rounds: string; wasmThreads: string }>();
   const only = new Set((o.only ?? SECTIONS.join(",")).split(",").map((s) => s.trim()));
   for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section '${s}'; expected ${SECTIONS.join(", ")}`);
-  return { quick: !!o.quick, only, reps: Math.max(1, Number(o.reps) || 5), threads: Math.max(1, Number(o.wasmThreads) || 1) };
+  return { quick: !!o.quick, only, reps: Math.max(1, Number(o.reps) || 5), rounds: Math.max(1, Number(o.rounds) || 5), threads: Math.max(1, Number(o.wasmThreads) || 1) };
 }
 
 function row(r: Omit<BenchRow, "ratio" | "peer"> & { peer_ms?: number | null; peer?: string | null }): BenchRow {
@@ -100,6 +105,30 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   const shapes: [number, number][] = args.quick ? [[1, 128]] : [[1, 128], [8, 128]];
   const has = (s: string) => args.only.has(s);
+  const load_before = loadavg();
+  console.log(`load average before: ${load_before}`);
+  if (has("alternating")) {
+    console.log(`alternating rounds: PyTorch fp32 / int8 (quantize_dynamic) vs bertlab ONNX fp32 / int8, ${args.rounds} rounds …`);
+    const r = await interleavedForward(BERT_BASE, shapes, args.rounds, (b) => (b > 1 ? 1 : 3));
+    if ("missing" in r) {
+      rows.push(row({ engine: "onnx int8", workload: "bert-base forward, alternating", shape: "b1 s128", threads: 2, median_ms: null, note: `peer missing: ${r.missing}` }));
+    } else {
+      const p = r.info;
+      console.log(`peer: torch ${p.torch}, ${p.threads} threads, sgemm ${p.sgemm_gflops} GFLOP/s, quantized engine ${p.quantized_engine}`);
+      extra.alternating = r;
+      for (const x of r.results) {
+        const shape = `b${x.shape[0]} s${x.shape[1]}`;
+        const g = (w: string) => `${x.gflops[w].toFixed(1)} GFLOP/s (peer sgemm ${p.sgemm_gflops})`;
+        const base = { workload: "bert-base forward, alternating rounds", shape, threads: 2 };
+        const peerRow = (engine: string, w: string) => ({ ...base, engine, median_ms: x.ms[w].median_ms, ratio: null, peer: null, note: g(w) });
+        rows.push(peerRow("pytorch", "pytorch"), peerRow("pytorch int8 (quantize_dynamic)", "pytorch int8"));
+        const ours = (engine: string, w: string, key: string, vs: string, note: string): BenchRow => ({ ...base, engine, median_ms: x.ms[w].median_ms, ratio: x.ratios[key], peer: vs, note: `${g(w)}; median of ${x.rounds} per-round ratios${note}` });
+        rows.push(ours("onnx", "onnx", "onnx/pytorch", "pytorch fp32, same rounds", ""));
+        rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch", "pytorch fp32, same rounds", `; cosine vs fp32 ${x.int8_cosine.toFixed(5)}`));
+        rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch int8", "pytorch quantize_dynamic, same rounds", ""));
+      }
+    }
+  }
   console.log(`bertlab bench — tfjs backend ${info.name} (${backend_info()?.reason}); ${os.cpus().length} cores; ${new Date().toISOString()}`);
 
   // PyTorch peer first (it uses both cores; nothing else runs meanwhile).
@@ -242,7 +271,9 @@ async function main(): Promise<void> {
   printTable(rows);
   const out = path.join(__dirname, "..", "..", "bench", "results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  writeFileAtomicSync(out, JSON.stringify({ date: new Date().toISOString(), backend: info, cpus: os.cpus().length, node: process.version, args: { ...args, only: [...args.only] }, rows, ...extra }, null, 2));
+  const load_after = loadavg();
+  console.log(`load average after: ${load_after}`);
+  writeFileAtomicSync(out, JSON.stringify({ date: new Date().toISOString(), load_before, load_after, backend: info, cpus: os.cpus().length, node: process.version, args: { ...args, only: [...args.only] }, rows, ...extra }, null, 2));
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 

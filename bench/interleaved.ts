@@ -1,0 +1,143 @@
+// Alternating rounds against a served PyTorch peer (peer_torch.py --serve): in each round every
+// workload runs `reps` times — PyTorch fp32, PyTorch quantize_dynamic int8, bertlab ONNX fp32, bertlab
+// ONNX int8 (ORT threads sleep when idle, spinning: false, as the peer runs with OMP_WAIT_POLICY=PASSIVE) — so a load spike on the shared machine hits all of them; a row's ratio is the median of
+// the per-round ratios. Also the GFLOP/s of each median and the int8 graph's cosine against fp32.
+import { spawn, ChildProcessWithoutNullStreams } from "child_process";
+import * as path from "path";
+import * as readline from "readline";
+import { OnnxBertEngine, cores } from "../src/engines";
+import { median } from "./common";
+import { peerAvailable, peerEnv, PYTHON } from "./peer";
+import { BenchBertConfig, randomBertWeights, randomIds } from "./random_bert";
+
+/** A peer_torch.py process answering one JSON line per request. */
+class ServedPeer {
+  private proc: ChildProcessWithoutNullStreams;
+  private waiting: ((v: Record<string, unknown>) => void)[] = [];
+  private stderr = "";
+  constructor(threads: number) {
+    const script = path.join(__dirname, "..", "..", "bench", "peer_torch.py");
+    this.proc = spawn(PYTHON, [script, "--serve", String(threads)], { env: { ...peerEnv(), OPENBLAS_NUM_THREADS: String(threads) } });
+    readline.createInterface({ input: this.proc.stdout }).on("line", (l) => {
+      if (l.trim().startsWith("{")) this.waiting.shift()?.(JSON.parse(l));
+    });
+    this.proc.stderr.on("data", (d) => (this.stderr = (this.stderr + d).slice(-2000)));
+    this.proc.on("exit", (code) => {
+      for (const w of this.waiting.splice(0)) w({ error: `peer_torch.py exited (${code}): ${this.stderr.trim().split("\n").pop()}` });
+    });
+  }
+  call(req: object): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push((v) => (v.error ? reject(new Error(String(v.error))) : resolve(v)));
+      this.proc.stdin.write(JSON.stringify(req) + "\n");
+    });
+  }
+  close(): void {
+    this.proc.stdin.end();
+  }
+}
+
+/** Multiply-adds ×2 of a BERT encoder forward (dense layers + attention products; pooler and embeddings left out). */
+export function bertForwardFlops(c: BenchBertConfig, b: number, s: number): number {
+  const H = c.hidden_size, I = c.intermediate_size;
+  return c.num_hidden_layers * (2 * b * s * (4 * H * H + 2 * H * I) + 4 * b * s * s * H);
+}
+
+export interface InterleavedResult {
+  shape: [number, number];
+  rounds: number;
+  reps: number;
+  /** Per workload: every timed ms, and the median of the round medians. */
+  ms: Record<string, { times_ms: number[]; median_ms: number }>;
+  /** Median over rounds of (workload round median / peer round median). */
+  ratios: Record<string, number>;
+  gflops: Record<string, number>;
+  /** Cosine of int8 last_hidden_state against fp32 (bertlab's graph; random bert-base weights). */
+  int8_cosine: number;
+}
+
+export interface PeerInfo {
+  torch: string;
+  threads: number;
+  sgemm_gflops: number;
+  quantized_engine: string;
+}
+
+const WORKLOADS = ["pytorch", "pytorch int8", "onnx", "onnx int8"] as const;
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  return d / Math.sqrt(na * nb);
+}
+
+/** BERT-base forwards, fp32 and int8, bertlab ONNX vs PyTorch, alternating. null when the peer cannot run. */
+export async function interleavedForward(c: BenchBertConfig, shapes: [number, number][], rounds: number, reps: (b: number) => number, threads = 2): Promise<{ info: PeerInfo; results: InterleavedResult[] } | { missing: string }> {
+  const avail = peerAvailable();
+  if (!avail.ok) return { missing: avail.reason! };
+  const peer = new ServedPeer(threads);
+  try {
+    const info = (await peer.call({ info: true })).info as PeerInfo;
+    const weights = randomBertWeights(c);
+    const fp32 = await OnnxBertEngine.create({ config: c, weights, architecture: "BertModel", threads: Math.min(threads, cores()), spinning: false });
+    const int8 = await OnnxBertEngine.create({ config: c, weights, architecture: "BertModel", threads: Math.min(threads, cores()), spinning: false, quantize: { per_channel: true } });
+    const results: InterleavedResult[] = [];
+    for (const [b, s] of shapes) {
+      const ids = randomIds(b, s, c.vocab_size);
+      for (const q of [false, true]) await peer.call({ setup: `b${b}${q ? "q" : ""}`, config: c, batch: b, seq: s, quantize: q });
+      const a = await fp32.run({ input_ids: ids });
+      const cos = cosine((await int8.run({ input_ids: ids })).last_hidden_state!.data, a.last_hidden_state!.data);
+      const n = reps(b);
+      const perRound: Record<string, number[]> = Object.fromEntries(WORKLOADS.map((w) => [w, []]));
+      const all: Record<string, number[]> = Object.fromEntries(WORKLOADS.map((w) => [w, []]));
+      const ours = async (e: OnnxBertEngine): Promise<number[]> => {
+        const ts: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t = performance.now();
+          await e.run({ input_ids: ids });
+          ts.push(performance.now() - t);
+        }
+        return ts;
+      };
+      for (let r = 0; r < rounds; r++) {
+        const order: [string, () => Promise<number[]>][] = [
+          ["pytorch", async () => (await peer.call({ time: `b${b}`, reps: n })).times_ms as number[]],
+          ["onnx", () => ours(fp32)],
+          ["pytorch int8", async () => (await peer.call({ time: `b${b}q`, reps: n })).times_ms as number[]],
+          ["onnx int8", () => ours(int8)],
+        ];
+        for (const [w, fn] of order) {
+          const ts = await fn();
+          all[w].push(...ts);
+          perRound[w].push(median(ts));
+        }
+      }
+      const ratio = (w: string, peerW: string) => median(perRound[w].map((x, i) => x / perRound[peerW][i]));
+      const flops = bertForwardFlops(c, b, s);
+      const ms: InterleavedResult["ms"] = {};
+      const gflops: Record<string, number> = {};
+      for (const w of WORKLOADS) {
+        ms[w] = { times_ms: all[w], median_ms: median(perRound[w]) };
+        gflops[w] = flops / ms[w].median_ms / 1e6;
+      }
+      results.push({
+        shape: [b, s],
+        rounds,
+        reps: n,
+        ms,
+        ratios: { "onnx/pytorch": ratio("onnx", "pytorch"), "onnx int8/pytorch": ratio("onnx int8", "pytorch"), "onnx int8/pytorch int8": ratio("onnx int8", "pytorch int8"), "pytorch int8/pytorch": ratio("pytorch int8", "pytorch") },
+        gflops,
+        int8_cosine: cos,
+      });
+    }
+    await fp32.dispose();
+    await int8.dispose();
+    return { info, results };
+  } finally {
+    peer.close();
+  }
+}
