@@ -53,6 +53,8 @@ export function training_points(log_history: LogRecord[], opts: Pick<TrainingPlo
   return points;
 }
 
+const SMALL_AS_EXPONENT = 'datum.value !== 0 && abs(datum.value) < 0.01 ? format(datum.value, ".2~e") : format(datum.value, "~g")';
+
 /** Loss / lr / grad norm / eval metrics over steps: one panel per metric, train and eval overlaid. */
 export function plot_training(log_history: LogRecord[], opts: TrainingPlotOptions = {}): Chart {
   const points = training_points(log_history, opts);
@@ -62,6 +64,7 @@ export function plot_training(log_history: LogRecord[], opts: TrainingPlotOption
   const title = opts.title ?? "Training";
   if (opts.library === "plotly") return training_plotly(points, panels, xkey, title, opts);
   const dense = points.length / Math.max(1, panels.length) <= 60;
+  const series = ["train", "eval"].filter((x) => points.some((p) => p.series === x));
   return vega_lite({
     data: { values: points },
     facet: { row: { field: "panel", type: "nominal", title: null, sort: panels, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
@@ -71,8 +74,10 @@ export function plot_training(log_history: LogRecord[], opts: TrainingPlotOption
       mark: { type: "line", point: dense, interpolate: "linear" },
       encoding: {
         x: { field: "x", type: "quantitative", title: xkey },
-        y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~g" } },
-        color: { field: "series", type: "nominal", title: null, scale: { domain: ["train", "eval"], range: ["#4c78a8", "#e45756"] } },
+        // Small values (learning rates) as 5e-5, not 0.00005; the rest as plain numbers.
+        y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { labelExpr: SMALL_AS_EXPONENT } },
+        // Only the series that have points: the legend lists what is drawn.
+        color: { field: "series", type: "nominal", title: null, scale: { domain: series, range: series.map((x) => (x === "eval" ? "#e45756" : "#4c78a8")) } },
         tooltip: [{ field: "metric" }, { field: "x", title: xkey }, { field: "value", type: "quantitative", format: ".5~g" }],
       },
     },

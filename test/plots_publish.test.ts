@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  DASHES, plot_schedules, plot_lr_schedules, plot_lr_history, plot_class_probabilities, plot_token_classification, step_ticks,
+  DASHES, plot_schedules, plot_lr_schedules, plot_lr_history, plot_class_probabilities, plot_token_classification, plot_training, step_ticks,
 } from "../plots";
 import { chart_bundle, chromium_path, decode_png, STATIC_WIDTH, uniquify_svg_ids, vega_lite_to_svg, vega_lite_to_vega } from "../plots/render";
 import { with_page } from "../plots/render/browser";
@@ -135,4 +135,15 @@ test("HTML report: with two heatmaps on one page, each colour legend paints (sta
     assert.equal(painted.length, 2, `${name}: two visible legend gradients`);
     for (const share of painted) assert.ok(share > 0.5, `${name}: a legend gradient is ${Math.round(share * 100)}% coloured`);
   }
+});
+
+test("training curves: small values tick as 5e-5, the legend lists only the series drawn", async () => {
+  const log = [1, 2, 3].map((step) => ({ step, loss: 3 / step, learning_rate: 5e-5 / step }));
+  const s = spec(plot_training(log));
+  assert.deepEqual(s.spec.encoding.color.scale.domain, ["train"]);
+  const svg = await vega_lite_to_svg(s);
+  assert.match(svg, />5e-5</);
+  assert.ok(!/>0\.0000\d/.test(svg), "no 0.00005-style ticks");
+  const with_eval = spec(plot_training([...log, { step: 3, eval_loss: 1.2 }]));
+  assert.deepEqual(with_eval.spec.encoding.color.scale.domain, ["train", "eval"]);
 });
