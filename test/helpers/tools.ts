@@ -7,6 +7,7 @@
 // see no browser either).
 import * as fs from "node:fs";
 import { spawnSync } from "node:child_process";
+import "./hide_tools";
 import { chromium_path } from "../../plots/render";
 
 /** Debian's Python, which has Debian's Jupyter modules (not a pyenv `python3` on PATH). */
@@ -32,8 +33,7 @@ function hidden_tools(env: NodeJS.ProcessEnv = process.env): Set<Tool> {
   return out;
 }
 
-const HIDDEN = hidden_tools();
-if (HIDDEN.has("chromium")) process.env.BERTLAB_CHROMIUM = "/nonexistent/chromium-hidden-by-BERTLAB_TEST_WITHOUT";
+const HIDDEN = hidden_tools(); // (hide_tools.ts has already pointed BERTLAB_CHROMIUM away when chromium is hidden)
 
 const found = new Map<Tool, boolean>();
 
