@@ -4,20 +4,19 @@
 // and pass (none skipped). Skipped, with the reason, when /usr/bin/python3 or jupyter_kernel_test is missing
 // (.ci/run installs python3-jupyter-kernel-test). Needs `npm run build` (the kernel runs from dist/).
 import { test } from "node:test";
+import { skip_unless } from "./helpers/tools";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { install_kernelspec } from "../kernel/kernelspec";
 
 const ROOT = path.join(__dirname, "..");
 const PY = "/usr/bin/python3";
 const SUITE = path.join(__dirname, "kernel", "test_bertlab_kernel.py");
 
-const has_suite = fs.existsSync(PY) && spawnSync(PY, ["-c", "import jupyter_kernel_test"], { stdio: "ignore" }).status === 0;
-const skip = has_suite ? false : `${PY} with jupyter_kernel_test is missing (apt-get install python3-jupyter-kernel-test)`;
-if (skip) console.log(`# SKIP reason: ${skip}`);
+const skip = skip_unless("jupyter_kernel_test"); // test/helpers/tools.ts (BERTLAB_TEST_WITHOUT=jupyter hides it)
 
 test("jupyter_kernel_test's KernelTests pass in full against the installed bertlab kernelspec", { skip, timeout: 600_000 }, async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-suite-"));

@@ -13,20 +13,21 @@ import { chromium_path } from "../../plots/render";
 /** Debian's Python, which has Debian's Jupyter modules (not a pyenv `python3` on PATH). */
 export const PY = "/usr/bin/python3";
 
-export type Tool = "chromium" | "nbconvert" | "notebook" | "nbformat";
+export type Tool = "chromium" | "nbconvert" | "notebook" | "nbformat" | "jupyter_kernel_test";
 
 const INSTALL: Record<Tool, string> = {
   chromium: "apt-get install chromium (or set BERTLAB_CHROMIUM to a Chromium binary)",
   nbconvert: "apt-get install jupyter-nbconvert",
   notebook: "apt-get install jupyter-notebook",
   nbformat: "apt-get install python3-nbformat",
+  jupyter_kernel_test: "apt-get install python3-jupyter-kernel-test",
 };
 
 /** The tool groups BERTLAB_TEST_WITHOUT hides: "chromium", "jupyter" (every Python Jupyter module), or a tool name. */
 function hidden_tools(env: NodeJS.ProcessEnv = process.env): Set<Tool> {
   const out = new Set<Tool>();
   for (const w of (env.BERTLAB_TEST_WITHOUT ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean)) {
-    if (w === "jupyter") (["nbconvert", "notebook", "nbformat"] as Tool[]).forEach((t) => out.add(t));
+    if (w === "jupyter") (["nbconvert", "notebook", "nbformat", "jupyter_kernel_test"] as Tool[]).forEach((t) => out.add(t));
     else if (w in INSTALL) out.add(w as Tool);
     else throw new Error(`BERTLAB_TEST_WITHOUT: unknown tool '${w}' (expected chromium, jupyter, ${Object.keys(INSTALL).join(", ")})`);
   }
