@@ -6,7 +6,7 @@ import { spawn, ChildProcessWithoutNullStreams } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import { OnnxBertEngine, cores } from "../src/engines";
-import { median } from "./common";
+import { cosine, median } from "./common";
 import { peerAvailable, peerEnv, PYTHON } from "./peer";
 import { BenchBertConfig, randomBertWeights, randomIds } from "./random_bert";
 
@@ -65,15 +65,6 @@ export interface PeerInfo {
 
 const WORKLOADS = ["pytorch", "pytorch int8", "onnx", "onnx int8"] as const;
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 /** BERT-base forwards, fp32 and int8, bertlab ONNX vs PyTorch, alternating. null when the peer cannot run. */
 export async function interleavedForward(c: BenchBertConfig, shapes: [number, number][], rounds: number, reps: (b: number) => number, threads = 2): Promise<{ info: PeerInfo; results: InterleavedResult[] } | { missing: string }> {

@@ -12,6 +12,7 @@ import * as path from "path";
 import { readSafetensors, TensorData } from "../src/hub/safetensors";
 import { OnnxBertEngine, onnx_available, OutputTensor, quantizeWeight } from "../src/engines";
 import { ready, tf } from "../src/backend";
+import { cosine } from "../bench/common";
 import { BertForPreTraining } from "../src/models";
 import { BertTokenizer } from "../src/tokenizers";
 import { sotu_documents } from "../scripts/corpus";
@@ -38,15 +39,6 @@ export const QUANT_CASES = [
   "token_cls_conll",
 ];
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 test("quantizeWeight: per-channel scales and a rounding error of at most scale/2", () => {
   const out = 3, inp = 4;
