@@ -62,9 +62,12 @@ export function make_program(): Command {
     .option("--kernel-cwd <dir>", "working directory of the kernel (default: the notebook's folder)")
     .option("--allow-errors", "keep executing after a failing cell (still exits non-zero)")
     .option("-q, --quiet", "no per-cell progress lines")
+    .option("--max-output-lines <n>", "per cell and stream, output lines kept; past it a visible 'output truncated: N lines omitted' line", "1000000")
     .action(async (notebook: string, o: {
-      output?: string; html?: string; timeout: string; parameter: string[]; kernelCwd?: string; allowErrors?: boolean; quiet?: boolean;
+      output?: string; html?: string; timeout: string; parameter: string[]; kernelCwd?: string; allowErrors?: boolean; quiet?: boolean; maxOutputLines: string;
     }) => {
+      const max_output_lines = Number(o.maxOutputLines);
+      if (!Number.isInteger(max_output_lines) || max_output_lines < 2) throw new Error(`--max-output-lines "${o.maxOutputLines}": expected an integer >= 2`);
       const timeout_s = Number(o.timeout);
       if (!(timeout_s > 0)) throw new Error(`--timeout "${o.timeout}": expected a positive number of seconds`);
       const parameters: Array<[string, ParameterValue]> = o.parameter.map(parse_parameter);
@@ -76,6 +79,7 @@ export function make_program(): Command {
         parameters,
         kernel_cwd: o.kernelCwd,
         allow_errors: o.allowErrors,
+        max_output_lines,
         log: o.quiet ? () => {} : undefined,
       });
       console.log(`Executed notebook: ${result.output}`);

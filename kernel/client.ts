@@ -9,6 +9,7 @@ import { randomBytes, randomUUID } from "crypto";
 import * as zmq from "zeromq";
 import { Message, deserialize, new_message, serialize } from "./messaging";
 import { kernel_argv } from "./kernelspec";
+import { LOST_MARKER } from "./tslab_launch";
 
 export type ConnectionInfo = {
   ip: string;
@@ -59,30 +60,44 @@ const sleep = (ms: number) => new Promise<void>((res) => setTimeout(res, ms));
 
 // Kernels started by this process die with it: on exit, and on SIGINT/SIGTERM (then the signal is re-raised).
 const running = new Set<ChildProcess>();
+/** Connection files (they hold the HMAC key) of kernels still starting: removed whatever happens. */
+const connection_dirs = new Set<string>();
 function kill_all(): void {
   for (const p of running) p.kill("SIGKILL");
   running.clear();
+  for (const d of connection_dirs) fs.rmSync(d, { recursive: true, force: true });
+  connection_dirs.clear();
 }
+let hooked = false;
 function on_signal(sig: NodeJS.Signals): void {
   kill_all();
-  process.off("SIGINT", on_signal);
-  process.off("SIGTERM", on_signal);
+  unhook();
   process.kill(process.pid, sig);
 }
+function hook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on("exit", kill_all);
+  process.on("SIGINT", on_signal);
+  process.on("SIGTERM", on_signal);
+}
+function unhook(): void {
+  if (!hooked) return;
+  hooked = false;
+  process.off("exit", kill_all);
+  process.off("SIGINT", on_signal);
+  process.off("SIGTERM", on_signal);
+}
+/** Signal/exit hooks stay installed while a kernel runs or a connection file exists. */
+function maybe_unhook(): void {
+  if (running.size === 0 && connection_dirs.size === 0) unhook();
+}
 function track(p: ChildProcess): void {
-  if (running.size === 0) {
-    process.on("exit", kill_all);
-    process.on("SIGINT", on_signal);
-    process.on("SIGTERM", on_signal);
-  }
+  hook();
   running.add(p);
   p.once("exit", () => {
     running.delete(p);
-    if (running.size === 0) {
-      process.off("exit", kill_all);
-      process.off("SIGINT", on_signal);
-      process.off("SIGTERM", on_signal);
-    }
+    maybe_unhook();
   });
 }
 
@@ -101,6 +116,7 @@ export class KernelClient {
   private exited: { code: number | null; signal: string | null } | null = null;
   private on_exit: Array<() => void> = [];
   private last_iopub = 0;
+  private lost = false;
   /** iopub messages whose request has finished (e.g. a late update_display_data from a live chart). */
   unrouted: ((m: Message) => void) | null = null;
   /** The kernel_info_reply content (language_info, implementation, banner). */
@@ -134,6 +150,8 @@ export class KernelClient {
       kernel_name: "bertlab",
     };
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-"));
+    connection_dirs.add(this.dir);
+    hook();
     const file = path.join(this.dir, "connection.json");
     fs.writeFileSync(file, JSON.stringify(this.conn), { mode: 0o600 });
 
@@ -151,6 +169,7 @@ export class KernelClient {
     track(this.proc);
     const keep = (d: Buffer) => {
       this.log = (this.log + d.toString()).slice(-20000);
+      if (this.log.includes(LOST_MARKER)) this.lost = true;
     };
     this.proc.stdout!.on("data", keep);
     this.proc.stderr!.on("data", keep);
@@ -166,6 +185,7 @@ export class KernelClient {
 
     const addr = (port: number) => `tcp://127.0.0.1:${port}`;
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 0;
+    this.iopub.receiveHighWaterMark = 0; // never drop iopub messages on our side (stream output)
     this.shell.connect(addr(shell_port));
     this.control.connect(addr(control_port));
     this.stdin.connect(addr(stdin_port));
@@ -197,7 +217,10 @@ export class KernelClient {
         if (reply) {
           this.info = reply.content;
           for (let i = 0; i < 20 && !saw_iopub; i++) await sleep(25);
-          if (saw_iopub) return;
+          if (saw_iopub) {
+            this.remove_connection_file(); // the kernel has read it: the HMAC key leaves the disk now
+            return;
+          }
         }
       } finally {
         this.listeners.delete(msg.header.msg_id);
@@ -208,6 +231,18 @@ export class KernelClient {
       throw new Error(`kernel exited during startup (code ${this.exited.code}, signal ${this.exited.signal}):\n${this.log.slice(-4000)}`);
     }
     throw new Error(`kernel did not answer kernel_info_request within ${opts.startup_timeout_ms ?? 60000} ms:\n${this.log.slice(-4000)}`);
+  }
+
+  private remove_connection_file(): void {
+    if (!this.dir) return;
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    connection_dirs.delete(this.dir);
+    maybe_unhook();
+  }
+
+  /** True once the kernel reported on its stderr that it lost iopub messages (tslab_launch.ts). */
+  get output_lost(): boolean {
+    return this.lost;
   }
 
   get connection(): ConnectionInfo {
@@ -354,6 +389,6 @@ export class KernelClient {
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) {
       if (!s.closed) s.close();
     }
-    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.remove_connection_file();
   }
 }

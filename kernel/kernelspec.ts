@@ -42,6 +42,18 @@ export function tslab_bin(): string {
   return bin;
 }
 
+/**
+ * The kernel launcher (tslab_launch.js beside this file once built: tslab with a lossless iopub
+ * publisher). From the TypeScript sources (tests under tsx) it is the built copy in dist/kernel/.
+ */
+export function kernel_launcher(): string {
+  const here = path.join(__dirname, "tslab_launch.js");
+  if (fs.existsSync(here)) return here;
+  const built = path.join(__dirname, "..", "dist", "kernel", "tslab_launch.js");
+  if (fs.existsSync(built)) return built;
+  throw new Error(`kernel launcher not found at ${here} or ${built}; run \`npm run build\``);
+}
+
 /** Absolute path of bertlab's kernel process (the build's dist/kernel/server/main.js). */
 export function kernel_main(): string {
   // from dist/kernel/kernelspec.js and from kernel/kernelspec.ts (tests under tsx) alike: the package root's build
@@ -56,7 +68,7 @@ export function kernel_main(): string {
 export function kernel_argv(engine: KernelEngine = DEFAULT_ENGINE): string[] {
   return engine === "bertlab"
     ? [process.execPath, kernel_main(), "{connection_file}"]
-    : [process.execPath, tslab_bin(), "kernel", "--config-path", "{connection_file}"];
+    : [process.execPath, kernel_launcher(), "kernel", "--config-path", "{connection_file}"]; // tslab, lossless iopub
 }
 
 /** Jupyter's per-user data dir, as jupyter_core computes it. */

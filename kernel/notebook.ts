@@ -90,6 +90,7 @@ function check_cell(cell: unknown, i: number, file: string): void {
 
 /** Upgrades to nbformat 4.5: every cell gets an id, code cells get outputs/execution_count. */
 export function normalize_notebook(nb: Notebook): Notebook {
+  check_cells(nb);
   nb.nbformat_minor = Math.max(nb.nbformat_minor ?? 0, 5);
   const seen = new Set<string>();
   for (const cell of nb.cells) {
@@ -173,4 +174,26 @@ export function inject_parameters(nb: Notebook, params: Array<[string, Parameter
   };
   nb.cells.splice(at + 1, 0, cell);
   return at + 1;
+}
+
+function kind(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "string" ? `the string ${JSON.stringify(v.slice(0, 30))}` : typeof v;
+}
+
+/** Throws a clear error for a cell nbformat does not allow (null, no cell_type, a numeric source...). */
+export function check_cells(nb: Notebook): void {
+  if (nb == null || typeof nb !== "object" || !Array.isArray(nb.cells)) {
+    throw new Error(`notebook: expected an object with a "cells" array, got ${kind(nb)}`);
+  }
+  nb.cells.forEach((cell: unknown, i) => {
+    const c = cell as Record<string, unknown>;
+    if (c === null || typeof c !== "object" || Array.isArray(c)) throw new Error(`notebook cell ${i}: expected an object with cell_type and source, got ${kind(c)}`);
+    if (!["code", "markdown", "raw"].includes(c.cell_type as string)) throw new Error(`notebook cell ${i}: cell_type must be "code", "markdown" or "raw", got ${kind(c.cell_type)}`);
+    const src = c.source;
+    if (typeof src !== "string" && !(Array.isArray(src) && src.every((l) => typeof l === "string"))) {
+      throw new Error(`notebook cell ${i}: source must be a string or a list of strings, got ${kind(src)}`);
+    }
+    if (c.metadata != null && (typeof c.metadata !== "object" || Array.isArray(c.metadata))) throw new Error(`notebook cell ${i}: metadata must be an object, got ${kind(c.metadata)}`);
+    if (c.cell_type === "code" && c.outputs != null && !Array.isArray(c.outputs)) throw new Error(`notebook cell ${i}: outputs must be a list, got ${kind(c.outputs)}`);
+  });
 }

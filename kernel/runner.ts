@@ -38,6 +38,12 @@ export type RunOptions = {
   kernel_argv?: string[];
   env?: NodeJS.ProcessEnv;
   startup_timeout_s?: number;
+  /**
+   * Per cell and stream, the most output lines kept (default 1,000,000). Past it, as Jupyter's
+   * "Output is truncated", max_output_lines - 21 first lines and the last 20 stay and one line between says
+   * `[output truncated: N lines omitted (max_output_lines is M)]`; nothing is dropped silently.
+   */
+  max_output_lines?: number;
 };
 
 export type CellFailure = {
@@ -52,6 +58,26 @@ export type CellFailure = {
 };
 
 export type RunResult = { notebook: Notebook; ok: boolean; failure?: CellFailure; output?: string; html?: string };
+
+export const DEFAULT_MAX_OUTPUT_LINES = 1_000_000;
+const TAIL_LINES = 20;
+
+/** Replaces the middle of each over-long stream output with a visible marker; returns lines omitted. */
+export function truncate_streams(outputs: Output[], max_lines: number): number {
+  let omitted = 0;
+  for (const out of outputs) {
+    if (out.output_type !== "stream") continue;
+    const lines = out.text.split("\n");
+    const n = lines.length - (out.text.endsWith("\n") ? 1 : 0);
+    if (n <= max_lines) continue;
+    const tail = Math.min(TAIL_LINES, Math.floor(max_lines / 2));
+    const head = max_lines - tail - 1; // the marker line counts: the result has max_lines lines
+    const cut = n - head - tail;
+    out.text = [...lines.slice(0, head), `[output truncated: ${cut} lines omitted (max_output_lines is ${max_lines})]`, ...lines.slice(lines.length - tail - (out.text.endsWith("\n") ? 1 : 0))].join("\n");
+    omitted += cut;
+  }
+  return omitted;
+}
 
 // tslab aborts every request that arrives within 200 ms of a failed one.
 const AFTER_ERROR_MS = 300;
@@ -246,6 +272,18 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
   } finally {
     await kernel.shutdown();
   }
+  if (kernel.output_lost && !failure) {
+    // The kernel could not publish some output (tslab_launch.ts reports it): the notebook is incomplete.
+    const evalue = "the kernel reported lost output messages (see its log); the executed notebook is incomplete";
+    log(`error: ${evalue}`);
+    failure = { index: -1, execution_count: null, first_line: "", ename: "OutputLost", evalue, message: `OutputLost: ${evalue}` };
+  }
+  const max_lines = opts.max_output_lines ?? DEFAULT_MAX_OUTPUT_LINES;
+  nb.cells.forEach((cell, index) => {
+    if (cell.cell_type !== "code") return;
+    const omitted = truncate_streams(cell.outputs, max_lines);
+    if (omitted) log(`cell ${index}: output truncated: ${omitted} lines omitted (max_output_lines is ${max_lines})`);
+  });
 
   // Run record, like papermill's metadata.papermill.
   nb.metadata.bertlab = {

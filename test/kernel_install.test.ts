@@ -17,8 +17,8 @@ function check_spec(dir: string, display_name: string): KernelSpec {
   assert.equal(spec.argv.length, 5);
   const [node, tslab, sub, flag, conn] = spec.argv;
   assert.ok(path.isAbsolute(node) && fs.existsSync(node), `node path ${node}`);
-  assert.ok(path.isAbsolute(tslab) && fs.existsSync(tslab), `tslab path ${tslab}`);
-  assert.match(tslab, /node_modules[\\/]tslab[\\/]bin[\\/]tslab$/);
+  assert.ok(path.isAbsolute(tslab) && fs.existsSync(tslab), `launcher path ${tslab}`);
+  assert.match(tslab, /dist[\\/]kernel[\\/]tslab_launch\.js$/); // tslab with a lossless iopub publisher
   assert.deepEqual([sub, flag, conn], ["kernel", "--config-path", "{connection_file}"]);
   for (const logo of ["logo-svg.svg", "logo-32x32.png", "logo-64x64.png"]) assert.ok(fs.existsSync(path.join(dir, logo)), logo);
   const png = fs.readFileSync(path.join(dir, "logo-64x64.png"));
