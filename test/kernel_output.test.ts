@@ -24,13 +24,13 @@ const nb_of = (...sources: string[]): Notebook => ({
 });
 const text_of = (cell: CodeCell) => cell.outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
 
-test("cells printing 1,000 and 50,000 lines keep every line in the .ipynb and the HTML report (through the installed kernelspec)", { timeout: 300_000 }, async () => {
+for (const engine of ["tslab", "bertlab"] as const) test(`${engine} kernel: cells printing 1,000 and 50,000 lines keep every line in the .ipynb and the HTML report (through the installed kernelspec)`, { timeout: 300_000 }, async () => {
   assert.ok(fs.existsSync(CLI), "run `npm run build` first (the kernel launcher is dist/kernel/tslab_launch.js)");
-  const spec_dir = install_kernelspec({ prefix: path.join(tmp, "prefix") });
+  const spec_dir = install_kernelspec({ prefix: path.join(tmp, `prefix-${engine}`), engine });
   const argv = JSON.parse(fs.readFileSync(path.join(spec_dir, "kernel.json"), "utf8")).argv as string[];
   const big = 50_000 * SCALE;
-  const out = path.join(tmp, "lines.ipynb");
-  const html = path.join(tmp, "lines.html");
+  const out = path.join(tmp, `lines-${engine}.ipynb`);
+  const html = path.join(tmp, `lines-${engine}.html`);
   const result = await run_notebook(nb_of(
     "for (let i = 0; i < 1000; i++) console.log(`a ${i}`);",
     `for (let i = 0; i < ${big}; i++) console.log(\`b \${i}\`);`,
