@@ -78,6 +78,10 @@ const CI: { [name: string]: Array<[string, ParameterValue]> } = {
     ["MAX_STEPS", 4], ["BATCH_SIZE", 8], ["MAX_LENGTH", 32], ["TRAIN_LIMIT", 64], ["TEST_LIMIT", 32], ["LOGGING_STEPS", 2],
     ["OUTPUT_DIR", path.join(home, "out05")],
   ],
+  "06-explain": [
+    ["CLASSIFIER", path.join(ROOT, "models", "mini-bert-uncased-sentiment")], ["N_STEPS", 20], ["INTERNAL_BATCH_SIZE", 10],
+    ["IMPORTANCE_EXAMPLES", 8], ["BATCH_SIZE", 4],
+  ],
 };
 
 async function run(name: string): Promise<{ nb: Notebook; html: string }> {
@@ -444,4 +448,18 @@ test("01 walkthrough's HTML report: every plot rendered in Chromium (non-blank p
   } finally {
     await browser.close();
   }
+});
+
+test("06 explain: attributions, rollout / flow, bertviz's three views, logit lens and head importance on the shipped models", async () => {
+  const { nb } = await run("06-explain");
+  const all = displays(nb);
+  assert.equal(all.length, 12, all.map((d) => joined(d.data["text/plain"])).join("; "));
+  for (const d of all) assert.ok(count_ink(decode_png(Buffer.from(joined(d.data["image/png"]).replace(/\n/g, ""), "base64"))) > 1000, `blank PNG: ${joined(d.data["text/plain"])}`);
+  const out = all_stdout(nb);
+  assert.match(out, /predicted: POSITIVE/);
+  assert.match(out, /delta = -?\d\.\d\de[-+]\d+ \(\d+\.\d\d% of F\(x\) − F\(baseline\) with 20 steps/);
+  assert.match(out, /rollout \[CLS\] row: \[CLS\] 0\.\d\d/);
+  assert.match(out, /pruned vs head_mask logits: max \|diff\| = \d\.\de[-+]\d+/);
+  const diff = Number(/pruned vs head_mask logits: max \|diff\| = (\S+)/.exec(out)![1]);
+  assert.ok(diff < 1e-4, `pruned vs masked ${diff}`);
 });
