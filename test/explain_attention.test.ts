@@ -155,7 +155,11 @@ test("head_importance: |∂loss/∂head_mask| equals finite differences of the l
   }
   const byLayer = head_importance(model, [batch], { normalize_global: false });
   byLayer.importance.forEach((row) => assert.ok(Math.abs(Math.hypot(...row) - 1) < 1e-6));
+  clear_linear_cache();
+  const before = tf.memory().numTensors;
   const full = head_importance(model, [batch]);
+  clear_linear_cache();
+  assert.equal(tf.memory().numTensors, before, "head_importance leaked tensors");
   assert.equal(Math.min(...full.importance.flat()), 0);
   assert.equal(Math.max(...full.importance.flat()), 1);
   assert.ok(full.entropy.flat().every((e) => e > 0 && e <= Math.log(9) + 1e-6));
