@@ -3,29 +3,15 @@
 // hidden_states and attentions; `out.loss` is not the engine's business and is skipped).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "fs";
 import * as path from "path";
-import { readSafetensors, TensorData } from "../src/hub/safetensors";
+import type { TensorData } from "../src/hub/safetensors";
+import { ENGINE_CASES, load_engine_case as load } from "./fixtures/models/engine_cases";
 import { OnnxBertEngine, buildBertGraph, engine_for, release_engine, outputs_to_tensors, onnx_available, OutputTensor } from "../src/engines";
 import { ready, tf } from "../src/backend";
 
 const FIX = path.join(__dirname, "fixtures", "models");
 const TOL = 1e-4;
 
-interface Case {
-  config: Record<string, unknown> & { architectures: string[] };
-  weights: Map<string, TensorData>;
-  io: Map<string, TensorData>;
-}
-
-function load(name: string): Case {
-  const dir = path.join(FIX, name);
-  return {
-    config: JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")),
-    weights: readSafetensors(path.join(dir, "model.safetensors")).tensors,
-    io: readSafetensors(path.join(dir, "io.safetensors")).tensors,
-  };
-}
 
 function maxAbsDiff(got: OutputTensor, want: TensorData, what: string): number {
   assert.deepEqual(got.dims, want.shape, `${what}: dims`);
@@ -35,29 +21,12 @@ function maxAbsDiff(got: OutputTensor, want: TensorData, what: string): number {
   return m;
 }
 
-const CASES = [
-  "bert_model",
-  "bert_model_gelu_new",
-  "bert_model_ids_only",
-  "bert_model_relative_key",
-  "bert_model_relative_key_query",
-  "lm_head_causal",
-  "masked_lm",
-  "multiple_choice",
-  "next_sentence",
-  "pretraining",
-  "question_answering",
-  "seq_cls_2",
-  "seq_cls_multilabel",
-  "seq_cls_regression",
-  "token_cls_conll",
-];
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 
 // With attentions requested the graph is made of plain ONNX ops; without, of ORT's fused contrib ops
 // (Attention, SkipLayerNormalization, BiasGelu / FastGelu) wherever the config allows.
-for (const name of CASES) for (const attentions of [true, false]) {
+for (const name of ENGINE_CASES) for (const attentions of [true, false]) {
   test(`onnx engine matches HF 4.31: ${name}${attentions ? "" : " (fused graph, no attentions)"}`, { skip }, async () => {
     const c = load(name);
     const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: c.config.architectures[0] });

@@ -7,9 +7,8 @@
 // - model.quantize() through model.forward, quantize(null) back to fp32 (within 1e-4 of the golden).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import * as fs from "fs";
-import * as path from "path";
-import { readSafetensors, TensorData } from "../src/hub/safetensors";
+import type { TensorData } from "../src/hub/safetensors";
+import { ENGINE_CASES, load_engine_case as load } from "./fixtures/models/engine_cases";
 import { OnnxBertEngine, onnx_available, OutputTensor, quantizeWeight } from "../src/engines";
 import { ready, tf } from "../src/backend";
 import { cosine } from "../bench/common";
@@ -18,26 +17,8 @@ import { BertTokenizer } from "../src/tokenizers";
 import { sotu_documents } from "../scripts/corpus";
 import { heldout_batches, tokenize_documents } from "../scripts/pretrain-mini-bert";
 
-const FIX = path.join(__dirname, "fixtures", "models");
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 
-export const QUANT_CASES = [
-  "bert_model",
-  "bert_model_gelu_new",
-  "bert_model_ids_only",
-  "bert_model_relative_key",
-  "bert_model_relative_key_query",
-  "lm_head_causal",
-  "masked_lm",
-  "multiple_choice",
-  "next_sentence",
-  "pretraining",
-  "question_answering",
-  "seq_cls_2",
-  "seq_cls_multilabel",
-  "seq_cls_regression",
-  "token_cls_conll",
-];
 
 
 test("quantizeWeight: per-channel scales and a rounding error of at most scale/2", () => {
@@ -55,20 +36,6 @@ test("quantizeWeight: per-channel scales and a rounding error of at most scale/2
   assert.ok(Math.abs(t.scales[0] - 2 / 127) < 1e-9);
 });
 
-interface Case {
-  config: Record<string, unknown> & { architectures: string[] };
-  weights: Map<string, TensorData>;
-  io: Map<string, TensorData>;
-}
-
-function load(name: string): Case {
-  const dir = path.join(FIX, name);
-  return {
-    config: JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")),
-    weights: readSafetensors(path.join(dir, "model.safetensors")).tensors,
-    io: readSafetensors(path.join(dir, "io.safetensors")).tensors,
-  };
-}
 
 /** Rows of `n` logits whose fp32 top two are further apart than `margin`: how many agree on top-1. */
 function top1Agreement(got: ArrayLike<number>, want: ArrayLike<number>, n: number, margin: number): { rows: number; agree: number } {
@@ -94,7 +61,7 @@ let topRows = 0; // logits rows compared on top-1 over all cases
 
 const LOGITS = ["logits", "prediction_logits", "seq_relationship_logits", "start_logits", "end_logits"];
 
-for (const name of QUANT_CASES) {
+for (const name of ENGINE_CASES) {
   test(`int8 (per channel) against HF fp32: ${name}`, { skip }, async () => {
     const c = load(name);
     const engine = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: c.config.architectures[0], quantize: { per_channel: true } });

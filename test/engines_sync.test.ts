@@ -14,6 +14,7 @@ import {
 import { engine_info, set_default_engine, has_sync_engine, SyncOnnxBridge, sync_bridge, onnx_available, with_engine, engine_setting } from "../src/engines";
 import { readSafetensors } from "../src/hub/safetensors";
 import { loadCase, inputsOf, assertClose, caseDir, golden } from "./fixtures/models/golden";
+import { ENGINE_CASES } from "./fixtures/models/engine_cases";
 
 const CLASSES: Record<string, { from_pretrained(dir: string, o?: object): Promise<BertPreTrainedModel> }> = {
   BertModel, BertForPreTraining, BertForMaskedLM, BertLMHeadModel, BertForNextSentencePrediction,
@@ -51,13 +52,8 @@ function leaves(out: Out): [string, tf.Tensor][] {
   return res;
 }
 
-const CASES = [
-  "bert_model", "bert_model_ids_only", "bert_model_gelu_new", "bert_model_relative_key", "bert_model_relative_key_query",
-  "pretraining", "masked_lm", "lm_head_causal", "next_sentence", "seq_cls_2", "seq_cls_regression", "seq_cls_multilabel",
-  "multiple_choice", "token_cls_conll", "question_answering",
-];
 
-for (const name of [...CASES, ...REAL_VOCAB]) {
+for (const name of [...ENGINE_CASES, ...REAL_VOCAB]) {
   const absent = REAL_VOCAB.includes(name) && !fs.existsSync(dirOf(name)) ? `${dirOf(name)} is not on this machine` : false;
   test(`model.forward with engine 'onnx' equals the tfjs forward and HF 4.31 within 1e-4: ${name} (hidden_states, attentions)`, { skip: skip || absent }, async () => {
     const c = loadCase(dirOf(name));
