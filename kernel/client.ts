@@ -7,7 +7,7 @@ import * as path from "path";
 import { ChildProcess, spawn } from "child_process";
 import { randomBytes, randomUUID } from "crypto";
 import * as zmq from "zeromq";
-import { Message, deserialize, new_message, serialize } from "./messaging";
+import { Message, new_message, receive_messages, serialize } from "./messaging";
 import { kernel_argv } from "./kernelspec";
 import { LOST_MARKER } from "./tslab_launch";
 
@@ -259,22 +259,11 @@ export class KernelClient {
   }
 
   private pump(sock: zmq.Dealer | zmq.Subscriber, handle: (m: Message) => void): void {
-    void (async () => {
-      try {
-        for await (const frames of sock) {
-          let m: Message;
-          try {
-            m = deserialize(frames as Buffer[], this.conn.key);
-          } catch (e) {
-            this.log += `\n${(e as Error).message}`;
-            continue;
-          }
-          handle(m);
-        }
-      } catch {
-        // socket closed
-      }
-    })();
+    receive_messages(sock as AsyncIterable<Buffer[]>, this.conn.key, handle, (e) => {
+      this.log += `\n${e.message}`;
+    }).catch(() => {
+      // socket closed
+    });
   }
 
   /** Sends on shell/control and resolves with the reply, or null after `timeout_ms` or if the kernel dies. */

@@ -67,3 +67,23 @@ export function deserialize(frames: Buffer[], key: string): Message {
   const [header, parent_header, metadata, content] = parts.map((p) => JSON.parse(p));
   return { header, parent_header, metadata, content, buffers: frames.slice(at + 6), identities: frames.slice(0, at) };
 }
+
+/**
+ * Hands every correctly signed message arriving on a socket (any async iterable of frame sets, e.g. a
+ * zeromq socket) to `handle`; a frame set that does not verify goes to `on_bad` and is skipped.
+ * Resolves when the socket closes; rejects if receiving (or `handle`) fails.
+ */
+export async function receive_messages(
+  sock: AsyncIterable<Buffer[]>, key: string, handle: (m: Message) => void, on_bad: (e: Error) => void,
+): Promise<void> {
+  for await (const frames of sock) {
+    let m: Message;
+    try {
+      m = deserialize(frames, key);
+    } catch (e) {
+      on_bad(e as Error);
+      continue;
+    }
+    handle(m);
+  }
+}

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as zmq from "zeromq";
 import type { ConnectionInfo } from "../client";
-import { Message, deserialize, serialize } from "../messaging";
+import { Message, receive_messages, serialize } from "../messaging";
 
 export type ChannelName = "shell" | "control" | "stdin" | "iopub";
 
@@ -81,22 +81,10 @@ export class Channels {
   /** Calls `handle` for every signed message arriving on a ROUTER channel (bad signatures are logged, dropped). */
   serve(name: "shell" | "control" | "stdin", handle: (m: Message) => void): void {
     const sock = this[name];
-    void (async () => {
-      try {
-        for await (const frames of sock) {
-          let m: Message;
-          try {
-            m = deserialize(frames as Buffer[], this.conn.key);
-          } catch (e) {
-            this.log(`${name}: ${(e as Error).message}`);
-            continue;
-          }
-          handle(m);
-        }
-      } catch (e) {
-        if (!sock.closed) this.log(`${name} receive failed: ${(e as Error).message}`);
-      }
-    })();
+    receive_messages(sock as AsyncIterable<Buffer[]>, this.conn.key, handle, (e) => this.log(`${name}: ${e.message}`))
+      .catch((e: Error) => {
+        if (!sock.closed) this.log(`${name} receive failed: ${e.message}`);
+      });
   }
 
   /** Sends on a channel; replies go to the identities of the request they answer. */
