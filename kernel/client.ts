@@ -34,7 +34,8 @@ export type KernelOptions = {
   startup_timeout_ms?: number;
 };
 
-export type ExecuteReply = { status: "ok" | "error" | "abort" | "timeout"; execution_count?: number };
+/** `aborted` is the protocol's word (bertlab's kernel, ipykernel); tslab's `abort` is read as the same. */
+export type ExecuteReply = { status: "ok" | "error" | "aborted" | "timeout"; execution_count?: number };
 
 /** Asks the OS for `n` distinct free TCP ports on 127.0.0.1. */
 export async function free_ports(n: number): Promise<number[]> {
@@ -345,7 +346,8 @@ export class KernelClient {
       }
       // Outputs arrive on iopub before `idle`; give stragglers a bounded wait.
       await Promise.race([idle_seen, sleep(2000)]);
-      return { status: reply.content.status, execution_count: reply.content.execution_count };
+      const status = reply.content.status === "abort" ? "aborted" : reply.content.status;
+      return { status, execution_count: reply.content.execution_count };
     } finally {
       this.listeners.delete(msg.header.msg_id);
     }

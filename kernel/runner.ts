@@ -246,7 +246,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
       if (reply.status === "timeout") {
         ename = "TimeoutError";
         evalue = `cell did not finish within ${opts.timeout_s ?? 600} s (interrupted)`;
-      } else if (reply.status === "abort") {
+      } else if (reply.status === "aborted") {
         ename = "Aborted";
         evalue = "the kernel aborted this request (it arrived too soon after a failing cell)";
       }
