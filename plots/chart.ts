@@ -33,6 +33,8 @@ export interface HtmlChart {
   /** Size hints for screenshots (px). */
   width?: number;
   height?: number;
+  /** A vega-lite twin drawn in Node: the chart's PNG / SVG where no Chromium can screenshot the HTML. */
+  static?: VegaLiteChart;
 }
 
 export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
@@ -42,6 +44,25 @@ export function displayable<C extends Chart>(chart: C): C {
   return set_display(chart, function (this: C) {
     return chart_bundle(this);
   });
+}
+
+/**
+ * Attaches an html chart's static vega-lite twin, built on first use (a non-enumerable lazy getter: the twin
+ * costs nothing until a bundle needs a PNG without Chromium, and stays out of JSON).
+ */
+export function with_static<C extends HtmlChart>(chart: C, build: () => Chart): C {
+  let made: VegaLiteChart | undefined;
+  Object.defineProperty(chart, "static", {
+    enumerable: false,
+    configurable: true,
+    get() {
+      if (made) return made;
+      const c = build();
+      if (c.library !== "vega-lite") throw new Error(`with_static: the static twin of '${chart.title ?? "an html chart"}' must be a vega-lite chart, got '${c.library}'`);
+      return (made = c);
+    },
+  });
+  return chart;
 }
 
 export type Library = "vega-lite" | "plotly";

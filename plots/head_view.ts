@@ -1,8 +1,8 @@
 // A bertviz-style head view as one self-contained HTML fragment (inline SVG + JS, no CDN): tokens on the
 // left (queries) and right (keys), a line per (head, query, key) with opacity = attention weight, a layer
 // dropdown, head colour boxes that toggle heads (double-click: only that head), hover a token to focus it.
-import { displayable, type HtmlChart } from "./chart";
-import { AttentionInput, AttentionSelect, attention_view } from "./attention";
+import { displayable, with_static, type HtmlChart } from "./chart";
+import { AttentionInput, AttentionSelect, attention_view, plot_attention_grid } from "./attention";
 import { escape_html, script_json, unique_id } from "./render/html";
 
 export interface HeadViewOptions extends AttentionSelect {
@@ -130,5 +130,7 @@ export function head_view(attentions: AttentionInput, tokens: string[], opts: He
     + `<svg class="hv-svg" xmlns="http://www.w3.org/2000/svg"></svg></div>`
     + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};${SCRIPT}})();</script>`;
   const longest = Math.max(...data.tokens.map((t) => t.length));
-  return displayable({ library: "html", html, title, width: Math.ceil(2 * (longest * 7.5 + 10) + 220), height: data.tokens.length * 20 + 80 });
+  const chart = displayable<HtmlChart>({ library: "html", html, title, width: Math.ceil(2 * (longest * 7.5 + 10) + 220), height: data.tokens.length * 20 + 80 });
+  // Without Chromium the PNG is the selected layer's heads as heatmaps.
+  return with_static(chart, () => plot_attention_grid(attentions, tokens, { ...opts, layers: [data.layer], heads: data.heads, title: `${title} (static): layer ${data.layer}` }));
 }

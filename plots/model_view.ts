@@ -2,7 +2,7 @@
 // the left, keys on the right, opacity = weight); click a thumbnail to enlarge it with token labels,
 // click the enlarged view (or Escape) to close. One self-contained HTML fragment (inline SVG + JS).
 // `model_view_static` is the vega-lite fallback (the layer × head heatmap grid) for PNG without Chromium.
-import { displayable, type Chart, type HtmlChart } from "./chart";
+import { displayable, with_static, type Chart, type HtmlChart } from "./chart";
 import { AttentionInput, AttentionSelect, attention_view, plot_attention_grid } from "./attention";
 import { HEAD_COLORS } from "./head_view";
 import { escape_html, script_json, unique_id } from "./render/html";
@@ -76,7 +76,8 @@ export function model_view(attentions: AttentionInput, tokens: string[], opts: M
     + `<div style="font-weight:bold;margin-bottom:4px">${escape_html(title)}</div><div class="mv-grid"></div>`
     + `<div class="mv-big" style="display:none;position:absolute;top:24px;left:0;background:rgba(255,255,255,0.97);border:1px solid #999;padding:6px;cursor:pointer;z-index:10"></div></div>`
     + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};${SCRIPT}})();</script>`;
-  return displayable({ library: "html", html, title, width: 80 + H * (data.size + 4), height: 60 + L * (data.size + 4) });
+  const chart = displayable<HtmlChart>({ library: "html", html, title, width: 80 + H * (data.size + 4), height: 60 + L * (data.size + 4) });
+  return with_static(chart, () => model_view_static(attentions, tokens, opts));
 }
 
 /** The static fallback (vega-lite layer × head heatmaps): renders to SVG / PNG in Node, no browser. */

@@ -4,7 +4,7 @@
 // keys. Choose layer / head in the dropdowns, hover a token on the left to make it the query.
 // Input: attention_details(model, inputs) from bertlab's explain (queries, keys, attention per head).
 import type { Chart, HtmlChart } from "./chart";
-import { displayable, vega_lite } from "./chart";
+import { displayable, vega_lite, with_static } from "./chart";
 import { escape_html, script_json, unique_id } from "./render/html";
 
 export interface NeuronViewInput {
@@ -94,7 +94,8 @@ export function neuron_view(details: NeuronViewInput, opts: NeuronViewOptions = 
     + `<svg xmlns="http://www.w3.org/2000/svg"></svg></div>`
     + `<script>(function(){var root=document.getElementById(${script_json(id)});var D=${script_json(data)};var S=${script_json(sel)};${SCRIPT}})();</script>`;
   const wt = Math.max(...details.tokens.map((t) => t.length * 7 + 10));
-  return displayable({ library: "html", html, title, width: 2 * wt + 3 * d * 7 + 260, height: 80 + details.tokens.length * 18 });
+  const chart = displayable<HtmlChart>({ library: "html", html, title, width: 2 * wt + 3 * d * 7 + 260, height: 80 + details.tokens.length * 18 });
+  return with_static(chart, () => neuron_view_static(details, opts));
 }
 
 /** Static fallback (vega-lite): the chosen query's q ⊙ k products per key token, with score and weight. */

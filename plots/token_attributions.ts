@@ -3,7 +3,7 @@
 // Node, no browser) — and several methods side by side for one input. Input: any record with
 // `tokens` and `scores` (what bertlab's explain functions return), or the two arrays.
 import type { Chart, HtmlChart } from "./chart";
-import { displayable, vega_lite } from "./chart";
+import { displayable, vega_lite, with_static } from "./chart";
 import { check_finite, label_expr } from "./data";
 import { escape_html } from "./render/html";
 
@@ -46,7 +46,8 @@ export function token_attribution_html(result: TokenScores, opts: TokenAttributi
     + `<div style="font-weight:bold;margin-bottom:4px">${escape_html(title)}</div>${spans}`
     + `<div style="font-size:11px;color:#555;margin-top:4px"><span style="background:${attribution_color(-1, 1)};padding:0 6px">−${max.toPrecision(3)}</span> `
     + `<span style="background:${attribution_color(1, 1)};padding:0 6px">+${max.toPrecision(3)}</span></div></div>`;
-  return displayable({ library: "html", html, title, width: Math.min(900, 40 + r.tokens.join(" ").length * 9), height: 60 + 30 * Math.ceil(r.tokens.length / 12) });
+  const chart = displayable<HtmlChart>({ library: "html", html, title, width: Math.min(900, 40 + r.tokens.join(" ").length * 9), height: 60 + 30 * Math.ceil(r.tokens.length / 12) });
+  return with_static(chart, () => plot_token_attributions(result, opts));
 }
 
 /** The same picture as a vega-lite chart: a row of token cells coloured by score (red–green diverging). */

@@ -8,6 +8,8 @@ import { tf, ready, BertForSequenceClassification, BertTokenizer, to_svg, to_png
   token_attribution_html, plot_token_attributions, plot_attribution_comparison, attribution_color, plot_logit_lens, plot_head_importance, plot_rollout,
   model_view, model_view_static, neuron_view, neuron_view_rows, neuron_view_static, attention_details, to_png_or_static } from "../src";
 import { with_page } from "../plots/render/browser";
+import { chart_bundle } from "../plots/render/bundle";
+import { head_view } from "../plots/head_view";
 
 const ig = { method: "integrated_gradients", tokens: ["[CLS]", "not", "good", "[SEP]"], scores: [0, -0.8, 0.3, 0.05] };
 
@@ -114,4 +116,40 @@ test("model view / neuron view (Chromium when installed): thumbnails for every l
   assert.deepEqual(r.scores.map((s: string) => Number(s.split(/\s+/)[1])), rows.map((x) => Number(x.weight.toFixed(3))));
   const png = decode_png(await to_png(nv, { scale: 1 }));
   assert.ok(count_ink(png) > 2000);
+});
+
+test("without Chromium, html charts (head / model / neuron view, token shading) display their static vega-lite twin as SVG + PNG", async () => {
+  const d = await details();
+  const attentions = d.layers.map((l) => l.attention);
+  const saved = process.env.BERTLAB_CHROMIUM;
+  process.env.BERTLAB_CHROMIUM = "/nonexistent/chromium-for-this-test";
+  try {
+    const charts = [head_view(attentions, d.tokens, { layer: 1 }), model_view(attentions, d.tokens), neuron_view(d, { layer: 0, head: 1, query: 1 }), token_attribution_html(ig)];
+    for (const c of charts) {
+      assert.equal(Object.keys(c).includes("static"), false, "the twin stays out of JSON");
+      const b = await chart_bundle(c, { scale: 1 });
+      assert.ok(String(b["text/html"]).length > 100, `${c.title}: the interactive HTML stays`);
+      assert.match(String(b["image/svg+xml"]), /<svg/, `${c.title}: SVG from the twin`);
+      assert.ok(count_ink(decode_png(Buffer.from(String(b["image/png"]), "base64"))) > 1000, `${c.title}: PNG has ink`);
+    }
+    assert.match(String((await chart_bundle(charts[0], { scale: 1 }))["image/svg+xml"]), /layer 1/);
+    const fb = await to_png_or_static(charts[2], undefined, { scale: 1 });
+    assert.equal(fb.rendered, "static");
+    // A twin too big to draw leaves the bundle HTML-only instead of failing the display.
+    const big = model_view(attentions, d.tokens);
+    Object.defineProperty(big, "static", { get() { throw new Error("too many cells"); } });
+    const warn = console.warn;
+    const warned: string[] = [];
+    console.warn = (m: string) => warned.push(m);
+    try {
+      const b = await chart_bundle(big, { scale: 1 });
+      assert.equal(b["image/png"], undefined);
+      assert.match(warned.join(""), /no PNG for 'Model view' without Chromium: too many cells/);
+    } finally {
+      console.warn = warn;
+    }
+  } finally {
+    if (saved === undefined) delete process.env.BERTLAB_CHROMIUM;
+    else process.env.BERTLAB_CHROMIUM = saved;
+  }
 });

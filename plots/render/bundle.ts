@@ -15,7 +15,8 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 export type { MimeBundle };
 
 export type BundleOptions = {
-  /** Add PNG/SVG fallbacks (default true). plotly and html charts get a PNG only when Chromium is present. */
+  /** Add PNG/SVG fallbacks (default true). plotly charts get a PNG only when Chromium is present; html charts
+   * get Chromium's screenshot, else their static vega-lite twin's SVG / PNG where they have one. */
   static?: boolean;
   /** PNG pixel density (default 2). */
   scale?: number;
@@ -52,6 +53,21 @@ export async function chart_bundle(chart: Chart, opts: BundleOptions = {}): Prom
   } else if (chart.library === "html") {
     data["text/html"] = (await chart_fragment(chart)).html;
     if (want_static && chromium_path()) data["image/png"] = b64(await to_png(chart, { scale }));
+    else if (want_static) {
+      // No browser: the static vega-lite twin's pictures (the HTML stays the interactive view). A twin too big to
+      // draw (e.g. a model view past plot_attention_grid's max_cells) leaves the bundle HTML-only, saying why.
+      let twin: Chart | undefined;
+      try {
+        twin = chart.static;
+      } catch (e) {
+        console.warn(`bertlab: no PNG for '${chart.title ?? "html chart"}' without Chromium: ${(e as Error).message}`);
+      }
+      if (twin) {
+        const svg = await vega_lite_to_svg(twin);
+        data["image/svg+xml"] = svg;
+        data["image/png"] = b64(svg_to_png(svg, { scale }));
+      }
+    }
   } else {
     throw new Error(`chart_bundle: unknown chart library '${(chart as { library?: unknown }).library}'; expected vega-lite, plotly or html`);
   }
