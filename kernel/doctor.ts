@@ -58,17 +58,31 @@ function backend_check(): Promise<Check> {
   );
 }
 
+/** How many of onnxruntime-node's GPU provider files are kernel/preinstall.cjs's placeholders (0 when none or not found). */
+export function gpu_provider_placeholders(): number {
+  let bin: string;
+  try {
+    bin = path.join(path.dirname(require.resolve("onnxruntime-node")), "..", "bin", "napi-v6", process.platform, process.arch);
+  } catch {
+    return 0;
+  }
+  if (!fs.existsSync(bin)) return 0;
+  return fs.readdirSync(bin).filter((f) => /^libonnxruntime_providers_.*\.so$/.test(f) && fs.statSync(path.join(bin, f)).size < 1024
+    && fs.readFileSync(path.join(bin, f), "utf8").startsWith("bertlab: placeholder")).length;
+}
+
 function engine_check(): Check {
   const e = engine_info();
   if (e.onnxruntime_node) {
-    return { name: "engine", status: "ok", detail: `onnx (onnxruntime-node ${e.onnxruntime_version}) for eval-mode inference; default engine '${e.default_engine}' (${e.default_from})` };
+    const gpu = gpu_provider_placeholders();
+    const note = gpu ? `; CPU only: its GPU provider libraries were not downloaded (bertlab's preinstall left ${gpu} placeholder(s); for CUDA: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)` : "";
+    return { name: "engine", status: "ok", detail: `onnx (onnxruntime-node ${e.onnxruntime_version}) for eval-mode inference; default engine '${e.default_engine}' (${e.default_from})${note}` };
   }
   return {
     name: "engine", status: "missing",
     detail: `onnxruntime-node does not load (${(e.reason ?? "unknown reason").split("\n")[0]}); inference runs on tfjs`,
-    fix: "npm pkg set allowScripts.onnxruntime-node=false --json && npm install onnxruntime-node@1.30.0 — npm drops it " +
-      "when its postinstall (an optional CUDA download) fails offline; its CPU binaries ship in the package " +
-      "(npm < 11.19: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0)",
+    fix: "ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node@1.30.0 — npm drops it when its postinstall (an " +
+      "optional CUDA download) fails offline; its CPU binaries ship in the package (bertlab's preinstall normally prevents this)",
   };
 }
 
