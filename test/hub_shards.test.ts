@@ -6,6 +6,8 @@ import * as path from "node:path";
 import {
   readSafetensors, write_sharded_safetensors, read_shard_index, shard_files, get_checkpoint_shard_files, read_sharded_checkpoint,
 } from "../src/hub";
+import { parse_shard_size } from "../src/hub/shards";
+import { BertModel, tf } from "../src";
 import { startFakeHub } from "./fixtures/hub/fake_hub";
 
 const FIX = path.join(__dirname, "fixtures", "hub", "bert_model");
@@ -44,7 +46,46 @@ test("a checkpoint that fits in one shard is written as model.safetensors", () =
   const dir = tempDir();
   assert.deepEqual(write_sharded_safetensors(dir, original), ["model.safetensors"]);
   assert.deepEqual(fs.readFileSync(path.join(dir, "model.safetensors")).length, fs.readFileSync(path.join(FIX, "model.safetensors")).length);
-  assert.throws(() => write_sharded_safetensors(dir, original, 0), /max_shard_size must be a positive number of bytes, got 0/);
+  assert.throws(() => write_sharded_safetensors(dir, original, 0), /max_shard_size must be a positive number of bytes or a size like "5GB", got 0/);
+  assert.throws(() => write_sharded_safetensors(dir, original, "5 parsecs"), /got "5 parsecs"/);
+});
+
+test("max_shard_size as transformers writes it: bytes, KB / MB / GB (decimal) and KiB / MiB / GiB (binary)", () => {
+  assert.deepEqual(["5GB", "200MB", "1GiB", "64KiB", "1.5KB", 1234].map(parse_shard_size), [5e9, 2e8, 2 ** 30, 65536, 1500, 1234]);
+});
+
+test("re-sharding a folder is one commit: the old weight files go, nothing temporary stays, the result reads back exactly", () => {
+  const dir = tempDir();
+  write_sharded_safetensors(dir, original);
+  fs.writeFileSync(path.join(dir, "README.md"), "mine\n");
+  const written = write_sharded_safetensors(dir, original, 100_000);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...written, "README.md"].sort(), "model.safetensors of the first save is gone; other files stay; no temp or lock files");
+  write_sharded_safetensors(dir, original);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["README.md", "model.safetensors"]);
+  assert.deepEqual(readSafetensors(path.join(dir, "model.safetensors")).tensors.get("pooler.dense.weight")!.data, original.get("pooler.dense.weight")!.data);
+});
+
+test("save_pretrained({ max_shard_size }) writes shards + index that from_pretrained loads to the same outputs", async () => {
+  const dir = tempDir();
+  const model = await BertModel.from_pretrained(FIX);
+  model.save_pretrained(dir, { max_shard_size: "100KB" });
+  // state-dict order (embeddings first: the 128,000-byte word embeddings alone pass 100 KB), then the rest
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"]);
+  const index = read_shard_index(path.join(dir, "model.safetensors.index.json"));
+  for (const f of shard_files(index)) {
+    const t = [...readSafetensors(path.join(dir, f)).tensors.values()];
+    const bytes = t.reduce((a, x) => a + x.data.length * 4, 0);
+    assert.ok(bytes <= 100_000 || t.length === 1, `${f}: ${bytes} bytes in ${t.length} tensors`);
+  }
+  const again = await BertModel.from_pretrained(dir);
+  const ids = tf.tensor2d([[101, 592, 102]], [1, 3], "int32");
+  const [a, b] = [model, again].map((m) => m({ input_ids: ids }).last_hidden_state as tf.Tensor);
+  assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()));
+  model.save_pretrained(dir);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ["config.json", "model.safetensors"], "an unsharded save deletes the shards and the index in the same commit");
+  tf.dispose([ids, a, b]);
+  model.dispose();
+  again.dispose();
 });
 
 test("shards resolve through the hub and the cache like any other file", async () => {

@@ -5,10 +5,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { cached_file, type PretrainedOptions } from "./resolve";
-import { open_safetensors, writeSafetensors, type TensorData } from "./safetensors";
+import { open_safetensors, serializeSafetensors, type TensorData } from "./safetensors";
 import { open_torch_bin } from "./torch_bin";
 import { read_all, with_reader, type LazyTensor, type WeightsReader } from "./lazy";
-import { writeFileAtomicSync } from "../utils/fs";
+import { write_files_atomic, type DirFile } from "../utils/atomic_dir";
 import { read_json_file } from "../utils/read_file";
 
 export interface ShardIndex {
@@ -80,19 +80,31 @@ export function read_sharded_checkpoint(index: ShardIndex, files: string[]): Map
   return with_reader(open_sharded_checkpoint(index, files), read_all);
 }
 
+/** A size as transformers writes it: bytes, or "5GB" / "500MB" / "1GiB" / "100KB" (decimal and binary units). */
+export function parse_shard_size(size: number | string): number {
+  if (typeof size === "number") {
+    if (!(size > 0) || !Number.isFinite(size)) throw new Error(`max_shard_size must be a positive number of bytes or a size like "5GB", got ${size}`);
+    return size;
+  }
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|KIB|MB|MIB|GB|GIB)?\s*$/i.exec(size);
+  const units: Record<string, number> = { B: 1, KB: 1e3, KIB: 2 ** 10, MB: 1e6, MIB: 2 ** 20, GB: 1e9, GIB: 2 ** 30 };
+  if (!m || !(Number(m[1]) > 0)) throw new Error(`max_shard_size must be a positive number of bytes or a size like "5GB", got "${size}"`);
+  return Math.floor(Number(m[1]) * units[(m[2] ?? "B").toUpperCase()]);
+}
+
 /**
- * Writes `tensors` as safetensors shards of at most `max_shard_size` bytes into `folder`:
- * one model.safetensors when it fits, else model-0000k-of-0000n.safetensors plus
- * model.safetensors.index.json. Returns the files written (names relative to `folder`).
+ * transformers' shard plan: tensors in order, a new shard whenever the next one would pass `max_shard_size`;
+ * one model.safetensors when everything fits, else model-0000k-of-0000n.safetensors plus
+ * model.safetensors.index.json. Returns the files' bytes (nothing is written).
  */
-export function write_sharded_safetensors(folder: string, tensors: Map<string, TensorData>, max_shard_size = 5_000_000_000, metadata: Record<string, string> = { format: "pt" }): string[] {
-  if (!(max_shard_size > 0)) throw new Error(`max_shard_size must be a positive number of bytes, got ${max_shard_size}`);
+export function shard_safetensors(tensors: Map<string, TensorData>, max_shard_size: number | string = "5GB", metadata: Record<string, string> = { format: "pt" }): DirFile[] {
+  const limit = parse_shard_size(max_shard_size);
   const shards: Map<string, TensorData>[] = [new Map()];
   let size = 0;
   let total = 0;
   for (const [name, t] of tensors) {
     const bytes = t.data.length * 4;
-    if (size > 0 && size + bytes > max_shard_size) {
+    if (size > 0 && size + bytes > limit) {
       shards.push(new Map());
       size = 0;
     }
@@ -100,20 +112,33 @@ export function write_sharded_safetensors(folder: string, tensors: Map<string, T
     size += bytes;
     total += bytes;
   }
-  fs.mkdirSync(folder, { recursive: true });
-  if (shards.length === 1) {
-    writeSafetensors(path.join(folder, "model.safetensors"), shards[0], metadata);
-    return ["model.safetensors"];
-  }
+  if (shards.length === 1) return [{ name: "model.safetensors", data: serializeSafetensors(shards[0], metadata) }];
   const n = String(shards.length).padStart(5, "0");
   const weight_map: Record<string, string> = {};
-  const names = shards.map((shard, i) => {
-    const file = `model-${String(i + 1).padStart(5, "0")}-of-${n}.safetensors`;
-    writeSafetensors(path.join(folder, file), shard, metadata);
-    for (const k of shard.keys()) weight_map[k] = file;
-    return file;
+  const files: DirFile[] = shards.map((shard, i) => {
+    const name = `model-${String(i + 1).padStart(5, "0")}-of-${n}.safetensors`;
+    for (const k of shard.keys()) weight_map[k] = name;
+    return { name, data: serializeSafetensors(shard, metadata) };
   });
   const sorted = Object.fromEntries(Object.entries(weight_map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  writeFileAtomicSync(path.join(folder, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: sorted }, null, 2) + "\n");
-  return [...names, "model.safetensors.index.json"];
+  files.push({ name: "model.safetensors.index.json", data: JSON.stringify({ metadata: { total_size: total }, weight_map: sorted }, null, 2) + "\n" });
+  return files;
+}
+
+/** Weight files of an earlier save in `dir` that a save writing `keep` replaces (transformers deletes them too). */
+export function stale_weight_files(dir: string, keep: string[]): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((n) => /^model(-\d{5}-of-\d{5})?\.safetensors$|^model\.safetensors\.index\.json$/.test(n) && !keep.includes(n));
+}
+
+/**
+ * Writes `tensors` as safetensors shards of at most `max_shard_size` (bytes or "5GB") into `folder`, all-or-nothing
+ * (../utils/atomic_dir.ts: a reader sees the old set of files or the new one, and weight files of an earlier save
+ * that the new one does not have are deleted in the same commit). Returns the files written (names in `folder`).
+ */
+export function write_sharded_safetensors(folder: string, tensors: Map<string, TensorData>, max_shard_size: number | string = 5_000_000_000, metadata: Record<string, string> = { format: "pt" }): string[] {
+  const files = shard_safetensors(tensors, max_shard_size, metadata);
+  const names = files.map((f) => f.name);
+  write_files_atomic(folder, files, { remove: stale_weight_files(folder, names) });
+  return names;
 }

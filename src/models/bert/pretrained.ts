@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../../backend";
 import { split_hub_options, type PretrainedOptions } from "../../hub/resolve";
-import { serializeSafetensors, TensorData } from "../../hub/safetensors";
+import type { TensorData } from "../../hub/safetensors";
+import { shard_safetensors, stale_weight_files } from "../../hub/shards";
 import { read_dir_consistent, write_files_atomic } from "../../utils/atomic_dir";
 import { Embedding, Generator, Module, next_uid } from "../../nn";
 import { input_embeddings, lm_predictions, prune_heads, resize_token_embeddings, set_input_embeddings } from "./surgery";
@@ -51,6 +52,9 @@ export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict
 export interface SavePretrainedOptions {
   /** Only safetensors is written (model.safetensors); kept for HF-compatible call sites. */
   safe_serialization?: boolean;
+  /** Largest weights file: bytes or a size like "200MB" (default "5GB", as transformers); larger models are saved as
+   * model-0000k-of-0000n.safetensors + model.safetensors.index.json. */
+  max_shard_size?: number | string;
 }
 
 export type ModelClass<T> = { new (config: BertConfig): T; readonly name: string };
@@ -236,12 +240,13 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   }
 
   /**
-   * Writes config.json and model.safetensors (tied weights once, metadata format "pt") all-or-nothing
+   * Writes config.json and model.safetensors (tied weights once, metadata format "pt"; sharded past
+   * `max_shard_size`) all-or-nothing
    * (../../utils/atomic_dir.ts): a reader sees the old pair or the new pair, even if this process is
    * killed mid-save, and two processes saving into one folder take turns. Shards of an earlier sharded
    * save are deleted in the same commit, as HF's save_pretrained cleans them.
    */
-  save_pretrained(dir: string, _options: SavePretrainedOptions = {}): void {
+  save_pretrained(dir: string, options: SavePretrainedOptions = {}): void {
     if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
       throw new Error(`Provided path (${dir}) should be a directory, not a file`);
     }
@@ -253,10 +258,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
       if (tied.has(name)) continue;
       tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     }
-    const stale = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^model-\d+-of-\d+\.safetensors$/.test(n) || n === "model.safetensors.index.json") : [];
-    write_files_atomic(dir, [
-      { name: "config.json", data: config.to_json_string() },
-      { name: "model.safetensors", data: serializeSafetensors(tensors, { format: "pt" }) },
-    ], { remove: stale });
+    const weights = shard_safetensors(tensors, options.max_shard_size ?? "5GB", { format: "pt" });
+    write_files_atomic(dir, [{ name: "config.json", data: config.to_json_string() }, ...weights], { remove: stale_weight_files(dir, weights.map((f) => f.name)) });
   }
 }
