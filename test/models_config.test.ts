@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BertConfig, AutoConfig } from "../src";
+import { BertConfig, AutoConfig, BertModel, tf } from "../src";
+import { check_fits_in_memory } from "../src/nn/module";
 import { caseDir } from "./fixtures/models/golden";
 
 test("defaults are HF's (bert-base shape)", () => {
@@ -103,4 +104,14 @@ test("from_pretrained / AutoConfig read config.json with keyword overrides", asy
   assert.equal(a.hidden_size, 32);
   assert.equal(a.attention_head_size, 8);
   await assert.rejects(BertConfig.from_pretrained(path.join(os.tmpdir(), "no-such-bertlab-model-dir")));
+});
+
+test("a config whose weights cannot fit in memory is refused before anything is allocated, naming the sizes", async () => {
+  const before = tf.memory().numTensors;
+  const huge = new BertConfig({ vocab_size: 2_000_000_000, hidden_size: 768, num_hidden_layers: 1, num_attention_heads: 12, intermediate_size: 3072 });
+  assert.throws(() => new BertModel(huge), (e: Error) => e instanceof RangeError
+    && /BertModel: its config describes 1,5\d\d,\d{3},\d{3},\d{3} float32 parameters \(6\d{3}\.\d GB\), more than this machine's \d+\.\d GB of memory; the largest is 'embeddings\.word_embeddings\.weight' \(1,536,000,000,000 values\)/.test(e.message));
+  assert.equal(tf.memory().numTensors, before, "nothing was allocated");
+  assert.throws(() => check_fits_in_memory("M", [["a", [1000, 1000]]], 3_999_999), /M: its config describes 1,000,000 float32 parameters \(0\.0 GB\)/);
+  check_fits_in_memory("M", [["a", [1000, 1000]]], 4_000_000);
 });

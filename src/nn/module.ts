@@ -6,6 +6,7 @@
 // `<model-uid>/<hf name>` (tfjs variable names are engine-global), filling each one either from given
 // values (a checkpoint) or from its init rule with a seedable generator. From a variable to its HF name:
 // `hf_name(variable)` (strips the uid); from an HF name to the variable: `model.get_parameter(name)`.
+import * as os from "os";
 import { tf } from "../backend";
 import { filled_tensor } from "../ops/filled";
 import { Callable } from "../utils/callable";
@@ -236,6 +237,7 @@ export class Module extends Callable<any[], any> {
     const gen = options.generator ?? default_generator;
     const trainable = options.trainable ?? true;
     const specs = this.named_parameter_specs();
+    check_fits_in_memory(this.constructor.name, specs.filter((p) => !p.spec.tied_to && !p.module._params.has(p.local)).map((p) => [p.name, p.spec.shape]));
     const created: tf.Variable[] = [];
     try {
       for (const p of specs) {
@@ -378,5 +380,25 @@ export class Module extends Callable<any[], any> {
       n += p.spec.shape.reduce((a, b) => a * b, 1);
     }
     return n;
+  }
+}
+
+/**
+ * Refuses, before allocating, weights that cannot fit this machine's memory (a config.json with a huge vocab_size
+ * or hidden_size would otherwise end the process — in a notebook, the kernel — with V8's out-of-memory abort).
+ */
+export function check_fits_in_memory(owner: string, shapes: Array<[string, number[]]>, total_memory = os.totalmem()): void {
+  let elements = 0;
+  let largest: [string, number] = ["", 0];
+  for (const [name, shape] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    elements += n;
+    if (n > largest[1]) largest = [name, n];
+  }
+  const bytes = elements * 4;
+  if (bytes > total_memory) {
+    const gb = (b: number) => (b / 1e9).toFixed(1);
+    throw new RangeError(`${owner}: its config describes ${elements.toLocaleString("en-US")} float32 parameters (${gb(bytes)} GB), more than this machine's `
+      + `${gb(total_memory)} GB of memory; the largest is '${largest[0]}' (${largest[1].toLocaleString("en-US")} values). Check the config's sizes (vocab_size, hidden_size, intermediate_size, num_hidden_layers, max_position_embeddings).`);
   }
 }
