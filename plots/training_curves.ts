@@ -10,7 +10,8 @@ export interface TrainingPlotOptions {
   /** x axis: "step" (default) or "epoch". */
   x?: "step" | "epoch";
   title?: string;
-  width?: number;
+  /** Pixels, or "container" (default): the cell's width in a frontend, STATIC_WIDTH in PNG / SVG. */
+  width?: number | "container";
   /** Height of each panel. */
   height?: number;
   library?: Library;
@@ -65,30 +66,35 @@ export function plot_training(log_history: LogRecord[], opts: TrainingPlotOption
   if (opts.library === "plotly") return training_plotly(points, panels, xkey, title, opts);
   const dense = points.length / Math.max(1, panels.length) <= 60;
   const series = ["train", "eval"].filter((x) => points.some((p) => p.series === x));
+  // One panel per metric stacked vertically (a vconcat, not a facet: each panel can then take the cell's width —
+  // `width: "container"` — in a frontend, and STATIC_WIDTH in PNG / SVG); x shared, y per panel.
+  const panel_spec = (panel: string): Spec => ({
+    title: { text: panel, anchor: "start", fontSize: 12, fontWeight: "bold" },
+    width: opts.width ?? "container",
+    height: opts.height ?? 140,
+    transform: [{ filter: { field: "panel", equal: panel } }],
+    mark: { type: "line", point: dense, interpolate: "linear" },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: xkey },
+      // Small values (learning rates) as 5e-5, not 0.00005; the rest as plain numbers.
+      y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { labelExpr: SMALL_AS_EXPONENT } },
+      // Only the series that have points: the legend lists what is drawn.
+      color: { field: "series", type: "nominal", title: null, scale: { domain: series, range: series.map((x) => (x === "eval" ? "#e45756" : "#4c78a8")) } },
+      tooltip: [{ field: "metric" }, { field: "x", title: xkey }, { field: "value", type: "quantitative", format: ".5~g" }],
+    },
+  });
   return vega_lite({
     data: { values: points },
-    facet: { row: { field: "panel", type: "nominal", title: null, sort: panels, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
-    spec: {
-      width: opts.width ?? 480,
-      height: opts.height ?? 140,
-      mark: { type: "line", point: dense, interpolate: "linear" },
-      encoding: {
-        x: { field: "x", type: "quantitative", title: xkey },
-        // Small values (learning rates) as 5e-5, not 0.00005; the rest as plain numbers.
-        y: { field: "value", type: "quantitative", title: null, scale: { zero: false }, axis: { labelExpr: SMALL_AS_EXPONENT } },
-        // Only the series that have points: the legend lists what is drawn.
-        color: { field: "series", type: "nominal", title: null, scale: { domain: series, range: series.map((x) => (x === "eval" ? "#e45756" : "#4c78a8")) } },
-        tooltip: [{ field: "metric" }, { field: "x", title: xkey }, { field: "value", type: "quantitative", format: ".5~g" }],
-      },
-    },
-    resolve: { scale: { y: "independent" } },
+    vconcat: panels.map(panel_spec),
+    autosize: { type: "fit-x", contains: "padding" },
+    resolve: { scale: { x: "shared", y: "independent", color: "shared" }, legend: { color: "shared" } },
   }, title);
 }
 
 function training_plotly(points: CurvePoint[], panels: string[], xkey: string, title: string, opts: TrainingPlotOptions): Chart {
   const data: Spec[] = [];
   const gap = 0.06, h = (1 - gap * (panels.length - 1)) / panels.length;
-  const layout: Spec = { height: (opts.height ?? 140) * panels.length + 140, width: (opts.width ?? 480) + 200, showlegend: true, annotations: [] as Spec[] };
+  const layout: Spec = { height: (opts.height ?? 140) * panels.length + 140, width: (typeof opts.width === "number" ? opts.width : 480) + 200, showlegend: true, annotations: [] as Spec[] };
   panels.forEach((panel, i) => {
     const axis = i === 0 ? "" : String(i + 1);
     const top = 1 - i * (h + gap);

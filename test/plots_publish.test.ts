@@ -140,10 +140,13 @@ test("HTML report: with two heatmaps on one page, each colour legend paints (sta
 test("training curves: small values tick as 5e-5, the legend lists only the series drawn", async () => {
   const log = [1, 2, 3].map((step) => ({ step, loss: 3 / step, learning_rate: 5e-5 / step }));
   const s = spec(plot_training(log));
-  assert.deepEqual(s.spec.encoding.color.scale.domain, ["train"]);
+  assert.deepEqual(s.vconcat[0].encoding.color.scale.domain, ["train"]);
   const svg = await vega_lite_to_svg(s);
   assert.match(svg, />5e-5</);
   assert.ok(!/>0\.0000\d/.test(svg), "no 0.00005-style ticks");
   const with_eval = spec(plot_training([...log, { step: 3, eval_loss: 1.2 }]));
-  assert.deepEqual(with_eval.spec.encoding.color.scale.domain, ["train", "eval"]);
+  assert.deepEqual(with_eval.vconcat[0].encoding.color.scale.domain, ["train", "eval"]);
+  // PNG / SVG at the static cell width (640 px): the panels span it, not a fixed 480 px column
+  const w = Number(/<svg[^>]* width="(\d+(?:\.\d+)?)"/.exec(svg)![1]);
+  assert.ok(w >= 600 && w <= 700, `static width ${w}`);
 });

@@ -129,16 +129,18 @@ const LOG = [
   { train_runtime: 12.3, train_loss: 0.6, total_flos: 1e9, epoch: 1.5, step: 30 },
 ];
 
-test("plot_training: log_history → one facet row per metric, train/eval overlaid, bookkeeping keys dropped", () => {
+test("plot_training: log_history → one full-width panel per metric, train/eval overlaid, bookkeeping keys dropped", () => {
   const pts = training_points(LOG);
   assert.deepEqual([...new Set(pts.map((p) => p.panel))], ["loss", "learning rate", "grad norm", "accuracy"]);
   assert.deepEqual(pts.filter((p) => p.panel === "loss").map((p) => [p.x, p.series, p.value]), [[10, "train", 0.693], [20, "train", 0.61], [20, "eval", 0.64], [30, "train", 0.52]]);
   assert.equal(pts.filter((p) => /runtime|flos|samples/.test(p.metric)).length, 0);
   const s = spec(plot_training(LOG, { title: "fine-tuning" }));
   assert.equal(s.title, "fine-tuning");
-  assert.deepEqual(s.facet.row.sort, ["loss", "learning rate", "grad norm", "accuracy"]);
-  assert.deepEqual(s.resolve, { scale: { y: "independent" } });
-  assert.equal(s.spec.encoding.color.field, "series");
+  assert.deepEqual(s.vconcat.map((v: any) => v.title.text), ["loss", "learning rate", "grad norm", "accuracy"]);
+  assert.deepEqual(s.vconcat.map((v: any) => v.transform[0].filter.equal), ["loss", "learning rate", "grad norm", "accuracy"]);
+  assert.ok(s.vconcat.every((v: any) => v.width === "container"), "each panel takes the cell's width");
+  assert.deepEqual(s.resolve.scale, { x: "shared", y: "independent", color: "shared" });
+  assert.equal(s.vconcat[0].encoding.color.field, "series");
   assert.equal(s.data.values.length, 11);
   const by_epoch = training_points(LOG, { x: "epoch", metrics: ["eval_accuracy"] });
   assert.deepEqual(by_epoch, [{ x: 1, metric: "eval_accuracy", panel: "accuracy", series: "eval", value: 0.62 }]);
