@@ -1,13 +1,16 @@
 // One measurement in a fresh Node process (so peak RSS and "cold" mean something):
 //   node dist/bench/child.js load-tfjs <model dir>   BertModel.from_pretrained (weights streamed tensor by tensor
 //                                                    into the variables) + first forward (b1 s128)
-//   node dist/bench/child.js load-onnx <model dir>   readSafetensors + OnnxBertEngine.create + first run
+//   node dist/bench/child.js load-onnx <model dir>   OnnxBertEngine.create over the checkpoint's lazy tensors (each read,
+//                                                    transposed and written to the session's external-data file in
+//                                                    turn) + first run; `load-onnx-inmem`: readSafetensors + one
+//                                                    in-memory model (external_data: false), as before
 //   node dist/bench/child.js forward <b> <s>         BertModel forward on the backend BERTLAB_BACKEND selects
 // Prints one JSON line: { ok, cold_ms, first_forward_ms, median_ms, load_rss_mb, maxrss_mb, backend } or { ok: false, error }.
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../src/backend";
-import { readSafetensors } from "../src/hub/safetensors";
+import { open_safetensors, readSafetensors } from "../src/hub/safetensors";
 import { OnnxBertEngine } from "../src/engines";
 import { BertModel } from "../src/models";
 import { median } from "./common";
@@ -27,6 +30,17 @@ function maxRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** Resident MB now: anonymous (heaps, ORT's packed weights) and file-backed (code, mapped external data). */
+function rssNow(): { anon: number; file: number } {
+  try {
+    const s = fs.readFileSync("/proc/self/status", "utf8");
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(s)?.[1] ?? NaN) / 1024;
+    return { anon: kb("RssAnon"), file: kb("RssFile") };
+  } catch {
+    return { anon: NaN, file: NaN };
+  }
+}
+
 async function main(): Promise<object> {
   const [job, a1, a2] = process.argv.slice(2);
   const ids = randomIds(1, 128, 30522);
@@ -44,15 +58,28 @@ async function main(): Promise<object> {
     const t2 = performance.now();
     return { ok: true, backend: tf.getBackend(), cold_ms: t1 - t0, first_forward_ms: t2 - t1, load_rss_mb, maxrss_mb: maxRssMb() };
   }
-  if (job === "load-onnx") {
+  if (job === "load-onnx" || job === "load-onnx-inmem") {
     const t0 = performance.now();
     const config = JSON.parse(fs.readFileSync(path.join(a1, "config.json"), "utf8"));
-    const weights = readSafetensors(path.join(a1, "model.safetensors")).tensors;
-    const engine = await OnnxBertEngine.create({ config, weights, architecture: "BertModel" });
+    const file = path.join(a1, "model.safetensors");
+    let engine: OnnxBertEngine;
+    if (job === "load-onnx") {
+      const reader = open_safetensors(file);
+      try {
+        engine = await OnnxBertEngine.create({ config, weights: reader.tensors, architecture: "BertModel", keep_weights: false });
+      } finally {
+        reader.close();
+      }
+    } else {
+      engine = await OnnxBertEngine.create({ config, weights: readSafetensors(file).tensors, architecture: "BertModel", external_data: false });
+    }
     const t1 = performance.now();
+    const load_rss_mb = maxRssMb();
+    const loaded = rssNow();
     await engine.run({ input_ids: ids });
     const t2 = performance.now();
-    return { ok: true, backend: "onnxruntime-node", cold_ms: t1 - t0, first_forward_ms: t2 - t1, maxrss_mb: maxRssMb() };
+    const ran = rssNow();
+    return { ok: true, backend: "onnxruntime-node", cold_ms: t1 - t0, first_forward_ms: t2 - t1, load_rss_mb, maxrss_mb: maxRssMb(), load_anon_mb: loaded.anon, load_file_mb: loaded.file, forward_anon_mb: ran.anon, forward_file_mb: ran.file };
   }
   if (job === "forward") {
     const info = await ready();
@@ -71,7 +98,7 @@ async function main(): Promise<object> {
     }
     return { ok: true, backend: info.name, median_ms: median(times), maxrss_mb: maxRssMb() };
   }
-  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-onnx or forward`);
+  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-onnx, load-onnx-inmem or forward`);
 }
 
 main().then(

@@ -226,14 +226,15 @@ async function main(): Promise<void> {
     const { dir, bytes } = modelDir();
     const mb = bytes / 2 ** 20;
     const ratio = (v: number) => `${v.toFixed(0)} MB = ${(v / mb).toFixed(2)}× weights (${mb.toFixed(0)} MB)`;
-    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx", "load-onnx"]] as const) {
-      if (job === "load-onnx" && !onnx_available()) continue;
+    // onnx: lazy tensors streamed into the session's external-data file; onnx (in-memory model): as before
+    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx", "load-onnx"], ["onnx (in-memory model)", "load-onnx-inmem"]] as const) {
+      if (job !== "load-tfjs" && !onnx_available()) continue;
       const r = child([job, dir]);
       const rss = Number(r.maxrss_mb);
       const load = r.load_rss_mb === undefined ? null : Number(r.load_rss_mb);
       // tfjs: the loader's own peak (weights streamed into the variables), then the peak after the first forward
       const note = !r.ok ? String(r.error) : load !== null ? `peak RSS after load ${ratio(load)}; after the first forward ${ratio(rss)}` : `peak RSS ${ratio(rss)}`;
-      rows.push(row({ engine, workload: "cold from_pretrained", shape: "bert-base", threads: 1, median_ms: r.ok ? Number(r.cold_ms) : null, note, extra: r.ok ? { maxrss_mb: rss, weight_mb: mb, rss_over_weights: rss / mb, ...(load === null ? {} : { load_rss_mb: load, load_rss_over_weights: load / mb }) } : undefined }));
+      rows.push(row({ engine, workload: "cold from_pretrained", shape: "bert-base", threads: 1, median_ms: r.ok ? Number(r.cold_ms) : null, note, extra: r.ok ? { maxrss_mb: rss, weight_mb: mb, rss_over_weights: rss / mb, ...(load === null ? {} : { load_rss_mb: load, load_rss_over_weights: load / mb }), ...(r.load_anon_mb === undefined ? {} : { load_anon_mb: Number(r.load_anon_mb), load_file_mb: Number(r.load_file_mb), forward_anon_mb: Number(r.forward_anon_mb), forward_file_mb: Number(r.forward_file_mb) }) } : undefined }));
       if (r.ok) rows.push(row({ engine, workload: "first forward after load", shape: "b1 s128", threads: 1, median_ms: Number(r.first_forward_ms) }));
     }
   }

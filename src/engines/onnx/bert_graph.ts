@@ -4,6 +4,7 @@
 // opset-17 op; Q, K and V share one MatMul. hidden_states / attentions are extra graph outputs.
 import { activation } from "./activations";
 import { EngineBertConfig, ResolvedConfig, resolveConfig, WeightStore, WeightsLike } from "./config";
+import type { ExternalData } from "./external_data";
 import { Attr, FLOAT, GraphBuilder, INT32, INT64, MS_DOMAIN } from "./graph";
 import { QuantizeOptions, quantizedMatMul, quantizeWeight, ResolvedQuantize, resolveQuantize } from "./quantize";
 
@@ -77,7 +78,7 @@ function transpose2d(data: Float32Array, rows: number, cols: number): Float32Arr
 }
 
 class BertGraph {
-  readonly g = new GraphBuilder();
+  readonly g: GraphBuilder;
   readonly c: ResolvedConfig;
   readonly w: WeightStore;
   readonly headDim: number;
@@ -85,7 +86,8 @@ class BertGraph {
   private fused = false;
   private maskI32?: string;
 
-  constructor(config: EngineBertConfig, weights: WeightsLike, readonly arch: Architecture) {
+  constructor(config: EngineBertConfig, weights: WeightsLike, readonly arch: Architecture, external?: ExternalData) {
+    this.g = new GraphBuilder(external);
     this.c = resolveConfig(config);
     this.w = new WeightStore(weights, arch);
     this.headDim = this.c.hidden_size / this.c.num_attention_heads;
@@ -390,13 +392,17 @@ class BertGraph {
   }
 }
 
-/** Serialises the ONNX model of `architecture` with these weights. */
-export function buildBertGraph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags): BuiltGraph {
+/**
+ * Serialises the ONNX model of `architecture` with these weights. With `external`, every initializer of
+ * 1 KB or more is written to that file as it is built (the model then refers to it), so lazy weights
+ * (a checkpoint reader's tensors) are read, transposed and written one at a time.
+ */
+export function buildBertGraph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, external?: ExternalData): BuiltGraph {
   if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
     throw new Error(`ONNX engine: architecture '${architecture}' is not supported; expected one of ${ARCHITECTURES.join(", ")}`);
   }
   if (config.add_cross_attention) {
     throw new Error(`ONNX engine: config.add_cross_attention=true (encoder-decoder cross-attention) is not supported; use the tfjs engine`);
   }
-  return new BertGraph(config, weights, architecture as Architecture).build(flags);
+  return new BertGraph(config, weights, architecture as Architecture, external).build(flags);
 }

@@ -1,5 +1,6 @@
 // What the ONNX engine reads from a config.json / BertConfig, with Hugging Face's defaults, and a
 // weight lookup that accepts checkpoints with or without the "bert." prefix.
+import type { LazyTensor } from "../../hub/lazy";
 import type { TensorData } from "../../hub/safetensors";
 import { BERT_DEFAULTS } from "../../models/bert/config_defaults";
 
@@ -51,11 +52,19 @@ export function resolveConfig(c: EngineBertConfig): ResolvedConfig {
   return r;
 }
 
-export type WeightsLike = Map<string, TensorData> | Record<string, TensorData>;
+/**
+ * Named weights: decoded arrays, or a checkpoint reader's lazy tensors (`open_safetensors(file).tensors`),
+ * read only when the graph needs them and never kept.
+ */
+export type WeightsLike = Map<string, TensorData | LazyTensor> | Record<string, TensorData | LazyTensor>;
+
+function isLazy(t: TensorData | LazyTensor): t is LazyTensor {
+  return typeof (t as LazyTensor).read_into === "function";
+}
 
 /** Looks up HF parameter names; tolerates a missing/extra "bert." prefix and old gamma/beta names. */
 export class WeightStore {
-  private map: Map<string, TensorData>;
+  private map: Map<string, TensorData | LazyTensor>;
   constructor(weights: WeightsLike, private readonly architecture: string) {
     this.map = weights instanceof Map ? weights : new Map(Object.entries(weights));
   }
@@ -75,7 +84,7 @@ export class WeightStore {
     return this.candidates(name).some((n) => this.map.has(n));
   }
 
-  /** The tensor, checked against the expected shape; a clear error when it is missing. */
+  /** The tensor, checked against the expected shape (a lazy one is read now); a clear error when it is missing. */
   get(name: string, shape?: number[]): TensorData {
     for (const n of this.candidates(name)) {
       const t = this.map.get(n);
@@ -84,7 +93,10 @@ export class WeightStore {
       if (shape && (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))) {
         throw new Error(`${this.architecture}: weight '${n}' has shape [${t.shape}]; expected [${shape}]`);
       }
-      return t;
+      if (!isLazy(t)) return t;
+      const data = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+      t.read_into(data);
+      return { dtype: "float32", shape: t.shape.slice(), data };
     }
     throw new Error(`${this.architecture}: missing weight '${name}' (looked for ${this.candidates(name).map((n) => `'${n}'`).join(", ")})`);
   }

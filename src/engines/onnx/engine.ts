@@ -3,10 +3,14 @@
 //   const out = await engine.run({ input_ids, attention_mask, token_type_ids }, { output_attentions: true });
 //   out.logits.dims, out.attentions[0].data ...
 // One ORT session per (output_hidden_states, output_attentions) combination, built on first use.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { tf } from "../../backend";
 import type { TensorData } from "../../hub/safetensors";
 import { ARCHITECTURES, Architecture, buildBertGraph, GraphFlags } from "./bert_graph";
 import { EngineBertConfig, WeightsLike } from "./config";
+import { ExternalData } from "./external_data";
 import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "./quantize";
 import { createSession, loadOrt, OrtSession, SessionSettings } from "./runtime";
 
@@ -62,6 +66,14 @@ export interface CreateOptions extends SessionSettings {
    */
   sessions?: RunOptions[];
   /**
+   * Where the session's initializers travel (default true): written one by one to a temporary
+   * external-data file that onnxruntime maps (the folder is removed once the session exists), so the
+   * weights are never all in memory twice — with lazy `weights` (a checkpoint reader's tensors), a
+   * bert-base engine peaks at about the weight bytes. false: one in-memory model (the weights, their
+   * transposed copies and the serialised model at once; ~2.5× the weights for bert-base).
+   */
+  external_data?: boolean;
+  /**
    * Keep a reference to `weights` so other flag sets can be compiled later (default true). false lets
    * the JS copies be garbage-collected once the sessions exist (ORT holds its own), halving the
    * engine's resident memory; a run with flags not built up front is then an error.
@@ -101,6 +113,36 @@ function flatten(x: IdsLike, name: string): Flat {
   return { data, dims };
 }
 
+/**
+ * The graph and its ORT session: initializers streamed to an external-data file in a temporary folder
+ * (removed once the session has mapped it), or, with external_data false, one in-memory model.
+ */
+async function compile(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, settings: SessionSettings & { external_data?: boolean }): Promise<{ session: OrtSession; outputs: string[] }> {
+  if (settings.external_data === false) {
+    const built = buildBertGraph(config, weights, architecture, flags);
+    return { session: await createSession(built.bytes, settings), outputs: built.outputs };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-onnx-"));
+  try {
+    const ext = new ExternalData(dir);
+    let built;
+    try {
+      built = buildBertGraph(config, weights, architecture, flags, ext);
+    } finally {
+      ext.close();
+    }
+    const file = path.join(dir, "model.onnx");
+    fs.writeFileSync(file, built.bytes);
+    return { session: await createSession(file, settings), outputs: built.outputs };
+  } finally {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true }); // the session keeps its mappings (POSIX); where files in use cannot be removed, the OS temp cleaner does it
+    } catch {
+      // see above
+    }
+  }
+}
+
 export class OnnxBertEngine {
   readonly architecture: Architecture;
   readonly config: EngineBertConfig;
@@ -113,13 +155,13 @@ export class OnnxBertEngine {
   private disposed = false;
 
   /** Session settings and graph options (not the weights: keep_weights:false must be able to drop them). */
-  private readonly settings: SessionSettings & { fused?: boolean; quantize?: QuantizeOptions | null };
+  private readonly settings: SessionSettings & { fused?: boolean; quantize?: QuantizeOptions | null; external_data?: boolean };
 
   private constructor(opts: CreateOptions) {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights;
-    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize") };
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
@@ -147,8 +189,7 @@ export class OnnxBertEngine {
             "and the weights were released (keep_weights: false); list these flags in `sessions` when creating the engine",
         );
       }
-      const built = buildBertGraph(this.config, this.weights, this.architecture, flags);
-      s = createSession(built.bytes, this.settings).then((session) => ({ session, outputs: built.outputs }));
+      s = compile(this.config, this.weights, this.architecture, flags, this.settings);
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
     }

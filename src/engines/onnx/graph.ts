@@ -1,6 +1,8 @@
 // A tiny ONNX graph builder over the `onnx-proto` protobuf classes: add inputs, initializers
-// (weights stored as raw little-endian bytes) and nodes by name, then serialise a ModelProto.
+// (weights stored as raw little-endian bytes, inside the model or, given an ExternalData file, written
+// there at once) and nodes by name, then serialise a ModelProto.
 import { onnx } from "onnx-proto";
+import { EXTERNAL_MIN_BYTES, ExternalData } from "./external_data";
 
 export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
@@ -44,6 +46,14 @@ export class GraphBuilder {
   private counter = 0;
   private consts = new Map<string, string>();
 
+  /** With `external`, initializers of EXTERNAL_MIN_BYTES or more go to that file as they are added. */
+  constructor(private readonly external?: ExternalData) {}
+
+  /** One initializer: raw bytes in the model (a view, copied at serialisation) or in the external file. */
+  private addInit(name: string, dataType: number, dims: number[], bytes: Uint8Array): void {
+    this.inits.push(this.external && bytes.byteLength >= EXTERNAL_MIN_BYTES ? this.external.tensor(name, dataType, dims, bytes) : { name, dataType, dims, rawData: bytes });
+  }
+
   /** A fresh, readable tensor name. */
   fresh(hint: string): string {
     return `${hint}__${this.counter++}`;
@@ -69,7 +79,7 @@ export class GraphBuilder {
     const seen = this.byData.get(data);
     if (seen && seen.key === key) return seen.name;
     this.byData.set(data, { name, key });
-    this.inits.push({ name, dataType: FLOAT, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.addInit(name, FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return name;
   }
   private byData = new WeakMap<Float32Array, { name: string; key: string }>();
@@ -78,13 +88,13 @@ export class GraphBuilder {
   initInt8(name: string, data: Int8Array, dims: number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
-    this.inits.push({ name, dataType: INT8, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.addInit(name, INT8, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return name;
   }
 
   initInt64(name: string, values: number[], dims: number[] = [values.length]): string {
     const raw = new BigInt64Array(values.map((v) => BigInt(v)));
-    this.inits.push({ name, dataType: INT64, dims, rawData: new Uint8Array(raw.buffer) });
+    this.addInit(name, INT64, dims, new Uint8Array(raw.buffer));
     return name;
   }
 

@@ -55,14 +55,16 @@ export interface SessionSettings {
   spinning?: boolean;
 }
 
-export async function createSession(bytes: Uint8Array, settings: SessionSettings = {}): Promise<OrtSession> {
+/** A session over model bytes, or a model file (whose external data ORT maps from beside it). */
+export async function createSession(model: Uint8Array | string, settings: SessionSettings = {}): Promise<OrtSession> {
   const ort = loadOrt();
-  return ort.InferenceSession.create(bytes, {
+  const opts = {
     executionProviders: ["cpu"],
     graphOptimizationLevel: settings.optimization ?? "all",
     intraOpNumThreads: settings.threads ?? cores(),
     interOpNumThreads: 1,
     executionMode: "sequential",
     ...(settings.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } } } : {}),
-  });
+  } as const;
+  return typeof model === "string" ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }
