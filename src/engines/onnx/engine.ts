@@ -81,12 +81,12 @@ export interface CreateOptions extends SessionSettings {
   keep_weights?: boolean;
 }
 
-interface Flat {
+export interface Flat {
   data: BigInt64Array;
   dims: number[];
 }
 
-function flatten(x: IdsLike, name: string): Flat {
+export function flatten(x: IdsLike, name: string): Flat {
   let values: ArrayLike<number | bigint>;
   let dims: number[];
   if (x instanceof tf.Tensor) {

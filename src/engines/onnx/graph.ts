@@ -8,6 +8,7 @@ export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const INT32 = onnx.TensorProto.DataType.INT32;
 export const INT8 = onnx.TensorProto.DataType.INT8;
+export const BOOL = onnx.TensorProto.DataType.BOOL;
 
 /** A dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -89,6 +90,12 @@ export class GraphBuilder {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
     this.addInit(name, INT8, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return name;
+  }
+
+  /** A bool scalar initializer (e.g. Dropout's training_mode). */
+  initBool(name: string, value: boolean): string {
+    this.inits.push({ name, dataType: BOOL, dims: [], rawData: new Uint8Array([value ? 1 : 0]) });
     return name;
   }
 

@@ -9,3 +9,7 @@ export { export_onnx } from "./export";
 export type { ExportOnnxOptions, ExportOnnxResult } from "./export";
 export { resolveQuantize, quantizeWeight } from "./quantize";
 export type { QuantizeOptions, ResolvedQuantize, QuantizedWeight } from "./quantize";
+export { OnnxTrainStep } from "./train_step";
+export type { TrainStepOptions, TrainParamGroup, TrainBatch, StepResult } from "./train_step";
+export { buildTrainGraph, TRAIN_ARCHITECTURES } from "./train_graph";
+export type { TrainGraphOptions, TrainArchitecture, TrainDropout } from "./train_graph";
