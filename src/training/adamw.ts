@@ -238,7 +238,7 @@ export class AdamW extends Optimizer implements SchedulableOptimizer {
     this.param_groups = sd.param_groups.map((g) => ({ ...g, betas: [...g.betas] as [number, number], params: [...g.params] }));
     this.groupOf = new Map();
     this.param_groups.forEach((g, i) => g.params.forEach((n) => this.groupOf.set(n, i)));
-    const mk = (d: TensorData) => tf.variable(tf.tensor(d.data, d.shape, "float32"), false);
+    const mk = (d: TensorData) => tf.tidy(() => tf.variable(tf.tensor(d.data, d.shape, "float32"), false)); // tidy frees the initial tensor
     for (const [name, s] of Object.entries(sd.state)) {
       const st: ParamState = { step: s.step, exp_avg: mk(s.exp_avg), exp_avg_sq: mk(s.exp_avg_sq) };
       if (s.max_exp_avg_sq) st.max_exp_avg_sq = mk(s.max_exp_avg_sq);

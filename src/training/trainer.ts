@@ -18,6 +18,8 @@ import { DataCollatorWithPadding, default_data_collator } from "./collators";
 import type { CollatorTokenizer } from "./data_tokenizer";
 import { concat_padded, round_to, speed_metrics, type Nested } from "./eval_utils";
 import { GradientAccumulator } from "./accumulate";
+import { masked_lm_loss } from "./masked_loss";
+import { OnnxTrainerStep, onnx_training_unsupported, type OnnxTrainableModel } from "./onnx_step";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
 import type { Feature, TfBatch } from "./padding";
 import { get_grouped_parameters } from "./param_groups";
@@ -112,6 +114,10 @@ export class Trainer {
   private total_loss = 0;
   private globalstep_last_logged = 0;
   private last_grad_norm: number | null = null;
+  /** The ONNX Runtime step of this train() run (train_engine "onnx" / "auto"), null on the tfjs path. */
+  private onnx: OnnxTrainerStep | null = null;
+  /** Where the last train() ran its steps, and why not on ONNX when it did not. */
+  train_engine_used: { engine: "tfjs" | "onnx"; reason?: string } | null = null;
 
   constructor(options: TrainerOptions) {
     if (!options?.model) throw new Error("Trainer: options.model is required");
@@ -232,6 +238,34 @@ export class Trainer {
     return this.optimizer?.param_groups[0].lr ?? this.args.learning_rate;
   }
 
+  /** Picks the step engine of this run (TrainingArguments.train_engine) and builds the ONNX step when it is used. */
+  private async start_engine(): Promise<void> {
+    const wanted = this.args.train_engine;
+    if (wanted === "tfjs") {
+      this.train_engine_used = { engine: "tfjs" };
+      return;
+    }
+    const custom_loss = this.compute_loss_fn !== null && this.compute_loss_fn !== (masked_lm_loss as unknown);
+    const model = this.model as unknown as OnnxTrainableModel;
+    const why = onnx_training_unsupported(model, this.optimizer!, { gradient_accumulation_steps: this.args.gradient_accumulation_steps, custom_loss });
+    if (why) {
+      if (wanted === "onnx") throw new Error(`Trainer: train_engine 'onnx' cannot train this run: ${why}. Use train_engine 'tfjs' (or 'auto', which falls back).`);
+      this.train_engine_used = { engine: "tfjs", reason: why };
+      return;
+    }
+    this.onnx = await OnnxTrainerStep.create(model, this.optimizer!, { max_grad_norm: this.args.max_grad_norm, seed: this.args.seed, dropout: true });
+    this.train_engine_used = { engine: "onnx" };
+  }
+
+  /** One step on ONNX Runtime: the loss joins tr_loss, the gradient norm (before clipping) is logged. */
+  private async onnx_training_step(inputs: TfBatch): Promise<void> {
+    const r = await this.onnx!.run(inputs);
+    const prev = this.tr_loss;
+    this.tr_loss = tf.keep(tf.scalar(r.loss + (prev ? prev.dataSync()[0] : 0)));
+    prev?.dispose();
+    if (this.args.max_grad_norm > 0) this.last_grad_norm = r.grad_norm;
+  }
+
   /** Appends `{ ...logs, epoch, step }` to state.log_history and calls on_log. */
   log(logs: LogEntry): void {
     const entry: LogEntry = { ...logs };
@@ -253,6 +287,7 @@ export class Trainer {
       this.globalstep_last_logged = this.state.global_step;
       this.log(logs);
     }
+    if (this.onnx && (this.control.should_evaluate || this.control.should_save)) this.onnx.sync();
     let metrics: LogEntry | null = null;
     if (this.control.should_evaluate) {
       metrics = await this.evaluate();
@@ -366,6 +401,7 @@ export class Trainer {
     const nonEmbedding = this.model.named_parameters().filter(([n]) => !n.includes("embeddings")).reduce((s, [, v]) => s + v.size, 0);
     const accumulator = new GradientAccumulator();
     this.model.train();
+    await this.start_engine();
     const start = performance.now();
     const interrupt_at = interrupt_generation();
     this.emit("on_train_begin");
@@ -382,9 +418,10 @@ export class Trainer {
           }
           if (step % gas === 0) this.emit("on_step_begin");
           const inputs = this.data_collator(batches[step].map((i) => this.train_dataset![i]));
-          let grads: tf.NamedTensorMap;
+          let grads: tf.NamedTensorMap = {};
           try {
-            grads = this.training_step(inputs, vars);
+            if (this.onnx) await this.onnx_training_step(inputs);
+            else grads = this.training_step(inputs, vars);
             if (inputs.input_ids) this.state.total_flos += 6 * inputs.input_ids.size * nonEmbedding;
           } finally {
             tf.dispose(Object.values(inputs));
@@ -395,7 +432,11 @@ export class Trainer {
             tf.dispose(Object.values(grads));
           }
           if (boundary) {
-            this.optimizer_step(gas > 1 || accumulator.count > 0 ? accumulator.take() : grads);
+            if (this.onnx) {
+              if (this.lr_scheduler instanceof LambdaLR) this.lr_scheduler.step();
+            } else {
+              this.optimizer_step(gas > 1 || accumulator.count > 0 ? accumulator.take() : grads);
+            }
             this.state.global_step += 1;
             this.state.epoch = epoch + (step + 1) / steps_in_epoch;
             this.emit("on_step_end");
@@ -418,6 +459,11 @@ export class Trainer {
       }
     } finally {
       accumulator.reset();
+      if (this.onnx) {
+        this.onnx.sync();
+        await this.onnx.dispose();
+        this.onnx = null;
+      }
     }
     if (this.args.load_best_model_at_end && this.state.best_model_checkpoint) load_model_weights(this.model, this.state.best_model_checkpoint);
     const left = this.tr_loss as tf.Scalar | null; // set by training_step during the loop

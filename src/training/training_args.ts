@@ -48,6 +48,13 @@ export interface TrainingArgumentsOptions {
   label_names?: string[] | null;
   /** "adamw_torch" (default; torch.optim.AdamW) or "adamw_hf" (the old transformers.AdamW, LegacyAdamW). */
   optim?: "adamw_torch" | "adamw_torch_fused" | "adamw_hf";
+  /**
+   * Where training steps run (a bertlab option, not HF's): "tfjs" (default; autograd on the tfjs backend),
+   * "onnx" (one ONNX Runtime graph per step: forward + hand-derived backward + clipping + AdamW — several
+   * times faster on CPU; BertForMaskedLM / BertForPreTraining / BertForSequenceClassification, an error
+   * naming the reason otherwise), or "auto" (onnx when onnxruntime-node loads and the run qualifies, else tfjs).
+   */
+  train_engine?: "tfjs" | "onnx" | "auto";
   /** Accepted so Python argument lists port unchanged; they have no effect here. */
   do_train?: boolean;
   do_eval?: boolean;
@@ -107,6 +114,7 @@ export class TrainingArguments {
   resume_from_checkpoint: string | boolean | null = null;
   label_names: string[] | null = null;
   optim: "adamw_torch" | "adamw_torch_fused" | "adamw_hf" = "adamw_torch";
+  train_engine: "tfjs" | "onnx" | "auto" = "tfjs";
 
   constructor(options: TrainingArgumentsOptions) {
     if (!options || typeof options.output_dir !== "string" || !options.output_dir) {
@@ -171,6 +179,9 @@ export class TrainingArguments {
     }
     if (!["adamw_torch", "adamw_torch_fused", "adamw_hf"].includes(this.optim)) {
       throw new Error(`optim '${this.optim}' is not available; expected 'adamw_torch' (default) or 'adamw_hf'`);
+    }
+    if (!["tfjs", "onnx", "auto"].includes(this.train_engine)) {
+      throw new Error(`train_engine '${this.train_engine}' is not available; expected 'tfjs' (default), 'onnx' or 'auto'`);
     }
     if (!(this.learning_rate >= 0)) throw new Error(`learning_rate must be >= 0, got ${this.learning_rate}`);
     if (this.max_steps === 0 || (this.max_steps < 0 && !(this.num_train_epochs > 0))) {
