@@ -11,7 +11,7 @@ import { peerAvailable, peerEnv, PYTHON } from "./peer";
 import { BenchBertConfig, randomBertWeights, randomIds } from "./random_bert";
 
 /** A peer_torch.py process answering one JSON line per request. */
-class ServedPeer {
+export class ServedPeer {
   private proc: ChildProcessWithoutNullStreams;
   private waiting: ((v: Record<string, unknown>) => void)[] = [];
   private stderr = "";

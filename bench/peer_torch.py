@@ -65,6 +65,42 @@ class Bert(nn.Module):
         return x, pooled, (self.classifier(pooled) if self.classifier is not None else None)
 
 
+class MaskedLM(nn.Module):
+    """BertForMaskedLM's loss on the masked rows only (transform, tied decoder), as bertlab's ONNX train step
+    and `masked_lm_loss` compute it: equal FLOPs on both sides (HF's model would run the decoder on every row)."""
+
+    def __init__(self, c):
+        super().__init__()
+        h = c["hidden_size"]
+        self.bert = Bert(c)
+        self.transform, self.ln = nn.Linear(h, h), nn.LayerNorm(h, eps=1e-12)
+        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
+
+    def forward(self, ids, mask, types, positions, targets):
+        x = self.bert(ids, mask, types)[0].reshape(-1, self.ln.normalized_shape[0])  # (B*T, h)
+        rows = self.ln(F.gelu(self.transform(x[positions])))
+        return F.cross_entropy(rows @ self.bert.word.weight.t() + self.bias, targets)
+
+
+def train_setup(c, batch, seq, head):
+    """A mini-BERT train step closure: forward + backward + torch.optim.AdamW (lr 5e-5, wd 0.01), dropout 0."""
+    model = (MaskedLM(c) if head == "mlm" else Bert(c, num_labels=2)).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+    ids, mask, types = inputs(batch, seq, c["vocab_size"])
+    labels = torch.arange(batch) % 2
+    positions = torch.arange(0, batch * seq, 7)  # ~15 % of the rows, as the TypeScript side
+    targets = ids.reshape(-1)[positions]
+
+    def step():
+        opt.zero_grad()
+        loss = model(ids, mask, types, positions, targets) if head == "mlm" else F.cross_entropy(model(ids, mask, types)[2], labels)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def cpu_timed(fn, warmup, reps):
     """Median process CPU time (ms) per call: steadier than wall time on a busy machine."""
     for _ in range(warmup):
@@ -100,7 +136,9 @@ def serve():
     """Line protocol for alternating rounds (bench/interleaved.ts): one JSON request per stdin line.
     {"setup": id, "config": {...}, "batch": b, "seq": s, "quantize": bool} builds a model (int8:
     torch.quantization.quantize_dynamic on every nn.Linear, qint8 weights — PyTorch's own dynamic int8);
-    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate."""
+    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate.
+    {"setup_train": id, "config", "batch", "seq", "head": "classification" | "mlm"} builds a train step
+    (train_setup); {"train": id, "reps": n} runs n steps and answers {"id", "times_ms", "cpu_ms"}."""
     torch.manual_seed(0)
     models = {}
     for line in sys.stdin:
@@ -110,6 +148,20 @@ def serve():
             med, _ = timed(lambda: a @ b, 3, 11)
             print(json.dumps({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": round(2 * 128 * 768 * 3072 / med / 1e6, 1),
                               "quantized_engine": torch.backends.quantized.engine}}), flush=True)
+        elif "setup_train" in req:
+            step = train_setup(req["config"], req["batch"], req["seq"], req.get("head", "classification"))
+            step()  # warm-up
+            models[req["setup_train"]] = step
+            print(json.dumps({"id": req["setup_train"], "ok": True}), flush=True)
+        elif "train" in req:
+            step = models[req["train"]]
+            ts, cpu = [], []
+            for _ in range(req.get("reps", 1)):
+                t, c0 = time.perf_counter(), time.process_time()
+                step()
+                ts.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
+            print(json.dumps({"id": req["train"], "times_ms": ts, "cpu_ms": cpu}), flush=True)
         elif "setup" in req:
             c = req["config"]
             model = Bert(c).eval()

@@ -13,12 +13,13 @@ import { writeSafetensors } from "../src/hub/safetensors";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { ablation } from "./ablation";
 import { interleavedForward } from "./interleaved";
+import { interleavedTrain } from "./interleaved_train";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
+const SECTIONS = ["alternating", "train_alternating", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -126,6 +127,24 @@ async function main(): Promise<void> {
         rows.push(ours("onnx", "onnx", "onnx/pytorch", "pytorch fp32, same rounds", ""));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch", "pytorch fp32, same rounds", `; cosine vs fp32 ${x.int8_cosine.toFixed(5)}`));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch int8", "pytorch quantize_dynamic, same rounds", ""));
+      }
+    }
+  }
+  if (has("train_alternating")) {
+    console.log(`alternating rounds: mini-BERT train step, PyTorch vs bertlab ONNX train graph vs tfjs, ${args.rounds} rounds …`);
+    const r = await interleavedTrain(MINI_BERT, 8, 128, args.rounds, args.quick ? 2 : 3);
+    if ("missing" in r) {
+      rows.push(row({ engine: "onnx train step", workload: "mini-BERT train step, alternating", shape: "b8 s128", threads: 2, median_ms: null, note: `peer missing: ${r.missing}` }));
+    } else {
+      extra.train_alternating = r;
+      for (const x of r.results) {
+        const workload = `mini-BERT train step (AdamW), ${x.head === "mlm" ? "masked LM (every 7th token)" : "seq. classification"}, alternating`;
+        const base = { workload, shape: `b${x.shape[0]} s${x.shape[1]}`, threads: 2 };
+        const cpu = (w: string) => (x.ms[w].cpu_ms != null ? `CPU ${x.ms[w].cpu_ms!.toFixed(0)} ms/step (all threads)` : "");
+        rows.push({ ...base, engine: "pytorch", median_ms: x.ms.pytorch.median_ms, ratio: null, peer: null, note: `torch.optim.AdamW; ${cpu("pytorch")}` });
+        rows.push({ ...base, engine: "onnx train graph", median_ms: x.ms.onnx.median_ms, ratio: x.ratios["onnx/pytorch"], peer: "pytorch, same rounds", note: `median of ${x.rounds} per-round ratios; ${cpu("onnx")}; loss ${x.loss_first.toFixed(4)} → ${x.loss_last.toFixed(4)}` });
+        rows.push({ ...base, engine: "onnx train graph", threads: 1, median_ms: x.ms["onnx 1 thread"].median_ms, ratio: x.ratios["onnx 1 thread/pytorch"], peer: "pytorch (2 threads), same rounds", note: `one intra-op thread; ${cpu("onnx 1 thread")}` });
+        if (x.ms.tfjs) rows.push({ ...base, engine: `tfjs-${info.name}`, threads: wasmThreads, median_ms: x.ms.tfjs.median_ms, ratio: x.ratios["tfjs/pytorch"], peer: "pytorch, same rounds", note: `autograd + bertlab AdamW; ${cpu("tfjs")}` });
       }
     }
   }
