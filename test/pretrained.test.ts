@@ -11,6 +11,7 @@ import { ready, tf } from "../src/backend";
 import { floatToHalf, halfToFloat, readSafetensors } from "../src/hub/safetensors";
 import { BertForPreTraining } from "../src/models";
 import { clear_linear_cache } from "../src/ops";
+import { onnx_available } from "../src/engines";
 import { BertTokenizer } from "../src/tokenizers";
 import { sotu_documents } from "../scripts/corpus";
 import {
@@ -171,4 +172,29 @@ test("a 2-step run of the pretraining function: finite MLM + NSP loss, HF files 
   clear_linear_cache(); // the ops' cache of transposed weights (tensors of the disposed models)
   assert.equal(tf.memory().numTensors - before, 0, "no tensors left after the run and model.dispose()");
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("the pretraining function on the ONNX train graph (--engine onnx): with dropout off, the same losses and gradient norms as on tfjs", { skip: onnx_available() ? false : "onnxruntime-node is not installed" }, async () => {
+  await ready();
+  const run = async (engine: "tfjs" | "onnx") => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-pretrain-onnx-"));
+    const r = await pretrain({
+      steps: 3, out, seed: 7, batch_size: 4, block_size: 32, max_documents: 3, logging_steps: 1, eval_steps: 0, save_steps: 0, learning_rate: 5e-3,
+      eval_examples: 4, final_eval_examples: 8, quiet: true, vocab_dir: VOCAB_DIR, engine, write_card: false,
+      config: { ...MINI_BERT_CONFIG, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 },
+    });
+    r.model.dispose();
+    fs.rmSync(out, { recursive: true, force: true });
+    return r;
+  };
+  const a = await run("tfjs");
+  const b = await run("onnx");
+  const rows = (r: typeof a) => r.log_history.filter((e) => "loss" in e);
+  assert.equal(rows(b).length, 3);
+  rows(b).forEach((e, i) => {
+    const t = rows(a)[i];
+    for (const k of ["loss", "mlm_loss", "nsp_loss", "grad_norm"]) assert.ok(Math.abs(Number(e[k]) - Number(t[k])) < 1e-4 * Math.max(1, Math.abs(Number(t[k]))), `step ${i + 1} ${k}: onnx ${e[k]} vs tfjs ${t[k]}`);
+    assert.equal(e.mlm_accuracy, t.mlm_accuracy);
+  });
+  assert.ok(Math.abs(b.final_eval!.mlm_loss - a.final_eval!.mlm_loss) < 1e-3, "the final evaluation runs on the synced weights");
 });
