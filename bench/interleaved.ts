@@ -6,6 +6,8 @@ import { spawn, ChildProcessWithoutNullStreams } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
 import { OnnxBertEngine, cores } from "../src/engines";
+import { FLOAT, GraphBuilder } from "../src/engines/onnx/graph";
+import { createSession, loadOrt } from "../src/engines/onnx/runtime";
 import { cosine, median } from "./common";
 import { peerAvailable, peerEnv, PYTHON } from "./peer";
 import { BenchBertConfig, randomBertWeights, randomIds } from "./random_bert";
@@ -54,6 +56,8 @@ export interface InterleavedResult {
   gflops: Record<string, number>;
   /** Cosine of int8 last_hidden_state against fp32 (bertlab's graph; random bert-base weights). */
   int8_cosine: number;
+  /** The rate of the peer's sgemm shape, timed in every round on both sides (median over rounds). */
+  sgemm_gflops: { pytorch: number; onnx: number };
 }
 
 export interface PeerInfo {
@@ -64,6 +68,27 @@ export interface PeerInfo {
 }
 
 const WORKLOADS = ["pytorch", "pytorch int8", "onnx", "onnx int8"] as const;
+
+/** ORT's GFLOP/s on the peer's sgemm shape, [128, 768] · [768, 3072] with the weight an initializer (median of 11 after 3). */
+async function ortSgemm(threads: number): Promise<() => Promise<number>> {
+  const [M, K, N] = [128, 768, 3072];
+  const g = new GraphBuilder();
+  const w = new Float32Array(K * N).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  g.op("MatMul", [g.input("a", FLOAT, [M, K]), g.initFloat("b", w, [K, N])], undefined, undefined, "c");
+  g.output("c", FLOAT, [M, N]);
+  const session = await createSession(g.toBytes("sgemm"), { threads, spinning: false });
+  const ort = loadOrt();
+  const a = new ort.Tensor("float32", new Float32Array(M * K).map((_, i) => ((i * 31) % 100) / 100), [M, K]);
+  return async () => {
+    const ts: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      const t = performance.now();
+      await session.run({ a });
+      if (i >= 3) ts.push(performance.now() - t);
+    }
+    return (2 * M * K * N) / median(ts) / 1e6;
+  };
+}
 
 
 /** BERT-base forwards, fp32 and int8, bertlab ONNX vs PyTorch, alternating. null when the peer cannot run. */
@@ -76,6 +101,7 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
     const weights = randomBertWeights(c);
     const fp32 = await OnnxBertEngine.create({ config: c, weights, architecture: "BertModel", threads: Math.min(threads, cores()), spinning: false });
     const int8 = await OnnxBertEngine.create({ config: c, weights, architecture: "BertModel", threads: Math.min(threads, cores()), spinning: false, quantize: { per_channel: true } });
+    const sgemm = await ortSgemm(Math.min(threads, cores()));
     const results: InterleavedResult[] = [];
     for (const [b, s] of shapes) {
       const ids = randomIds(b, s, c.vocab_size);
@@ -94,6 +120,7 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
         }
         return ts;
       };
+      const rates = { pytorch: [] as number[], onnx: [] as number[] };
       for (let r = 0; r < rounds; r++) {
         const order: [string, () => Promise<number[]>][] = [
           ["pytorch", async () => (await peer.call({ time: `b${b}`, reps: n })).times_ms as number[]],
@@ -106,6 +133,8 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
           all[w].push(...ts);
           perRound[w].push(median(ts));
         }
+        rates.pytorch.push((await peer.call({ sgemm: true })).gflops as number);
+        rates.onnx.push(await sgemm());
       }
       const ratio = (w: string, peerW: string) => median(perRound[w].map((x, i) => x / perRound[peerW][i]));
       const flops = bertForwardFlops(c, b, s);
@@ -123,6 +152,7 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
         ratios: { "onnx/pytorch": ratio("onnx", "pytorch"), "onnx int8/pytorch": ratio("onnx int8", "pytorch"), "onnx int8/pytorch int8": ratio("onnx int8", "pytorch int8"), "pytorch int8/pytorch": ratio("pytorch int8", "pytorch") },
         gflops,
         int8_cosine: cos,
+        sgemm_gflops: { pytorch: median(rates.pytorch), onnx: median(rates.onnx) },
       });
     }
     await fp32.dispose();

@@ -126,6 +126,13 @@ def timed(fn, warmup, reps):
     return ts[len(ts) // 2], ts
 
 
+def sgemm_gflops():
+    """The rate of one dense-layer GEMM of a BERT-base b1 s128 forward, [128, 768] @ [768, 3072]."""
+    a, b = torch.randn(128, 768), torch.randn(768, 3072)
+    med, _ = timed(lambda: a @ b, 3, 11)
+    return round(2 * 128 * 768 * 3072 / med / 1e6, 1)
+
+
 def inputs(batch, seq, vocab):
     g = torch.Generator().manual_seed(7)
     ids = torch.randint(1000, vocab, (batch, seq), generator=g)
@@ -136,7 +143,8 @@ def serve():
     """Line protocol for alternating rounds (bench/interleaved.ts): one JSON request per stdin line.
     {"setup": id, "config": {...}, "batch": b, "seq": s, "quantize": bool} builds a model (int8:
     torch.quantization.quantize_dynamic on every nn.Linear, qint8 weights — PyTorch's own dynamic int8);
-    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate.
+    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate;
+    {"sgemm": true} the sgemm rate again (the alternating rounds time it beside ORT's).
     {"setup_train": id, "config", "batch", "seq", "head": "classification" | "mlm"} builds a train step
     (train_setup); {"train": id, "reps": n} runs n steps and answers {"id", "times_ms", "cpu_ms"}."""
     torch.manual_seed(0)
@@ -144,10 +152,10 @@ def serve():
     for line in sys.stdin:
         req = json.loads(line)
         if "info" in req:
-            a, b = torch.randn(128, 768), torch.randn(768, 3072)
-            med, _ = timed(lambda: a @ b, 3, 11)
-            print(json.dumps({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": round(2 * 128 * 768 * 3072 / med / 1e6, 1),
+            print(json.dumps({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": sgemm_gflops(),
                               "quantized_engine": torch.backends.quantized.engine}}), flush=True)
+        elif "sgemm" in req:
+            print(json.dumps({"id": "sgemm", "gflops": sgemm_gflops()}), flush=True)
         elif "setup_train" in req:
             step = train_setup(req["config"], req["batch"], req["seq"], req.get("head", "classification"))
             step()  # warm-up
@@ -189,9 +197,7 @@ def main():
     out = lambda row: print(json.dumps(row), flush=True)
     # sgemm rate, to spot a reference BLAS (Debian's python3-torch uses whatever libblas.so.3 is
     # selected; without libopenblas0 it is the ~4 GFLOP/s reference implementation)
-    a, b = torch.randn(128, 768), torch.randn(768, 3072)
-    med, _ = timed(lambda: a @ b, 3, 11)
-    out({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": round(2 * 128 * 768 * 3072 / med / 1e6, 1)}})
+    out({"info": {"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemm_gflops": sgemm_gflops()}})
     for job in spec["jobs"]:
         c = job["config"]
         if job["kind"] == "forward":

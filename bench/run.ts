@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       extra.alternating = r;
       for (const x of r.results) {
         const shape = `b${x.shape[0]} s${x.shape[1]}`;
-        const g = (w: string) => `${x.gflops[w].toFixed(1)} GFLOP/s (peer sgemm ${p.sgemm_gflops})`;
+        const g = (w: string) => `${x.gflops[w].toFixed(1)} GFLOP/s (sgemm 128×768×3072 in the same rounds: PyTorch ${x.sgemm_gflops.pytorch.toFixed(1)}, ORT ${x.sgemm_gflops.onnx.toFixed(1)})`;
         const base = { workload: "bert-base forward, alternating rounds", shape, threads: 2 };
         const peerRow = (engine: string, w: string) => ({ ...base, engine, median_ms: x.ms[w].median_ms, ratio: null, peer: null, note: g(w) });
         rows.push(peerRow("pytorch", "pytorch"), peerRow("pytorch int8 (quantize_dynamic)", "pytorch int8"));

@@ -131,11 +131,12 @@ test("onnx engine: keep_weights false builds the listed sessions up front and re
   await engine.dispose();
 });
 
-test("onnx engine: session settings (1 thread, no spinning, basic optimisation) give the same numbers", { skip }, async () => {
+test("onnx engine: session settings (1 thread, no spinning, basic optimisation, static split) give the same numbers", { skip }, async () => {
   const c = load("bert_model");
   const ids = [[101, 5, 6, 7, 102]];
   const a = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel" });
-  const b = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel", threads: 1, spinning: false, optimization: "basic" });
+  const b = await OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel", threads: 1, spinning: false, optimization: "basic", dynamic_block_base: 0 });
+  await assert.rejects(OnnxBertEngine.create({ config: c.config, weights: c.weights, architecture: "BertModel", dynamic_block_base: -1 }), /dynamic_block_base: expected an integer ≥ 0, got -1/);
   const [x, y] = [await a.run({ input_ids: ids }), await b.run({ input_ids: ids })];
   const d = x.last_hidden_state!.data.reduce((m, v, i) => Math.max(m, Math.abs(v - y.last_hidden_state!.data[i])), 0);
   assert.ok(d < 1e-5, `max |diff| ${d}`);

@@ -161,7 +161,7 @@ export class OnnxBertEngine {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights;
-    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
