@@ -60,6 +60,19 @@ export interface InterleavedResult {
   sgemm_gflops: { pytorch: number; onnx: number };
 }
 
+/** Per-core cost: 1-thread PyTorch (its own served process) and 1-thread ORT, process CPU ms per forward, alternating. */
+export interface PerCoreResult {
+  shape: [number, number];
+  rounds: number;
+  reps: number;
+  pytorch_cpu_ms: number;
+  onnx_cpu_ms: number;
+  /** Median over rounds of (ORT round median / PyTorch round median). */
+  ratio: number;
+  /** GFLOP/s per core (FLOPs over CPU time). */
+  gflops_per_core: { pytorch: number; onnx: number };
+}
+
 export interface PeerInfo {
   torch: string;
   threads: number;
@@ -69,13 +82,21 @@ export interface PeerInfo {
 
 const WORKLOADS = ["pytorch", "pytorch int8", "onnx", "onnx int8"] as const;
 
-/** ORT's GFLOP/s on the peer's sgemm shape, [128, 768] · [768, 3072] with the weight an initializer (median of 11 after 3). */
+/**
+ * ORT's GFLOP/s on the peer's sgemm shape: [128, 768] · [768, 3072] and back through [3072, 768] (a BERT-base
+ * b1 feed-forward pair without bias), four times in one run — eight GEMMs of that size, so the fixed cost of a
+ * session.run from Node is spread as the peer's Python loop spreads its own. Median of 11 runs after 3.
+ */
 async function ortSgemm(threads: number): Promise<() => Promise<number>> {
-  const [M, K, N] = [128, 768, 3072];
+  const [M, K, N, PAIRS] = [128, 768, 3072, 4];
   const g = new GraphBuilder();
-  const w = new Float32Array(K * N).map((_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
-  g.op("MatMul", [g.input("a", FLOAT, [M, K]), g.initFloat("b", w, [K, N])], undefined, undefined, "c");
-  g.output("c", FLOAT, [M, N]);
+  const fill = (n: number, k: number) => new Float32Array(n).map((_, i) => (((i * k) % 1000) / 1000 - 0.5) * 0.05);
+  const up = g.initFloat("up", fill(K * N, 7919), [K, N]);
+  const down = g.initFloat("down", fill(N * K, 104729), [N, K]);
+  let x = g.input("a", FLOAT, [M, K]);
+  for (let i = 0; i < PAIRS; i++) x = g.op("MatMul", [g.op("MatMul", [x, up]), down]); // [128, 3072] → [128, 768]
+  g.op("Identity", [x], undefined, undefined, "c");
+  g.output("c", FLOAT, [M, K]);
   const session = await createSession(g.toBytes("sgemm"), { threads, spinning: false });
   const ort = loadOrt();
   const a = new ort.Tensor("float32", new Float32Array(M * K).map((_, i) => ((i * 31) % 100) / 100), [M, K]);
@@ -86,10 +107,44 @@ async function ortSgemm(threads: number): Promise<() => Promise<number>> {
       await session.run({ a });
       if (i >= 3) ts.push(performance.now() - t);
     }
-    return (2 * M * K * N) / median(ts) / 1e6;
+    return (2 * PAIRS * 2 * M * K * N) / median(ts) / 1e6;
   };
 }
 
+/** CPU ms of one forward of `e` (process.cpuUsage: ORT's intra-op threads included). */
+async function cpuMs(e: OnnxBertEngine, ids: number[][]): Promise<number> {
+  const c0 = process.cpuUsage();
+  await e.run({ input_ids: ids });
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+}
+
+/** fp32 BERT-base b1 on one thread each, CPU time per forward, alternating rounds (steadier than wall time on a busy machine). */
+export async function perCoreForward(c: BenchBertConfig, [b, s]: [number, number], rounds: number, reps: number): Promise<PerCoreResult | { missing: string }> {
+  const avail = peerAvailable();
+  if (!avail.ok) return { missing: avail.reason! };
+  const peer = new ServedPeer(1);
+  try {
+    const engine = await OnnxBertEngine.create({ config: c, weights: randomBertWeights(c), architecture: "BertModel", threads: 1, spinning: false });
+    const ids = randomIds(b, s, c.vocab_size);
+    await peer.call({ setup: "cpu", config: c, batch: b, seq: s, quantize: false });
+    await engine.run({ input_ids: ids });
+    const py: number[] = [];
+    const ours: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      py.push(median((await peer.call({ time: "cpu", reps, cpu: true })).times_ms as number[]));
+      const ts: number[] = [];
+      for (let i = 0; i < reps; i++) ts.push(await cpuMs(engine, ids));
+      ours.push(median(ts));
+    }
+    await engine.dispose();
+    const flops = bertForwardFlops(c, b, s);
+    const [pm, om] = [median(py), median(ours)];
+    return { shape: [b, s], rounds, reps, pytorch_cpu_ms: pm, onnx_cpu_ms: om, ratio: median(ours.map((x, i) => x / py[i])), gflops_per_core: { pytorch: flops / pm / 1e6, onnx: flops / om / 1e6 } };
+  } finally {
+    peer.close();
+  }
+}
 
 /** BERT-base forwards, fp32 and int8, bertlab ONNX vs PyTorch, alternating. null when the peer cannot run. */
 export async function interleavedForward(c: BenchBertConfig, shapes: [number, number][], rounds: number, reps: (b: number) => number, threads = 2): Promise<{ info: PeerInfo; results: InterleavedResult[] } | { missing: string }> {

@@ -143,7 +143,8 @@ def serve():
     """Line protocol for alternating rounds (bench/interleaved.ts): one JSON request per stdin line.
     {"setup": id, "config": {...}, "batch": b, "seq": s, "quantize": bool} builds a model (int8:
     torch.quantization.quantize_dynamic on every nn.Linear, qint8 weights — PyTorch's own dynamic int8);
-    {"time": id, "reps": n} runs n forwards and answers {"id", "times_ms"}; {"info": true} the sgemm rate;
+    {"time": id, "reps": n, "cpu": bool} runs n forwards and answers {"id", "times_ms"} (wall, or process CPU
+    time with "cpu"); {"info": true} the sgemm rate;
     {"sgemm": true} the sgemm rate again (the alternating rounds time it beside ORT's).
     {"setup_train": id, "config", "batch", "seq", "head": "classification" | "mlm"} builds a train step
     (train_setup); {"train": id, "reps": n} runs n steps and answers {"id", "times_ms", "cpu_ms"}."""
@@ -182,8 +183,9 @@ def serve():
             print(json.dumps({"id": req["setup"], "ok": True}), flush=True)
         elif "time" in req:
             model, ids, mask, types = models[req["time"]]
+            clock = cpu_timed if req.get("cpu") else timed  # "cpu": process CPU ms instead of wall ms
             with torch.inference_mode():
-                _, ts = timed(lambda: model(ids, mask, types), 0, req.get("reps", 1))
+                _, ts = clock(lambda: model(ids, mask, types), 0, req.get("reps", 1))
             print(json.dumps({"id": req["time"], "times_ms": ts}), flush=True)
 
 

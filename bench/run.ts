@@ -12,7 +12,7 @@ import { enable_wasm_threads, onnx_available, wasm_threads_status } from "../src
 import { writeSafetensors } from "../src/hub/safetensors";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { ablation } from "./ablation";
-import { interleavedForward } from "./interleaved";
+import { interleavedForward, perCoreForward } from "./interleaved";
 import { interleavedTrain } from "./interleaved_train";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
@@ -127,6 +127,13 @@ async function main(): Promise<void> {
         rows.push(ours("onnx", "onnx", "onnx/pytorch", "pytorch fp32, same rounds", ""));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch", "pytorch fp32, same rounds", `; cosine vs fp32 ${x.int8_cosine.toFixed(5)}`));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch int8", "pytorch quantize_dynamic, same rounds", ""));
+      }
+      const pc = await perCoreForward(BERT_BASE, [1, 128], args.rounds, 3);
+      if (!("missing" in pc)) {
+        extra.alternating_per_core = pc;
+        const base = { workload: "bert-base forward, CPU time, 1 thread, alternating", shape: "b1 s128", threads: 1 };
+        rows.push({ ...base, engine: "pytorch", median_ms: pc.pytorch_cpu_ms, ratio: null, peer: null, note: `process CPU ms per forward; ${pc.gflops_per_core.pytorch.toFixed(1)} GFLOP/s per core` });
+        rows.push({ ...base, engine: "onnx", median_ms: pc.onnx_cpu_ms, ratio: pc.ratio, peer: "pytorch 1 thread, same rounds", note: `process CPU ms per forward; ${pc.gflops_per_core.onnx.toFixed(1)} GFLOP/s per core; median of ${pc.rounds} per-round ratios` });
       }
     }
   }
