@@ -1,6 +1,7 @@
 // One measurement in a fresh Node process (so peak RSS and "cold" mean something):
 //   node dist/bench/child.js load-tfjs <model dir>   BertModel.from_pretrained (weights streamed tensor by tensor
 //                                                    into the variables) + first forward (b1 s128)
+//   node dist/bench/child.js load-model-onnx <dir>   the same, the forward on ONNX Runtime (model.engine "onnx")
 //   node dist/bench/child.js load-onnx <model dir>   OnnxBertEngine.create over the checkpoint's lazy tensors (each read,
 //                                                    transposed and written to the session's external-data file in
 //                                                    turn) + first run; `load-onnx-inmem`: readSafetensors + one
@@ -44,12 +45,12 @@ function rssNow(): { anon: number; file: number } {
 async function main(): Promise<object> {
   const [job, a1, a2] = process.argv.slice(2);
   const ids = randomIds(1, 128, 30522);
-  if (job === "load-tfjs") {
+  if (job === "load-tfjs" || job === "load-model-onnx") {
     await ready();
     const t0 = performance.now();
     const model = await BertModel.from_pretrained(a1, { quiet: true });
     model.eval();
-    model.engine = "tfjs"; // "auto" would run an eval forward on ONNX
+    model.engine = job === "load-tfjs" ? "tfjs" : "onnx"; // onnx: the forward through src/engines/sync
     const t1 = performance.now();
     const load_rss_mb = maxRssMb(); // the loader's peak; the forward adds activations and the cached Wᵀ copies
     const input_ids = tf.tensor2d(ids, [1, 128], "int32");
@@ -98,7 +99,7 @@ async function main(): Promise<object> {
     }
     return { ok: true, backend: info.name, median_ms: median(times), maxrss_mb: maxRssMb() };
   }
-  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-onnx, load-onnx-inmem or forward`);
+  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-model-onnx, load-onnx, load-onnx-inmem or forward`);
 }
 
 main().then(

@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     const mb = bytes / 2 ** 20;
     const ratio = (v: number) => `${v.toFixed(0)} MB = ${(v / mb).toFixed(2)}× weights (${mb.toFixed(0)} MB)`;
     // onnx: lazy tensors streamed into the session's external-data file; onnx (in-memory model): as before
-    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx", "load-onnx"], ["onnx (in-memory model)", "load-onnx-inmem"]] as const) {
+    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx (model.forward)", "load-model-onnx"], ["onnx", "load-onnx"], ["onnx (in-memory model)", "load-onnx-inmem"]] as const) {
       if (job !== "load-tfjs" && !onnx_available()) continue;
       const r = child([job, dir]);
       const rss = Number(r.maxrss_mb);

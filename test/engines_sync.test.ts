@@ -5,13 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import {
   tf, ready, BertModel, BertForPreTraining, BertForMaskedLM, BertLMHeadModel, BertForNextSentencePrediction,
   BertForSequenceClassification, BertForMultipleChoice, BertForTokenClassification, BertForQuestionAnswering,
   BertPreTrainedModel, dispose_output,
 } from "../src";
-import { engine_info, set_default_engine, has_sync_engine, SyncOnnxBridge, sync_bridge, onnx_available, with_engine, engine_setting } from "../src/engines";
+import { engine_info, set_default_engine, has_sync_engine, SyncOnnxBridge, sync_bridge, onnx_available, with_engine, engine_setting, write_graph } from "../src/engines";
 import { readSafetensors } from "../src/hub/safetensors";
 import { loadCase, inputsOf, assertClose, caseDir, golden } from "./fixtures/models/golden";
 import { ENGINE_CASES } from "./fixtures/models/engine_cases";
@@ -250,26 +251,30 @@ test("weight changes (Variable.assign, load_state_dict) reach the ONNX sessions"
   model.dispose();
 });
 
-test("errors in the worker come back as errors naming the cause; a stopped worker is replaced", { skip }, async () => {
+test("errors in the graph builder and in the worker come back as errors naming the cause; a stopped worker is replaced", { skip }, async () => {
   const model = await load("bert_model");
   model.engine = "onnx";
-  (model.config as { num_attention_heads: number }).num_attention_heads = 5; // the graph builder rejects it
-  assert.throws(() => model.forward({ input_ids: [[1, 2, 3]] }), /ONNX engine \(worker\): config\.hidden_size=32 is not a multiple of num_attention_heads=5/);
+  (model.config as { num_attention_heads: number }).num_attention_heads = 5; // the graph builder (main thread) rejects it
+  assert.throws(() => model.forward({ input_ids: [[1, 2, 3]] }), /ONNX engine: config\.hidden_size=32 is not a multiple of num_attention_heads=5/);
   model.dispose();
-  // the bridge on its own: a missing weight, a shared buffer that must grow
+  // the bridge on its own: a missing weight, a graph the worker cannot open, a shared buffer that must grow
   const bridge = new SyncOnnxBridge({ initial_bytes: 64, shrink_above_bytes: 1024 });
   const c = loadCase("masked_lm");
   const weights = readSafetensors(path.join(c.dir, "model.safetensors")).tensors;
   const config = require(path.join(c.dir, "config.json"));
-  const plain = (drop?: string) => new Map([...weights].filter(([k]) => k !== drop).map(([k, v]) => [k, { shape: v.shape, data: Float32Array.from(v.data as Float32Array) }]));
+  const without = (drop: string) => new Map([...weights].filter(([k]) => k !== drop));
   const none = { output_hidden_states: false, output_attentions: false };
   const hidden = { output_hidden_states: true, output_attentions: false };
-  bridge.load(1, none, { config, architecture: "BertForMaskedLM", weights: plain("bert.embeddings.word_embeddings.weight") });
+  assert.throws(() => write_graph(config, without("bert.embeddings.word_embeddings.weight"), "BertForMaskedLM", none), /BertForMaskedLM: missing weight 'bert\.embeddings\.word_embeddings\.weight'/);
+  const gone = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-sync-test-"));
+  bridge.load(1, none, { config, architecture: "BertForMaskedLM", graph: { dir: gone, file: path.join(gone, "missing.onnx"), outputs: ["logits"] } });
   const g = (k: string) => ({ data: Int32Array.from(c.io.get(`in.${k}`)!.data), dims: c.io.get(`in.${k}`)!.shape });
   const ids = () => ({ input_ids: g("input_ids"), attention_mask: g("attention_mask"), token_type_ids: g("token_type_ids") });
   const [B, S] = c.io.get("in.input_ids")!.shape;
-  assert.throws(() => bridge.run(1, ids(), none), /ONNX engine \(worker\): BertForMaskedLM: missing weight 'bert\.embeddings\.word_embeddings\.weight'/);
-  bridge.load(1, hidden, { config, architecture: "BertForMaskedLM", weights: plain() });
+  assert.throws(() => bridge.run(1, ids(), none), /ONNX engine \(worker\): .*missing\.onnx.*File doesn't exist/);
+  assert.ok(!fs.existsSync(gone), "the worker removed the graph's folder");
+  const written = write_graph(config, weights, "BertForMaskedLM", hidden);
+  bridge.load(1, hidden, { config, architecture: "BertForMaskedLM", graph: written });
   const out = bridge.run(1, ids(), hidden);
   assert.ok(bridge.buffer_bytes >= 4 * B * S * (1000 + 3 * 32), `the buffer grew to ${bridge.buffer_bytes} bytes`);
   assert.deepEqual(Object.keys(out), ["logits", "hidden_states.0", "hidden_states.1", "hidden_states.2"]);

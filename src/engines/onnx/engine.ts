@@ -51,8 +51,14 @@ export interface RunOptions {
 export interface CreateOptions extends SessionSettings {
   config: EngineBertConfig;
   /** HF parameter names → data (as `readSafetensors(...).tensors`). */
-  weights: WeightsLike;
+  weights?: WeightsLike;
   architecture: string;
+  /**
+   * Sessions from graphs written beforehand (`write_graph`, with this engine's fused / quantize options),
+   * e.g. on another thread; each folder is removed once its session exists. Without `weights`, these are
+   * the only sessions the engine will ever run.
+   */
+  graphs?: { flags: RunOptions; graph: WrittenGraph }[];
   /** Use ORT's fused contrib ops where possible (default true); false: plain ONNX ops only. */
   fused?: boolean;
   /**
@@ -113,15 +119,20 @@ export function flatten(x: IdsLike, name: string): Flat {
   return { data, dims };
 }
 
+/** A graph written to a temporary folder: `file` (model.onnx) and its external data beside it. */
+export interface WrittenGraph {
+  dir: string;
+  file: string;
+  /** Graph output names (as BuiltGraph.outputs). */
+  outputs: string[];
+}
+
 /**
- * The graph and its ORT session: initializers streamed to an external-data file in a temporary folder
- * (removed once the session has mapped it), or, with external_data false, one in-memory model.
+ * Writes the graph of `architecture` to a fresh temporary folder, every initializer streamed to the
+ * external-data file as it is built (lazy weights are read one at a time). The folder is removed by
+ * the engine that opens it (`graphs` of OnnxBertEngine.create), or by the caller.
  */
-async function compile(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, settings: SessionSettings & { external_data?: boolean }): Promise<{ session: OrtSession; outputs: string[] }> {
-  if (settings.external_data === false) {
-    const built = buildBertGraph(config, weights, architecture, flags);
-    return { session: await createSession(built.bytes, settings), outputs: built.outputs };
-  }
+export function write_graph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags): WrittenGraph {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-onnx-"));
   try {
     const ext = new ExternalData(dir);
@@ -133,14 +144,40 @@ async function compile(config: EngineBertConfig, weights: WeightsLike, architect
     }
     const file = path.join(dir, "model.onnx");
     fs.writeFileSync(file, built.bytes);
-    return { session: await createSession(file, settings), outputs: built.outputs };
-  } finally {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true }); // the session keeps its mappings (POSIX); where files in use cannot be removed, the OS temp cleaner does it
-    } catch {
-      // see above
-    }
+    return { dir, file, outputs: built.outputs };
+  } catch (e) {
+    removeDir(dir);
+    throw e;
   }
+}
+
+function removeDir(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true }); // a session keeps its mappings (POSIX); where files in use cannot be removed, the OS temp cleaner does it
+  } catch {
+    // see above
+  }
+}
+
+/** The session of a written graph; its folder is removed once ORT has mapped what it keeps. */
+async function openGraph(g: WrittenGraph, settings: SessionSettings): Promise<{ session: OrtSession; outputs: string[] }> {
+  try {
+    return { session: await createSession(g.file, settings), outputs: g.outputs };
+  } finally {
+    removeDir(g.dir);
+  }
+}
+
+/**
+ * The graph and its ORT session: initializers streamed to an external-data file in a temporary folder
+ * (removed once the session has mapped it), or, with external_data false, one in-memory model.
+ */
+async function compile(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, settings: SessionSettings & { external_data?: boolean }): Promise<{ session: OrtSession; outputs: string[] }> {
+  if (settings.external_data === false) {
+    const built = buildBertGraph(config, weights, architecture, flags);
+    return { session: await createSession(built.bytes, settings), outputs: built.outputs };
+  }
+  return openGraph(write_graph(config, weights, architecture, flags), settings);
 }
 
 export class OnnxBertEngine {
@@ -160,27 +197,44 @@ export class OnnxBertEngine {
   private constructor(opts: CreateOptions) {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
-    this.weights = opts.weights;
+    this.weights = opts.weights ?? null;
     this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
   static async create(opts: CreateOptions): Promise<OnnxBertEngine> {
-    if (!(ARCHITECTURES as readonly string[]).includes(opts.architecture)) {
-      throw new Error(`OnnxBertEngine.create: architecture '${opts.architecture}' is not supported; expected one of ${ARCHITECTURES.join(", ")}`);
+    const graphs = opts.graphs ?? [];
+    let engine: OnnxBertEngine;
+    try {
+      if (!(ARCHITECTURES as readonly string[]).includes(opts.architecture)) {
+        throw new Error(`OnnxBertEngine.create: architecture '${opts.architecture}' is not supported; expected one of ${ARCHITECTURES.join(", ")}`);
+      }
+      if (!opts.weights && !graphs.length) throw new Error("OnnxBertEngine.create: expected `weights` (named tensors) or `graphs` (written by write_graph)");
+      loadOrt();
+      engine = new OnnxBertEngine(opts);
+    } catch (e) {
+      for (const g of graphs) removeDir(g.graph.dir);
+      throw e;
     }
-    loadOrt();
-    const engine = new OnnxBertEngine(opts);
-    for (const o of opts.sessions ?? [{}]) {
-      await engine.session({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused, quantize: engine.settings.quantize });
-    }
+    const flagsOf = (o: RunOptions): GraphFlags => ({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused, quantize: engine.settings.quantize });
+    const opened = graphs.map(({ flags, graph }) => {
+      const s = openGraph(graph, engine.settings);
+      engine.sessions.set(OnnxBertEngine.key(flagsOf(flags)), s);
+      return s;
+    });
+    await Promise.all(opened);
+    for (const o of opts.sessions ?? (graphs.length ? [] : [{}])) await engine.session(flagsOf(o));
     if (opts.keep_weights === false) engine.weights = null;
     return engine;
   }
 
+  private static key(flags: GraphFlags): string {
+    return `${+flags.output_hidden_states}${+flags.output_attentions}${+(flags.fused !== false)}`;
+  }
+
   private session(flags: GraphFlags): Promise<{ session: OrtSession; outputs: string[] }> {
     if (this.disposed) throw new Error("OnnxBertEngine: run() after dispose()");
-    const key = `${+flags.output_hidden_states}${+flags.output_attentions}${+(flags.fused !== false)}`;
+    const key = OnnxBertEngine.key(flags);
     let s = this.sessions.get(key);
     if (!s) {
       if (!this.weights) {

@@ -1,5 +1,5 @@
-export { OnnxBertEngine, engine_for, release_engine, outputs_to_tensors, weights_from_tensors } from "./engine";
-export type { OutputTensor, EngineOutputs, EngineInputs, RunOptions, CreateOptions, IdsLike, ModelLike } from "./engine";
+export { OnnxBertEngine, engine_for, release_engine, outputs_to_tensors, weights_from_tensors, write_graph } from "./engine";
+export type { OutputTensor, EngineOutputs, EngineInputs, RunOptions, CreateOptions, IdsLike, ModelLike, WrittenGraph } from "./engine";
 export { buildBertGraph, ARCHITECTURES } from "./bert_graph";
 export type { Architecture, GraphFlags, BuiltGraph } from "./bert_graph";
 export type { EngineBertConfig, WeightsLike } from "./config";

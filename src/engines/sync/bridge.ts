@@ -1,14 +1,16 @@
 // The synchronous bridge to onnxruntime-node: a worker thread owns the ORT sessions, and the main
 // thread blocks on Atomics.wait until the worker has written a run's outputs into a SharedArrayBuffer.
 //   const bridge = sync_bridge();            // starts the worker on first use (unref'd)
-//   bridge.load(key, flags, { config, architecture, weights });  // per flag set; again after weight changes
+//   bridge.load(key, flags, { config, architecture, graph });  // per flag set (write_graph); again after weight changes
 //   const out = bridge.run(key, inputs, flags);                   // blocks; { name → { data, dims } }
 // Node allows Atomics.wait on its main thread; ORT's session.run is async only, so this is how a
 // synchronous `model.forward` can use it. Replies (where outputs lie, or an error) are read with
 // receiveMessageOnPort after the wake-up; the output values are copied out of the shared buffer.
+import * as fs from "fs";
 import * as path from "path";
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from "worker_threads";
 import type { EngineBertConfig } from "../onnx/config";
+import type { WrittenGraph } from "../onnx/engine";
 import type { ResolvedQuantize } from "../onnx/quantize";
 import type { SessionSettings } from "../onnx/runtime";
 import { CONTROL_WORDS, DEAD, flags_key, IdsArray, LoadRequest, Reply, Request, RunFlags, RunRequest, SEQ, STARTUP, WorkerSetup } from "./protocol";
@@ -97,22 +99,17 @@ export class SyncOnnxBridge {
     return this.broken;
   }
 
-  /** Sends one model's weights for the session of one flag set (replacing that session, if any). */
-  load(key: number, flags: RunFlags, model: { config: EngineBertConfig; architecture: string; quantize?: ResolvedQuantize | null; weights: Map<string, { shape: number[]; data: Float32Array }> }): void {
-    this.check();
-    const names: string[] = [];
-    const shapes: number[][] = [];
-    const values: Float32Array[] = [];
-    const buffers = new Set<ArrayBuffer>();
-    for (const [name, w] of model.weights) {
-      names.push(name);
-      shapes.push(w.shape);
-      values.push(w.data);
-      buffers.add(w.data.buffer as ArrayBuffer);
+  /** Sends one model's written graph for the session of one flag set (replacing that session, if any); the worker removes its folder. */
+  load(key: number, flags: RunFlags, model: { config: EngineBertConfig; architecture: string; quantize?: ResolvedQuantize | null; graph: WrittenGraph }): void {
+    try {
+      this.check();
+    } catch (e) {
+      fs.rmSync(model.graph.dir, { recursive: true, force: true });
+      throw e;
     }
     const config = JSON.parse(JSON.stringify(model.config)) as EngineBertConfig; // plain keys only
-    const msg: LoadRequest = { type: "load", model: key, flags, architecture: model.architecture, config, quantize: model.quantize ?? null, names, shapes, values };
-    this.worker.postMessage(msg, [...buffers]); // the caller gives up these buffers
+    const msg: LoadRequest = { type: "load", model: key, flags, architecture: model.architecture, config, quantize: model.quantize ?? null, graph: model.graph };
+    this.worker.postMessage(msg);
     const sets = this.loaded.get(key) ?? new Set<string>();
     sets.add(flags_key(flags));
     this.loaded.set(key, sets);

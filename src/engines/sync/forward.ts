@@ -7,6 +7,8 @@
 import { tf } from "../../backend";
 import { recordingGradients } from "../../ops/tape";
 import { ACTIVATIONS } from "../onnx/activations";
+import type { WeightsLike } from "../onnx/config";
+import { write_graph } from "../onnx/engine";
 import type { EngineName, SwitchableModel } from "../switch";
 import { onnx_unsupported_reason } from "../switch";
 import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
@@ -118,14 +120,6 @@ function same(a: object[], b: object[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** A Float32Array the caller may transfer: dataSync's own copy where the backend makes one, else a copy. */
-function ownValues(t: tf.Tensor): Float32Array {
-  const d = t.dataSync();
-  const values = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>);
-  const fresh = values !== d || (["wasm", "tensorflow"].includes(tf.getBackend()) && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength);
-  return fresh ? values : values.slice();
-}
-
 /** The model's entry when the worker's sessions hold its weights as they are now (signature `sig`). */
 function current(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loaded | null {
   const prev = loaded.get(model);
@@ -144,15 +138,21 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
     if (prev) prev.bridge.release(prev.key); // sessions of old weights (or of a stopped worker)
     key = nextKey++;
   }
-  const copies = new Map<tf.Tensor, Float32Array>();
-  const weights = new Map<string, { shape: number[]; data: Float32Array }>();
+  // each weight is read from its tensor when the graph builder reaches it and streamed into the graph's
+  // external-data file, so no JS copy of all the weights exists next to the model's own
+  const weights: WeightsLike = new Map();
   for (const [name, v] of model.state_dict()) {
-    let data = copies.get(v);
-    if (!data) copies.set(v, (data = ownValues(v)));
-    weights.set(name, { shape: v.shape.slice(), data });
+    weights.set(name, { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array) });
   }
   const architecture = model.architecture ?? modelName(model);
-  bridge.load(key, flags, { config: model.config, architecture, quantize: model.quantization ?? null, weights });
+  const quantize = model.quantization ?? null;
+  let graph;
+  try {
+    graph = write_graph(model.config, weights, architecture, { ...flags, quantize });
+  } catch (e) {
+    throw new Error(`ONNX engine: ${(e as Error).message}`);
+  }
+  bridge.load(key, flags, { config: model.config, architecture, quantize, graph });
   collected.unregister(model);
   collected.register(model, key, model);
   loaded.set(model, { key, bridge, signature: sig, quant: quantKey(model) });

@@ -3,6 +3,7 @@
 // reads synchronously (receiveMessageOnPort) after Atomics.wait on the control words below.
 // Output values travel in a SharedArrayBuffer, laid out as the reply's `outputs` say.
 import type { EngineBertConfig } from "../onnx/config";
+import type { WrittenGraph } from "../onnx/engine";
 import type { ResolvedQuantize } from "../onnx/quantize";
 import type { SessionSettings } from "../onnx/runtime";
 import type { MessagePort } from "worker_threads";
@@ -30,8 +31,9 @@ export function flags_key(f: RunFlags): string {
 }
 
 /**
- * One model's weights for the session of one flag set: HF names → float32 values (tied names may share
- * a Float32Array). The worker builds that session and lets its JS copy of the weights go.
+ * One model's graph for the session of one flag set, written by the main thread (`write_graph`: each
+ * weight read from its tensor and streamed into the external-data file, so no copy of all the weights
+ * ever exists in JS). The worker opens the session, which removes the folder.
  */
 export interface LoadRequest {
   type: "load";
@@ -39,11 +41,9 @@ export interface LoadRequest {
   flags: RunFlags;
   architecture: string;
   config: EngineBertConfig;
-  /** Dynamic int8 weights (model.quantize()); null: fp32. */
+  /** Dynamic int8 weights (model.quantize()); null: fp32. The graph was written with it. */
   quantize: ResolvedQuantize | null;
-  names: string[];
-  shapes: number[][];
-  values: Float32Array[];
+  graph: WrittenGraph;
 }
 
 export interface RunRequest {

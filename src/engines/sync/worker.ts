@@ -1,12 +1,11 @@
 // The ONNX worker thread: owns the onnxruntime-node sessions — one OnnxBertEngine per model and flag
-// set (output_hidden_states / output_attentions), built with keep_weights: false so only ORT keeps the
-// weights — and answers the main thread's blocking calls. Started by bridge.ts through a small bootstrap; never imported
+// set (output_hidden_states / output_attentions), opened from the graph the main thread wrote (only ORT
+// keeps the weights) — and answers the main thread's blocking calls. Started by bridge.ts through a small bootstrap; never imported
 // by library code. Each run writes its outputs into the shared buffer and posts where they lie; when
 // they do not fit it keeps them and asks for a bigger buffer (a "grow" request), so nothing reruns.
 import { parentPort, workerData } from "worker_threads";
 import { OnnxBertEngine, EngineOutputs } from "../onnx/engine";
 import { CONTROL_WORDS, flags_key, GrowRequest, LoadRequest, OutputSlot, Reply, Request, RunRequest, SEQ, WorkerSetup } from "./protocol";
-import type { TensorData } from "../../hub/safetensors";
 
 const setup = workerData as WorkerSetup;
 const control = new Int32Array(setup.control, 0, CONTROL_WORDS);
@@ -33,9 +32,7 @@ function load(m: LoadRequest): void {
   if (old) void old.then((e) => e.dispose()).catch(() => undefined);
   let engine: Promise<OnnxBertEngine>;
   try {
-    const weights = new Map<string, TensorData>();
-    m.names.forEach((name, i) => weights.set(name, { dtype: "float32", shape: m.shapes[i], data: m.values[i] }));
-    engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, weights, architecture: m.architecture, quantize: m.quantize, sessions: [m.flags], keep_weights: false });
+    engine = OnnxBertEngine.create({ ...setup.settings, config: m.config, architecture: m.architecture, quantize: m.quantize, graphs: [{ flags: m.flags, graph: m.graph }] });
   } catch (e) {
     engine = Promise.reject(e);
   }
