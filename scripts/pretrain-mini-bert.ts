@@ -379,7 +379,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const log_history: LogEntry[] = [];
   const state = {
     global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
-    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, log_history,
+    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, engine: o.engine, log_history,
     /** Speed bookkeeping, apart from the curves: { step, elapsed_seconds, steps_per_second }. */
     progress: [] as LogEntry[],
   };
@@ -533,6 +533,8 @@ export interface RunState {
   eval_steps: number;
   /** Peak learning rate of the run (absent in runs from before it was recorded: then the CLI's --lr). */
   learning_rate?: number;
+  /** Where the steps ran (absent in runs from before --engine: tfjs). */
+  engine?: "tfjs" | "onnx";
   log_history: LogEntry[];
   progress?: LogEntry[];
 }
@@ -587,7 +589,9 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
   const steps = state.global_step;
   const stopped = steps < state.max_steps;
   const lr_at = state.log_history.filter((e) => typeof e.learning_rate === "number").pop()?.learning_rate;
-  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers} --seed ${o.seed}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const onnx = state.engine === "onnx";
+  const hidden = config.hidden_size === MINI_BERT_CONFIG.hidden_size ? "" : ` --hidden ${config.hidden_size}`;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers}${hidden} --seed ${o.seed}${onnx ? " --engine onnx" : ""}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
   const results = r
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
@@ -634,7 +638,7 @@ MLM + NSP loss (the MLM head runs on the masked positions only), **${steps} step
 (${state.epoch.toFixed(2)} epochs${stopped ? `; the run was stopped at this checkpoint, ${steps} of the ${state.max_steps} steps its learning-rate schedule was planned for, with the learning rate at ${Number(lr_at).toExponential(2)}` : ""}), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
 no decay for biases and LayerNorm weights), linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
 gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / steps).toFixed(2)} s/step)
-on a shared 2-vCPU machine with the tfjs wasm backend (one thread).
+on a shared 2-vCPU machine ${onnx ? "on the ONNX Runtime train graph (`--engine onnx`: forward, backward and AdamW as one graph)" : "with the tfjs wasm backend (one thread)"}.
 
 Reproduce${stopped ? ` (stop it after step ${steps}: checkpoints are written every ${o.save_steps} steps; then \`--evaluate-only\` writes this card and eval_results.json)` : ""}:
 
@@ -692,7 +696,7 @@ function main(): void {
     .option("--no-card", "do not write the model card README.md")
     .option("--engine <name>", "tfjs (autograd on the tfjs backend) or onnx (the ONNX Runtime train graph)", "tfjs")
     .option("--threads <n>", "ONNX Runtime intra-op threads for --engine onnx (default: one per core)")
-    .option("--hidden <n>", "hidden_size (intermediate 4×, heads hidden/32 … as the shipped config when omitted)")
+    .option("--hidden <n>", "hidden_size (intermediate_size 4× it, heads stay 4; default: the shipped config)")
     .option("--evaluate-only", "no training: evaluate the checkpoint in --out (e.g. a run stopped early) and write eval_results.json + README.md");
   program.parse();
   const a = program.opts();
