@@ -45,6 +45,8 @@ export interface FinetuneOptions {
   train_limit: number;
   logging_steps: number;
   quiet: boolean;
+  /** TrainingArguments.train_engine: "tfjs" (default) or "onnx" (each step as one ONNX Runtime graph). */
+  train_engine?: "tfjs" | "onnx" | "auto";
 }
 
 export const FULL: FinetuneOptions = {
@@ -147,6 +149,7 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
       evaluation_strategy: "no",
       seed: o.seed,
       disable_tqdm: o.quiet,
+      train_engine: o.train_engine ?? "tfjs",
     },
     train_dataset: train,
     eval_dataset: test,
@@ -241,7 +244,8 @@ function main(): void {
     .option("--lr <x>", `peak learning rate (default ${FULL.learning_rate}; ${FAST.learning_rate} with --fast)`)
     .option("--batch-size <n>", "training batch size", String(FULL.batch_size))
     .option("--seed <n>", "seed", String(FULL.seed))
-    .option("--save <dir>", "write the fine-tuned model here (e.g. models/mini-bert-uncased-sentiment)");
+    .option("--save <dir>", "write the fine-tuned model here (e.g. models/mini-bert-uncased-sentiment)")
+    .option("--engine <name>", "TrainingArguments.train_engine: tfjs (default), onnx or auto", "tfjs");
   program.parse();
   const a = program.opts();
   const num = (name: string, v: string, min: number): number => {
@@ -256,6 +260,7 @@ function main(): void {
     batch_size: num("batch-size", a.batchSize, 1),
     seed: num("seed", a.seed, 0),
     save: a.save ?? null,
+    train_engine: (["tfjs", "onnx", "auto"].includes(a.engine) ? a.engine : (() => { throw new Error(`--engine must be tfjs, onnx or auto, got '${a.engine}'`); })()) as FinetuneOptions["train_engine"],
   };
   if (a.lr !== undefined) opts.learning_rate = num("lr", a.lr, 0);
   if (a.maxSteps !== undefined) opts.max_steps = num("max-steps", a.maxSteps, 1);
