@@ -28,7 +28,7 @@ export interface InterleavedTrainResult {
 }
 
 /** Random weights of the head's parameters beside BertModel's (bench/random_bert.ts). */
-function headWeights(c: BenchBertConfig, head: TrainHead): Map<string, TensorData> {
+export function headWeights(c: BenchBertConfig, head: TrainHead): Map<string, TensorData> {
   const w = randomBertWeights(c, 1, "bert.");
   const H = c.hidden_size;
   const set = (name: string, shape: number[], f: (i: number) => number) => w.set(name, { dtype: "float32", shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)) });

@@ -14,12 +14,13 @@ import { writeFileAtomicSync } from "../src/utils/fs";
 import { ablation } from "./ablation";
 import { interleavedForward, perCoreForward } from "./interleaved";
 import { interleavedTrain } from "./interleaved_train";
+import { trainStepProfile } from "./train_profile";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "train_alternating", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
+const SECTIONS = ["alternating", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -154,6 +155,17 @@ async function main(): Promise<void> {
         if (x.ms.tfjs) rows.push({ ...base, engine: `tfjs-${info.name}`, threads: wasmThreads, median_ms: x.ms.tfjs.median_ms, ratio: x.ratios["tfjs/pytorch"], peer: "pytorch, same rounds", note: `autograd + bertlab AdamW; ${cpu("tfjs")}` });
       }
     }
+  }
+  if (has("train_profile")) {
+    console.log("ONNX train step profile (ORT profiler, one thread) …");
+    const profiles = [];
+    for (const head of ["classification", "mlm"] as const) {
+      const p = await trainStepProfile(MINI_BERT, head);
+      profiles.push(p);
+      const last = p.steps_ms[p.steps_ms.length - 1];
+      rows.push(row({ engine: "onnx train graph", workload: `profile of one mini-BERT train step (${head}), ORT profiler`, shape: "b8 s128", threads: 1, median_ms: last, note: p.groups.map((g) => `${g.name.split(" (")[0]} ${g.ms.toFixed(0)} ms (${(100 * g.share).toFixed(0)} %)`).join("; ") }));
+    }
+    extra.train_profile = profiles;
   }
   console.log(`bertlab bench — tfjs backend ${info.name} (${backend_info()?.reason}); ${os.cpus().length} cores; ${new Date().toISOString()}`);
 

@@ -62,6 +62,8 @@ export interface SessionSettings {
    * 112 ms).
    */
   dynamic_block_base?: number;
+  /** ORT's profiler: a file prefix; the session writes `<prefix>_<date>.json` (chrome-trace events) when profiling ends. */
+  profile?: string;
 }
 
 /** A session over model bytes, or a model file (whose external data ORT maps from beside it). */
@@ -79,6 +81,7 @@ export async function createSession(model: Uint8Array | string, settings: Sessio
     interOpNumThreads: 1,
     executionMode: "sequential",
     extra: { session },
+    ...(settings.profile ? { enableProfiling: true, profileFilePrefix: settings.profile } : {}),
   } as const;
   return typeof model === "string" ? ort.InferenceSession.create(model, opts) : ort.InferenceSession.create(model, opts);
 }

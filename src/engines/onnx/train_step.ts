@@ -281,6 +281,11 @@ export class OnnxTrainStep {
     });
   }
 
+  /** Ends ORT's profiling of the step session (created with `profile: prefix`); the trace lands in `<prefix>_<date>.json`. */
+  end_profiling(): void {
+    this.session.endProfiling();
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
