@@ -196,7 +196,14 @@ test("onnx train step: errors name the bad input and what was expected", { skip 
   await assert.rejects(s.step({ ...batch, labels: [[1, 2]] }), /labels has shape \[1,2\]; expected the shape of input_ids \[3,12\]/);
   await assert.rejects(s.step({ ...batch, labels: batch.labels.map((r) => r.map(() => 500)) }), /labels: value 500 at flat position 0 is neither -100 nor a token id in \[0, 97\)/);
   await assert.rejects(s.step({ ...batch, input_ids: batch.input_ids.map((r) => r.map(() => 97)) }), /input_ids: id 97 is outside the vocabulary \[0, 97\)/);
+  await assert.rejects(s.step({ ...batch, token_type_ids: batch.token_type_ids.map((r) => r.map(() => 2)) }), /token_type_ids: 2 is outside \[0, 2\) \(config.type_vocab_size\)/);
   await s.dispose();
   await assert.rejects(s.step(batch), /step\(\) after dispose\(\)/);
+  const cls = new BertForSequenceClassification({ ...TINY, num_labels: 3 });
+  const c = await OnnxTrainStep.create({ config: TINY, weights: weights_from_tensors(cls.state_dict()), architecture: "BertForSequenceClassification" });
+  await assert.rejects(c.step({ ...batch, labels: [0, 3, 1] }), /labels: value 3 at index 1 is neither -100 nor a class index in \[0, 3\)/);
+  await assert.rejects(c.step({ ...batch, labels: [0, 1] }), /labels has shape \[2\]; expected \[3\] \(one class index per sequence\)/);
+  await c.dispose();
+  cls.dispose();
   model.dispose();
 });

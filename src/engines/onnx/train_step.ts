@@ -156,10 +156,13 @@ export class OnnxTrainStep {
       if (f.dims.join() !== ids.dims.join()) throw new Error(`${name} has shape [${f.dims}]; expected the shape of input_ids [${ids.dims}]`);
       return f.data;
     };
+    const types = same(batch.token_type_ids, "token_type_ids", 0n);
+    const typeVocab = this.opts.config.type_vocab_size ?? 2;
+    for (const v of types) if (v < 0n || v >= BigInt(typeVocab)) throw new Error(`token_type_ids: ${v} is outside [0, ${typeVocab}) (config.type_vocab_size)`);
     const out: Record<string, OrtTensor> = {
       input_ids: new ort.Tensor("int64", ids.data, [B, S]),
       attention_mask: new ort.Tensor("int64", same(batch.attention_mask, "attention_mask", 1n), [B, S]),
-      token_type_ids: new ort.Tensor("int64", same(batch.token_type_ids, "token_type_ids", 0n), [B, S]),
+      token_type_ids: new ort.Tensor("int64", types, [B, S]),
     };
     if (batch.labels == null) throw new Error(`${this.architecture} training: the batch has no 'labels'`);
     const labels = flatten(batch.labels as IdsLike, "labels");
@@ -177,6 +180,10 @@ export class OnnxTrainStep {
       out.mlm_labels = new ort.Tensor("int64", BigInt64Array.from(tgt), [tgt.length]);
     } else {
       if (labels.dims.join() !== String(B)) throw new Error(`labels has shape [${labels.dims}]; expected [${B}] (one class index per sequence)`);
+      const n = this.params.find((p) => p.name === "classifier.weight")!.shape[0];
+      labels.data.forEach((v, i) => {
+        if (v !== -100n && (v < 0n || v >= BigInt(n))) throw new Error(`labels: value ${v} at index ${i} is neither -100 nor a class index in [0, ${n})`);
+      });
       out.labels = new ort.Tensor("int64", labels.data, [B]);
     }
     if (this.batchInputs.includes("next_sentence_label")) {
