@@ -15,12 +15,13 @@ import { ablation } from "./ablation";
 import { interleavedForward, perCoreForward } from "./interleaved";
 import { interleavedTrain } from "./interleaved_train";
 import { trainStepProfile } from "./train_profile";
+import { forwardProfile } from "./forward_profile";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
+const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -156,6 +157,17 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (has("forward_profile") && onnx_available()) {
+    console.log("ONNX forward profile (ORT profiler, one thread) …");
+    const profiles = [];
+    for (const [q, shape] of [[null, [1, 128]], [null, [8, 128]], [{ per_channel: true }, [1, 128]]] as const) {
+      const p = await forwardProfile(BERT_BASE, [shape[0], shape[1]], q);
+      profiles.push(p);
+      rows.push(row({ engine: `onnx ${q ? "int8" : "fp32"}`, workload: "profile of one bert-base forward, ORT profiler", shape: `b${shape[0]} s${shape[1]}`, threads: 1, median_ms: p.kernel_ms, note: `${p.gflops.toFixed(0)} GFLOP/s; ` + p.ops.slice(0, 6).map((o) => `${o.op} ${(100 * o.share).toFixed(0)} %`).join(", ") }));
+    }
+    extra.forward_profile = profiles;
+  }
+
   if (has("train_profile")) {
     console.log("ONNX train step profile (ORT profiler, one thread) …");
     const profiles = [];

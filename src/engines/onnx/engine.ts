@@ -198,7 +198,7 @@ export class OnnxBertEngine {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights ?? null;
-    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, profile: opts.profile, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
@@ -298,6 +298,11 @@ export class OnnxBertEngine {
     if (mc && out.logits) out.logits = { data: out.logits.data, dims: [ids.dims[0], ids.dims[1]] }; // [batch, num_choices]
     for (const t of Object.values(result)) (t as { dispose?: () => void }).dispose?.();
     return out;
+  }
+
+  /** Ends ORT's profiling of every session built so far (created with `profile: prefix`); each writes `<prefix>_<date>.json`. */
+  async end_profiling(): Promise<void> {
+    for (const s of this.sessions.values()) (await s).session.endProfiling();
   }
 
   /** Releases every ORT session (and the reference to the weights). */
