@@ -94,8 +94,9 @@ function output_html(out: Output, libs: Libraries): string {
     case "stream":
       return `<pre class="output stream ${out.name}">${escape_html(strip_ansi(joined(out.text)))}</pre>`;
     case "error": {
-      const tb = out.traceback.length ? "\n" + strip_ansi(out.traceback.join("\n")) : "";
-      return `<pre class="output error">${escape_html(`${out.ename}: ${out.evalue}${tb}`)}</pre>`;
+      // a traceback carries its own head line (as ipykernel's and bertlab's kernel's do); else ename: evalue
+      const text = out.traceback.length ? strip_ansi(out.traceback.join("\n")) : `${out.ename}: ${out.evalue}`;
+      return `<pre class="output error">${escape_html(text)}</pre>`;
     }
     case "display_data":
     case "execute_result":

@@ -19,7 +19,7 @@ export type KernelSpec = {
 
 /** Which kernel process a kernelspec starts: bertlab's own (kernel/server) or stock tslab (for comparison). */
 export type KernelEngine = "bertlab" | "tslab";
-export const DEFAULT_ENGINE: KernelEngine = "tslab";
+export const DEFAULT_ENGINE: KernelEngine = "bertlab";
 
 export type InstallOptions = {
   /** Kernel process to start (default DEFAULT_ENGINE). */

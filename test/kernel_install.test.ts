@@ -10,16 +10,27 @@ import { INSTALL_HELP, start_lab } from "../kernel/lab";
 
 const CLI = path.join(__dirname, "..", "dist", "kernel", "cli.js");
 
-function check_spec(dir: string, display_name: string): KernelSpec {
+function check_spec(dir: string, display_name: string, engine: "bertlab" | "tslab" = "bertlab"): KernelSpec {
   const spec: KernelSpec = JSON.parse(fs.readFileSync(path.join(dir, "kernel.json"), "utf8"));
   assert.equal(spec.language, "typescript");
   assert.equal(spec.display_name, display_name);
-  assert.equal(spec.argv.length, 5);
-  const [node, tslab, sub, flag, conn] = spec.argv;
-  assert.ok(path.isAbsolute(node) && fs.existsSync(node), `node path ${node}`);
-  assert.ok(path.isAbsolute(tslab) && fs.existsSync(tslab), `launcher path ${tslab}`);
-  assert.match(tslab, /dist[\\/]kernel[\\/]tslab_launch\.js$/); // tslab with a lossless iopub publisher
-  assert.deepEqual([sub, flag, conn], ["kernel", "--config-path", "{connection_file}"]);
+  assert.equal(spec.interrupt_mode, "signal");
+  if (engine === "bertlab") {
+    // bertlab's own kernel (the default): node dist/kernel/server/main.js {connection_file}
+    const [node, main, conn] = spec.argv;
+    assert.equal(spec.argv.length, 3);
+    assert.ok(path.isAbsolute(node) && fs.existsSync(node), `node path ${node}`);
+    assert.ok(path.isAbsolute(main) && fs.existsSync(main), `kernel path ${main}`);
+    assert.match(main, /dist[\\/]kernel[\\/]server[\\/]main\.js$/);
+    assert.equal(conn, "{connection_file}");
+  } else {
+    const [node, tslab, sub, flag, conn] = spec.argv;
+    assert.equal(spec.argv.length, 5);
+    assert.ok(path.isAbsolute(node) && fs.existsSync(node), `node path ${node}`);
+    assert.ok(path.isAbsolute(tslab) && fs.existsSync(tslab), `launcher path ${tslab}`);
+    assert.match(tslab, /dist[\\/]kernel[\\/]tslab_launch\.js$/); // tslab with a lossless iopub publisher
+    assert.deepEqual([sub, flag, conn], ["kernel", "--config-path", "{connection_file}"]);
+  }
   for (const logo of ["logo-svg.svg", "logo-32x32.png", "logo-64x64.png"]) assert.ok(fs.existsSync(path.join(dir, logo)), logo);
   const png = fs.readFileSync(path.join(dir, "logo-64x64.png"));
   assert.equal(png.readUInt32BE(16), 64, "64 px wide logo");
@@ -58,6 +69,13 @@ test("`bertlab kernel install --user` (the CLI) honours JUPYTER_DATA_DIR; `kerne
   check_spec(dir, "BERT lab");
   const list = spawnSync(process.execPath, [CLI, "kernel", "list"], { env, encoding: "utf8" });
   assert.match(list.stdout, new RegExp(`bertlab\\s+${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s+\\(BERT lab\\)`));
+  // stock tslab stays selectable
+  const tslab = spawnSync(process.execPath, [CLI, "kernel", "install", "--engine", "tslab", "--name", "bertlab-tslab", "--display-name", "tslab"], { env, encoding: "utf8" });
+  assert.equal(tslab.status, 0, tslab.stderr);
+  check_spec(path.join(data, "kernels", "bertlab-tslab"), "tslab", "tslab");
+  const wrong = spawnSync(process.execPath, [CLI, "kernel", "install", "--engine", "deno"], { env, encoding: "utf8" });
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /--engine "deno": expected bertlab or tslab/);
   const bad = spawnSync(process.execPath, [CLI, "kernel", "install", "--user", "--prefix", data], { env, encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--user and --prefix are exclusive/);

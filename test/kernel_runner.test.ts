@@ -1,4 +1,4 @@
-// The headless runner end to end: a real tslab kernel process over zeromq, fixture notebooks from
+// The headless runner end to end: a real kernel process (bertlab's own, the default engine) over zeromq, fixture notebooks from
 // test/fixtures/kernel, the executed .ipynb, the HTML report, parameters, failures and timeouts.
 // Notebooks import "bertlab", i.e. the compiled dist/ (npm test builds first).
 import { test } from "node:test";
@@ -17,6 +17,7 @@ const FIXTURES = path.join(__dirname, "fixtures", "kernel");
 const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-runner-test-"));
 const quiet = { log: () => {} };
+const strip_ansi = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "");
 
 function need_build(): void {
   for (const f of [path.join(ROOT, "dist", "src", "index.js"), CLI]) {
@@ -27,6 +28,12 @@ function need_build(): void {
 const code_cells = (nb: Notebook) => nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
 const text_of = (cell: CodeCell) =>
   cell.outputs.map((o) => (o.output_type === "stream" ? o.text : "")).join("");
+/** The cell's Out[n]: its execute_result's MIME bundle. */
+const result_of = (cell: CodeCell) => {
+  const r = cell.outputs.filter((o) => o.output_type === "execute_result");
+  assert.equal(r.length, 1, `one execute_result in ${JSON.stringify(cell.outputs).slice(0, 300)}`);
+  return (r[0] as { data: Record<string, unknown>; execution_count: number });
+};
 
 test("runs the display fixture: imports bertlab, prints, shows charts, live chart, parameters, HTML", async () => {
   need_build();
@@ -57,7 +64,12 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
   assert.deepEqual(cells[1].metadata.tags, ["injected-parameters"]);
   assert.equal(cells[1].outputs.length, 0, "the injected assignments print nothing");
   assert.equal(text_of(cells[2]), "bonjour x3\n");
-  assert.equal(text_of(cells[3]), "tensor([[ 5.9950, -5.5033]])\n");
+  // a cell's last value is its Out[n] (execute_result), rich: torch-style text plus an HTML table
+  assert.equal(text_of(cells[3]), "");
+  const out4 = result_of(cells[3]);
+  assert.equal(out4.execution_count, 4);
+  assert.equal(out4.data["text/plain"], "tensor([[ 5.9950, -5.5033]])");
+  assert.match(out4.data["text/html"] as string, /tensor · shape \[1, 2\] · float32.*<td[^>]*>5\.9950<\/td><td[^>]*>-5\.5033<\/td>/s);
   assert.equal(text_of(cells[4]), "tensor([[9.9999e-01, 1.0147e-05]])\n");
 
   // One display_data per plot, carrying the interactive spec and the fallbacks.
@@ -99,9 +111,10 @@ test("runs the display fixture: imports bertlab, prints, shows charts, live char
   const page = fs.readFileSync(html, "utf8");
   assert.match(page, /<h1>Kernel fixture<\/h1>/);
   assert.match(page, /bonjour x3/);
-  assert.match(page, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
+  assert.match(page, /tensor · shape \[1, 2\] · float32/, "Out[4]: the tensor's table");
+  assert.match(page, /tensor\(\[\[9\.9999e-01, 1\.0147e-05\]\]\)/);
   assert.equal((page.match(/class="bl-plot"/g) ?? []).length, 3);
-  assert.equal((page.match(/class="bl-html"/g) ?? []).length, 1);
+  assert.equal((page.match(/class="bl-html"/g) ?? []).length, 2, "the head view and the tensor table");
   assert.doesNotMatch(page, /<script[^>]+src=/, "no external scripts");
 });
 
@@ -136,22 +149,23 @@ test("a failing notebook: `bertlab run` exits 1 naming the cell, its first line 
   assert.equal(text_of(cells[0]), "before the error\n");
   const err = cells[1].outputs.find((o) => o.output_type === "error");
   assert.deepEqual(err && { ename: err.ename, evalue: err.evalue }, { ename: "RangeError", evalue: "boom: bad input" });
-  assert.match(text_of(cells[1]), /RangeError: boom: bad input/, "tslab's stderr is kept");
+  assert.equal(text_of(cells[1]), "", "the error is an error output, not stderr text (as tslab printed it)");
+  assert.match(strip_ansi((err as { traceback: string[] }).traceback.join("\n")), /^RangeError: boom: bad input\n    at fail \(In\[2\]:\d+:\d+\)/, "stack in cell lines");
   assert.deepEqual((read_notebook(out).metadata.bertlab as { failure: object }).failure, { cell: 1, ename: "RangeError", evalue: "boom: bad input" });
   assert.equal(cells[2].execution_count, null, "execution stops at the failing cell");
   assert.equal(cells[2].outputs.length, 0);
   const page = fs.readFileSync(html, "utf8");
   assert.match(page, /<div class="bl-failure"><strong>Execution failed<\/strong><pre>cell 1 \(In \[2\]\) failed: RangeError: boom: bad input/);
-  assert.match(page, /<pre class="output error">RangeError: boom: bad input<\/pre>/);
+  assert.match(page, /<pre class="output error">RangeError: boom: bad input\n    at fail \(In\[2\]:/);
 });
 
-test("a type error fails its cell; --allow-errors runs the next cell after tslab's 200 ms abort window", async () => {
+test("a type error fails its cell with the compiler's message; --allow-errors runs the next cell", async () => {
   need_build();
   const result = await run_notebook(path.join(FIXTURES, "type_error.ipynb"), { ...quiet, allow_errors: true });
   assert.equal(result.ok, false);
   assert.equal(result.failure!.index, 0);
   assert.equal(result.failure!.ename, "TSError");
-  assert.match(result.failure!.message, /cell 0 \(In \[1\]\) failed: TSError: 1:7 - Type 'string' is not assignable to type 'number'/);
+  assert.match(result.failure!.message, /cell 0 \(In \[1\]\) failed: TSError: In\[1\]:1:7 - TS2322: Type 'string' is not assignable to type 'number'/);
   const cells = code_cells(result.notebook);
   assert.equal(cells[1].execution_count, 2);
   assert.equal(text_of(cells[1]), "still running\n", "the cell after the error ran (not aborted)");
@@ -183,10 +197,10 @@ test("KernelClient speaks the protocol: kernel_info, heartbeat, execute with iop
     assert.equal((k.language_info as { name: string }).name, "typescript");
     assert.equal(await k.heartbeat(), true);
     const seen: string[] = [];
-    const reply = await k.execute("const x: number = 6 * 7;\nx", (m) => seen.push(`${m.header.msg_type}:${m.content.text ?? ""}`));
+    const reply = await k.execute("const x: number = 6 * 7;\nx", (m) => seen.push(`${m.header.msg_type}:${m.content.text ?? m.content.code ?? m.content.data?.["text/plain"] ?? ""}`));
     assert.equal(reply.status, "ok");
     assert.equal(reply.execution_count, 1);
-    assert.deepEqual(seen, ["stream:42\n"]);
+    assert.deepEqual(seen, ["execute_input:const x: number = 6 * 7;\nx", "execute_result:42"]);
   } finally {
     await k.shutdown();
   }

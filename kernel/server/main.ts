@@ -12,7 +12,7 @@ import { install_hooks } from "./hooks";
 import { IoPub } from "./iopub";
 import { Lifeline, alive } from "./lifeline";
 import { kill_descendants } from "./processes";
-import { Kernel } from "./protocol";
+import { Kernel, KernelExit } from "./protocol";
 
 export async function start_kernel(connection_file: string): Promise<void> {
   const conn = read_connection_file(connection_file);
@@ -31,6 +31,7 @@ export async function start_kernel(connection_file: string): Promise<void> {
   const history = new History(default_history_file(), log);
 
   let ending = false;
+  const real_exit = process.exit.bind(process);
   const end = async (code: number) => {
     if (ending) return;
     ending = true;
@@ -41,8 +42,14 @@ export async function start_kernel(connection_file: string): Promise<void> {
     hooks.restore();
     channels.close();
     await lifeline.close();
-    process.exit(code);
+    real_exit(code);
   };
+  // process.exit() in a cell: the output before it still reaches the front end, sockets close cleanly (zeromq
+  // aborts a process that exits with them open), then the process ends with that code and no reply is sent.
+  process.exit = ((code?: number | string | null) => {
+    void end(Number(code ?? process.exitCode ?? 0) || 0);
+    throw new KernelExit(Number(code ?? 0) || 0);
+  }) as typeof process.exit;
   const interrupt = () => {
     request_interrupt();
     executor.interrupt();
@@ -56,6 +63,7 @@ export async function start_kernel(connection_file: string): Promise<void> {
     log,
     on_interrupt: interrupt,
     on_shutdown: () => void end(0),
+    ending: () => ending,
   });
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", () => void end(0));

@@ -18,7 +18,17 @@ export type KernelDeps = {
   /** SIGINT-equivalent for interrupt_request (signals the process, so a running cell stops). */
   on_interrupt: () => void;
   log: (line: string) => void;
+  /** True once the process is ending (process.exit in a cell): nothing more is replied or published. */
+  ending?: () => boolean;
 };
+
+/** What process.exit() throws in a cell so that the cell stops there while the kernel ends. */
+export class KernelExit extends Error {
+  constructor(readonly code: number) {
+    super(`process.exit(${code}): the kernel is ending`);
+    this.name = "KernelExit";
+  }
+}
 
 type Handler = (k: Kernel, msg: Message) => object | Promise<object>;
 
@@ -183,10 +193,11 @@ export class Kernel {
           content = error_reply(err.name ?? "Error", err.message ?? String(e), String(err.stack ?? err).split("\n"));
         }
         this.deps.iopub.flush();
+        if (this.deps.ending?.()) return; // process.exit() in the cell: the kernel dies, as a process would
         this.reply(channel, m, type.replace(/_request$/, "_reply"), content);
       }
     } finally {
-      this.deps.iopub.status("idle", m.header);
+      if (!this.deps.ending?.()) this.deps.iopub.status("idle", m.header);
       // control requests (interrupt) arrive mid-cell: output after them still belongs to the running cell
       if (channel === "control") this.deps.iopub.parent = previous;
     }
@@ -217,6 +228,7 @@ export class Kernel {
     for (const name of Object.keys(c.user_expressions ?? {})) {
       user_expressions[name] = error_reply("NotImplementedError", "bertlab's kernel does not evaluate user_expressions");
     }
+    if (this.deps.ending?.()) return { status: "aborted" };
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;
       iopub.publish("error", { ename, evalue, traceback });
