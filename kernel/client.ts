@@ -35,7 +35,12 @@ export type KernelOptions = {
 };
 
 /** `aborted` is the protocol's word (bertlab's kernel, ipykernel); tslab's `abort` is read as the same. */
-export type ExecuteReply = { status: "ok" | "error" | "aborted" | "timeout"; execution_count?: number };
+export type ExecuteReply = {
+  status: "ok" | "error" | "aborted" | "timeout";
+  execution_count?: number;
+  /** The execute_reply's whole content (ename / evalue / traceback, payload, user_expressions), when one came. */
+  content?: { [key: string]: any };
+};
 
 /** Asks the OS for `n` distinct free TCP ports on 127.0.0.1. */
 export async function free_ports(n: number): Promise<number[]> {
@@ -287,6 +292,12 @@ export class KernelClient {
     });
   }
 
+  /** Any request on shell or control (complete, inspect, history, interrupt...): its reply, or null on timeout / exit. */
+  send_request(channel: "shell" | "control", msg_type: string, content: object, timeout_ms = 60000): Promise<Message | null> {
+    if (!this.alive) throw new Error(`kernel is not running (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
+    return this.request(channel === "shell" ? this.shell : this.control, new_message(msg_type, content, this.session), timeout_ms);
+  }
+
   /** One round trip on the heartbeat channel. */
   async heartbeat(timeout_ms = 2000): Promise<boolean> {
     const ping = Buffer.from(randomUUID());
@@ -347,7 +358,7 @@ export class KernelClient {
       // Outputs arrive on iopub before `idle`; give stragglers a bounded wait.
       await Promise.race([idle_seen, sleep(2000)]);
       const status = reply.content.status === "abort" ? "aborted" : reply.content.status;
-      return { status, execution_count: reply.content.execution_count };
+      return { status, execution_count: reply.content.execution_count, content: reply.content };
     } finally {
       this.listeners.delete(msg.header.msg_id);
     }

@@ -99,16 +99,28 @@ async function run(name: string): Promise<{ nb: Notebook; html: string }> {
 
 const code_cells = (nb: Notebook) => nb.cells.filter((c): c is CodeCell => c.cell_type === "code");
 
-/** stdout of the code cell whose source contains `marker` (the first such cell after `after`). */
+/**
+ * What a cell printed: its stdout, then its Out[n] (the execute_result's text/plain, on a line of its own) — the
+ * text a reader sees under the cell. (tslab printed a cell's value to stdout; bertlab's kernel makes it Out[n].)
+ */
+function printed(c: CodeCell): string {
+  return c.outputs.map((o) => {
+    if (o.output_type === "stream" && o.name === "stdout") return joined(o.text);
+    if (o.output_type === "execute_result" && o.data["text/plain"] !== undefined) return joined(o.data["text/plain"]) + "\n";
+    return "";
+  }).join("");
+}
+
+/** What the code cell whose source contains `marker` printed (the first such cell after `after`). */
 function cell_stdout(nb: Notebook, marker: string | RegExp, after = 0): string {
   const cells = code_cells(nb);
   const i = cells.findIndex((c, j) => j >= after && (typeof marker === "string" ? source_text(c).includes(marker) : marker.test(source_text(c))));
   assert.ok(i >= 0, `no code cell contains ${marker}`);
-  return cells[i].outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? joined(o.text) : "")).join("");
+  return printed(cells[i]);
 }
 
 function all_stdout(nb: Notebook): string {
-  return code_cells(nb).flatMap((c) => c.outputs.map((o) => (o.output_type === "stream" && o.name === "stdout" ? joined(o.text) : ""))).join("");
+  return code_cells(nb).map(printed).join("");
 }
 
 /** No error outputs; stderr only carries Hugging Face's weight-loading messages. */
@@ -432,7 +444,8 @@ test("01 walkthrough's HTML report: every plot rendered in Chromium (non-blank p
     await page.route("**/*", (route: any) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
     await page.goto("file://" + html);
     await page.waitForFunction(() => [...document.querySelectorAll(".bl-plot")].every((e) => e.getAttribute("data-rendered")), null, { timeout: 60000 });
-    const plots = await page.$$(".bl-plot, .bl-html");
+    // (the other .bl-html outputs are cells' values: tensors and tokenizer outputs as HTML tables)
+    const plots = await page.$$(".bl-plot, .bl-html:has(.bertlab-head-view)");
     assert.equal(plots.length, 10, "9 vega-lite plots + the head view");
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     for (const [i, el] of plots.entries()) {

@@ -1,12 +1,16 @@
-// The kernel's side of the five Jupyter channels, bound from a connection file: shell / control / stdin as
-// ROUTER sockets, iopub as PUB (no high-water mark: output is queued, never dropped), heartbeat in the lifeline
-// worker. Each socket sends one message at a time, in order, through its own queue.
+// The kernel's side of the five Jupyter channels, bound from a connection file: shell / stdin as ROUTER
+// sockets, iopub as PUB (no high-water mark: output is queued, never dropped); heartbeat and control live in
+// the lifeline worker (a busy main thread must not delay an interrupt), reached through `attach_control`.
+// Each socket sends one message at a time, in order, through its own queue.
 import * as fs from "fs";
 import * as zmq from "zeromq";
 import type { ConnectionInfo } from "../client";
 import { Message, receive_messages, serialize } from "../messaging";
 
 export type ChannelName = "shell" | "control" | "stdin" | "iopub";
+
+/** The control channel as the lifeline worker serves it. */
+export type ControlLink = { on_message(handle: (m: Message, answered: boolean) => void): void; send(frames: Buffer[]): void };
 
 /** Reads and checks a Jupyter connection file. */
 export function read_connection_file(file: string): ConnectionInfo {
@@ -52,34 +56,43 @@ class SendQueue {
 
 export class Channels {
   readonly shell = new zmq.Router();
-  readonly control = new zmq.Router();
   readonly stdin = new zmq.Router();
   readonly iopub = new zmq.Publisher();
-  private queues: Record<ChannelName, SendQueue>;
+  private queues: Record<Exclude<ChannelName, "control">, SendQueue>;
+  private control: ControlLink | null = null;
 
   constructor(readonly conn: ConnectionInfo, private log: (line: string) => void) {
     const err = (name: string) => (e: Error) => this.log(`${name} send failed: ${e.message}`);
     this.queues = {
       shell: new SendQueue(this.shell, err("shell")),
-      control: new SendQueue(this.control, err("control")),
       stdin: new SendQueue(this.stdin, err("stdin")),
       iopub: new SendQueue(this.iopub, err("iopub")),
     };
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) s.linger = 1000;
+    for (const s of [this.shell, this.stdin, this.iopub]) s.linger = 1000;
     this.iopub.sendHighWaterMark = 0; // unlimited: a cell printing 200,000 lines loses none of them
   }
 
   async bind(): Promise<void> {
     await Promise.all([
       this.shell.bind(address(this.conn, this.conn.shell_port)),
-      this.control.bind(address(this.conn, this.conn.control_port)),
       this.stdin.bind(address(this.conn, this.conn.stdin_port)),
       this.iopub.bind(address(this.conn, this.conn.iopub_port)),
     ]);
   }
 
+  /** The control channel, served by the lifeline worker. */
+  attach_control(link: ControlLink): void {
+    this.control = link;
+  }
+
+  /** Control messages, with `answered` when the worker already replied (interrupt_request). */
+  serve_control(handle: (m: Message, answered: boolean) => void): void {
+    if (!this.control) throw new Error("channels: the control channel is not attached (the lifeline serves it)");
+    this.control.on_message(handle);
+  }
+
   /** Calls `handle` for every signed message arriving on a ROUTER channel (bad signatures are logged, dropped). */
-  serve(name: "shell" | "control" | "stdin", handle: (m: Message) => void): void {
+  serve(name: "shell" | "stdin", handle: (m: Message) => void): void {
     const sock = this[name];
     receive_messages(sock as AsyncIterable<Buffer[]>, this.conn.key, handle, (e) => this.log(`${name}: ${e.message}`))
       .catch((e: Error) => {
@@ -89,6 +102,10 @@ export class Channels {
 
   /** Sends on a channel; replies go to the identities of the request they answer. */
   send(name: ChannelName, msg: Message, identities: Buffer[] = []): void {
+    if (name === "control") {
+      if (!this.control) throw new Error("channels: the control channel is not attached (the lifeline serves it)");
+      return this.control.send(serialize(msg, this.conn.key, identities));
+    }
     this.queues[name].push(serialize(msg, this.conn.key, name === "iopub" ? [Buffer.from(msg.header.msg_type)] : identities));
   }
 
@@ -97,6 +114,6 @@ export class Channels {
   }
 
   close(): void {
-    for (const s of [this.shell, this.control, this.stdin, this.iopub]) if (!s.closed) s.close();
+    for (const s of [this.shell, this.stdin, this.iopub]) if (!s.closed) s.close();
   }
 }

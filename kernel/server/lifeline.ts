@@ -1,13 +1,26 @@
 // The kernel's lifeline, on its own thread so a cell stuck in a loop cannot stop it: the heartbeat echo
-// (Jupyter pings it to tell a busy kernel from a dead one) and the parent watch. When the process that started
-// the kernel is gone (its pid is no longer our parent, or it is a zombie), the worker ends every descendant of
-// the kernel and then the kernel itself (SIGKILL: a blocked main thread cannot be asked politely).
+// (Jupyter pings it to tell a busy kernel from a dead one), the control channel and the parent watch. An
+// interrupt_request is answered here at once and turned into SIGINT to the process (what stops a synchronous
+// loop: vm's breakOnSigint); every control message is also handed to the main thread (which publishes its
+// status and answers the others) and the main thread's control replies are sent from here. When the process
+// that started the kernel is gone (its pid is no longer our parent, or it is a zombie), the worker ends every
+// descendant of the kernel and then the kernel itself (SIGKILL: a blocked main thread cannot be asked politely).
 import * as fs from "fs";
 import * as path from "path";
 import { Worker, isMainThread, parentPort, workerData } from "worker_threads";
+import { Message, new_message, receive_messages, serialize } from "../messaging";
 import { kill_descendants } from "./processes";
 
-export type LifelineOptions = { hb_address: string; parent_pid: number; poll_ms?: number };
+export type LifelineOptions = {
+  hb_address: string;
+  parent_pid: number;
+  poll_ms?: number;
+  /** The control channel: its address, the HMAC key and the kernel's session id (for interrupt_reply). */
+  control: { address: string; key: string; session: string };
+};
+
+/** A control message handed to the main thread; `answered` when the worker already replied (interrupt_request). */
+export type ControlMessage = { msg: Message; answered: boolean };
 
 /** True while `pid` runs (a zombie counts as gone). */
 export function alive(pid: number): boolean {
@@ -27,10 +40,21 @@ export function alive(pid: number): boolean {
 export class Lifeline {
   private worker: Worker;
   private ready: Promise<void>;
+  private control_handler: ((m: ControlMessage) => void) | null = null;
+  /** Control messages that came before on_control (kept, answered in order). */
+  private early: ControlMessage[] = [];
 
   constructor(opts: LifelineOptions) {
     this.worker = new Worker(__filename, { workerData: opts });
     this.worker.unref();
+    this.worker.on("message", (m: { control?: ControlMessage }) => {
+      if (!m || typeof m !== "object" || !m.control) return;
+      const c = m.control;
+      c.msg.identities = (c.msg.identities ?? []).map((b) => Buffer.from(b));
+      c.msg.buffers = (c.msg.buffers ?? []).map((b) => Buffer.from(b));
+      if (this.control_handler) this.control_handler(c);
+      else this.early.push(c);
+    });
     this.ready = new Promise((res, rej) => {
       this.worker.once("message", (m) => (m === "bound" ? res() : rej(new Error(String(m)))));
       this.worker.once("error", rej);
@@ -39,6 +63,17 @@ export class Lifeline {
 
   started(): Promise<void> {
     return this.ready;
+  }
+
+  /** Calls `handle` for every signed control message (in the main thread, when it is free). */
+  on_control(handle: (m: ControlMessage) => void): void {
+    this.control_handler = handle;
+    for (const m of this.early.splice(0)) handle(m);
+  }
+
+  /** Sends frames on the control channel (a reply: the request's identities lead them). */
+  send_control(frames: Buffer[]): void {
+    this.worker.postMessage({ send: frames });
   }
 
   /** Closes the heartbeat socket and ends the thread (zeromq must be closed before the process exits). */
@@ -59,17 +94,42 @@ async function worker_main(opts: LifelineOptions): Promise<void> {
     parentPort!.postMessage(`heartbeat bind ${opts.hb_address} failed: ${(e as Error).message}`);
     return;
   }
+  const { address, key, session } = opts.control;
+  const control = new zmq.Router();
+  control.linger = 1000;
+  try {
+    await control.bind(address);
+  } catch (e) {
+    parentPort!.postMessage(`control bind ${address} failed: ${(e as Error).message}`);
+    return;
+  }
+  let tail: Promise<void> = Promise.resolve(); // one send at a time on the control socket
+  const send = (frames: Buffer[]) => void (tail = tail.then(() => control.send(frames)).catch(() => {}));
+  receive_messages(control as AsyncIterable<Buffer[]>, key, (msg) => {
+    const answered = msg.header.msg_type === "interrupt_request";
+    if (answered) {
+      process.kill(process.pid, "SIGINT"); // stops a running synchronous cell too (the main thread may be busy)
+      send(serialize(new_message("interrupt_reply", { status: "ok" }, session, msg.header), key, msg.identities));
+    }
+    parentPort!.postMessage({ control: { msg, answered } });
+  }, () => {}).catch(() => {});
   const ppid = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid === ppid && alive(opts.parent_pid)) return;
     kill_descendants("SIGKILL");
     process.kill(process.pid, "SIGKILL");
   }, opts.poll_ms ?? 250);
-  parentPort!.on("message", (m) => {
-    if (m !== "close") return;
+  parentPort!.on("message", (m: "close" | { send?: Uint8Array[] }) => {
+    if (m !== "close") {
+      if (m?.send) send(m.send.map((b) => Buffer.from(b)));
+      return;
+    }
     clearInterval(watch);
-    hb.close();
-    parentPort!.close();
+    void tail.finally(() => {
+      hb.close();
+      control.close();
+      parentPort!.close();
+    });
   });
   parentPort!.postMessage("bound");
   try {

@@ -21,10 +21,19 @@ export async function start_kernel(connection_file: string): Promise<void> {
   await channels.bind();
   const jpy_parent = Number(process.env.JPY_PARENT_PID);
   const parent_pid = Number.isInteger(jpy_parent) && jpy_parent > 1 && alive(jpy_parent) ? jpy_parent : process.ppid;
-  const lifeline = new Lifeline({ hb_address: address(conn, conn.hb_port), parent_pid });
+  const session = randomUUID();
+  const lifeline = new Lifeline({
+    hb_address: address(conn, conn.hb_port),
+    parent_pid,
+    control: { address: address(conn, conn.control_port), key: conn.key, session },
+  });
   await lifeline.started();
+  channels.attach_control({
+    on_message: (handle) => lifeline.on_control((c) => handle(c.msg, c.answered)),
+    send: (frames) => lifeline.send_control(frames),
+  });
 
-  const iopub = new IoPub(channels, randomUUID());
+  const iopub = new IoPub(channels, session);
   const hooks = install_hooks(iopub);
   const log = hooks.log;
   const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log });

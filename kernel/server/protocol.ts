@@ -100,6 +100,7 @@ const handlers: Record<string, Handler> = {
     return { status: "ok", shell_port: c.shell_port, iopub_port: c.iopub_port, stdin_port: c.stdin_port, control_port: c.control_port, hb_port: c.hb_port };
   },
 
+  // answered by the lifeline worker as it signals SIGINT (see lifeline.ts); here only when no worker did
   interrupt_request: (k) => {
     k.deps.on_interrupt();
     return { status: "ok" };
@@ -138,7 +139,7 @@ export class Kernel {
       this.shell_queue.push(m);
       void this.drain_shell();
     });
-    this.deps.channels.serve("control", (m) => void this.dispatch("control", m));
+    this.deps.channels.serve_control((m, answered) => void this.dispatch("control", m, answered));
     this.deps.channels.serve("stdin", () => {}); // no input_request is ever sent (allow_stdin is not supported)
     this.deps.iopub.status("starting", {});
   }
@@ -170,7 +171,7 @@ export class Kernel {
   }
 
   /** busy → handler → reply → idle, for one request. */
-  private async dispatch(channel: "shell" | "control", m: Message): Promise<void> {
+  private async dispatch(channel: "shell" | "control", m: Message, answered = false): Promise<void> {
     const type = m.header.msg_type;
     const notice = notices[type];
     const handler = handlers[type];
@@ -183,7 +184,7 @@ export class Kernel {
     this.deps.iopub.status("busy", m.header);
     try {
       if (notice) notice(this, m);
-      else {
+      else if (!answered) {
         let content: object;
         try {
           content = await handler!(this, m);

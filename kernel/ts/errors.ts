@@ -89,17 +89,22 @@ export function runtime_error(
   const frames = stack
     .split("\n")
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !/\(node:internal|kernel[\\/](ts|server)[\\/]|^\s+at node:internal|bertlab:kernel/.test(l))
-    .map((l) =>
-      l.replace(frame, (_m, ln: string, col: string) => {
+    .filter((l) => /^\s+at /.test(l) && !/\(node:|kernel[\\/](ts|server)[\\/]|^\s+at node:/.test(l))
+    .flatMap((l) => {
+      let unmapped = false;
+      const mapped = l.replace(frame, (_m, ln: string, col: string) => {
         const line = Number(ln) - 1;
         const column = Number(col) - 1 - (line === 0 ? prefix_length : 0);
         const p = to_cell ? to_cell({ line, column: Math.max(0, column) }) : { line, column };
-        if (!p) return `${cell}`;
+        if (!p) {
+          unmapped = true; // the kernel's wrapper around the cell (its call at the end)
+          return cell;
+        }
         first ??= p;
         return `${cell}:${p.line + 1}:${p.column + 1}`;
-      }),
-    );
+      });
+      return unmapped ? [] : [mapped];
+    });
   const head = err ? `${RED}${ename}${RESET}: ${evalue}` : `${RED}Uncaught${RESET} ${evalue}`;
   const traceback = [head + (frames.length ? "\n" + frames.join("\n") : "")];
   if (first) {

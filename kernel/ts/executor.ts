@@ -75,6 +75,7 @@ export class TsExecutor implements Executor {
 
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
     const cell = `In[${execution_count}]`;
+    this.runtime.clear_interrupt();
     const target = pager_target(code);
     if (target) {
       const r = this.inspect(target, target.length, 1);

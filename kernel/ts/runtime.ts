@@ -8,6 +8,12 @@ import Module from "module";
 
 export type RunOptions = { async: boolean; filename: string };
 
+/** Where a cell's script finds its (exports, require) arguments while it starts. */
+const CELL_ARGS = Symbol.for("bertlab.cell_args");
+
+/** How long an interrupted async cell may take to stop by itself before it is abandoned. */
+const INTERRUPT_GRACE_MS = 2000;
+
 /** The error a cell ends with when it is interrupted (Python's KeyboardInterrupt). */
 export class KeyboardInterrupt extends Error {
   constructor(message = "interrupted (SIGINT / interrupt_request)") {
@@ -35,7 +41,8 @@ export class Runtime {
   private readonly side_modules = new Map<string, Module>();
   private readonly base_require: NodeJS.Require;
   private readonly require: NodeJS.Require;
-  private interrupt_current: ((e: Error) => void) | null = null;
+  private interrupt_current: (() => void) | null = null;
+  private pending_interrupt = false;
 
   constructor(readonly root: string) {
     this.base_require = Module.createRequire(path.join(root, "__cell__.js"));
@@ -87,31 +94,63 @@ export class Runtime {
    * promise races `interrupt()`. The prefix sits on the code's first line, so its line numbers are the output's.
    */
   async run(code: string, opts: RunOptions): Promise<void> {
-    const prefix = opts.async ? "(async function (exports, require) { " : "(function (exports, require) { ";
-    const fn = vm.runInThisContext(prefix + code + "\n})", { filename: opts.filename }) as (e: unknown, r: unknown) => unknown;
+    // let what is queued meanwhile through first: sends (execute_input) and an interrupt that came while compiling
+    await new Promise((res) => setImmediate(res));
+    if (this.pending_interrupt) throw new KeyboardInterrupt();
+    // the call is part of the script: breakOnSigint only covers code that runs inside runInThisContext itself
+    const g = globalThis as Record<symbol, unknown>;
+    g[CELL_ARGS] = [this.exports, this.require];
     let ret: unknown;
     try {
-      ret = vm.runInThisContext("(f, e, r) => f(e, r)", { breakOnSigint: true, filename: "bertlab:kernel" })(fn, this.exports, this.require);
+      ret = vm.runInThisContext(Runtime.prefix(opts.async) + code + `\n})(...globalThis[Symbol.for("bertlab.cell_args")])`, {
+        filename: opts.filename,
+        breakOnSigint: true,
+      });
     } catch (e) {
       if ((e as NodeJS.ErrnoException)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") throw new KeyboardInterrupt();
       throw e;
+    } finally {
+      delete g[CELL_ARGS];
     }
     if (!opts.async) return;
-    const interrupted = new Promise<never>((_, reject) => (this.interrupt_current = reject));
+    let hit = false;
+    const interrupted = new Promise<never>((_, reject) => {
+      // a cooperative loop (the Trainer) gets a moment to stop at its step boundary and say so, in order;
+      // then the cell ends with KeyboardInterrupt whether or not its promise settled
+      this.interrupt_current = () => {
+        hit = true;
+        const grace = new Promise((res) => setTimeout(res, INTERRUPT_GRACE_MS).unref());
+        void Promise.race([Promise.resolve(ret).catch(() => {}), grace]).then(() => reject(new KeyboardInterrupt()));
+      };
+    });
     try {
       await Promise.race([ret, interrupted]);
     } finally {
       this.interrupt_current = null;
     }
+    if (hit) throw new KeyboardInterrupt(); // it stopped by itself after the interrupt (a Trainer): still interrupted
   }
 
-  /** Makes the awaiting cell fail with KeyboardInterrupt (its pending work is not cancelled, only abandoned). */
+  /**
+   * Makes the awaiting cell fail with KeyboardInterrupt within INTERRUPT_GRACE_MS (pending work is abandoned, not
+   * cancelled); a cell still compiling stops before it runs. (A running synchronous cell is stopped by SIGINT itself.)
+   */
   interrupt(): void {
-    this.interrupt_current?.(new KeyboardInterrupt());
+    if (this.interrupt_current) this.interrupt_current();
+    else this.pending_interrupt = true;
+  }
+
+  /** Forgets an interrupt that came while no cell ran (the executor calls it as a cell starts). */
+  clear_interrupt(): void {
+    this.pending_interrupt = false;
+  }
+
+  private static prefix(async: boolean): string {
+    return async ? "(async function (exports, require) { " : "(function (exports, require) { ";
   }
 
   /** The cell's column offset on its first line (the wrapper's prefix). */
   static prefix_length(async: boolean): number {
-    return (async ? "(async function (exports, require) { " : "(function (exports, require) { ").length;
+    return Runtime.prefix(async).length;
   }
 }
