@@ -16,12 +16,13 @@ import { interleavedForward, perCoreForward } from "./interleaved";
 import { interleavedTrain } from "./interleaved_train";
 import { trainStepProfile } from "./train_profile";
 import { forwardProfile } from "./forward_profile";
+import { kernel_cold_start } from "./kernel";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation"] as const;
+const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation", "kernel"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -40,7 +41,7 @@ function parseArgs(): Args {
     .option("--quick", "fewer repetitions, skip batch 8")
     .option("--only <sections>", `comma list of ${SECTIONS.join(", ")}`)
     .option("--reps <n>", "timed repetitions for batch-1 workloads", "5")
-    .option("--rounds <n>", "alternating rounds of the 'alternating' section", "5")
+    .option("--rounds <n>", "alternating rounds of the 'alternating' and 'kernel' sections", "5")
     .option("--wasm-threads <n>", "threads for tfjs-wasm (2+ uses the Node threads shim, src/engines/wasm_threads.ts)", "1")
     .parse(process.argv);
   const o = p.opts<{ quick?: boolean; only?: string; reps: string; rounds: string; wasmThreads: string }>();
@@ -315,6 +316,21 @@ async function main(): Promise<void> {
     const base = a[0].median_ms;
     for (const v of a) {
       rows.push(row({ engine: `tfjs-${info.name}`, workload: `ablation: ${v.name}`, shape: "mini b8 s128", threads: wasmThreads, median_ms: v.median_ms, note: `${(base / v.median_ms).toFixed(2)}× faster than the original ops` }));
+    }
+  }
+
+  if (has("kernel")) {
+    console.log(`kernel cold start, ${args.rounds} alternating rounds (bertlab, tslab, deno) …`);
+    const ks = await kernel_cold_start(args.rounds);
+    extra.kernel = ks;
+    for (const k of ks) {
+      if ("missing" in k) {
+        rows.push(row({ engine: k.kernel, workload: "kernel cold start", shape: "—", threads: 1, median_ms: null, note: k.missing }));
+        continue;
+      }
+      const n = `median of ${k.runs.length}; ready ${k.ready_ms.toFixed(0)} ms`;
+      rows.push(row({ engine: `${k.kernel} kernel`, workload: `start → first result (${k.first_cell})`, shape: "cold", threads: 1, median_ms: k.first_ms, note: n }));
+      rows.push(row({ engine: `${k.kernel} kernel`, workload: "trivial cell after it", shape: "warm", threads: 1, median_ms: k.trivial_ms, note: `median of ${k.runs.length}` }));
     }
   }
 

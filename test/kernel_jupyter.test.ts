@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { install_kernelspec } from "../kernel/kernelspec";
 import { run_notebook } from "../kernel/runner";
-import { CodeCell, read_notebook } from "../kernel/notebook";
+import { CodeCell, joined, read_notebook } from "../kernel/notebook";
 import { VEGA_LITE_MIME } from "../kernel/bundle";
 import { start_lab } from "../kernel/lab";
 import { CHROMIUM_FLAGS, chromium_path, count_ink, decode_png } from "../plots/render";
@@ -79,7 +79,13 @@ test("nbconvert --execute runs the fixture notebook through the installed kernel
   assert.deepEqual(errors, []);
   const stdout = cells.flatMap((c) => c.outputs.map((o) => (o.output_type === "stream" ? o.text : ""))).join("");
   assert.match(stdout, /hello x2\n/);
-  assert.match(stdout, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
+  // a cell's last value is Out[n] through Jupyter too: torch-style text plus the HTML table
+  const results = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "execute_result"));
+  assert.equal(results.length, 1, "the logits cell's value");
+  const out = results[0] as { data: Record<string, unknown>; execution_count: number };
+  assert.equal(joined(out.data["text/plain"] as string | string[]), "tensor([[ 5.9950, -5.5033]])");
+  assert.match(joined(out.data["text/html"] as string | string[]), /tensor · shape \[1, 2\] · float32/);
+  assert.equal(out.execution_count, cells.find((c) => c.outputs.includes(results[0]))!.execution_count);
   const displays = cells.flatMap((c) => c.outputs.filter((o) => o.output_type === "display_data"));
   assert.equal(displays.length, 4, "bar chart, plotly heatmap, head view, live curve");
   assert.ok(displays.some((o) => o.output_type === "display_data" && VEGA_LITE_MIME in o.data && "image/png" in o.data));
@@ -109,8 +115,10 @@ test("the runner's HTML report renders every plot in Chromium (non-blank pixels 
       assert.ok(ink > 1000, `plot ${i} (${state[0]}) has ${ink} non-background pixels`);
     }
     // The head view (an html chart) draws its own SVG lines with its inlined script.
-    const html_charts = await page.$$(".bl-html");
+    const html_charts = await page.$$(".bl-html:has(.bertlab-head-view)");
     assert.equal(html_charts.length, 1);
+    // the other html output is the logits cell's value (Out[4]): the tensor as a table
+    assert.match(await page.$$eval(".bl-html", (els: Element[]) => els.map((e) => e.textContent).join("\n")), /tensor · shape \[1, 2\] · float32[^]*5\.9950/);
     assert.ok((await html_charts[0].$$("svg line, svg path")).length > 0, "head view drew its attention lines");
     const ink = await element_ink(html_charts[0], path.join(ARTIFACTS, "report-head-view.png"));
     assert.ok(ink > 500, `head view has ${ink} non-background pixels`);
@@ -160,7 +168,7 @@ test("the classic notebook server shows the executed notebook's plot outputs", {
     // The server started our kernel for the notebook: it reaches idle (kernel_info answered over its websocket).
     await page.waitForSelector("#kernel_indicator_icon.kernel_idle_icon", { timeout: 60000 });
     await page.waitForTimeout(1000);
-    const plots = await page.$$(".output_subarea.output_svg, .output_subarea.output_png, .output_subarea.output_html");
+    const plots = await page.$$(".output_subarea.output_svg, .output_subarea.output_png, .output_subarea.output_html:has(.bertlab-head-view)");
     assert.equal(plots.length, 4, "four plot outputs (vega-lite, plotly, head view, live curve)");
     for (const [i, el] of plots.entries()) {
       await el.scrollIntoViewIfNeeded();
@@ -168,7 +176,10 @@ test("the classic notebook server shows the executed notebook's plot outputs", {
       assert.ok(ink > 1000, `notebook plot output ${i} has ${ink} non-background pixels`);
     }
     const text = await page.$$eval(".output_subarea.output_stream", (els: Element[]) => els.map((e) => e.textContent).join("\n"));
-    assert.match(text, /tensor\(\[\[ 5\.9950, -5\.5033\]\]\)/);
+    assert.match(text, /tensor\(\[\[9\.9999e-01, 1\.0147e-05\]\]\)/);
+    // Out[4], the logits tensor, shows as its HTML table
+    const out = await page.$$eval(".output_subarea.output_html", (els: Element[]) => els.map((e) => e.textContent).join("\n"));
+    assert.match(out, /tensor · shape \[1, 2\] · float32[^]*5\.9950[^]*-5\.5033/);
     await page.screenshot({ path: path.join(ARTIFACTS, "notebook.png"), fullPage: true });
   } finally {
     await browser.close();

@@ -314,3 +314,21 @@ const { KernelClient } = require(${JSON.stringify(path.join(ROOT, "dist", "kerne
   for (const p of [pids.kernel, pids.child]) if (alive(p)) process.kill(p, "SIGKILL");
   assert.deepEqual(left, [], "nothing outlives the front end by 10 s");
 });
+
+test("a module created after a cell failed to find it is found by the next cell (a file watched on disk changed)", { timeout: 300_000 }, async () => {
+  // TypeScript watches the folders of failed lookups; the change leaves a debounce timer pending that tslab's
+  // converter alone cannot take ("Unexpected pending rebuildTimer" on every later cell)
+  const dir = fs.mkdtempSync(path.join(home, "watch-"));
+  const k = await KernelClient.start({ cwd: dir, env, startup_timeout_ms: 120_000 });
+  try {
+    const missing = await run(k, 'import { x } from "./later";\nx');
+    assert.match(missing.error?.evalue ?? "", /TS2307: Cannot find module '\.\/later'/);
+    fs.writeFileSync(path.join(dir, "later.ts"), "export const x: number = 5;\n");
+    await new Promise((r) => setTimeout(r, 3000)); // the watcher's event arrives meanwhile
+    const found = await run(k, 'import { x } from "./later";\nx * 2');
+    assert.equal(found.result?.data["text/plain"], "10", JSON.stringify(found.error));
+    assert.equal((await run(k, "x + 1")).result?.data["text/plain"], "6");
+  } finally {
+    await k.shutdown();
+  }
+});

@@ -103,8 +103,24 @@ export class CellCompiler {
     return this.converter !== null;
   }
 
+  /**
+   * Runs `fn` on the converter. A real file the program watches that changes on disk (a rebuilt .d.ts, a package
+   * installed meanwhile) leaves one of TypeScript's debounce timers pending, which tslab's converter cannot take
+   * ("Unexpected pending rebuildTimer", for every later cell): then the converter is made anew — reading the
+   * files as they are now — and `fn` runs once more.
+   */
+  private use<T>(fn: (c: Converter) => T): T {
+    try {
+      return fn(this.conv);
+    } catch (e) {
+      if (!/pending rebuildTimer|unexpected tiemr|rebuildTimer is not set/.test(String((e as Error)?.message))) throw e;
+      this.close();
+      return fn(this.conv);
+    }
+  }
+
   convert(prev_decl: string, src: string): Compiled {
-    const r: Compiled = this.conv.convert(prev_decl, src);
+    const r: Compiled = this.use((c) => c.convert(prev_decl, src));
     const maps = r.output !== undefined ? cjs_maps.get(r.output) : undefined;
     if (maps) {
       const lookup = chain(maps);
@@ -118,11 +134,11 @@ export class CellCompiler {
   }
 
   inspect(prev_decl: string, src: string, position: number): QuickInfo | undefined {
-    return this.conv.inspect(prev_decl, src, position);
+    return this.use((c) => c.inspect(prev_decl, src, position));
   }
 
   complete(prev_decl: string, src: string, position: number): { start: number; end: number; candidates: string[] } {
-    return this.conv.complete(prev_decl, src, position);
+    return this.use((c) => c.complete(prev_decl, src, position));
   }
 
   close(): void {

@@ -1,0 +1,110 @@
+// Kernel cold start, side by side in alternating rounds: each round starts, in turn, bertlab's kernel, stock
+// tslab and Deno's Jupyter kernel (`deno jupyter --kernel --conn FILE`, npm `deno`), each a fresh process with
+// a fresh connection file, driven by the runner's client (kernel/client.ts). Timed from spawn: kernel ready
+// (first kernel_info_reply), first result of the first cell (bertlab's: import bertlab, load the shipped
+// mini-BERT and its tokenizer, one forward; Deno's: a trivial cell — it cannot import bertlab's CommonJS build
+// the same way), then a trivial cell after it. Medians over the rounds.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { KernelClient } from "../kernel/client";
+import { kernel_argv } from "../kernel/kernelspec";
+import { median } from "./common";
+
+export const BERTLAB_CELL = [
+  'import { BertTokenizer, BertModel } from "bertlab";',
+  'const tokenizer = await BertTokenizer.from_pretrained("bertlab/mini-bert-uncased");',
+  'const model = await BertModel.from_pretrained("bertlab/mini-bert-uncased");',
+  'model(tokenizer("Hello, my dog is cute", { return_tensors: "tf" })).last_hidden_state.shape',
+].join("\n");
+export const TRIVIAL_CELL = "1 + 1";
+
+export type ColdStart = { ready_ms: number; first_ms: number; trivial_ms: number; first_text: string };
+export type KernelRow = { kernel: string; first_cell: string; runs: ColdStart[]; ready_ms: number; first_ms: number; trivial_ms: number } | { kernel: string; missing: string };
+
+/** Deno's binary from the npm `deno` package's platform package (@deno/<os>-<arch>[-glibc|-musl]), or null. */
+export function deno_binary(): string | null {
+  const name = process.platform === "win32" ? "deno.exe" : "deno";
+  for (const suffix of ["-glibc", "-musl", ""]) {
+    try {
+      const pkg = require.resolve(`@deno/${process.platform}-${process.arch}${suffix}/package.json`);
+      const bin = path.join(path.dirname(pkg), name);
+      if (fs.existsSync(bin)) return bin;
+    } catch {
+      // not this variant
+    }
+  }
+  return null;
+}
+
+/** Spawn → ready → first cell's reply → a trivial cell's reply, in one fresh kernel process. */
+async function cold_start(argv: string[], cwd: string, first: string): Promise<ColdStart> {
+  const t0 = performance.now();
+  const k = await KernelClient.start({ cwd, argv, startup_timeout_ms: 300_000 });
+  try {
+    const ready_ms = performance.now() - t0;
+    let text = "";
+    const collect = (m: { header: { msg_type: string }; content: { [k: string]: any } }) => {
+      if (m.header.msg_type === "stream") text += m.content.text;
+      if (m.header.msg_type === "execute_result") text += m.content.data["text/plain"];
+      if (m.header.msg_type === "error") text += `${m.content.ename}: ${m.content.evalue}`;
+    };
+    const r1 = await k.execute(first, collect, 300_000);
+    const first_ms = performance.now() - t0;
+    if (r1.status !== "ok") throw new Error(`first cell ${r1.status}: ${text}\n${k.log.slice(-2000)}`);
+    const t1 = performance.now();
+    const r2 = await k.execute(TRIVIAL_CELL, () => {}, 60_000);
+    const trivial_ms = performance.now() - t1;
+    if (r2.status !== "ok") throw new Error(`trivial cell ${r2.status}`);
+    return { ready_ms, first_ms, trivial_ms, first_text: text.trim() };
+  } finally {
+    await k.shutdown();
+  }
+}
+
+/** `rounds` alternating rounds of bertlab's kernel, tslab and Deno's kernel; one row per kernel. */
+export async function kernel_cold_start(rounds: number, log: (line: string) => void = console.log): Promise<KernelRow[]> {
+  const root = path.join(__dirname, "..", "..");
+  const deno = deno_binary();
+  const deno_cwd = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-bench-deno-"));
+  const kernels: Array<{ kernel: string; argv: string[] | null; cwd: string; first: string; missing?: string }> = [
+    { kernel: "bertlab", argv: kernel_argv("bertlab"), cwd: root, first: BERTLAB_CELL },
+    { kernel: "tslab 1.0.22 (stock, lossless iopub)", argv: kernel_argv("tslab"), cwd: root, first: BERTLAB_CELL },
+    {
+      kernel: "deno jupyter",
+      argv: deno ? [deno, "jupyter", "--kernel", "--conn", "{connection_file}"] : null,
+      cwd: deno_cwd,
+      first: TRIVIAL_CELL,
+      missing: "npm `deno` is not installed (npm ci installs it as a devDependency)",
+    },
+  ];
+  const runs = new Map<string, ColdStart[]>(kernels.map((k) => [k.kernel, []]));
+  const failed = new Map<string, string>();
+  for (let r = 0; r < rounds; r++) {
+    for (const k of kernels) {
+      if (!k.argv || failed.has(k.kernel)) continue;
+      try {
+        const c = await cold_start(k.argv, k.cwd, k.first);
+        runs.get(k.kernel)!.push(c);
+        log(`  round ${r + 1}: ${k.kernel}: ready ${c.ready_ms.toFixed(0)} ms, first result ${c.first_ms.toFixed(0)} ms (${c.first_text.slice(0, 40)}), trivial cell ${c.trivial_ms.toFixed(0)} ms`);
+      } catch (e) {
+        failed.set(k.kernel, (e as Error).message.split("\n")[0]);
+        log(`  round ${r + 1}: ${k.kernel} failed: ${(e as Error).message}`);
+      }
+    }
+  }
+  fs.rmSync(deno_cwd, { recursive: true, force: true });
+  return kernels.map((k) => {
+    const rs = runs.get(k.kernel)!;
+    if (!k.argv) return { kernel: k.kernel, missing: k.missing! };
+    if (failed.has(k.kernel) && rs.length === 0) return { kernel: k.kernel, missing: failed.get(k.kernel)! };
+    return {
+      kernel: k.kernel,
+      first_cell: k.first === TRIVIAL_CELL ? "trivial cell" : "import bertlab + mini-BERT + forward",
+      runs: rs,
+      ready_ms: median(rs.map((c) => c.ready_ms)),
+      first_ms: median(rs.map((c) => c.first_ms)),
+      trivial_ms: median(rs.map((c) => c.trivial_ms)),
+    };
+  });
+}
