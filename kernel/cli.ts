@@ -19,9 +19,9 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export function make_program(): Command {
-  const program = new Command("bertlab").description("bertlab: BERT in TypeScript notebooks (tslab kernel tools)");
+  const program = new Command("bertlab").description("bertlab: BERT in TypeScript notebooks (kernel tools)");
 
-  const kernel = program.command("kernel").description("manage the Jupyter kernelspec for the tslab kernel");
+  const kernel = program.command("kernel").description("manage the Jupyter kernelspec of bertlab's TypeScript kernel");
   kernel
     .command("install")
     .description("write <jupyter data dir>/kernels/<name>/kernel.json (no Python needed)")
@@ -29,7 +29,7 @@ export function make_program(): Command {
     .option("--prefix <dir>", "install under DIR/share/jupyter (use JUPYTER_PATH=DIR/share/jupyter)")
     .option("--name <name>", "kernelspec name", DEFAULT_KERNEL_NAME)
     .option("--display-name <text>", "name shown in Jupyter's kernel menu", DEFAULT_DISPLAY_NAME)
-    .option("--engine <engine>", "kernel process: bertlab (its own kernel) or tslab (stock tslab)", DEFAULT_ENGINE)
+    .option("--engine <engine>", "kernel process: bertlab (its own kernel, the default) or tslab (stock tslab 1.0.22)", DEFAULT_ENGINE)
     .action((o: { user?: boolean; prefix?: string; name: string; displayName: string; engine: string }) => {
       if (o.engine !== "bertlab" && o.engine !== "tslab") throw new Error(`--engine "${o.engine}": expected bertlab or tslab`);
       const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName, engine: o.engine });
@@ -54,7 +54,7 @@ export function make_program(): Command {
 
   program
     .command("run <notebook>")
-    .description("execute a notebook headless through the tslab kernel (papermill-like)")
+    .description("execute a notebook headless through bertlab's kernel (papermill-like)")
     .option("-o, --output <file>", "executed notebook (default: out/<name>.ipynb)")
     .option("--html <file>", "also write a standalone HTML report")
     .option("--timeout <seconds>", "per-cell timeout", "600")

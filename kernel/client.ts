@@ -1,4 +1,4 @@
-// A Jupyter kernel client without Python: starts the tslab kernel process with a temporary connection file
+// A Jupyter kernel client without Python: starts a kernel process (bertlab's by default, kernel_argv()) with a temporary connection file
 // on random ports and talks to it over zeromq (shell, iopub, control, stdin, heartbeat).
 import * as fs from "fs";
 import * as net from "net";
@@ -25,7 +25,7 @@ export type ConnectionInfo = {
 };
 
 export type KernelOptions = {
-  /** Working directory of the kernel process: tslab resolves imports (and `bertlab`) from here. */
+  /** Working directory of the kernel process: cells resolve imports (and `bertlab`) from here. */
   cwd: string;
   /** Command to start; `{connection_file}` is replaced. Default: kernel_argv() (the default engine). */
   argv?: string[];
@@ -314,7 +314,7 @@ export class KernelClient {
   /**
    * Runs `code`; `on_iopub` gets every iopub message of this request (stream, display_data, update_display_data,
    * execute_result, error, clear_output...). Resolves after the execute_reply and the matching `idle` status.
-   * On timeout the kernel is interrupted (SIGINT, which tslab turns into an interrupt) and status is "timeout".
+   * On timeout the kernel is interrupted (SIGINT: the cell ends with KeyboardInterrupt) and status is "timeout".
    */
   async execute(
     code: string,

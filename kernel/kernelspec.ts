@@ -1,4 +1,4 @@
-// Jupyter kernelspecs for the tslab kernel, written without Python/IPython:
+// Jupyter kernelspecs for bertlab's kernel (or stock tslab, --engine tslab), written without Python/IPython:
 // <data dir>/kernels/<name>/kernel.json (+ logos), and list/uninstall over Jupyter's search path.
 import * as fs from "fs";
 import * as os from "os";

@@ -1,4 +1,4 @@
-// Headless notebook runner (papermill-like, no Python): executes code cells in order through the tslab kernel,
+// Headless notebook runner (papermill-like, no Python): executes code cells in order through a kernel (bertlab's by default),
 // collects their outputs into the .ipynb (nbformat 4.5, execution counts assigned here), writes the executed
 // notebook atomically plus an optional standalone HTML report, and names the first failing cell.
 import * as path from "path";
@@ -79,10 +79,10 @@ export function truncate_streams(outputs: Output[], max_lines: number): number {
   return omitted;
 }
 
-// tslab aborts every request that arrives within 200 ms of a failed one.
+// tslab (--engine tslab) aborts every request that arrives within 200 ms of a failed one.
 const AFTER_ERROR_MS = 300;
 
-/** tslab reports errors on stderr only; this recovers an `ename: evalue` from that text. */
+/** tslab (--engine tslab) reports errors on stderr only; this recovers an `ename: evalue` from that text. */
 export function error_from_stderr(stderr: string): { ename: string; evalue: string } {
   const lines = stderr.split("\n").map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trimEnd()).filter(Boolean);
   for (const line of lines) {

@@ -332,3 +332,20 @@ test("a module created after a cell failed to find it is found by the next cell 
     await k.shutdown();
   }
 });
+
+test("user_expressions are evaluated after the cell, in its names, as MIME bundles (an error per expression)", { timeout: 300_000 }, async () => {
+  const k = await kernel();
+  const r = await k.send_request("shell", "execute_request", {
+    code: "const ue_x = 21;", silent: false, store_history: true, allow_stdin: false, stop_on_error: true,
+    user_expressions: { double: "ue_x * 2", card: '({ [Symbol.for("Jupyter.display")]() { return { "text/html": "<b>" + ue_x + "</b>" }; } })', bad: "ue_missing + 1" },
+  });
+  assert.equal(r?.content.status, "ok");
+  const ue = r!.content.user_expressions;
+  assert.deepEqual(ue.double, { status: "ok", data: { "text/plain": "42" }, metadata: {} });
+  assert.equal(ue.card.data["text/html"], "<b>21</b>");
+  assert.equal(ue.bad.status, "error");
+  assert.equal(ue.bad.ename, "TSError");
+  assert.match(ue.bad.evalue, /TS2304: Cannot find name 'ue_missing'/);
+  const next = await run(k, "ue_x");
+  assert.equal(next.result?.data["text/plain"], "21", "the cell's names are intact");
+});

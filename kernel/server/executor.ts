@@ -27,6 +27,11 @@ export interface Executor {
   };
   /** Runs one cell. Output produced meanwhile goes through process.stdout/stderr and the kernel display hook. */
   execute(code: string, execution_count: number): Promise<ExecuteOutcome>;
+  /**
+   * An execute_request's user_expressions: each evaluated after the cell, in its names, leaving nothing behind;
+   * the value as a MIME bundle, or the error.
+   */
+  evaluate?(expression: string): Promise<{ status: "ok"; data: Record<string, unknown>; metadata: Record<string, unknown> } | ExecuteError>;
   /** Cursor positions are JavaScript string offsets (the protocol layer converts from code points). */
   complete(code: string, cursor: number): Completion;
   inspect(code: string, cursor: number, detail_level: number): Inspection;

@@ -6,7 +6,7 @@ import { Message, PROTOCOL_VERSION, new_message } from "../messaging";
 import type { Channels } from "./channels";
 import type { ExecuteOutcome, Executor } from "./executor";
 import type { History } from "./history";
-import type { IoPub } from "./iopub";
+import { type IoPub, json_bundle } from "./iopub";
 
 export type KernelDeps = {
   channels: Channels;
@@ -225,21 +225,25 @@ export class Kernel {
       this.deps.log(`executor failed: ${err.stack}`);
       outcome = { status: "error", ename: `KernelError: ${err.name}`, evalue: err.message, traceback: String(err.stack).split("\n") };
     }
-    const user_expressions: Record<string, unknown> = {};
-    for (const name of Object.keys(c.user_expressions ?? {})) {
-      user_expressions[name] = error_reply("NotImplementedError", "bertlab's kernel does not evaluate user_expressions");
-    }
-    if (this.deps.ending?.()) return { status: "aborted" };
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;
       iopub.publish("error", { ename, evalue, traceback });
       if (c.stop_on_error !== false) for (const q of this.shell_queue) if (q.header.msg_type === "execute_request") this.aborting.add(q);
-      return { status: "error", execution_count: count, ename, evalue, traceback, user_expressions };
+      return { status: "error", execution_count: count, ename, evalue, traceback, user_expressions: {} };
     }
     if (outcome.result && !silent) {
-      iopub.publish("execute_result", { execution_count: count, data: outcome.result.data, metadata: outcome.result.metadata ?? {} });
+      iopub.publish("execute_result", { execution_count: count, data: json_bundle(outcome.result.data), metadata: outcome.result.metadata ?? {} });
       const text = outcome.result.data["text/plain"];
       if (store_history && typeof text === "string") this.deps.history.set_output(count, text);
+    }
+    // evaluated after a cell that ran (as ipykernel does), each in the cell's names, leaving nothing behind
+    const user_expressions: Record<string, unknown> = {};
+    for (const [name, expr] of Object.entries((c.user_expressions ?? {}) as Record<string, unknown>)) {
+      const ex = this.deps.executor;
+      const r: { status: string; data?: Record<string, unknown> } = ex.evaluate
+        ? await ex.evaluate(String(expr)).catch((e: Error) => ({ status: "error", ename: e.name ?? "Error", evalue: e.message ?? String(e), traceback: [] }))
+        : { status: "error", ename: "NotImplementedError", evalue: "this kernel's executor does not evaluate user_expressions", traceback: [] };
+      user_expressions[name] = r.data ? { ...r, data: json_bundle(r.data) } : r;
     }
     const payload = outcome.page ? [{ source: "page", data: outcome.page.data, start: 0 }] : [];
     return { status: "ok", execution_count: count, payload, user_expressions };

@@ -3,8 +3,8 @@
 // at run time — has no effect on the names later cells see. Knows nothing of Jupyter's wire protocol.
 import * as fs from "fs";
 import * as path from "path";
-import type { Completeness, Completion, ExecuteOutcome, Executor, Inspection } from "../server/executor";
-import { CellCompiler, load_typescript } from "./compiler";
+import type { Completeness, Completion, ExecuteError, ExecuteOutcome, Executor, Inspection } from "../server/executor";
+import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
 import { complete, inspect, is_complete, pager_target } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
 import { KeyboardInterrupt, Runtime } from "./runtime";
@@ -60,7 +60,10 @@ export class TsExecutor implements Executor {
   /** Loads TypeScript and parses the prewarm packages' declarations (the first cell's compile is then short). */
   warm(): void {
     const t0 = Date.now();
+    load_typescript();
+    const t_ts = Date.now();
     this.compiler.convert("", "");
+    const t_lib = Date.now();
     for (const pkg of this.opts.prewarm ?? []) {
       try {
         require.resolve(pkg, { paths: [this.opts.cwd] });
@@ -70,7 +73,8 @@ export class TsExecutor implements Executor {
       // type-checked only, never run: the declarations stay parsed in the compiler's watch program
       this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\nlet __w: typeof __warm | undefined;\n`);
     }
-    if (process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`compiler ready in ${Date.now() - t0} ms`);
+    const hit = save_code_cache();
+    if (process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`compiler ready in ${Date.now() - t0} ms: TypeScript loaded ${t_ts - t0} ms (code cache ${hit ? "hit" : "written"}), lib + @types/node ${t_lib - t_ts} ms, packages ${Date.now() - t_lib} ms`);
   }
 
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
@@ -82,7 +86,10 @@ export class TsExecutor implements Executor {
       if (!r.found) return { status: "error", ename: "NameError", evalue: `${target}: no such name in scope`, traceback: [`NameError: ${target}: no such name in scope`] };
       return { status: "ok", page: { data: r.data } };
     }
+    const t0 = Date.now();
     const c = this.compiler.convert(this.prev_decl, code);
+    const t1 = Date.now();
+    if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
     if (c.diagnostics.length) return diagnostics_error(c.diagnostics, code, cell);
     if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
     if (!c.output) {
@@ -102,6 +109,23 @@ export class TsExecutor implements Executor {
     delete this.runtime.names[c.lastExpressionVar];
     if (value === undefined) return { status: "ok" };
     return { status: "ok", result: await value_bundle(value) };
+  }
+
+  async evaluate(expression: string): Promise<{ status: "ok"; data: Record<string, unknown>; metadata: Record<string, unknown> } | ExecuteError> {
+    const source = `(${expression}\n)`;
+    const c = this.compiler.convert(this.prev_decl, source);
+    if (c.diagnostics.length) return diagnostics_error(c.diagnostics, source, "user_expression");
+    const snapshot = this.runtime.snapshot();
+    try {
+      await this.runtime.run(c.output ?? "", { async: !!c.hasToplevelAwait, filename: "user_expression" });
+      const value = c.lastExpressionVar ? this.runtime.names[c.lastExpressionVar] : undefined;
+      const b = await value_bundle(value);
+      return { status: "ok", data: b.data, metadata: b.metadata ?? {} };
+    } catch (e) {
+      return runtime_error(e, source, "user_expression", c.to_cell, Runtime.prefix_length(!!c.hasToplevelAwait));
+    } finally {
+      this.runtime.restore(snapshot); // declares nothing
+    }
   }
 
   complete(code: string, cursor: number): Completion {
