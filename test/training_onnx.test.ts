@@ -13,20 +13,12 @@ import { Trainer, TrainingArguments } from "../src/training/trainer_api";
 import { DataCollatorForLanguageModeling } from "../src/training/collators";
 import { Generator, set_seed } from "../src/training/rng";
 import type { Feature } from "../src/training/padding";
+import { TOY_TOKENIZER, classification_data } from "./fixtures/training/toy";
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 const TINY = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 32 };
-const tok = { pad_token_id: 0, cls_token_id: 1, sep_token_id: 2, mask_token_id: 3, vocab_size: 40, all_special_ids: [0, 1, 2, 3] };
+const tok = TOY_TOKENIZER;
 
-function classification_data(n: number, seed: number): Feature[] {
-  const g = new Generator(seed);
-  return Array.from({ length: n }, () => {
-    const len = 4 + g.randint(7);
-    const label = g.random() < 0.5 ? 1 : 0;
-    const body = Array.from({ length: len }, () => (g.random() < 0.3 ? 4 : label ? 5 + g.randint(17) : 22 + g.randint(18)));
-    return { input_ids: [1, ...body, 2], label };
-  });
-}
 
 const tmpdir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bertlab-${name}-`));
 

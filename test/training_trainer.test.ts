@@ -10,6 +10,7 @@ import { Trainer, TrainingArguments, type EvalPrediction } from "../src/training
 import { DataCollatorForLanguageModeling } from "../src/training/collators";
 import { Generator, set_seed } from "../src/training/rng";
 import type { Feature } from "../src/training/padding";
+import { TOY_TOKENIZER, classification_data } from "./fixtures/training/toy";
 import type { LogEntry } from "../src/training/trainer_state";
 import { get_last_checkpoint, rotate_checkpoints } from "../src/training/checkpoint";
 import { ProgressCallback } from "../src/training/callbacks";
@@ -20,18 +21,8 @@ const TINY = {
   vocab_size: 40, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 32,
   hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1,
 };
-const tok = { pad_token_id: 0, cls_token_id: 1, sep_token_id: 2, mask_token_id: 3, vocab_size: 40, all_special_ids: [0, 1, 2, 3] };
+const tok = TOY_TOKENIZER;
 
-/** Sequences (length 4..10) of tokens 5..21 (label 1) or 22..39 (label 0), plus a few shared tokens. */
-function classification_data(n: number, seed: number): Feature[] {
-  const g = new Generator(seed);
-  return Array.from({ length: n }, () => {
-    const len = 4 + g.randint(7);
-    const label = g.random() < 0.5 ? 1 : 0;
-    const body = Array.from({ length: len }, () => (g.random() < 0.3 ? 4 : label ? 5 + g.randint(17) : 22 + g.randint(18)));
-    return { input_ids: [1, ...body, 2], label };
-  });
-}
 
 function tmpdir(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `bertlab-${name}-`));
