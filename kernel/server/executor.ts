@@ -38,6 +38,6 @@ export interface Executor {
   is_complete(code: string): Completeness;
   /** Stops the running cell (SIGINT or interrupt_request); the executor keeps its state. */
   interrupt(): void;
-  /** Optional work done while idle after startup (loading a compiler). */
-  warm?(): void;
+  /** Optional work done while idle after startup (loading a compiler), as steps run one per event-loop turn. */
+  warm_steps?(): Array<() => void>;
 }

@@ -73,6 +73,7 @@ export async function start_kernel(connection_file: string): Promise<void> {
     on_interrupt: interrupt,
     on_shutdown: () => void end(0),
     ending: () => ending,
+    on_kernel_info: () => warm_soon(700),
   });
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", () => void end(0));
@@ -81,14 +82,30 @@ export async function start_kernel(connection_file: string): Promise<void> {
   process.on("uncaughtException", (e) => console.error("Uncaught exception (kernel keeps running):", e));
   process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (kernel keeps running):", e));
   kernel.start();
-  // load TypeScript while the front end is still connecting
-  setTimeout(() => {
-    try {
-      executor.warm();
-    } catch (e) {
-      log(`warm-up failed: ${(e as Error).stack ?? e}`);
+  // Load TypeScript (and bertlab) while idle, one step per event-loop turn — after the front end's handshake
+  // (kernel_info, repeated until its iopub subscription is through), which a step would otherwise hold up; a cell
+  // sent meanwhile compiles on its own.
+  let warm_timer: NodeJS.Timeout | null = setTimeout(() => void warm(), 2000);
+  let handshake = false;
+  function warm_soon(ms: number): void {
+    if (!warm_timer || handshake) return; // the first kernel_info only: a front end polling it cannot hold warm-up off
+    handshake = true;
+    clearTimeout(warm_timer);
+    warm_timer = setTimeout(() => void warm(), ms);
+  }
+  async function warm(): Promise<void> {
+    warm_timer = null;
+    for (const step of executor.warm_steps()) {
+      await new Promise((res) => setTimeout(res, 1));
+      if (ending) return;
+      try {
+        step();
+      } catch (e) {
+        log(`warm-up failed: ${(e as Error).stack ?? e}`);
+        return;
+      }
     }
-  }, 20);
+  }
 }
 
 if (require.main === module) {

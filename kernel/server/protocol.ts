@@ -18,6 +18,8 @@ export type KernelDeps = {
   /** SIGINT-equivalent for interrupt_request (signals the process, so a running cell stops). */
   on_interrupt: () => void;
   log: (line: string) => void;
+  /** Called on every kernel_info_request (a front end connecting: the kernel warms up after the handshake). */
+  on_kernel_info?: () => void;
   /** True once the process is ending (process.exit in a cell): nothing more is replied or published. */
   ending?: () => boolean;
 };
@@ -43,7 +45,7 @@ export function code_points(text: string, js: number): number {
 }
 
 const handlers: Record<string, Handler> = {
-  kernel_info_request: (k) => ({
+  kernel_info_request: (k) => (k.deps.on_kernel_info?.(), {
     status: "ok",
     protocol_version: PROTOCOL_VERSION,
     ...k.deps.executor.info,

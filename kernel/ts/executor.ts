@@ -29,6 +29,8 @@ function own_version(): string {
 export class TsExecutor implements Executor {
   private compiler = new CellCompiler();
   private runtime: Runtime;
+  /** Cells compiled so far (warm-up stops once one has). */
+  private cells = 0;
   /** Declarations of every successful cell so far, as tslab's converter keeps them. */
   private prev_decl = "";
 
@@ -57,24 +59,42 @@ export class TsExecutor implements Executor {
     };
   }
 
-  /** Loads TypeScript and parses the prewarm packages' declarations (the first cell's compile is then short). */
-  warm(): void {
+  /**
+   * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): load
+   * TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first cell's
+   * compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell that
+   * imports them then starts at once).
+   */
+  warm_steps(): Array<() => void> {
     const t0 = Date.now();
-    load_typescript();
-    const t_ts = Date.now();
-    this.compiler.convert("", "");
-    const t_lib = Date.now();
-    for (const pkg of this.opts.prewarm ?? []) {
+    const times: string[] = [];
+    // once a cell has compiled, the compiler is warm and the cell imported what it needed: the rest is skipped
+    const timed = (name: string, f: () => void) => () => {
+      if (this.cells > 0) return;
+      const t = Date.now();
+      f();
+      times.push(`${name} ${Date.now() - t} ms`);
+    };
+    const pkgs = (this.opts.prewarm ?? []).filter((pkg) => {
       try {
-        require.resolve(pkg, { paths: [this.opts.cwd] });
+        return !!require.resolve(pkg, { paths: [this.opts.cwd] });
       } catch {
-        continue;
+        return false;
       }
-      // type-checked only, never run: the declarations stay parsed in the compiler's watch program
-      this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\nlet __w: typeof __warm | undefined;\n`);
-    }
-    const hit = save_code_cache();
-    if (process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`compiler ready in ${Date.now() - t0} ms: TypeScript loaded ${t_ts - t0} ms (code cache ${hit ? "hit" : "written"}), lib + @types/node ${t_lib - t_ts} ms, packages ${Date.now() - t_lib} ms`);
+    });
+    let hit = false;
+    return [
+      timed("TypeScript", () => load_typescript()),
+      timed("lib + @types/node", () => this.compiler.convert("", "")),
+      // resolved and parsed only, never run: the declarations stay in the compiler's watch program (a use such as
+      // `typeof __warm` would make TypeScript build the whole namespace's type: seconds, for nothing)
+      ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`))),
+      () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
+      ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
+      () => {
+        if (process.env.BERTLAB_KERNEL_DEBUG && times.length) this.opts.log?.(`warm in ${Date.now() - t0} ms (code cache ${hit ? "hit" : "written"}): ${times.join(", ")}`);
+      },
+    ];
   }
 
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
@@ -87,13 +107,14 @@ export class TsExecutor implements Executor {
       return { status: "ok", page: { data: r.data } };
     }
     const t0 = Date.now();
+    this.cells++;
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
     if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
     if (c.diagnostics.length) return diagnostics_error(c.diagnostics, code, cell);
     if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
     if (!c.output) {
-      this.prev_decl = c.declOutput ?? "";
+      this.set_decl(c.declOutput ?? "");
       return { status: "ok" };
     }
     const snapshot = this.runtime.snapshot();
@@ -103,7 +124,7 @@ export class TsExecutor implements Executor {
       this.runtime.restore(snapshot);
       return runtime_error(e, code, cell, c.to_cell, Runtime.prefix_length(!!c.hasToplevelAwait));
     }
-    this.prev_decl = c.declOutput ?? "";
+    this.set_decl(c.declOutput ?? "");
     if (!c.lastExpressionVar) return { status: "ok" };
     const value = this.runtime.names[c.lastExpressionVar];
     delete this.runtime.names[c.lastExpressionVar];
@@ -126,6 +147,25 @@ export class TsExecutor implements Executor {
     } finally {
       this.runtime.restore(snapshot); // declares nothing
     }
+  }
+
+  /**
+   * The declarations later cells see. A moment after the cell's reply, if no other cell came meanwhile, the
+   * compiler takes them in while the kernel is idle (an empty cell against them), so the next cell a person types
+   * pays only for its own code (a cell sent at once compiles them itself, as without this).
+   */
+  private set_decl(decl: string): void {
+    if (decl === this.prev_decl) return;
+    this.prev_decl = decl;
+    const cells = this.cells;
+    setTimeout(() => {
+      if (cells !== this.cells) return;
+      try {
+        this.compiler.convert(decl, "");
+      } catch {
+        // the next cell compiles against them anyway and reports what is wrong
+      }
+    }, 250).unref();
   }
 
   complete(code: string, cursor: number): Completion {

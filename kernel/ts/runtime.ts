@@ -80,6 +80,15 @@ export class Runtime {
     return Object.assign(wrapped, { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions }) as NodeJS.Require;
   }
 
+  /** Loads a package the way a cell's import would (a failure is left for the cell to report). */
+  preload(pkg: string): void {
+    try {
+      this.require(pkg);
+    } catch {
+      // the cell that imports it shows the error
+    }
+  }
+
   snapshot(): Map<string, unknown> {
     return new Map(Object.entries(this.names));
   }
