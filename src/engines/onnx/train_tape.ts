@@ -34,8 +34,12 @@ export class Tape {
     this.grads.set(x, dx);
   }
 
-  private record(fn: () => void): void {
-    this.steps.push(fn);
+  /** Records the backward of an op with output `y`: run (in reverse) only when a gradient reached `y`. */
+  private record(y: string, fn: (dy: string) => void): void {
+    this.steps.push(() => {
+      const dy = this.grads.get(y);
+      if (dy) fn(dy);
+    });
   }
 
   /** Seeds d(loss)/d(loss) = 1 and runs every recorded backward step in reverse. */
@@ -54,9 +58,7 @@ export class Tape {
   linear(x: string, W: string, b: string): string {
     const { g } = this;
     const y = g.op("Gemm", [x, W, b], { transB: 1 }, "linear");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       this.addGrad(W, g.op("Gemm", [dy, x], { transA: 1 }, "dW")); // [out, in] = dyᵀ·x
       this.addGrad(b, this.sumRows(dy));
       this.addGrad(x, g.op("MatMul", [dy, W], undefined, "dx")); // [N, in] = dy·W
@@ -68,9 +70,7 @@ export class Tape {
   layerNorm(x: string, gamma: string, beta: string, eps: number): string {
     const { g } = this;
     const [y, mean, rstd] = g.node("LayerNormalization", [x, gamma, beta], { outputs: 3, attrs: { axis: -1, epsilon: { f: eps } }, hint: "ln" }); // y [N, H], mean / rstd [N, 1]
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const xhat = g.op("Mul", [g.op("Sub", [x, mean]), rstd], undefined, "xhat"); // [N, H]
       this.addGrad(gamma, this.sumRows(g.op("Mul", [dy, xhat])));
       this.addGrad(beta, this.sumRows(dy));
@@ -86,9 +86,7 @@ export class Tape {
   concat(parts: string[], axis: number, sizes: number[]): string {
     const { g } = this;
     const y = g.op("Concat", parts, { axis }, "concat");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const pieces = g.node("Split", [dy, g.constInt64(sizes)], { outputs: parts.length, attrs: { axis }, hint: "split_grad" });
       parts.forEach((p, j) => this.addGrad(p, pieces[j]));
     });
@@ -98,9 +96,7 @@ export class Tape {
   /** a + b, same shapes. */
   add(a: string, b: string): string {
     const y = this.g.op("Add", [a, b]);
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       this.addGrad(a, dy);
       this.addGrad(b, dy);
     });
@@ -112,9 +108,7 @@ export class Tape {
     const { g } = this;
     const cdf = g.op("Mul", [g.op("Add", [g.op("Erf", [g.op("Mul", [x, g.constFloat(SQRT1_2)])]), g.constFloat(1)]), g.constFloat(0.5)], undefined, "gelu_cdf");
     const y = g.op("Mul", [x, cdf], undefined, "gelu");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const pdf = g.op("Mul", [g.op("Exp", [g.op("Mul", [g.op("Mul", [x, x]), g.constFloat(-0.5)])]), g.constFloat(INV_SQRT_2PI)]);
       this.addGrad(x, g.op("Mul", [dy, g.op("Add", [cdf, g.op("Mul", [x, pdf])])], undefined, "gelu_dx"));
     });
@@ -124,9 +118,7 @@ export class Tape {
   tanh(x: string): string {
     const { g } = this;
     const y = g.op("Tanh", [x]);
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       this.addGrad(x, g.op("Mul", [dy, g.op("Sub", [g.constFloat(1), g.op("Mul", [y, y])])], undefined, "tanh_dx"));
     });
     return y;
@@ -143,9 +135,7 @@ export class Tape {
     const ratio = g.constFloat(p);
     const on = g.initBool(g.fresh("training_mode"), true);
     const [y, mask] = g.node("Dropout", [x, ratio, on], { outputs: 2, attrs: { seed: this.dropoutSeed++ }, hint: "dropout" });
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const keep = g.op("Cast", [mask], { to: FLOAT }, "keep");
       this.addGrad(x, g.op("Mul", [g.op("Mul", [dy, keep]), g.constFloat(1 / (1 - p))], undefined, "dropout_dx"));
     });
@@ -159,9 +149,7 @@ export class Tape {
   embedding(table: string, ids: string, rows: number, cols: number): string {
     const { g } = this;
     const y = g.op("Gather", [table, ids], undefined, "emb");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const idx = g.op("Unsqueeze", [ids, g.constInt64([-1])]); // [..ids, 1]
       const base = this.grads.get(table) ?? this.zeros([rows, cols]);
       this.setGrad(table, g.op("ScatterND", [base, idx, dy], { reduction: "add" }, "emb_grad"));
@@ -178,9 +166,7 @@ export class Tape {
   firstRows(table: string, seqVec: string, P: number): string {
     const { g } = this;
     const y = g.op("Slice", [table, g.constInt64([0]), seqVec, g.constInt64([0])], undefined, "first_rows"); // [seq, H]
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const rest = g.op("Sub", [g.constInt64([P]), seqVec]); // [1] = P − seq
       const pads = g.op("Concat", [g.constInt64([0, 0]), rest, g.constInt64([0])], { axis: 0 }); // [0, 0, P − seq, 0]
       this.addGrad(table, g.op("Pad", [dy, pads], undefined, "rows_pad"));
@@ -192,9 +178,7 @@ export class Tape {
   addBroadcastRows(x: string, pos: string): string {
     const { g } = this;
     const y = g.op("Add", [x, pos]);
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       this.addGrad(x, dy);
       this.addGrad(pos, g.op("ReduceSum", [dy, g.constInt64([0])], { keepdims: 0 }));
     });
@@ -205,9 +189,7 @@ export class Tape {
   reshape(x: string, shape: string): string {
     const { g } = this;
     const y = g.op("Reshape", [x, shape]);
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       this.addGrad(x, g.op("Reshape", [dy, g.op("Shape", [x])]));
     });
     return y;
@@ -217,9 +199,7 @@ export class Tape {
   gatherRows(x: string, positions: string): string {
     const { g } = this;
     const y = g.op("Gather", [x, positions], { axis: 0 }, "rows");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const zeros = g.op("Mul", [x, g.constFloat(0)]); // zeros of x's runtime shape
       const idx = g.op("Unsqueeze", [positions, g.constInt64([1])]); // [M, 1]
       this.addGrad(x, g.op("ScatterND", [zeros, idx, dy], { reduction: "add" }, "rows_grad"));
@@ -231,9 +211,7 @@ export class Tape {
   firstToken(x: string, seqVec: string): string {
     const { g } = this;
     const y = g.op("Gather", [x, g.constInt64([0], true)], { axis: 1 }, "cls_token");
-    this.record(() => {
-      const dy = this.grads.get(y);
-      if (!dy) return;
+    this.record(y, (dy) => {
       const rest = g.op("Sub", [seqVec, g.constInt64([1])]); // [1] = S − 1
       const pads = g.op("Concat", [g.constInt64([0, 0, 0, 0]), rest, g.constInt64([0])], { axis: 0 }); // pad the end of axis 1
       this.addGrad(x, g.op("Pad", [g.op("Unsqueeze", [dy, g.constInt64([1])]), pads], undefined, "cls_pad"));
@@ -266,9 +244,7 @@ export class Tape {
     const ctxh = g.op("MatMul", [kept, vh], undefined, "context"); // [B, nh, S, d]
     const NH = g.constInt64([-1, H]);
     const ctx = g.op("Reshape", [g.op("Transpose", [ctxh], { perm: [0, 2, 1, 3] }), NH], undefined, "ctx"); // [N, H]
-    this.record(() => {
-      const dctx = this.grads.get(ctx);
-      if (!dctx) return;
+    this.record(ctx, (dctx) => {
       const dctxh = heads(dctx); // [B, nh, S, d]
       let dprobs = g.op("MatMul", [dctxh, g.op("Transpose", [vh], { perm: [0, 1, 3, 2] })]); // [B, nh, S, S]
       const dvh = g.op("MatMul", [g.op("Transpose", [kept], { perm: [0, 1, 3, 2] }), dctxh]); // [B, nh, S, d]
@@ -297,9 +273,7 @@ export class Tape {
     const idx = g.op("Unsqueeze", [safe, g.constInt64([1])]); // [M, 1]
     const picked = g.op("Squeeze", [g.op("GatherElements", [logp, idx], { axis: 1 }), g.constInt64([1])]); // [M]
     const loss = g.op("Div", [g.op("Neg", [g.op("ReduceSum", [g.op("Mul", [picked, validF])], { keepdims: 0 })]), count], undefined, "ce_loss");
-    this.record(() => {
-      const dl = this.grads.get(loss);
-      if (!dl) return;
+    this.record(loss, (dl) => {
       const prob = g.op("Exp", [logp]); // softmax [M, C]
       const atLabel = g.op("Sub", [g.op("GatherElements", [prob, idx], { axis: 1 }), g.constFloat(1)]); // [M, 1]
       const diff = g.op("ScatterElements", [prob, idx, atLabel], { axis: 1 }); // softmax − onehot
