@@ -1,13 +1,13 @@
 // Chart → one Jupyter MIME bundle: the interactive spec for frontends that render it, static SVG/PNG
 // fallbacks for those that don't (classic notebook, nbconvert, GitHub), and text/plain.
 // The same bundle is what `show` sends and what a chart's `[Symbol.for("Jupyter.display")]()` returns.
-import type { Chart } from "../chart";
+import type { Chart, VegaLiteChart } from "../chart";
 import type { MimeBundle } from "../../src/utils/displayable";
 import { chart_fragment, library_scripts } from "./html";
 import { chromium_path } from "./browser";
 import { to_png } from "./image";
 import { svg_to_png } from "./png";
-import { static_spec, vega_lite_to_svg } from "./vega";
+import { vega_lite_to_svg } from "./vega";
 
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
@@ -29,6 +29,13 @@ export function chart_summary(chart: Chart): string {
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 
+/** A vega-lite chart's static pictures, drawn in Node: SVG, and the PNG rasterised from it. */
+async function add_pictures(data: MimeBundle, chart: VegaLiteChart, scale: number): Promise<void> {
+  const svg = await vega_lite_to_svg(chart);
+  data["image/svg+xml"] = svg;
+  data["image/png"] = b64(svg_to_png(svg, { scale }));
+}
+
 /** Builds the display bundle for a chart. Never needs a browser for vega-lite; degrades without one otherwise. */
 export async function chart_bundle(chart: Chart, opts: BundleOptions = {}): Promise<MimeBundle> {
   const want_static = opts.static ?? true;
@@ -36,11 +43,7 @@ export async function chart_bundle(chart: Chart, opts: BundleOptions = {}): Prom
   const data: MimeBundle = {};
   if (chart.library === "vega-lite") {
     data[VEGA_LITE_MIME] = chart.spec;
-    if (want_static) {
-      const svg = await vega_lite_to_svg(chart);
-      data["image/svg+xml"] = svg;
-      data["image/png"] = b64(svg_to_png(svg, { scale }));
-    }
+    if (want_static) await add_pictures(data, chart, scale);
   } else if (chart.library === "plotly") {
     data[PLOTLY_MIME] = { data: chart.data, layout: chart.layout, config: chart.config ?? {} };
     if (want_static && chromium_path()) {
@@ -56,17 +59,13 @@ export async function chart_bundle(chart: Chart, opts: BundleOptions = {}): Prom
     else if (want_static) {
       // No browser: the static vega-lite twin's pictures (the HTML stays the interactive view). A twin too big to
       // draw (e.g. a model view past plot_attention_grid's max_cells) leaves the bundle HTML-only, saying why.
-      let twin: Chart | undefined;
+      let twin: VegaLiteChart | undefined;
       try {
         twin = chart.static;
       } catch (e) {
         console.warn(`bertlab: no PNG for '${chart.title ?? "html chart"}' without Chromium: ${(e as Error).message}`);
       }
-      if (twin) {
-        const svg = await vega_lite_to_svg(twin);
-        data["image/svg+xml"] = svg;
-        data["image/png"] = b64(svg_to_png(svg, { scale }));
-      }
+      if (twin) await add_pictures(data, twin, scale);
     }
   } else {
     throw new Error(`chart_bundle: unknown chart library '${(chart as { library?: unknown }).library}'; expected vega-lite, plotly or html`);
