@@ -80,6 +80,9 @@ export function read_sharded_checkpoint(index: ShardIndex, files: string[]): Map
   return with_reader(open_sharded_checkpoint(index, files), read_all);
 }
 
+/** transformers' default largest weights file (`save_pretrained(max_shard_size="5GB")`). */
+export const DEFAULT_MAX_SHARD_SIZE = "5GB";
+
 /** A size as transformers writes it: bytes, or "5GB" / "500MB" / "1GiB" / "100KB" (decimal and binary units). */
 export function parse_shard_size(size: number | string): number {
   if (typeof size === "number") {
@@ -97,7 +100,7 @@ export function parse_shard_size(size: number | string): number {
  * one model.safetensors when everything fits, else model-0000k-of-0000n.safetensors plus
  * model.safetensors.index.json. Returns the files' bytes (nothing is written).
  */
-export function shard_safetensors(tensors: Map<string, TensorData>, max_shard_size: number | string = "5GB", metadata: Record<string, string> = { format: "pt" }): DirFile[] {
+export function shard_safetensors(tensors: Map<string, TensorData>, max_shard_size: number | string = DEFAULT_MAX_SHARD_SIZE, metadata: Record<string, string> = { format: "pt" }): DirFile[] {
   const limit = parse_shard_size(max_shard_size);
   const shards: Map<string, TensorData>[] = [new Map()];
   let size = 0;
@@ -136,7 +139,7 @@ export function stale_weight_files(dir: string, keep: string[]): string[] {
  * (../utils/atomic_dir.ts: a reader sees the old set of files or the new one, and weight files of an earlier save
  * that the new one does not have are deleted in the same commit). Returns the files written (names in `folder`).
  */
-export function write_sharded_safetensors(folder: string, tensors: Map<string, TensorData>, max_shard_size: number | string = 5_000_000_000, metadata: Record<string, string> = { format: "pt" }): string[] {
+export function write_sharded_safetensors(folder: string, tensors: Map<string, TensorData>, max_shard_size: number | string = DEFAULT_MAX_SHARD_SIZE, metadata: Record<string, string> = { format: "pt" }): string[] {
   const files = shard_safetensors(tensors, max_shard_size, metadata);
   const names = files.map((f) => f.name);
   write_files_atomic(folder, files, { remove: stale_weight_files(folder, names) });

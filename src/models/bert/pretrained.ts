@@ -258,7 +258,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
       if (tied.has(name)) continue;
       tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
     }
-    const weights = shard_safetensors(tensors, options.max_shard_size ?? "5GB", { format: "pt" });
+    const weights = shard_safetensors(tensors, options.max_shard_size, { format: "pt" });
     write_files_atomic(dir, [{ name: "config.json", data: config.to_json_string() }, ...weights], { remove: stale_weight_files(dir, weights.map((f) => f.name)) });
   }
 }
