@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as vm from "vm";
 import Module from "module";
+import { writeFileAtomicSync } from "../../src/utils/fs";
 
 export type CachedModule = { exports: unknown; cache_hit: boolean; save(): void };
 
@@ -52,10 +53,8 @@ export function require_cached(file: string, log: (line: string) => void = () =>
       if (saved) return;
       saved = true;
       try {
-        fs.mkdirSync(path.dirname(cache_file), { recursive: true });
-        const tmp = `${cache_file}.${process.pid}.tmp`;
-        fs.writeFileSync(tmp, script.createCachedData());
-        fs.renameSync(tmp, cache_file); // atomic: a concurrent kernel reads the old cache or the new one
+        // atomic: a concurrent kernel reads the old cache or the new one; a killed writer's temp is cleaned later
+        writeFileAtomicSync(cache_file, script.createCachedData());
       } catch (e) {
         log(`code cache: cannot write ${cache_file} (${(e as Error).message}); TypeScript loads uncached`);
       }
