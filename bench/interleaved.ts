@@ -5,7 +5,9 @@
 import { spawn, ChildProcessWithoutNullStreams } from "child_process";
 import * as path from "path";
 import * as readline from "readline";
+import { tf } from "../src/backend";
 import { OnnxBertEngine, cores } from "../src/engines";
+import { BertModel } from "../src/models";
 import { FLOAT, GraphBuilder } from "../src/engines/onnx/graph";
 import { createSession, loadOrt } from "../src/engines/onnx/runtime";
 import { cosine, median } from "./common";
@@ -82,6 +84,26 @@ export interface PeerInfo {
 
 const WORKLOADS = ["pytorch", "pytorch int8", "onnx", "onnx int8"] as const;
 
+/** bertlab's BertModel on the tfjs backend (wasm here: the fallback when onnxruntime-node is missing), eval, same shape. */
+function tfjsForward(c: BenchBertConfig, b: number, s: number): { run: () => void; dispose: () => void } {
+  const model = new BertModel({ ...c, hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 });
+  model.eval();
+  model.engine = "tfjs";
+  const input_ids = tf.tensor2d(randomIds(b, s, c.vocab_size), [b, s], "int32");
+  return {
+    run: () => {
+      const out = model({ input_ids });
+      (out.last_hidden_state as tf.Tensor).dataSync();
+      tf.dispose(out as unknown as tf.TensorContainer);
+      if (model.last_engine !== "tfjs") throw new Error(`bench: the forward ran on ${model.last_engine}, expected tfjs`);
+    },
+    dispose: () => {
+      input_ids.dispose();
+      model.dispose();
+    },
+  };
+}
+
 /**
  * ORT's GFLOP/s on the peer's sgemm shape: [128, 768] · [768, 3072] and back through [3072, 768] (a BERT-base
  * b1 feed-forward pair without bias), four times in one run — eight GEMMs of that size, so the fixed cost of a
@@ -147,7 +169,7 @@ export async function perCoreForward(c: BenchBertConfig, [b, s]: [number, number
 }
 
 /** BERT-base forwards, fp32 and int8, bertlab ONNX vs PyTorch, alternating. null when the peer cannot run. */
-export async function interleavedForward(c: BenchBertConfig, shapes: [number, number][], rounds: number, reps: (b: number) => number, threads = 2): Promise<{ info: PeerInfo; results: InterleavedResult[] } | { missing: string }> {
+export async function interleavedForward(c: BenchBertConfig, shapes: [number, number][], rounds: number, reps: (b: number) => number, threads = 2, withTfjs = false): Promise<{ info: PeerInfo; results: InterleavedResult[] } | { missing: string }> {
   const avail = peerAvailable();
   if (!avail.ok) return { missing: avail.reason! };
   const peer = new ServedPeer(threads);
@@ -164,8 +186,11 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
       const a = await fp32.run({ input_ids: ids });
       const cos = cosine((await int8.run({ input_ids: ids })).last_hidden_state!.data, a.last_hidden_state!.data);
       const n = reps(b);
-      const perRound: Record<string, number[]> = Object.fromEntries(WORKLOADS.map((w) => [w, []]));
-      const all: Record<string, number[]> = Object.fromEntries(WORKLOADS.map((w) => [w, []]));
+      const workloads: string[] = [...WORKLOADS, ...(withTfjs ? ["tfjs"] : [])];
+      const perRound: Record<string, number[]> = Object.fromEntries(workloads.map((w) => [w, []]));
+      const all: Record<string, number[]> = Object.fromEntries(workloads.map((w) => [w, []]));
+      const tfjs = withTfjs ? tfjsForward(c, b, s) : null;
+      tfjs?.run(); // warm-up: weight packing, first-call kernels
       const ours = async (e: OnnxBertEngine): Promise<number[]> => {
         const ts: number[] = [];
         for (let i = 0; i < n; i++) {
@@ -183,6 +208,17 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
           ["pytorch int8", async () => (await peer.call({ time: `b${b}q`, reps: n })).times_ms as number[]],
           ["onnx int8", () => ours(int8)],
         ];
+        if (tfjs) {
+          order.push(["tfjs", async () => {
+            const ts: number[] = [];
+            for (let i = 0; i < n; i++) {
+              const t = performance.now();
+              tfjs.run();
+              ts.push(performance.now() - t);
+            }
+            return ts;
+          }]);
+        }
         for (const [w, fn] of order) {
           const ts = await fn();
           all[w].push(...ts);
@@ -195,16 +231,17 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
       const flops = bertForwardFlops(c, b, s);
       const ms: InterleavedResult["ms"] = {};
       const gflops: Record<string, number> = {};
-      for (const w of WORKLOADS) {
+      for (const w of workloads) {
         ms[w] = { times_ms: all[w], median_ms: median(perRound[w]) };
         gflops[w] = flops / ms[w].median_ms / 1e6;
       }
+      tfjs?.dispose();
       results.push({
         shape: [b, s],
         rounds,
         reps: n,
         ms,
-        ratios: { "onnx/pytorch": ratio("onnx", "pytorch"), "onnx int8/pytorch": ratio("onnx int8", "pytorch"), "onnx int8/pytorch int8": ratio("onnx int8", "pytorch int8"), "pytorch int8/pytorch": ratio("pytorch int8", "pytorch") },
+        ratios: { "onnx/pytorch": ratio("onnx", "pytorch"), "onnx int8/pytorch": ratio("onnx int8", "pytorch"), "onnx int8/pytorch int8": ratio("onnx int8", "pytorch int8"), "pytorch int8/pytorch": ratio("pytorch int8", "pytorch"), ...(tfjs ? { "tfjs/pytorch": ratio("tfjs", "pytorch") } : {}) },
         gflops,
         int8_cosine: cos,
         sgemm_gflops: { pytorch: median(rates.pytorch), onnx: median(rates.onnx) },

@@ -16,6 +16,7 @@ import { interleavedForward, perCoreForward } from "./interleaved";
 import { interleavedTrain } from "./interleaved_train";
 import { trainStepProfile } from "./train_profile";
 import { forwardProfile } from "./forward_profile";
+import { evaluateGoals, printGoals, readShippedEval, type BenchRun } from "./goals";
 import { kernel_cold_start } from "./kernel";
 import { BenchRow } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
@@ -112,8 +113,8 @@ async function main(): Promise<void> {
   const load_before = loadavg();
   console.log(`load average before: ${load_before}`);
   if (has("alternating")) {
-    console.log(`alternating rounds: PyTorch fp32 / int8 (quantize_dynamic) vs bertlab ONNX fp32 / int8, ${args.rounds} rounds …`);
-    const r = await interleavedForward(BERT_BASE, shapes, args.rounds, (b) => (b > 1 ? 1 : 3));
+    console.log(`alternating rounds: PyTorch fp32 / int8 (quantize_dynamic) vs bertlab ONNX fp32 / int8${info.name === "wasm" ? " and tfjs-wasm fp32" : ""}, ${args.rounds} rounds …`);
+    const r = await interleavedForward(BERT_BASE, shapes, args.rounds, (b) => (b > 1 ? 1 : 3), 2, info.name === "wasm");
     if ("missing" in r) {
       rows.push(row({ engine: "onnx int8", workload: "bert-base forward, alternating", shape: "b1 s128", threads: 2, median_ms: null, note: `peer missing: ${r.missing}` }));
     } else {
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
         rows.push(ours("onnx", "onnx", "onnx/pytorch", "pytorch fp32, same rounds", ""));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch", "pytorch fp32, same rounds", `; cosine vs fp32 ${x.int8_cosine.toFixed(5)}`));
         rows.push(ours("onnx int8", "onnx int8", "onnx int8/pytorch int8", "pytorch quantize_dynamic, same rounds", ""));
+        if (x.ms.tfjs) rows.push({ ...ours(`tfjs-${info.name}`, "tfjs", "tfjs/pytorch", "pytorch fp32, same rounds", "; bertlab BertModel, engine tfjs (the fallback without onnxruntime-node)"), threads: wasmThreads });
       }
       const pc = await perCoreForward(BERT_BASE, [1, 128], args.rounds, 3);
       if (!("missing" in pc)) {
@@ -340,7 +342,11 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const load_after = loadavg();
   console.log(`load average after: ${load_after}`);
-  writeFileAtomicSync(out, JSON.stringify({ date: new Date().toISOString(), load_before, load_after, backend: info, cpus: os.cpus().length, node: process.version, args: { ...args, only: [...args.only] }, rows, ...extra }, null, 2));
+  const date = new Date().toISOString();
+  const goals = evaluateGoals({ date, rows, ...extra } as BenchRun, readShippedEval(path.join(__dirname, "..", "..")));
+  console.log("");
+  printGoals(goals.filter((g) => g.met !== null));
+  writeFileAtomicSync(out, JSON.stringify({ date, load_before, load_after, backend: info, cpus: os.cpus().length, node: process.version, args: { ...args, only: [...args.only] }, rows, goals, ...extra }, null, 2));
   console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
 }
 
