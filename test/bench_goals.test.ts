@@ -24,7 +24,7 @@ test("goals from the 07:47 run (alternating + load): int8 met at b1, fp32 missed
   const fp1 = byGoal(gs, "fp32 BERT-base forward b1 s128 vs PyTorch");
   assert.equal(fp1.met, false);
   assert.equal(fp1.distance, "1.46× the goal (0.87× vs ≤ 0.60×)");
-  assert.match(fp1.evidence, /sgemm 128×768×3072 in the same rounds: PyTorch 146, ORT 81 GFLOP\/s/);
+  assert.match(fp1.evidence, /sgemm 128×768×3072 in the same rounds: PyTorch 146\.4, ORT 81\.3\)/);
   assert.match(fp1.evidence, /per core \(1 thread each, CPU time\) 0\.69×/);
   const cos = byGoal(gs, "int8 cosine vs fp32 (last_hidden_state, b8)");
   assert.equal(cos.met, true);
