@@ -5,13 +5,15 @@
 //   node --import tsx scripts/finetune-sentiment.ts            (full: 3 epochs)
 //   node --import tsx scripts/finetune-sentiment.ts --fast     (CI / notebooks: 75 steps, 200 test reviews)
 //   ... --save models/mini-bert-uncased-sentiment              (also write the fine-tuned model there)
+//   ... --control        first the same recipe from randomly initialised weights (same config and seed):
+//                        the pretraining's gain, reported beside the result and in the card
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { backend_info, ready, tf } from "../src/backend";
 import { writeSafetensors, type TensorData } from "../src/hub/safetensors";
 import { package_root } from "../src/hub/shipped";
-import { BertForSequenceClassification, manual_seed } from "../src/models";
+import { BertConfig, BertForSequenceClassification, manual_seed } from "../src/models";
 import { BertTokenizer } from "../src/tokenizers";
 import { Trainer, type EvalPrediction } from "../src/training/trainer_api";
 import type { Feature } from "../src/training";
@@ -47,6 +49,10 @@ export interface FinetuneOptions {
   quiet: boolean;
   /** TrainingArguments.train_engine: "tfjs" (default) or "onnx" (each step as one ONNX Runtime graph). */
   train_engine?: "tfjs" | "onnx" | "auto";
+  /** The control: the pretrained model's config with randomly initialised weights (seeded), not its weights. */
+  from_scratch?: boolean;
+  /** Test accuracy of the random-init control run with the same recipe (written into eval_results.json and the card). */
+  control_accuracy?: number;
 }
 
 export const FULL: FinetuneOptions = {
@@ -118,9 +124,11 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
   await ready();
   manual_seed(o.seed); // new classifier weights + dropout
   const tok = await BertTokenizer.from_pretrained(o.model);
-  const model = await BertForSequenceClassification.from_pretrained(o.model, {
-    num_labels: 2, id2label: ID2LABEL, label2id: LABEL2ID, seed: o.seed, quiet: o.quiet,
-  });
+  const labels = { num_labels: 2, id2label: ID2LABEL, label2id: LABEL2ID };
+  const model = o.from_scratch
+    ? new BertForSequenceClassification(await BertConfig.from_pretrained(o.model, labels))
+    : await BertForSequenceClassification.from_pretrained(o.model, { ...labels, seed: o.seed, quiet: o.quiet });
+  if (o.from_scratch) log(`control: ${o.model}'s config with randomly initialised weights (seed ${o.seed})`);
   const split = sentiment_reviews();
   const train_rows = evenly(split.train, o.train_limit);
   const test_rows = evenly(split.test, o.test_limit);
@@ -196,7 +204,7 @@ function save_classifier(r: FinetuneResult, o: FinetuneOptions): void {
   writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt" }, { float_dtype: "F16" });
   r.tokenizer.save_pretrained(dir);
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
-  const results = { ...numbers, base_model: o.model, seed: o.seed, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, date: new Date().toISOString() };
+  const results = { ...numbers, ...(o.control_accuracy !== undefined ? { random_init_control_accuracy: o.control_accuracy } : {}), base_model: o.model, seed: o.seed, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, date: new Date().toISOString() };
   writeFileAtomicSync(path.join(dir, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
   writeFileAtomicSync(path.join(dir, "trainer_state.json"), JSON.stringify({ global_step: r.steps, log_history }, null, 2) + "\n");
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -220,11 +228,11 @@ each source is held out for testing (\`scripts/corpus.ts\`).
 | training reviews | ${r.train_examples} |
 | test reviews | ${r.test_examples} |
 | steps | ${r.steps} (batch ${o.batch_size}, lr ${o.learning_rate}, linear schedule, warmup ratio ${o.warmup_ratio}, weight decay ${o.weight_decay}, max_length ${o.max_length}) |
-| training time | ${r.train_runtime_seconds.toFixed(0)} s on a shared 2-vCPU machine (tfjs wasm) |
+| training time | ${r.train_runtime_seconds.toFixed(0)} s on a shared 2-vCPU machine (${o.train_engine === "onnx" ? "ONNX Runtime train graph" : "tfjs wasm"}) |
 | **test accuracy** | **${pct(r.test_accuracy)}** |
 | majority-class baseline (always ${r.majority_label}) | ${pct(r.majority_baseline_accuracy)} |
-
-Reproduce: \`node --import tsx scripts/finetune-sentiment.ts --lr ${o.learning_rate} --seed ${o.seed} --save ${path.relative(ROOT, dir) || dir}\`
+${o.control_accuracy !== undefined ? `| control: the same recipe from randomly initialised weights (same config, seed ${o.seed}) | ${pct(o.control_accuracy)} |\n` : ""}
+Reproduce: \`node --import tsx scripts/finetune-sentiment.ts --lr ${o.learning_rate} --seed ${o.seed}${o.train_engine && o.train_engine !== "tfjs" ? ` --engine ${o.train_engine}` : ""}${o.control_accuracy !== undefined ? " --control" : ""} --save ${path.relative(ROOT, dir) || dir}\`
 
 Files: \`config.json\`, \`model.safetensors\` (float16), \`vocab.txt\`, \`tokenizer_config.json\`,
 \`special_tokens_map.json\`, \`eval_results.json\`, \`trainer_state.json\` (log history).
@@ -245,7 +253,9 @@ function main(): void {
     .option("--batch-size <n>", "training batch size", String(FULL.batch_size))
     .option("--seed <n>", "seed", String(FULL.seed))
     .option("--save <dir>", "write the fine-tuned model here (e.g. models/mini-bert-uncased-sentiment)")
-    .option("--engine <name>", "TrainingArguments.train_engine: tfjs (default), onnx or auto", "tfjs");
+    .option("--engine <name>", "TrainingArguments.train_engine: tfjs (default), onnx or auto", "tfjs")
+    .option("--control", "first run the same recipe from randomly initialised weights and report both")
+    .option("--from-scratch", "only the control: the model's config with randomly initialised weights");
   program.parse();
   const a = program.opts();
   const num = (name: string, v: string, min: number): number => {
@@ -264,7 +274,18 @@ function main(): void {
   };
   if (a.lr !== undefined) opts.learning_rate = num("lr", a.lr, 0);
   if (a.maxSteps !== undefined) opts.max_steps = num("max-steps", a.maxSteps, 1);
-  finetune(opts).then(
+  if (a.fromScratch) opts.from_scratch = true;
+  const run = async () => {
+    if (a.control && !a.fromScratch) {
+      const c = await finetune({ ...opts, from_scratch: true, save: null });
+      c.model.dispose();
+      opts.control_accuracy = c.test_accuracy;
+    }
+    const r = await finetune(opts);
+    if (opts.control_accuracy !== undefined) console.log(`pretrained ${(100 * r.test_accuracy).toFixed(1)}% vs random-init control ${(100 * opts.control_accuracy).toFixed(1)}% (majority ${(100 * r.majority_baseline_accuracy).toFixed(1)}%)`);
+    return r;
+  };
+  run().then(
     (r) => r.model.dispose(),
     (e) => {
       console.error(e instanceof Error ? e.stack ?? e.message : e);

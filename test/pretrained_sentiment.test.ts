@@ -85,6 +85,22 @@ test("finetune(): a 3-step run from a tiny checkpoint trains and evaluates with 
     assert.ok(ids[0] === 101 && ids[ids.length - 1] === 102 && ids.length <= 16);
   }
   r.model.dispose();
+  // the control (from_scratch): the checkpoint's config, not its weights; control_accuracy lands in the results and the card
+  const c = await finetune({
+    model: path.join(dir, "base"), output_dir: path.join(dir, "out"), save: path.join(dir, "control"), from_scratch: true, control_accuracy: 0.5,
+    max_steps: 1, train_limit: 8, test_limit: 8, batch_size: 8, quiet: true, learning_rate: 1e-12,
+  });
+  const loaded = await BertForSequenceClassification.from_pretrained(path.join(dir, "base"), { quiet: true, num_labels: 2 });
+  const a = loaded.get_parameter("bert.embeddings.word_embeddings.weight").dataSync();
+  const b = c.model.get_parameter("bert.embeddings.word_embeddings.weight").dataSync();
+  assert.equal(a.length, b.length);
+  assert.ok(a.some((x, i) => Math.abs(x - b[i]) > 1e-3), "the control's embeddings are not the checkpoint's");
+  assert.equal(c.model.config.hidden_size, 16);
+  const control = JSON.parse(fs.readFileSync(path.join(dir, "control", "eval_results.json"), "utf8"));
+  assert.equal(control.random_init_control_accuracy, 0.5);
+  assert.match(fs.readFileSync(path.join(dir, "control", "README.md"), "utf8"), /\| control: the same recipe from randomly initialised weights \(same config, seed 42\) \| 50\.0% \|/);
+  loaded.dispose();
+  c.model.dispose();
   clear_linear_cache(); // the ops' cache of transposed weights
   assert.equal(tf.memory().numTensors - before, 0, "no tensors left after finetune() and model.dispose()");
   fs.rmSync(dir, { recursive: true, force: true });
