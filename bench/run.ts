@@ -280,9 +280,11 @@ async function main(): Promise<void> {
     const mb = bytes / 2 ** 20;
     const ratio = (v: number) => `${v.toFixed(0)} MB = ${(v / mb).toFixed(2)}× weights (${mb.toFixed(0)} MB)`;
     // onnx: lazy tensors streamed into the session's external-data file; onnx (in-memory model): as before
-    for (const [engine, job] of [[`tfjs-${info.name}`, "load-tfjs"], ["onnx (model.forward)", "load-model-onnx"], ["onnx", "load-onnx"], ["onnx (in-memory model)", "load-onnx-inmem"]] as const) {
+    // tfjs without the forward's Wᵀ cache (src/ops/transpose_cache.ts): what the cache adds to the peak after the first forward
+    const jobs: [string, string, NodeJS.ProcessEnv][] = [[`tfjs-${info.name}`, "load-tfjs", {}], [`tfjs-${info.name} (BERTLAB_LINEAR_CACHE=0)`, "load-tfjs", { BERTLAB_LINEAR_CACHE: "0" }], ["onnx (model.forward)", "load-model-onnx", {}], ["onnx", "load-onnx", {}], ["onnx (in-memory model)", "load-onnx-inmem", {}]];
+    for (const [engine, job, env] of jobs) {
       if (job !== "load-tfjs" && !onnx_available()) continue;
-      const r = child([job, dir]);
+      const r = child([job, dir], env);
       const rss = Number(r.maxrss_mb);
       const load = r.load_rss_mb === undefined ? null : Number(r.load_rss_mb);
       // tfjs: the loader's own peak (weights streamed into the variables), then the peak after the first forward
