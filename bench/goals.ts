@@ -24,6 +24,8 @@ export interface Goal {
   unit: Unit;
   /** Date of the run (or file) that measured it. */
   date?: string;
+  /** The run's 1-minute load average before → after (timings on a busy machine favour whichever side copes with a taken core). */
+  load?: string;
 }
 
 export type Unit = "ratio" | "percent" | "value";
@@ -69,6 +71,13 @@ function judge(g: Omit<Goal, "met" | "distance" | "unit">, unit: Unit): Goal {
   else if (unit === "percent") distance = `${(100 * Math.abs(g.target - g.measured)).toFixed(1)} points ${g.op === ">=" ? "short" : "over"} (${vs})`;
   else distance = `missed (${vs})`;
   return { ...g, unit, met, distance };
+}
+
+/** Adds the run's load average to each measured goal. */
+function withLoad(goals: Goal[], run: BenchRun): Goal[] {
+  const first = (x?: string) => x?.trim().split(/\s+/)[0];
+  if (!run.load_before && !run.load_after) return goals;
+  return goals.map((g) => (g.met === null || g.item === 5 ? g : { ...g, load: `${first(run.load_before) ?? "?"} → ${first(run.load_after) ?? "?"}` }));
 }
 
 const ALT = "bert-base forward, alternating rounds";
@@ -147,7 +156,7 @@ export function evaluateGoals(run: BenchRun, shipped: ShippedEval | null = null)
     goals.push(judge({ item: 5, goal: "shipped mini-BERT held-out MLM accuracy", op: ">=", target: 0.25, measured: shipped.mlm_accuracy, evidence: base, date: shipped.date }, "percent"));
     goals.push(judge({ item: 5, goal: "shipped mini-BERT NSP accuracy, clearly above the majority label (+5 points)", op: ">=", target: shipped.nsp_majority_rate + 0.05, measured: shipped.nsp_accuracy, evidence: `majority label ${pct(shipped.nsp_majority_rate)}`, date: shipped.date }, "percent"));
   }
-  return goals;
+  return withLoad(goals, run);
 }
 
 /** The shipped model's eval_results.json, or null when absent. */
@@ -172,7 +181,7 @@ export function printGoals(goals: Goal[]): void {
   console.log("issue 13 goals:");
   for (const g of goals) {
     const mark = g.met === null ? "  ?  " : g.met ? " met " : " MISS";
-    console.log(`[${mark}] ${g.item}. ${g.goal}: ${g.distance}${g.date ? ` [${g.date}]` : ""}${g.evidence ? `\n         ${g.evidence}` : ""}`);
+    console.log(`[${mark}] ${g.item}. ${g.goal}: ${g.distance}${g.date ? ` [${g.date}${g.load ? `, load ${g.load}` : ""}]` : ""}${g.evidence ? `\n         ${g.evidence}` : ""}`);
   }
 }
 

@@ -59,3 +59,12 @@ test("merging runs keeps the newest measure of each goal and adds the profile; t
   assert.equal(byGoal(merged, "shipped mini-BERT NSP accuracy, clearly above the majority label (+5 points)").met, false);
   assert.ok(merged.every((g, i) => i === 0 || merged[i - 1].item <= g.item), "sorted by item");
 });
+
+test("each measured timing goal carries its run's load average (a busy machine skews wall-clock ratios)", () => {
+  const gs = evaluateGoals(run("2026-12-03T10-21-32-524Z.json"));
+  const fp1 = byGoal(gs, "fp32 BERT-base forward b1 s128 vs PyTorch");
+  assert.equal(fp1.load, "2.92 → 3.29");
+  assert.equal(byGoal(gs, "wasm-only fp32 forward fallback b8 s128 vs PyTorch").measured! > 2, true);
+  assert.equal(byGoal(gs, "mini-BERT train step (masked LM, b8 s128, AdamW) vs PyTorch").met, true);
+  assert.equal(byGoal(gs, "peak RSS after load + first forward (onnx) / weight bytes").distance, "1.01× the goal (1.31× vs ≤ 1.30×)");
+});
