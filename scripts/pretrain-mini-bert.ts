@@ -74,6 +74,12 @@ export interface PretrainOptions {
   engine: "tfjs" | "onnx";
   /** ORT intra-op threads for --engine onnx (default: one per core). */
   threads?: number;
+  /**
+   * Initial position embeddings: "normal" (HF's init, N(0, initializer_range)) or "sinusoidal" (the Transformer's
+   * sin/cos table scaled to std initializer_range — the same learned absolute embedding, only a different start,
+   * so attention to neighbouring positions is there to find from step 1).
+   */
+  position_init?: "normal" | "sinusoidal";
 }
 
 /** 1,200 steps ≈ one hour on two otherwise idle cores (≈ 3 s of CPU a step with the wasm backend). */
@@ -98,6 +104,23 @@ export const DEFAULTS: PretrainOptions = {
   write_card: true,
   engine: "tfjs",
 };
+
+/** The Transformer's sinusoidal position table [positions, hidden], scaled to standard deviation `std`. */
+export function sinusoidal_positions(positions: number, hidden: number, std: number): Float32Array {
+  const out = new Float32Array(positions * hidden);
+  for (let p = 0; p < positions; p++) {
+    for (let i = 0; i < hidden; i += 2) {
+      const angle = p / Math.pow(10000, i / hidden);
+      out[p * hidden + i] = Math.sin(angle);
+      if (i + 1 < hidden) out[p * hidden + i + 1] = Math.cos(angle);
+    }
+  }
+  let sq = 0;
+  for (const v of out) sq += v * v;
+  const scale = std / Math.sqrt(sq / out.length);
+  for (let i = 0; i < out.length; i++) out[i] *= scale;
+  return out;
+}
 
 /** Fixed seed of the held-out masking and pairing, so every evaluation sees the same examples. */
 export const EVAL_SEED = 20240601;
@@ -355,6 +378,12 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const config = new BertConfig({ ...o.config });
   const model = new BertForPreTraining(config);
   model.train();
+  if (o.position_init === "sinusoidal") {
+    const w = model.get_parameter("bert.embeddings.position_embeddings.weight") as tf.Variable;
+    const [P, H] = w.shape;
+    tf.tidy(() => w.assign(tf.tensor2d(sinusoidal_positions(P, H, config.initializer_range), [P, H])));
+    log(`position embeddings: sinusoidal start (std ${config.initializer_range})`);
+  }
   log(`model: BertForPreTraining ${config.num_hidden_layers}×${config.hidden_size} (${config.num_attention_heads} heads, ffn ${config.intermediate_size}), ${(model.num_parameters() / 1e6).toFixed(2)}M parameters; backend ${backend_info()?.name ?? tf.getBackend()}`);
   const optimizer = new AdamW({ lr: o.learning_rate, betas: [0.9, 0.999], eps: 1e-6, param_groups: get_grouped_parameters(model, o.weight_decay) });
   const num_warmup_steps = Math.ceil(o.steps * o.warmup_ratio);
@@ -379,7 +408,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const log_history: LogEntry[] = [];
   const state = {
     global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
-    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, engine: o.engine, log_history,
+    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, engine: o.engine, position_init: o.position_init ?? "normal", log_history,
     /** Speed bookkeeping, apart from the curves: { step, elapsed_seconds, steps_per_second }. */
     progress: [] as LogEntry[],
   };
@@ -535,6 +564,8 @@ export interface RunState {
   learning_rate?: number;
   /** Where the steps ran (absent in runs from before --engine: tfjs). */
   engine?: "tfjs" | "onnx";
+  /** Initial position embeddings (absent in runs from before --position-init: normal). */
+  position_init?: "normal" | "sinusoidal";
   log_history: LogEntry[];
   progress?: LogEntry[];
 }
@@ -591,7 +622,7 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
   const lr_at = state.log_history.filter((e) => typeof e.learning_rate === "number").pop()?.learning_rate;
   const onnx = state.engine === "onnx";
   const hidden = config.hidden_size === MINI_BERT_CONFIG.hidden_size ? "" : ` --hidden ${config.hidden_size}`;
-  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers}${hidden} --seed ${o.seed}${onnx ? " --engine onnx" : ""}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers}${hidden} --seed ${o.seed}${onnx ? " --engine onnx" : ""}${state.position_init === "sinusoidal" ? " --position-init sinusoidal" : ""}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
   const results = r
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
@@ -636,7 +667,7 @@ sentence, 10% shorter blocks), freshly re-paired every epoch; masking with
 ## Training
 MLM + NSP loss (the MLM head runs on the masked positions only), **${steps} steps** of batch ${o.batch_size}
 (${state.epoch.toFixed(2)} epochs${stopped ? `; the run was stopped at this checkpoint, ${steps} of the ${state.max_steps} steps its learning-rate schedule was planned for, with the learning rate at ${Number(lr_at).toExponential(2)}` : ""}), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
-no decay for biases and LayerNorm weights), linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
+no decay for biases and LayerNorm weights)${state.position_init === "sinusoidal" ? ", position embeddings started from the sinusoidal table scaled to std " + config.initializer_range + " (still learned, HF's absolute embedding; every other weight from HF's init)" : ""}, linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
 gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / steps).toFixed(2)} s/step)
 on a shared 2-vCPU machine ${onnx ? "on the ONNX Runtime train graph (`--engine onnx`: forward, backward and AdamW as one graph)" : "with the tfjs wasm backend (one thread)"}.
 
@@ -697,6 +728,7 @@ function main(): void {
     .option("--engine <name>", "tfjs (autograd on the tfjs backend) or onnx (the ONNX Runtime train graph)", "tfjs")
     .option("--threads <n>", "ONNX Runtime intra-op threads for --engine onnx (default: one per core)")
     .option("--hidden <n>", "hidden_size (intermediate_size 4× it, heads stay 4; default: the shipped config)")
+    .option("--position-init <kind>", "initial position embeddings: normal (HF's init) or sinusoidal (the sin/cos table at the same scale)", "normal")
     .option("--evaluate-only", "no training: evaluate the checkpoint in --out (e.g. a run stopped early) and write eval_results.json + README.md");
   program.parse();
   const a = program.opts();
@@ -725,6 +757,7 @@ function main(): void {
     config: { ...MINI_BERT_CONFIG, num_hidden_layers: int("layers", a.layers), ...(a.hidden ? { hidden_size: int("hidden", a.hidden), intermediate_size: 4 * int("hidden", a.hidden) } : {}) },
     engine: a.engine === "onnx" ? "onnx" : a.engine === "tfjs" ? "tfjs" : (() => { throw new Error(`--engine must be tfjs or onnx, got '${a.engine}'`); })(),
     threads: a.threads !== undefined ? int("threads", a.threads) : undefined,
+    position_init: a.positionInit === "sinusoidal" ? "sinusoidal" : a.positionInit === "normal" ? "normal" : (() => { throw new Error(`--position-init must be normal or sinusoidal, got '${a.positionInit}'`); })(),
     eval_steps: int("eval-steps", a.evalSteps),
     save_steps: int("save-steps", a.saveSteps),
     logging_steps: Math.max(1, int("logging-steps", a.loggingSteps)),

@@ -5,7 +5,7 @@
 // cross-entropy over every position with ignore_index -100), BertForPreTraining (+ NSP) and
 // BertForSequenceClassification (single-label). Parameters keep their HF names and PyTorch layouts.
 import { EngineBertConfig, ResolvedConfig, resolveConfig } from "./config";
-import { FLOAT, GraphBuilder, INT64 } from "./graph";
+import { Dim, FLOAT, GraphBuilder, INT64 } from "./graph";
 import { Tape } from "./train_tape";
 
 export const TRAIN_ARCHITECTURES = ["BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification"] as const;
@@ -72,9 +72,9 @@ class TrainGraph {
 
   /** Extra outputs of the pre-training heads: per-head losses and argmax predictions (for accuracy logs). */
   readonly details: string[] = [];
-  detail(name: string, x: string, elemType: number): void {
+  detail(name: string, x: string, elemType: number, shape: Dim[] = []): void {
     this.g.op("Identity", [x], undefined, undefined, name);
-    this.g.output(name, elemType, []);
+    this.g.output(name, elemType, shape);
     this.details.push(name);
   }
 
@@ -173,14 +173,14 @@ class TrainGraph {
       const mlmLogits = this.lmHead(t.gatherRows(h, positions)); // [M, vocab]
       loss = t.crossEntropy(mlmLogits, mlmLabels);
       this.detail("mlm_loss", loss, FLOAT);
-      this.detail("mlm_predictions", g.op("ArgMax", [mlmLogits], { axis: -1, keepdims: 0 }), INT64);
+      this.detail("mlm_predictions", g.op("ArgMax", [mlmLogits], { axis: -1, keepdims: 0 }), INT64, ["masked"]);
       if (pooled) {
         const nsp = g.input("next_sentence_label", INT64, ["batch"]);
         batchInputs.push("next_sentence_label");
         const nspLogits = this.linear(pooled, "cls.seq_relationship", H, 2); // [B, 2]
         const nspLoss = t.crossEntropy(nspLogits, nsp);
         this.detail("nsp_loss", nspLoss, FLOAT);
-        this.detail("nsp_predictions", g.op("ArgMax", [nspLogits], { axis: -1, keepdims: 0 }), INT64);
+        this.detail("nsp_predictions", g.op("ArgMax", [nspLogits], { axis: -1, keepdims: 0 }), INT64, ["batch"]);
         loss = t.addScalars(loss, nspLoss);
       }
     }
