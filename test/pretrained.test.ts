@@ -15,7 +15,7 @@ import { onnx_available } from "../src/engines";
 import { BertTokenizer } from "../src/tokenizers";
 import { sotu_documents } from "../scripts/corpus";
 import {
-  evaluate, heldout_batches, most_frequent_token, pretrain, save_checkpoint, tokenize_documents, MINI_BERT_CONFIG,
+  evaluate, heldout_batches, most_frequent_token, pretrain, save_checkpoint, sinusoidal_positions, tokenize_documents, MINI_BERT_CONFIG,
 } from "../scripts/pretrain-mini-bert";
 
 const ID = "bertlab/mini-bert-uncased";
@@ -197,4 +197,30 @@ test("the pretraining function on the ONNX train graph (--engine onnx): with dro
     assert.equal(e.mlm_accuracy, t.mlm_accuracy);
   });
   assert.ok(Math.abs(b.final_eval!.mlm_loss - a.final_eval!.mlm_loss) < 1e-3, "the final evaluation runs on the synced weights");
+});
+
+test("--position-init sinusoidal: the sin/cos table at the init's scale is the start of the learned position embeddings, and the card says so", async () => {
+  const t = sinusoidal_positions(32, 16, 0.02);
+  let sq = 0;
+  for (const v of t) sq += v * v;
+  assert.ok(Math.abs(Math.sqrt(sq / t.length) - 0.02) < 1e-9);
+  // position 0: sin 0 = 0 in the even columns, cos 0 = max in the odd ones; column 0 of position p is sin(p) · scale
+  const scale = t[1];
+  for (let i = 0; i < 16; i += 2) assert.equal(t[i], 0);
+  for (let p = 0; p < 32; p++) assert.ok(Math.abs(t[p * 16] - scale * Math.sin(p)) < 1e-7);
+  await ready();
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-pretrain-sin-"));
+  const r = await pretrain({
+    steps: 1, out, seed: 7, batch_size: 2, block_size: 32, max_documents: 2, logging_steps: 1, eval_steps: 0, save_steps: 0,
+    eval_examples: 2, final_eval_examples: 2, quiet: true, vocab_dir: VOCAB_DIR, position_init: "sinusoidal",
+    config: { ...MINI_BERT_CONFIG, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 },
+  });
+  // step 1 of the warmup has lr 0: the saved (F16) embeddings are the table
+  const saved = readSafetensors(path.join(out, "model.safetensors")).tensors.get("bert.embeddings.position_embeddings.weight")!;
+  const got = saved.data as Float32Array;
+  for (let i = 0; i < t.length; i++) assert.ok(Math.abs(got[i] - t[i]) <= Math.abs(t[i]) * 2 ** -10 + 2 ** -24, `${i}: ${got[i]} vs ${t[i]}`);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, "trainer_state.json"), "utf8")).position_init, "sinusoidal");
+  assert.match(fs.readFileSync(path.join(out, "README.md"), "utf8"), /--position-init sinusoidal/);
+  r.model.dispose();
+  fs.rmSync(out, { recursive: true, force: true });
 });
