@@ -251,6 +251,18 @@ export interface EvalResult {
   unigram_token: string;
   /** Share of the majority NSP label in these examples (the constant-guess baseline, ≈ 50%). */
   nsp_majority_rate: number;
+  /**
+   * MLM accuracy by what the model saw at the position (BERT's 80 / 10 / 10): [MASK] (only the context can
+   * tell), the token unchanged (copying it is right) and a random token. Counts beside each.
+   */
+  mlm_by_input: { mask: KindAccuracy; unchanged: KindAccuracy; random: KindAccuracy };
+  /** The unigram baseline on the [MASK] inputs alone. */
+  unigram_on_mask: number;
+}
+
+export interface KindAccuracy {
+  tokens: number;
+  accuracy: number;
 }
 
 /** Eval-mode MLM/NSP accuracy and loss on fixed batches, next to the unigram and majority baselines. */
@@ -258,12 +270,24 @@ export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], un
   const was_training = model.training;
   model.eval();
   let masked = 0, examples = 0, mlm_hits = 0, nsp_hits = 0, uni_hits = 0, ones = 0, mlm_sum = 0, nsp_sum = 0;
+  const kinds = { mask: { n: 0, hits: 0 }, unchanged: { n: 0, hits: 0 }, random: { n: 0, hits: 0 } };
+  let uni_on_mask = 0;
+  const mask_id = 103; // [MASK] in bert-base-uncased's vocabulary (the only vocabulary this script trains)
   for (const batch of batches) {
     const t = batch_tensors(batch);
     const o = tf.tidy(() => pretraining_losses(model, t) as unknown as tf.TensorContainer) as unknown as StepOutputs;
     const m = batch.masked_labels.length;
     const bsz = batch.next_sentence_label.length;
     mlm_hits += count_equal(o.mlm_pred, batch.masked_labels);
+    const pred = o.mlm_pred.dataSync();
+    const seq = batch.input_ids[0].length;
+    batch.masked_positions.forEach((p, i) => {
+      const seen = batch.input_ids[Math.floor(p / seq)][p % seq];
+      const k = seen === mask_id ? kinds.mask : seen === batch.masked_labels[i] ? kinds.unchanged : kinds.random;
+      k.n++;
+      if (pred[i] === batch.masked_labels[i]) k.hits++;
+      if (k === kinds.mask && batch.masked_labels[i] === unigram_id) uni_on_mask++;
+    });
     nsp_hits += count_equal(o.nsp_pred, batch.next_sentence_label);
     mlm_sum += o.mlm_loss.dataSync()[0] * m;
     nsp_sum += o.nsp_loss.dataSync()[0] * bsz;
@@ -284,6 +308,8 @@ export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], un
     unigram_accuracy: uni_hits / masked,
     unigram_token,
     nsp_majority_rate: Math.max(ones, examples - ones) / examples,
+    unigram_on_mask: kinds.mask.n ? uni_on_mask / kinds.mask.n : 0,
+    mlm_by_input: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, { tokens: v.n, accuracy: v.n ? v.hits / v.n : 0 }])) as EvalResult["mlm_by_input"],
   };
 }
 
@@ -627,6 +653,8 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
 | MLM accuracy (top-1 at the masked positions) | **${pct(r.mlm_accuracy)}** | ${pct(r.unigram_accuracy)} (always '${r.unigram_token}', the most frequent training token) |
+| … where the input was [MASK] (${r.mlm_by_input.mask.tokens} tokens: only the context tells) | ${pct(r.mlm_by_input.mask.accuracy)} | ${pct(r.unigram_on_mask)} (always '${r.unigram_token}') |
+| … where the input was the token itself (${r.mlm_by_input.unchanged.tokens}) / a random token (${r.mlm_by_input.random.tokens}) | ${pct(r.mlm_by_input.unchanged.accuracy)} / ${pct(r.mlm_by_input.random.accuracy)} | — |
 | MLM loss (cross-entropy, nats) | ${r.mlm_loss.toFixed(3)} | — |
 | NSP accuracy | **${pct(r.nsp_accuracy)}** | ${pct(r.nsp_majority_rate)} (majority label; 50% by construction) |
 `

@@ -97,6 +97,13 @@ test("on held-out addresses its MLM accuracy beats the unigram baseline, NSP is 
   assert.ok(r.mlm_accuracy > r.unigram_accuracy + 0.05, `MLM accuracy ${r.mlm_accuracy} vs unigram ${r.unigram_accuracy}`);
   assert.ok(r.mlm_loss < Math.log(30522) - 2, `MLM loss ${r.mlm_loss}`);
   assert.ok(r.nsp_accuracy >= 0 && r.nsp_accuracy <= 1);
+  // BERT's 80 / 10 / 10 split of the masked positions, and the accuracy per kind adds up to the whole
+  const k = r.mlm_by_input;
+  assert.equal(k.mask.tokens + k.unchanged.tokens + k.random.tokens, r.masked_tokens);
+  assert.ok(k.mask.tokens / r.masked_tokens > 0.7 && k.mask.tokens / r.masked_tokens < 0.9, JSON.stringify(k));
+  const hits = k.mask.tokens * k.mask.accuracy + k.unchanged.tokens * k.unchanged.accuracy + k.random.tokens * k.random.accuracy;
+  assert.ok(Math.abs(hits / r.masked_tokens - r.mlm_accuracy) < 1e-9);
+  assert.ok(r.unigram_on_mask > 0.03 && r.unigram_on_mask < 0.12, `unigram on [MASK] ${r.unigram_on_mask}`);
   model.dispose();
 });
 
