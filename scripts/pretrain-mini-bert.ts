@@ -551,6 +551,16 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
+/** What the split by input says about context use (the frequent-word plateau of MLM pretraining). */
+export function plateau_note(r: EvalResult): string {
+  const m = r.mlm_by_input.mask;
+  if (m.tokens === 0) return "";
+  if (m.accuracy < 1.5 * r.unigram_on_mask) {
+    return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself. ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned (topic across segments)." : "Its next-sentence head is near chance."}\n`;
+  }
+  return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it uses the context.\n`;
+}
+
 export interface CorpusData {
   tok: BertTokenizer;
   train_docs: Document[];
@@ -657,7 +667,7 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
 | … where the input was the token itself (${r.mlm_by_input.unchanged.tokens}) / a random token (${r.mlm_by_input.random.tokens}) | ${pct(r.mlm_by_input.unchanged.accuracy)} / ${pct(r.mlm_by_input.random.accuracy)} | — |
 | MLM loss (cross-entropy, nats) | ${r.mlm_loss.toFixed(3)} | — |
 | NSP accuracy | **${pct(r.nsp_accuracy)}** | ${pct(r.nsp_majority_rate)} (majority label; 50% by construction) |
-`
+${plateau_note(r)}`
     : "(no final evaluation was run)\n";
   return `---
 language: en
@@ -676,8 +686,8 @@ stored once, as transformers writes it), \`vocab.txt\`, \`tokenizer_config.json\
 Python \`transformers\` loads it with \`BertForPreTraining.from_pretrained(path)\`; bertlab with
 \`BertForPreTraining.from_pretrained("bertlab/mini-bert-uncased")\`.
 
-It is a teaching model: small, trained for minutes-to-an-hour on two CPU cores. Its predictions are
-far weaker than bert-base's, but it has learned real structure (see the results).
+It is a teaching model: small, trained on a CPU (the time is under Training). Its predictions are far
+weaker than bert-base's; the results below say what it has learned and what it has not.
 
 ## Config
 hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${config.num_attention_heads} heads, intermediate ${config.intermediate_size}, ${config.hidden_act},
