@@ -191,15 +191,17 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
       const all: Record<string, number[]> = Object.fromEntries(workloads.map((w) => [w, []]));
       const tfjs = withTfjs ? tfjsForward(c, b, s) : null;
       tfjs?.run(); // warm-up: weight packing, first-call kernels
-      const ours = async (e: OnnxBertEngine): Promise<number[]> => {
+      /** n timed calls of one of bertlab's forwards (wall ms each). */
+      const timed = async (forward: () => unknown): Promise<number[]> => {
         const ts: number[] = [];
         for (let i = 0; i < n; i++) {
           const t = performance.now();
-          await e.run({ input_ids: ids });
+          await forward();
           ts.push(performance.now() - t);
         }
         return ts;
       };
+      const ours = (e: OnnxBertEngine) => timed(() => e.run({ input_ids: ids }));
       const rates = { pytorch: [] as number[], onnx: [] as number[] };
       for (let r = 0; r < rounds; r++) {
         const order: [string, () => Promise<number[]>][] = [
@@ -208,17 +210,7 @@ export async function interleavedForward(c: BenchBertConfig, shapes: [number, nu
           ["pytorch int8", async () => (await peer.call({ time: `b${b}q`, reps: n })).times_ms as number[]],
           ["onnx int8", () => ours(int8)],
         ];
-        if (tfjs) {
-          order.push(["tfjs", async () => {
-            const ts: number[] = [];
-            for (let i = 0; i < n; i++) {
-              const t = performance.now();
-              tfjs.run();
-              ts.push(performance.now() - t);
-            }
-            return ts;
-          }]);
-        }
+        if (tfjs) order.push(["tfjs", () => timed(tfjs.run)]);
         for (const [w, fn] of order) {
           const ts = await fn();
           all[w].push(...ts);
