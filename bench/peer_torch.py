@@ -76,10 +76,13 @@ class MaskedLM(nn.Module):
         self.transform, self.ln = nn.Linear(h, h), nn.LayerNorm(h, eps=1e-12)
         self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
 
-    def forward(self, ids, mask, types, positions, targets):
+    def logits(self, ids, mask, types, positions):
         x = self.bert(ids, mask, types)[0].reshape(-1, self.ln.normalized_shape[0])  # (B*T, h)
         rows = self.ln(F.gelu(self.transform(x[positions])))
-        return F.cross_entropy(rows @ self.bert.word.weight.t() + self.bias, targets)
+        return rows @ self.bert.word.weight.t() + self.bias  # (masked, vocab)
+
+    def forward(self, ids, mask, types, positions, targets):
+        return F.cross_entropy(self.logits(ids, mask, types, positions), targets)
 
 
 def train_setup(c, batch, seq, head):

@@ -1,7 +1,9 @@
 """The synthetic successor task of bench/plateau.ts in plain torch (peer_torch.MaskedLM), same recipe.
 Usage: /usr/bin/python3 bench/plateau_torch.py STEPS PEAK_LR"""
-import sys, random, torch
-import os; sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import os, random, sys
+import torch
+import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from peer_torch import MaskedLM
 torch.manual_seed(1); torch.set_num_threads(1)
 c = dict(vocab_size=1200, hidden_size=128, num_hidden_layers=2, num_attention_heads=4, intermediate_size=512, max_position_embeddings=128, type_vocab_size=2)
@@ -22,9 +24,7 @@ for step in range(1, steps + 1):
     ids = torch.tensor(ids); pos = torch.tensor(pos); tgt = torch.tensor(tgt)
     for g in opt.param_groups: g["lr"] = peak * min(1, step / 30) * (1 - step / (steps + 1))
     opt.zero_grad()
-    x = m.bert(ids, torch.ones_like(ids), torch.zeros_like(ids))[0].reshape(-1, 128)
-    import torch.nn.functional as F
-    logits = m.ln(F.gelu(m.transform(x[pos]))) @ m.bert.word.weight.t() + m.bias
+    logits = m.logits(ids, torch.ones_like(ids), torch.zeros_like(ids), pos)
     loss = F.cross_entropy(logits, tgt)
     loss.backward(); torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
     if step % 25 == 0 or step == 1:

@@ -265,25 +265,26 @@ export interface KindAccuracy {
   accuracy: number;
 }
 
-/** Eval-mode MLM/NSP accuracy and loss on fixed batches, next to the unigram and majority baselines. */
-export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], unigram_id: number, unigram_token: string): EvalResult {
+/**
+ * Eval-mode MLM/NSP accuracy and loss on fixed batches, next to the unigram and majority baselines.
+ * `mask_token_id` (the tokenizer's [MASK]) tells which masked positions the model saw as [MASK].
+ */
+export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], unigram_id: number, unigram_token: string, mask_token_id: number): EvalResult {
   const was_training = model.training;
   model.eval();
-  let masked = 0, examples = 0, mlm_hits = 0, nsp_hits = 0, uni_hits = 0, ones = 0, mlm_sum = 0, nsp_sum = 0;
+  let masked = 0, examples = 0, nsp_hits = 0, uni_hits = 0, ones = 0, mlm_sum = 0, nsp_sum = 0;
   const kinds = { mask: { n: 0, hits: 0 }, unchanged: { n: 0, hits: 0 }, random: { n: 0, hits: 0 } };
   let uni_on_mask = 0;
-  const mask_id = 103; // [MASK] in bert-base-uncased's vocabulary (the only vocabulary this script trains)
   for (const batch of batches) {
     const t = batch_tensors(batch);
     const o = tf.tidy(() => pretraining_losses(model, t) as unknown as tf.TensorContainer) as unknown as StepOutputs;
     const m = batch.masked_labels.length;
     const bsz = batch.next_sentence_label.length;
-    mlm_hits += count_equal(o.mlm_pred, batch.masked_labels);
     const pred = o.mlm_pred.dataSync();
     const seq = batch.input_ids[0].length;
     batch.masked_positions.forEach((p, i) => {
       const seen = batch.input_ids[Math.floor(p / seq)][p % seq];
-      const k = seen === mask_id ? kinds.mask : seen === batch.masked_labels[i] ? kinds.unchanged : kinds.random;
+      const k = seen === mask_token_id ? kinds.mask : seen === batch.masked_labels[i] ? kinds.unchanged : kinds.random;
       k.n++;
       if (pred[i] === batch.masked_labels[i]) k.hits++;
       if (k === kinds.mask && batch.masked_labels[i] === unigram_id) uni_on_mask++;
@@ -298,6 +299,7 @@ export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], un
     tf.dispose([o.loss, o.mlm_loss, o.nsp_loss, o.mlm_pred, o.nsp_pred, ...Object.values(t)]);
   }
   model.train(was_training);
+  const mlm_hits = kinds.mask.hits + kinds.unchanged.hits + kinds.random.hits;
   return {
     examples,
     masked_tokens: masked,
@@ -442,7 +444,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   let t_window = Date.now();
   const t_train = Date.now();
   const run_eval = (step: number, batches: PretrainBatch[], prefix: string) => {
-    const r = evaluate(model, batches, unigram_id, unigram_token);
+    const r = evaluate(model, batches, unigram_id, unigram_token, tok.mask_token_id!);
     const entry: LogEntry = {
       [`${prefix}_loss`]: r.mlm_loss + r.nsp_loss, [`${prefix}_mlm_loss`]: r.mlm_loss, [`${prefix}_mlm_accuracy`]: r.mlm_accuracy,
       [`${prefix}_nsp_accuracy`]: r.nsp_accuracy, [`${prefix}_unigram_accuracy`]: r.unigram_accuracy, epoch: state.epoch, step,
@@ -624,7 +626,7 @@ function normalize_state(state: RunState): void {
 export function finalize(model: BertForPreTraining, data: CorpusData, o: PretrainOptions, state: RunState, log: (m: string) => void = console.log): EvalResult {
   const t_eval = Date.now();
   const batches = heldout_batches(data.tok, data.held_ids, o.final_eval_examples, o.batch_size, o.block_size);
-  const r = evaluate(model, batches, data.unigram_id, data.unigram_token);
+  const r = evaluate(model, batches, data.unigram_id, data.unigram_token, data.tok.mask_token_id!);
   log(`final eval @${state.global_step}: mlm acc ${pct(r.mlm_accuracy)} vs unigram '${r.unigram_token}' ${pct(r.unigram_accuracy)}; nsp acc ${pct(r.nsp_accuracy)} vs majority ${pct(r.nsp_majority_rate)}; ${r.examples} held-out pairs, ${r.masked_tokens} masked tokens`);
   normalize_state(state);
   const timed = state.progress ?? [];

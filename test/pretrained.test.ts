@@ -87,7 +87,7 @@ test("on held-out addresses its MLM accuracy beats the unigram baseline, NSP is 
   const batches = heldout_batches(tok, tokenize_documents(tok, heldout.slice(0, 4)), 48, 16, 128);
   clear_linear_cache();
   const before = tf.memory().numTensors;
-  const r = evaluate(model, batches, unigram, "the");
+  const r = evaluate(model, batches, unigram, "the", tok.mask_token_id!);
   clear_linear_cache(); // the ops' cache of transposed weights
   assert.equal(tf.memory().numTensors, before);
   assert.equal(r.examples, 48);
