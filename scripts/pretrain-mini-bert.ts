@@ -80,6 +80,15 @@ export interface PretrainOptions {
    * so attention to neighbouring positions is there to find from step 1).
    */
   position_init?: "normal" | "sinusoidal";
+  /**
+   * Sequence-length warmup (DeepSpeed's curriculum; Li et al. 2022): the first `short_block_steps` steps pair blocks of
+   * `short_block_size` tokens instead of `block_size` (same batch size), so attention has 4× fewer positions to spread
+   * over while it learns to read the neighbours. 0 steps = off.
+   */
+  short_block_size?: number;
+  short_block_steps?: number;
+  /** Standard deviation of the initial position embeddings (default: config.initializer_range, HF's). */
+  position_std?: number;
 }
 
 /** 1,200 steps ≈ one hour on two otherwise idle cores (≈ 3 s of CPU a step with the wasm backend). */
@@ -181,6 +190,50 @@ export function heldout_batches(tok: BertTokenizer, docs: number[][][], n_exampl
   return out;
 }
 
+/**
+ * The training pairs, batch by batch: the documents are paired afresh each epoch (BERT's dupe_factor, drawn on the
+ * fly) and shuffled. With a sequence-length warmup (`short_block_steps` > 0) steps 1…short_block_steps pair blocks of
+ * `short_block_size` tokens, then the stream re-pairs at `block_size`. `epochs` counts passes over the documents.
+ */
+export class PairStream {
+  private queue: NSPExample[] = [];
+  private block = 0;
+  private readonly epoch_sizes = new Map<number, number>(); // examples in one pairing, per block size
+  epochs = 0;
+
+  constructor(
+    private readonly docs: number[][][],
+    private readonly tok: BertTokenizer,
+    private readonly g: Generator,
+    private readonly o: Pick<PretrainOptions, "batch_size" | "block_size" | "short_block_size" | "short_block_steps">,
+    private readonly log: (msg: string) => void = () => {},
+  ) {}
+
+  /** The block size of step `step` (1-based). */
+  block_size_at(step: number): number {
+    return step <= (this.o.short_block_steps ?? 0) ? this.o.short_block_size ?? this.o.block_size : this.o.block_size;
+  }
+
+  /** The `batch_size` examples of step `step` (steps are asked for in order). */
+  next(step: number): NSPExample[] {
+    const block_size = this.block_size_at(step);
+    if (block_size !== this.block) {
+      if (this.block) this.log(`step ${step}: the sequence-length warmup ends; pairing blocks of ${block_size} tokens`);
+      this.queue = [];
+      this.block = block_size;
+    }
+    if (this.queue.length < this.o.batch_size) {
+      const fresh = create_nsp_examples(this.docs, { tokenizer: this.tok, block_size, generator: this.g });
+      this.g.shuffle(fresh);
+      if (!this.epoch_sizes.has(block_size)) this.epoch_sizes.set(block_size, fresh.length);
+      this.queue = this.queue.concat(fresh);
+    }
+    const out = this.queue.splice(0, this.o.batch_size);
+    this.epochs += out.length / this.epoch_sizes.get(block_size)!;
+    return out;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // model step
 
@@ -258,6 +311,8 @@ export interface EvalResult {
   mlm_by_input: { mask: KindAccuracy; unchanged: KindAccuracy; random: KindAccuracy };
   /** The unigram baseline on the [MASK] inputs alone. */
   unigram_on_mask: number;
+  /** How much the heads read the tokens next to each query (`neighbour_attention`; the final evaluation's first 128 pairs). */
+  neighbour_attention?: NeighbourAttention;
 }
 
 export interface KindAccuracy {
@@ -313,6 +368,52 @@ export function evaluate(model: BertForPreTraining, batches: PretrainBatch[], un
     unigram_on_mask: kinds.mask.n ? uni_on_mask / kinds.mask.n : 0,
     mlm_by_input: Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, { tokens: v.n, accuracy: v.n ? v.hits / v.n : 0 }])) as EvalResult["mlm_by_input"],
   };
+}
+
+/** Attention of each head on the immediate neighbours (`neighbour_attention`). */
+export interface NeighbourAttention {
+  /** [layer][head]: mean probability a (non-padding) query puts on positions i − 1 and i + 1. */
+  per_head: number[][];
+  /** The same for uniform attention over the sequence (2 / its length; 1 / length at the ends). */
+  uniform: number;
+  /** Queries averaged over. */
+  queries: number;
+}
+
+/**
+ * How much each head reads the tokens next to it, in eval mode: the mean attention probability on positions i ± 1
+ * over every non-padding query of `batches`, beside what uniform attention would give. To fill in a [MASK] from its
+ * neighbours some head has to put a large share of its mass there; heads that stay near the uniform rate read only
+ * the bag of words (MLM's frequent-word plateau).
+ */
+export function neighbour_attention(model: BertForPreTraining, batches: PretrainBatch[]): NeighbourAttention {
+  const was_training = model.training;
+  model.eval();
+  const L = model.config.num_hidden_layers, H = model.config.num_attention_heads;
+  const sums = Array.from({ length: L }, () => new Float64Array(H));
+  let queries = 0, uniform = 0;
+  for (const batch of batches) {
+    const t = batch_tensors(batch);
+    const [per_layer, n, u] = tf.tidy(() => {
+      const out = model.bert.run({ input_ids: t.input_ids, token_type_ids: t.token_type_ids, attention_mask: t.attention_mask, output_hidden_states: false, output_attentions: true });
+      const S = t.input_ids.shape[1];
+      const idx = tf.range(0, S, 1, "int32");
+      const adj = tf.equal(tf.abs(tf.sub(idx.expandDims(1), idx.expandDims(0))), 1).cast("float32"); // [S, S]
+      const m = t.attention_mask; // [B, S]
+      const W = tf.mul(tf.mul(m.expandDims(2), m.expandDims(1)), adj); // [B, S, S] valid neighbour pairs
+      const per_layer = out.attentions!.map((A) => tf.sum(tf.mul(tf.sum(tf.mul(A, W.expandDims(1)), -1), m.expandDims(1)), [0, 2])); // [H]
+      const len = tf.sum(m, -1, true); // [B, 1]
+      const u = tf.sum(tf.mul(tf.div(tf.sum(W, -1), len), m)); // Σ over queries of (valid neighbours / length)
+      return [tf.stack(per_layer), tf.sum(m), u] as [tf.Tensor, tf.Tensor, tf.Tensor];
+    });
+    const a = per_layer.dataSync();
+    for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) sums[l][h] += a[l * H + h];
+    queries += n.dataSync()[0];
+    uniform += u.dataSync()[0];
+    tf.dispose([per_layer, n, u, ...Object.values(t)]);
+  }
+  model.train(was_training);
+  return { per_head: sums.map((r) => Array.from(r, (v) => v / queries)), uniform: uniform / queries, queries };
 }
 
 /** The most frequent non-special token of the training documents (the unigram distribution's argmax). */
@@ -406,37 +507,29 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const config = new BertConfig({ ...o.config });
   const model = new BertForPreTraining(config);
   model.train();
-  if (o.position_init === "sinusoidal") {
+  const position_std = o.position_std ?? config.initializer_range;
+  if (o.position_init === "sinusoidal" || position_std !== config.initializer_range) {
     const w = model.get_parameter("bert.embeddings.position_embeddings.weight") as tf.Variable;
     const [P, H] = w.shape;
-    tf.tidy(() => w.assign(tf.tensor2d(sinusoidal_positions(P, H, config.initializer_range), [P, H])));
-    log(`position embeddings: sinusoidal start (std ${config.initializer_range})`);
+    tf.tidy(() => w.assign(o.position_init === "sinusoidal" ? tf.tensor2d(sinusoidal_positions(P, H, position_std), [P, H]) : tf.randomNormal([P, H], 0, position_std, "float32", o.seed)));
+    log(`position embeddings: ${o.position_init ?? "normal"} start (std ${position_std})`);
   }
   log(`model: BertForPreTraining ${config.num_hidden_layers}×${config.hidden_size} (${config.num_attention_heads} heads, ffn ${config.intermediate_size}), ${(model.num_parameters() / 1e6).toFixed(2)}M parameters; backend ${backend_info()?.name ?? tf.getBackend()}`);
   const optimizer = new AdamW({ lr: o.learning_rate, betas: [0.9, 0.999], eps: 1e-6, param_groups: get_grouped_parameters(model, o.weight_decay) });
   const num_warmup_steps = Math.ceil(o.steps * o.warmup_ratio);
   const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps, num_training_steps: o.steps });
   const collator = new DataCollatorForLanguageModeling({ tokenizer: tok, mlm_probability: 0.15, generator: g });
-  const vars = model.parameters();
+  // with relative positions the absolute table stays in the checkpoint unused (as in HF): no gradient to take
+  const vars = model.named_parameters().filter(([n]) => config.position_embedding_type === "absolute" || n !== "bert.embeddings.position_embeddings.weight").map(([, v]) => v);
 
-  let epoch = 0;
-  let queue: NSPExample[] = [];
-  let epoch_size = 1;
-  const next_examples = (): NSPExample[] => {
-    if (queue.length < o.batch_size) {
-      // a fresh pairing of the documents each epoch (BERT's dupe_factor, drawn on the fly)
-      const fresh = create_nsp_examples(train_ids, { tokenizer: tok, block_size: o.block_size, generator: g });
-      g.shuffle(fresh);
-      if (epoch === 0) epoch_size = fresh.length;
-      queue = queue.concat(fresh);
-    }
-    return queue.splice(0, o.batch_size);
-  };
+  if (o.short_block_steps) log(`sequence-length warmup: blocks of ${o.short_block_size} tokens for the first ${o.short_block_steps} steps, then ${o.block_size}`);
+  const pairs = new PairStream(train_ids, tok, g, o, (msg) => log(msg));
 
   const log_history: LogEntry[] = [];
   const state = {
     global_step: 0, max_steps: o.steps, epoch: 0, logging_steps: o.logging_steps, eval_steps: o.eval_steps, save_steps: o.save_steps,
-    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, engine: o.engine, position_init: o.position_init ?? "normal", log_history,
+    train_batch_size: o.batch_size, seed: o.seed, learning_rate: o.learning_rate, engine: o.engine, position_init: o.position_init ?? "normal", position_std,
+    ...(o.short_block_steps ? { short_block_size: o.short_block_size, short_block_steps: o.short_block_steps } : {}), log_history,
     /** Speed bookkeeping, apart from the curves: { step, elapsed_seconds, steps_per_second }. */
     progress: [] as LogEntry[],
   };
@@ -445,12 +538,15 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const t_train = Date.now();
   const run_eval = (step: number, batches: PretrainBatch[], prefix: string) => {
     const r = evaluate(model, batches, unigram_id, unigram_token, tok.mask_token_id!);
+    const na = neighbour_attention(model, batches);
+    const best = Math.max(...na.per_head.flat());
     const entry: LogEntry = {
+      [`${prefix}_neighbour_attention_max`]: best, [`${prefix}_neighbour_attention_uniform`]: na.uniform,
       [`${prefix}_loss`]: r.mlm_loss + r.nsp_loss, [`${prefix}_mlm_loss`]: r.mlm_loss, [`${prefix}_mlm_accuracy`]: r.mlm_accuracy,
-      [`${prefix}_nsp_accuracy`]: r.nsp_accuracy, [`${prefix}_unigram_accuracy`]: r.unigram_accuracy, epoch: state.epoch, step,
+      [`${prefix}_nsp_accuracy`]: r.nsp_accuracy, [`${prefix}_mlm_accuracy_at_mask`]: r.mlm_by_input.mask.accuracy, [`${prefix}_unigram_accuracy`]: r.unigram_accuracy, epoch: state.epoch, step,
     };
     log_history.push(entry);
-    log(`  ${prefix} @${step}: mlm acc ${(100 * r.mlm_accuracy).toFixed(1)}% (unigram '${unigram_token}' ${(100 * r.unigram_accuracy).toFixed(1)}%), mlm loss ${r.mlm_loss.toFixed(3)}, nsp acc ${(100 * r.nsp_accuracy).toFixed(1)}% on ${r.examples} held-out pairs`);
+    log(`  ${prefix} @${step}: mlm acc ${(100 * r.mlm_accuracy).toFixed(1)}% (unigram '${unigram_token}' ${(100 * r.unigram_accuracy).toFixed(1)}%; at [MASK] ${(100 * r.mlm_by_input.mask.accuracy).toFixed(1)}% vs ${(100 * r.unigram_on_mask).toFixed(1)}%; best head on i±1 ${(100 * best).toFixed(1)}% vs uniform ${(100 * na.uniform).toFixed(1)}%), mlm loss ${r.mlm_loss.toFixed(3)}, nsp acc ${(100 * r.nsp_accuracy).toFixed(1)}% on ${r.examples} held-out pairs`);
     return r;
   };
 
@@ -458,7 +554,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   log(`engine: ${ort ? `onnx (ONNX Runtime train graph, ${o.threads ?? "one per core"} threads)` : "tfjs"}`);
   const synced = () => { if (ort) sync_weights(model, ort); return model; };
   for (let step = 1; step <= o.steps; step++) {
-    const examples = next_examples();
+    const examples = pairs.next(step);
     const batch = collate(collator, examples);
     const lr = optimizer.param_groups[0].lr;
     let r: { loss: number; mlm_loss: number; nsp_loss: number; mlm_hits: number; nsp_hits: number; grad_norm: number };
@@ -498,8 +594,7 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
     win.grad_norm += r.grad_norm;
     win.n += 1;
     state.global_step = step;
-    state.epoch = Number((step * o.batch_size / epoch_size).toFixed(4));
-    epoch = Math.floor(step * o.batch_size / epoch_size);
+    state.epoch = Number(pairs.epochs.toFixed(4));
     if (!Number.isFinite(loss)) throw new Error(`pretrain: the loss is ${loss} at step ${step}; lower --lr or check the data`);
 
     if (step % o.logging_steps === 0 || step === o.steps || step === 1) {
@@ -557,8 +652,10 @@ function pct(x: number): string {
 export function plateau_note(r: EvalResult): string {
   const m = r.mlm_by_input.mask;
   if (m.tokens === 0) return "";
+  const na = r.neighbour_attention;
+  const heads = na ? ` No attention head reads the neighbours much: the best puts ${pct(Math.max(...na.per_head.flat()))} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention (a head that fills a [MASK] from its neighbours puts most of it there).` : "";
   if (m.accuracy < 1.5 * r.unigram_on_mask) {
-    return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself. ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned (topic across segments)." : "Its next-sentence head is near chance."}\n`;
+    return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself.${heads} ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned (topic across segments)." : "Its next-sentence head is near chance."}\n`;
   }
   return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it uses the context.\n`;
 }
@@ -604,6 +701,11 @@ export interface RunState {
   engine?: "tfjs" | "onnx";
   /** Initial position embeddings (absent in runs from before --position-init: normal). */
   position_init?: "normal" | "sinusoidal";
+  /** Their standard deviation (absent in runs from before --position-std: config.initializer_range). */
+  position_std?: number;
+  /** The sequence-length warmup, when the run had one. */
+  short_block_size?: number;
+  short_block_steps?: number;
   log_history: LogEntry[];
   progress?: LogEntry[];
 }
@@ -627,6 +729,7 @@ export function finalize(model: BertForPreTraining, data: CorpusData, o: Pretrai
   const t_eval = Date.now();
   const batches = heldout_batches(data.tok, data.held_ids, o.final_eval_examples, o.batch_size, o.block_size);
   const r = evaluate(model, batches, data.unigram_id, data.unigram_token, data.tok.mask_token_id!);
+  r.neighbour_attention = neighbour_attention(model, batches.slice(0, Math.ceil(128 / o.batch_size)));
   log(`final eval @${state.global_step}: mlm acc ${pct(r.mlm_accuracy)} vs unigram '${r.unigram_token}' ${pct(r.unigram_accuracy)}; nsp acc ${pct(r.nsp_accuracy)} vs majority ${pct(r.nsp_majority_rate)}; ${r.examples} held-out pairs, ${r.masked_tokens} masked tokens`);
   normalize_state(state);
   const timed = state.progress ?? [];
@@ -660,7 +763,18 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
   const lr_at = state.log_history.filter((e) => typeof e.learning_rate === "number").pop()?.learning_rate;
   const onnx = state.engine === "onnx";
   const hidden = config.hidden_size === MINI_BERT_CONFIG.hidden_size ? "" : ` --hidden ${config.hidden_size}`;
-  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers}${hidden} --seed ${o.seed}${onnx ? " --engine onnx" : ""}${state.position_init === "sinusoidal" ? " --position-init sinusoidal" : ""}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const pe = config.position_embedding_type;
+  const pstd = state.position_std !== undefined && state.position_std !== config.initializer_range ? state.position_std : undefined;
+  const drop = config.hidden_dropout_prob !== MINI_BERT_CONFIG.hidden_dropout_prob ? config.hidden_dropout_prob : undefined;
+  const cmd = `node --import tsx scripts/pretrain-mini-bert.ts --steps ${state.max_steps} --lr ${o.learning_rate} --layers ${config.num_hidden_layers}${hidden} --seed ${o.seed}${onnx ? " --engine onnx" : ""}` +
+    `${pe !== "absolute" ? ` --position-embedding-type ${pe}` : ""}${state.position_init === "sinusoidal" ? " --position-init sinusoidal" : ""}${pstd !== undefined ? ` --position-std ${pstd}` : ""}` +
+    `${drop !== undefined ? ` --dropout ${drop}` : ""}${state.short_block_steps ? ` --short-block-steps ${state.short_block_steps} --short-block-size ${state.short_block_size}` : ""}${path.resolve(o.out) === path.resolve(DEFAULTS.out) ? "" : ` --out ${o.out}`}`;
+  const extras = [
+    pe !== "absolute" ? `${pe} position scores (Huang et al. 2020, HF's \`position_embedding_type="${pe}"\`: each layer learns a distance_embedding table added into the attention scores; the absolute position table stays in the file unused, as in transformers)` : "",
+    state.position_init === "sinusoidal" && pe === "absolute" ? `position embeddings started from the sinusoidal table scaled to std ${pstd ?? config.initializer_range} (still learned, HF's absolute embedding; every other weight from HF's init)` : "",
+    pstd !== undefined && state.position_init !== "sinusoidal" && pe === "absolute" ? `position embeddings initialised with std ${pstd}` : "",
+    state.short_block_steps ? `a sequence-length warmup (blocks of ${state.short_block_size} tokens for the first ${state.short_block_steps} steps, then ${o.block_size})` : "",
+  ].filter(Boolean);
   const results = r
     ? `| metric (held-out addresses, ${r.examples} pairs, ${r.masked_tokens} masked tokens) | mini-bert-uncased | baseline |
 |---|---|---|
@@ -669,7 +783,7 @@ function model_card(a: { o: PretrainOptions; config: BertConfig; state: RunState
 | … where the input was the token itself (${r.mlm_by_input.unchanged.tokens}) / a random token (${r.mlm_by_input.random.tokens}) | ${pct(r.mlm_by_input.unchanged.accuracy)} / ${pct(r.mlm_by_input.random.accuracy)} | — |
 | MLM loss (cross-entropy, nats) | ${r.mlm_loss.toFixed(3)} | — |
 | NSP accuracy | **${pct(r.nsp_accuracy)}** | ${pct(r.nsp_majority_rate)} (majority label; 50% by construction) |
-${plateau_note(r)}`
+${r.neighbour_attention ? `| attention on the neighbours (i ± 1), best head of each layer (${r.neighbour_attention.queries} queries) | ${r.neighbour_attention.per_head.map((l, i) => `layer ${i}: ${pct(Math.max(...l))}`).join(", ")} | ${pct(r.neighbour_attention.uniform)} (uniform attention) |\n` : ""}${plateau_note(r)}`
     : "(no final evaluation was run)\n";
   return `---
 language: en
@@ -693,7 +807,7 @@ weaker than bert-base's; the results below say what it has learned and what it h
 
 ## Config
 hidden ${config.hidden_size}, ${config.num_hidden_layers} layers, ${config.num_attention_heads} heads, intermediate ${config.intermediate_size}, ${config.hidden_act},
-max_position_embeddings ${config.max_position_embeddings} (the tokenizer's model_max_length is ${config.max_position_embeddings}), dropout ${config.hidden_dropout_prob};
+max_position_embeddings ${config.max_position_embeddings} (the tokenizer's model_max_length is ${config.max_position_embeddings}), position_embedding_type ${config.position_embedding_type}, dropout ${config.hidden_dropout_prob};
 ${(a.params / 1e6).toFixed(2)}M parameters (${((config.vocab_size * config.hidden_size) / 1e6).toFixed(2)}M of them the word embeddings).
 
 ## Data
@@ -707,7 +821,7 @@ sentence, 10% shorter blocks), freshly re-paired every epoch; masking with
 ## Training
 MLM + NSP loss (the MLM head runs on the masked positions only), **${steps} steps** of batch ${o.batch_size}
 (${state.epoch.toFixed(2)} epochs${stopped ? `; the run was stopped at this checkpoint, ${steps} of the ${state.max_steps} steps its learning-rate schedule was planned for, with the learning rate at ${Number(lr_at).toExponential(2)}` : ""}), AdamW (lr ${o.learning_rate}, betas 0.9/0.999, eps 1e-6, weight decay ${o.weight_decay};
-no decay for biases and LayerNorm weights)${state.position_init === "sinusoidal" ? ", position embeddings started from the sinusoidal table scaled to std " + config.initializer_range + " (still learned, HF's absolute embedding; every other weight from HF's init)" : ""}, linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
+no decay for biases and LayerNorm weights)${extras.map((e) => ", " + e).join("")}, linear schedule over ${state.max_steps} steps with ${Math.ceil(state.max_steps * o.warmup_ratio)} warmup steps,
 gradient clipping at ${o.max_grad_norm}. Seed ${o.seed}. Training took ${fmt_time(a.train_seconds)} (${(a.train_seconds / steps).toFixed(2)} s/step)
 on a shared 2-vCPU machine ${onnx ? "on the ONNX Runtime train graph (`--engine onnx`: forward, backward and AdamW as one graph)" : "with the tfjs wasm backend (one thread)"}.
 
@@ -769,6 +883,11 @@ function main(): void {
     .option("--threads <n>", "ONNX Runtime intra-op threads for --engine onnx (default: one per core)")
     .option("--hidden <n>", "hidden_size (intermediate_size 4× it, heads stay 4; default: the shipped config)")
     .option("--position-init <kind>", "initial position embeddings: normal (HF's init) or sinusoidal (the sin/cos table at the same scale)", "normal")
+    .option("--short-block-size <n>", "block size during the sequence-length warmup", "32")
+    .option("--short-block-steps <n>", "steps of the sequence-length warmup (0 = off)", "0")
+    .option("--position-embedding-type <kind>", "absolute (HF's default), relative_key or relative_key_query (config.position_embedding_type; HF's BertModel loads all three)", "absolute")
+    .option("--dropout <p>", "hidden_dropout_prob and attention_probs_dropout_prob (default: the shipped config's 0.1)")
+    .option("--position-std <x>", "standard deviation of the initial position embeddings (default: config.initializer_range, HF's 0.02)")
     .option("--evaluate-only", "no training: evaluate the checkpoint in --out (e.g. a run stopped early) and write eval_results.json + README.md");
   program.parse();
   const a = program.opts();
@@ -788,15 +907,27 @@ function main(): void {
     });
     return;
   }
+  const position_type = (v: string): "absolute" | "relative_key" | "relative_key_query" => {
+    if (v === "absolute" || v === "relative_key" || v === "relative_key_query") return v;
+    throw new Error(`--position-embedding-type must be absolute, relative_key or relative_key_query, got '${v}'`);
+  };
+  const dropout = (v: string) => {
+    const p = Number(v);
+    if (!(p >= 0 && p < 1)) throw new Error(`--dropout must be a number in [0, 1), got '${v}'`);
+    return { hidden_dropout_prob: p, attention_probs_dropout_prob: p };
+  };
   pretrain({
     steps,
     out: path.resolve(a.out),
     seed: int("seed", a.seed),
     batch_size: int("batch-size", a.batchSize),
     learning_rate: lr,
-    config: { ...MINI_BERT_CONFIG, num_hidden_layers: int("layers", a.layers), ...(a.hidden ? { hidden_size: int("hidden", a.hidden), intermediate_size: 4 * int("hidden", a.hidden) } : {}) },
+    config: { ...MINI_BERT_CONFIG, num_hidden_layers: int("layers", a.layers), position_embedding_type: position_type(a.positionEmbeddingType), ...(a.dropout !== undefined ? dropout(a.dropout) : {}), ...(a.hidden ? { hidden_size: int("hidden", a.hidden), intermediate_size: 4 * int("hidden", a.hidden) } : {}) },
     engine: a.engine === "onnx" ? "onnx" : a.engine === "tfjs" ? "tfjs" : (() => { throw new Error(`--engine must be tfjs or onnx, got '${a.engine}'`); })(),
     threads: a.threads !== undefined ? int("threads", a.threads) : undefined,
+    short_block_size: int("short-block-size", a.shortBlockSize),
+    short_block_steps: int("short-block-steps", a.shortBlockSteps),
+    ...(a.positionStd !== undefined ? { position_std: (() => { const v = Number(a.positionStd); if (!(v > 0)) throw new Error(`--position-std must be a positive number, got '${a.positionStd}'`); return v; })() } : {}),
     position_init: a.positionInit === "sinusoidal" ? "sinusoidal" : a.positionInit === "normal" ? "normal" : (() => { throw new Error(`--position-init must be normal or sinusoidal, got '${a.positionInit}'`); })(),
     eval_steps: int("eval-steps", a.evalSteps),
     save_steps: int("save-steps", a.saveSteps),

@@ -9,13 +9,14 @@ import * as os from "os";
 import * as path from "path";
 import { ready, tf } from "../src/backend";
 import { floatToHalf, halfToFloat, readSafetensors } from "../src/hub/safetensors";
-import { BertForPreTraining } from "../src/models";
+import { BertConfig, BertForPreTraining } from "../src/models";
 import { clear_linear_cache } from "../src/ops";
 import { onnx_available } from "../src/engines";
 import { BertTokenizer } from "../src/tokenizers";
+import { create_nsp_examples, Generator } from "../src/training";
 import { sotu_documents } from "../scripts/corpus";
 import {
-  evaluate, heldout_batches, most_frequent_token, pretrain, save_checkpoint, sinusoidal_positions, tokenize_documents, MINI_BERT_CONFIG,
+  evaluate, heldout_batches, most_frequent_token, neighbour_attention, PairStream, plateau_note, pretrain, save_checkpoint, sinusoidal_positions, tokenize_documents, MINI_BERT_CONFIG,
 } from "../scripts/pretrain-mini-bert";
 
 const ID = "bertlab/mini-bert-uncased";
@@ -230,4 +231,78 @@ test("--position-init sinusoidal: the sin/cos table at the init's scale is the s
   assert.match(fs.readFileSync(path.join(out, "README.md"), "utf8"), /--position-init sinusoidal/);
   r.model.dispose();
   fs.rmSync(out, { recursive: true, force: true });
+});
+
+test("sequence-length warmup: the first short_block_steps steps pair short blocks, then the stream re-pairs at block_size; epochs count passes at each length", async () => {
+  const tok = await BertTokenizer.from_pretrained(VOCAB_DIR, { model_max_length: Number.MAX_SAFE_INTEGER });
+  const docs = tokenize_documents(tok, sotu_documents().train.slice(0, 3));
+  const o = { batch_size: 4, block_size: 64, short_block_size: 16, short_block_steps: 5 };
+  const said: string[] = [];
+  const stream = new PairStream(docs, tok, new Generator(3), o, (m) => said.push(m));
+  const lengths = (step: number) => stream.next(step).map((e) => e.input_ids.length);
+  for (let step = 1; step <= 5; step++) {
+    const l = lengths(step);
+    assert.equal(l.length, 4);
+    assert.ok(Math.max(...l) <= 16 && Math.max(...l) > 8, `step ${step}: lengths ${l}`);
+  }
+  const short_epochs = stream.epochs;
+  const l6 = lengths(6);
+  assert.ok(Math.max(...l6) > 16 && Math.max(...l6) <= 64, `step 6: lengths ${l6}`);
+  assert.deepEqual(said, ["step 6: the sequence-length warmup ends; pairing blocks of 64 tokens"]);
+  // 5 short batches of 4 are 20 of the first pairing's examples (the same generator draws it again here)
+  const short_pairs = create_nsp_examples(docs, { tokenizer: tok, block_size: 16, generator: new Generator(3) }).length;
+  assert.ok(short_pairs > 20);
+  assert.ok(Math.abs(short_epochs - 20 / short_pairs) < 1e-12, `short epochs ${short_epochs} vs ${20 / short_pairs}`);
+  // the long pairing has fewer, longer examples: one batch of 4 is a larger share of an epoch than a short one
+  assert.ok(stream.epochs - short_epochs > 4 / short_pairs);
+  // off (0 steps): every batch is paired at block_size, as before the option existed
+  const plain = new PairStream(docs, tok, new Generator(3), { ...o, short_block_steps: 0 });
+  assert.equal(plain.block_size_at(1), 64);
+  assert.ok(Math.max(...plain.next(1).map((e) => e.input_ids.length)) > 16);
+});
+
+test("neighbour_attention: uniform heads give exactly the uniform rate; a random model's numbers are the mean attention on i ± 1 over non-padding queries", async () => {
+  await ready();
+  const tok = await BertTokenizer.from_pretrained(VOCAB_DIR, { model_max_length: Number.MAX_SAFE_INTEGER });
+  const docs = tokenize_documents(tok, sotu_documents().heldout.slice(0, 2));
+  const batches = heldout_batches(tok, docs, 6, 3, 24);
+  const b0 = batches[0], S = b0.input_ids[0].length; // a padded row, as a shorter block gives
+  for (let k = S - 5; k < S; k++) [b0.input_ids[0][k], b0.token_type_ids[0][k], b0.attention_mask[0][k]] = [0, 0, 0];
+  const config = { ...MINI_BERT_CONFIG, hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 32, max_position_embeddings: 32 };
+  const model = new BertForPreTraining(new BertConfig(config));
+  model.eval(); // dropout off, as neighbour_attention measures
+  // by hand: the attention probabilities of every head, averaged over non-padding queries
+  const want = [[0, 0], [0, 0]];
+  let queries = 0, uniform = 0;
+  for (const b of batches) {
+    const out = model.bert.forward({ input_ids: b.input_ids, token_type_ids: b.token_type_ids, attention_mask: b.attention_mask, output_attentions: true } as any);
+    const A = out.attentions!.map((a) => a.arraySync() as number[][][][]);
+    b.attention_mask.forEach((row, i) => {
+      const len = row.reduce((x, y) => x + y, 0);
+      row.forEach((mi, q) => {
+        if (!mi) return;
+        queries++;
+        const nb = [q - 1, q + 1].filter((k) => k >= 0 && k < row.length && row[k]);
+        uniform += nb.length / len;
+        A.forEach((layer, l) => layer[i].forEach((head, h) => { for (const k of nb) want[l][h] += head[q][k]; }));
+      });
+    });
+    tf.dispose(Object.values(out).flat().filter((t): t is tf.Tensor => t instanceof tf.Tensor));
+  }
+  clear_linear_cache();
+  const before = tf.memory().numTensors;
+  const got = neighbour_attention(model, batches);
+  clear_linear_cache(); // the ops' cache of transposed weights
+  assert.equal(tf.memory().numTensors - before, 0, "no tensor leaks");
+  assert.equal(got.queries, queries);
+  assert.ok(Math.abs(got.uniform - uniform / queries) < 1e-6, `uniform ${got.uniform} vs ${uniform / queries}`);
+  got.per_head.forEach((l, li) => l.forEach((v, h) => assert.ok(Math.abs(v - want[li][h] / queries) < 1e-5, `layer ${li} head ${h}: ${v} vs ${want[li][h] / queries}`)));
+  // zero queries and keys: every head is uniform over the non-padding keys, so it equals the uniform rate
+  for (const [name, v] of model.named_parameters()) if (/attention\.self\.(query|key)\./.test(name)) tf.tidy(() => (v as tf.Variable).assign(tf.zerosLike(v)));
+  const flat = neighbour_attention(model, batches);
+  for (const v of flat.per_head.flat()) assert.ok(Math.abs(v - flat.uniform) < 1e-6, `${v} vs ${flat.uniform}`);
+  // the card's note quotes the best head beside the uniform rate
+  const note = plateau_note({ mlm_by_input: { mask: { tokens: 10, accuracy: 0.07 }, unchanged: { tokens: 1, accuracy: 1 }, random: { tokens: 1, accuracy: 0 } }, unigram_on_mask: 0.07, unigram_token: "the", nsp_accuracy: 0.5, nsp_majority_rate: 0.5, neighbour_attention: { per_head: [[0.02, 0.031]], uniform: 0.016, queries: 5 } } as any);
+  assert.match(note, /the best puts 3\.1% of a query's attention on positions i ± 1, against 1\.6% for uniform attention/);
+  model.dispose();
 });

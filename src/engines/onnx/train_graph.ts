@@ -63,7 +63,7 @@ class TrainGraph {
   constructor(config: EngineBertConfig, readonly arch: TrainArchitecture, readonly o: TrainGraphOptions) {
     this.c = resolveConfig(config);
     const c = this.c;
-    if (c.position_embedding_type !== "absolute") throw new Error(`ONNX training: config.position_embedding_type='${c.position_embedding_type}' is not supported; expected 'absolute' (use the tfjs engine)`);
+    if (!["absolute", "relative_key", "relative_key_query"].includes(c.position_embedding_type)) throw new Error(`ONNX training: config.position_embedding_type='${c.position_embedding_type}' is not supported; expected 'absolute', 'relative_key' or 'relative_key_query'`);
     if (c.hidden_act !== "gelu") throw new Error(`ONNX training: config.hidden_act='${c.hidden_act}' is not supported; expected 'gelu' (use the tfjs engine)`);
     if (c.is_decoder || c.add_cross_attention) throw new Error("ONNX training: decoders (is_decoder / add_cross_attention) are not supported; use the tfjs engine");
     this.t = new Tape(this.g, o.seed ?? 0);
@@ -98,11 +98,12 @@ class TrainGraph {
     const { t, c } = this;
     const H = c.hidden_size;
     const word = this.param("bert.embeddings.word_embeddings.weight", [c.vocab_size, H]);
-    const pos = this.param("bert.embeddings.position_embeddings.weight", [c.max_position_embeddings, H]);
     const type = this.param("bert.embeddings.token_type_embeddings.weight", [c.type_vocab_size, H]);
     this.wordEmbeddings = word;
     const sum = t.add(t.embedding(word, ids, c.vocab_size, H), t.embedding(type, types, c.type_vocab_size, H)); // [B, S, H]
-    const withPos = t.addBroadcastRows(sum, t.firstRows(pos, seqVec, c.max_position_embeddings));
+    // relative positions enter in the attention scores instead (HF keeps the unused absolute table in the checkpoint)
+    const withPos = c.position_embedding_type !== "absolute" ? sum
+      : t.addBroadcastRows(sum, t.firstRows(this.param("bert.embeddings.position_embeddings.weight", [c.max_position_embeddings, H]), seqVec, c.max_position_embeddings));
     return t.dropout(this.layerNorm(t.reshape(withPos, this.g.constInt64([-1, H])), "bert.embeddings.LayerNorm"), this.drop.hidden);
   }
   private wordEmbeddings = "";
@@ -118,7 +119,11 @@ class TrainGraph {
     const W = t.concat(ws, 0, [H, H, H]); // [3H, H]
     const B = t.concat(bs, 0, [H, H, H]); // [3H]
     const qkv = t.linear(h, W, B); // [N, 3H]
-    const ctx = t.attentionCore(qkv, maskAdd, bshd, H, H / c.num_attention_heads, this.drop.attention); // [N, H]
+    const d = H / c.num_attention_heads;
+    const P = c.max_position_embeddings;
+    const rel = c.position_embedding_type === "absolute" ? undefined
+      : { table: this.param(`${p}.attention.self.distance_embedding.weight`, [2 * P - 1, d]), P, headDim: d, keyQuery: c.position_embedding_type === "relative_key_query" };
+    const ctx = t.attentionCore(qkv, maskAdd, bshd, H, d, this.drop.attention, rel); // [N, H]
     const a = this.layerNorm(t.add(t.dropout(this.linear(ctx, `${p}.attention.output.dense`, H, H), this.drop.hidden), h), `${p}.attention.output.LayerNorm`);
     const inter = t.gelu(this.linear(a, `${p}.intermediate.dense`, H, c.intermediate_size)); // [N, I]
     const out = t.dropout(this.linear(inter, `${p}.output.dense`, c.intermediate_size, H), this.drop.hidden);

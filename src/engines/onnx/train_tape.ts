@@ -9,6 +9,17 @@ import { FLOAT, GraphBuilder } from "./graph";
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
+/** A layer's relative position table for `attentionCore` (HF's distance_embedding). */
+export interface RelativePositions {
+  /** The distance_embedding weight [2P − 1, headDim]. */
+  table: string;
+  /** max_position_embeddings. */
+  P: number;
+  headDim: number;
+  /** relative_key_query (true) or relative_key (false). */
+  keyQuery: boolean;
+}
+
 export class Tape {
   private steps: (() => void)[] = [];
   private grads = new Map<string, string>();
@@ -222,16 +233,20 @@ export class Tape {
   /**
    * Scaled dot-product attention of one layer from the fused projection qkv [N, 3H] → context [N, H],
    * with HF's additive mask [B, 1, 1, S] and dropout `p` on the probabilities. `bshd` is the int64
-   * shape [B, S, heads, head_dim].
+   * shape [B, S, heads, head_dim]. `rel`: HF's relative_key / relative_key_query scores from the layer's
+   * distance_embedding table [2P − 1, head_dim] (see `relativeScores`).
    */
-  attentionCore(qkv: string, maskAdd: string, bshd: string, H: number, headDim: number, p: number): string {
+  attentionCore(qkv: string, maskAdd: string, bshd: string, H: number, headDim: number, p: number, rel?: RelativePositions): string {
     const { g } = this;
     const [q, k, v] = g.node("Split", [qkv, g.constInt64([H, H, H])], { outputs: 3, attrs: { axis: 1 }, hint: "qkv" }); // [N, H] each
     const heads = (t: string) => g.op("Transpose", [g.op("Reshape", [t, bshd])], { perm: [0, 2, 1, 3] }); // [B, nh, S, d]
     const [qh, kh, vh] = [heads(q), heads(k), heads(v)];
     const scale = g.constFloat(1 / Math.sqrt(headDim));
     const kT = g.op("Transpose", [kh], { perm: [0, 1, 3, 2] }); // [B, nh, d, S]
-    const scores = g.op("Add", [g.op("Mul", [g.op("MatMul", [qh, kT]), scale]), maskAdd], undefined, "scores"); // [B, nh, S, S]
+    let raw = g.op("MatMul", [qh, kT]); // [B, nh, S, S]
+    const relative = rel ? this.relativeScores(qh, kh, bshd, rel) : undefined;
+    if (relative) raw = g.op("Add", [raw, relative.scores]);
+    const scores = g.op("Add", [g.op("Mul", [raw, scale]), maskAdd], undefined, "scores"); // [B, nh, S, S]
     const probs = g.op("Softmax", [scores], { axis: -1 }, "probs");
     let kept = probs;
     let keepScaled: string | undefined;
@@ -251,12 +266,59 @@ export class Tape {
       if (keepScaled) dprobs = g.op("Mul", [dprobs, keepScaled]);
       const rowDot = g.op("ReduceSum", [g.op("Mul", [dprobs, probs]), g.constInt64([-1])], { keepdims: 1 }); // [B, nh, S, 1]
       const dscores = g.op("Mul", [g.op("Mul", [probs, g.op("Sub", [dprobs, rowDot])]), scale], undefined, "dscores"); // [B, nh, S, S]
-      const dqh = g.op("MatMul", [dscores, kh]); // [B, nh, S, d]
-      const dkh = g.op("MatMul", [g.op("Transpose", [dscores], { perm: [0, 1, 3, 2] }), qh]); // [B, nh, S, d]
+      let dqh = g.op("MatMul", [dscores, kh]); // [B, nh, S, d]
+      let dkh = g.op("MatMul", [g.op("Transpose", [dscores], { perm: [0, 1, 3, 2] }), qh]); // [B, nh, S, d]
+      if (relative) [dqh, dkh] = relative.backward(dscores, dqh, dkh);
       const rows = (t: string) => g.op("Reshape", [g.op("Transpose", [t], { perm: [0, 2, 1, 3] }), NH]); // [N, H]
       this.addGrad(qkv, g.op("Concat", [rows(dqh), rows(dkh), rows(dvh)], { axis: 1 }, "dqkv")); // [N, 3H]
     });
     return ctx;
+  }
+
+  /**
+   * HF's relative position scores (BertSelfAttention with position_embedding_type relative_key / relative_key_query):
+   * R[l, r] = distance_embedding[l − r + P − 1] → [S, S, d]; relative_key adds q_l · R[l, r], relative_key_query also
+   * k_r · R[l, r], to the raw q · k scores (before the 1/√d scale). Each einsum is a MatMul batched over one sequence
+   * axis. `backward` adds their share to dq / dk and sends dR to the table through the Gather's scatter-add.
+   */
+  relativeScores(qh: string, kh: string, bshd: string, rel: RelativePositions): { scores: string; backward: (dscores: string, dqh: string, dkh: string) => [string, string] } {
+    const { g } = this;
+    const { P, keyQuery, table } = rel;
+    const S = g.op("Squeeze", [g.op("Gather", [bshd, g.constInt64([1])], { axis: 0 }), g.constInt64([0])]); // scalar S
+    const ar = g.op("Range", [g.constInt64([0], true), S, g.constInt64([1], true)]); // [S]
+    const dist = g.op("Sub", [g.op("Unsqueeze", [ar, g.constInt64([1])]), g.op("Unsqueeze", [ar, g.constInt64([0])])]); // [S, S] = l − r
+    const R = this.embedding(table, g.op("Add", [dist, g.constInt64([P - 1], true)]), 2 * P - 1, rel.headDim); // [S, S, d]
+    const shape = g.op("Shape", [qh]); // [B, nh, S, d]
+    const seqFirst = g.op("Gather", [shape, g.constInt64([2, 0, 1, 3])], { axis: 0 }); // [S, B, nh, d]
+    const flat = g.constInt64([0, -1, rel.headDim]); // [S, B·nh, d]
+    const bySeq = (t: string) => g.op("Reshape", [g.op("Transpose", [t], { perm: [2, 0, 1, 3] }), flat]); // [B, nh, S, d] → [S, B·nh, d]
+    const unSeq = (t: string) => g.op("Transpose", [g.op("Reshape", [t, seqFirst])], { perm: [1, 2, 0, 3] }); // [S, B·nh, d] → [B, nh, S, d]
+    const scoreShape = g.op("Concat", [g.op("Gather", [shape, g.constInt64([2, 0, 1])], { axis: 0 }), g.op("Gather", [shape, g.constInt64([2])], { axis: 0 })], { axis: 0 }); // [S, B, nh, S]
+    const ql = bySeq(qh); // [l, B·nh, d]
+    // q part: [l, B·nh, d] @ [l, d, r] → [l, B·nh, r] → [B, nh, l, r]
+    let scores = g.op("Transpose", [g.op("Reshape", [g.op("MatMul", [ql, g.op("Transpose", [R], { perm: [0, 2, 1] })]), scoreShape])], { perm: [1, 2, 0, 3] }, "rel_q");
+    const kr = keyQuery ? bySeq(kh) : ""; // [r, B·nh, d]
+    if (keyQuery) {
+      // k part: [r, B·nh, d] @ [r, d, l] → [r, B·nh, l] → [B, nh, l, r]
+      const relK = g.op("Transpose", [g.op("Reshape", [g.op("MatMul", [kr, g.op("Transpose", [R], { perm: [1, 2, 0] })]), scoreShape])], { perm: [1, 2, 3, 0] }, "rel_k");
+      scores = g.op("Add", [scores, relK]);
+    }
+    const backward = (dscores: string, dqh: string, dkh: string): [string, string] => {
+      const flatS = g.op("Concat", [g.op("Unsqueeze", [S, g.constInt64([0])]), g.constInt64([-1]), g.op("Unsqueeze", [S, g.constInt64([0])])], { axis: 0 }); // [S, -1, S]
+      const dl = g.op("Reshape", [g.op("Transpose", [dscores], { perm: [2, 0, 1, 3] }), flatS]); // [l, B·nh, r]
+      const dq = g.op("Add", [dqh, unSeq(g.op("MatMul", [dl, R]))]); // [l, B·nh, r] @ [l, r, d]
+      let dR = g.op("MatMul", [g.op("Transpose", [dl], { perm: [0, 2, 1] }), ql]); // [l, r, B·nh] @ [l, B·nh, d] → [l, r, d]
+      let dk = dkh;
+      if (keyQuery) {
+        const dr = g.op("Reshape", [g.op("Transpose", [dscores], { perm: [3, 0, 1, 2] }), flatS]); // [r, B·nh, l]
+        dk = g.op("Add", [dkh, unSeq(g.op("MatMul", [dr, g.op("Transpose", [R], { perm: [1, 0, 2] })]))]); // [r, B·nh, l] @ [r, l, d]
+        const dRk = g.op("MatMul", [g.op("Transpose", [dr], { perm: [0, 2, 1] }), kr]); // [r, l, B·nh] @ [r, B·nh, d] → [r, l, d]
+        dR = g.op("Add", [dR, g.op("Transpose", [dRk], { perm: [1, 0, 2] })]);
+      }
+      this.addGrad(R, dR);
+      return [dq, dk];
+    };
+    return { scores, backward };
   }
 
   /**
