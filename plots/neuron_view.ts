@@ -1,5 +1,5 @@
 // bertviz's neuron view, offline: for one layer, head and query token, the query vector q, every key
-// vector k_j, their elementwise product q ⊙ k_j, the score q · k_j / √d and the softmax weight — cells
+// vector k_j, their elementwise product q ⊙ k_j, the score q · k_j / √d (plus the distance term of relative_key(_query) models) and the softmax weight — cells
 // coloured blue (positive) / orange (negative) as bertviz draws them, with the attention lines to the
 // keys. Choose layer / head in the dropdowns, hover a token on the left to make it the query.
 // Input: attention_details(model, inputs) from bertlab's explain (queries, keys, attention per head).
@@ -9,8 +9,8 @@ import { escape_html, script_json, unique_id } from "./render/html";
 
 export interface NeuronViewInput {
   tokens: string[];
-  /** Per layer: queries / keys [heads][seq][head_size], attention [heads][seq][seq]. */
-  layers: { queries: number[][][]; keys: number[][][]; attention: number[][][] }[];
+  /** Per layer: queries / keys [heads][seq][head_size], attention [heads][seq][seq]; relative position scores [heads][seq][seq] for relative_key(_query) models. */
+  layers: { queries: number[][][]; keys: number[][][]; attention: number[][][]; relative?: number[][][] }[];
 }
 
 export interface NeuronViewOptions { layer?: number; head?: number; query?: number; title?: string }
@@ -34,7 +34,8 @@ export function neuron_view_rows(d: NeuronViewInput, o: NeuronViewOptions = {}):
   const s = Math.sqrt(q.length);
   return d.layers[layer].keys[head].map((k, j) => {
     const product = k.map((v, i) => q[i] * v);
-    return { key: j, token: d.tokens[j], product, score: product.reduce((a, b) => a + b, 0) / s, weight: d.layers[layer].attention[head][query][j] };
+    const rel = d.layers[layer].relative?.[head][query][j] ?? 0; // relative_key(_query) models: the distance term
+    return { key: j, token: d.tokens[j], product, score: (product.reduce((a, b) => a + b, 0) + rel) / s, weight: d.layers[layer].attention[head][query][j] };
   });
 }
 
@@ -68,7 +69,7 @@ function draw() {
     if (i === query) qv.forEach(function (v, c) { dyn.appendChild(el("rect", { x: xq + c * C, y: y + 2, width: C - 1, height: ROW - 4, fill: color(v, m) })); });
     ks[i].forEach(function (v, c) { dyn.appendChild(el("rect", { x: xk + c * C, y: y + 2, width: C - 1, height: ROW - 4, fill: color(v, m) })); });
     prod[i].forEach(function (v, c) { dyn.appendChild(el("rect", { x: xp + c * C, y: y + 2, width: C - 1, height: ROW - 4, fill: color(v, mp), "class": "nv-prod" })); });
-    var s = prod[i].reduce(function (a, b) { return a + b; }, 0) / Math.sqrt(d), w = L.attention[hh][query][i];
+    var s = (prod[i].reduce(function (a, b) { return a + b; }, 0) + (L.relative ? L.relative[hh][query][i] : 0)) / Math.sqrt(d), w = L.attention[hh][query][i];
     dyn.appendChild(el("text", { x: xs, y: y + 12, "font-size": 11, "class": "nv-score" }, s.toFixed(2) + "  " + w.toFixed(3)));
     dyn.appendChild(el("line", { x1: xs + 80, y1: 22 + query * ROW + ROW / 2, x2: xr, y2: y + ROW / 2, stroke: "#1f77b4", "stroke-width": 2, "stroke-opacity": w }));
     dyn.appendChild(el("text", { x: xr + 6, y: y + 12, "font-size": 12 }, t));
@@ -84,7 +85,7 @@ draw();
 export function neuron_view(details: NeuronViewInput, opts: NeuronViewOptions = {}): HtmlChart {
   const sel = check(details, opts, "neuron_view");
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
-  const data = { tokens: details.tokens, layers: details.layers.map((l) => ({ queries: l.queries.map((h) => h.map((r) => r.map(round))), keys: l.keys.map((h) => h.map((r) => r.map(round))), attention: l.attention.map((h) => h.map((r) => r.map(round))) })) };
+  const data = { tokens: details.tokens, layers: details.layers.map((l) => ({ queries: l.queries.map((h) => h.map((r) => r.map(round))), keys: l.keys.map((h) => h.map((r) => r.map(round))), attention: l.attention.map((h) => h.map((r) => r.map(round))), ...(l.relative ? { relative: l.relative.map((h) => h.map((r) => r.map(round))) } : {}) })) };
   const id = unique_id("bertlab-neuron-view");
   const title = opts.title ?? "Neuron view";
   const d = details.layers[0].queries[0][0].length;

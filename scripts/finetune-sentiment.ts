@@ -238,7 +238,7 @@ Files: \`config.json\`, \`model.safetensors\` (float16), \`vocab.txt\`, \`tokeni
 \`special_tokens_map.json\`, \`eval_results.json\`, \`trainer_state.json\` (log history).
 A small teaching model: expect mistakes on negation, sarcasm and anything far from short product reviews.
 ${o.control_accuracy === undefined ? "" : o.control_accuracy >= r.test_accuracy
-    ? "\nThe control does at least as well as the pretrained start: at this scale the pretraining (its MLM head is still on the\nfrequent-word plateau, see the base model's card) gives no gain on this word-level task, where the classifier mostly\nlearns sentiment words in the embeddings; seeds move either number by several points.\n"
+    ? "\nThe control does at least as well as the pretrained start: at this scale the pretraining gives no gain on this\nword-level task, where the classifier mostly learns sentiment words in the embeddings; seeds move either number by\nseveral points.\n"
     : `\nThe pretrained start beats the control by ${(100 * (r.test_accuracy - o.control_accuracy)).toFixed(1)} points.\n`}`);
   console.log(`saved the fine-tuned model to ${dir}`);
 }

@@ -657,7 +657,8 @@ export function plateau_note(r: EvalResult): string {
   if (m.accuracy < 1.5 * r.unigram_on_mask) {
     return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself.${heads} ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned (topic across segments)." : "Its next-sentence head is near chance."}\n`;
   }
-  return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it uses the context.\n`;
+  const reads = na ? ` Its attention shows how: the best head puts ${pct(Math.max(...na.per_head.flat()))} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention.` : "";
+  return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it fills a [MASK] from the context, not only with frequent words.${reads} ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned too." : "Its next-sentence head is near chance."}\n`;
 }
 
 export interface CorpusData {
@@ -794,7 +795,7 @@ tags: [bert, fill-mask, pretraining, tiny]
 
 # bertlab/mini-bert-uncased
 
-A small BERT pretrained from scratch by bertlab itself (TypeScript + tfjs, wasm backend, CPU), so notebooks
+A small BERT pretrained from scratch by bertlab itself (TypeScript, ${onnx ? "ONNX Runtime train graph" : "tfjs, wasm backend"}, CPU), so notebooks
 have a real pretrained model offline. It uses the **real bert-base-uncased vocabulary** (30,522 WordPiece
 tokens, so every text tokenizes exactly as with \`bert-base-uncased\`) and Hugging Face's file layout:
 \`config.json\` (architectures \`BertForPreTraining\`), \`model.safetensors\` (float16, tied decoder weight
@@ -841,8 +842,7 @@ The held-out masking and pairing are deterministic (seed ${EVAL_SEED}), so these
 recomputed from the checkpoint.
 
 ## Limitations
-Trained on one small, old-fashioned political corpus for a short time: expect generic, frequent-word
-predictions, and no knowledge beyond that corpus. Positions beyond ${config.max_position_embeddings} do not exist.
+Trained on one small, old-fashioned political corpus for a short time: ${r && r.mlm_by_input.mask.accuracy >= 1.5 * r.unigram_on_mask ? "it fills a [MASK] from the words around it\nin that corpus's style, but expect frequent words where the context is weak" : "expect generic, frequent-word\npredictions"}, and no knowledge beyond that corpus. Positions beyond ${config.max_position_embeddings} do not exist.
 `;
 }
 

@@ -48,9 +48,14 @@ test("bertlab/mini-bert-uncased loads with BertForPreTraining.from_pretrained: n
   assert.deepEqual(Object.keys(h).sort(), model.named_parameters().map(([n]) => n).filter((n) => !n.startsWith("cls.predictions.decoder")).sort());
   for (const [name, e] of Object.entries(h)) assert.equal(e.dtype, "F16", name);
   // the same tensor names transformers 4.31 wrote for a 2-layer BertForPreTraining (golden fixture)
+  // plus, with relative_key_query positions, each layer's distance_embedding under the name transformers gives it
+  // (its relative_key_query golden BertModel, without the "bert." prefix)
   const upstream = header(path.join(__dirname, "fixtures", "models", "pretraining", "model.safetensors"));
   assert.equal(config.num_hidden_layers, 2);
-  assert.deepEqual(Object.keys(h).sort(), Object.keys(upstream).sort());
+  assert.equal(config.position_embedding_type, "relative_key_query");
+  const relative = Object.keys(header(path.join(__dirname, "fixtures", "models", "bert_model_relative_key_query", "model.safetensors"))).filter((k) => k.includes("distance_embedding"));
+  assert.deepEqual(relative.sort(), ["encoder.layer.0.attention.self.distance_embedding.weight", "encoder.layer.1.attention.self.distance_embedding.weight"]);
+  assert.deepEqual(Object.keys(h).sort(), [...Object.keys(upstream), ...relative.map((k) => `bert.${k}`)].sort());
   assert.deepEqual(readSafetensors(path.join(DIR, "model.safetensors")).metadata, { format: "pt" });
   // the loaded variables are exactly the stored half values
   const stored = readSafetensors(path.join(DIR, "model.safetensors")).tensors;

@@ -8,8 +8,12 @@ import { encode, ExplainInputs, in_eval, TokenizerLike, tokens_of } from "./comm
 
 export interface AttentionDetails {
   tokens: string[];
-  /** Per layer: queries / keys [heads][seq][head_size] (before the 1/√d scaling), attention [heads][seq][seq]. */
-  layers: { queries: number[][][]; keys: number[][][]; attention: number[][][] }[];
+  /**
+   * Per layer: queries / keys [heads][seq][head_size] (before the 1/√d scaling), attention [heads][seq][seq], and for
+   * relative_key(_query) models the relative position scores [heads][query][key] (q·R[i−j], + k·R[i−j]) that join q·k
+   * before the scaling.
+   */
+  layers: { queries: number[][][]; keys: number[][][]; attention: number[][][]; relative?: number[][][] }[];
 }
 
 export function attention_details(model: BertPreTrainedModel, inputs: ExplainInputs, options: { tokenizer?: TokenizerLike } = {}): AttentionDetails {
@@ -31,5 +35,20 @@ export function attention_details(model: BertPreTrainedModel, inputs: ExplainInp
   } finally {
     hooks.forEach((h) => h.remove());
   }
-  return { tokens: tokens_of(enc, options.tokenizer), layers: captured.map((c, l) => ({ queries: c.q!, keys: c.k!, attention: attention[l] })) };
+  return {
+    tokens: tokens_of(enc, options.tokenizer),
+    layers: captured.map((c, l) => ({ queries: c.q!, keys: c.k!, attention: attention[l], ...(selves[l].distance_embedding ? { relative: relative_scores(selves[l], c.q!, c.k!) } : {}) })),
+  };
+}
+
+/** HF's relative position scores of one layer from its distance_embedding: [heads][query][key]. */
+function relative_scores(s: BertSelfAttention, q: number[][][], k: number[][][]): number[][][] {
+  const table = s.distance_embedding!.weight.arraySync() as number[][]; // [2P − 1, head_size]
+  const P = s.max_position_embeddings;
+  const withKey = s.position_embedding_type === "relative_key_query";
+  const dot = (a: number[], b: number[]) => a.reduce((x, v, i) => x + v * b[i], 0);
+  return q.map((qh, h) => qh.map((ql, i) => k[h].map((kr, j) => {
+    const R = table[i - j + P - 1];
+    return dot(ql, R) + (withKey ? dot(kr, R) : 0);
+  })));
 }

@@ -25,9 +25,8 @@ export function onnx_training_unsupported(model: OnnxTrainableModel, optimizer: 
   if (!onnx_available()) return "onnxruntime-node is not installed";
   const arch = model.constructor?.name;
   if (!(TRAIN_ARCHITECTURES as readonly string[]).includes(arch)) return `the ONNX train graph covers ${TRAIN_ARCHITECTURES.join(", ")}, not ${arch}`;
-  const c = model.config as { hidden_act?: string; position_embedding_type?: string; is_decoder?: boolean; num_labels?: number; problem_type?: string | null };
+  const c = model.config as { hidden_act?: string; is_decoder?: boolean; num_labels?: number; problem_type?: string | null };
   if ((c.hidden_act ?? "gelu") !== "gelu") return `config.hidden_act='${c.hidden_act}' (the graph has the erf GELU only)`;
-  if ((c.position_embedding_type ?? "absolute") !== "absolute") return `config.position_embedding_type='${c.position_embedding_type}'`;
   if (c.is_decoder) return "config.is_decoder=true";
   if (arch === "BertForSequenceClassification" && ((c.num_labels ?? 2) < 2 || (c.problem_type && c.problem_type !== "single_label_classification"))) {
     return "regression / multi-label classification (the graph has the single-label cross-entropy)";
