@@ -519,8 +519,8 @@ export async function pretrain(opts: Partial<PretrainOptions> = {}): Promise<Pre
   const num_warmup_steps = Math.ceil(o.steps * o.warmup_ratio);
   const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps, num_training_steps: o.steps });
   const collator = new DataCollatorForLanguageModeling({ tokenizer: tok, mlm_probability: 0.15, generator: g });
-  // with relative positions the absolute table stays in the checkpoint unused (as in HF): no gradient to take
-  const vars = model.named_parameters().filter(([n]) => config.position_embedding_type === "absolute" || n !== "bert.embeddings.position_embeddings.weight").map(([, v]) => v);
+  // (with relative positions the absolute table stays in the checkpoint unused, as in HF: variableGrads leaves it out)
+  const vars = model.parameters();
 
   if (o.short_block_steps) log(`sequence-length warmup: blocks of ${o.short_block_size} tokens for the first ${o.short_block_steps} steps, then ${o.block_size}`);
   const pairs = new PairStream(train_ids, tok, g, o, (msg) => log(msg));
@@ -653,12 +653,14 @@ export function plateau_note(r: EvalResult): string {
   const m = r.mlm_by_input.mask;
   if (m.tokens === 0) return "";
   const na = r.neighbour_attention;
-  const heads = na ? ` No attention head reads the neighbours much: the best puts ${pct(Math.max(...na.per_head.flat()))} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention (a head that fills a [MASK] from its neighbours puts most of it there).` : "";
+  const best = na ? pct(Math.max(...na.per_head.flat())) : "";
+  const nsp = (learned: string) => (r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? learned : "Its next-sentence head is near chance.");
   if (m.accuracy < 1.5 * r.unigram_on_mask) {
-    return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself.${heads} ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned (topic across segments)." : "Its next-sentence head is near chance."}\n`;
+    const heads = na ? ` No attention head reads the neighbours much: the best puts ${best} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention (a head that fills a [MASK] from its neighbours puts most of it there).` : "";
+    return `\nAt [MASK] inputs the model is still on the frequent-word plateau of MLM pretraining: ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}', i.e. it predicts frequent words whatever the context; most of its MLM accuracy comes from the positions where it sees the token itself.${heads} ${nsp("Its next-sentence head has learned (topic across segments).")}\n`;
   }
-  const reads = na ? ` Its attention shows how: the best head puts ${pct(Math.max(...na.per_head.flat()))} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention.` : "";
-  return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it fills a [MASK] from the context, not only with frequent words.${reads} ${r.nsp_accuracy > r.nsp_majority_rate + 0.05 ? "Its next-sentence head has learned too." : "Its next-sentence head is near chance."}\n`;
+  const reads = na ? ` Its attention shows how: the best head puts ${best} of a query's attention on positions i ± 1, against ${pct(na.uniform)} for uniform attention.` : "";
+  return `\nAt [MASK] inputs it reaches ${pct(m.accuracy)} against ${pct(r.unigram_on_mask)} for always '${r.unigram_token}': it fills a [MASK] from the context, not only with frequent words.${reads} ${nsp("Its next-sentence head has learned too.")}\n`;
 }
 
 export interface CorpusData {

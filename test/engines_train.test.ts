@@ -67,9 +67,14 @@ function mlmBatch() {
   return { input_ids: ids, attention_mask: mask, token_type_ids: types, labels };
 }
 
-test("onnx train graph: BertForMaskedLM gradients (padding, token types, -100 labels, tied decoder) match tfjs autograd", { skip }, async () => {
+/**
+ * tfjs autograd and the ONNX train graph's gradients() on mlmBatch() for a BertForMaskedLM of `config`: the same loss,
+ * one gradient per tfjs gradient (of the parameters `params` picks), each within 2e-6, and no tfjs tensors left by
+ * the ONNX step. Returns the ONNX gradients by HF name.
+ */
+async function gradsMatchTfjs(config: typeof TINY & { position_embedding_type?: string }, params: (m: BertForMaskedLM) => tf.Variable[] = (m) => m.parameters()): Promise<Map<string, Float32Array>> {
   await ready();
-  const model = new BertForMaskedLM(TINY);
+  const model = new BertForMaskedLM(config);
   model.train();
   model.engine = "tfjs";
   const batch = mlmBatch();
@@ -77,9 +82,9 @@ test("onnx train graph: BertForMaskedLM gradients (padding, token types, -100 la
     input_ids: tf.tensor2d(batch.input_ids, undefined, "int32"), attention_mask: tf.tensor2d(batch.attention_mask, undefined, "int32"),
     token_type_ids: tf.tensor2d(batch.token_type_ids, undefined, "int32"), labels: tf.tensor2d(batch.labels, undefined, "int32"),
   };
-  const { value, grads } = tf.variableGrads(() => (model.forward(inputs) as { loss: tf.Scalar }).loss, model.parameters());
+  const { value, grads } = tf.variableGrads(() => (model.forward(inputs) as { loss: tf.Scalar }).loss, params(model));
   const before = tf.memory().numTensors;
-  const step = await OnnxTrainStep.create({ config: TINY, weights: weights_from_tensors(model.state_dict()), architecture: "BertForMaskedLM" });
+  const step = await OnnxTrainStep.create({ config, weights: weights_from_tensors(model.state_dict()), architecture: "BertForMaskedLM" });
   const r = await step.gradients(batch);
   assert.ok(Math.abs(r.loss - value.dataSync()[0]) < 1e-5, `loss ${r.loss} vs tfjs ${value.dataSync()[0]}`);
   assert.equal(r.grads.size, Object.keys(grads).length, "one gradient per unique parameter (the decoder is the word embeddings)");
@@ -93,41 +98,26 @@ test("onnx train graph: BertForMaskedLM gradients (padding, token types, -100 la
   assert.equal(tf.memory().numTensors, before, "the ONNX step leaves no tfjs tensors behind");
   tf.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
   model.dispose();
+  return r.grads;
+}
+
+test("onnx train graph: BertForMaskedLM gradients (padding, token types, -100 labels, tied decoder) match tfjs autograd", { skip }, async () => {
+  await gradsMatchTfjs(TINY);
 });
 
 for (const kind of ["relative_key", "relative_key_query"]) {
   test(`onnx train graph: ${kind} position scores — loss and every gradient (distance_embedding included) match tfjs autograd`, { skip }, async () => {
-    await ready();
-    const config = { ...TINY, position_embedding_type: kind };
-    const model = new BertForMaskedLM(config);
-    model.train();
-    model.engine = "tfjs";
-    const batch = mlmBatch();
-    const inputs = {
-      input_ids: tf.tensor2d(batch.input_ids, undefined, "int32"), attention_mask: tf.tensor2d(batch.attention_mask, undefined, "int32"),
-      token_type_ids: tf.tensor2d(batch.token_type_ids, undefined, "int32"), labels: tf.tensor2d(batch.labels, undefined, "int32"),
-    };
     // the absolute table stays in the checkpoint, unused (HF's BertEmbeddings): no gradient on either side
-    const used = model.parameters().filter((v) => !hf_name(v.name).endsWith("position_embeddings.weight"));
-    assert.equal(used.length, model.parameters().length - 1);
-    const { value, grads } = tf.variableGrads(() => (model.forward(inputs) as { loss: tf.Scalar }).loss, used);
-    const step = await OnnxTrainStep.create({ config, weights: weights_from_tensors(model.state_dict()), architecture: "BertForMaskedLM" });
-    const r = await step.gradients(batch);
-    assert.ok(Math.abs(r.loss - value.dataSync()[0]) < 1e-5, `loss ${r.loss} vs tfjs ${value.dataSync()[0]}`);
-    assert.equal(r.grads.size, Object.keys(grads).length);
-    assert.ok([...r.grads.keys()].some((k) => k.endsWith("layer.1.attention.self.distance_embedding.weight")));
-    for (const [vname, g] of Object.entries(grads)) {
-      const mine = r.grads.get(hf_name(vname));
-      assert.ok(mine, `gradient for ${hf_name(vname)}`);
-      const d = maxAbs(mine!, g.dataSync());
-      assert.ok(d < 2e-6, `${hf_name(vname)}: max |diff| ${d}`);
-    }
+    const used = (m: BertForMaskedLM) => {
+      const vars = m.parameters().filter((v) => !hf_name(v.name).endsWith("position_embeddings.weight"));
+      assert.equal(vars.length, m.parameters().length - 1);
+      return vars;
+    };
+    const grads = await gradsMatchTfjs({ ...TINY, position_embedding_type: kind }, used);
+    assert.ok([...grads.keys()].some((k) => k.endsWith("layer.1.attention.self.distance_embedding.weight")));
     // the distance table's gradient is not zero: the scores really go through it
-    const dist = r.grads.get("bert.encoder.layer.0.attention.self.distance_embedding.weight")!;
+    const dist = grads.get("bert.encoder.layer.0.attention.self.distance_embedding.weight")!;
     assert.ok(dist.some((v) => Math.abs(v) > 1e-6));
-    await step.dispose();
-    tf.dispose([value, ...Object.values(grads), ...Object.values(inputs)]);
-    model.dispose();
   });
 }
 

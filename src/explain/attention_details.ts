@@ -41,14 +41,7 @@ export function attention_details(model: BertPreTrainedModel, inputs: ExplainInp
   };
 }
 
-/** HF's relative position scores of one layer from its distance_embedding: [heads][query][key]. */
+/** The layer's own relative position scores for the captured queries / keys: [heads][query][key]. */
 function relative_scores(s: BertSelfAttention, q: number[][][], k: number[][][]): number[][][] {
-  const table = s.distance_embedding!.weight.arraySync() as number[][]; // [2P − 1, head_size]
-  const P = s.max_position_embeddings;
-  const withKey = s.position_embedding_type === "relative_key_query";
-  const dot = (a: number[], b: number[]) => a.reduce((x, v, i) => x + v * b[i], 0);
-  return q.map((qh, h) => qh.map((ql, i) => k[h].map((kr, j) => {
-    const R = table[i - j + P - 1];
-    return dot(ql, R) + (withKey ? dot(kr, R) : 0);
-  })));
+  return tf.tidy(() => (s.relative_position_scores(tf.tensor4d([q]), tf.tensor4d([k]), false).arraySync() as number[][][][])[0]);
 }

@@ -116,8 +116,11 @@ export class BertSelfAttention extends Module {
     return m;
   }
 
-  /** Relative position scores [b, h, s, kv] from distance_embedding (HF einsums bhld,lrd->bhlr and bhrd,lrd->bhlr). */
-  private relative_position_scores(q: tf.Tensor4D, k: tf.Tensor4D, use_cache: boolean): tf.Tensor {
+  /**
+   * Relative position scores [b, h, s, kv] from distance_embedding (HF einsums bhld,lrd->bhlr and bhrd,lrd->bhlr),
+   * added to q·kᵀ before the 1/√d scaling; also read by explain's attention_details for the neuron view.
+   */
+  relative_position_scores(q: tf.Tensor4D, k: tf.Tensor4D, use_cache: boolean): tf.Tensor {
     const [batch, heads, qlen, d] = q.shape;
     const klen = k.shape[2];
     // Query positions: the last key position when decoding with a cache (as HF), else 0..qlen-1.
