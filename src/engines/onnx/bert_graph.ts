@@ -6,7 +6,7 @@ import { activation } from "./activations";
 import { EngineBertConfig, ResolvedConfig, resolveConfig, WeightStore, WeightsLike } from "./config";
 import type { ExternalData } from "./external_data";
 import { Attr, FLOAT, GraphBuilder, INT32, INT64, MS_DOMAIN } from "./graph";
-import { QuantizeOptions, quantizedMatMul, quantizeWeight, ResolvedQuantize, resolveQuantize } from "./quantize";
+import { QuantizeOptions, quantizedMatMul, quantizeWeight, ResolvedQuantize, resolveQuantize, weight_qmax } from "./quantize";
 
 export const ARCHITECTURES = [
   "BertModel",
@@ -113,7 +113,10 @@ class BertGraph {
    * fp32 weight, or the dynamically quantized int8 product when the graph is quantized.
    */
   mm(x: string, name: string, blocks: Float32Array[], outDim: number, inDim: number): string {
-    if (this.quant) return quantizedMatMul(this.g, x, name, quantizeWeight(blocks, outDim, inDim, this.quant.per_channel), inDim, outDim * blocks.length);
+    if (this.quant) {
+      const { per_channel, scheme } = this.quant;
+      return quantizedMatMul(this.g, x, name, quantizeWeight(blocks, outDim, inDim, per_channel, weight_qmax(scheme)), inDim, outDim * blocks.length, scheme);
+    }
     return this.g.op("MatMul", [x, this.weightT(name, blocks, outDim, inDim)], undefined, "matmul");
   }
   private quant: ResolvedQuantize | null = null;

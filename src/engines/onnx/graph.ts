@@ -8,6 +8,7 @@ export const FLOAT = onnx.TensorProto.DataType.FLOAT;
 export const INT64 = onnx.TensorProto.DataType.INT64;
 export const INT32 = onnx.TensorProto.DataType.INT32;
 export const INT8 = onnx.TensorProto.DataType.INT8;
+export const UINT8 = onnx.TensorProto.DataType.UINT8;
 export const BOOL = onnx.TensorProto.DataType.BOOL;
 
 /** A dimension: a fixed size or a symbolic name such as "batch". */
@@ -85,11 +86,11 @@ export class GraphBuilder {
   }
   private byData = new WeakMap<Float32Array, { name: string; key: string }>();
 
-  /** An int8 initializer (quantized weights, zero points): raw bytes viewing `data`. */
-  initInt8(name: string, data: Int8Array, dims: number[]): string {
+  /** An int8 (or, for a Uint8Array, uint8) initializer (quantized weights, zero points): raw bytes viewing `data`. */
+  initInt8(name: string, data: Int8Array | Uint8Array, dims: number[]): string {
     const n = dims.reduce((a, b) => a * b, 1);
     if (data.length !== n) throw new Error(`onnx initializer '${name}': ${data.length} values for dims [${dims}]`);
-    this.addInit(name, INT8, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    this.addInit(name, data instanceof Uint8Array ? UINT8 : INT8, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     return name;
   }
 

@@ -1,6 +1,9 @@
 // Lazy loading of onnxruntime-node (an optionalDependency) and session creation with the options
 // that are fastest on CPU: all graph optimisations (ORT fuses LayerNorm / Gelu / MatMul+Add) and
-// one intra-op thread per core.
+// one intra-op thread per core. Loading it switches ORT's telemetry off (ORT_DISABLE_TELEMETRY=1 unless
+// the environment says otherwise): onnxruntime 1.2x+ embeds Microsoft's 1DS telemetry SDK ("MATSDK"),
+// which writes an empty `mat-debug-<pid>.log` and a `.ses` file (first-launch time, SDK uid) into
+// os.tmpdir() for every process that creates a session, and never removes them.
 import * as os from "os";
 import type * as ortTypes from "onnxruntime-node";
 
@@ -24,6 +27,7 @@ export function onnx_available(): boolean {
 export function loadOrt(): Ort {
   if (cached) return cached;
   if (loadError) throw new Error(loadError);
+  quietTelemetry();
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     cached = require("onnxruntime-node") as Ort;
@@ -36,6 +40,14 @@ export function loadOrt(): Ort {
       "or use the tfjs engine.";
     throw new Error(loadError);
   }
+}
+
+/** The variable ORT reads (getenv, when its environment starts) to leave its telemetry SDK off. */
+export const ORT_TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY";
+
+/** Sets ORT_DISABLE_TELEMETRY=1 for this process (and its children) unless it is already set. */
+function quietTelemetry(): void {
+  if (process.env[ORT_TELEMETRY_ENV] === undefined) process.env[ORT_TELEMETRY_ENV] = "1"; // Node's process.env writes through to the C environment ORT reads
 }
 
 /** Number of cores (the default intra-op thread count). */

@@ -25,7 +25,7 @@ export interface SyncModel extends SwitchableModel {
 /** The model's weight quantization for ONNX runs (model.quantize()), as the worker's key part. */
 function quantKey(model: SyncModel): string {
   const q = model.quantization;
-  return q ? `${q.dtype}${q.per_channel ? "-pc" : ""}` : "fp32";
+  return q ? `${q.dtype}${q.per_channel ? "-pc" : ""}-${q.scheme}` : "fp32";
 }
 
 type Record_ = Record<string, tf.Tensor | tf.Tensor[] | undefined>;
