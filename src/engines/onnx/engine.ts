@@ -11,6 +11,7 @@ import type { TensorData } from "../../hub/safetensors";
 import { ARCHITECTURES, Architecture, buildBertGraph, GraphFlags } from "./bert_graph";
 import { EngineBertConfig, WeightsLike } from "./config";
 import { ExternalData } from "./external_data";
+import { cached_graph, drop_cached_graph, graph_cache_key, int8_cache_dir } from "./graph_cache";
 import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "./quantize";
 import { createSession, loadOrt, OrtSession, SessionSettings } from "./runtime";
 
@@ -85,6 +86,11 @@ export interface CreateOptions extends SessionSettings {
    * engine's resident memory; a run with flags not built up front is then an error.
    */
   keep_weights?: boolean;
+  /**
+   * Whether a quantized graph goes through the on-disk int8 graph cache (default true; see
+   * graph_cache.ts and BERTLAB_INT8_CACHE): false builds it in a temporary folder every time.
+   */
+  cache?: boolean;
 }
 
 export interface Flat {
@@ -119,36 +125,63 @@ export function flatten(x: IdsLike, name: string): Flat {
   return { data, dims };
 }
 
-/** A graph written to a temporary folder: `file` (model.onnx) and its external data beside it. */
+/** A graph written to a folder: `file` (model.onnx) and its external data beside it. */
 export interface WrittenGraph {
   dir: string;
   file: string;
   /** Graph output names (as BuiltGraph.outputs). */
   outputs: string[];
+  /** The folder is an entry of the int8 graph cache (graph_cache.ts): kept, not removed after opening. */
+  cached?: boolean;
+  /** A cached graph an earlier call or process wrote (nothing was quantized this time). */
+  hit?: boolean;
+}
+
+/** Builds the graph into `dir` (model.onnx + model.onnx.data, initializers streamed as built); its outputs. */
+function buildInto(dir: string, config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags): string[] {
+  const ext = new ExternalData(dir);
+  let built;
+  try {
+    built = buildBertGraph(config, weights, architecture, flags, ext);
+  } finally {
+    ext.close();
+  }
+  fs.writeFileSync(path.join(dir, "model.onnx"), built.bytes);
+  return built.outputs;
 }
 
 /**
  * Writes the graph of `architecture` to a fresh temporary folder, every initializer streamed to the
  * external-data file as it is built (lazy weights are read one at a time). The folder is removed by
- * the engine that opens it (`graphs` of OnnxBertEngine.create), or by the caller.
+ * the engine that opens it (`graphs` of OnnxBertEngine.create), or by the caller. A quantized graph
+ * goes to the int8 graph cache instead (graph_cache.ts; unless BERTLAB_INT8_CACHE=off): opened from
+ * there when an earlier call or process built the same one (`hit`), and never removed by the engine.
  */
-export function write_graph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags): WrittenGraph {
+export function write_graph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, options: { cache?: boolean } = {}): WrittenGraph {
+  const quantize = resolveQuantize(flags.quantize);
+  const root = quantize && options.cache !== false ? int8_cache_dir() : null;
+  if (root) {
+    const graphFlags = { output_hidden_states: !!flags.output_hidden_states, output_attentions: !!flags.output_attentions, fused: flags.fused !== false, transpose: flags.transpose ?? "js", quantize };
+    const key = graph_cache_key({ config, weights, architecture, flags: graphFlags, ort_version: ortVersion() });
+    return cached_graph(root, key, (dir) => buildInto(dir, config, weights, architecture, { ...flags, quantize }));
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-onnx-"));
   try {
-    const ext = new ExternalData(dir);
-    let built;
-    try {
-      built = buildBertGraph(config, weights, architecture, flags, ext);
-    } finally {
-      ext.close();
-    }
-    const file = path.join(dir, "model.onnx");
-    fs.writeFileSync(file, built.bytes);
-    return { dir, file, outputs: built.outputs };
+    return { dir, file: path.join(dir, "model.onnx"), outputs: buildInto(dir, config, weights, architecture, flags) };
   } catch (e) {
     removeDir(dir);
     throw e;
   }
+}
+
+function ortVersion(): string {
+  const ort = loadOrt() as unknown as { env?: { versions?: { node?: string; common?: string } } };
+  return ort.env?.versions?.node ?? ort.env?.versions?.common ?? "unknown";
+}
+
+/** Removes a written graph's folder unless it belongs to the int8 cache. */
+function releaseGraph(g: WrittenGraph): void {
+  if (!g.cached) removeDir(g.dir);
 }
 
 function removeDir(dir: string): void {
@@ -159,12 +192,18 @@ function removeDir(dir: string): void {
   }
 }
 
-/** The session of a written graph; its folder is removed once ORT has mapped what it keeps. */
+/**
+ * The session of a written graph; its folder is removed once ORT has mapped what it keeps (a cached one
+ * stays; one ORT cannot open is dropped from the cache, so the next use rebuilds it).
+ */
 async function openGraph(g: WrittenGraph, settings: SessionSettings): Promise<{ session: OrtSession; outputs: string[] }> {
   try {
     return { session: await createSession(g.file, settings), outputs: g.outputs };
+  } catch (e) {
+    if (g.cached) drop_cached_graph(g.dir);
+    throw e;
   } finally {
-    removeDir(g.dir);
+    releaseGraph(g);
   }
 }
 
@@ -172,12 +211,18 @@ async function openGraph(g: WrittenGraph, settings: SessionSettings): Promise<{ 
  * The graph and its ORT session: initializers streamed to an external-data file in a temporary folder
  * (removed once the session has mapped it), or, with external_data false, one in-memory model.
  */
-async function compile(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, settings: SessionSettings & { external_data?: boolean }): Promise<{ session: OrtSession; outputs: string[] }> {
+async function compile(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, settings: SessionSettings & { external_data?: boolean; cache?: boolean }): Promise<{ session: OrtSession; outputs: string[] }> {
   if (settings.external_data === false) {
     const built = buildBertGraph(config, weights, architecture, flags);
     return { session: await createSession(built.bytes, settings), outputs: built.outputs };
   }
-  return openGraph(write_graph(config, weights, architecture, flags), settings);
+  const g = write_graph(config, weights, architecture, flags, settings);
+  try {
+    return await openGraph(g, settings);
+  } catch (e) {
+    if (!g.hit) throw e;
+    return openGraph(write_graph(config, weights, architecture, flags, settings), settings); // the damaged entry was dropped: rebuild it
+  }
 }
 
 export class OnnxBertEngine {
@@ -192,13 +237,13 @@ export class OnnxBertEngine {
   private disposed = false;
 
   /** Session settings and graph options (not the weights: keep_weights:false must be able to drop them). */
-  private readonly settings: SessionSettings & { fused?: boolean; quantize?: QuantizeOptions | null; external_data?: boolean };
+  private readonly settings: SessionSettings & { fused?: boolean; quantize?: ResolvedQuantize | null; external_data?: boolean; cache?: boolean };
 
   private constructor(opts: CreateOptions) {
     this.architecture = opts.architecture as Architecture;
     this.config = opts.config;
     this.weights = opts.weights ?? null;
-    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, profile: opts.profile, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data };
+    this.settings = { threads: opts.threads, optimization: opts.optimization, spinning: opts.spinning, dynamic_block_base: opts.dynamic_block_base, profile: opts.profile, fused: opts.fused, quantize: resolveQuantize(opts.quantize, "OnnxBertEngine.create: quantize"), external_data: opts.external_data, cache: opts.cache };
   }
 
   /** Checks the architecture, loads onnxruntime-node and builds the default session (no extra outputs). */
@@ -213,7 +258,7 @@ export class OnnxBertEngine {
       loadOrt();
       engine = new OnnxBertEngine(opts);
     } catch (e) {
-      for (const g of graphs) removeDir(g.graph.dir);
+      for (const g of graphs) releaseGraph(g.graph);
       throw e;
     }
     const flagsOf = (o: RunOptions): GraphFlags => ({ output_hidden_states: !!o.output_hidden_states, output_attentions: !!o.output_attentions, fused: opts.fused, quantize: engine.settings.quantize });
