@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { TensorData } from "../src/hub/safetensors";
 import { ENGINE_CASES, load_engine_case as load } from "./fixtures/models/engine_cases";
-import { OnnxBertEngine, onnx_available, OutputTensor, quantizeWeight } from "../src/engines";
+import { int8_cpu_info, OnnxBertEngine, onnx_available, OutputTensor, quantizeWeight } from "../src/engines";
 import { ready, tf } from "../src/backend";
 import { cosine } from "../bench/common";
 import { BertForPreTraining } from "../src/models";
@@ -18,6 +18,7 @@ import { sotu_documents } from "../scripts/corpus";
 import { heldout_batches, tokenize_documents } from "../scripts/pretrain-mini-bert";
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
+process.env.BERTLAB_INT8_CACHE = "off"; // every graph built here (engines_quantize_cache.test.ts tests the cache)
 
 
 
@@ -123,7 +124,7 @@ test("the shipped mini-BERT (trained): model.quantize() in model.forward against
   };
   const fp32 = run();
   assert.equal(model.quantize(), model);
-  assert.deepEqual(model.quantization, { dtype: "int8", per_channel: true });
+  assert.deepEqual(model.quantization, { dtype: "int8", per_channel: true, scheme: int8_cpu_info().scheme }); // the CPU's scheme (engines_quantize_schemes.test.ts)
   const int8 = run();
   assert.equal(model.last_engine, "onnx");
   const V = 30522;
