@@ -1,0 +1,208 @@
+// The on-disk cache of quantized graphs (src/engines/onnx/graph_cache.ts), in a fresh folder per test
+// (BERTLAB_INT8_CACHE): a second call and a second process open the entry instead of quantizing again
+// (int8_cache_stats counts it) with the same outputs; a model.quantize() forward (the sync worker) keeps
+// the entry; changed weights, another scheme or other graph flags are other entries; a truncated data
+// file or a rewritten model file is ignored and rebuilt; writers racing on one entry leave one complete
+// entry and no temp folder; BERTLAB_INT8_CACHE=off writes nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { load_engine_case as load } from "./fixtures/models/engine_cases";
+import { int8_cache_dir, int8_cache_stats, OnnxBertEngine, onnx_available } from "../src/engines";
+import type { TensorData } from "../src/hub/safetensors";
+
+const skip = onnx_available() ? false : "onnxruntime-node is not installed";
+const SRC = path.join(__dirname, "..", "src");
+const CASE = path.join(__dirname, "fixtures", "models", "bert_model");
+const c = load("bert_model");
+const ids = { input_ids: { data: c.io.get("in.input_ids")!.data, dims: c.io.get("in.input_ids")!.shape } };
+
+function freshCache(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-int8-cache-test-"));
+  process.env.BERTLAB_INT8_CACHE = dir;
+  return dir;
+}
+
+function entries(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => /^[0-9a-f]{40}$/.test(n));
+}
+
+async function pooled(weights: Map<string, TensorData>, scheme: "u8s8" | "reduce_range" = "reduce_range"): Promise<Float32Array> {
+  const e = await OnnxBertEngine.create({ config: c.config, weights, architecture: "BertModel", quantize: { scheme }, threads: 1 });
+  const out = await e.run(ids);
+  await e.dispose();
+  return out.pooler_output!.data;
+}
+
+function delta<T extends Record<string, number>>(before: T, after: T): T {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])) as T;
+}
+
+test("the cache folder: BERTLAB_INT8_CACHE, else $HF_HOME/bertlab/int8, else ~/.cache/bertlab/int8; off turns it off", () => {
+  const saved = { c: process.env.BERTLAB_INT8_CACHE, h: process.env.HF_HOME, x: process.env.XDG_CACHE_HOME };
+  try {
+    process.env.BERTLAB_INT8_CACHE = "/some/where";
+    assert.equal(int8_cache_dir(), "/some/where");
+    process.env.BERTLAB_INT8_CACHE = "off";
+    assert.equal(int8_cache_dir(), null);
+    delete process.env.BERTLAB_INT8_CACHE;
+    process.env.HF_HOME = "/hf";
+    assert.equal(int8_cache_dir(), path.join("/hf", "bertlab", "int8"));
+    delete process.env.HF_HOME;
+    process.env.XDG_CACHE_HOME = "/xdg";
+    assert.equal(int8_cache_dir(), path.join("/xdg", "bertlab", "int8"));
+    delete process.env.XDG_CACHE_HOME;
+    assert.equal(int8_cache_dir(), path.join(os.homedir(), ".cache", "bertlab", "int8"));
+  } finally {
+    for (const [k, v] of [["BERTLAB_INT8_CACHE", saved.c], ["HF_HOME", saved.h], ["XDG_CACHE_HOME", saved.x]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});
+
+test("a second call hits the entry with the same outputs; other weights / scheme are other entries", { skip }, async () => {
+  const dir = freshCache();
+  try {
+    let s0 = int8_cache_stats();
+    const first = await pooled(c.weights);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 0 });
+    const [entry] = entries(dir);
+    assert.deepEqual(fs.readdirSync(path.join(dir, entry)).sort(), ["manifest.json", "model.onnx", "model.onnx.data"]);
+    s0 = int8_cache_stats();
+    const again = await pooled(c.weights);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 1, misses: 0, writes: 0, rejected: 0 });
+    assert.deepEqual(again, first, "the cached graph gives the same outputs");
+
+    // one weight element changed (as after a training step): a new entry, different outputs
+    const changed = new Map(c.weights);
+    const w = c.weights.get("encoder.layer.1.output.dense.weight")!;
+    const data = Float32Array.from(w.data as Float32Array);
+    data[17] += 0.25;
+    changed.set("encoder.layer.1.output.dense.weight", { ...w, data });
+    s0 = int8_cache_stats();
+    const other = await pooled(changed);
+    assert.equal(delta(s0, int8_cache_stats()).misses, 1);
+    assert.notDeepEqual(other, first);
+    await pooled(c.weights, "u8s8");
+    assert.equal(entries(dir).length, 3, "weights and scheme are part of the key");
+    assert.equal(fs.readdirSync(dir).filter((n) => n.endsWith(".tmp") || n.endsWith(".old")).length, 0, "no temp folders left");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a truncated data file or a rewritten model file is ignored and the entry rebuilt", { skip }, async () => {
+  const dir = freshCache();
+  try {
+    const want = await pooled(c.weights);
+    const entry = path.join(dir, entries(dir)[0]);
+    const data = path.join(entry, "model.onnx.data");
+    fs.truncateSync(data, fs.statSync(data).size - 4096);
+    let s0 = int8_cache_stats();
+    assert.deepEqual(await pooled(c.weights), want);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 1 });
+    assert.equal(entries(dir).length, 1);
+
+    // same size and mtime, other bytes: the model file's SHA-256 catches it
+    const model = path.join(entry, "model.onnx");
+    const st = fs.statSync(model);
+    const bytes = fs.readFileSync(model);
+    bytes[bytes.length >> 1] ^= 0xff;
+    fs.writeFileSync(model, bytes);
+    fs.utimesSync(model, st.atime, st.mtime);
+    s0 = int8_cache_stats();
+    assert.deepEqual(await pooled(c.weights), want);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 1 });
+
+    // a manifest that is not JSON (a write cut short by hand): rebuilt too
+    fs.writeFileSync(path.join(entry, "manifest.json"), "{ trunc");
+    s0 = int8_cache_stats();
+    assert.deepEqual(await pooled(c.weights), want);
+    assert.equal(delta(s0, int8_cache_stats()).writes, 1);
+    s0 = int8_cache_stats();
+    await pooled(c.weights);
+    assert.equal(delta(s0, int8_cache_stats()).hits, 1, "the rebuilt entry is used");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** A child that quantizes the bert_model case through model.quantize() + forward (the sync worker). */
+function childCode(): string {
+  return `
+    const { ready, BertModel, int8_cache_stats } = require(${JSON.stringify(SRC)});
+    (async () => {
+      await ready();
+      const m = await BertModel.from_pretrained(${JSON.stringify(CASE)}, { quiet: true });
+      m.engine = "onnx";
+      m.quantize({ scheme: "reduce_range" });
+      const out = m({ input_ids: [[101, 7, 8, 9, 102]] });
+      console.log(JSON.stringify({ stats: int8_cache_stats(), engine: m.last_engine, pooled: Array.from(out.pooler_output.dataSync()) }));
+      m.dispose();
+    })();`;
+}
+
+function parse(stdout: string): { stats: { hits: number; misses: number; writes: number }; engine: string; pooled: number[] } {
+  return JSON.parse(stdout.trim().split("\n").pop()!);
+}
+
+test("a second process's model.quantize() forward opens the entry the first one wrote", { skip }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-int8-cache-test-"));
+  try {
+    const run = () => spawnSync(process.execPath, ["--import", "tsx", "-e", childCode()], { encoding: "utf8", timeout: 120_000, env: { ...process.env, BERTLAB_INT8_CACHE: dir } });
+    const a = run();
+    assert.equal(a.status, 0, a.stderr);
+    const b = run();
+    assert.equal(b.status, 0, b.stderr);
+    const [ra, rb] = [parse(a.stdout), parse(b.stdout)];
+    assert.equal(ra.engine, "onnx");
+    assert.deepEqual([ra.stats.misses, ra.stats.writes, ra.stats.hits], [1, 1, 0], "first process: built and wrote");
+    assert.deepEqual([rb.stats.misses, rb.stats.writes, rb.stats.hits], [0, 0, 1], "second process: a hit");
+    assert.deepEqual(rb.pooled, ra.pooled);
+    assert.equal(entries(dir).length, 1, "the worker kept the cached folder");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("concurrent writers of one entry leave one complete entry and no half-written folder", { skip, timeout: 180_000 }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-int8-cache-test-"));
+  try {
+    const one = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ["--import", "tsx", "-e", childCode()], { env: { ...process.env, BERTLAB_INT8_CACHE: dir } });
+        let out = "", err = ""; // prettier-ignore
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (err += d));
+        p.on("close", (code) => resolve({ code, out, err }));
+      });
+    const runs = await Promise.all([one(), one(), one()]);
+    for (const r of runs) assert.equal(r.code, 0, r.err);
+    const res = runs.map((r) => parse(r.out));
+    assert.equal(res.reduce((n, r) => n + r.stats.writes, 0), 1, `exactly one writer: ${JSON.stringify(res.map((r) => r.stats))}`);
+    for (const r of res) assert.deepEqual(r.pooled, res[0].pooled);
+    assert.deepEqual(entries(dir).length, 1);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => !/^[0-9a-f]{40}$/.test(n)), [], "no temp folder, lock or journal left");
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, entries(dir)[0], "manifest.json"), "utf8"));
+    for (const [name, f] of Object.entries(manifest.files as Record<string, { size: number }>)) assert.equal(fs.statSync(path.join(dir, entries(dir)[0], name)).size, f.size, name);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("BERTLAB_INT8_CACHE=off builds in a temporary folder and writes no entry", { skip }, async () => {
+  const dir = freshCache();
+  process.env.BERTLAB_INT8_CACHE = "off";
+  try {
+    const s0 = int8_cache_stats();
+    await pooled(c.weights);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 0, writes: 0, rejected: 0 });
+    assert.deepEqual(fs.readdirSync(dir), []);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
