@@ -7,12 +7,17 @@
 //                                                    turn) + first run; `load-onnx-inmem`: readSafetensors + one
 //                                                    in-memory model (external_data: false), as before
 //   node dist/bench/child.js forward <b> <s>         BertModel forward on the backend BERTLAB_BACKEND selects
+//   node dist/bench/child.js int8-first <dir> <engine|model>  the first int8 forward of this process, weights already
+//                                                    in memory: OnnxBertEngine.create({ quantize: true }) + run, or
+//                                                    model.quantize() + model.forward; with the int8 graph cache of
+//                                                    BERTLAB_INT8_CACHE (cold when empty, warm when an earlier child wrote it)
 // Prints one JSON line: { ok, cold_ms, first_forward_ms, median_ms, load_rss_mb, maxrss_mb, backend } or { ok: false, error }.
 import * as fs from "fs";
 import * as path from "path";
 import { ready, tf } from "../src/backend";
 import { open_safetensors, readSafetensors } from "../src/hub/safetensors";
-import { OnnxBertEngine } from "../src/engines";
+import { int8_cache_stats, int8_cpu_info, OnnxBertEngine } from "../src/engines";
+import { weights_digest } from "../src/engines/onnx/graph_cache";
 import { BertModel } from "../src/models";
 import { median } from "./common";
 import { BERT_BASE, randomIds } from "./random_bert";
@@ -82,6 +87,32 @@ async function main(): Promise<object> {
     const ran = rssNow();
     return { ok: true, backend: "onnxruntime-node", cold_ms: t1 - t0, first_forward_ms: t2 - t1, load_rss_mb, maxrss_mb: maxRssMb(), load_anon_mb: loaded.anon, load_file_mb: loaded.file, forward_anon_mb: ran.anon, forward_file_mb: ran.file };
   }
+  if (job === "int8-first") {
+    const config = JSON.parse(fs.readFileSync(path.join(a1, "config.json"), "utf8"));
+    let ms: number;
+    let digest_ms: number | null = null;
+    if (a2 === "model") {
+      await ready();
+      const model = await BertModel.from_pretrained(a1, { quiet: true });
+      model.engine = "onnx";
+      model.quantize();
+      const input_ids = tf.tensor2d(ids, [1, 128], "int32");
+      const t0 = performance.now();
+      const out = model({ input_ids });
+      (out.last_hidden_state as tf.Tensor).dataSync();
+      ms = performance.now() - t0;
+    } else {
+      const weights = readSafetensors(path.join(a1, "model.safetensors")).tensors;
+      const t0 = performance.now();
+      const engine = await OnnxBertEngine.create({ config, weights, architecture: "BertModel", quantize: true });
+      await engine.run({ input_ids: ids });
+      ms = performance.now() - t0;
+      const t1 = performance.now();
+      weights_digest(weights); // the part of a warm start that reads every weight
+      digest_ms = performance.now() - t1;
+    }
+    return { ok: true, backend: "onnxruntime-node", first_int8_ms: ms, digest_ms, scheme: int8_cpu_info().scheme, ...int8_cache_stats() };
+  }
   if (job === "forward") {
     const info = await ready();
     const [b, s] = [Number(a1), Number(a2)];
@@ -99,7 +130,7 @@ async function main(): Promise<object> {
     }
     return { ok: true, backend: info.name, median_ms: median(times), maxrss_mb: maxRssMb() };
   }
-  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-model-onnx, load-onnx, load-onnx-inmem or forward`);
+  throw new Error(`bench child: unknown job '${job}'; expected load-tfjs, load-model-onnx, load-onnx, load-onnx-inmem, int8-first or forward`);
 }
 
 main().then(

@@ -22,8 +22,8 @@ export const INT8_SCHEMES: readonly Int8Scheme[] = ["u8s8", "u8u8", "reduce_rang
 /**
  * The scheme for CPUs without VNNI (AVX2, AVX-512 F/BW), and for CPUs whose features cannot be read:
  * reduce_range. It runs the same fast u8s8 kernel and cannot saturate. Measured (README, "int8 inference"):
- * u8u8 is exact too but its int16 kernel took 2.9× / 3.7× the time of u8s8 for bert-base b1 / b8 — slower
- * than the fp32 graph — while reduce_range's cosine against fp32 stays ≥ 0.9998 on the goldens and the
+ * u8u8 is exact too but its int16 kernel took 3–4× the time of u8s8 for bert-base b1 / b8 (most of int8's
+ * gain over fp32 gone), while reduce_range's cosine against fp32 stays ≥ 0.9998 on the goldens and the
  * shipped mini-BERT (u8s8 on an emulated AVX2 CPU: 0.99737).
  */
 export const NON_VNNI_SCHEME: Int8Scheme = "reduce_range";
