@@ -206,3 +206,24 @@ test("BERTLAB_INT8_CACHE=off builds in a temporary folder and writes no entry", 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("an unusable cache folder (its parent is a file) falls back to a temporary build with one warning", { skip }, async () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-int8-cache-test-")), "a-file");
+  fs.writeFileSync(file, "not a folder");
+  process.env.BERTLAB_INT8_CACHE = path.join(file, "int8");
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (m: string) => warnings.push(m);
+  try {
+    const s0 = int8_cache_stats();
+    const got = await pooled(c.weights);
+    await pooled(c.weights);
+    assert.equal(got.length, (c.config as { hidden_size: number }).hidden_size * c.io.get("in.input_ids")!.shape[0]);
+    assert.equal(delta(s0, int8_cache_stats()).writes, 0);
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /int8 graph cache .*a-file\/int8 cannot be used \(ENOTDIR.*quantizing in a temporary folder instead\. Set BERTLAB_INT8_CACHE/);
+  } finally {
+    console.warn = warn;
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+});

@@ -163,7 +163,12 @@ export function write_graph(config: EngineBertConfig, weights: WeightsLike, arch
   if (root) {
     const graphFlags = { output_hidden_states: !!flags.output_hidden_states, output_attentions: !!flags.output_attentions, fused: flags.fused !== false, transpose: flags.transpose ?? "js", quantize };
     const key = graph_cache_key({ config, weights, architecture, flags: graphFlags, ort_version: ortVersion() });
-    return cached_graph(root, key, (dir) => buildInto(dir, config, weights, architecture, { ...flags, quantize }));
+    try {
+      return cached_graph(root, key, (dir) => buildInto(dir, config, weights, architecture, { ...flags, quantize }));
+    } catch (e) {
+      if (!isFsError(e)) throw e; // the graph itself cannot be built: the same error without the cache
+      warnCacheOnce(root, e as Error); // an unusable cache folder costs speed, never the forward
+    }
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-onnx-"));
   try {
@@ -172,6 +177,18 @@ export function write_graph(config: EngineBertConfig, weights: WeightsLike, arch
     removeDir(dir);
     throw e;
   }
+}
+
+function isFsError(e: unknown): boolean {
+  return typeof (e as { code?: unknown })?.code === "string" && /^E[A-Z]+$/.test((e as { code: string }).code);
+}
+
+let warnedCache = false;
+
+function warnCacheOnce(root: string, e: Error): void {
+  if (warnedCache) return;
+  warnedCache = true;
+  console.warn(`bertlab: the int8 graph cache ${root} cannot be used (${e.message.split("\n")[0]}); quantizing in a temporary folder instead. Set BERTLAB_INT8_CACHE to a writable folder, or to "off".`);
 }
 
 function ortVersion(): string {
