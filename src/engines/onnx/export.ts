@@ -12,7 +12,11 @@ import { QuantizeOptions, ResolvedQuantize } from "./quantize";
 import { writeFileAtomicSync } from "../../utils/fs";
 
 export interface ExportOnnxOptions {
-  /** Dynamic int8 weights (as model.quantize()); default: the model's own quantization; null / false: fp32. */
+  /**
+   * Dynamic int8 weights (as model.quantize()); default: the model's own quantization; null / false: fp32.
+   * `scheme: "auto"` writes the scheme of this CPU (u8s8 with VNNI); a file meant for any x86-64 CPU wants
+   * `{ scheme: "reduce_range" }` (or "u8u8"), which never saturates (cpu.ts).
+   */
   quantize?: QuantizeOptions | boolean | null;
   /** ORT contrib ops (Attention, SkipLayerNormalization, BiasGelu) where the config allows; default false. */
   fused?: boolean;

@@ -128,8 +128,9 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
    * per output channel by default — with activations quantized at run time (ORT's integer GEMM). The
    * model's own fp32 weights stay as they are: training, gradients and the tfjs engine use them, and
    * `save_pretrained` writes them. `model.quantize(null)` returns to fp32. Needs onnxruntime-node.
-   *   model.quantize();                          // { dtype: "int8", per_channel: true }
+   *   model.quantize();                          // { dtype: "int8", per_channel: true, scheme: "auto" }
    *   model.quantize({ per_channel: false });    // one scale per weight matrix
+   *   model.quantize({ scheme: "reduce_range" }); // 7-bit weights (what "auto" picks without VNNI; int8_cpu_info())
    */
   quantize(options: QuantizeOptions | null = {}): this {
     const q = resolveQuantize(options, `${this.constructor.name}.quantize`);
