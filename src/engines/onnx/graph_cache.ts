@@ -84,6 +84,11 @@ function isLazy(t: TensorData | LazyTensor): t is LazyTensor {
   return typeof (t as LazyTensor).read_into === "function";
 }
 
+/** A lazy tensor that can also lend its values without copying them (e.g. a tfjs tensor's dataSync()). */
+export interface ViewableTensor extends LazyTensor {
+  view(): Float32Array | Int32Array;
+}
+
 /** A digest of every weight: names, dtypes, shapes and all value bytes (lazy tensors are read once). */
 export function weights_digest(weights: WeightsLike): string {
   const map = weights instanceof Map ? weights : new Map(Object.entries(weights));
@@ -92,7 +97,8 @@ export function weights_digest(weights: WeightsLike): string {
   for (const name of [...map.keys()].sort()) {
     const t = map.get(name)!;
     let data: ArrayBufferView;
-    if (isLazy(t)) {
+    if (typeof (t as ViewableTensor).view === "function") data = (t as ViewableTensor).view();
+    else if (isLazy(t)) {
       const n = t.shape.reduce((a, b) => a * b, 1);
       if (!scratch || scratch.length < n || (scratch instanceof Int32Array) !== (t.dtype === "int32")) scratch = t.dtype === "int32" ? new Int32Array(n) : new Float32Array(n);
       data = scratch.subarray(0, n);

@@ -9,6 +9,7 @@ import { recordingGradients } from "../../ops/tape";
 import { ACTIVATIONS } from "../onnx/activations";
 import type { WeightsLike } from "../onnx/config";
 import { write_graph } from "../onnx/engine";
+import type { ViewableTensor } from "../onnx/graph_cache";
 import type { EngineName, SwitchableModel } from "../switch";
 import { onnx_unsupported_reason } from "../switch";
 import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
@@ -142,7 +143,8 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
   // external-data file, so no JS copy of all the weights exists next to the model's own
   const weights: WeightsLike = new Map();
   for (const [name, v] of model.state_dict()) {
-    weights.set(name, { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array) });
+    const lazy: ViewableTensor = { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array), view: () => v.dataSync() as Float32Array };
+    weights.set(name, lazy); // view: the int8 cache's digest reads the values without a second copy
   }
   const architecture = model.architecture ?? modelName(model);
   const quantize = model.quantization ?? null;
