@@ -13,6 +13,8 @@ import * as path from "path";
 import { load_engine_case as load } from "./fixtures/models/engine_cases";
 import { int8_cache_dir, int8_cache_stats, OnnxBertEngine, onnx_available } from "../src/engines";
 import type { TensorData } from "../src/hub/safetensors";
+import { ready, tf } from "../src/backend";
+import { BertModel } from "../src/models";
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 const SRC = path.join(__dirname, "..", "src");
@@ -225,5 +227,35 @@ test("an unusable cache folder (its parent is a file) falls back to a temporary 
   } finally {
     console.warn = warn;
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+});
+
+test("model.forward after a weight changed (a training step) is a new entry with the new weights' outputs", { skip }, async () => {
+  const dir = freshCache();
+  await ready();
+  const model = await BertModel.from_pretrained(CASE, { quiet: true });
+  try {
+    model.engine = "onnx";
+    model.quantize({ scheme: "reduce_range" });
+    const ids = { input_ids: [[101, 7, 8, 9, 102]] };
+    const pooled = () => {
+      const out = model(ids);
+      const v = out.pooler_output.dataSync() as Float32Array;
+      tf.dispose(out as never);
+      return Float32Array.from(v);
+    };
+    let s0 = int8_cache_stats();
+    const before = pooled();
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 0 });
+    const w = model.state_dict().get("encoder.layer.0.output.dense.weight") as tf.Variable;
+    tf.tidy(() => w.assign(tf.mul(w, 1.5)));
+    s0 = int8_cache_stats();
+    const after = pooled();
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 0 }, "the changed weights are another key");
+    assert.notDeepEqual(after, before);
+    assert.equal(entries(dir).length, 2);
+  } finally {
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -128,6 +128,23 @@ function current(model: SyncModel, bridge: SyncOnnxBridge, sig: object[]): Loade
 }
 
 /**
+ * A tensor's values without a copy where the backend allows it (the wasm backend's heap, through its public
+ * typedArrayFromHeap), else dataSync()'s copy. Read it at once: the next tfjs op may move the heap.
+ */
+function valuesView(v: tf.Tensor): Float32Array {
+  const b = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (v.dtype === "float32" && typeof b.typedArrayFromHeap === "function") {
+    try {
+      const view = b.typedArrayFromHeap(v);
+      if (view.length === v.size) return view;
+    } catch {
+      // the tensor lives on another backend: copy it
+    }
+  }
+  return v.dataSync() as Float32Array;
+}
+
+/**
  * Sends the model's weights for the session of `flags`: first use, a new flag set, or after the weights
  * changed (then the sessions built from the old weights are dropped first).
  */
@@ -143,8 +160,8 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
   // external-data file, so no JS copy of all the weights exists next to the model's own
   const weights: WeightsLike = new Map();
   for (const [name, v] of model.state_dict()) {
-    const lazy: ViewableTensor = { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array), view: () => v.dataSync() as Float32Array };
-    weights.set(name, lazy); // view: the int8 cache's digest reads the values without a second copy
+    const lazy: ViewableTensor = { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array), view: () => valuesView(v) };
+    weights.set(name, lazy); // view: the int8 cache's digest reads the values in place
   }
   const architecture = model.architecture ?? modelName(model);
   const quantize = model.quantization ?? null;
