@@ -14,7 +14,8 @@ import { load_engine_case as load } from "./fixtures/models/engine_cases";
 import { int8_cache_dir, int8_cache_stats, OnnxBertEngine, onnx_available } from "../src/engines";
 import type { TensorData } from "../src/hub/safetensors";
 import { ready, tf } from "../src/backend";
-import { BertModel } from "../src/models";
+import { BertForSequenceClassification, BertModel } from "../src/models";
+import { AdamW } from "../src/training";
 
 const skip = onnx_available() ? false : "onnxruntime-node is not installed";
 const SRC = path.join(__dirname, "..", "src");
@@ -39,8 +40,17 @@ async function pooled(weights: Map<string, TensorData>, scheme: "u8s8" | "reduce
   return out.pooler_output!.data;
 }
 
-function delta<T extends Record<string, number>>(before: T, after: T): T {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])) as T;
+type Stats = ReturnType<typeof int8_cache_stats>;
+const ENTRY_KEYS = ["hits", "misses", "writes", "rejected"] as const;
+
+/** What the cache did with its entries between two int8_cache_stats(). */
+function delta(before: Stats, after: Stats): Record<(typeof ENTRY_KEYS)[number], number> {
+  return Object.fromEntries(ENTRY_KEYS.map((k) => [k, after[k] - before[k]])) as Record<(typeof ENTRY_KEYS)[number], number>;
+}
+
+/** How the keys were made between two int8_cache_stats(): full weight digests and checkpoint-file identities. */
+function keyKinds(before: Stats, after: Stats): { digests: number; file_keys: number } {
+  return { digests: after.digests - before.digests, file_keys: after.file_keys - before.file_keys };
 }
 
 test("the cache folder: BERTLAB_INT8_CACHE, else $HF_HOME/bertlab/int8, else ~/.cache/bertlab/int8; off turns it off", () => {
@@ -148,7 +158,7 @@ function childCode(): string {
     })();`;
 }
 
-function parse(stdout: string): { stats: { hits: number; misses: number; writes: number }; engine: string; pooled: number[] } {
+function parse(stdout: string): { stats: Stats; engine: string; pooled: number[] } {
   return JSON.parse(stdout.trim().split("\n").pop()!);
 }
 
@@ -164,6 +174,7 @@ test("a second process's model.quantize() forward opens the entry the first one 
     assert.equal(ra.engine, "onnx");
     assert.deepEqual([ra.stats.misses, ra.stats.writes, ra.stats.hits], [1, 1, 0], "first process: built and wrote");
     assert.deepEqual([rb.stats.misses, rb.stats.writes, rb.stats.hits], [0, 0, 1], "second process: a hit");
+    assert.deepEqual([ra.stats.digests, ra.stats.file_keys, rb.stats.digests, rb.stats.file_keys], [0, 1, 0, 1], "keyed on the checkpoint files: no weight digested");
     assert.deepEqual(rb.pooled, ra.pooled);
     assert.equal(entries(dir).length, 1, "the worker kept the cached folder");
   } finally {
@@ -256,6 +267,94 @@ test("model.forward after a weight changed (a training step) is a new entry with
     assert.equal(entries(dir).length, 2);
   } finally {
     model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a model loaded from files is keyed on the files (a second load hits, no weight read); a training step, load_state_dict or a random head digests the weights", { skip }, async () => {
+  const dir = freshCache();
+  await ready();
+  const ids = { input_ids: [[101, 7, 8, 9, 102]] };
+  const load = async () => {
+    const m = await BertModel.from_pretrained(CASE, { quiet: true });
+    m.engine = "onnx";
+    m.quantize({ scheme: "reduce_range" });
+    return m;
+  };
+  const pooled = (m: BertModel) => {
+    const out = m(ids);
+    const v = Float32Array.from(out.pooler_output.dataSync() as Float32Array);
+    tf.dispose(out as never);
+    return v;
+  };
+  const a = await load();
+  const b = await load();
+  const models = [a, b];
+  try {
+    let s0 = int8_cache_stats();
+    const first = pooled(a);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 0 });
+    assert.deepEqual(keyKinds(s0, int8_cache_stats()), { digests: 0, file_keys: 1 });
+
+    // a second load of the same files: a hit, and not one weight is read for it (the spy sees no read)
+    const state = b.state_dict();
+    let reads = 0;
+    // the weights are read only through dataSync() or, on wasm, the heap view: count both for b's tensors
+    const dataSync = tf.Tensor.prototype.dataSync;
+    tf.Tensor.prototype.dataSync = function (this: tf.Tensor) {
+      if ([...state.values()].some((v) => v.dataId === this.dataId)) reads++;
+      return dataSync.call(this) as never;
+    } as typeof dataSync;
+    const backend = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => unknown };
+    const heap = backend.typedArrayFromHeap;
+    if (heap) backend.typedArrayFromHeap = function (this: unknown, t: tf.TensorInfo) {
+      if ([...state.values()].some((v) => v.dataId === t.dataId)) reads++;
+      return heap.call(this, t);
+    };
+    s0 = int8_cache_stats();
+    let second: Float32Array;
+    try {
+      second = pooled(b);
+    } finally {
+      tf.Tensor.prototype.dataSync = dataSync;
+      if (heap) backend.typedArrayFromHeap = heap;
+    }
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 1, misses: 0, writes: 0, rejected: 0 });
+    assert.deepEqual(keyKinds(s0, int8_cache_stats()), { digests: 0, file_keys: 1 });
+    assert.equal(reads, 0, "a warm start reads no weight");
+    assert.deepEqual(second, first);
+
+    // one AdamW step on b: its key is a digest of the new weights, a new entry with other outputs
+    const w = b.state_dict().get("encoder.layer.0.output.dense.weight")!;
+    const opt = new AdamW({ lr: 0.01 });
+    const grad = tf.onesLike(w);
+    opt.applyGradients({ [w.name]: grad });
+    grad.dispose();
+    s0 = int8_cache_stats();
+    const trained = pooled(b);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 0, misses: 1, writes: 1, rejected: 0 }, "the trained weights are another key");
+    assert.deepEqual(keyKinds(s0, int8_cache_stats()), { digests: 1, file_keys: 0 });
+    assert.notDeepEqual(trained, first);
+    opt.dispose();
+
+    // a's weights overwritten by load_state_dict with b's trained ones: digested, the trained entry is hit
+    a.load_state_dict(b.state_dict());
+    s0 = int8_cache_stats();
+    assert.deepEqual(pooled(a), trained);
+    assert.deepEqual(delta(s0, int8_cache_stats()), { hits: 1, misses: 0, writes: 0, rejected: 0 });
+    assert.deepEqual(keyKinds(s0, int8_cache_stats()), { digests: 1, file_keys: 0 });
+
+    // a head the checkpoint lacks is newly initialised: not what the files hold, so digested
+    const cls = await BertForSequenceClassification.from_pretrained(CASE, { quiet: true, num_labels: 2 });
+    models.push(cls as never);
+    cls.engine = "onnx";
+    cls.quantize({ scheme: "reduce_range" });
+    s0 = int8_cache_stats();
+    tf.dispose(cls({ input_ids: ids.input_ids }) as never);
+    assert.deepEqual(keyKinds(s0, int8_cache_stats()), { digests: 1, file_keys: 0 });
+    assert.equal(entries(dir).length, 3);
+  } finally {
+    for (const m of models) m.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

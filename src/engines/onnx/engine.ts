@@ -157,12 +157,12 @@ function buildInto(dir: string, config: EngineBertConfig, weights: WeightsLike, 
  * goes to the int8 graph cache instead (graph_cache.ts; unless BERTLAB_INT8_CACHE=off): opened from
  * there when an earlier call or process built the same one (`hit`), and never removed by the engine.
  */
-export function write_graph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, options: { cache?: boolean } = {}): WrittenGraph {
+export function write_graph(config: EngineBertConfig, weights: WeightsLike, architecture: string, flags: GraphFlags, options: { cache?: boolean; weights_id?: string | null } = {}): WrittenGraph {
   const quantize = resolveQuantize(flags.quantize);
   const root = quantize && options.cache !== false ? int8_cache_dir() : null;
   if (root) {
     const graphFlags = { output_hidden_states: !!flags.output_hidden_states, output_attentions: !!flags.output_attentions, fused: flags.fused !== false, transpose: flags.transpose ?? "js", quantize };
-    const key = graph_cache_key({ config, weights, architecture, flags: graphFlags, ort_version: ortVersion() });
+    const key = graph_cache_key({ config, weights, architecture, flags: graphFlags, ort_version: ortVersion(), weights_id: options.weights_id });
     try {
       return cached_graph(root, key, (dir) => buildInto(dir, config, weights, architecture, { ...flags, quantize }));
     } catch (e) {

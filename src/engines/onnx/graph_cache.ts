@@ -2,8 +2,9 @@
 // wrote instead of quantizing the weights again (bert-base: 2.5–3.5 s → a session load).
 //   <cache>/<key>/model.onnx, model.onnx.data, manifest.json
 // <cache>: BERTLAB_INT8_CACHE (a folder; "0" / "off" turns the cache off), else $HF_HOME/bertlab/int8,
-// else $XDG_CACHE_HOME (or ~/.cache)/bertlab/int8. <key>: SHA-256 over the weights' digest (every byte),
-// their names / shapes, the config, architecture, graph flags, quantization (scheme included), the
+// else $XDG_CACHE_HOME (or ~/.cache)/bertlab/int8. <key>: SHA-256 over the weights' digest (every byte) —
+// or, for a model whose weights are still exactly what from_pretrained read, the checkpoint files' identity
+// (weights_source.ts: a warm start reads no weight) — their names / shapes, the config, architecture, graph flags, quantization (scheme included), the
 // onnxruntime version and the graph builder's own source, so any change to any of them is a new entry.
 // Entries are written all-or-nothing (`write_dir_atomic`: built in a temp folder, renamed into place under
 // the cache's lock; a second writer that finds a valid entry under the lock keeps it). A reader trusts an
@@ -27,15 +28,20 @@ const MANIFEST = "manifest.json";
 const KEEP = 8;
 const PRUNE_AGE_MS = 60 * 60 * 1000;
 
-/** What this process's cache did: entries opened, built (and written), and rejected as damaged. */
+/**
+ * What this process's cache did: entries opened, built (and written), and rejected as damaged; keys made
+ * from a digest of every weight byte (`digests`) and from checkpoint files' identity (`file_keys`).
+ */
 export interface Int8CacheStats {
   hits: number;
   misses: number;
   writes: number;
   rejected: number;
+  digests: number;
+  file_keys: number;
 }
 
-const stats: Int8CacheStats = { hits: 0, misses: 0, writes: 0, rejected: 0 };
+const stats: Int8CacheStats = { hits: 0, misses: 0, writes: 0, rejected: 0, digests: 0, file_keys: 0 };
 
 /** This process's int8 graph-cache counters (a copy). */
 export function int8_cache_stats(): Int8CacheStats {
@@ -129,11 +135,27 @@ function builderFingerprint(): string {
   return (builderPrint = h.digest("hex"));
 }
 
-/** The cache key of a graph: everything its bytes depend on. `ort_version`: onnxruntime's. */
-export function graph_cache_key(parts: { config: object; weights: WeightsLike; architecture: string; flags: object; ort_version: string }): string {
+/** The weights' names, dtypes and shapes (no values). */
+function weightsLayout(weights: WeightsLike): string {
+  const map = weights instanceof Map ? weights : new Map(Object.entries(weights));
+  return [...map.keys()].sort().map((name) => `${name}\0${map.get(name)!.dtype}\0${map.get(name)!.shape.join(",")}`).join("\n");
+}
+
+/**
+ * The cache key of a graph: everything its bytes depend on. `ort_version`: onnxruntime's. `weights_id`: the
+ * identity of the checkpoint files the weights are known to equal (weights_source.ts), used instead of a
+ * digest of every weight byte; null / absent: the digest.
+ */
+export function graph_cache_key(parts: { config: object; weights: WeightsLike; architecture: string; flags: object; ort_version: string; weights_id?: string | null }): string {
   const h = crypto.createHash("sha256");
   h.update(stableJson({ format: FORMAT, ort: parts.ort_version, builder: builderFingerprint(), architecture: parts.architecture, config: parts.config, flags: parts.flags }));
-  h.update(weights_digest(parts.weights));
+  if (parts.weights_id) {
+    stats.file_keys++;
+    h.update(`\0files\0${parts.weights_id}\0${weightsLayout(parts.weights)}`);
+  } else {
+    stats.digests++;
+    h.update(`\0digest\0${weights_digest(parts.weights)}`);
+  }
   return h.digest("hex").slice(0, 40);
 }
 

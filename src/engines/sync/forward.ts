@@ -10,6 +10,7 @@ import { ACTIVATIONS } from "../onnx/activations";
 import type { WeightsLike } from "../onnx/config";
 import { write_graph } from "../onnx/engine";
 import type { ViewableTensor } from "../onnx/graph_cache";
+import { weights_source_id } from "../onnx/weights_source";
 import type { EngineName, SwitchableModel } from "../switch";
 import { onnx_unsupported_reason } from "../switch";
 import { BridgeOutput, current_bridge, sync_bridge, SyncOnnxBridge } from "./bridge";
@@ -159,7 +160,8 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
   // each weight is read from its tensor when the graph builder reaches it and streamed into the graph's
   // external-data file, so no JS copy of all the weights exists next to the model's own
   const weights: WeightsLike = new Map();
-  for (const [name, v] of model.state_dict()) {
+  const state = model.state_dict();
+  for (const [name, v] of state) {
     const lazy: ViewableTensor = { dtype: "float32", shape: v.shape.slice(), stored: "F32", read_into: (dest) => dest.set(v.dataSync() as Float32Array), view: () => valuesView(v) };
     weights.set(name, lazy); // view: the int8 cache's digest reads the values in place
   }
@@ -167,7 +169,8 @@ function sendWeights(model: SyncModel, bridge: SyncOnnxBridge, sig: object[], fl
   const quantize = model.quantization ?? null;
   let graph;
   try {
-    graph = write_graph(model.config, weights, architecture, { ...flags, quantize });
+    // weights still exactly as from_pretrained read them: the int8 cache keys on the files, reading no weight
+    graph = write_graph(model.config, weights, architecture, { ...flags, quantize }, { weights_id: quantize ? weights_source_id(model, state) : null });
   } catch (e) {
     throw new Error(`ONNX engine: ${(e as Error).message}`);
   }

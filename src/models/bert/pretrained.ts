@@ -18,6 +18,7 @@ import { check_engine_name, default_engine, engine_forward, release_sync_engine 
 import { check_model_inputs } from "../../engines/input_checks";
 import { export_onnx, ExportOnnxOptions, ExportOnnxResult } from "../../engines/onnx/export";
 import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "../../engines/onnx/quantize";
+import { files_identity, record_weights_source } from "../../engines/onnx/weights_source";
 import { loadOrt } from "../../engines/onnx/runtime";
 import type { EngineName } from "../../engines/switch";
 import { set_output_display } from "../../utils/display";
@@ -221,17 +222,20 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
     let model: T;
     let info: LoadingInfo;
     try {
-      const [config, state] = await read_dir_consistent(folder, async () => {
+      const [config, state, ident] = await read_dir_consistent(folder, async () => {
         let config: BertConfig;
         if (given instanceof BertConfig) config = Object.keys(overrides).length ? given.copy(overrides) : given;
         else if (given) config = new BertConfig(given).update(overrides);
         else config = await BertConfig.from_pretrained(id_or_path, { ...hub, ...overrides });
         const state = await load_checkpoint(id_or_path, { ...hub, use_safetensors });
         opened.push(state); // an attempt the check discards is closed too
-        return [config, state] as const;
+        return [config, state, files_identity(state.files)] as const;
       });
       model = without_init(() => new this(config));
       info = apply_checkpoint(model, state, id_or_path, { ignore_mismatched_sizes, seed, quiet }); // reads each weight into its variable
+      // every weight read from files unchanged since they were opened: the int8 graph cache may key on them
+      const all_read = info.missing_keys.length === 0 && info.mismatched_keys.length === 0;
+      if (ident && all_read && files_identity(state.files) === ident) record_weights_source(model, ident, model.state_dict());
     } finally {
       for (const s of opened) s.close();
     }
