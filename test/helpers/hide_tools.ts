@@ -1,7 +1,19 @@
-// Preloaded into every test process by `npm test` (`--import ./test/helpers/hide_tools.ts`), import-free:
+// Preloaded into every test process by `npm test` (`--import ./test/helpers/hide_tools.ts`), node builtins only:
 // BERTLAB_TEST_WITHOUT=chromium points BERTLAB_CHROMIUM at a missing file, so every test file — also those
 // that ask plots/render's chromium_path() directly — and every kernel they start see no browser.
 // (Jupyter is hidden by tools.ts, through which every Jupyter test detects it.)
+// The int8 graph cache (src/engines/onnx/graph_cache.ts) goes to a temporary folder unless BERTLAB_INT8_CACHE
+// is set, never to ~/.cache: made by the first process that loads this file (node --test's runner; the test
+// files and what they spawn inherit it) and removed by that process when it exits.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
 const hidden = (process.env.BERTLAB_TEST_WITHOUT ?? "").split(",").map((s) => s.trim().toLowerCase());
 if (hidden.includes("chromium")) process.env.BERTLAB_CHROMIUM = "/nonexistent/chromium-hidden-by-BERTLAB_TEST_WITHOUT";
-export {};
+
+if (!process.env.BERTLAB_INT8_CACHE) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-test-int8-cache-"));
+  process.env.BERTLAB_INT8_CACHE = dir;
+  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+}
