@@ -99,12 +99,13 @@ export function make_program(): Command {
     });
   program
     .command("doctor")
-    .description("check backend, engine, Jupyter, Chromium, fonts, kernelspec, hub cache and offline mode; say how to fix what is missing")
+    .description("try what bertlab needs (backend, engine, an int8 forward, a head view PNG through Chromium, the kernelspec Jupyter finds, a cell importing bertlab outside any project, fonts, hub cache); ok / missing / broken with the fix; exits 1 when something is broken")
     .option("--json", "print the checks as JSON")
     .action(async (o: { json?: boolean }) => {
       const { doctor, format_checks } = await import("./doctor");
       const checks = await doctor();
       console.log(o.json ? JSON.stringify(checks, null, 2) : format_checks(checks));
+      if (checks.some((c) => c.status === "broken")) process.exitCode = 1;
     });
   return program;
 }
