@@ -12,7 +12,7 @@ import {
 } from "./kernelspec";
 import { ParameterValue, parse_parameter } from "./notebook";
 import { run_notebook } from "./runner";
-import { start_lab } from "./lab";
+import { DEFAULT_PORT, start_lab } from "./lab";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -92,10 +92,17 @@ export function make_program(): Command {
 
   program
     .command("lab")
-    .description("start Jupyter (lab, else classic notebook) with the bertlab kernel, or say how to install it")
-    .option("--notebook-dir <dir>", "folder Jupyter opens", "notebooks")
-    .action(async (o: { notebookDir: string }) => {
-      process.exitCode = await start_lab({ notebook_dir: o.notebookDir });
+    .description("start Jupyter (lab, else classic notebook) with the bertlab kernel, or say how to install it; options after -- go to Jupyter as they are")
+    .argument("[jupyter_args...]", "more Jupyter options (e.g. -- --NotebookApp.allow_origin='*')")
+    .option("--notebook-dir <dir>", "folder Jupyter opens (default: notebooks/ when it exists, else the current folder)")
+    .option("--port <port>", `port to serve on; when it is busy the next free one is taken (default ${DEFAULT_PORT})`)
+    .option("--ip <address>", "address to listen on (Jupyter's default: localhost)")
+    .option("--no-browser", "do not open a browser")
+    .allowUnknownOption()
+    .action(async (jupyter_args: string[], o: { notebookDir?: string; port?: string; ip?: string; browser: boolean }) => {
+      const port = o.port === undefined ? undefined : Number(o.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`--port "${o.port}": expected a port number 1..65535`);
+      process.exitCode = await start_lab({ notebook_dir: o.notebookDir, port, ip: o.ip, open_browser: o.browser, extra_args: jupyter_args });
     });
   program
     .command("doctor")
