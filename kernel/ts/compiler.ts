@@ -6,7 +6,7 @@
 // through tslab's ES module → CommonJS step, so runtime errors point at cell lines.
 import * as path from "path";
 import { CachedModule, require_cached } from "./code_cache";
-import { resolve_bertlab_from_kernel } from "./resolve";
+import { sys_with_kernel_bertlab } from "./resolve";
 import { LineMap, Position, chain, decode_mappings, take_inline_map } from "./sourcemap";
 
 export type DiagnosticPos = { offset: number; line: number; character: number };
@@ -68,8 +68,9 @@ function patched_typescript(ts: TsModule): TsModule {
   const view: Record<string, unknown> = {};
   for (const k of Object.keys(ts)) Object.defineProperty(view, k, { enumerable: true, configurable: true, get: () => ts[k] });
   const override = (k: string, value: unknown) => Object.defineProperty(view, k, { enumerable: true, value });
+  override("sys", sys_with_kernel_bertlab(ts.sys, process.cwd())); // "bertlab" from any folder: resolve.ts
   override("createWatchCompilerHost", (root: string[], options: object, ...rest: unknown[]) =>
-    resolve_bertlab_from_kernel(ts, ts.createWatchCompilerHost(root, { ...options, types: ["node"], inlineSourceMap: true }, ...rest)),
+    ts.createWatchCompilerHost(root, { ...options, types: ["node"], inlineSourceMap: true }, ...rest),
   );
   override("transpileModule", (input: string, opts: { compilerOptions?: object }) => {
     const [code, esm_map] = take_inline_map(input);

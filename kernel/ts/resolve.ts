@@ -1,12 +1,13 @@
 // `import ... from "bertlab"` in a notebook in any folder. A cell's imports resolve as Node resolves them — from
 // the notebook's folder (the kernel's cwd) up — and, when "bertlab" (or "bertlab/<sub path>") is found nowhere
 // there, from the bertlab install this kernel runs from (the one its kernelspec launches). Both halves: the
-// type-checker (a resolveModuleNames hook on tslab's watch compiler host) and run time (the cells' require).
+// type-checker (the file system TypeScript sees shows the kernel's install at <cwd>/node_modules/bertlab when Node
+// finds none from <cwd>) and run time (the cells' require falls back to the kernel's install).
 // A user's own packages, and a bertlab installed in the notebook's project, still win, as in Node.
 import * as fs from "fs";
 import * as path from "path";
 import Module from "module";
-import type { Diagnostic, TsModule } from "./compiler";
+import type { Diagnostic } from "./compiler";
 
 const NAME = "bertlab";
 
@@ -67,27 +68,36 @@ export function with_kernel_fallback(req: NodeJS.Require, cwd: string): NodeJS.R
   }) as NodeJS.Require;
 }
 
-type ResolvedModule = { resolvedFileName: string; extension?: string; isExternalLibraryImport?: boolean } | undefined;
-type ResolutionHost = { fileExists(f: string): boolean; readFile(f: string): string | undefined };
+/** File-system calls of TypeScript's `sys` that take a path first (what module resolution and watching use). */
+const PATH_CALLS = ["fileExists", "directoryExists", "readFile", "realpath", "getDirectories", "readDirectory", "getModifiedTime", "watchFile", "watchDirectory"];
 
 /**
- * Adds module resolution to tslab's watch compiler host: TypeScript's own (node10, from the importing file's
- * folder), then, for "bertlab" left unresolved, the kernel's install. Returns the host.
+ * TypeScript's `sys` as tslab's compiler should see it from `cwd`: when Node finds no "bertlab" from `cwd` up,
+ * `cwd/node_modules/bertlab/…` shows the kernel's install (realpath gives its real files, so their own imports
+ * resolve from there). TypeScript's own node10 resolution and its watch-mode resolution cache stay as they are:
+ * the user's packages, and a bertlab installed anywhere above `cwd`, resolve first, as in Node.
  */
-export function resolve_bertlab_from_kernel<H extends ResolutionHost>(ts: TsModule, host: H): H {
-  const root = kernel_package_root();
-  (host as H & { resolveModuleNames: unknown }).resolveModuleNames = (
-    names: string[], containing: string, _reused: unknown, redirected: unknown, options: object,
-  ): ResolvedModule[] =>
-    names.map((name) => {
-      const found = ts.resolveModuleName(name, containing, options, host, undefined, redirected).resolvedModule as ResolvedModule;
-      const local = found ? null : kernel_path_for(name, root);
-      if (!local) return found;
-      // the package root (or sub path) as an absolute module name: TypeScript reads its package.json "types"
-      const r = ts.resolveModuleName(local, containing, options, host, undefined, redirected).resolvedModule as ResolvedModule;
-      return r && { ...r, isExternalLibraryImport: true };
-    });
-  return host;
+export function sys_with_kernel_bertlab<S extends object>(sys: S, cwd: string, root: string | null = kernel_package_root()): S {
+  let own = true;
+  try {
+    Module.createRequire(path.join(cwd, "__cell__.js")).resolve(`${NAME}/package.json`);
+  } catch {
+    own = false;
+  }
+  if (own || !root) return sys;
+  const shown = path.join(cwd, "node_modules", NAME);
+  const forward = (p: unknown): unknown => {
+    if (typeof p !== "string") return p;
+    const n = path.normalize(p);
+    return n === shown || n.startsWith(shown + path.sep) ? path.join(root, n.slice(shown.length)) : p;
+  };
+  return new Proxy(sys, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof key !== "string" || !PATH_CALLS.includes(key) || typeof value !== "function") return value;
+      return (first: unknown, ...rest: unknown[]) => value.call(target, forward(first), ...rest);
+    },
+  });
 }
 
 /** TS2307 for "bertlab" (not found even in the kernel's install): the message says which install and the fix. */
