@@ -88,7 +88,8 @@ test("the checker flags a devDependency required at run time, and a guard that w
 
 test("every package the packed dist/ requires or imports is a builtin or a declared (optional / peer) dependency", { skip, timeout: 180_000 }, () => {
   const files = packed_files();
-  const code = files.filter((f) => f.startsWith("dist/") && /\.(c?js|d\.ts)$/.test(f));
+  const code = files.filter((f) => (f.startsWith("dist/") && /\.(c?js|d\.ts)$/.test(f)) || /\.cjs$/.test(f)); // + kernel/preinstall.cjs
+  assert.ok(code.includes("kernel/preinstall.cjs"));
   assert.ok(code.includes("dist/src/index.js") && code.includes("dist/kernel/server/main.js") && code.includes("dist/plots/render/browser.js"), "dist/ is packed (run `npm run build`)");
   assert.ok(!files.some((f) => f.startsWith("dist/bench/")), "the benchmarks (which need the repo's test fixtures and devDependencies) are not packed");
   const texts = Object.fromEntries(code.map((f) => [f, fs.readFileSync(path.join(ROOT, f), "utf8")]));
