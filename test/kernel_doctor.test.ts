@@ -4,7 +4,7 @@
 // are really run; a kernelspec that launches another install (or a removed one) is `broken`, with the exact
 // reinstall command, and the exit status is 1; Chromium present but playwright-core absent is `broken`; Chromium
 // present and working renders a head view. After `bertlab kernel install` from this install the kernelspec is `ok`.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -17,6 +17,7 @@ const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "dist", "kernel", "cli.js");
 const HIDE_MODULES = path.join(__dirname, "helpers", "hide_modules.cjs");
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-doctor-"));
+after(() => fs.rmSync(home, { recursive: true, force: true }));
 const empty_bin = path.join(home, "bin");
 fs.mkdirSync(empty_bin);
 const bare_env: NodeJS.ProcessEnv = {

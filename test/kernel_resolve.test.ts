@@ -4,7 +4,7 @@
 // type-checked against bertlab's .d.ts (a wrong type is an error, so the types are real, not `any`) and runs the
 // install the kernelspec launches. A package of the notebook's own folder still wins, as in Node, and a
 // sub path found nowhere fails with an error naming the kernel's install and the fix.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -17,6 +17,7 @@ import { CodeCell, Notebook, joined } from "../kernel/notebook";
 
 const ROOT = path.join(__dirname, "..");
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-resolve-test-"));
+after(() => fs.rmSync(home, { recursive: true, force: true }));
 const project_a = make_user_project(path.join(home, "project-a"));
 const folder_b = path.join(home, "folder-b");
 fs.mkdirSync(folder_b);

@@ -16,7 +16,7 @@
 // the dependencies' install scripts for review (its own notice, the only npm warning allowed). Slow (two real
 // installs of ~700 packages and six notebooks: minutes on a busy 2-core machine); skipped, saying why, where npm
 // is not on PATH; the Jupyter part is skipped where nbconvert is missing.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -51,6 +51,7 @@ console.log("shape:", outputs.prediction_logits.shape.join("x"));`),
 };
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-package-test-"));
+after(() => fs.rmSync(home, { recursive: true, force: true }));
 // Jupyter's folders in the temp home: no kernelspec of this machine's user can stand in for the ones installed here
 const jupyter_env = {
   JUPYTER_DATA_DIR: path.join(home, "jupyter-data"), JUPYTER_CONFIG_DIR: path.join(home, "jupyter-config"),
