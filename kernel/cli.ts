@@ -34,6 +34,14 @@ export function make_program(): Command {
       if (o.engine !== "bertlab" && o.engine !== "tslab") throw new Error(`--engine "${o.engine}": expected bertlab or tslab`);
       const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName, engine: o.engine });
       console.log(`Installed kernelspec ${o.name} in ${dir}`);
+      // another kernelspec of that name earlier on Jupyter's path wins: say so, or notebooks run the other install
+      const first = list_kernelspecs().find((k) => k.name.toLowerCase() === o.name.toLowerCase());
+      if (first && path.resolve(first.dir) !== path.resolve(dir)) {
+        const share = path.resolve(first.dir, "..", "..", "..");
+        const remove = `npx bertlab kernel uninstall ${first.name}${path.basename(share) === "share" ? ` --prefix ${path.dirname(share)}` : ""}`;
+        console.error(`warning: Jupyter finds ${first.dir} first (it launches ${first.spec.argv?.slice(0, 2).join(" ")}), not this one; `
+          + `put ${path.dirname(path.dirname(dir))} first on JUPYTER_PATH, or remove that one: ${remove}`);
+      }
     });
   kernel
     .command("list")
