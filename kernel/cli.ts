@@ -12,7 +12,7 @@ import {
 } from "./kernelspec";
 import { ParameterValue, parse_parameter } from "./notebook";
 import { run_notebook } from "./runner";
-import { start_lab } from "./lab";
+import { DEFAULT_PORT, start_lab } from "./lab";
 
 function collect(value: string, previous: string[]): string[] {
   return previous.concat([value]);
@@ -34,6 +34,14 @@ export function make_program(): Command {
       if (o.engine !== "bertlab" && o.engine !== "tslab") throw new Error(`--engine "${o.engine}": expected bertlab or tslab`);
       const dir = install_kernelspec({ user: o.user, prefix: o.prefix, name: o.name, display_name: o.displayName, engine: o.engine });
       console.log(`Installed kernelspec ${o.name} in ${dir}`);
+      // another kernelspec of that name earlier on Jupyter's path wins: say so, or notebooks run the other install
+      const first = list_kernelspecs().find((k) => k.name.toLowerCase() === o.name.toLowerCase());
+      if (first && path.resolve(first.dir) !== path.resolve(dir)) {
+        const share = path.resolve(first.dir, "..", "..", "..");
+        const remove = `npx bertlab kernel uninstall ${first.name}${path.basename(share) === "share" ? ` --prefix ${path.dirname(share)}` : ""}`;
+        console.error(`warning: Jupyter finds ${first.dir} first (it launches ${first.spec.argv?.slice(0, 2).join(" ")}), not this one; `
+          + `put ${path.dirname(path.dirname(dir))} first on JUPYTER_PATH, or remove that one: ${remove}`);
+      }
     });
   kernel
     .command("list")
@@ -92,19 +100,27 @@ export function make_program(): Command {
 
   program
     .command("lab")
-    .description("start Jupyter (lab, else classic notebook) with the bertlab kernel, or say how to install it")
-    .option("--notebook-dir <dir>", "folder Jupyter opens", "notebooks")
-    .action(async (o: { notebookDir: string }) => {
-      process.exitCode = await start_lab({ notebook_dir: o.notebookDir });
+    .description("start Jupyter (lab, else classic notebook) with the bertlab kernel, or say how to install it; options after -- go to Jupyter as they are")
+    .argument("[jupyter_args...]", "more Jupyter options (e.g. -- --NotebookApp.allow_origin='*')")
+    .option("--notebook-dir <dir>", "folder Jupyter opens (default: notebooks/ when it exists, else the current folder)")
+    .option("--port <port>", `port to serve on; when it is busy the next free one is taken (default ${DEFAULT_PORT})`)
+    .option("--ip <address>", "address to listen on (Jupyter's default: localhost)")
+    .option("--no-browser", "do not open a browser")
+    .allowUnknownOption()
+    .action(async (jupyter_args: string[], o: { notebookDir?: string; port?: string; ip?: string; browser: boolean }) => {
+      const port = o.port === undefined ? undefined : Number(o.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`--port "${o.port}": expected a port number 1..65535`);
+      process.exitCode = await start_lab({ notebook_dir: o.notebookDir, port, ip: o.ip, open_browser: o.browser, extra_args: jupyter_args });
     });
   program
     .command("doctor")
-    .description("check backend, engine, Jupyter, Chromium, fonts, kernelspec, hub cache and offline mode; say how to fix what is missing")
+    .description("try what bertlab needs (backend, engine, an int8 forward, a head view PNG through Chromium, the kernelspec Jupyter finds, a cell importing bertlab outside any project, fonts, hub cache); ok / missing / broken with the fix; exits 1 when something is broken")
     .option("--json", "print the checks as JSON")
     .action(async (o: { json?: boolean }) => {
       const { doctor, format_checks } = await import("./doctor");
       const checks = await doctor();
       console.log(o.json ? JSON.stringify(checks, null, 2) : format_checks(checks));
+      if (checks.some((c) => c.status === "broken")) process.exitCode = 1;
     });
   return program;
 }

@@ -95,3 +95,24 @@ test("`npm run lab` without Jupyter on PATH prints how to install it and returns
   assert.match(INSTALL_HELP, /pip install jupyterlab/);
   assert.match(INSTALL_HELP, /apt-get install jupyter-notebook/);
 });
+
+test("`kernel install` warns when another kernelspec of that name comes first on Jupyter's path (notebooks would run that one)", () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kshadow-"));
+  try {
+    const other = path.join(home, "other", "share", "jupyter", "kernels", "bertlab");
+    fs.mkdirSync(other, { recursive: true });
+    fs.writeFileSync(path.join(other, "kernel.json"), JSON.stringify({ argv: ["/usr/bin/node", "/elsewhere/dist/kernel/server/main.js", "{connection_file}"], display_name: "x", language: "typescript" }));
+    const env = { ...process.env, JUPYTER_PATH: path.join(home, "other", "share", "jupyter"), JUPYTER_DATA_DIR: path.join(home, "data") };
+    const r = spawnSync(process.execPath, [CLI, "kernel", "install", "--user"], { env, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Installed kernelspec bertlab in /);
+    assert.equal(r.stderr.trim(), `warning: Jupyter finds ${other} first (it launches /usr/bin/node /elsewhere/dist/kernel/server/main.js), not this one; `
+      + `put ${path.join(home, "data")} first on JUPYTER_PATH, or remove that one: npx bertlab kernel uninstall bertlab --prefix ${path.join(home, "other")}`);
+    // no warning when the installed one is the one Jupyter finds
+    const ok = spawnSync(process.execPath, [CLI, "kernel", "install", "--prefix", path.join(home, "other")], { env, encoding: "utf8" });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stderr, "");
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});

@@ -6,6 +6,7 @@
 // through tslab's ES module → CommonJS step, so runtime errors point at cell lines.
 import * as path from "path";
 import { CachedModule, require_cached } from "./code_cache";
+import { sys_with_kernel_bertlab } from "./resolve";
 import { LineMap, Position, chain, decode_mappings, take_inline_map } from "./sourcemap";
 
 export type DiagnosticPos = { offset: number; line: number; character: number };
@@ -67,6 +68,7 @@ function patched_typescript(ts: TsModule): TsModule {
   const view: Record<string, unknown> = {};
   for (const k of Object.keys(ts)) Object.defineProperty(view, k, { enumerable: true, configurable: true, get: () => ts[k] });
   const override = (k: string, value: unknown) => Object.defineProperty(view, k, { enumerable: true, value });
+  override("sys", sys_with_kernel_bertlab(ts.sys, process.cwd())); // "bertlab" from any folder: resolve.ts
   override("createWatchCompilerHost", (root: string[], options: object, ...rest: unknown[]) =>
     ts.createWatchCompilerHost(root, { ...options, types: ["node"], inlineSourceMap: true }, ...rest),
   );

@@ -8,6 +8,7 @@ import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
 import { complete, inspect, is_complete, pager_target } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
 import { KeyboardInterrupt, Runtime } from "./runtime";
+import { explain_unresolved, resolves_for_cells } from "./resolve";
 import { value_bundle } from "./values";
 
 export type TsExecutorOptions = {
@@ -77,7 +78,7 @@ export class TsExecutor implements Executor {
     };
     const pkgs = (this.opts.prewarm ?? []).filter((pkg) => {
       try {
-        return !!require.resolve(pkg, { paths: [this.opts.cwd] });
+        return resolves_for_cells(pkg, this.opts.cwd);
       } catch {
         return false;
       }
@@ -111,7 +112,7 @@ export class TsExecutor implements Executor {
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
     if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
-    if (c.diagnostics.length) return diagnostics_error(c.diagnostics, code, cell);
+    if (c.diagnostics.length) return diagnostics_error(explain_unresolved(c.diagnostics, this.opts.cwd), code, cell);
     if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
     if (!c.output) {
       this.set_decl(c.declOutput ?? "");

@@ -5,6 +5,7 @@
 import * as path from "path";
 import * as vm from "vm";
 import Module from "module";
+import { with_kernel_fallback } from "./resolve";
 
 export type RunOptions = { async: boolean; filename: string };
 
@@ -45,7 +46,7 @@ export class Runtime {
   private pending_interrupt = false;
 
   constructor(readonly root: string) {
-    this.base_require = Module.createRequire(path.join(root, "__cell__.js"));
+    this.base_require = with_kernel_fallback(Module.createRequire(path.join(root, "__cell__.js")), root);
     this.require = this.wrap_require(this.base_require, root);
   }
 
