@@ -4,6 +4,8 @@ export type { Chart, VegaLiteChart, PlotlyChart, HtmlChart, Library, Spec } from
 export type { TensorLike } from "./data";
 export { plot_lr_schedules, plot_schedules, series_label, HF_SCHEDULE_NAMES, DASHES, step_ticks, lr_label_expr } from "./schedules";
 export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSchedulesOptions } from "./schedules";
+export { schedule_explorer, explorer_schedule_options, show_param, EXPLORER_SCHEDULES, EXPLORER_DEFAULTS, EXPLORER_EXPRESSIONS } from "./schedule_explorer";
+export type { ScheduleExplorerOptions, ScheduleExplorerValues, ExplorerSchedule, WsdShapeName } from "./schedule_explorer";
 export { plot_lr_history, lr_history_points } from "./lr_history";
 export type { LrHistory } from "./lr_history";
 export { plot_training, training_points, panel_of } from "./training_curves";
