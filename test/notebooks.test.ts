@@ -360,6 +360,12 @@ test("02 lr schedules: all schedules overlaid, parameters varied, the live optim
   const table = cell_stdout(nb, "seed_types");
   assert.match(table, /^constant +5\.000e-5 +5\.000e-5/m);
   assert.match(table, /^linear +0\.000e\+0 +2\.500e-5 +5\.000e-5/m);
+  // the explorer is the cell's value (Out[n]): its spec with the sliders, and a PNG of the notebook's values
+  const explorer = code_cells(nb).find((c) => source_text(c).includes("schedule_explorer({"))!;
+  const result = explorer.outputs.find((o) => o.output_type === "execute_result") as Display;
+  const vl = result.data[VEGA_LITE_MIME] as { params: { name: string; value: unknown; bind?: unknown }[] };
+  assert.deepEqual(vl.params.slice(0, 3).map((p) => [p.name, p.value]), [["num_training_steps", 200], ["num_warmup_steps", 20], ["lr", 5e-5]]);
+  assert.ok(count_ink(decode_png(Buffer.from(joined(result.data["image/png"]).replace(/\n/g, ""), "base64"))) > 1000);
 });
 
 test("03 attention maps: heatmaps, the layer × head grid and the head view on the mini-BERT", async () => {
