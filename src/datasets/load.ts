@@ -97,6 +97,10 @@ async function hub_files(repo: string, options: LoadDatasetOptions): Promise<Rec
     }
     let files = listed.files;
     if (options.data_dir) files = files.filter((f) => f.startsWith(`${options.data_dir!.replace(/\/+$/, "")}/`));
+    if (options.data_files === undefined && !files.some((f) => DATA_EXT.test(f))) {
+      last = new Error(`load_dataset: '${repo}' (revision '${revision}') has no data files (.parquet, .csv, .json, .jsonl, .txt) among [${files.slice(0, 20).join(", ")}]`);
+      continue;
+    }
     const groups = options.data_files !== undefined
       ? select_repo_data_files(files, options.data_files)
       : group_by_split(files, (f) => DATA_EXT.test(f), options.name);
