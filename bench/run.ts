@@ -23,7 +23,7 @@ import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation", "kernel"] as const;
+const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation", "kernel", "datasets"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -291,6 +291,32 @@ async function main(): Promise<void> {
       const note = !r.ok ? String(r.error) : load !== null ? `peak RSS after load ${ratio(load)}; after the first forward ${ratio(rss)}` : `peak RSS ${ratio(rss)}`;
       rows.push(row({ engine, workload: "cold from_pretrained", shape: "bert-base", threads: 1, median_ms: r.ok ? Number(r.cold_ms) : null, note, extra: r.ok ? { maxrss_mb: rss, weight_mb: mb, rss_over_weights: rss / mb, ...(load === null ? {} : { load_rss_mb: load, load_rss_over_weights: load / mb }), ...(r.load_anon_mb === undefined ? {} : { load_anon_mb: Number(r.load_anon_mb), load_file_mb: Number(r.load_file_mb), forward_anon_mb: Number(r.forward_anon_mb), forward_file_mb: Number(r.forward_file_mb) }) } : undefined }));
       if (r.ok) rows.push(row({ engine, workload: "first forward after load", shape: "b1 s128", threads: 1, median_ms: Number(r.first_forward_ms) }));
+    }
+  }
+
+  if (has("datasets")) {
+    // issue 25 item 5: a generated CSV (BERTLAB_BENCH_CSV_MB, default 1024) streamed and mapped in a fresh process
+    const mb = Number(process.env.BERTLAB_BENCH_CSV_MB ?? 1024);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-bench-csv-"));
+    try {
+      const file = path.join(tmp, "reviews.csv");
+      const script = path.join(__dirname, "datasets_stream.js");
+      const run = (a: string[]) => {
+        const r = spawnSync(process.execPath, [script, ...a], { encoding: "utf8", timeout: 20 * 60_000 });
+        const last = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
+        if (!last) throw new Error((r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}`);
+        return JSON.parse(last);
+      };
+      console.log(`datasets: writing a ${mb} MB CSV, then streaming + mapping it …`);
+      run(["generate", file, String(mb)]);
+      const r = run(["stream", file]);
+      const gb = r.bytes / 2 ** 30;
+      rows.push(row({ engine: "bertlab datasets", workload: "load_dataset csv streaming + map", shape: `${(r.bytes / 2 ** 20).toFixed(0)} MB, ${r.rows} rows`, threads: 1, median_ms: r.ms,
+        note: `peak RSS ${r.maxrss_mb.toFixed(0)} MB (goal ≤ 300 MB for 1 GB); ${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)} MB/s; ${gb.toFixed(2)} GB`, extra: { maxrss_mb: r.maxrss_mb, rows: r.rows } }));
+    } catch (e) {
+      rows.push(row({ engine: "bertlab datasets", workload: "load_dataset csv streaming + map", shape: `${mb} MB`, threads: 1, median_ms: null, note: `failed: ${(e as Error).message}` }));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
 

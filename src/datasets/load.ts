@@ -142,8 +142,10 @@ function select_repo_data_files(files: string[], data_files: DataFiles): Record<
  * const hub = await load_dataset("user/reviews");           // a hub dataset repo (cached; offline afterwards)
  * ```
  */
-export async function load_dataset(path_or_name: string, options: LoadDatasetOptions & { streaming: true }): Promise<IterableDatasetDict | IterableDataset>;
-export async function load_dataset(path_or_name: string, options?: LoadDatasetOptions): Promise<any>;
+export async function load_dataset(path_or_name: string, options: LoadDatasetOptions & { streaming: true; split: string }): Promise<IterableDataset>;
+export async function load_dataset(path_or_name: string, options: LoadDatasetOptions & { streaming: true }): Promise<IterableDatasetDict>;
+export async function load_dataset(path_or_name: string, options: LoadDatasetOptions & { split: string }): Promise<Dataset>;
+export async function load_dataset(path_or_name: string, options?: LoadDatasetOptions): Promise<DatasetDict>;
 export async function load_dataset(path_or_name: string, options: LoadDatasetOptions = {}): Promise<any> {
   if (typeof path_or_name !== "string" || !path_or_name) throw new TypeError(`load_dataset: expected a builder name ("csv", "json", "parquet", "text"), a folder or a hub dataset id, got ${JSON.stringify(path_or_name)}`);
   let files: Record<string, string[]>;
