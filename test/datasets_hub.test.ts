@@ -61,7 +61,8 @@ beforeEach(() => {
 
 test("a hub dataset repo in the data/<split>-00000-of-00001.parquet layout loads into the shared cache, then offline with no request", async () => {
   const dd = await load_dataset("org/reviews");
-  assert.deepEqual(dd.num_rows, { test: 2, train: 4 });
+  assert.deepEqual(dd.num_rows, { train: 4, test: 2 });
+  assert.deepEqual(dd.keys(), ["train", "test"], "splits in datasets' order");
   assert.deepEqual(dd.train["text"], ["great", "awful", "fine", "dull"]);
   assert.deepEqual(dd.test[1], { text: "bad", label: 0 });
   const lines = hub.requests.map((r) => r.line);

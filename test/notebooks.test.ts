@@ -395,6 +395,11 @@ test("05 fine-tuning: Trainer with live curves, accuracy next to the majority cl
   assert_plot_cells(nb, 2);
   const out = all_stdout(nb);
   assert.match(out, /2400 training \/ 600 test reviews; using 64 \/ 32/);
+  // the reviews come from load_dataset("bertlab/sentiment-reviews"), shown as datasets prints a DatasetDict
+  const shown = code_cells(nb).find((c) => source_text(c).startsWith("reviews"))!.outputs.find((o) => o.output_type === "execute_result") as Display;
+  assert.match(joined(shown.data["text/plain"] as string), /^DatasetDict\(\{\n    train: Dataset\(\{\n        features: \['text', 'label', 'source'\],\n        num_rows: 2400\n/);
+  assert.match(joined(shown.data["text/html"] as string), /<th>text<\/th><th>label<\/th><th>source<\/th>/);
+  assert.match(out, /\nlabel, input_ids, token_type_ids, attention_mask\n/);
   assert.match(out, /\n4 steps in [\d.]+ s, training loss \d+\.\d{4}/);
   // the same fine-tuning written as a PyTorch loop (zero_grad, compute_gradients, clip_grad_norm_, step)
   assert.match(out, /\nstep 4\/4: loss \d+\.\d{4}, grad norm \d+\.\d{3}, lr \d\.\d\de[+-]\d/);

@@ -125,8 +125,10 @@ export function group_by_split(files: string[], is_data: (f: string) => boolean,
     if (!under.length) throw new Error(`load_dataset: config '${config}' not found (no folder '${config}/' among the data files)`);
     data = under;
   }
+  const by: Record<string, string[]> = {};
+  for (const f of data) (by[split_of(f)] ??= []).push(f);
+  // datasets' order: train, validation, test
   const out: Record<string, string[]> = {};
-  for (const f of data) (out[split_of(f)] ??= []).push(f);
-  for (const k of Object.keys(out)) out[k].sort();
+  for (const k of Object.keys(SPLIT_WORDS)) if (by[k]) out[k] = by[k].sort();
   return out;
 }

@@ -9,3 +9,4 @@ export type { Feature as DatasetFeature, Features, Row as DatasetRow, Cell, Colu
 export { glob_files, resolve_data_files, split_of } from "./files";
 export type { DataFiles } from "./files";
 export { check_parquet_frame } from "./readers";
+export { shipped_dataset_path, list_shipped_datasets } from "./shipped";

@@ -1,7 +1,7 @@
 // `load_dataset`, as Hugging Face `datasets` has it: a builder name ("csv", "json", "parquet", "text") with
 // data_files, a local folder, or a hub dataset repo ("user/name", read through bertlab's hub download and
 // cache: its Parquet / CSV / JSON files by datasets' naming conventions, or its refs/convert/parquet branch;
-// offline when cached). Without `split` the result is a DatasetDict; with one, that split's Dataset.
+// offline when cached; `bertlab/<name>` is a data set shipped in the package). Without `split` the result is a DatasetDict; with one, that split's Dataset.
 import * as fs from "fs";
 import * as path from "path";
 import { hf_hub_download, list_repo_files, LocalEntryNotFoundError } from "../hub";
@@ -10,6 +10,7 @@ import type { Cell, Columns } from "./features";
 import { glob_files, glob_regex, group_by_split, resolve_data_files, type DataFiles } from "./files";
 import { builder_of, read_file_as, type Builder, type CsvOptions } from "./readers";
 import { IterableDataset, IterableDatasetDict } from "./streaming";
+import { shipped_dataset_path } from "./shipped";
 
 export interface LoadDatasetOptions extends CsvOptions {
   /** A path, a glob, a list of them, or `{ train: ..., test: ... }`. */
@@ -154,8 +155,9 @@ export async function load_dataset(path_or_name: string, options: LoadDatasetOpt
     builder = path_or_name as Builder;
     if (options.data_files === undefined) throw new Error(`load_dataset("${path_or_name}"): give data_files (a path, a glob, a list, or { train, test })`);
     files = resolve_data_files(options.data_files, options.data_dir ?? process.cwd());
-  } else if (fs.existsSync(path_or_name) && fs.statSync(path_or_name).isDirectory()) {
-    const root = path.resolve(path_or_name, options.data_dir ?? "");
+  } else if ((fs.existsSync(path_or_name) && fs.statSync(path_or_name).isDirectory()) || shipped_dataset_path(path_or_name)) {
+    const folder = fs.existsSync(path_or_name) ? path_or_name : shipped_dataset_path(path_or_name)!;
+    const root = path.resolve(folder, options.data_dir ?? "");
     if (options.data_files !== undefined) files = resolve_data_files(options.data_files, root);
     else {
       const rel = glob_files("**", root).map((f) => path.relative(root, f).split(path.sep).join("/"));
