@@ -26,6 +26,8 @@ export * from "./render";
 export { token_attribution_html, plot_token_attributions, plot_attribution_comparison, attribution_color } from "./token_attributions";
 export type { TokenScores, TokenAttributionOptions, ComparisonOptions } from "./token_attributions";
 export { plot_logit_lens, plot_head_importance, plot_rollout } from "./explain_plots";
+export { plot_attention_explorer, plot_rollout_explorer, plot_attribution_explorer } from "./selectors";
+export type { AttentionExplorerOptions, AttributionExplorerOptions } from "./selectors";
 export type { LogitLensLike } from "./explain_plots";
 export { model_view, model_view_data, model_view_static } from "./model_view";
 export type { ModelViewOptions, ModelViewData } from "./model_view";
