@@ -89,6 +89,10 @@ test("refs/convert/parquet: a repo without data files at main loads the hub's Pa
   assert.ok(hub.requests.some((r) => r.line === `GET /api/datasets/org/converted/tree/${encodeURIComponent("refs/convert/parquet")}`));
   const other = await load_dataset("org/converted", { name: "other", split: "train" });
   assert.deepEqual(other.to_list(), [{ sentence: "x", idx: 7 }]);
+  // data_files on a hub repo: globs over its file list
+  const picked = await load_dataset("org/reviews", { data_files: { test: "data/test-*.parquet" } });
+  assert.deepEqual(picked.num_rows, { test: 2 });
+  await assert.rejects(load_dataset("org/reviews", { data_files: "data/*.csv" }), /no file of the repo matches 'data\/\*\.csv' \(split 'train'\); its files: README\.md, data\/test-00000-of-00001\.parquet/);
   await assert.rejects(load_dataset("org/converted", { name: "nope" }), /config 'nope' not found; the repo has \['default', 'other'\]/);
 });
 

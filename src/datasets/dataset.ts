@@ -5,7 +5,7 @@
 // `ds["text"]` a column, through a Proxy; `ds.get(i)` / `ds.column(name)` say the same without it.
 import { Generator } from "../utils/random";
 import { set_display } from "../utils/displayable";
-import { columns_from_rows, features_repr, make_features, infer_feature, type Cell, type Columns, type Features, type Row } from "./features";
+import { columns_from_rows, make_features, infer_feature, type Cell, type Columns, type Features, type Row } from "./features";
 import { dataset_html, dataset_repr } from "./display";
 import { write_csv, write_json, write_parquet } from "./writers";
 
@@ -501,4 +501,3 @@ export class DatasetDict {
   }
 }
 
-export { features_repr };

@@ -72,7 +72,12 @@ async function read_split(files: string[], builder: Builder | null, options: Loa
   for (const f of files) {
     const b = builder ?? builder_of(f);
     if (!b) throw new Error(`load_dataset: cannot tell how to read ${f}; name the builder: load_dataset("csv" | "json" | "parquet" | "text", { data_files })`);
-    parts.push(await read_file_as(b, f, options));
+    try {
+      parts.push(await read_file_as(b, f, options));
+    } catch (e) {
+      if (/bertlab reads at most/.test((e as Error).message)) (e as Error).message += "; pass streaming: true to read it row by row (an IterableDataset)";
+      throw e;
+    }
   }
   const ds = new Dataset(concat(parts, `split '${split}'`), { split });
   try {
