@@ -234,10 +234,15 @@ export function schedule_explorer(opts: ScheduleExplorerOptions = {}): Chart {
     { transform: [{ filter: { param: "hover", empty: false } }], mark: { type: "rule", color: "#888" }, encoding: { x } },
     { transform: [{ filter: { param: "hover", empty: false } }], mark: { type: "point", filled: true, size: 45 }, encoding: { x, y, color: { ...colour, legend: null } } },
     {
-      // the readout: step and each curve's lr beside its point
-      transform: [{ filter: { param: "hover", empty: false } }, { calculate: "datum.schedule + ' ' + format(datum.lr, '.4~g')", as: "readout" }],
-      mark: { type: "text", align: "left", dx: 6, dy: -6, fontSize: 10 },
-      encoding: { x, y, text: { field: "readout" }, color: { ...colour, legend: null } },
+      // the readout beside the rule: each curve's lr at the step, highest first, one line each (never overlapping)
+      transform: [
+        { filter: { param: "hover", empty: false } },
+        { window: [{ op: "row_number", as: "rank" }], sort: [{ field: "lr", order: "descending" }] },
+        { calculate: "datum.schedule + ' ' + (datum.lr === 0 ? '0' : format(datum.lr, '.4~e'))", as: "readout" },
+        { calculate: "4 + 13 * datum.rank", as: "line_y" },
+      ],
+      mark: { type: "text", align: "left", baseline: "top", dx: 6, fontSize: 10 },
+      encoding: { x, y: { field: "line_y", type: "quantitative", scale: null }, text: { field: "readout" }, color: { ...colour, legend: null } },
     },
     {
       transform: [{ filter: { param: "hover", empty: false } }, { aggregate: [{ op: "min", field: "step", as: "step" }] }, { calculate: "'step ' + datum.step", as: "readout" }],

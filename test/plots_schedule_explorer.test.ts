@@ -187,7 +187,12 @@ test("schedule_explorer in the HTML report (Chromium): dragging the num_training
     for (let i = 0; i < 3; i++) await pg.keyboard.press("ArrowRight");
     const keyed = await read();
     const shown = await pg.locator("label", { hasText: "num_training_steps" }).locator("input[type=range]").inputValue();
-    return { before, dragged, keyed, shown: Number(shown) };
+    // hover over the plot: the readout names the step and each curve's lr there
+    const plot = await pg.locator(".bl-interactive svg").boundingBox();
+    await pg.mouse.move(plot.x + plot.width * 0.5, plot.y + plot.height * 0.3);
+    await pg.waitForFunction(() => [...document.querySelectorAll(".bl-interactive svg text")].some((t) => /^step \d+$/.test(t.textContent ?? "")), null, { timeout: 10_000 });
+    const readout: string[] = await pg.$$eval(".bl-interactive svg text", (ts: Element[]) => ts.map((t) => t.textContent ?? ""));
+    return { before, dragged, keyed, shown: Number(shown), readout };
   });
   const v0 = { ...EXPLORER_DEFAULTS, num_training_steps: 200, num_warmup_steps: 20, num_decay_steps: 50 };
   assert.equal(result.before.total, 200);
@@ -202,4 +207,12 @@ test("schedule_explorer in the HTML report (Chromium): dragging the num_training
   const by2 = check_rows(result.keyed.rows, { ...v1, num_warmup_steps: 23 });
   assert.equal(by2.get("cosine")![23].lr, v0.lr, "cosine peaks at the new warmup end");
   assert.notEqual(result.keyed.path, result.dragged.path);
+  const step = Number(result.readout.find((t: string) => /^step \d+$/.test(t))!.slice(5));
+  const v2 = { ...v1, num_warmup_steps: 23 };
+  const lines = result.readout.filter((t: string) => /^[a-z_]+ [\d.e+-]+$/.test(t) && !t.startsWith("step ")).map((t: string) => t.split(" "));
+  assert.deepEqual(lines.map(([n]: string[]) => n).sort(), ["cosine", "linear", "polynomial", "warmup_stable_decay"]);
+  for (const [name, value] of lines) {
+    const want = v2.lr * lr_lambda(name, explorer_schedule_options(name as ExplorerSchedule, v2) as never)(step);
+    assert.ok(Math.abs(Number(value) - want) <= 5e-4 * want + 1e-12, `readout ${name} at step ${step}: ${value} vs ${want}`);
+  }
 });
