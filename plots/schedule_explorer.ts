@@ -36,6 +36,8 @@ export interface ScheduleExplorerValues {
   /** cosine_with_min_lr / cosine_warmup_with_min_lr: the floor as a fraction of lr (and their num_cycles). */
   min_lr_rate: number;
   min_lr_num_cycles: number;
+  /** cosine_warmup_with_min_lr: the first warmup lr as a fraction of lr; null (default) is upstream's None. */
+  warmup_lr_rate: number | null;
   /** warmup_stable_decay: decay steps, floor ratio, shapes and num_cycles. */
   num_decay_steps: number;
   min_lr_ratio: number;
@@ -65,7 +67,7 @@ export interface ScheduleExplorerOptions extends Partial<ScheduleExplorerValues>
 export const EXPLORER_DEFAULTS: ScheduleExplorerValues = {
   num_training_steps: 1000, num_warmup_steps: 100, warmup_ratio: 0.1, lr: 5e-5,
   cosine_num_cycles: 0.5, restarts_num_cycles: 1, power: 1, lr_end: 1e-7, timescale: 0,
-  min_lr_rate: 0.1, min_lr_num_cycles: 0.5,
+  min_lr_rate: 0.1, min_lr_num_cycles: 0.5, warmup_lr_rate: null,
   num_decay_steps: 200, min_lr_ratio: 0, warmup_type: "linear", decay_type: "cosine", wsd_num_cycles: 0.5,
 };
 
@@ -91,7 +93,7 @@ export const EXPLORER_EXPRESSIONS: Record<ExplorerSchedule, string> = (() => {
     constant_with_warmup: `${s} < ${W} ? ${warm} : 1.0`,
     inverse_sqrt: `${s} < ${W} ? ${warm} : 1.0 / sqrt((${s} + (${ts} - ${W})) / ${ts})`,
     cosine_with_min_lr: `${s} < ${W} ? ${warm} : max(0, ${cos_factor("min_lr_num_cycles", `(${progress})`)} * (1 - min_lr_rate) + min_lr_rate)`,
-    cosine_warmup_with_min_lr: `${s} < ${W} ? (${s} + 1.0) / max(1.0, ${W}) : max(0, ${cos_factor("min_lr_num_cycles", `((${s} - ${W} + 1.0) / max(1.0, ${T} - ${W}))`)} * (1 - min_lr_rate) + min_lr_rate)`,
+    cosine_warmup_with_min_lr: `${s} < ${W} ? (use_warmup_lr_rate ? warmup_lr_rate + ((1.0 - warmup_lr_rate) * ${s}) / max(1, ${W} - 1) : (${s} + 1.0) / max(1.0, ${W})) : max(0, ${cos_factor("min_lr_num_cycles", `((${s} - ${W} + 1.0) / max(1.0, ${T} - ${W}))`)} * (1 - min_lr_rate) + min_lr_rate)`,
     warmup_stable_decay: `${s} < ${W} ? max(0.0, ${shape_up(wsd_up)} * (1.0 - min_lr_ratio) + min_lr_ratio)`
       + ` : ${s} < ${W} + ${S} ? 1.0`
       + ` : ${s} < ${W} + ${S} + num_decay_steps ? max(0.0, ${shape_down(wsd_down)} * (1.0 - min_lr_ratio) + min_lr_ratio)`
@@ -110,7 +112,8 @@ export function explorer_schedule_options(name: ExplorerSchedule, v: ScheduleExp
     case "polynomial": return { ...base, power: v.power, lr_end: v.lr_end };
     case "inverse_sqrt": return { ...base, timescale: v.timescale > 0 ? v.timescale : undefined };
     case "cosine_with_min_lr":
-    case "cosine_warmup_with_min_lr": return { ...base, num_cycles: v.min_lr_num_cycles, min_lr_rate: v.min_lr_rate };
+      return { ...base, num_cycles: v.min_lr_num_cycles, min_lr_rate: v.min_lr_rate };
+    case "cosine_warmup_with_min_lr": return { ...base, num_cycles: v.min_lr_num_cycles, min_lr_rate: v.min_lr_rate, warmup_lr_rate: v.warmup_lr_rate };
     case "warmup_stable_decay":
       return { ...base, num_decay_steps: v.num_decay_steps, min_lr_ratio: v.min_lr_ratio, warmup_type: v.warmup_type, decay_type: v.decay_type, num_cycles: v.wsd_num_cycles };
     default: return base;
@@ -133,6 +136,7 @@ function check(opts: ScheduleExplorerOptions): void {
     const v = opts[k];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new Error(`schedule_explorer: ${k} must be a non-negative integer, got ${v}`);
   }
+  if (opts.warmup_lr_rate !== undefined && opts.warmup_lr_rate !== null && !(opts.warmup_lr_rate >= 0 && opts.warmup_lr_rate <= 1)) throw new Error(`schedule_explorer: warmup_lr_rate must lie in [0, 1] or be null, got ${opts.warmup_lr_rate}`);
   for (const k of ["lr", "warmup_ratio", "cosine_num_cycles", "restarts_num_cycles", "power", "lr_end", "timescale", "min_lr_rate", "min_lr_num_cycles", "min_lr_ratio", "wsd_num_cycles"] as const) {
     const v = opts[k];
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v) && v >= 0)) throw new Error(`schedule_explorer: ${k} must be a finite number >= 0, got ${v}`);
@@ -189,6 +193,10 @@ export function schedule_explorer(opts: ScheduleExplorerOptions = {}): Chart {
   if (has("cosine_with_min_lr") || has("cosine_warmup_with_min_lr")) {
     params.push(slider("min_lr_rate", v.min_lr_rate, 0, 1, 0.01, "min_lr schedules: min_lr_rate"));
     params.push(slider("min_lr_num_cycles", v.min_lr_num_cycles, 0, 4, 0.25, "min_lr schedules: num_cycles"));
+  }
+  if (has("cosine_warmup_with_min_lr")) {
+    params.push({ name: "use_warmup_lr_rate", value: v.warmup_lr_rate !== null, bind: { input: "checkbox", name: "cosine_warmup_with_min_lr: set warmup_lr_rate (else None) " } });
+    params.push(slider("warmup_lr_rate", v.warmup_lr_rate ?? 0, 0, 1, 0.01, "cosine_warmup_with_min_lr: warmup_lr_rate"));
   }
   if (has("warmup_stable_decay")) {
     params.push(slider("num_decay_steps", v.num_decay_steps, 0, max_total, 1, "warmup_stable_decay: num_decay_steps"));

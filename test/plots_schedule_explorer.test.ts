@@ -60,6 +60,8 @@ const SAMPLES: Partial<ScheduleExplorerValues>[] = [
   { num_training_steps: 57, num_warmup_steps: 13, lr: 3e-5, cosine_num_cycles: 0.75, power: 0.5, min_lr_rate: 0.3, min_lr_num_cycles: 1.25, num_decay_steps: 20, min_lr_ratio: 0.2, warmup_type: "cosine", decay_type: "1-sqrt" },
   { num_training_steps: 2500, num_warmup_steps: 700, lr: 2e-4, restarts_num_cycles: 4, power: 3, num_decay_steps: 1000, warmup_type: "1-sqrt", decay_type: "linear", wsd_num_cycles: 1 },
   { num_training_steps: 40, num_warmup_steps: 40, num_decay_steps: 0 }, // warmup = total: polynomial has no decay steps
+  { num_training_steps: 120, num_warmup_steps: 30, warmup_lr_rate: 0.2, min_lr_rate: 0.05 },
+  { num_training_steps: 120, num_warmup_steps: 30, warmup_lr_rate: 0 }, // 0 is not None: the warmup starts at 0, not at 1/30
 ];
 
 test("schedule_explorer: at sampled slider values every curve point equals lr × lr_lambda(step) (vega View, headless)", async () => {
@@ -67,9 +69,13 @@ test("schedule_explorer: at sampled slider values every curve point equals lr ×
   const { view, rows } = await headless(chart);
   for (const sample of SAMPLES) {
     const v = { ...EXPLORER_DEFAULTS, ...sample };
-    for (const [k, value] of Object.entries(sample)) view.signal(k, value);
-    // signals the sample leaves alone go back to the defaults
-    for (const k of Object.keys(EXPLORER_DEFAULTS)) if (!(k in sample) && k !== "warmup_ratio") view.signal(k, (EXPLORER_DEFAULTS as any)[k]);
+    // every slider to the sample's value (the defaults elsewhere); warmup_lr_rate null is its checkbox unticked
+    for (const k of Object.keys(EXPLORER_DEFAULTS)) {
+      if (k === "warmup_ratio") continue;
+      const value = (v as any)[k];
+      if (k === "warmup_lr_rate") view.signal("use_warmup_lr_rate", value !== null).signal(k, value ?? 0);
+      else view.signal(k, value);
+    }
     await view.runAsync();
     const by = check_rows(rows(), v);
     const T = v.num_training_steps, points = Math.min(T, 400) + 1;
@@ -128,11 +134,12 @@ test("schedule_explorer: the bundle carries the spec with its bound params, and 
   const s = spec(chart);
   const binds = s.params.filter((p: Spec) => p.bind).map((p: Spec) => [p.name, p.bind.input]);
   assert.deepEqual(binds.slice(0, 3), [["num_training_steps", "range"], ["num_warmup_steps", "range"], ["lr", "range"]]);
-  for (const knob of ["cosine_num_cycles", "restarts_num_cycles", "power", "lr_end", "timescale", "min_lr_rate", "num_decay_steps", "min_lr_ratio", "wsd_num_cycles"]) {
+  for (const knob of ["cosine_num_cycles", "restarts_num_cycles", "power", "lr_end", "timescale", "min_lr_rate", "warmup_lr_rate", "num_decay_steps", "min_lr_ratio", "wsd_num_cycles"]) {
     assert.ok(binds.some(([n, i]: string[]) => n === knob && i === "range"), `slider for ${knob}`);
   }
   assert.ok(binds.some(([n, i]: string[]) => n === "decay_type" && i === "select"));
-  assert.equal(binds.filter(([, i]: string[]) => i === "checkbox").length, EXPLORER_SCHEDULES.length);
+  assert.deepEqual(binds.filter(([n, i]: string[]) => i === "checkbox" && n.startsWith("show_")).map(([n]: string[]) => n), EXPLORER_SCHEDULES.map(show_param));
+  assert.ok(binds.some(([n, i]: string[]) => n === "use_warmup_lr_rate" && i === "checkbox"));
   const bundle = await chart_bundle(chart);
   assert.deepEqual(bundle[VEGA_LITE_MIME], s);
   assert.ok(String(bundle["image/png"]).length > 1000);
