@@ -304,6 +304,29 @@ export class Dataset {
     return this.derive(cols, true);
   }
 
+  /** Rows ordered by a column (stable; nulls last, as datasets). */
+  sort(column: string, options: { reverse?: boolean } = {}): Dataset {
+    const col = need_column(this, column, "Dataset.sort");
+    const sign = options.reverse ? -1 : 1;
+    const order = Array.from({ length: this._n }, (_, i) => i).sort((a, b) => {
+      const x = col[a], y = col[b];
+      if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;
+      return (x < y ? -sign : x > y ? sign : 0) || a - b;
+    });
+    return this.select(order);
+  }
+
+  /** The distinct values of a column, in order of first appearance. */
+  unique(column: string): Cell[] {
+    const seen = new Set<string>();
+    const out: Cell[] = [];
+    for (const v of need_column(this, column, "Dataset.unique")) {
+      const key = JSON.stringify(v);
+      if (!seen.has(key)) { seen.add(key); out.push(v); }
+    }
+    return out;
+  }
+
   /** A permutation of the rows, the same for the same seed (bertlab's Generator: xoshiro128**). */
   shuffle(options: { seed?: number; generator?: Generator } = {}): Dataset {
     const g = options.generator ?? new Generator(options.seed ?? 0);
@@ -443,6 +466,23 @@ function to_tf(values: Record<string, unknown>): Record<string, unknown> {
     } else out[k] = v;
   }
   return out;
+}
+
+/** datasets' `concatenate_datasets`: the rows of each in turn; every dataset needs the same columns. */
+export function concatenate_datasets(dsets: Dataset[]): Dataset {
+  if (!Array.isArray(dsets) || dsets.length === 0 || dsets.some((d) => !(d instanceof Dataset))) throw new TypeError("concatenate_datasets: expected a non-empty list of Datasets");
+  const names = dsets[0].column_names;
+  dsets.forEach((d, i) => {
+    const n = d.column_names;
+    if (n.length !== names.length || n.some((c) => !names.includes(c))) {
+      throw new Error(`concatenate_datasets: dataset ${i} has columns [${n.map((c) => `'${c}'`).join(", ")}], dataset 0 has [${names.map((c) => `'${c}'`).join(", ")}]; they must match`);
+    }
+  });
+  const cols: Columns = {};
+  for (const c of names) cols[c] = dsets.flatMap((d) => d._columns[c]);
+  const ds = new Dataset(cols, { split: dsets[0].split });
+  void ds.features;
+  return ds;
 }
 
 /** `DatasetDict`: named splits (`ds.train`, `ds["test"]`), with the Dataset methods applied to each. */

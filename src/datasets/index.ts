@@ -1,7 +1,7 @@
 // bertlab's `datasets`: load_dataset, Dataset / DatasetDict (in memory, by column) and IterableDataset (streaming).
 export { load_dataset, parse_split } from "./load";
 export type { LoadDatasetOptions } from "./load";
-export { Dataset, DatasetDict } from "./dataset";
+export { Dataset, DatasetDict, concatenate_datasets } from "./dataset";
 export type { MapOptions, FilterOptions, SplitOptions, Format } from "./dataset";
 export { IterableDataset, IterableDatasetDict } from "./streaming";
 export { features_repr, feature_repr, infer_feature } from "./features";
