@@ -155,6 +155,12 @@ test("to_json / to_csv / to_parquet write all or nothing and load back the same 
   assert.deepEqual(c["score"], [0.25, -1.5, 3]);
   const p = await load_dataset("parquet", { data_files: path.join(d, "out.parquet"), split: "train" });
   assert.deepEqual(p.to_list(), ds.to_list());
+  // lists and objects (token ids, nested records) survive a Parquet round trip
+  const nested = Dataset.from_dict({ input_ids: [[101, 7, 102], [101, 102]], meta: [{ a: 1 }, { a: 2 }] });
+  await nested.to_parquet(path.join(d, "nested.parquet"));
+  const back = await load_dataset("parquet", { data_files: path.join(d, "nested.parquet"), split: "train" });
+  assert.deepEqual(back.to_list(), nested.to_list());
+  assert.equal(back.features.input_ids._type, "Sequence");
   assert.equal(util.inspect(p.features), util.inspect(ds.features));
   // a write that fails (the target is a folder) leaves the old file and no temporary
   fs.mkdirSync(path.join(d, "taken.csv"));

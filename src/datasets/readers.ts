@@ -200,7 +200,10 @@ export async function open_parquet(file: string): Promise<{ names: string[]; gro
     source.close();
     throw new FileFormatError(`${file}: cannot read its Parquet metadata (${(e as Error).message})`, file);
   }
-  const names: string[] = hp.parquetSchema(meta).children.map((c: any) => c.element.name);
+  const children = hp.parquetSchema(meta).children;
+  const names: string[] = children.map((c: any) => c.element.name);
+  // JSON columns (how to_parquet stores lists and objects) come back parsed
+  const json = new Set<string>(children.filter((c: any) => c.element.converted_type === "JSON" || c.element.logical_type?.type === "JSON").map((c: any) => c.element.name));
   const groups: number[] = meta.row_groups.map((g: any) => Number(g.num_rows));
   const starts = groups.map((_, i) => groups.slice(0, i).reduce((a, b) => a + b, 0));
   return {
@@ -213,7 +216,19 @@ export async function open_parquet(file: string): Promise<{ names: string[]; gro
         throw new FileFormatError(`${file}: row group ${g} cannot be read (${(e as Error).message})`, file);
       }
       const cols: Columns = {};
-      for (const n of names) cols[n] = rows.map((r) => plain_parquet_value(r[n], file, n));
+      for (const n of names) {
+        cols[n] = rows.map((r) => {
+          const v = r[n];
+          if (json.has(n) && typeof v === "string") {
+            try {
+              return JSON.parse(v) as Cell;
+            } catch {
+              throw new FileFormatError(`${file}: column '${n}' is marked JSON but holds ${v.slice(0, 40)}`, file);
+            }
+          }
+          return plain_parquet_value(v, file, n);
+        });
+      }
       return cols;
     },
     close: () => source.close(),

@@ -31,7 +31,7 @@ export async function write_csv(ds: Dataset, file: string, options: { sep?: stri
   return Buffer.byteLength(text);
 }
 
-/** Parquet: int64 columns as INT64 (bigint), floats as DOUBLE, strings, booleans; lists / objects as JSON text. */
+/** Parquet: int64 columns as INT64 (bigint), floats as DOUBLE, strings, booleans; lists / objects as JSON-typed text (read back parsed). */
 export async function write_parquet(ds: Dataset, file: string): Promise<number> {
   const { parquetWriteBuffer } = await dynamic_import("hyparquet-writer");
   const features = ds.features;
