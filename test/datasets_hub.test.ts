@@ -77,6 +77,10 @@ test("a hub dataset repo in the data/<split>-00000-of-00001.parquet layout loads
   const again = await load_dataset("org/reviews", { split: "train" });
   assert.deepEqual(again.to_list(), dd.train.to_list());
   assert.deepEqual(hub.requests, [], "offline: nothing asked of the hub");
+  // streaming a hub split: its files come through the cache, then rows are read one row group at a time
+  const rows: unknown[] = [];
+  for await (const r of await load_dataset("org/reviews", { split: "train", streaming: true })) rows.push(r);
+  assert.deepEqual(rows, dd.train.to_list());
   // the hub down (HTTP 503) rather than offline: the cache answers too
   delete process.env.HF_HUB_OFFLINE;
   hub.failWith = 503;
