@@ -23,7 +23,7 @@ import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
 import { leakCheck, onnxForwardCpu, onnxLeakCheck, onnxForward, tfjsModelForward, tfjsOpsForward, tfjsTrainStep } from "./workloads";
 
-const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation", "kernel", "int8_cache"] as const;
+const SECTIONS = ["alternating", "forward_profile", "train_alternating", "train_profile", "forward", "train", "tokenizer", "load", "leak", "profile", "ablation", "kernel", "int8_cache", "datasets"] as const;
 const RANDOM_NOTE = "random-initialised weights of the real bert-base shapes";
 const TORCH = "pytorch 2 threads";
 
@@ -319,6 +319,32 @@ async function main(): Promise<void> {
       }
     } finally {
       fs.rmSync(cache, { recursive: true, force: true });
+    }
+  }
+
+  if (has("datasets")) {
+    // issue 25 item 5: a generated CSV (BERTLAB_BENCH_CSV_MB, default 1024) streamed and mapped in a fresh process
+    const mb = Number(process.env.BERTLAB_BENCH_CSV_MB ?? 1024);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-bench-csv-"));
+    try {
+      const file = path.join(tmp, "reviews.csv");
+      const script = path.join(__dirname, "datasets_stream.js");
+      const run = (a: string[]) => {
+        const r = spawnSync(process.execPath, [script, ...a], { encoding: "utf8", timeout: 20 * 60_000 });
+        const last = (r.stdout ?? "").trim().split("\n").filter((l) => l.startsWith("{")).pop();
+        if (!last) throw new Error((r.stderr ?? "").trim().split("\n").pop() ?? `exit ${r.status}`);
+        return JSON.parse(last);
+      };
+      console.log(`datasets: writing a ${mb} MB CSV, then streaming + mapping it …`);
+      run(["generate", file, String(mb)]);
+      const r = run(["stream", file]);
+      const gb = r.bytes / 2 ** 30;
+      rows.push(row({ engine: "bertlab datasets", workload: "load_dataset csv streaming + map", shape: `${(r.bytes / 2 ** 20).toFixed(0)} MB, ${r.rows} rows`, threads: 1, median_ms: r.ms,
+        note: `peak RSS ${r.maxrss_mb.toFixed(0)} MB (goal ≤ 300 MB for 1 GB); ${(r.bytes / 2 ** 20 / (r.ms / 1000)).toFixed(1)} MB/s; ${gb.toFixed(2)} GB`, extra: { maxrss_mb: r.maxrss_mb, rows: r.rows } }));
+    } catch (e) {
+      rows.push(row({ engine: "bertlab datasets", workload: "load_dataset csv streaming + map", shape: `${mb} MB`, threads: 1, median_ms: null, note: `failed: ${(e as Error).message}` }));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
 

@@ -146,6 +146,7 @@ const PAGE_SCRIPT = `
     try {
       if (el.dataset.library === "vega-lite" && window.vega && window.vegaLite) {
         var view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: "svg", container: target, hover: true });
+        target.__vega_view = view; // for scripts and tests that read or drive the live view (sliders, hover)
         view.runAsync().then(done, fail);
       } else if (el.dataset.library === "plotly" && window.Plotly) {
         Plotly.newPlot(target, spec.data || [], spec.layout || {}, spec.config || {}).then(done, fail);

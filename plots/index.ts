@@ -4,6 +4,8 @@ export type { Chart, VegaLiteChart, PlotlyChart, HtmlChart, Library, Spec } from
 export type { TensorLike } from "./data";
 export { plot_lr_schedules, plot_schedules, series_label, HF_SCHEDULE_NAMES, DASHES, step_ticks, lr_label_expr } from "./schedules";
 export type { LrSeries, LrPlotOptions, LrLambdaFactory, ScheduleOptions, PlotSchedulesOptions } from "./schedules";
+export { schedule_explorer, explorer_schedule_options, show_param, EXPLORER_SCHEDULES, EXPLORER_DEFAULTS, EXPLORER_EXPRESSIONS } from "./schedule_explorer";
+export type { ScheduleExplorerOptions, ScheduleExplorerValues, ExplorerSchedule, WsdShapeName } from "./schedule_explorer";
 export { plot_lr_history, lr_history_points } from "./lr_history";
 export type { LrHistory } from "./lr_history";
 export { plot_training, training_points, panel_of } from "./training_curves";
@@ -24,6 +26,8 @@ export * from "./render";
 export { token_attribution_html, plot_token_attributions, plot_attribution_comparison, attribution_color } from "./token_attributions";
 export type { TokenScores, TokenAttributionOptions, ComparisonOptions } from "./token_attributions";
 export { plot_logit_lens, plot_head_importance, plot_rollout } from "./explain_plots";
+export { plot_attention_explorer, plot_rollout_explorer, plot_attribution_explorer } from "./selectors";
+export type { AttentionExplorerOptions, AttributionExplorerOptions } from "./selectors";
 export type { LogitLensLike } from "./explain_plots";
 export { model_view, model_view_data, model_view_static } from "./model_view";
 export type { ModelViewOptions, ModelViewData } from "./model_view";

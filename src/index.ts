@@ -7,6 +7,7 @@ export * from "./hub";
 export * from "./models";
 export * from "./engines";
 export * from "./training";
+export * from "./datasets";
 export * from "./pipelines";
 export * from "./explain";
 export * from "../plots";

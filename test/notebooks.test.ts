@@ -360,6 +360,12 @@ test("02 lr schedules: all schedules overlaid, parameters varied, the live optim
   const table = cell_stdout(nb, "seed_types");
   assert.match(table, /^constant +5\.000e-5 +5\.000e-5/m);
   assert.match(table, /^linear +0\.000e\+0 +2\.500e-5 +5\.000e-5/m);
+  // the explorer is the cell's value (Out[n]): its spec with the sliders, and a PNG of the notebook's values
+  const explorer = code_cells(nb).find((c) => source_text(c).includes("schedule_explorer({"))!;
+  const result = explorer.outputs.find((o) => o.output_type === "execute_result") as Display;
+  const vl = result.data[VEGA_LITE_MIME] as { params: { name: string; value: unknown; bind?: unknown }[] };
+  assert.deepEqual(vl.params.slice(0, 3).map((p) => [p.name, p.value]), [["num_training_steps", 200], ["num_warmup_steps", 20], ["lr", 5e-5]]);
+  assert.ok(count_ink(decode_png(Buffer.from(joined(result.data["image/png"]).replace(/\n/g, ""), "base64"))) > 1000);
 });
 
 test("03 attention maps: heatmaps, the layer × head grid and the head view on the mini-BERT", async () => {
@@ -389,6 +395,11 @@ test("05 fine-tuning: Trainer with live curves, accuracy next to the majority cl
   assert_plot_cells(nb, 2);
   const out = all_stdout(nb);
   assert.match(out, /2400 training \/ 600 test reviews; using 64 \/ 32/);
+  // the reviews come from load_dataset("bertlab/sentiment-reviews"), shown as datasets prints a DatasetDict
+  const shown = code_cells(nb).find((c) => source_text(c).startsWith("reviews"))!.outputs.find((o) => o.output_type === "execute_result") as Display;
+  assert.match(joined(shown.data["text/plain"] as string), /^DatasetDict\(\{\n    train: Dataset\(\{\n        features: \['text', 'label', 'source'\],\n        num_rows: 2400\n/);
+  assert.match(joined(shown.data["text/html"] as string), /<th>text<\/th><th>label<\/th><th>source<\/th>/);
+  assert.match(out, /\nlabel, input_ids, token_type_ids, attention_mask\n/);
   assert.match(out, /\n4 steps in [\d.]+ s, training loss \d+\.\d{4}/);
   // the same fine-tuning written as a PyTorch loop (zero_grad, compute_gradients, clip_grad_norm_, step)
   assert.match(out, /\nstep 4\/4: loss \d+\.\d{4}, grad norm \d+\.\d{3}, lr \d\.\d\de[+-]\d/);

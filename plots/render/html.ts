@@ -66,7 +66,7 @@ export async function chart_fragment(chart: Chart, opts: FragmentOptions = {}): 
     const script = interactive
       ? `<script>(function(){var el=document.getElementById(${script_json(id)});var spec=${script_json(chart.spec)};`
         + `if(!window.vega||!window.vegaLite)return;try{var rt=vega.parse(vegaLite.compile(spec).spec);el.innerHTML="";`
-        + `new vega.View(rt,{renderer:"svg",container:el,hover:true}).runAsync();}catch(e){console.error("bertlab: vega view failed",e);}})();</script>`
+        + `el.__vega_view=new vega.View(rt,{renderer:"svg",container:el,hover:true});el.__vega_view.runAsync();}catch(e){console.error("bertlab: vega view failed",e);}})();</script>`
       : "";
     return { html: `<div class="bertlab-chart bertlab-vega-lite" id="${id}">${svg}</div>${script}`, needs: interactive ? ["vega"] : [] };
   }

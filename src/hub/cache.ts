@@ -40,14 +40,17 @@ export function validate_revision(revision: string): void {
   }
 }
 
-/** "org/name" → "models--org--name". */
-export function repo_folder_name(repo_id: string): string {
-  return ["models", ...repo_id.split("/")].join("--");
+/** A hub repository's kind: model repos (the default) and dataset repos live side by side in the cache. */
+export type RepoType = "model" | "dataset";
+
+/** "org/name" → "models--org--name" (a dataset repo: "datasets--org--name"). */
+export function repo_folder_name(repo_id: string, repo_type: RepoType = "model"): string {
+  return [`${repo_type}s`, ...repo_id.split("/")].join("--");
 }
 
 /** The repo's folder in the cache. */
-export function repo_cache_path(repo_id: string, cache_dir: string = default_cache_dir()): string {
-  return path.join(cache_dir, repo_folder_name(repo_id));
+export function repo_cache_path(repo_id: string, cache_dir: string = default_cache_dir(), repo_type: RepoType = "model"): string {
+  return path.join(cache_dir, repo_folder_name(repo_id, repo_type));
 }
 
 /** The commit a revision resolves to from the cache alone (a commit id is itself), or null. */
@@ -66,12 +69,12 @@ export function cached_commit(storage: string, revision: string): string | null 
 export function try_to_load_from_cache(
   repo_id: string,
   filename: string,
-  options: { cache_dir?: string; revision?: string } = {},
+  options: { cache_dir?: string; revision?: string; repo_type?: RepoType } = {},
 ): string | null | typeof CACHED_NO_EXIST {
   validate_repo_id(repo_id);
   validate_filename(filename);
   validate_revision(options.revision ?? "main");
-  const storage = repo_cache_path(repo_id, options.cache_dir ?? default_cache_dir());
+  const storage = repo_cache_path(repo_id, options.cache_dir ?? default_cache_dir(), options.repo_type);
   const commit = cached_commit(storage, options.revision ?? "main");
   if (!commit) return null;
   const file = path.join(storage, "snapshots", commit, ...filename.split("/"));

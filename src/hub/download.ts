@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { hf_endpoint, default_cache_dir, is_offline_mode, hf_token, progress_bars_disabled } from "./env";
-import { CACHED_NO_EXIST, cached_commit, link_snapshot, mark_no_exist, repo_cache_path, try_to_load_from_cache, validate_filename, validate_repo_id, validate_revision, write_ref, COMMIT_RE } from "./cache";
+import { CACHED_NO_EXIST, type RepoType, cached_commit, link_snapshot, mark_no_exist, repo_cache_path, try_to_load_from_cache, validate_filename, validate_repo_id, validate_revision, write_ref, COMMIT_RE } from "./cache";
 import { EntryNotFoundError, GatedRepoError, HubError, LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError } from "./errors";
 import { DownloadProgress, type ProgressOptions } from "../utils/progress";
 import { package_root } from "./shipped";
@@ -28,6 +28,8 @@ export interface DownloadOptions extends ProgressOptions {
   etag_timeout?: number;
   /** Seconds a download may go without receiving a byte before it is abandoned (default 60). */
   read_timeout?: number;
+  /** "model" (default) or "dataset": a dataset repo's URLs start with /datasets/, its cache folder with datasets--. */
+  repo_type?: RepoType;
 }
 
 interface FileMetadata {
@@ -55,9 +57,9 @@ function user_agent(): string {
   return userAgent;
 }
 
-/** The URL of a file in a repo: {endpoint}/{id}/resolve/{revision}/{file}. */
-export function hf_hub_url(repo_id: string, filename: string, revision = "main", endpoint = hf_endpoint()): string {
-  return `${endpoint}/${repo_id}/resolve/${encodeURIComponent(revision)}/${filename.split("/").map(encodeURIComponent).join("/")}`;
+/** The URL of a file in a repo: {endpoint}/{id}/resolve/{revision}/{file} ({endpoint}/datasets/{id}/... for a dataset). */
+export function hf_hub_url(repo_id: string, filename: string, revision = "main", endpoint = hf_endpoint(), repo_type: RepoType = "model"): string {
+  return `${endpoint}/${repo_type === "dataset" ? "datasets/" : ""}${repo_id}/resolve/${encodeURIComponent(revision)}/${filename.split("/").map(encodeURIComponent).join("/")}`;
 }
 
 function normalizeEtag(etag: string | null): string | null {
@@ -180,11 +182,11 @@ export async function hf_hub_download(repo_id: string, filename: string, options
   const revision = options.revision ?? "main";
   validate_revision(revision);
   const cache_dir = options.cache_dir ?? default_cache_dir();
-  const storage = repo_cache_path(repo_id, cache_dir);
+  const storage = repo_cache_path(repo_id, cache_dir, options.repo_type);
   const endpoint = hf_endpoint();
 
   if (!options.force_download) {
-    const hit = try_to_load_from_cache(repo_id, filename, { cache_dir, revision });
+    const hit = try_to_load_from_cache(repo_id, filename, { cache_dir, revision, repo_type: options.repo_type });
     if (typeof hit === "string") return hit;
     if (hit === CACHED_NO_EXIST) {
       throw new EntryNotFoundError(`'${repo_id}' does not have a file named ${filename} at revision '${revision}' (recorded in the cache at ${storage}/.no_exist; pass force_download: true to ask the hub again)`);
@@ -201,7 +203,7 @@ export async function hf_hub_download(repo_id: string, filename: string, options
   const token = hf_token(options.token);
   const headers: Record<string, string> = { "user-agent": user_agent(), "accept-encoding": "identity" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const url = hf_hub_url(repo_id, filename, revision, endpoint);
+  const url = hf_hub_url(repo_id, filename, revision, endpoint, options.repo_type);
 
   let meta: FileMetadata;
   try {

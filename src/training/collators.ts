@@ -5,10 +5,10 @@
 // reproducible after `set_seed` and resumable from a checkpoint's rng_state.json.
 import { Callable, type CallSignature } from "../utils/callable";
 import { special_mask_of, vocab_size_of, type CollatorTokenizer } from "./data_tokenizer";
-import { as_features, pad_features, to_tensors, type Feature, type JsBatch, type TfBatch } from "./padding";
+import { as_features, pad_features, to_tensors, type Feature, type FeatureSource, type JsBatch, type TfBatch } from "./padding";
 import { default_generator, type Generator } from "./rng";
 
-export type CollatorInput = Feature[] | Record<string, unknown>;
+export type CollatorInput = Feature[] | Record<string, unknown> | FeatureSource;
 
 /** Base: `collator(features)` → tensors; subclasses implement collate_js. */
 export abstract class DataCollator extends Callable<[CollatorInput], TfBatch> {

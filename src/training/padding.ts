@@ -24,7 +24,18 @@ export interface PadOptions {
 const PAD_VALUE: Record<string, number> = { attention_mask: 0, special_tokens_mask: 1, labels: -100 };
 
 /** Accepts a list of examples, or one batch-encoding-like object of equal-length rows. */
-export function as_features(input: Feature[] | Record<string, unknown>, who: string): Feature[] {
+/** What a `datasets`-style Dataset offers collators and the Trainer: its rows with the numeric columns. */
+export interface FeatureSource {
+  to_features(): Feature[];
+}
+
+/** A Dataset (anything with to_features) as its rows; arrays and null pass through. */
+export function rows_of<T>(input: T | FeatureSource): T | Feature[] {
+  return input && typeof (input as FeatureSource).to_features === "function" ? (input as FeatureSource).to_features() : (input as T);
+}
+
+export function as_features(input: Feature[] | Record<string, unknown> | FeatureSource, who: string): Feature[] {
+  input = rows_of(input);
   if (Array.isArray(input)) {
     input.forEach((f, i) => {
       if (!f || typeof f !== "object" || !Array.isArray((f as Feature).input_ids)) {

@@ -21,7 +21,7 @@ import { GradientAccumulator } from "./accumulate";
 import { masked_lm_loss } from "./masked_loss";
 import { OnnxTrainerStep, onnx_training_unsupported, type OnnxTrainableModel } from "./onnx_step";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
-import type { Feature, TfBatch } from "./padding";
+import { rows_of, type Feature, type FeatureSource, type TfBatch } from "./padding";
 import { get_grouped_parameters } from "./param_groups";
 import { Generator, set_seed } from "./rng";
 import { get_scheduler } from "./schedules";
@@ -63,8 +63,9 @@ export interface TrainOutput {
 export interface TrainerOptions {
   model: TrainableModel;
   args: TrainingArguments | TrainingArgumentsOptions;
-  train_dataset?: Feature[] | null;
-  eval_dataset?: Feature[] | null;
+  /** Examples, or a Dataset (its numeric columns: text columns are dropped, as remove_unused_columns). */
+  train_dataset?: Feature[] | FeatureSource | null;
+  eval_dataset?: Feature[] | FeatureSource | null;
   /** Default: DataCollatorWithPadding(tokenizer) with a tokenizer, else default_data_collator. */
   data_collator?: Collator | null;
   tokenizer?: CollatorTokenizer | null;
@@ -124,8 +125,8 @@ export class Trainer {
     if (!options.args) throw new Error("Trainer: options.args (TrainingArguments or its options) is required");
     this.model = options.model;
     this.args = options.args instanceof TrainingArguments ? options.args : new TrainingArguments(options.args);
-    this.train_dataset = options.train_dataset ?? null;
-    this.eval_dataset = options.eval_dataset ?? null;
+    this.train_dataset = rows_of(options.train_dataset) ?? null;
+    this.eval_dataset = rows_of(options.eval_dataset) ?? null;
     this.tokenizer = options.tokenizer ?? null;
     this.data_collator = options.data_collator ?? (this.tokenizer ? new DataCollatorWithPadding({ tokenizer: this.tokenizer }) : default_data_collator);
     this.compute_metrics = options.compute_metrics ?? null;
@@ -482,9 +483,9 @@ export class Trainer {
   }
 
   /** Loss (and, with compute_metrics, metrics) on eval_dataset; logged as eval_* entries. */
-  async evaluate(options: { eval_dataset?: Feature[] | null; metric_key_prefix?: string } = {}): Promise<LogEntry> {
+  async evaluate(options: { eval_dataset?: Feature[] | FeatureSource | null; metric_key_prefix?: string } = {}): Promise<LogEntry> {
     await ready();
-    const dataset = options.eval_dataset ?? this.eval_dataset;
+    const dataset = rows_of(options.eval_dataset) ?? this.eval_dataset;
     if (!dataset || dataset.length === 0) throw new Error("Trainer: evaluation requires an eval_dataset");
     const prefix = options.metric_key_prefix ?? "eval";
     const start = performance.now();
@@ -498,7 +499,8 @@ export class Trainer {
   }
 
   /** Predictions (logits), labels and test_* metrics on a dataset; not logged. */
-  async predict(test_dataset: Feature[], options: { metric_key_prefix?: string } = {}): Promise<PredictionOutput> {
+  async predict(test_dataset: Feature[] | FeatureSource, options: { metric_key_prefix?: string } = {}): Promise<PredictionOutput> {
+    test_dataset = rows_of(test_dataset);
     await ready();
     if (!test_dataset?.length) throw new Error("Trainer.predict: test_dataset must be a non-empty list of examples");
     const prefix = options.metric_key_prefix ?? "test";
