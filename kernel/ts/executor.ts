@@ -117,6 +117,7 @@ export class TsExecutor implements Executor {
     }
     const t0 = Date.now();
     this.cells++;
+    this.onnx_soon(code);
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
     if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
@@ -149,6 +150,19 @@ export class TsExecutor implements Executor {
     delete this.runtime.names[c.lastExpressionVar];
     if (value === undefined) return { status: "ok" };
     return { status: "ok", result: await value_bundle(value) };
+  }
+
+  private onnx_started = false;
+
+  /**
+   * The first cell that imports bertlab starts bertlab's ONNX engine worker before it compiles: the worker loads
+   * onnxruntime-node on the other core while this thread type-checks, so the cell's first forward on the
+   * default ("auto") engine does not wait for it. Not when BERTLAB_ENGINE=tfjs (no ONNX forward will come).
+   */
+  private onnx_soon(code: string): void {
+    if (this.onnx_started || process.env.BERTLAB_ENGINE === "tfjs" || !/\bfrom\s*["']bertlab["']/.test(code)) return;
+    this.onnx_started = true;
+    this.runtime.start_onnx_worker();
   }
 
   async evaluate(expression: string): Promise<{ status: "ok"; data: Record<string, unknown>; metadata: Record<string, unknown> } | ExecuteError> {

@@ -95,6 +95,24 @@ export class Runtime {
     }
   }
 
+  /**
+   * Starts bertlab's ONNX engine worker (`sync_bridge()`, which loads onnxruntime-node on its own thread) without
+   * loading bertlab itself: only its small bridge module, the same file `require("bertlab")` loads later, so the
+   * cells' first forward finds the worker up. False when bertlab or the bridge is not there.
+   */
+  start_onnx_worker(): boolean {
+    try {
+      const main = this.require.resolve("bertlab");
+      const bridge = path.join(path.dirname(main), "engines", "sync", "bridge.js");
+      const m = this.require(bridge) as { sync_bridge?: () => unknown };
+      if (typeof m.sync_bridge !== "function") return false;
+      m.sync_bridge();
+      return true;
+    } catch {
+      return false; // the forward reports whatever is wrong, or runs on tfjs
+    }
+  }
+
   /** How every name is defined now (accessors as they are: nothing is read). */
   snapshot(): Map<string, PropertyDescriptor> {
     return new Map(Object.entries(Object.getOwnPropertyDescriptors(this.names)));
