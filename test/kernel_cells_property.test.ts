@@ -34,10 +34,11 @@ function render(plan: Array<{ ops: Op[]; value?: { a: number; b: number; c: numb
     const declared = new Set<string>(); // declared in this cell
     const used_old = new Set<string>(); // earlier cells' names this cell has read (it may not redeclare them)
     const parts: Two[] = [];
-    const ref = (b: Binding): Two => {
+    const raw = (b: Binding): Two => {
       if (!declared.has(b.name)) used_old.add(b.name);
-      return [b.use(b.name), b.use(`${b.name}_${b.id}`)];
+      return [b.name, `${b.name}_${b.id}`];
     };
+    const ref = (b: Binding): Two => raw(b).map(b.use) as Two;
     const visible = (exclude?: string) => [...scope.values()].filter((b) => b.name !== exclude);
     const expr = (a: number, b: number, c: number, exclude?: string): Two => {
       const vs = visible(exclude);
@@ -109,7 +110,7 @@ function render(plan: Array<{ ops: Op[]; value?: { a: number; b: number; c: numb
         const vs = visible(name);
         if (!vs.length) continue;
         const inner = vs[o.b % vs.length];
-        const r = ref(inner);
+        const r = raw(inner);
         const [cn, mn] = declare(name, (x) => inner.use(`${x}.${inner.name}`));
         two = [`${ex}const ${cn} = { ${inner.name} };`, `${ex}const ${mn} = { ${inner.name}: ${r[1]} };`];
       } else if (kind === 7) {
@@ -167,6 +168,6 @@ test("cell sequences give the values of the same code run as one module (fast-ch
         if (has_value[i]) assert.equal(r.value, expected[i], `cell ${i + 1}'s value\n--- cells ---\n${cells.map((c, j) => `[${j + 1}]\n${c}`).join("\n")}\n--- module ---\n${module}`);
       }
     }),
-    { seed, numRuns: Number(process.env.BERTLAB_FC_RUNS ?? 40), endOnFailure: !!process.env.BERTLAB_FC_QUICK },
+    { seed, numRuns: Number(process.env.BERTLAB_FC_RUNS ?? 40), endOnFailure: !!process.env.BERTLAB_FC_QUICK, includeErrorInReport: true },
   );
 });
