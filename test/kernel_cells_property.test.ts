@@ -168,6 +168,6 @@ test("cell sequences give the values of the same code run as one module (fast-ch
         if (has_value[i]) assert.equal(r.value, expected[i], `cell ${i + 1}'s value\n--- cells ---\n${cells.map((c, j) => `[${j + 1}]\n${c}`).join("\n")}\n--- module ---\n${module}`);
       }
     }),
-    { seed, numRuns: Number(process.env.BERTLAB_FC_RUNS ?? 40), endOnFailure: !!process.env.BERTLAB_FC_QUICK, includeErrorInReport: true },
+    { seed, numRuns: Number(process.env.BERTLAB_FC_RUNS ?? 30), endOnFailure: !!process.env.BERTLAB_FC_QUICK, includeErrorInReport: true },
   );
 });
