@@ -316,16 +316,23 @@ export class CellCompiler {
     return sf;
   }
 
-  /** A module name as a cell in the kernel's folder resolves it (found ones are kept; a missing one is looked up again). */
+  /**
+   * A module name as a cell in the kernel's folder resolves it (found ones are kept; a missing one is looked up
+   * again) — through the host's resolveModuleNames when it has one, as the base program does.
+   */
   private resolve(spec: string): any {
     const hit = this.resolutions.get(spec);
     if (hit) return hit;
     const s = this.s;
-    const r = s.ts.resolveModuleName(spec, s.host.anchor_file, s.options, this.host_object);
+    const h = this.host_object;
+    const r = h.resolveModuleNames
+      ? { resolvedModule: h.resolveModuleNames([spec], s.host.anchor_file, undefined, undefined, s.options)[0] }
+      : s.ts.resolveModuleName(spec, s.host.anchor_file, s.options, h);
     if (r.resolvedModule) this.resolutions.set(spec, r);
     return r;
   }
 
+  /** The compiler host (a module-resolution hook wraps it here: it sets resolveModuleNames). */
   private get host_object(): any {
     this.host_cache ??= this.s.host.host(this.s.options);
     return this.host_cache;
