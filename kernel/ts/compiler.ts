@@ -142,16 +142,19 @@ class CellHost {
     return {
       ...base,
       getCurrentDirectory: () => this.cwd,
-      getSourceFile: (file: string, target: number) => {
+      // TypeScript passes a fresh options object per program: the cache keys on the language version in it.
+      // No parent-pointer pass over these files (setParentNodes false, as TypeScript's own host parses them)
+      getSourceFile: (file: string, target: number | { languageVersion: number }) => {
         if (file === this.anchor_file) return this.anchor_sf;
+        const version = typeof target === "object" ? target.languageVersion : target;
         const hit = parsed.get(file);
         const lib = file.startsWith(this.lib_dir + "/");
         const mtime = lib && hit ? hit.mtime : this.mtime(file);
-        if (hit && hit.mtime === mtime && hit.target === target) return hit.sf;
+        if (hit && hit.mtime === mtime && hit.target === version) return hit.sf;
         const text = base.readFile(file);
         if (text === undefined) return undefined;
-        const sf = ts.createSourceFile(file, text, target, true);
-        parsed.set(file, { sf, mtime, target });
+        const sf = ts.createSourceFile(file, text, target, false);
+        parsed.set(file, { sf, mtime, target: version });
         return sf;
       },
       fileExists: (f: string) => f === this.anchor_file || base.fileExists(f),
