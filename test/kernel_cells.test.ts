@@ -122,3 +122,9 @@ test("a cell that fails to type-check keeps nothing, not even what comes before 
   assert.match((await k.run("k1")).evalue ?? "", /TS2304: Cannot find name 'k1'/);
   assert.match((await k.run("BertTokenizer")).evalue ?? "", /TS2304: Cannot find name 'BertTokenizer'/);
 });
+
+test("// @ts-ignore silences the next line's type error, as in a module", async () => {
+  const k = new Cells();
+  assert.equal(await k.value('// @ts-ignore\nconst loose: number = "x";\nloose'), "'x'");
+  assert.equal((await k.run('const strict: number = "x";')).ename, "TSError");
+});
