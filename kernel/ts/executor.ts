@@ -72,7 +72,7 @@ export class TsExecutor implements Executor {
    * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): load
    * TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first cell's
    * compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell that
-   * imports them then starts at once).
+   * imports them then starts at once) and start bertlab's ONNX engine worker (its first forward then finds it up).
    */
   warm_steps(): Array<() => void> {
     const t0 = Date.now();
@@ -100,6 +100,8 @@ export class TsExecutor implements Executor {
       ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`))),
       () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
       ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
+      // bertlab's ONNX engine worker too (onnxruntime-node loads on its own thread), as a first cell importing it would
+      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       () => {
         if (process.env.BERTLAB_KERNEL_DEBUG && times.length) this.opts.log?.(`warm in ${Date.now() - t0} ms (code cache ${hit ? "hit" : "written"}): ${times.join(", ")}`);
       },
