@@ -128,3 +128,8 @@ test("// @ts-ignore silences the next line's type error, as in a module", async 
   assert.equal(await k.value('// @ts-ignore\nconst loose: number = "x";\nloose'), "'x'");
   assert.equal((await k.run('const strict: number = "x";')).ename, "TSError");
 });
+
+test("a `declare global` block in a cell is no cell-level name", async () => {
+  const k = new Cells();
+  assert.equal(await k.value("declare global { var __bl_probe: number | undefined }\nglobalThis.__bl_probe = 3;\nglobalThis.__bl_probe"), "3");
+});

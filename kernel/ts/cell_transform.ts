@@ -91,7 +91,7 @@ export function declared_names(ts: Ts, stmt: any): string[] {
   }
   if (ts.isImportEqualsDeclaration(stmt)) return [stmt.name.text];
   if ((ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) && stmt.name) return [stmt.name.text];
-  if (ts.isModuleDeclaration(stmt) && ts.isIdentifier(stmt.name)) return [stmt.name.text];
+  if (ts.isModuleDeclaration(stmt) && ts.isIdentifier(stmt.name)) return stmt.flags & ts.NodeFlags.GlobalAugmentation ? [] : [stmt.name.text];
   if (ts.isEnumDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isFunctionDeclaration(stmt)) return stmt.name ? [stmt.name.text] : [];
   if (ts.isVariableStatement(stmt)) {
     const out: string[] = [];
