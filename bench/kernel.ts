@@ -3,7 +3,9 @@
 // a fresh connection file, driven by the runner's client (kernel/client.ts). Timed from spawn: kernel ready
 // (first kernel_info_reply), first result of the first cell (bertlab's: import bertlab, load the shipped
 // mini-BERT and its tokenizer, one forward; Deno's: a trivial cell — it cannot import bertlab's CommonJS build
-// the same way), then a trivial cell after it. Medians over the rounds.
+// the same way), then a trivial cell sent at once, then WARM_CELLS one-line cells as a person sends them (each
+// after a WARM_PAUSE_MS pause), timed execute_request → execute_reply: the same cells for every kernel, and
+// for bertlab after its first cell imported bertlab. Medians over the rounds (warm: over every cell of every round).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -18,9 +20,13 @@ export const BERTLAB_CELL = [
   'model(tokenizer("Hello, my dog is cute", { return_tensors: "tf" })).last_hidden_state.shape',
 ].join("\n");
 export const TRIVIAL_CELL = "1 + 1";
+/** One-line cells as typed in a live notebook: a value, a declaration, a use of it. */
+export const WARM_CELLS = ["2 * 21", "const w1 = [1, 2, 3].map((x) => x * 2);", "w1.length + 1", "`${w1}`", "let w2 = 5;", "w2 += 1", "Math.max(w2, 3)", "[w2, w1[0]]"];
+/** The pause before each warm cell (the time a person takes to type one is longer). */
+export const WARM_PAUSE_MS = 400;
 
-export type ColdStart = { ready_ms: number; first_ms: number; trivial_ms: number; first_text: string };
-export type KernelRow = { kernel: string; first_cell: string; runs: ColdStart[]; ready_ms: number; first_ms: number; trivial_ms: number } | { kernel: string; missing: string };
+export type ColdStart = { ready_ms: number; first_ms: number; trivial_ms: number; warm_ms: number[]; first_text: string };
+export type KernelRow = { kernel: string; first_cell: string; runs: ColdStart[]; ready_ms: number; first_ms: number; trivial_ms: number; warm_ms: number } | { kernel: string; missing: string };
 
 /** Deno's binary from the npm `deno` package's platform package (@deno/<os>-<arch>[-glibc|-musl]), or null. */
 export function deno_binary(): string | null {
@@ -56,7 +62,15 @@ async function cold_start(argv: string[], cwd: string, first: string): Promise<C
     const r2 = await k.execute(TRIVIAL_CELL, () => {}, 60_000);
     const trivial_ms = performance.now() - t1;
     if (r2.status !== "ok") throw new Error(`trivial cell ${r2.status}`);
-    return { ready_ms, first_ms, trivial_ms, first_text: text.trim() };
+    const warm_ms: number[] = [];
+    for (const cell of WARM_CELLS) {
+      await new Promise((res) => setTimeout(res, WARM_PAUSE_MS));
+      const t = performance.now();
+      const r = await k.execute(cell, () => {}, 60_000);
+      warm_ms.push(performance.now() - t);
+      if (r.status !== "ok") throw new Error(`warm cell ${JSON.stringify(cell)}: ${r.status}`);
+    }
+    return { ready_ms, first_ms, trivial_ms, warm_ms, first_text: text.trim() };
   } finally {
     await k.shutdown();
   }
@@ -86,7 +100,7 @@ export async function kernel_cold_start(rounds: number, log: (line: string) => v
       try {
         const c = await cold_start(k.argv, k.cwd, k.first);
         runs.get(k.kernel)!.push(c);
-        log(`  round ${r + 1}: ${k.kernel}: ready ${c.ready_ms.toFixed(0)} ms, first result ${c.first_ms.toFixed(0)} ms (${c.first_text.slice(0, 40)}), trivial cell ${c.trivial_ms.toFixed(0)} ms`);
+        log(`  round ${r + 1}: ${k.kernel}: ready ${c.ready_ms.toFixed(0)} ms, first result ${c.first_ms.toFixed(0)} ms (${c.first_text.slice(0, 40)}), trivial cell ${c.trivial_ms.toFixed(0)} ms, warm one-line cells ${c.warm_ms.map((x) => x.toFixed(1)).join(" ")} ms`);
       } catch (e) {
         failed.set(k.kernel, (e as Error).message.split("\n")[0]);
         log(`  round ${r + 1}: ${k.kernel} failed: ${(e as Error).message}`);
@@ -105,6 +119,7 @@ export async function kernel_cold_start(rounds: number, log: (line: string) => v
       ready_ms: median(rs.map((c) => c.ready_ms)),
       first_ms: median(rs.map((c) => c.first_ms)),
       trivial_ms: median(rs.map((c) => c.trivial_ms)),
+      warm_ms: median(rs.flatMap((c) => c.warm_ms)),
     };
   });
 }

@@ -17,7 +17,7 @@ import { interleavedTrain } from "./interleaved_train";
 import { trainStepProfile } from "./train_profile";
 import { forwardProfile } from "./forward_profile";
 import { evaluateGoals, printGoals, readShippedEval, type BenchRun } from "./goals";
-import { kernel_cold_start } from "./kernel";
+import { WARM_CELLS, WARM_PAUSE_MS, kernel_cold_start } from "./kernel";
 import { BenchRow, median } from "./common";
 import { runPeer, PeerJob, PeerResult } from "./peer";
 import { BERT_BASE, MINI_BERT, randomBertWeights, weightBytes } from "./random_bert";
@@ -389,6 +389,7 @@ async function main(): Promise<void> {
       const n = `median of ${k.runs.length}; ready ${k.ready_ms.toFixed(0)} ms`;
       rows.push(row({ engine: `${k.kernel} kernel`, workload: `start → first result (${k.first_cell})`, shape: "cold", threads: 1, median_ms: k.first_ms, note: n }));
       rows.push(row({ engine: `${k.kernel} kernel`, workload: "trivial cell after it", shape: "warm", threads: 1, median_ms: k.trivial_ms, note: `median of ${k.runs.length}` }));
+      rows.push(row({ engine: `${k.kernel} kernel`, workload: "one-line cell, execute_request → reply", shape: "warm", threads: 1, median_ms: k.warm_ms, note: `median of ${k.runs.length * WARM_CELLS.length} cells, each after a ${WARM_PAUSE_MS} ms pause` }));
     }
   }
 

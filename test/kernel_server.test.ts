@@ -1,7 +1,7 @@
 // bertlab's kernel at the protocol level, through the runner's own client (kernel/client.ts) over zeromq:
 // interrupts (interrupt_request on control and SIGINT, a synchronous loop and an awaiting cell, a Trainer that
 // stops at its step boundary), errors as a person reads them (the full TypeScript diagnostic with the cell's
-// line, column and underline; runtime stacks in cell lines; a failed cell leaves nothing behind), a cell's value
+// line, column and underline; runtime stacks in cell lines; a cell failing at run time keeps what ran before the error), a cell's value
 // as a rich execute_result (tensor, chart, tokenizer output, model output, Deno-convention objects), complete and
 // inspect on bertlab names, history kept per user across kernels, and no orphans when the front end is killed.
 // Cells import "bertlab" from the build: run `npm run build` first.
@@ -160,15 +160,20 @@ test("a runtime error's stack points at cell lines, with the failing line and a 
   assert.equal(where, `In[${n}]:3:11\n3     throw new RangeError(\`max_length must be positive, got \${max_length}\`);\n            ^`);
 });
 
-test("a failed cell keeps nothing half-declared (run time or compile time) and the next cell works", { timeout: 300_000 }, async () => {
+test("a cell failing at run time keeps what ran before the error (IPython); one failing to type-check keeps nothing", { timeout: 300_000 }, async () => {
   const k = await kernel();
-  const failed = await run(k, 'const half = 1;\nimport { BertConfig } from "bertlab";\nconst boom: number = (() => { throw new Error("in the middle"); })();');
+  const failed = await run(k, 'const half = 1;\nimport { BertConfig } from "bertlab";\nconst boom: number = (() => { throw new Error("in the middle"); })();\nconst after_boom = 2;');
   assert.equal(failed.error?.evalue, "in the middle");
-  const gone = await run(k, "half");
-  assert.equal(gone.error?.ename, "TSError");
-  assert.match(gone.error!.evalue, /TS2304: Cannot find name 'half'\./);
+  const kept = await run(k, "`${half} ${new BertConfig({ hidden_size: 48 }).hidden_size}`");
+  assert.equal(kept.result?.data["text/plain"], "'1 48'", JSON.stringify(kept.error));
+  for (const name of ["boom", "after_boom"]) {
+    const gone = await run(k, name);
+    assert.equal(gone.error?.ename, "TSError");
+    assert.match(gone.error!.evalue, new RegExp(`TS2304: Cannot find name '${name}'\\.`));
+  }
   const bad = await run(k, 'import { BertTokenizer } from "bertlab";\nconst late: number = "x";');
   assert.equal(bad.error?.ename, "TSError");
+  assert.match((await run(k, "late")).error?.evalue ?? "", /TS2304: Cannot find name 'late'\./);
   const again = await run(k, 'const half = 2;\nconst late = "redeclared";\nimport { BertConfig } from "bertlab";\n`${half} ${late} ${new BertConfig({ hidden_size: 48 }).hidden_size}`');
   assert.equal(again.reply.status, "ok", JSON.stringify(again.error));
   assert.equal(again.result?.data["text/plain"], "'2 redeclared 48'");

@@ -1,10 +1,13 @@
 // The TypeScript executor: compile a cell (type-checked against earlier cells and the packages' .d.ts), run
-// it, hand back its last value as a MIME bundle or a readable error. A cell that fails — at compile time or
-// at run time — has no effect on the names later cells see. Knows nothing of Jupyter's wire protocol.
+// it, hand back its last value as a MIME bundle or a readable error. IPython's failure semantics: a cell that
+// fails to type-check declares nothing; a cell that fails at run time keeps the names whose declarations ran
+// before the error (with their values) and its imports — later cells see exactly those (DeclEnv). Knows nothing
+// of Jupyter's wire protocol.
 import * as fs from "fs";
 import * as path from "path";
 import type { Completeness, Completion, ExecuteError, ExecuteOutcome, Executor, Inspection } from "../server/executor";
 import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
+import { DeclEnv } from "./decl_env";
 import { complete, inspect, is_complete, pager_target } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
 import { KeyboardInterrupt, Runtime } from "./runtime";
@@ -28,17 +31,23 @@ function own_version(): string {
 }
 
 export class TsExecutor implements Executor {
-  private compiler = new CellCompiler();
+  private compiler: CellCompiler;
   private runtime: Runtime;
   /** Cells compiled so far (warm-up stops once one has). */
   private cells = 0;
-  /** Declarations of every successful cell so far, as tslab's converter keeps them. */
-  private prev_decl = "";
+  /** The declarations later cells see (every name that a cell defined, newest declaration per name). */
+  private env = DeclEnv.empty;
+
+  /** The environment's declaration text (what a cell is type-checked against). */
+  private get prev_decl(): string {
+    return this.env.text;
+  }
 
   readonly info: Executor["info"];
 
   constructor(private opts: TsExecutorOptions) {
     this.runtime = new Runtime(opts.cwd);
+    this.compiler = new CellCompiler(opts.cwd);
     const version = own_version();
     this.info = {
       implementation: "bertlab",
@@ -64,7 +73,7 @@ export class TsExecutor implements Executor {
    * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): load
    * TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first cell's
    * compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell that
-   * imports them then starts at once).
+   * imports them then starts at once) and start bertlab's ONNX engine worker (its first forward then finds it up).
    */
   warm_steps(): Array<() => void> {
     const t0 = Date.now();
@@ -92,6 +101,8 @@ export class TsExecutor implements Executor {
       ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`))),
       () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
       ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
+      // bertlab's ONNX engine worker too (onnxruntime-node loads on its own thread), as a first cell importing it would
+      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       () => {
         if (process.env.BERTLAB_KERNEL_DEBUG && times.length) this.opts.log?.(`warm in ${Date.now() - t0} ms (code cache ${hit ? "hit" : "written"}): ${times.join(", ")}`);
       },
@@ -109,28 +120,52 @@ export class TsExecutor implements Executor {
     }
     const t0 = Date.now();
     this.cells++;
+    this.onnx_soon(code);
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
     if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
     if (c.diagnostics.length) return diagnostics_error(explain_unresolved(c.diagnostics, this.opts.cwd), code, cell);
     if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
     if (!c.output) {
-      this.set_decl(c.declOutput ?? "");
+      this.take_in(c.declOutput ?? "");
       return { status: "ok" };
     }
     const snapshot = this.runtime.snapshot();
     try {
       await this.runtime.run(c.output, { async: !!c.hasToplevelAwait, filename: cell });
     } catch (e) {
-      this.runtime.restore(snapshot);
+      // IPython: the names whose declarations ran stay; a type (interface, alias) stays when it comes before the
+      // first value declaration that did not run
+      const ran = this.runtime.defined_since(snapshot, c.names ?? []);
+      const types = new Set(c.typeNames ?? []);
+      const keep = new Set<string>();
+      let failed = false;
+      for (const n of c.names ?? []) {
+        if (types.has(n) ? !failed : ran.has(n)) keep.add(n);
+        else if (!types.has(n)) failed = true;
+      }
+      this.take_in(c.declOutput ?? "", keep, new Set(c.names ?? []));
       return runtime_error(e, code, cell, c.to_cell, Runtime.prefix_length(!!c.hasToplevelAwait));
     }
-    this.set_decl(c.declOutput ?? "");
+    this.take_in(c.declOutput ?? "");
     if (!c.lastExpressionVar) return { status: "ok" };
     const value = this.runtime.names[c.lastExpressionVar];
     delete this.runtime.names[c.lastExpressionVar];
     if (value === undefined) return { status: "ok" };
     return { status: "ok", result: await value_bundle(value) };
+  }
+
+  private onnx_started = false;
+
+  /**
+   * The first cell that imports bertlab starts bertlab's ONNX engine worker before it compiles: the worker loads
+   * onnxruntime-node on the other core while this thread type-checks, so the cell's first forward on the
+   * default ("auto") engine does not wait for it. Not when BERTLAB_ENGINE=tfjs (no ONNX forward will come).
+   */
+  private onnx_soon(code: string): void {
+    if (this.onnx_started || process.env.BERTLAB_ENGINE === "tfjs" || !/\bfrom\s*["']bertlab["']/.test(code)) return;
+    this.onnx_started = true;
+    this.runtime.start_onnx_worker();
   }
 
   async evaluate(expression: string): Promise<{ status: "ok"; data: Record<string, unknown>; metadata: Record<string, unknown> } | ExecuteError> {
@@ -151,13 +186,16 @@ export class TsExecutor implements Executor {
   }
 
   /**
-   * The declarations later cells see. A moment after the cell's reply, if no other cell came meanwhile, the
-   * compiler takes them in while the kernel is idle (an empty cell against them), so the next cell a person types
-   * pays only for its own code (a cell sent at once compiles them itself, as without this).
+   * Takes a cell's declarations into what later cells see (only `ran`'s names after a runtime error). A moment
+   * after the cell's reply, if no other cell came meanwhile, the compiler takes them in while the kernel is idle
+   * (an empty cell against them), so the next cell a person types pays only for its own code (a cell sent at once
+   * compiles them itself, as without this).
    */
-  private set_decl(decl: string): void {
-    if (decl === this.prev_decl) return;
-    this.prev_decl = decl;
+  private take_in(cell_decl: string, ran?: ReadonlySet<string>, declared?: ReadonlySet<string>): void {
+    const before = this.prev_decl;
+    this.env = this.env.with_cell(load_typescript(), cell_decl, ran, declared);
+    const decl = this.prev_decl;
+    if (decl === before) return;
     const cells = this.cells;
     setTimeout(() => {
       if (cells !== this.cells) return;

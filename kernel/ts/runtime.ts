@@ -1,11 +1,13 @@
 // Where compiled cells run: this process's global context (vm.runInThisContext, so `instanceof` and globals
 // match imported packages), `require` resolving from the kernel's folder (plus the notebook folder's own .ts
-// files that tslab compiled alongside a cell), and one shared `exports` object that holds every cell's names.
-// A cell that throws is rolled back: `exports` returns to what it was before it ran.
+// files compiled alongside a cell), and one shared `exports` object that holds every cell's names: a declared name
+// as an accessor of the cell's own binding (cell_transform.ts), an import as its value. A cell that throws keeps
+// what it defined before the error (the executor decides which declarations later cells see).
 import * as path from "path";
 import * as vm from "vm";
 import Module from "module";
 import { with_kernel_fallback } from "./resolve";
+import { bind_prev } from "./cell_transform";
 
 export type RunOptions = { async: boolean; filename: string };
 
@@ -23,13 +25,17 @@ export class KeyboardInterrupt extends Error {
   }
 }
 
-/** The `exports` of cells: imports (`Object.defineProperty` with a getter) are stored as plain, rewritable values. */
+/**
+ * The `exports` of cells: a cell's declared name (an accessor with get and set) is kept as it is; an import (a
+ * getter TypeScript defines) is stored as its plain value; either replaces what the name was before.
+ */
 function cell_exports(store: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(store, {
     defineProperty: (_t, prop, attrs) => {
       if (prop === "__esModule") return true;
-      store[prop as string] = attrs.get ? attrs.get() : attrs.value;
-      return true;
+      if (attrs.get && attrs.set) return Reflect.defineProperty(store, prop, { get: attrs.get, set: attrs.set, enumerable: true, configurable: true });
+      const value = attrs.get ? attrs.get() : attrs.value;
+      return Reflect.defineProperty(store, prop, { value, writable: true, enumerable: true, configurable: true });
     },
   });
 }
@@ -90,13 +96,43 @@ export class Runtime {
     }
   }
 
-  snapshot(): Map<string, unknown> {
-    return new Map(Object.entries(this.names));
+  /**
+   * Starts bertlab's ONNX engine worker (`sync_bridge()`, which loads onnxruntime-node on its own thread) without
+   * loading bertlab itself: only its small bridge module, the same file `require("bertlab")` loads later, so the
+   * cells' first forward finds the worker up. False when bertlab or the bridge is not there.
+   */
+  start_onnx_worker(): boolean {
+    try {
+      const main = this.require.resolve("bertlab");
+      const bridge = path.join(path.dirname(main), "engines", "sync", "bridge.js");
+      const m = this.require(bridge) as { sync_bridge?: () => unknown };
+      if (typeof m.sync_bridge !== "function") return false;
+      m.sync_bridge();
+      return true;
+    } catch {
+      return false; // the forward reports whatever is wrong, or runs on tfjs
+    }
   }
 
-  restore(snap: Map<string, unknown>): void {
+  /** How every name is defined now (accessors as they are: nothing is read). */
+  snapshot(): Map<string, PropertyDescriptor> {
+    return new Map(Object.entries(Object.getOwnPropertyDescriptors(this.names)));
+  }
+
+  restore(snap: Map<string, PropertyDescriptor>): void {
     for (const k of Object.keys(this.names)) if (!snap.has(k)) delete this.names[k];
-    for (const [k, v] of snap) this.names[k] = v;
+    for (const [k, d] of snap) Object.defineProperty(this.names, k, d);
+  }
+
+  /** The names among `names` that a cell (re)defined since `snap` was taken. */
+  defined_since(snap: Map<string, PropertyDescriptor>, names: string[]): Set<string> {
+    const out = new Set<string>();
+    for (const n of names) {
+      const now = Object.getOwnPropertyDescriptor(this.names, n);
+      const was = snap.get(n);
+      if (now && (!was || now.get !== was.get || (!now.get && now.value !== was.value))) out.add(n);
+    }
+    return out;
   }
 
   /**
@@ -109,7 +145,7 @@ export class Runtime {
     if (this.pending_interrupt) throw new KeyboardInterrupt();
     // the call is part of the script: breakOnSigint only covers code that runs inside runInThisContext itself
     const g = globalThis as Record<symbol, unknown>;
-    g[CELL_ARGS] = [this.exports, this.require];
+    g[CELL_ARGS] = [this.exports, this.require, bind_prev];
     let ret: unknown;
     try {
       ret = vm.runInThisContext(Runtime.prefix(opts.async) + code + `\n})(...globalThis[Symbol.for("bertlab.cell_args")])`, {
@@ -156,7 +192,7 @@ export class Runtime {
   }
 
   private static prefix(async: boolean): string {
-    return async ? "(async function (exports, require) { " : "(function (exports, require) { ";
+    return async ? "(async function (exports, require, __bl_bind) { " : "(function (exports, require, __bl_bind) { ";
   }
 
   /** The cell's column offset on its first line (the wrapper's prefix). */

@@ -1,0 +1,204 @@
+// How a cell's top-level names live across cells, as a TypeScript transformer that runs before TypeScript's own
+// (the cell is then emitted as CommonJS). One module's semantics, with IPython's rebinding:
+// - a name the cell declares stays a local binding of the cell; once its declaration has run, `exports` gets an
+//   accessor for it (`get`/`set` reach that binding), so closures in the cell and assignments in later cells
+//   (`x = 5`, `x++`) see one variable, and a name whose declaration never ran (the cell threw first) is not defined;
+//   function declarations are hoisted, as in a module: their accessors come first;
+// - a name of an earlier cell is read through `__bl_prev`, the accessors `exports` had when the cell started, so a
+//   closure keeps the binding it was written against even after a later cell redeclares the name;
+// - a shorthand property `{ a }` (and `{ a = 1 } = o`) of an earlier name becomes `{ a: __bl_prev.a }`;
+// - the cell's last expression statement is stored as `exports[LAST]` (the cell's value).
+// The cell's imports are exported by TypeScript itself (an `export { ... }` of them, getters at the import).
+import type { TsModule } from "./compiler";
+
+/** Where the cell's value is stored in `exports` (not an identifier, so no cell name can clash). */
+export const LAST = " last";
+/** The cell parameter holding the earlier cells' accessors, and the call that makes it. */
+export const PREV = "__bl_prev";
+export const BIND = "__bl_bind";
+
+type Node = { kind: number; parent?: Node; pos: number; end: number };
+type Ts = TsModule;
+
+/** The accessors of `names` in `exports` now (a name defined as a plain value reads and writes `exports`). */
+export function bind_prev(exports: Record<string, unknown>, names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const n of names) {
+    const d = Object.getOwnPropertyDescriptor(exports, n);
+    if (d && (d.get || d.set)) Object.defineProperty(out, n, { get: d.get, set: d.set, enumerable: true });
+    else Object.defineProperty(out, n, { get: () => exports[n], set: (v) => void (exports[n] = v), enumerable: true });
+  }
+  return out;
+}
+
+/** Whether `decl` is a top-level declaration of `file` (a statement of it, or inside one: declarator, import). */
+function top_level_in(ts: Ts, decl: Node, file: Node): boolean {
+  let n: Node | undefined = decl;
+  // VariableDeclaration → VariableDeclarationList → VariableStatement; ImportSpecifier → NamedImports → ImportClause → ImportDeclaration
+  while (n && n.parent && n.parent !== file) {
+    const k = n.parent.kind;
+    if (k !== ts.SyntaxKind.VariableDeclarationList && k !== ts.SyntaxKind.VariableStatement && k !== ts.SyntaxKind.NamedImports &&
+      k !== ts.SyntaxKind.ImportClause && k !== ts.SyntaxKind.ImportDeclaration && k !== ts.SyntaxKind.NamespaceImport) return false;
+    n = n.parent;
+  }
+  return !!n && n.parent === file;
+}
+
+/** The value names a top-level statement declares (destructuring included); [] for types and expressions. */
+export function declared_values(ts: Ts, stmt: any): string[] {
+  const out: string[] = [];
+  const binding = (name: any) => {
+    if (ts.isIdentifier(name)) out.push(name.text);
+    else for (const el of name.elements) if (!ts.isOmittedExpression(el)) binding(el.name);
+  };
+  const declared = (s: any) => !(ts.getCombinedModifierFlags(s) & ts.ModifierFlags.Ambient);
+  if (ts.isVariableStatement(stmt) && declared(stmt)) for (const d of stmt.declarationList.declarations) binding(d.name);
+  else if ((ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt)) && stmt.name && declared(stmt)) out.push(stmt.name.text);
+  else if (ts.isEnumDeclaration(stmt) && declared(stmt) && !(ts.getCombinedModifierFlags(stmt) & ts.ModifierFlags.Const)) out.push(stmt.name.text);
+  else if (ts.isModuleDeclaration(stmt) && ts.isIdentifier(stmt.name) && declared(stmt) && ts.getModuleInstanceState(stmt) === 1 /* Instantiated */) out.push(stmt.name.text);
+  return out;
+}
+
+/** `var`s declared inside a top-level statement (`for (var i ...)`, `if (...) { var v }`): module-scope names too. */
+function nested_vars(ts: Ts, stmt: any): string[] {
+  const out: string[] = [];
+  const walk = (n: any): void => {
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isModuleDeclaration(n)) return;
+    if (ts.isVariableDeclarationList(n) && !(n.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) {
+      const binding = (name: any) => {
+        if (ts.isIdentifier(name)) out.push(name.text);
+        else for (const el of name.elements) if (!ts.isOmittedExpression(el)) binding(el.name);
+      };
+      for (const d of n.declarations) binding(d.name);
+    }
+    ts.forEachChild(n, walk);
+  };
+  if (!ts.isVariableStatement(stmt)) ts.forEachChild(stmt, walk);
+  return out;
+}
+
+/** Every name (value or type) a top-level statement declares, imports included. */
+export function declared_names(ts: Ts, stmt: any): string[] {
+  if (ts.isImportDeclaration(stmt)) {
+    const c = stmt.importClause;
+    if (!c) return [];
+    const out: string[] = c.name ? [c.name.text] : [];
+    if (c.namedBindings) {
+      if (ts.isNamespaceImport(c.namedBindings)) out.push(c.namedBindings.name.text);
+      else for (const el of c.namedBindings.elements) out.push(el.name.text);
+    }
+    return out;
+  }
+  if (ts.isImportEqualsDeclaration(stmt)) return [stmt.name.text];
+  if ((ts.isInterfaceDeclaration(stmt) || ts.isTypeAliasDeclaration(stmt)) && stmt.name) return [stmt.name.text];
+  if (ts.isModuleDeclaration(stmt) && ts.isIdentifier(stmt.name)) return stmt.flags & ts.NodeFlags.GlobalAugmentation ? [] : [stmt.name.text];
+  if (ts.isEnumDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isFunctionDeclaration(stmt)) return stmt.name ? [stmt.name.text] : [];
+  if (ts.isVariableStatement(stmt)) {
+    const out: string[] = [];
+    const binding = (name: any) => {
+      if (ts.isIdentifier(name)) out.push(name.text);
+      else for (const el of name.elements) if (!ts.isOmittedExpression(el)) binding(el.name);
+    };
+    for (const d of stmt.declarationList.declarations) binding(d.name);
+    return out;
+  }
+  return nested_vars(ts, stmt);
+}
+
+/**
+ * The transformer factory for a cell. `decls` is the earlier cells' declaration file (the cell's scope parent),
+ * `checker` the program's, `imports` the names the cell imports (exported by TypeScript at the import: the export
+ * list at the cell's end is cut down to them). `seen.last` tells whether the cell has a value.
+ */
+export function cell_transformer(ts: Ts, checker: any, decls: Node, imports: ReadonlySet<string>, seen: { last: boolean }): (ctx: any) => (sf: any) => any {
+  const f = ts.factory;
+  const prev_access = (name: string) => f.createPropertyAccessExpression(f.createIdentifier(PREV), f.createIdentifier(name));
+
+  return (ctx: any) => (sf: any) => {
+    const used = new Set<string>();
+    const is_prev = (symbol: any): boolean => {
+      if (!symbol) return false;
+      for (const d of symbol.declarations ?? []) {
+        if (d.getSourceFile() === decls && top_level_in(ts, d, decls)) return true;
+      }
+      return false;
+    };
+    const visit = (node: any): any => {
+      // a class's `extends X` is an expression (ExpressionWithTypeArguments counts as a type node); `implements` is not
+      if (ts.isExpressionWithTypeArguments(node) && ts.isHeritageClause(node.parent) && node.parent.token === ts.SyntaxKind.ExtendsKeyword &&
+        ts.isClassLike(node.parent.parent)) return ts.visitEachChild(node, visit, ctx);
+      if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node) || ts.isImportDeclaration(node) ||
+        ts.isExportDeclaration(node) || ts.isImportEqualsDeclaration(node)) return node;
+      if (ts.isIdentifier(node)) {
+        const p = node.parent;
+        // names that are not references: a property name after `.`, labels
+        if (p && ((ts.isPropertyAccessExpression(p) && p.name === node) || ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p))) return node;
+        if (!is_prev(checker.getSymbolAtLocation(node))) return node;
+        used.add(node.text);
+        return ts.setTextRange(prev_access(node.text), node);
+      }
+      if (ts.isShorthandPropertyAssignment(node) && is_prev(checker.getShorthandAssignmentValueSymbol(node))) {
+        used.add(node.name.text);
+        let value = prev_access(node.name.text);
+        if (node.objectAssignmentInitializer) value = f.createAssignment(value, ts.visitNode(node.objectAssignmentInitializer, visit));
+        return ts.setTextRange(f.createPropertyAssignment(node.name.text, value), node);
+      }
+      return ts.visitEachChild(node, visit, ctx);
+    };
+
+    const accessors = (names: string[]) =>
+      names.map((n) =>
+        f.createExpressionStatement(
+          f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("Object"), "defineProperty"), undefined, [
+            f.createIdentifier("exports"),
+            f.createStringLiteral(n),
+            f.createObjectLiteralExpression([
+              f.createPropertyAssignment("get", f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createIdentifier(n))),
+              f.createPropertyAssignment("set", f.createArrowFunction(undefined, undefined, [f.createParameterDeclaration(undefined, undefined, "__bl_v")], undefined, undefined,
+                f.createBlock([f.createExpressionStatement(f.createAssignment(f.createIdentifier(n), f.createIdentifier("__bl_v")))]))),
+              f.createPropertyAssignment("enumerable", f.createTrue()),
+              f.createPropertyAssignment("configurable", f.createTrue()),
+            ]),
+          ]),
+        ),
+      );
+
+    const hoisted: any[] = [];
+    const body: any[] = [];
+    const statements = sf.statements;
+    // the last expression statement (after trailing export lists) is the cell's value
+    let last = -1;
+    for (let i = statements.length - 1; i >= 0; i--) {
+      if (ts.isExportDeclaration(statements[i])) continue;
+      if (ts.isExpressionStatement(statements[i])) last = i;
+      break;
+    }
+    statements.forEach((stmt: any, i: number) => {
+      if (ts.isExportDeclaration(stmt) && stmt.exportClause && ts.isNamedExports(stmt.exportClause) && !stmt.moduleSpecifier) {
+        const kept = stmt.exportClause.elements.filter((el: any) => imports.has(el.name.text));
+        if (kept.length) body.push(f.updateExportDeclaration(stmt, stmt.modifiers, false, f.updateNamedExports(stmt.exportClause, kept), undefined, undefined));
+        return;
+      }
+      const visited = visit(stmt);
+      if (i === last) {
+        seen.last = true;
+        const target = f.createElementAccessExpression(f.createIdentifier("exports"), f.createStringLiteral(LAST));
+        body.push(ts.setTextRange(f.createExpressionStatement(f.createAssignment(target, visited.expression)), stmt));
+        return;
+      }
+      body.push(visited);
+      const names = declared_values(ts, stmt);
+      if (!names.length) names.push(...nested_vars(ts, stmt));
+      if (ts.isFunctionDeclaration(stmt)) hoisted.push(...accessors(names));
+      else body.push(...accessors(names));
+    });
+    const bind = used.size
+      ? [f.createVariableStatement(undefined, f.createVariableDeclarationList([
+        f.createVariableDeclaration(PREV, undefined, undefined, f.createCallExpression(f.createIdentifier(BIND), undefined, [
+          f.createIdentifier("exports"), f.createArrayLiteralExpression([...used].map((n) => f.createStringLiteral(n))),
+        ])),
+      ], ts.NodeFlags.Const))]
+      : [];
+    return f.updateSourceFile(sf, [...bind, ...hoisted, ...body]);
+  };
+}

@@ -1,0 +1,173 @@
+// Property: a sequence of cells gives, cell by cell, the values the same code gives as one module. fast-check
+// draws cell sequences from a grammar of top-level forms (const / let / assignment / ++, function and arrow,
+// destructuring with defaults and rest, shorthand object, class, enum, namespace, generator, top-level await,
+// label, `export`), over a few names so that later cells reassign and redeclare earlier ones. The module is the
+// cells concatenated with IPython's rebinding made explicit: each declaration gets its own name (`a_3`), and a
+// reference names the declaration that was current where it was written. Values are compared as the kernel prints
+// them (util.inspect). Fixed seed: set BERTLAB_FC_SEED to explore others.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fc from "fast-check";
+import { Cells } from "./helpers/cells";
+import { load_typescript } from "../kernel/ts/compiler";
+import { plain_text } from "../kernel/ts/values";
+
+const POOL = ["a", "b", "c", "d"];
+
+/** A value in scope: how to get a number out of it, given the expression that names it. */
+type Binding = { name: string; id: number; use: (ref: string) => string; mutable: boolean };
+/** Code written twice: as the cell has it, and as the one module has it. */
+type Two = [cell: string, module: string];
+
+type Op = { op: number; a: number; b: number; c: number; x: boolean };
+const op_arb = fc.record({ op: fc.nat(15), a: fc.nat(30), b: fc.nat(30), c: fc.integer({ min: -9, max: 9 }), x: fc.boolean() });
+const plan_arb = fc.array(fc.record({ ops: fc.array(op_arb, { maxLength: 4 }), value: fc.option(fc.record({ a: fc.nat(30), b: fc.nat(30), c: fc.integer({ min: -9, max: 9 }) }), { nil: undefined }) }), { minLength: 1, maxLength: 5 });
+
+/** Renders a plan as cells and as one module (whose cell values land in __vals). */
+function render(plan: Array<{ ops: Op[]; value?: { a: number; b: number; c: number } }>): { cells: string[]; module: string; has_value: boolean[] } {
+  let next_id = 0;
+  const scope = new Map<string, Binding>();
+  const cells: string[] = [];
+  const module: string[] = [];
+  const has_value: boolean[] = [];
+  plan.forEach((cell, k) => {
+    const declared = new Set<string>(); // declared in this cell
+    const used_old = new Set<string>(); // earlier cells' names this cell has read (it may not redeclare them)
+    const parts: Two[] = [];
+    const raw = (b: Binding): Two => {
+      if (!declared.has(b.name)) used_old.add(b.name);
+      return [b.name, `${b.name}_${b.id}`];
+    };
+    const ref = (b: Binding): Two => raw(b).map(b.use) as Two;
+    const visible = (exclude?: string) => [...scope.values()].filter((b) => b.name !== exclude);
+    const expr = (a: number, b: number, c: number, exclude?: string): Two => {
+      const vs = visible(exclude);
+      if (!vs.length || a % 4 === 0) return [String(c), String(c)];
+      const x = ref(vs[a % vs.length]);
+      if (a % 4 === 1) return x;
+      const y = b % 3 === 0 ? [String(c), String(c)] : ref(vs[b % vs.length]);
+      return [`(${x[0]} + ${y[0]})`, `(${x[1]} + ${y[1]})`];
+    };
+    /** A name this cell may (re)declare, or undefined. */
+    const fresh = (i: number): string | undefined => {
+      for (let j = 0; j < POOL.length; j++) {
+        const n = POOL[(i + j) % POOL.length];
+        if (!declared.has(n) && !used_old.has(n)) return n;
+      }
+      return undefined;
+    };
+    const declare = (name: string, use: (ref: string) => string, mutable = false): [string, string] => {
+      declared.add(name);
+      const b: Binding = { name, id: next_id++, use, mutable };
+      scope.set(name, b);
+      return [name, `${name}_${b.id}`];
+    };
+    for (const o of cell.ops) {
+      const ex = o.x ? "export " : "";
+      const kind = o.op;
+      if (kind === 2 || kind === 13) {
+        // assignment / increment of a `let` in scope
+        const ms = visible().filter((b) => b.mutable);
+        if (!ms.length) continue;
+        const m = ms[o.a % ms.length];
+        const [cn, mn] = ref(m);
+        if (kind === 13) parts.push([`${cn}++;`, `${mn}++;`]);
+        else {
+          const e = expr(o.b, o.a, o.c);
+          parts.push([`${cn} = ${e[0]};`, `${mn} = ${e[1]};`]);
+        }
+        continue;
+      }
+      if (kind === 12) {
+        parts.push(["L: for (const i of [0, 1]) { if (i === 0) break L; }", "L: for (const i of [0, 1]) { if (i === 0) break L; }"]);
+        continue;
+      }
+      const name = fresh(o.a);
+      if (!name) continue;
+      const e = expr(o.b, o.a + 1, o.c, name);
+      const num = (r: string) => r;
+      let two: Two;
+      if (kind === 0 || kind === 1 || kind === 11) {
+        const [cn, mn] = declare(name, num, kind === 1);
+        const kw = kind === 1 ? "let" : "const";
+        const init = kind === 11 ? (s: string) => `await Promise.resolve(${s})` : (s: string) => s;
+        two = [`${ex}${kw} ${cn} = ${init(e[0])};`, `${ex}${kw} ${mn} = ${init(e[1])};`];
+      } else if (kind === 3) {
+        const [cn, mn] = declare(name, (r) => `${r}()`);
+        two = [`${ex}function ${cn}() { return ${e[0]}; }`, `${ex}function ${mn}() { return ${e[1]}; }`];
+      } else if (kind === 4) {
+        const [cn, mn] = declare(name, (r) => `${r}()`);
+        two = [`${ex}const ${cn} = () => ${e[0]};`, `${ex}const ${mn} = () => ${e[1]};`];
+      } else if (kind === 5) {
+        // nested destructuring with a default and a rest element; a second name when one is free
+        const [cn, mn] = declare(name, num);
+        const second = fresh(o.b);
+        const rest = second ? declare(second, (r) => `${r}.length`) : null;
+        const tail: Two = rest ? [`, ...${rest[0]}`, `, ...${rest[1]}`] : ["", ""];
+        two = [`${ex}const { v: [${cn} = ${o.c}${tail[0]}] = [] } = { v: [${e[0]}, 1, 2] };`, `${ex}const { v: [${mn} = ${o.c}${tail[1]}] = [] } = { v: [${e[1]}, 1, 2] };`];
+      } else if (kind === 6 || kind === 14) {
+        // shorthand property of a value in scope
+        const vs = visible(name);
+        if (!vs.length) continue;
+        const inner = vs[o.b % vs.length];
+        const r = raw(inner);
+        const [cn, mn] = declare(name, (x) => inner.use(`${x}.${inner.name}`));
+        two = [`${ex}const ${cn} = { ${inner.name} };`, `${ex}const ${mn} = { ${inner.name}: ${r[1]} };`];
+      } else if (kind === 7) {
+        const [cn, mn] = declare(name, (r) => `new ${r}().get()`);
+        two = [`${ex}class ${cn} { v = ${e[0]}; get() { return this.v; } }`, `${ex}class ${mn} { v = ${e[1]}; get() { return this.v; } }`];
+      } else if (kind === 8) {
+        const [cn, mn] = declare(name, (r) => `${r}.B`);
+        two = [`${ex}enum ${cn} { A = ${o.c}, B }`, `${ex}enum ${mn} { A = ${o.c}, B }`];
+      } else if (kind === 9) {
+        const [cn, mn] = declare(name, (r) => `${r}.k`);
+        two = [`${ex}namespace ${cn} { export const k = ${e[0]}; }`, `${ex}namespace ${mn} { export const k = ${e[1]}; }`];
+      } else if (kind === 10) {
+        const [cn, mn] = declare(name, (r) => `[...${r}()][0]`);
+        two = [`${ex}function* ${cn}() { yield ${e[0]}; }`, `${ex}function* ${mn}() { yield ${e[1]}; }`];
+      } else {
+        // 15: a plain `let` (more reassignment targets)
+        const [cn, mn] = declare(name, num, true);
+        two = [`let ${cn} = ${e[0]};`, `let ${mn} = ${e[1]};`];
+      }
+      parts.push(two);
+    }
+    if (cell.value) {
+      const e = expr(cell.value.a, cell.value.b, cell.value.c);
+      parts.push([e[0], `__vals[${k}] = ${e[1]};`]);
+    }
+    has_value.push(!!cell.value);
+    cells.push(parts.map((p) => p[0]).join("\n"));
+    module.push(parts.map((p) => p[1]).join("\n"));
+  });
+  return { cells, module: module.join("\n"), has_value };
+}
+
+/** Runs the module (types stripped, top-level await allowed) and returns the cell values as the kernel prints them. */
+async function module_values(module: string, n: number): Promise<Array<string | undefined>> {
+  const ts = load_typescript();
+  const js = ts.transpileModule(`export {};\nconst __vals: unknown[] = [];\n${module}\n__result.push(...__vals.map((v) => v));`, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
+  const out: unknown[] = [];
+  await new AsyncFunction("exports", "__result", js)({}, out);
+  return Array.from({ length: n }, (_, i) => (out[i] === undefined ? undefined : plain_text(out[i])));
+}
+
+test("cell sequences give the values of the same code run as one module (fast-check, cells over a grammar of top-level forms)", { timeout: 600_000 }, async () => {
+  const seed = Number(process.env.BERTLAB_FC_SEED ?? 20261207);
+  await fc.assert(
+    fc.asyncProperty(plan_arb, async (plan) => {
+      const { cells, module, has_value } = render(plan);
+      const expected = await module_values(module, cells.length);
+      const k = new Cells();
+      for (let i = 0; i < cells.length; i++) {
+        const r = await k.run(cells[i]);
+        assert.equal(r.status, "ok", `cell ${i + 1} failed: ${r.ename}: ${r.evalue}\n--- cells ---\n${cells.map((c, j) => `[${j + 1}]\n${c}`).join("\n")}\n--- module ---\n${module}`);
+        if (has_value[i]) assert.equal(r.value, expected[i], `cell ${i + 1}'s value\n--- cells ---\n${cells.map((c, j) => `[${j + 1}]\n${c}`).join("\n")}\n--- module ---\n${module}`);
+      }
+    }),
+    { seed, numRuns: Number(process.env.BERTLAB_FC_RUNS ?? 30), endOnFailure: !!process.env.BERTLAB_FC_QUICK, includeErrorInReport: true },
+  );
+});
