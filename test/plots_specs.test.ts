@@ -173,8 +173,12 @@ test("plot_class_probabilities: softmax of golden logits equals the text-classif
     assert.equal(rows.find((x) => x.example === g.args[0][r] && x.rank === 0)!.label, out[0].label);
   });
   const s = spec(plot_class_probabilities(logits, g.id2label, { from_logits: true, examples: ["love", "worst"] }));
-  assert.deepEqual(s.facet.row.sort, ["love", "worst"]);
-  assert.deepEqual(s.spec.encoding.y.sort, ["NEGATIVE", "NEUTRAL", "POSITIVE"]);
+  // facets by the example's index (vega loses a facet named "__proto__"), its name in the header
+  assert.equal(s.facet.row.field, "example_order");
+  assert.equal(s.facet.row.header.labelExpr, '["love","worst"][datum.value]');
+  // label order by a numeric field (vega-lite's sort: [names] breaks on "constructor")
+  assert.deepEqual(s.spec.encoding.y.sort, { field: "label_order", op: "min", order: "ascending" });
+  assert.deepEqual(["NEGATIVE", "NEUTRAL", "POSITIVE"].map((l) => s.data.values.find((v: { label: string }) => v.label === l).label_order), [0, 1, 2]);
   assert.equal(s.data.values[0].label_text, `NEGATIVE: ${percent(g.output[0][0].score)}`);
   assert.equal(s.data.values[0].label_text, "NEGATIVE: 75%");
 });
