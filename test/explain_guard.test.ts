@@ -88,3 +88,11 @@ test("every explain option and input is checked with a clear error; failing call
   mlm.dispose();
   clear_linear_cache();
 });
+
+test("attention selection options are integers: batch_index 0.5 and length NaN are clear errors", async () => {
+  const { attention_stack } = await import("../src/explain");
+  const att = [[[[[1, 0], [0, 1]]]]]; // [layer][batch][head][q][k]
+  assert.throws(() => attention_stack(att as never, { batch_index: 0.5 }), /attentions: batch_index 0\.5 is out of range 0\.\.0/);
+  assert.throws(() => attention_stack(att as never, { length: NaN }), /attentions: length should be a positive integer \(the positions kept\), got NaN/);
+  assert.deepEqual(attention_stack(att as never, { length: 1 }), [[[[1]]]]);
+});
