@@ -96,3 +96,13 @@ test("attention selection options are integers: batch_index 0.5 and length NaN a
   assert.throws(() => attention_stack(att as never, { length: NaN }), /attentions: length should be a positive integer \(the positions kept\), got NaN/);
   assert.deepEqual(attention_stack(att as never, { length: 1 }), [[[[1]]]]);
 });
+
+test("plot options are integers: plot_attention batch_index 0.5, neuron_view layer 0.5 / head 1.5 are clear errors", async () => {
+  const { plot_attention, neuron_view } = await import("../plots");
+  const att = [[[[[1, 0], [0, 1]]]]]; // [layer][batch][head][q][k]
+  assert.throws(() => plot_attention(att as never, ["a", "b"], { batch_index: 0.5 }), /attentions: batch_index 0\.5 is out of range/);
+  const d = { tokens: ["a", "b"], layers: [{ queries: [[[1], [0]], [[1], [0]]], keys: [[[1], [0]], [[1], [0]]], attention: [[[1, 0], [0, 1]], [[1, 0], [0, 1]]] }] };
+  assert.throws(() => neuron_view(d, { layer: 0.5 }), /neuron_view: layer should be an integer in 0\.\.0, got 0\.5/);
+  assert.throws(() => neuron_view(d, { head: 1.5 }), /neuron_view: head should be an integer in 0\.\.1, got 1\.5/);
+  assert.throws(() => neuron_view(d, { query: "1" as never }), /neuron_view: query should be an integer in 0\.\.1, got "1"/);
+});
