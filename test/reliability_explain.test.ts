@@ -1,5 +1,7 @@
 // Fuzz: labels and tokens of any text render in every chart that shows them (vega compiles and draws the spec:
-// U+2028 / U+2029, quotes, backslashes, "constructor" / "toString" / "__proto__" used to break 12 of 15 probes),
+// U+2028 / U+2029, quotes, backslashes, "constructor" / "toString" / "__proto__" used to break 12 of 15 probes;
+// 8 charts here: attention, class probabilities (one and several examples), token attributions, comparison,
+// fill-mask, token classification, neuron view),
 // and random explain parameters either work or fail with an Error naming the function — never a raw
 // TypeError / RangeError — leaking no tensor. Counts print at the end; `npm run fuzz` multiplies them by
 // BERTLAB_FUZZ_SCALE (20 by default there).
@@ -7,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { tf, ready, BertForSequenceClassification, BertTokenizer, integrated_gradients, saliency, occlusion } from "../src";
-import { plot_attention, plot_class_probabilities, plot_token_attributions, plot_attribution_comparison, neuron_view_static, vega_lite_to_svg } from "../plots";
+import { plot_attention, plot_class_probabilities, plot_token_attributions, plot_attribution_comparison, neuron_view_static, plot_fill_mask, plot_token_classification, vega_lite_to_svg } from "../plots";
 import type { Chart } from "../plots";
 
 const SCALE = Math.max(1, Number(process.env.BERTLAB_FUZZ_SCALE ?? 1) || 1);
@@ -28,6 +30,8 @@ test("charts draw labels and tokens of any text (vega compiles and renders each 
       ["plot_class_probabilities (facets)", plot_class_probabilities([names.map((_, i) => i), names.map((_, i) => -i)], names, { from_logits: true, examples: names.slice(0, 2) })],
       ["plot_token_attributions", plot_token_attributions({ tokens: names, scores: names.map((_, i) => i - 1), method: names[0] })],
       ["plot_attribution_comparison", plot_attribution_comparison(names.slice(0, 3).map((m, i) => ({ tokens: names, scores: names.map((_, j) => i + j), method: m })))],
+      ["plot_fill_mask", plot_fill_mask(names.map((m) => names.map((t, i) => ({ token: i, token_str: t, score: 1 / (i + 2), sequence: m }))) as never, { mask_names: names })],
+      ["plot_token_classification", plot_token_classification(names.map(() => names.map((_, j) => j / n)), names, names)],
       ["neuron_view_static", neuron_view_static({ tokens: names, layers: [{ queries: [names.map(() => [1, 0])], keys: [names.map((_, i) => [i, 1])], attention: [names.map(() => names.map(() => 1 / n))] }] })],
     ];
     for (const [fn, chart] of charts) {
