@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
 import { KernelClient } from "../kernel/client";
 import type { Message } from "../kernel/messaging";
 
@@ -81,3 +82,42 @@ backend_info()?.name`);
     }
   });
 }
+
+test("StrayErrors contains foreign handlers (emscripten's re-throwing ones), keeps once / removeListener working, marks late errors", () => {
+  // in a plain child process: node:test's own unhandledRejection handlers would fail this test
+  const script = `
+const { StrayErrors } = require(${JSON.stringify(path.join(ROOT, "dist", "kernel", "server", "stray_errors.js"))});
+const seen = [], log = [];
+const before = process.listeners("unhandledRejection").length;
+const s = new StrayErrors({ write_cell: (t) => seen.push(t), log: (l) => log.push(l) }).install();
+s.cell_started(3);
+let once = 0;
+process.once("unhandledRejection", () => { once++; throw new Error("handler threw"); });
+const rethrow = (r) => { throw r; }; // what emscripten's glue does
+process.on("unhandledRejection", rethrow);
+process.on("uncaughtException", (e) => { if (!(e instanceof RangeError)) throw e; });
+Promise.reject(new Error("first"));
+setTimeout(() => {
+  s.cell_finished();
+  Promise.reject(new Error("while idle"));
+  setTimeout(() => { throw new TypeError("timer"); }, 5);
+  setTimeout(() => {
+    process.removeListener("unhandledRejection", rethrow);
+    s.cell_started(4);
+    console.log(JSON.stringify({ once, left: process.listeners("unhandledRejection").length - before, seen: seen.map((t) => t.split("\\n")[0]), contained: log.filter((l) => /contained/.test(l)).length }));
+  }, 40);
+}, 20);
+`;
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.once, 1, "a once handler runs once");
+  assert.equal(out.left, 1, "removeListener removed the wrapped handler (the kernel's own stays)");
+  assert.deepEqual(out.seen, [
+    "Unhandled promise rejection (the kernel keeps running): Error: first",
+    "Unhandled promise rejection (the kernel keeps running): Error: handler threw",
+    "[late: raised after In[3] finished] Unhandled promise rejection (the kernel keeps running): Error: while idle",
+    "[late: raised after In[3] finished] Uncaught exception (the kernel keeps running): TypeError: timer",
+  ]);
+  assert.ok(out.contained >= 2, "the handlers' throws were contained and logged");
+});

@@ -9,7 +9,8 @@
 // events after `guard_stray_errors` is wrapped so that what it throws is reported instead of escaping (it
 // still runs, and `process.removeListener(handler)` still removes it: the wrapper carries `.listener`).
 const EVENTS = new Set(["uncaughtException", "unhandledRejection"]);
-const ADDERS = ["on", "addListener", "prependListener", "once", "prependOnceListener"] as const;
+// once / prependOnceListener add their one-shot wrapper through on / prependListener, which wrap it in turn
+const ADDERS = ["on", "addListener", "prependListener"] as const;
 
 type Kind = "uncaughtException" | "unhandledRejection";
 type Listener = (...args: unknown[]) => unknown;
