@@ -12,8 +12,9 @@ import { kernel_argv } from "./kernelspec";
 import { LOST_MARKER } from "./tslab_launch";
 
 export type ConnectionInfo = {
+  /** tcp: the address to bind; ipc: the path prefix of the socket files (`{ip}-{port}`, as jupyter_client names them). */
   ip: string;
-  transport: "tcp";
+  transport: "tcp" | "ipc";
   shell_port: number;
   iopub_port: number;
   stdin_port: number;
@@ -27,11 +28,15 @@ export type ConnectionInfo = {
 export type KernelOptions = {
   /** Working directory of the kernel process: cells resolve imports (and `bertlab`) from here. */
   cwd: string;
+  /** "ipc": unix sockets `{dir}/kernel-{port}` named as jupyter_client names them (default "tcp" on random ports). */
+  transport?: "tcp" | "ipc";
   /** Command to start; `{connection_file}` is replaced. Default: kernel_argv() (the default engine). */
   argv?: string[];
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the first kernel_info_reply (ms). */
   startup_timeout_ms?: number;
+  /** The HMAC key (default: 32 random bytes as hex; "" runs the kernel without authentication). */
+  key?: string;
 };
 
 /** `aborted` is the protocol's word (bertlab's kernel, ipykernel); tslab's `abort` is read as the same. */
@@ -112,9 +117,12 @@ export class KernelClient {
   private proc!: ChildProcess;
   private conn!: ConnectionInfo;
   private dir!: string;
-  private shell = new zmq.Dealer();
+  private ipc_dir: string | null = null;
+  // shell and stdin share one routing id (as jupyter_client's session does): the kernel sends input_request to
+  // the identity of the execute_request it belongs to
+  private shell = new zmq.Dealer({ routingId: `shell-${this.session}` });
   private control = new zmq.Dealer();
-  private stdin = new zmq.Dealer();
+  private stdin = new zmq.Dealer({ routingId: `shell-${this.session}` });
   private iopub = new zmq.Subscriber();
   private hb = new zmq.Request();
   private replies = new Map<string, (m: Message) => void>();
@@ -129,6 +137,8 @@ export class KernelClient {
   info: { [key: string]: any } = {};
   /** The kernel process's own stdout/stderr (startup messages, crashes): kept for error reports. */
   log = "";
+  /** Answers the kernel's input_request (sent only for requests with allow_stdin); "" by default. */
+  on_input: (prompt: string, password: boolean) => string | Promise<string> = () => "";
 
   static async start(opts: KernelOptions): Promise<KernelClient> {
     const k = new KernelClient();
@@ -142,21 +152,24 @@ export class KernelClient {
   }
 
   private async launch(opts: KernelOptions): Promise<void> {
-    const [shell_port, iopub_port, stdin_port, control_port, hb_port] = await free_ports(5);
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-"));
+    connection_dirs.add(this.dir);
+    const ipc = opts.transport === "ipc";
+    // ipc sockets live beside the connection file's folder (which goes as soon as the kernel answers), until shutdown
+    if (ipc) this.ipc_dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-ipc-"));
+    const [shell_port, iopub_port, stdin_port, control_port, hb_port] = ipc ? [1, 2, 3, 4, 5] : await free_ports(5);
     this.conn = {
-      ip: "127.0.0.1",
-      transport: "tcp",
+      ip: ipc ? path.join(this.ipc_dir!, "kernel") : "127.0.0.1",
+      transport: ipc ? "ipc" : "tcp",
       shell_port,
       iopub_port,
       stdin_port,
       control_port,
       hb_port,
-      key: randomBytes(32).toString("hex"),
+      key: opts.key ?? randomBytes(32).toString("hex"),
       signature_scheme: "hmac-sha256",
       kernel_name: "bertlab",
     };
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-"));
-    connection_dirs.add(this.dir);
     hook();
     const file = path.join(this.dir, "connection.json");
     fs.writeFileSync(file, JSON.stringify(this.conn), { mode: 0o600 });
@@ -189,7 +202,7 @@ export class KernelClient {
       for (const f of this.on_exit.splice(0)) f();
     });
 
-    const addr = (port: number) => `tcp://127.0.0.1:${port}`;
+    const addr = (port: number) => (ipc ? `ipc://${this.conn.ip}-${port}` : `tcp://127.0.0.1:${port}`);
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s.linger = 0;
     this.iopub.receiveHighWaterMark = 0; // never drop iopub messages on our side (stream output)
     this.shell.connect(addr(shell_port));
@@ -205,9 +218,10 @@ export class KernelClient {
       (this.listeners.get(String(m.parent_header.msg_id)) ?? this.unrouted)?.(m);
     });
     this.pump(this.stdin, (m) => {
-      // allow_stdin is false in our requests; answer anyway so a kernel that asks does not hang.
       if (m.header.msg_type === "input_request") {
-        void this.stdin.send(serialize(new_message("input_reply", { value: "" }, this.session, m.header), this.conn.key));
+        void Promise.resolve(this.on_input(String(m.content.prompt ?? ""), !!m.content.password))
+          .catch(() => "")
+          .then((value) => this.stdin.send(serialize(new_message("input_reply", { value }, this.session, m.header), this.conn.key)));
       }
     });
 
@@ -298,6 +312,11 @@ export class KernelClient {
     return this.request(channel === "shell" ? this.shell : this.control, new_message(msg_type, content, this.session), timeout_ms);
   }
 
+  /** Sends raw frames on shell, control or stdin (a test's own malformed or replayed message); no reply is awaited. */
+  async send_frames(channel: "shell" | "control" | "stdin", frames: Buffer[]): Promise<void> {
+    await this[channel].send(frames);
+  }
+
   /** One round trip on the heartbeat channel. */
   async heartbeat(timeout_ms = 2000): Promise<boolean> {
     const ping = Buffer.from(randomUUID());
@@ -321,11 +340,12 @@ export class KernelClient {
     on_iopub: (m: Message) => void,
     timeout_ms = 600000,
     on_sent?: (msg_id: string) => void,
+    content: { allow_stdin?: boolean; stop_on_error?: boolean } = {},
   ): Promise<ExecuteReply> {
     if (!this.alive) throw new Error(`kernel is not running (exit ${JSON.stringify(this.exited)}):\n${this.log.slice(-4000)}`);
     const msg = new_message(
       "execute_request",
-      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+      { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...content },
       this.session,
     );
     on_sent?.(msg.header.msg_id);
@@ -392,5 +412,6 @@ export class KernelClient {
       if (!s.closed) s.close();
     }
     this.remove_connection_file();
+    if (this.ipc_dir) fs.rmSync(this.ipc_dir, { recursive: true, force: true });
   }
 }

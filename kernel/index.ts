@@ -7,6 +7,7 @@ export { format_tensor, format_values, print, inspect, install_inspect, set_prin
 export type { PrintOptions } from "../src/utils/format";
 export { show, live, LiveChart, display, display_bundle, mime_bundle, in_kernel, BERTLAB_KERNEL } from "./display";
 export type { ShowOptions, LiveOptions, LogEntry, BertlabKernel } from "./display";
+export { input } from "./input";
 export { JUPYTER_DISPLAY, is_displayable, tensor_bundle, output_bundle } from "../src/utils/display";
 export type { Displayable } from "../src/utils/display";
 export { chart_bundle, chart_summary, VEGA_LITE_MIME, PLOTLY_MIME } from "./bundle";

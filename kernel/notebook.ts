@@ -64,6 +64,7 @@ export function read_notebook(file: string): Notebook {
   if (nb.nbformat !== 4) {
     throw new Error(`read_notebook: ${file} has nbformat ${JSON.stringify(nb.nbformat)}; expected 4`);
   }
+  check_top(nb, `read_notebook: ${file}`);
   nb.cells.forEach((cell, i) => check_cell(cell, i, file));
   return nb;
 }
@@ -88,9 +89,22 @@ function check_cell(cell: unknown, i: number, file: string): void {
   if (c.cell_type === "code" && Array.isArray(c.outputs) && !c.outputs.every(isRecord)) bad("has an output that is not an object");
 }
 
+/** The notebook-level fields nbformat 4 requires to be objects / integers: an error naming the field. */
+function check_top(nb: Notebook, where: string): void {
+  const raw = nb as unknown as Record<string, unknown>;
+  if (raw.metadata !== undefined && !isRecord(raw.metadata)) {
+    throw new Error(`${where}: "metadata" should be an object (nbformat 4; {} when empty), got ${kind(raw.metadata)}`);
+  }
+  if (raw.nbformat_minor !== undefined && !(Number.isInteger(raw.nbformat_minor) && (raw.nbformat_minor as number) >= 0)) {
+    throw new Error(`${where}: "nbformat_minor" should be a non-negative integer, got ${kind(raw.nbformat_minor)}`);
+  }
+}
+
 /** Upgrades to nbformat 4.5: every cell gets an id, code cells get outputs/execution_count. */
 export function normalize_notebook(nb: Notebook): Notebook {
   check_cells(nb);
+  check_top(nb, "notebook");
+  nb.metadata = nb.metadata ?? {};
   nb.nbformat_minor = Math.max(nb.nbformat_minor ?? 0, 5);
   const seen = new Set<string>();
   for (const cell of nb.cells) {
@@ -137,8 +151,9 @@ export function parse_parameter(arg: string): [string, ParameterValue] {
  * type-checks. Names the parameters cell does not declare (or a notebook without a parameters cell, where the
  * injected cell goes first) are declared with `let`. Returns the index of the injected cell.
  */
-export function inject_parameters(nb: Notebook, params: Array<[string, ParameterValue]>): number {
-  if (params.length === 0) return -1;
+export function inject_parameters(nb: Notebook, given: Array<[string, ParameterValue]>): number {
+  if (given.length === 0) return -1;
+  const params = last_wins(given);
   const at = nb.cells.findIndex((c) => c.cell_type === "code" && (c.metadata?.tags ?? []).includes("parameters"));
   const lines = ["// Injected parameters"];
   const declared = new Set<string>();
@@ -157,12 +172,12 @@ export function inject_parameters(nb: Notebook, params: Array<[string, Parameter
     process.stderr.write("warning: notebook has no cell tagged \"parameters\"; injecting parameters at the top\n");
   }
   for (const [name, value] of params) {
-    if (!declared.has(name)) lines.push(`let ${name} = ${JSON.stringify(value)};`);
+    if (!declared.has(name)) lines.push(`let ${name} = ${ts_literal(value)};`);
   }
   // Assignments go in a block: tslab prints a cell's last expression statement, and a block is not one.
   const assigned = params.filter(([name]) => declared.has(name));
   if (assigned.length) {
-    lines.push("{", ...assigned.map(([name, value]) => `  ${name} = ${JSON.stringify(value)};`), "}");
+    lines.push("{", ...assigned.map(([name, value]) => `  ${name} = ${ts_literal(value)};`), "}");
   }
   const cell: CodeCell = {
     cell_type: "code",
@@ -174,6 +189,25 @@ export function inject_parameters(nb: Notebook, params: Array<[string, Parameter
   };
   nb.cells.splice(at + 1, 0, cell);
   return at + 1;
+}
+
+/** Repeated names: the last value wins (papermill), at the place the name was first given. */
+export function last_wins(params: Array<[string, ParameterValue]>): Array<[string, ParameterValue]> {
+  return [...new Map(params)];
+}
+
+/**
+ * A parameter value as TypeScript source that means exactly the value: JSON, with U+2028 / U+2029 escaped
+ * (TypeScript ends a string literal at them) and lone surrogates escaped (JSON.stringify does); an object with a
+ * "__proto__" key (an object literal would set the prototype instead) goes through JSON.parse.
+ */
+export function ts_literal(value: ParameterValue): string {
+  const esc = (json: string) => json.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new Error(`parameter value ${String(value)} cannot be written as JSON`);
+  const has_proto = (v: unknown): boolean =>
+    v !== null && typeof v === "object" && (Array.isArray(v) ? v.some(has_proto) : Object.keys(v).some((k) => k === "__proto__" || has_proto((v as Record<string, unknown>)[k])));
+  return has_proto(value) ? `JSON.parse(${esc(JSON.stringify(json))})` : esc(json);
 }
 
 function kind(v: unknown): string {

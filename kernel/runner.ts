@@ -1,6 +1,7 @@
 // Headless notebook runner (papermill-like, no Python): executes code cells in order through a kernel (bertlab's by default),
 // collects their outputs into the .ipynb (nbformat 4.5, execution counts assigned here), writes the executed
 // notebook atomically plus an optional standalone HTML report, and names the first failing cell.
+import * as fs from "fs";
 import * as path from "path";
 import { ExecuteReply, KernelClient } from "./client";
 import { Message } from "./messaging";
@@ -13,6 +14,7 @@ import {
   Output,
   ParameterValue,
   inject_parameters,
+  last_wins,
   normalize_notebook,
   read_notebook,
   source_text,
@@ -189,8 +191,31 @@ class OutputCollector {
 }
 
 /** Executes a notebook (path or object). Never throws for a failing cell: see `result.failure`. */
+/** Same file? By path, and by device + inode when both exist (a symlink or a hard link to the other). */
+function same_file(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses output paths that would overwrite each other or the input with another format (before anything runs). */
+export function check_output_paths(input: string | null, opts: { output?: string; html?: string }): void {
+  if (opts.output && opts.html && same_file(opts.output, opts.html)) {
+    throw new Error(`run: --output and --html both name ${path.resolve(opts.output)}; the HTML report would replace the executed notebook — give them different files`);
+  }
+  if (input && opts.html && same_file(input, opts.html)) {
+    throw new Error(`run: --html names the input notebook ${path.resolve(input)}; the HTML report would replace it — give the report another file`);
+  }
+}
+
 export async function run_notebook(input: string | Notebook, opts: RunOptions = {}): Promise<RunResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + "\n"));
+  check_output_paths(typeof input === "string" ? input : null, opts);
   const nb = normalize_notebook(typeof input === "string" ? read_notebook(input) : structuredClone(input));
   const where = typeof input === "string" ? path.dirname(path.resolve(input)) : process.cwd();
   if (opts.parameters?.length) inject_parameters(nb, opts.parameters);
@@ -287,7 +312,7 @@ export async function run_notebook(input: string | Notebook, opts: RunOptions = 
 
   // Run record, like papermill's metadata.papermill.
   nb.metadata.bertlab = {
-    parameters: Object.fromEntries(opts.parameters ?? []),
+    parameters: Object.fromEntries(last_wins(opts.parameters ?? [])),
     start_time: start_time.toISOString(),
     end_time: new Date().toISOString(),
     duration_s: (Date.now() - start_time.getTime()) / 1000,

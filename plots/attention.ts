@@ -25,7 +25,7 @@ export function attention_layers(attentions: AttentionInput, opts: AttentionSele
   if (d === 5) {
     const b = opts.batch_index ?? 0;
     layers = (plain as number[][][][][]).map((layer, l) => {
-      if (!(b >= 0 && b < layer.length)) throw new Error(`attentions: batch_index ${b} is out of range for layer ${l} with batch size ${layer.length}`);
+      if (!(Number.isInteger(b) && b >= 0 && b < layer.length)) throw new Error(`attentions: batch_index ${b} is out of range for layer ${l} with batch size ${layer.length}`);
       return layer[b];
     });
   } else if (d === 4) {

@@ -1,7 +1,7 @@
 // Class probabilities of a sequence-level head (sequence classification, NSP): horizontal bars with the
 // percentage printed as the seed prints it (`not paraphrase: 10%`), one panel per example.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
-import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, percent, to_plain, wrap_label, wrapped_label_expr } from "./data";
+import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, order_index, percent, vega_literal, to_plain, wrap_label, wrapped_label_expr } from "./data";
 
 /** Labels up to this many characters are printed whole on the bar (`label: 10%`) and on one axis line. */
 const LABEL_CHARS = 30;
@@ -93,7 +93,7 @@ export function plot_class_probabilities(scores: unknown, labels?: string[] | Re
     encoding: {
       // Long labels (multiple-choice answers) wrap onto several lines, never cut: labelLimit 0 is "no limit".
       y: {
-        field: "label", type: "nominal", title: null, sort: label_order ?? { field: "rank", op: "min", order: "ascending" },
+        field: "label", type: "nominal", title: null, sort: { field: label_order ? "label_order" : "rank", op: "min", order: "ascending" },
         axis: { labelLimit: 0, ...(wrapped ? { labelExpr: wrapped, labelLineHeight: 13 } : {}) },
       },
       x: { field: "probability", type: "quantitative", title: "probability", scale: { domain: [0, 1] }, axis: { format: "%" } },
@@ -105,7 +105,12 @@ export function plot_class_probabilities(scores: unknown, labels?: string[] | Re
     ],
   };
   // The seed's `label: 10%` on the bar; a long label is already on the axis, so its bar says just `10%`.
-  const values = rows.map((r) => ({ ...r, label_text: `${r.label}: ${r.percent}`, bar_text: r.label.length > LABEL_CHARS ? r.percent : `${r.label}: ${r.percent}` }));
+  const label_at = order_index(label_order ?? []);
+  const example_at = order_index(examples);
+  const values = rows.map((r) => ({
+    ...r, label_order: label_at(r.label), example_order: example_at(r.example),
+    label_text: `${r.label}: ${r.percent}`, bar_text: r.label.length > LABEL_CHARS ? r.percent : `${r.label}: ${r.percent}`,
+  }));
   const base: Spec = { data: { values } };
   const height = lines > 1 ? { height: { step: Math.max(20, 13 * lines + 6) } } : {};
   if (examples.length === 1) {
@@ -113,7 +118,8 @@ export function plot_class_probabilities(scores: unknown, labels?: string[] | Re
   }
   return vega_lite({
     ...base,
-    facet: { row: { field: "example", type: "nominal", title: null, sort: examples, header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
+    // faceted by the example's index, named in the header: vega groups facets in an object, which loses "__proto__"
+    facet: { row: { field: "example_order", type: "ordinal", title: null, header: { labelExpr: `${vega_literal(examples)}[datum.value]`, labelAngle: 0, labelAlign: "left", labelFontWeight: "bold" } } },
     spec: { width: typeof opts.width === "number" ? opts.width : 360, ...height, ...layer },
   }, title);
 }

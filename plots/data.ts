@@ -99,9 +99,38 @@ export function percent(p: number): string {
   return `${py_round(p * 100)}%`;
 }
 
+/**
+ * A value (string, number, array of them) as a literal in a vega expression. Strings are JSON with U+2028 /
+ * U+2029 escaped (vega's expression parser, like ES5, ends a string literal at them: "Unexpected token
+ * ILLEGAL"); a string that names an Object.prototype member ("constructor", "toString", "__proto__"...) is
+ * written as a concatenation ("c" + "onstructor"): vega fails on such a literal ("Operator not defined").
+ */
+export function vega_literal(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(vega_literal).join(",")}]`;
+  if (typeof value !== "string") return JSON.stringify(value);
+  const lit = (t: string) => JSON.stringify(t).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return value.length > 1 && value in {} ? `(${lit(value[0])} + ${lit(value.slice(1))})` : lit(value);
+}
+
+/** A field or axis title of any text: vega-lite copies titles unescaped into expressions (aria descriptions), so U+2028 / U+2029 become spaces. */
+export function safe_title(title: string): string {
+  return title.replace(/[\u2028\u2029]/g, " ");
+}
+
 /** A vega expression that maps an integer axis value to its token label (tokens may repeat, e.g. [SEP]). */
 export function label_expr(labels: string[]): string {
-  return `${JSON.stringify(labels)}[datum.value]`;
+  return `${vega_literal(labels)}[datum.value]`;
+}
+
+/**
+ * The index of each value in `order` as a numeric field, for sorting by it: vega-lite's `sort: [..names]`
+ * breaks when a name is an Object.prototype member (`constructor`, `toString`: "Operator not defined"), so
+ * charts sort nominal fields of user text with `{ field: <name>_order, op: "min" }` instead.
+ */
+export function order_index(order: string[]): (value: string) => number {
+  const at = new Map<string, number>();
+  order.forEach((v, i) => at.has(v) || at.set(v, i));
+  return (value) => at.get(value) ?? order.length;
 }
 
 export function check_labels(labels: unknown, n: number, name: string): string[] {
@@ -147,6 +176,6 @@ export function wrap_label(label: string, width = 30): string[] {
 export function wrapped_label_expr(labels: string[], width = 30): string | undefined {
   const long = labels.filter((l) => wrap_label(l, width).length > 1);
   if (long.length === 0) return undefined;
-  const table = Object.fromEntries(long.map((l) => [l, wrap_label(l, width)]));
-  return `${JSON.stringify(table)}[datum.value] || datum.label`;
+  // two arrays and indexof, not an object: a label named "constructor" must not find Object's constructor
+  return `indexof(${vega_literal(long)}, datum.value) >= 0 ? ${vega_literal(long.map((l) => wrap_label(l, width)))}[indexof(${vega_literal(long)}, datum.value)] : datum.label`;
 }

@@ -1,6 +1,6 @@
 // Masked-LM outputs: the top-k tokens (softmax over the vocabulary) for each [MASK], one panel per mask.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
-import { check_finite, depth, describe_shape, softmax, to_plain, vector } from "./data";
+import { check_finite, depth, describe_shape, softmax, to_plain, vector, vega_literal } from "./data";
 
 /** One prediction, as HF's fill-mask pipeline returns it. */
 export interface FillMaskPrediction { score: number; token: number; token_str: string; sequence?: string }
@@ -126,10 +126,11 @@ export function plot_fill_mask(input: FillMaskInput, opts: FillMaskPlotOptions =
     return plotly(data, layout, title);
   }
   // y is the rank (shared by all panels: no per-panel scales), the token is written next to its bar.
-  const values = rows.map((r) => ({ ...r, text: `${r.token_str}  ${format_score(r.score)}` }));
+  const values = rows.map((r) => ({ ...r, mask_order: masks.indexOf(r.mask), text: `${r.token_str}  ${format_score(r.score)}` }));
   return vega_lite({
     data: { values },
-    facet: { column: { field: "mask", type: "nominal", title: null, sort: masks, header: { labelFontWeight: "bold", labelFontSize: 12 } } },
+    // faceted by the mask's index, named in the header: vega loses a facet named "__proto__", vega-lite a sort array with "constructor"
+    facet: { column: { field: "mask_order", type: "ordinal", title: null, header: { labelExpr: `${vega_literal(masks)}[datum.value]`, labelFontWeight: "bold", labelFontSize: 12 } } },
     spec: {
       width: opts.width ?? 220,
       encoding: {

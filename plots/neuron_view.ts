@@ -6,6 +6,7 @@
 import type { Chart, HtmlChart } from "./chart";
 import { displayable, vega_lite, with_static } from "./chart";
 import { escape_html, script_json, unique_id } from "./render/html";
+import { safe_title } from "./data";
 
 export interface NeuronViewInput {
   tokens: string[];
@@ -20,10 +21,14 @@ function check(d: NeuronViewInput, o: NeuronViewOptions, fn: string): { layer: n
   const layer = o.layer ?? 0;
   const head = o.head ?? 0;
   const query = o.query ?? 0;
-  if (!(layer >= 0 && layer < d.layers.length)) throw new Error(`${fn}: layer ${layer} is out of range 0..${d.layers.length - 1}`);
+  const int_in = (name: string, v: unknown, n: number) => {
+    if (!(typeof v === "number" && Number.isInteger(v))) throw new Error(`${fn}: ${name} should be an integer in 0..${n - 1}, got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+    if (!(v >= 0 && v < n)) throw new Error(`${fn}: ${name} ${v} is out of range 0..${n - 1}`);
+  };
+  int_in("layer", layer, d.layers.length);
   const H = d.layers[layer].queries.length;
-  if (!(head >= 0 && head < H)) throw new Error(`${fn}: head ${head} is out of range 0..${H - 1}`);
-  if (!(query >= 0 && query < d.tokens.length)) throw new Error(`${fn}: query ${query} is out of range 0..${d.tokens.length - 1}`);
+  int_in("head", head, H);
+  int_in("query", query, d.tokens.length);
   return { layer, head, query };
 }
 
@@ -103,15 +108,16 @@ export function neuron_view(details: NeuronViewInput, opts: NeuronViewOptions = 
 export function neuron_view_static(details: NeuronViewInput, opts: NeuronViewOptions = {}): Chart {
   const sel = check(details, opts, "neuron_view_static");
   const rows = neuron_view_rows(details, sel);
-  const values = rows.flatMap((r) => r.product.map((p, i) => ({ key: `${r.key}: ${r.token}`, dim: i, product: p, score: r.score, weight: r.weight })));
+  const values = rows.flatMap((r) => r.product.map((p, i) => ({ key: `${r.key}: ${r.token}`, key_order: r.key, dim: i, product: p, score: r.score, weight: r.weight })));
   const m = Math.max(1e-12, ...values.map((v) => Math.abs(v.product)));
-  const order = rows.map((r) => `${r.key}: ${r.token}`);
+  // sorted by a numeric field, not sort: [names] (vega-lite writes those into an expression unescaped)
+  const order = { field: "key_order", op: "min" };
   return vega_lite({
     data: { values },
     hconcat: [
       { width: { step: 8 }, height: { step: 18 }, mark: "rect", encoding: {
         x: { field: "dim", type: "ordinal", title: "q × k (per dimension)", axis: { labels: false, ticks: false } },
-        y: { field: "key", type: "nominal", sort: order, title: `key (query: ${details.tokens[sel.query]})` },
+        y: { field: "key", type: "nominal", sort: order, title: safe_title(`key (query: ${details.tokens[sel.query]})`) },
         color: { field: "product", type: "quantitative", scale: { scheme: "blueorange", domain: [m, -m] }, title: "q×k" } } },
       { width: 120, height: { step: 18 }, mark: "bar", transform: [{ filter: "datum.dim == 0" }], encoding: {
         y: { field: "key", type: "nominal", sort: order, axis: null },

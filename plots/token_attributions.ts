@@ -70,7 +70,7 @@ export function plot_attribution_comparison(results: TokenScores[], opts: Compar
   const names = rows.map((r, i) => r.method ?? `method ${i}`);
   const values = rows.flatMap((r, m) => {
     const max = Math.max(1e-12, ...r.scores.map(Math.abs));
-    return r.scores.map((s, i) => ({ method: names[m], position: i, token: tokens[i], score: s, shown: norm ? s / max : s }));
+    return r.scores.map((s, i) => ({ method: names[m], method_order: m, position: i, token: tokens[i], score: s, shown: norm ? s / max : s }));
   });
   const lim = norm ? 1 : opts.max_abs ?? Math.max(1e-12, ...values.map((v) => Math.abs(v.shown)));
   const cell = Math.max(34, 8 * Math.max(...tokens.map((t) => t.length)));
@@ -79,7 +79,7 @@ export function plot_attribution_comparison(results: TokenScores[], opts: Compar
     width: { step: cell }, height: { step: 26 },
     encoding: {
       x: { field: "position", type: "ordinal", title: null, axis: { labelExpr: label_expr(tokens), labelAngle: -45, orient: "top" } },
-      y: { field: "method", type: "nominal", title: null, sort: names },
+      y: { field: "method", type: "nominal", title: null, sort: { field: "method_order", op: "min" } }, // not sort: names (vega-lite breaks on "constructor")
     },
     layer: [
       { mark: { type: "rect", stroke: "white" }, encoding: {

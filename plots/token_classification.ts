@@ -56,7 +56,7 @@ export function plot_token_classification(scores: unknown, tokens: string[], lab
   const labels_by_pos: string[] = [];
   positions.forEach((p) => { labels_by_pos[p] = tokens[p]; });
   const x: Spec = { field: "position", type: "ordinal", title: null, axis: { labelExpr: label_expr(labels_by_pos.map((t) => t ?? "")), labelAngle: -60, labelFontSize: 11 } };
-  const y: Spec = { field: "label", type: "nominal", title: null, sort: names };
+  const y: Spec = { field: "label", type: "nominal", title: null, sort: { field: "label_index", op: "min" } }; // not sort: names (vega-lite fails on "constructor")
   return vega_lite({
     data: { values: cells },
     width: { step: opts.cell ?? 22 },

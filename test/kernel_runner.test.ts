@@ -226,3 +226,48 @@ test("a cell that kills the kernel is reported as KernelDied and the notebook is
   assert.equal(text_of(cells[0]), "bye\n");
   assert.equal(cells[1].execution_count, null, "nothing runs after the kernel is gone");
 });
+
+test("runner safety as papermill's: -o and --html on one file, --html on the input, null metadata are refused before anything runs", async () => {
+  const nb_file = path.join(tmp, "safety.ipynb");
+  const nb: Notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", metadata: {}, source: "1", outputs: [], execution_count: null }] };
+  fs.writeFileSync(nb_file, JSON.stringify(nb));
+  const same = path.join(tmp, "same.out");
+  await assert.rejects(run_notebook(nb_file, { ...quiet, output: same, html: same }), /--output and --html both name .*same\.out; the HTML report would replace the executed notebook/);
+  fs.symlinkSync(same + ".real", same + ".link");
+  fs.writeFileSync(same + ".real", "keep");
+  await assert.rejects(run_notebook(nb_file, { ...quiet, output: same + ".real", html: same + ".link" }), /both name/);
+  await assert.rejects(run_notebook(nb_file, { ...quiet, html: nb_file }), /--html names the input notebook/);
+  assert.equal(fs.existsSync(same), false);
+  assert.equal(fs.readFileSync(same + ".real", "utf8"), "keep");
+  assert.equal(JSON.parse(fs.readFileSync(nb_file, "utf8")).cells.length, 1);
+  // through the CLI: exit code 1, the message, nothing written
+  const cli = spawnSync(process.execPath, [CLI, "run", nb_file, "-o", same, "--html", same], { encoding: "utf8" });
+  assert.notEqual(cli.status, 0);
+  assert.match(cli.stderr, /both name/);
+  assert.equal(fs.existsSync(same), false);
+  for (const [meta, what] of [[null, "null"], [[], "an array"], ["x", 'the string "x"']] as const) {
+    fs.writeFileSync(nb_file, JSON.stringify({ ...nb, metadata: meta }));
+    assert.throws(() => read_notebook(nb_file), new RegExp(`"metadata" should be an object \\(nbformat 4; \\{\\} when empty\\), got ${what.replace(/[[\]"]/g, "\\$&")}`));
+    await assert.rejects(run_notebook(nb_file, quiet), /"metadata" should be an object/);
+  }
+  await assert.rejects(run_notebook({ ...nb, metadata: null } as unknown as Notebook, quiet), /notebook: "metadata" should be an object/);
+});
+
+test("parameters: a repeated -p — the last wins; values of any Unicode (U+2028/2029, quotes, backslashes, __proto__) arrive intact", async () => {
+  need_build();
+  const nb_file = path.join(tmp, "params.ipynb");
+  const nb: Notebook = {
+    nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
+      { cell_type: "code", metadata: { tags: ["parameters"] }, source: 'let z = 0;\nconst s = "";', outputs: [], execution_count: null },
+      { cell_type: "code", metadata: {}, source: "console.log(JSON.stringify({ z: z, s: s, o: o, has_proto: Object.getPrototypeOf(o) === Object.prototype }));", outputs: [], execution_count: null },
+    ],
+  };
+  fs.writeFileSync(nb_file, JSON.stringify(nb));
+  const s = "a\u2028b\u2029c \"q\" 'q' `t` ${x} \\ \\u0041 </script> \ud83d\ude00 \n end";
+  const o = JSON.parse('{"__proto__": {"polluted": 1}, "k": "\u2028"}');
+  const result = await run_notebook(nb_file, { ...quiet, timeout_s: 120, parameters: [["z", 1], ["s", "first"], ["z", 2], ["s", s], ["o", o]] });
+  assert.equal(result.ok, true, result.failure?.message);
+  const cells = code_cells(result.notebook);
+  assert.deepEqual(JSON.parse(text_of(cells[2])), { z: 2, s, o: JSON.parse('{"__proto__": {"polluted": 1}, "k": "\u2028"}'), has_proto: true });
+  assert.deepEqual((result.notebook.metadata.bertlab as { parameters: object }).parameters, Object.fromEntries([["z", 2], ["s", s], ["o", o]]));
+});

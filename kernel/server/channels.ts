@@ -5,14 +5,20 @@
 import * as fs from "fs";
 import * as zmq from "zeromq";
 import type { ConnectionInfo } from "../client";
-import { Message, receive_messages, serialize } from "../messaging";
+import { DigestHistory, Message, receive_messages, serialize } from "../messaging";
 
 export type ChannelName = "shell" | "control" | "stdin" | "iopub";
 
 /** The control channel as the lifeline worker serves it. */
 export type ControlLink = { on_message(handle: (m: Message, answered: boolean) => void): void; send(frames: Buffer[]): void };
 
-/** Reads and checks a Jupyter connection file. */
+const PORTS = ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const;
+
+/**
+ * Reads and checks a Jupyter connection file, failing closed as ipykernel does: the key must be a string (a
+ * missing, null or non-string key is refused — only an explicit `""` means "no authentication", and the kernel
+ * says so on its log), ports are integers 1–65535, the transport is tcp or ipc.
+ */
 export function read_connection_file(file: string): ConnectionInfo {
   let conn: ConnectionInfo;
   try {
@@ -20,17 +26,30 @@ export function read_connection_file(file: string): ConnectionInfo {
   } catch (e) {
     throw new Error(`connection file "${file}": ${(e as Error).message}`);
   }
-  for (const k of ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const) {
-    if (!Number.isInteger(conn[k])) throw new Error(`connection file "${file}": "${k}" should be a port number, got ${JSON.stringify(conn[k])}`);
+  const bad = (what: string) => new Error(`connection file "${file}": ${what}`);
+  if (conn == null || typeof conn !== "object" || Array.isArray(conn)) throw bad("expected a JSON object");
+  const shown = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
+  if (typeof conn.key !== "string") {
+    throw bad(`"key" should be the HMAC key as a string (or "" to run without authentication), got ${conn.key === undefined ? "no key" : conn.key === null ? "null" : `a ${typeof conn.key}`}; refusing to run unsigned code`);
   }
-  if (conn.signature_scheme && conn.signature_scheme !== "hmac-sha256") {
-    throw new Error(`connection file "${file}": signature_scheme "${conn.signature_scheme}" is not supported (expected hmac-sha256)`);
+  for (const k of PORTS) {
+    const p = conn[k] as unknown;
+    if (typeof p !== "number" || !Number.isInteger(p) || p < 1 || p > 65535) throw bad(`"${k}" should be a port number 1-65535, got ${shown(p)}`);
+  }
+  const transport = conn.transport ?? "tcp";
+  if (transport !== "tcp" && transport !== "ipc") throw bad(`"transport" should be "tcp" or "ipc", got ${shown(transport)}`);
+  if (conn.ip !== undefined && (typeof conn.ip !== "string" || !conn.ip)) throw bad(`"ip" should be a non-empty string, got ${shown(conn.ip)}`);
+  if (conn.signature_scheme !== undefined && conn.signature_scheme !== "hmac-sha256") {
+    throw bad(`signature_scheme ${shown(conn.signature_scheme)} is not supported (expected "hmac-sha256")`);
   }
   return conn;
 }
 
+/** A channel's zeromq address as jupyter_client makes it: `tcp://{ip}:{port}`, `ipc://{ip}-{port}` (a file path). */
 export function address(conn: ConnectionInfo, port: number): string {
-  return `${conn.transport ?? "tcp"}://${conn.ip ?? "127.0.0.1"}:${port}`;
+  const transport = conn.transport ?? "tcp";
+  if (transport === "ipc") return `ipc://${conn.ip || "kernel-ipc"}-${port}`;
+  return `tcp://${conn.ip ?? "127.0.0.1"}:${port}`;
 }
 
 /** One socket's outgoing queue: zeromq allows one pending send per socket. */
@@ -60,6 +79,8 @@ export class Channels {
   readonly iopub = new zmq.Publisher();
   private queues: Record<Exclude<ChannelName, "control">, SendQueue>;
   private control: ControlLink | null = null;
+  /** Signatures seen on every channel of this kernel (a message replayed on any channel is refused). */
+  readonly replay = new DigestHistory();
 
   constructor(readonly conn: ConnectionInfo, private log: (line: string) => void) {
     const err = (name: string) => (e: Error) => this.log(`${name} send failed: ${e.message}`);
@@ -85,16 +106,29 @@ export class Channels {
     this.control = link;
   }
 
-  /** Control messages, with `answered` when the worker already replied (interrupt_request). */
+  /**
+   * Control messages, with `answered` when the worker already replied (interrupt_request, shutdown_request).
+   * The worker checked signature and shape; here a signature already seen on another channel is refused.
+   */
   serve_control(handle: (m: Message, answered: boolean) => void): void {
     if (!this.control) throw new Error("channels: the control channel is not attached (the lifeline serves it)");
-    this.control.on_message(handle);
+    this.control.on_message((m, answered) => {
+      if (!this.replay.admit(m.signature)) return this.log(`control: jupyter message: duplicate signature (a replayed message), dropped`);
+      try {
+        handle(m, answered);
+      } catch (e) {
+        this.log(`control: ${(e as Error).stack ?? e}`);
+      }
+    });
   }
 
-  /** Calls `handle` for every signed message arriving on a ROUTER channel (bad signatures are logged, dropped). */
+  /**
+   * Calls `handle` for every signed, well-formed message arriving on a ROUTER channel; bad signatures, replays
+   * and malformed messages are written to the kernel's log (never to a cell's output) and dropped.
+   */
   serve(name: "shell" | "stdin", handle: (m: Message) => void): void {
     const sock = this[name];
-    receive_messages(sock as AsyncIterable<Buffer[]>, this.conn.key, handle, (e) => this.log(`${name}: ${e.message}`))
+    receive_messages(sock as AsyncIterable<Buffer[]>, this.conn.key, handle, (e) => this.log(`${name}: ${e.message}`), this.replay)
       .catch((e: Error) => {
         if (!sock.closed) this.log(`${name} receive failed: ${e.message}`);
       });

@@ -15,25 +15,81 @@ export function default_history_file(env: NodeJS.ProcessEnv = process.env): stri
   return path.join(data, "bertlab", "history.jsonl");
 }
 
-/** A glob (`*`, `?`, `[...]`, as SQLite's GLOB that IPython uses) as a RegExp over the whole input. */
-export function glob_to_regexp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === "*") re += "[\\s\\S]*";
-    else if (c === "?") re += "[\\s\\S]";
+type GlobToken = { kind: "any" } | { kind: "char"; c: string } | { kind: "set"; negate: boolean; ranges: Array<[number, number]> };
+
+/** A glob's pieces between its `*`s (SQLite GLOB, as IPython's history search: `*`, `?`, `[a-z]`, `[^...]`). */
+function glob_segments(glob: string): GlobToken[][] {
+  const p = Array.from(glob);
+  const segments: GlobToken[][] = [[]];
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === "*") segments.push([]);
+    else if (c === "?") segments[segments.length - 1].push({ kind: "any" });
     else if (c === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) re += "\\[";
-      else {
-        let set = glob.slice(i + 1, end);
-        if (set[0] === "^") set = "\\^" + set.slice(1);
-        re += "[" + set.replace(/\\/g, "\\\\") + "]";
-        i = end;
+      let j = i + 1;
+      const negate = p[j] === "^";
+      if (negate) j++;
+      const start = j;
+      const ranges: Array<[number, number]> = [];
+      // a "]" right after "[" (or "[^") is a literal member, as in SQLite
+      for (; j < p.length && (p[j] !== "]" || j === start); j++) {
+        const lo = p[j].codePointAt(0)!;
+        if (p[j + 1] === "-" && j + 2 < p.length && p[j + 2] !== "]") {
+          ranges.push([lo, p[j + 2].codePointAt(0)!]);
+          j += 2;
+        } else ranges.push([lo, lo]);
       }
-    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
+      if (j >= p.length) segments[segments.length - 1].push({ kind: "char", c }); // no closing "]": a literal "["
+      else {
+        segments[segments.length - 1].push({ kind: "set", negate, ranges });
+        i = j;
+      }
+    } else segments[segments.length - 1].push({ kind: "char", c });
   }
-  return new RegExp("^" + re + "$");
+  return segments;
+}
+
+function token_matches(t: GlobToken, c: string): boolean {
+  if (t.kind === "any") return true;
+  if (t.kind === "char") return t.c === c;
+  const cp = c.codePointAt(0)!;
+  return t.ranges.some(([lo, hi]) => cp >= lo && cp <= hi) !== t.negate;
+}
+
+function segment_at(seg: GlobToken[], text: string[], at: number): boolean {
+  if (at + seg.length > text.length) return false;
+  for (let k = 0; k < seg.length; k++) if (!token_matches(seg[k], text[at + k])) return false;
+  return true;
+}
+
+/**
+ * Whether `text` matches the glob as a whole. No backtracking: the first piece is matched at the start, the last
+ * at the end, and each piece between `*`s at its leftmost place after the previous one (which is optimal for
+ * globs), so the time is at most O(pattern × text) whatever the pattern — never exponential.
+ */
+export function glob_match(glob: string, text: string): boolean {
+  const segs = glob_segments(glob);
+  const t = Array.from(text);
+  if (segs.length === 1) return segs[0].length === t.length && segment_at(segs[0], t, 0);
+  const first = segs[0];
+  const last = segs[segs.length - 1];
+  if (!segment_at(first, t, 0)) return false;
+  let pos = first.length;
+  const end = t.length - last.length;
+  if (end < pos || !segment_at(last, t, end)) return false;
+  for (const seg of segs.slice(1, -1)) {
+    if (!seg.length) continue;
+    let found = -1;
+    for (let at = pos; at + seg.length <= end; at++) {
+      if (segment_at(seg, t, at)) {
+        found = at;
+        break;
+      }
+    }
+    if (found < 0) return false;
+    pos = found + seg.length;
+  }
+  return true;
 }
 
 export class History {
@@ -112,8 +168,8 @@ export class History {
 
   /** Entries whose input matches the glob; the last `n` of them (all if n is null), distinct inputs if `unique`. */
   search(pattern: string, opts: { n?: number | null; unique?: boolean; output?: boolean } = {}): HistoryRow[] {
-    const re = glob_to_regexp(pattern || "*");
-    let hits = this.entries.filter((e) => re.test(e.input));
+    const glob = pattern || "*";
+    let hits = this.entries.filter((e) => glob_match(glob, e.input));
     if (opts.unique) {
       const last = new Map<string, HistoryEntry>();
       for (const e of hits) {

@@ -1,6 +1,6 @@
 // The kernel's lifeline, on its own thread so a cell stuck in a loop cannot stop it: the heartbeat echo
 // (Jupyter pings it to tell a busy kernel from a dead one), the control channel and the parent watch. An
-// interrupt_request is answered here at once and turned into SIGINT to the process (what stops a synchronous
+// interrupt_request (and shutdown_request) is answered here at once and turned into SIGINT to the process (what stops a synchronous
 // loop: vm's breakOnSigint); every control message is also handed to the main thread (which publishes its
 // status and answers the others) and the main thread's control replies are sent from here. When the process
 // that started the kernel is gone (its pid is no longer our parent, or it is a zombie), the worker ends every
@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Worker, isMainThread, parentPort, workerData } from "worker_threads";
-import { Message, new_message, receive_messages, serialize } from "../messaging";
+import { DigestHistory, Message, new_message, receive_messages, serialize } from "../messaging";
 import { kill_descendants } from "./processes";
 
 export type LifelineOptions = {
@@ -17,9 +17,11 @@ export type LifelineOptions = {
   poll_ms?: number;
   /** The control channel: its address, the HMAC key and the kernel's session id (for interrupt_reply). */
   control: { address: string; key: string; session: string };
+  /** After a shutdown_request, how long the main thread has to end the process before this thread ends it (ms). */
+  shutdown_grace_ms?: number;
 };
 
-/** A control message handed to the main thread; `answered` when the worker already replied (interrupt_request). */
+/** A control message handed to the main thread; `answered` when the worker already replied (interrupt_request, shutdown_request). */
 export type ControlMessage = { msg: Message; answered: boolean };
 
 /** True while `pid` runs (a zombie counts as gone). */
@@ -44,10 +46,12 @@ export class Lifeline {
   /** Control messages that came before on_control (kept, answered in order). */
   private early: ControlMessage[] = [];
 
-  constructor(opts: LifelineOptions) {
+  /** `log` gets the worker's diagnostics (bad signatures, malformed control messages) for the kernel's log. */
+  constructor(opts: LifelineOptions, private log: (line: string) => void = () => {}) {
     this.worker = new Worker(__filename, { workerData: opts });
     this.worker.unref();
-    this.worker.on("message", (m: { control?: ControlMessage }) => {
+    this.worker.on("message", (m: { control?: ControlMessage; log?: string }) => {
+      if (m && typeof m === "object" && typeof m.log === "string") return this.log(m.log);
       if (!m || typeof m !== "object" || !m.control) return;
       const c = m.control;
       c.msg.identities = (c.msg.identities ?? []).map((b) => Buffer.from(b));
@@ -105,14 +109,28 @@ async function worker_main(opts: LifelineOptions): Promise<void> {
   }
   let tail: Promise<void> = Promise.resolve(); // one send at a time on the control socket
   const send = (frames: Buffer[]) => void (tail = tail.then(() => control.send(frames)).catch(() => {}));
+  const log = (line: string) => parentPort!.postMessage({ log: line });
+  // Answered here at once, whatever the main thread is doing: interrupt_request (SIGINT stops a synchronous
+  // cell) and shutdown_request (SIGINT too, so the main thread gets free to end the process cleanly; if it has
+  // not within the grace period, this thread ends the kernel and its descendants).
+  const answer_here = new Set(["interrupt_request", "shutdown_request"]);
   receive_messages(control as AsyncIterable<Buffer[]>, key, (msg) => {
-    const answered = msg.header.msg_type === "interrupt_request";
+    const type = msg.header.msg_type;
+    const answered = answer_here.has(type);
     if (answered) {
+      const content = type === "shutdown_request" ? { status: "ok", restart: !!msg.content.restart } : { status: "ok" };
       process.kill(process.pid, "SIGINT"); // stops a running synchronous cell too (the main thread may be busy)
-      send(serialize(new_message("interrupt_reply", { status: "ok" }, session, msg.header), key, msg.identities));
+      send(serialize(new_message(type.replace(/_request$/, "_reply"), content, session, msg.header), key, msg.identities));
+      if (type === "shutdown_request") {
+        setTimeout(() => {
+          fs.writeSync(2, "[bertlab kernel] shutdown_request: the main thread did not end the kernel in time; ending it from the lifeline\n");
+          kill_descendants("SIGKILL");
+          process.kill(process.pid, "SIGKILL");
+        }, opts.shutdown_grace_ms ?? 5000).unref();
+      }
     }
     parentPort!.postMessage({ control: { msg, answered } });
-  }, () => {}).catch(() => {});
+  }, (e) => log(`control: ${e.message}`), new DigestHistory()).catch((e: Error) => log(`control receive failed: ${e.message}`));
   const ppid = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid === ppid && alive(opts.parent_pid)) return;

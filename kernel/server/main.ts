@@ -13,11 +13,16 @@ import { IoPub } from "./iopub";
 import { Lifeline, alive } from "./lifeline";
 import { kill_descendants } from "./processes";
 import { Kernel, KernelExit } from "./protocol";
+import { kernel_log } from "./log";
+import { StrayErrors } from "./stray_errors";
 
 export async function start_kernel(connection_file: string): Promise<void> {
+  // the kernel's own log: the process's real stderr (and $BERTLAB_KERNEL_LOG), captured before the hooks route
+  // process.stderr to the cells' output — nothing a peer sends (a bad signature) reaches a notebook
+  const log = kernel_log();
   const conn = read_connection_file(connection_file);
-  const boot_log = (line: string) => void process.stderr.write(`[bertlab kernel] ${line}\n`);
-  const channels = new Channels(conn, boot_log);
+  if (conn.key === "") log(`WARNING: the connection file's key is "" — authentication is off: any local user who can reach the ports can run code in this kernel`);
+  const channels = new Channels(conn, log);
   await channels.bind();
   const jpy_parent = Number(process.env.JPY_PARENT_PID);
   const parent_pid = Number.isInteger(jpy_parent) && jpy_parent > 1 && alive(jpy_parent) ? jpy_parent : process.ppid;
@@ -26,7 +31,7 @@ export async function start_kernel(connection_file: string): Promise<void> {
     hb_address: address(conn, conn.hb_port),
     parent_pid,
     control: { address: address(conn, conn.control_port), key: conn.key, session },
-  });
+  }, log);
   await lifeline.started();
   channels.attach_control({
     on_message: (handle) => lifeline.on_control((c) => handle(c.msg, c.answered)),
@@ -34,8 +39,9 @@ export async function start_kernel(connection_file: string): Promise<void> {
   });
 
   const iopub = new IoPub(channels, session);
-  const hooks = install_hooks(iopub);
-  const log = hooks.log;
+  let kernel: Kernel | null = null;
+  const hooks = install_hooks(iopub, (prompt, password) => kernel ? kernel.input(prompt, password) : Promise.reject(new Error("input(): the kernel is starting")));
+  const stray = new StrayErrors({ write_cell: (text) => iopub.stream("stderr", text), log }).install();
   const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log });
   const history = new History(default_history_file(), log);
 
@@ -64,7 +70,7 @@ export async function start_kernel(connection_file: string): Promise<void> {
     executor.interrupt();
   };
 
-  const kernel = new Kernel({
+  kernel = new Kernel({
     channels,
     iopub,
     executor,
@@ -74,13 +80,11 @@ export async function start_kernel(connection_file: string): Promise<void> {
     on_shutdown: () => void end(0),
     ending: () => ending,
     on_kernel_info: () => warm_soon(700),
+    cell: { started: (n) => stray.cell_started(n), finished: () => stray.cell_finished() },
   });
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", () => void end(0));
   process.on("SIGHUP", () => void end(0));
-  // errors a cell leaves behind (a rejected promise nobody awaited) go to the cell that is current, like ipykernel
-  process.on("uncaughtException", (e) => console.error("Uncaught exception (kernel keeps running):", e));
-  process.on("unhandledRejection", (e) => console.error("Unhandled promise rejection (kernel keeps running):", e));
   kernel.start();
   // Load TypeScript (and bertlab) while idle, one step per event-loop turn — after the front end's handshake
   // (kernel_info, repeated until its iopub subscription is through), which a step would otherwise hold up; a cell

@@ -2,7 +2,7 @@
 // type returns its reply content; `Kernel` wraps every request in status busy / idle on iopub, sends the reply
 // to the requester, runs shell requests one at a time in arrival order and control requests at once. It knows
 // nothing of TypeScript (that is the Executor) nor of sockets beyond `Channels`.
-import { Message, PROTOCOL_VERSION, new_message } from "../messaging";
+import { Message, PROTOCOL_VERSION, new_message, quote } from "../messaging";
 import type { Channels } from "./channels";
 import type { ExecuteOutcome, Executor } from "./executor";
 import type { History } from "./history";
@@ -22,7 +22,42 @@ export type KernelDeps = {
   on_kernel_info?: () => void;
   /** True once the process is ending (process.exit in a cell): nothing more is replied or published. */
   ending?: () => boolean;
+  /** Told when a cell starts (with its execution count) and when it has finished (stray-error attribution). */
+  cell?: { started(execution_count: number): void; finished(): void };
 };
+
+/** What a cell's input() / process.stdin read throws when the front end does not take input (allow_stdin false). */
+export class StdinNotImplementedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StdinNotImplementedError";
+  }
+}
+
+/** Content fields each request must have with these types (`?`: optional). A request that breaks them gets an error reply naming the field. */
+const CONTENT: Record<string, Record<string, string>> = {
+  execute_request: { code: "string", silent: "boolean?", store_history: "boolean?", user_expressions: "object?", allow_stdin: "boolean?", stop_on_error: "boolean?" },
+  complete_request: { code: "string", cursor_pos: "number?" },
+  inspect_request: { code: "string", cursor_pos: "number?", detail_level: "number?" },
+  is_complete_request: { code: "string" },
+  history_request: { hist_access_type: "string", output: "boolean?", raw: "boolean?", session: "number?", start: "number?", stop: "number?", n: "number?", pattern: "string?", unique: "boolean?" },
+  shutdown_request: { restart: "boolean?" },
+};
+
+/** The first content field of a request that has the wrong type, as a sentence; null when all are right. */
+export function content_problem(msg_type: string, content: Record<string, unknown>): string | null {
+  const spec = CONTENT[msg_type];
+  if (!spec) return null;
+  for (const [field, want] of Object.entries(spec)) {
+    const optional = want.endsWith("?");
+    const type = want.replace("?", "");
+    const v = content[field];
+    if (v == null && optional) continue; // null is "not given" (jupyter_client sends stop: null, n: null)
+    const ok = type === "object" ? v != null && typeof v === "object" && !Array.isArray(v) : type === "number" ? typeof v === "number" && Number.isFinite(v) : typeof v === type;
+    if (!ok) return `${msg_type}: content.${field} should be ${optional ? "absent or " : ""}a ${type}, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`;
+  }
+  return null;
+}
 
 /** What process.exit() throws in a cell so that the cell stops there while the kernel ends. */
 export class KernelExit extends Error {
@@ -133,6 +168,10 @@ export class Kernel {
   private shell_busy = false;
   /** Requests that were queued when a cell failed with stop_on_error: answered "aborted". */
   private aborting = new Set<Message>();
+  /** The execute_request running now (input_request goes to its front end, if it allows stdin). */
+  private current_execute: Message | null = null;
+  /** input_request msg_id → the cell waiting for its input_reply. */
+  private stdin_waiters = new Map<string, { resolve: (v: string) => void; reject: (e: Error) => void }>();
 
   constructor(readonly deps: KernelDeps) {}
 
@@ -141,9 +180,35 @@ export class Kernel {
       this.shell_queue.push(m);
       void this.drain_shell();
     });
-    this.deps.channels.serve_control((m, answered) => void this.dispatch("control", m, answered));
-    this.deps.channels.serve("stdin", () => {}); // no input_request is ever sent (allow_stdin is not supported)
+    this.deps.channels.serve_control((m, answered) => void this.dispatch("control", m, answered).catch((e: Error) => this.deps.log(`control: ${e.stack ?? e}`)));
+    this.deps.channels.serve("stdin", (m) => this.on_stdin(m));
     this.deps.iopub.status("starting", {});
+  }
+
+  /**
+   * Asks the front end of the running cell for a line of input (input_request on stdin, as ipykernel's input()).
+   * Fails at once with StdinNotImplementedError when no cell runs or its request has allow_stdin false.
+   */
+  input(prompt = "", password = false): Promise<string> {
+    const req = this.current_execute;
+    if (!req) return Promise.reject(new StdinNotImplementedError("input(): no cell is running, so there is no front end to ask"));
+    if (req.content.allow_stdin !== true) {
+      return Promise.reject(new StdinNotImplementedError("input(): this front end does not accept input (the cell's execute_request has allow_stdin false, e.g. a headless run); give the value in code instead"));
+    }
+    this.deps.iopub.flush();
+    const msg = new_message("input_request", { prompt: String(prompt), password: !!password }, this.deps.iopub.session, req.header);
+    return new Promise<string>((resolve, reject) => {
+      this.stdin_waiters.set(msg.header.msg_id, { resolve, reject });
+      this.deps.channels.send("stdin", msg, req.identities);
+    });
+  }
+
+  private on_stdin(m: Message): void {
+    const waiter = this.stdin_waiters.get(String(m.parent_header?.msg_id));
+    if (m.header.msg_type !== "input_reply" || !waiter) return this.deps.log(`stdin: unexpected ${m.header.msg_type} (no input_request waits for it), dropped`);
+    this.stdin_waiters.delete(String(m.parent_header.msg_id));
+    if (typeof m.content.value !== "string") return waiter.reject(new StdinNotImplementedError(`input(): the front end's input_reply has no text value (got ${typeof m.content.value})`));
+    waiter.resolve(m.content.value);
   }
 
   private async drain_shell(): Promise<void> {
@@ -151,8 +216,12 @@ export class Kernel {
     this.shell_busy = true;
     try {
       for (let m = this.shell_queue.shift(); m; m = this.shell_queue.shift()) {
-        if (this.aborting.delete(m)) this.abort(m);
-        else await this.dispatch("shell", m);
+        try {
+          if (this.aborting.delete(m)) this.abort(m);
+          else await this.dispatch("shell", m);
+        } catch (e) {
+          this.deps.log(`shell: ${(e as Error).stack ?? e}`); // never stops the queue
+        }
       }
     } finally {
       this.shell_busy = false;
@@ -175,12 +244,13 @@ export class Kernel {
   /** busy → handler → reply → idle, for one request. */
   private async dispatch(channel: "shell" | "control", m: Message, answered = false): Promise<void> {
     const type = m.header.msg_type;
-    const notice = notices[type];
-    const handler = handlers[type];
+    const notice = Object.hasOwn(notices, type) ? notices[type] : undefined;
+    const handler = Object.hasOwn(handlers, type) ? handlers[type] : undefined;
     if (!handler && !notice) {
-      this.deps.log(`unknown ${channel} message type "${type}" (ignored)`);
+      this.deps.log(`unknown ${channel} message type ${quote(type)} (ignored)`);
       return;
     }
+    if (answered && type === "shutdown_request") this.shutdown_after_reply = !!m.content.restart;
     const previous = this.deps.iopub.parent;
     if (type === "execute_request") this.deps.iopub.parent = m.header;
     this.deps.iopub.status("busy", m.header);
@@ -188,8 +258,12 @@ export class Kernel {
       if (notice) notice(this, m);
       else if (!answered) {
         let content: object;
+        const problem = content_problem(type, m.content);
         try {
-          content = await handler!(this, m);
+          if (problem) {
+            this.deps.log(problem);
+            content = error_reply("ValueError", problem);
+          } else content = await handler!(this, m);
         } catch (e) {
           const err = e as Error;
           this.deps.log(`${type} failed: ${err.stack ?? err}`);
@@ -219,13 +293,22 @@ export class Kernel {
     if (store_history) this.deps.history.add(count, code);
 
     let outcome: ExecuteOutcome;
+    this.current_execute = msg;
+    this.deps.cell?.started(count);
     try {
       outcome = await this.deps.executor.execute(code, count);
+      // one turn of the event loop: a promise the cell rejected and left unawaited is reported in its output
+      await new Promise((res) => setImmediate(res));
     } catch (e) {
       // a failure of the executor itself (not of the cell): still an error output the user sees
       const err = e instanceof Error ? e : new Error(String(e));
       this.deps.log(`executor failed: ${err.stack}`);
       outcome = { status: "error", ename: `KernelError: ${err.name}`, evalue: err.message, traceback: String(err.stack).split("\n") };
+    } finally {
+      this.current_execute = null;
+      for (const w of this.stdin_waiters.values()) w.reject(new StdinNotImplementedError("input(): the cell ended before its input_reply came"));
+      this.stdin_waiters.clear();
+      this.deps.cell?.finished();
     }
     if (outcome.status === "error") {
       const { ename, evalue, traceback } = outcome;

@@ -140,7 +140,9 @@ export class Runtime {
    * promise races `interrupt()`. The prefix sits on the code's first line, so its line numbers are the output's.
    */
   async run(code: string, opts: RunOptions): Promise<void> {
-    // let what is queued meanwhile through first: sends (execute_input) and an interrupt that came while compiling
+    // let what is queued meanwhile through first: sends (execute_input) and an interrupt that came while compiling.
+    // Two turns: a SIGINT is read in the event loop's poll phase, and the first immediate may run before the next one.
+    await new Promise((res) => setImmediate(res));
     await new Promise((res) => setImmediate(res));
     if (this.pending_interrupt) throw new KeyboardInterrupt();
     // the call is part of the script: breakOnSigint only covers code that runs inside runInThisContext itself

@@ -19,13 +19,14 @@ export function attention_stack(attentions: AttentionsLike, opts: AttentionSelec
     const depth = depthOf(arr);
     if (depth === 4) {
       const rows = arr as number[][][][];
-      if (!(b >= 0 && b < rows.length)) throw new Error(`attentions: batch_index ${b} is out of range 0..${rows.length - 1}`);
+      if (!(Number.isInteger(b) && b >= 0 && b < rows.length)) throw new Error(`attentions: batch_index ${b} is out of range 0..${rows.length - 1}`);
       return rows[b];
     }
     if (depth === 3) return arr as number[][][];
     throw new Error(`attentions[${l}]: expected [batch, heads, seq, seq] or [heads, seq, seq], got ${depth} dimensions`);
   });
   const n = opts.length ?? layers[0][0].length;
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`attentions: length should be a positive integer (the positions kept), got ${String(opts.length)}`);
   return layers.map((l) => l.map((h) => h.slice(0, n).map((r) => r.slice(0, n))));
 }
 

@@ -1,6 +1,7 @@
 // bertlab/explain: explanations of a BERT prediction, each one call returning plain arrays.
 export type { AttributionTarget, ExplainInputs, TokenizerLike, BaselineOptions } from "./common";
 export { target_scores } from "./common";
+export { memory_budget, set_memory_budget } from "./guard";
 export { approximation_parameters, leggauss } from "./quadrature";
 export type { IntegrationMethod } from "./quadrature";
 export { integrated_gradients } from "./integrated_gradients";

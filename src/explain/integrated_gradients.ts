@@ -8,6 +8,7 @@ import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models";
 import { AttributionTarget, BaselineOptions, embed, encode, ExplainInputs, forward_from_embeddings, pad_baseline, token_scores, tokens_of } from "./common";
 import { approximation_parameters, IntegrationMethod } from "./quadrature";
+import { bool_option, check_inputs, check_memory, check_target, fitting_batch, forward_bytes, int_option, no_tape_leak } from "./guard";
 
 export interface AttributionOptions extends BaselineOptions {
   /** Which output is explained (see AttributionTarget). */
@@ -47,17 +48,27 @@ export interface IntegratedGradientsResult extends TokenAttributions {
 }
 
 export function integrated_gradients(model: BertPreTrainedModel, inputs: ExplainInputs, options: IntegratedGradientsOptions): IntegratedGradientsResult {
+  const fn = "integrated_gradients";
+  const target = check_target(fn, options?.target);
   const enc = encode(inputs);
   const baseline_ids = pad_baseline(model, enc, options);
-  const n_steps = options.n_steps ?? 50;
+  check_inputs(fn, model, enc, baseline_ids);
+  const n_steps = int_option(fn, "n_steps", options.n_steps, 50, 1, 1_000_000);
   const integration = options.method ?? "gausslegendre";
+  const chunk = Math.min(int_option(fn, "internal_batch_size", options.internal_batch_size, n_steps, 1), n_steps);
+  bool_option(fn, "normalize", options.normalize);
+  const seq = enc.input_ids.length;
+  const fit = fitting_batch(model, seq, true);
+  check_memory(fn, forward_bytes(model, chunk, seq, true), fit >= 1
+    ? `${chunk} steps of ${seq} tokens at once (internal_batch_size${options.internal_batch_size === undefined ? " defaults to n_steps" : ""}); internal_batch_size ≤ ${fit} fits`
+    : `even one step of ${seq} tokens does not fit: shorten the input (tokenizer max_length)`);
   const { alphas, step_sizes } = approximation_parameters(integration, n_steps);
-  const chunk = options.internal_batch_size ?? n_steps;
-  if (!(Number.isInteger(chunk) && chunk > 0)) throw new Error(`internal_batch_size must be a positive integer, got ${options.internal_batch_size}`);
-  const F = (e: tf.Tensor) => forward_from_embeddings(model, enc, e, options.target);
-  const grad = tf.grad((e: tf.Tensor) => F(e).sum());
+  const F = (e: tf.Tensor) => forward_from_embeddings(model, enc, e, target);
+  const grad = no_tape_leak((e: tf.Tensor) => F(e).sum());
 
-  const { attr, f_input, f_baseline } = tf.tidy(() => {
+  // F(x) and F(baseline) first, outside the gradient: a target the model's output does not have fails here
+  const [fi, fb] = tf.tidy(() => F(tf.concat([embed(model, enc), embed(model, enc, baseline_ids)], 0)).arraySync()); // [2]
+  const attr = tf.tidy(() => {
     const e_in = embed(model, enc); // [1, s, h]
     const e_base = embed(model, enc, baseline_ids); // [1, s, h]
     const diff = tf.sub(e_in, e_base); // [1, s, h]
@@ -73,20 +84,16 @@ export function integrated_gradients(model: BertPreTrainedModel, inputs: Explain
       total.dispose();
       total = next;
     }
-    const attr = tf.mul(total, diff.squeeze([0])) as tf.Tensor2D; // [s, h]
-    const f = F(tf.concat([e_in, e_base], 0)).arraySync(); // [2]
-    return { attr, f_input: tf.scalar(f[0]), f_baseline: tf.scalar(f[1]) };
+    return tf.mul(total, diff.squeeze([0])) as tf.Tensor2D; // [s, h]
   });
   const attributions = attr.arraySync();
-  const fi = f_input.dataSync()[0];
-  const fb = f_baseline.dataSync()[0];
-  tf.dispose([attr, f_input, f_baseline]);
+  attr.dispose();
   const sum = attributions.reduce((s, r) => s + r.reduce((a, b) => a + b, 0), 0);
   return {
     method: "integrated_gradients",
     tokens: tokens_of(enc, options.tokenizer),
     input_ids: enc.input_ids,
-    target: options.target,
+    target,
     scores: token_scores(attributions, options.normalize ?? false),
     attributions,
     baseline_ids,

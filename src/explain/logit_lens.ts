@@ -5,6 +5,7 @@ import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models";
 import { lm_predictions } from "../models/bert/surgery";
 import { encode, ExplainInputs, in_eval, TokenizerLike, tokens_of } from "./common";
+import { check_inputs, check_memory, forward_bytes, int_option } from "./guard";
 
 export interface LogitLensOptions {
   /** Position explained (default: the first [MASK], via tokenizer.mask_token_id). */
@@ -30,14 +31,17 @@ export function logit_lens(model: BertPreTrainedModel, inputs: ExplainInputs, op
   const head = lm_predictions(model);
   if (!head) throw new Error(`logit_lens: ${model.constructor.name} has no MLM head (cls.predictions); use BertForMaskedLM or BertForPreTraining`);
   const enc = encode(inputs);
-  const k = options.k ?? 5;
+  check_inputs("logit_lens", model, enc);
+  const vocab = (model.config as unknown as { vocab_size: number }).vocab_size;
+  const k = int_option("logit_lens", "k", options.k, 5, 1, vocab);
+  check_memory("logit_lens", forward_bytes(model, 1, enc.input_ids.length, false), "one forward of the input: shorten it (tokenizer max_length)");
   let position = options.position;
   if (position === undefined) {
     const mask = options.tokenizer?.mask_token_id;
     position = mask == null ? -1 : enc.input_ids.indexOf(mask);
     if (position < 0) throw new Error("logit_lens: no position given and no [MASK] token found in input_ids (pass { position } or { tokenizer })");
   }
-  if (!(Number.isInteger(position) && position >= 0 && position < enc.input_ids.length)) throw new Error(`logit_lens: position ${position} is out of range 0..${enc.input_ids.length - 1}`);
+  int_option("logit_lens", "position", position, 0, 0, enc.input_ids.length - 1);
   const logits = tf.tidy(() => {
     const out = in_eval(model, () => model.forward({
       input_ids: [enc.input_ids], attention_mask: [enc.attention_mask], token_type_ids: [enc.token_type_ids], output_hidden_states: true,

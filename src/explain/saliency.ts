@@ -4,10 +4,15 @@ import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models";
 import { embed, encode, ExplainInputs, forward_from_embeddings, token_scores, tokens_of } from "./common";
 import type { AttributionOptions, TokenAttributions } from "./integrated_gradients";
+import { bool_option, check_inputs, check_memory, check_target, forward_bytes, no_tape_leak } from "./guard";
 
 function gradient_attribution(model: BertPreTrainedModel, inputs: ExplainInputs, options: AttributionOptions, method: "saliency" | "input_x_gradient"): TokenAttributions {
+  const target = check_target(method, options?.target);
   const enc = encode(inputs);
-  const grad = tf.grad((e: tf.Tensor) => forward_from_embeddings(model, enc, e, options.target).sum());
+  check_inputs(method, model, enc);
+  bool_option(method, "normalize", options.normalize);
+  check_memory(method, forward_bytes(model, 1, enc.input_ids.length, true), "one forward and backward of the input: shorten it (tokenizer max_length)");
+  const grad = no_tape_leak((e: tf.Tensor) => forward_from_embeddings(model, enc, e, target).sum());
   const t = tf.tidy(() => {
     const e = embed(model, enc); // [1, s, h]
     const g = grad(e); // [1, s, h]
@@ -19,7 +24,7 @@ function gradient_attribution(model: BertPreTrainedModel, inputs: ExplainInputs,
     method,
     tokens: tokens_of(enc, options.tokenizer),
     input_ids: enc.input_ids,
-    target: options.target,
+    target,
     scores: token_scores(attributions, options.normalize ?? false),
     attributions,
   };
