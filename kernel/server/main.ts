@@ -36,8 +36,8 @@ export async function start_kernel(connection_file: string): Promise<void> {
   const iopub = new IoPub(channels, session);
   const hooks = install_hooks(iopub);
   const log = hooks.log;
-  const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log });
   const history = new History(default_history_file(), log);
+  const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log, history });
 
   let ending = false;
   const real_exit = process.exit.bind(process);

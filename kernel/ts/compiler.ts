@@ -6,6 +6,7 @@
 // through tslab's ES module → CommonJS step, so runtime errors point at cell lines.
 import * as path from "path";
 import { CachedModule, require_cached } from "./code_cache";
+import { probe_quick_info } from "./help";
 import { LineMap, Position, chain, decode_mappings, take_inline_map } from "./sourcemap";
 
 export type DiagnosticPos = { offset: number; line: number; character: number };
@@ -70,6 +71,7 @@ function patched_typescript(ts: TsModule): TsModule {
   override("createWatchCompilerHost", (root: string[], options: object, ...rest: unknown[]) =>
     ts.createWatchCompilerHost(root, { ...options, types: ["node"], inlineSourceMap: true }, ...rest),
   );
+  override("getQuickInfoAtPosition", probe_quick_info(ts)); // help.ts reaches the checker through it
   override("transpileModule", (input: string, opts: { compilerOptions?: object }) => {
     const [code, esm_map] = take_inline_map(input);
     const out = ts.transpileModule(code, { ...opts, compilerOptions: { ...opts.compilerOptions, sourceMap: true } });

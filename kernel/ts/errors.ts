@@ -5,6 +5,7 @@
 import * as util from "util";
 import type { Diagnostic } from "./compiler";
 import type { Position } from "./sourcemap";
+import { hidden_note, shows_excerpt, trim_frames } from "./xmode";
 
 export type CellError = { status: "error"; ename: string; evalue: string; traceback: string[] };
 
@@ -89,7 +90,7 @@ export function runtime_error(
   const frames = stack
     .split("\n")
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !/\(node:|kernel[\\/](ts|server)[\\/]|^\s+at node:/.test(l))
+    .filter((l) => /^\s+at /.test(l))
     .flatMap((l) => {
       let unmapped = false;
       const mapped = l.replace(frame, (_m, ln: string, col: string) => {
@@ -106,8 +107,10 @@ export function runtime_error(
       return unmapped ? [] : [mapped];
     });
   const head = err ? `${RED}${ename}${RESET}: ${evalue}` : `${RED}Uncaught${RESET} ${evalue}`;
-  const traceback = [head + (frames.length ? "\n" + frames.join("\n") : "")];
-  if (first) {
+  const shown = trim_frames(frames); // %xmode (xmode.ts): library-internal frames dropped unless Verbose
+  const note = hidden_note(frames.filter((l) => !/kernel[\\/](ts|server)[\\/]/.test(l)).length, shown.length);
+  const traceback = [head + (shown.length ? "\n" + shown.join("\n") : "") + (note ? "\n" + note : "")];
+  if (first && shows_excerpt()) {
     const p = first as Position;
     const lines = source.split("\n");
     const gutter = String(p.line + 1).length;

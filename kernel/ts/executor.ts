@@ -5,8 +5,10 @@ import * as fs from "fs";
 import * as path from "path";
 import type { Completeness, Completion, ExecuteError, ExecuteOutcome, Executor, Inspection } from "../server/executor";
 import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
-import { complete, inspect, is_complete, pager_target } from "./editing";
+import { complete, inspect, is_complete } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
+import { help_at, help_page } from "./help";
+import { HistoryAccess, Magics } from "./magics";
 import { KeyboardInterrupt, Runtime } from "./runtime";
 import { value_bundle } from "./values";
 
@@ -16,6 +18,8 @@ export type TsExecutorOptions = {
   /** Packages whose declarations warm() parses ahead of the first cell, when they resolve from cwd. */
   prewarm?: string[];
   log?: (line: string) => void;
+  /** The kernel's input history, for %history. */
+  history?: HistoryAccess;
 };
 
 function own_version(): string {
@@ -33,6 +37,14 @@ export class TsExecutor implements Executor {
   private cells = 0;
   /** Declarations of every successful cell so far, as tslab's converter keeps them. */
   private prev_decl = "";
+  /** %magics, !shell and `name?` help lines (magics.ts, help.ts): they run a cell's TypeScript through execute(). */
+  private magics: Magics = new Magics({
+    run_cell: (code, n) => this.execute(code, n),
+    names: () => this.runtime.names,
+    page: (target, detail) => help_page(this.compiler, this.prev_decl, target, { detail, cells: this.magics.sources }),
+    typescript: () => load_typescript(),
+    history: () => this.opts.history,
+  });
 
   readonly info: Executor["info"];
 
@@ -100,12 +112,8 @@ export class TsExecutor implements Executor {
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
     const cell = `In[${execution_count}]`;
     this.runtime.clear_interrupt();
-    const target = pager_target(code);
-    if (target) {
-      const r = this.inspect(target, target.length, 1);
-      if (!r.found) return { status: "error", ename: "NameError", evalue: `${target}: no such name in scope`, traceback: [`NameError: ${target}: no such name in scope`] };
-      return { status: "ok", page: { data: r.data } };
-    }
+    const magic = this.magics.intercept(code, execution_count); // %magic / !cmd / name? lines (magics.ts)
+    if (magic) return magic;
     const t0 = Date.now();
     this.cells++;
     const c = this.compiler.convert(this.prev_decl, code);
@@ -169,15 +177,21 @@ export class TsExecutor implements Executor {
   }
 
   complete(code: string, cursor: number): Completion {
-    return complete(this.compiler, this.prev_decl, code, cursor);
+    return this.magics.complete(code, cursor) ?? complete(this.compiler, this.prev_decl, code, cursor);
   }
 
-  inspect(code: string, cursor: number, _detail_level: number): Inspection {
+  inspect(code: string, cursor: number, detail_level: number): Inspection {
+    // the full help page (help.ts) of the name at or just before the cursor, else TypeScript's quick info
+    for (const pos of [cursor, cursor - 1, cursor - 2]) {
+      if (pos < 0 || (pos === cursor - 2 && code[cursor - 1] !== "(")) continue;
+      const page = help_at(this.compiler, this.prev_decl, code, pos, { detail: detail_level >= 1 ? 1 : 0, cells: this.magics.sources });
+      if (page) return { found: true, data: page, metadata: {} };
+    }
     return inspect(this.compiler, this.prev_decl, code, cursor);
   }
 
   is_complete(code: string): Completeness {
-    return is_complete(load_typescript(), code);
+    return this.magics.is_complete(code) ?? is_complete(load_typescript(), code);
   }
 
   interrupt(): void {

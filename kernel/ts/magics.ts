@@ -1,0 +1,550 @@
+// IPython's magics, `!cmd` and `name?` help lines, as a layer in front of TypeScript compilation. A cell whose
+// first line is `%%name` is a cell magic; a line starting with `%` or `!` (column 0, outside strings, templates
+// and comments) is a line magic or a shell command; a line `name?` / `name??` / `?name` (where the cell does not
+// parse as TypeScript otherwise) asks for help. The cell's TypeScript lines between them run through the normal
+// cell path, in order, padded with blank lines so errors keep the cell's line numbers. Cells with none of these
+// never reach this layer's logic (one regular-expression test).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as util from "util";
+import { spawn } from "child_process";
+import type { Completeness, Completion, ExecuteOutcome } from "../server/executor";
+import type { Bundle } from "../server/iopub";
+import { interrupt_generation, interrupted_since } from "../../src/utils/interrupt";
+import type { TsModule } from "./compiler";
+import { TimeitResult, autorange, autorange_async, time_report } from "./timing";
+import { XMODES, set_xmode } from "./xmode";
+import { value_bundle } from "./values";
+
+/** History rows as the kernel's History serves them: [session, line, input] or [session, line, [input, output]]. */
+export type HistoryRows = Array<[number, number, string] | [number, number, [string, string | null]]>;
+export type HistoryAccess = {
+  range(session: number, start: number, stop: number | null, output?: boolean): HistoryRows;
+  search(pattern: string, opts: { n: number | null; unique: boolean; output: boolean }): HistoryRows;
+  tail(n: number, output?: boolean): HistoryRows;
+};
+
+/** What the magics need from the executor. */
+export interface MagicHost {
+  /** Runs TypeScript through the normal cell path (compile against earlier cells, run, value). */
+  run_cell(code: string, execution_count: number): Promise<ExecuteOutcome>;
+  /** The cells' names and values. */
+  names(): Record<string, unknown>;
+  /** The pager bundle for `target` (help.ts), or null when no such name is in scope. */
+  page(target: string, detail: 0 | 1): Bundle["data"] | null;
+  typescript(): TsModule;
+  history(): HistoryAccess | undefined;
+}
+
+type Line =
+  | { kind: "code"; text: string }
+  | { kind: "magic"; name: string; args: string; pad: string }
+  | { kind: "shell"; cmd: string }
+  | { kind: "help"; target: string; detail: 0 | 1 };
+
+type Outcome = ExecuteOutcome & { payload?: Array<Record<string, unknown>> };
+
+export const LINE_MAGICS = ["cd", "env", "history", "hist", "load", "lsmagic", "pinfo", "pinfo2", "pwd", "run", "time", "timeit", "who", "whos", "xmode"];
+export const CELL_MAGICS = ["bash", "sh", "time", "timeit", "writefile"];
+
+const TIMEIT_KEY = Symbol.for("bertlab.magics.timeit");
+const HELP_LINE = /^\s*(\?{1,2})?\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*(\?{1,2})?\s*;?\s*$/;
+const CANDIDATE = /^[%!]|\?\s*;?\s*$|^\s*\?/m;
+
+function error(ename: string, evalue: string): ExecuteOutcome {
+  return { status: "error", ename, evalue, traceback: [`\x1b[31m${ename}\x1b[0m: ${evalue}`] };
+}
+
+/** Python's shlex-ish split: whitespace separated, "quoted" and 'quoted' words kept whole. */
+function words(s: string): string[] {
+  return [...s.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+export class Magics {
+  private oldpwd: string | null = null;
+  private child: ReturnType<typeof spawn> | null = null;
+  /** Every cell's source so far (`name??` shows a cell's own declaration from it). */
+  readonly sources: string[] = [];
+
+  constructor(private host: MagicHost) {
+    const g = globalThis as Record<symbol, unknown>;
+    g[TIMEIT_KEY] ??= timeit_runner;
+  }
+
+  /** Handles the cell when it has magics, shell or help lines (a promise of its outcome); null: plain TypeScript. */
+  intercept(code: string, n: number): Promise<Outcome> | null {
+    if (this.sources[this.sources.length - 1] !== code) this.sources.push(code);
+    if (!CANDIDATE.test(code)) return null;
+    const cell = /^%%([A-Za-z_]\w*)[ \t]*([^\n]*)(?:\n([\s\S]*))?$/.exec(code.replace(/^\s*\n/, ""));
+    if (cell) return this.cell_magic(cell[1], cell[2], cell[3] ?? "", n);
+    const lines = this.classify(code);
+    if (!lines) return null;
+    return this.run_lines(lines, n);
+  }
+
+  /** The cell's lines by kind, or null when all are TypeScript. */
+  private classify(code: string): Line[] | null {
+    const ts = this.host.typescript();
+    const raw = code.split("\n");
+    const inside = literal_ranges(ts, code);
+    const starts: number[] = [];
+    raw.reduce((off, l) => (starts.push(off), off + l.length + 1), 0);
+    const in_literal = (i: number) => inside.some(([a, b]) => starts[i] > a && starts[i] < b);
+    let special = false;
+    const lines: Line[] = raw.map((text, i) => {
+      if (/^[%!]/.test(text) && !in_literal(i)) {
+        special = true;
+        if (text.startsWith("!")) return { kind: "shell", cmd: text.slice(1) };
+        const m = /^%([A-Za-z_]\w*)\s*(.*)$/.exec(text);
+        // pad: the args' place in the cell (lines and columns), so errors in `%time EXPR` point into the cell
+        const pad = m ? "\n".repeat(i) + " ".repeat(text.length - m[2].length) : "";
+        return m ? { kind: "magic", name: m[1], args: m[2].trim(), pad } : { kind: "magic", name: text.slice(1), args: "", pad };
+      }
+      return { kind: "code", text };
+    });
+    // help lines are never TypeScript: only looked for when the cell (magic lines blanked) does not parse
+    const rest = lines.map((l) => (l.kind === "code" ? l.text : "")).join("\n");
+    if (/\?/.test(rest)) {
+      const sf = ts.createSourceFile("cell.ts", rest, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+      if ((sf.parseDiagnostics ?? []).length) {
+        lines.forEach((l, i) => {
+          if (l.kind !== "code" || in_literal(i)) return;
+          const m = HELP_LINE.exec(l.text);
+          if (!m || (!m[1] && !m[3]) || (m[1] && m[3])) return;
+          special = true;
+          lines[i] = { kind: "help", target: m[2].replace(/\s+/g, ""), detail: (m[1] ?? m[3]).length === 2 ? 1 : 0 };
+        });
+      }
+    }
+    return special ? lines : null;
+  }
+
+  private async run_lines(lines: Line[], n: number): Promise<Outcome> {
+    let last: Outcome = { status: "ok" };
+    const pages: Array<Bundle["data"]> = [];
+    for (let i = 0; i < lines.length; ) {
+      const l = lines[i];
+      if (l.kind === "code") {
+        let j = i;
+        while (j < lines.length && lines[j].kind === "code") j++;
+        const text = lines.slice(i, j).map((x) => (x as { text: string }).text).join("\n");
+        if (text.trim()) last = await this.host.run_cell("\n".repeat(i) + text, n);
+        else last = { status: "ok" };
+        i = j;
+      } else {
+        if (l.kind === "magic") last = await this.line_magic(l.name, l.args, n, l.pad);
+        else if (l.kind === "shell") last = await this.shell(["-c", l.cmd], null, false);
+        else {
+          last = { status: "ok" };
+          const page = this.host.page(l.target, l.detail);
+          if (page) pages.push(page);
+          else process.stdout.write(`Object \`${l.target}\` not found.\n`);
+        }
+        i++;
+      }
+      if (last.status === "error") return last;
+    }
+    if (pages.length && last.status === "ok") {
+      const text = pages.map((p) => String(p["text/plain"] ?? "")).join("\n\n");
+      const md = pages.map((p) => String(p["text/markdown"] ?? p["text/plain"] ?? "")).join("\n\n---\n\n");
+      return { ...last, page: { data: { "text/plain": text, "text/markdown": md } } };
+    }
+    return last;
+  }
+
+  private async cell_magic(name: string, args: string, body: string, n: number): Promise<Outcome> {
+    // the body keeps its cell line numbers (line 1 is the magic)
+    const padded = "\n" + body;
+    switch (name) {
+      case "time":
+        return this.time(padded, n);
+      case "timeit":
+        return this.timeit(args, body, n, true);
+      case "bash":
+      case "sh":
+        return this.shell(["-s", ...words(args)], body, true, name);
+      case "writefile": {
+        const w = words(args);
+        const append = w[0] === "-a" || w[0] === "--append";
+        const file = append ? w[1] : w[0];
+        if (!file) return error("UsageError", "%%writefile: which file? (%%writefile [-a] FILE)");
+        const exists = fs.existsSync(file);
+        if (append) fs.appendFileSync(file, body.endsWith("\n") ? body : body + "\n");
+        else fs.writeFileSync(file, body.endsWith("\n") ? body : body + "\n");
+        process.stdout.write(`${append ? "Appending to" : exists ? "Overwriting" : "Writing"} ${file}\n`);
+        return { status: "ok" };
+      }
+      default:
+        return error("UsageError", `Cell magic \`%%${name}\` not found. Known cell magics: ${CELL_MAGICS.map((m) => "%%" + m).join(" ")}`);
+    }
+  }
+
+  private async line_magic(name: string, args: string, n: number, pad = ""): Promise<Outcome> {
+    switch (name) {
+      case "time":
+        return this.time(args.trim() ? pad + args : "", n);
+      case "timeit":
+        return this.timeit(args, null, n, false);
+      case "pwd":
+        return ok_value(process.cwd());
+      case "cd":
+        return this.cd(args);
+      case "env":
+        return this.env(args);
+      case "who":
+      case "whos":
+        return this.who(name === "whos", words(args));
+      case "history":
+      case "hist":
+        return this.history(words(args));
+      case "load":
+        return this.load(args);
+      case "run":
+        return this.run_file(args, n);
+      case "xmode":
+        try {
+          process.stdout.write(`Exception reporting mode: ${set_xmode(args || undefined)}\n`);
+          return { status: "ok" };
+        } catch (e) {
+          return error("UsageError", `${(e as Error).message}`);
+        }
+      case "lsmagic":
+        process.stdout.write(lsmagic());
+        return { status: "ok" };
+      case "pinfo":
+      case "pinfo2": {
+        const page = this.host.page(args.trim(), name === "pinfo2" ? 1 : 0);
+        if (!page) {
+          process.stdout.write(`Object \`${args.trim()}\` not found.\n`);
+          return { status: "ok" };
+        }
+        return { status: "ok", page: { data: page } };
+      }
+      default:
+        return error("UsageError", `Line magic function \`%${name}\` not found. Known line magics: ${LINE_MAGICS.map((m) => "%" + m).join(" ")} (cell magics: ${CELL_MAGICS.map((m) => "%%" + m).join(" ")})`);
+    }
+  }
+
+  /**
+   * `%time` / `%%time`: runs the code through the normal cell path (names it declares are kept, its value is
+   * Out[n]) and prints IPython's report. The clock starts when the compiler is done: an immediate queued now runs
+   * once the (synchronous) compile has returned, before the cell's own first turn (Runtime.run waits one).
+   */
+  private async time(code: string, n: number): Promise<Outcome> {
+    if (!code.trim()) return error("UsageError", "%time: what to time? (%time EXPRESSION, or %%time with the code below it)");
+    const t_start = performance.now();
+    let mark = { t: t_start, cpu: process.cpuUsage() };
+    setImmediate(() => (mark = { t: performance.now(), cpu: process.cpuUsage() }));
+    const out = await this.host.run_cell(code, n);
+    if (out.status === "error") return out;
+    const cpu = process.cpuUsage(mark.cpu);
+    const end = performance.now();
+    process.stdout.write(time_report({ user: cpu.user / 1e6, sys: cpu.system / 1e6, wall: (end - mark.t) / 1000, compile: (mark.t - t_start) / 1000 }));
+    return out;
+  }
+
+  /**
+   * `%timeit [-n N] [-r R] [-q] [-o] STATEMENT` / `%%timeit [options] [SETUP]` + body: the statement is compiled
+   * once as a cell (type-checked against earlier cells' names) into a function running it N times; loops are
+   * auto-chosen as IPython does (1, 2, 5, 10, … until a run takes ≥ 0.2 s), then R runs (7) are timed.
+   */
+  private async timeit(args: string, body: string | null, n: number, cell: boolean): Promise<Outcome> {
+    const opts = { number: 0, repeat: 7, quiet: false, ret: false, precision: 3 };
+    let given_n = false;
+    let rest = args;
+    for (;;) {
+      const m = /^\s*-(n|r|p)\s*(\d+)|^\s*-(q|o)\b/.exec(rest);
+      if (!m) break;
+      if (m[1] === "n") (opts.number = Number(m[2])), (given_n = true);
+      else if (m[1] === "r") opts.repeat = Number(m[2]);
+      else if (m[1] === "p") opts.precision = Number(m[2]);
+      else if (m[3] === "q") opts.quiet = true;
+      else opts.ret = true;
+      rest = rest.slice(m[0].length);
+    }
+    if (opts.repeat < 1 || (given_n && opts.number < 1)) return error("UsageError", "%timeit: -n and -r take a positive whole number of loops / runs");
+    const setup = cell ? rest.trim() : "";
+    const stmt = cell ? body ?? "" : rest.trim();
+    if (!stmt.trim()) return error("UsageError", `%timeit: what to time? (%timeit STATEMENT, or %%timeit [SETUP] with the code below it)`);
+    const is_async = /\bawait\b/.test(setup + "\n" + stmt);
+    const fn = [
+      `${is_async ? "async " : ""}(__loops: number): ${is_async ? "Promise<number>" : "number"} => {`,
+      setup,
+      `const __t0 = performance.now();`,
+      `for (let __i = 0; __i < __loops; __i++) {`,
+      stmt,
+      `}`,
+      `return (performance.now() - __t0) / 1000;`,
+      `}`,
+    ].join("\n");
+    const call = `(globalThis as any)[Symbol.for("bertlab.magics.timeit")](${fn}, ${JSON.stringify(opts)})`;
+    return this.host.run_cell(is_async ? `await ${call}` : call, n);
+  }
+
+  private cd(args: string): Outcome {
+    const w = words(args).filter((a) => a !== "-q");
+    const quiet = words(args).includes("-q");
+    let target = w[0] ?? os.homedir();
+    if (target === "-") {
+      if (!this.oldpwd) return error("UsageError", "%cd -: no previous directory yet");
+      target = this.oldpwd;
+    }
+    target = target.replace(/^~(?=$|[\\/])/, os.homedir());
+    try {
+      const before = process.cwd();
+      process.chdir(target);
+      this.oldpwd = before;
+    } catch (e) {
+      return error("FileNotFoundError", `%cd: ${target}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such directory" : (e as Error).message}`);
+    }
+    if (!quiet) process.stdout.write(process.cwd() + "\n");
+    return { status: "ok" };
+  }
+
+  private env(args: string): Promise<Outcome> | Outcome {
+    if (!args) return ok_value(Object.fromEntries(Object.entries(process.env).sort(([a], [b]) => a.localeCompare(b))));
+    const m = /^([A-Za-z_][\w.]*)\s*(?:=\s*|\s+)([\s\S]*)$/.exec(args);
+    if (m) {
+      process.env[m[1]] = m[2];
+      process.stdout.write(`env: ${m[1]}=${m[2]}\n`);
+      return { status: "ok" };
+    }
+    const name = args.trim();
+    if (!(name in process.env)) return error("KeyError", `%env: no environment variable ${JSON.stringify(name)}`);
+    return ok_value(process.env[name]);
+  }
+
+  private who(long: boolean, filter: string[]): Outcome {
+    const names = this.host.names();
+    const rows = Object.keys(names)
+      .filter((k) => !k.startsWith("_"))
+      .sort()
+      .map((k) => ({ name: k, type: type_name(names[k]), info: data_info(names[k]) }))
+      .filter((r) => !filter.length || filter.includes(r.type));
+    if (!rows.length) {
+      process.stdout.write(filter.length ? "No variables match your requested type.\n" : "Interactive namespace is empty.\n");
+      return { status: "ok" };
+    }
+    if (!long) {
+      process.stdout.write(rows.map((r) => r.name).join("\t") + "\t\n");
+      return { status: "ok" };
+    }
+    const vw = Math.max(8, ...rows.map((r) => r.name.length)) + 3;
+    const tw = Math.max(4, ...rows.map((r) => r.type.length)) + 3;
+    const head = "Variable".padEnd(vw) + "Type".padEnd(tw) + "Data/Info";
+    const lines = [head, "-".repeat(head.length + 5), ...rows.map((r) => r.name.padEnd(vw) + r.type.padEnd(tw) + r.info)];
+    process.stdout.write(lines.join("\n") + "\n");
+    return { status: "ok" };
+  }
+
+  /** `%history [-n] [-o] [-g PATTERN] [-l N] [RANGES]` over the kernel's history (this session unless -g / -l). */
+  private history(w: string[]): Outcome {
+    const h = this.host.history();
+    if (!h) return error("UsageError", "%history: this kernel keeps no history");
+    let numbers = false;
+    let output = false;
+    let rows: HistoryRows | null = null;
+    const ranges: string[] = [];
+    for (let i = 0; i < w.length; i++) {
+      const a = w[i];
+      if (a === "-n") numbers = true;
+      else if (a === "-o") output = true;
+      else if (a === "-g") {
+        const pattern = w[i + 1] && !w[i + 1].startsWith("-") ? w[++i] : "*";
+        rows = h.search(pattern.includes("*") || pattern.includes("?") ? pattern : `*${pattern}*`, { n: null, unique: false, output: true });
+        numbers = true;
+      } else if (a === "-l") rows = h.tail(Number(w[++i] ?? 10), true);
+      else if (/^\d+(-\d+)?$/.test(a)) ranges.push(a);
+      else return error("UsageError", `%history: unknown argument ${JSON.stringify(a)}; expected -n, -o, -g PATTERN, -l N or line ranges like 1-3 5`);
+    }
+    rows ??= ranges.length
+      ? ranges.flatMap((r) => {
+          const [a, b] = r.split("-").map(Number);
+          return h.range(0, a, (b ?? a) + 1, true);
+        })
+      : h.range(0, 1, null, true);
+    const session = h.range(0, 0, 1, false)[0]?.[0];
+    const width = Math.max(1, ...rows.map((r) => String(r[1]).length));
+    const out: string[] = [];
+    for (const [s, line, entry] of rows) {
+      const [input, result] = Array.isArray(entry) ? entry : [entry, null];
+      const label = s !== session && session !== undefined ? `${s}/${line}` : String(line);
+      out.push(numbers ? `${label.padStart(width)}: ${input.replace(/\n/g, "\n" + " ".repeat(width + 2))}` : input);
+      if (output && result != null) out.push(`${numbers ? " ".repeat(width + 2) : ""}-> ${result}`);
+    }
+    process.stdout.write(out.join("\n") + (out.length ? "\n" : ""));
+    return { status: "ok" };
+  }
+
+  /** `%load FILE`: the file's text becomes the cell's new input (IPython's set_next_input, replacing the cell). */
+  private load(args: string): Outcome {
+    const file = words(args)[0];
+    if (!file) return error("UsageError", "%load: which file? (%load FILE.ts)");
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      return error("FileNotFoundError", `%load: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    return { status: "ok", payload: [{ source: "set_next_input", text: `// %load ${args}\n${text}`, replace: true }] };
+  }
+
+  /** `%run FILE.ts`: runs the file as a cell, in the kernel's names (what it declares stays, as `%run -i`). */
+  private async run_file(args: string, n: number): Promise<Outcome> {
+    const file = words(args)[0];
+    if (!file) return error("UsageError", "%run: which file? (%run FILE.ts)");
+    let text: string;
+    try {
+      text = fs.readFileSync(path.resolve(file), "utf8");
+    } catch (e) {
+      return error("FileNotFoundError", `%run: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const out = await this.host.run_cell(text, n);
+    // a file's last expression is not a cell value (IPython's %run prints nothing of it)
+    return out.status === "ok" ? { status: "ok" } : out;
+  }
+
+  /**
+   * A shell command (`!cmd`: `sh -c`) or script (`%%bash` / `%%sh` on stdin), its output streamed to the cell's
+   * stdout / stderr as it comes. An interrupt sends SIGINT to it (SIGKILL a second later). A non-zero exit status
+   * is printed (`!cmd`) or fails the cell (`%%bash`, as IPython's CalledProcessError).
+   */
+  private shell(argv: string[], stdin: string | null, fail: boolean, shell = "sh"): Promise<Outcome> {
+    return new Promise((resolve) => {
+      const child = spawn(shell === "bash" ? "bash" : "/bin/sh", argv, { cwd: process.cwd(), env: process.env, stdio: ["pipe", "pipe", "pipe"] });
+      this.child = child;
+      const gen = interrupt_generation();
+      let interrupted = false;
+      const watch = setInterval(() => {
+        if (!interrupted && interrupted_since(gen)) {
+          interrupted = true;
+          child.kill("SIGINT");
+          setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 1000).unref();
+        }
+      }, 50);
+      child.stdout!.on("data", (d: Buffer) => process.stdout.write(d.toString("utf8")));
+      child.stderr!.on("data", (d: Buffer) => process.stderr.write(d.toString("utf8")));
+      child.stdin!.on("error", () => {});
+      child.stdin!.end(stdin ?? "");
+      const done = (o: Outcome) => {
+        clearInterval(watch);
+        this.child = null;
+        resolve(o);
+      };
+      child.on("error", (e) => done(error("OSError", `${shell}: ${e.message}`)));
+      child.on("close", (code, signal) => {
+        if (interrupted) return done(error("KeyboardInterrupt", `interrupted (the command got SIGINT)`));
+        const status = code ?? (signal ? `signal ${signal}` : "?");
+        if (code === 0) return done({ status: "ok" });
+        const what = stdin === null ? `!${argv[1]}` : `%%${shell}`;
+        if (fail) return done(error("CalledProcessError", `${what}: the script returned non-zero exit status ${status}`));
+        process.stderr.write(`exit status ${status}\n`);
+        done({ status: "ok" });
+      });
+    });
+  }
+
+  /** Completion of `%ti` → `%time`, `%timeit`; `%%b` → `%%bash`; null when the cursor is not on a magic word. */
+  complete(code: string, cursor: number): Completion | null {
+    const line_start = code.lastIndexOf("\n", cursor - 1) + 1;
+    const m = /^(%%?)([A-Za-z_]\w*)?$/.exec(code.slice(line_start, cursor));
+    if (!m) return null;
+    const cell = m[1] === "%%";
+    if (cell && line_start !== 0) return null;
+    const list = cell ? CELL_MAGICS : LINE_MAGICS;
+    const prefix = m[2] ?? "";
+    const matches = list.filter((x) => x.startsWith(prefix)).map((x) => m[1] + x);
+    return { matches, cursor_start: line_start, cursor_end: cursor, metadata: {} };
+  }
+
+  /** A `%%magic` cell is complete as it stands (its body is not TypeScript); so is a cell of magic lines only. */
+  is_complete(code: string): Completeness | null {
+    if (/^\s*%%/.test(code)) return { status: "complete" };
+    const lines = code.split("\n").filter((l) => l.trim());
+    if (lines.length && lines.every((l) => /^[%!]/.test(l) || (HELP_LINE.test(l) && /\?/.test(l)))) return { status: "complete" };
+    return null;
+  }
+}
+
+async function ok_value(value: unknown): Promise<Outcome> {
+  return { status: "ok", result: await value_bundle(value) };
+}
+
+/** `%timeit`'s runner, called by the compiled statement's cell (synchronously, so an interrupt stops it). */
+function timeit_runner(fn: (loops: number) => number | Promise<number>, o: { number: number; repeat: number; quiet: boolean; ret: boolean; precision: number }): unknown {
+  const finish = (loops: number, runs: number[]) => {
+    const r = new TimeitResult(loops, o.repeat, runs, 0, o.precision);
+    if (!o.quiet) process.stdout.write(r.report());
+    return o.ret ? r : undefined;
+  };
+  const probe = fn(1);
+  if (probe instanceof Promise) {
+    return (async () => {
+      await probe;
+      const loops = o.number || (await autorange_async(async (k) => fn(k) as Promise<number>));
+      const runs: number[] = [];
+      for (let i = 0; i < o.repeat; i++) runs.push(await (fn(loops) as Promise<number>));
+      return finish(loops, runs);
+    })();
+  }
+  const loops = o.number || autorange((k) => fn(k) as number);
+  const runs: number[] = [];
+  for (let i = 0; i < o.repeat; i++) runs.push(fn(loops) as number);
+  return finish(loops, runs);
+}
+
+/** `%lsmagic`'s listing, as IPython lays it out. */
+function lsmagic(): string {
+  return [
+    "Available line magics:",
+    LINE_MAGICS.map((m) => "%" + m).join("  "),
+    "",
+    "Available cell magics:",
+    CELL_MAGICS.map((m) => "%%" + m).join("  "),
+    "",
+    "Also: !cmd runs a shell command; name? / name?? (or ?name) pages help; %xmode takes " + XMODES.join(" | ") + ".",
+    "Automagic is OFF, % prefix IS needed for line magics.",
+    "",
+  ].join("\n");
+}
+
+/** A value's type as %whos shows it: JavaScript's typeof for primitives, "class" / "function", else its class name. */
+function type_name(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "function") return /^class[\s{]/.test(Function.prototype.toString.call(v)) ? "class" : "function";
+  if (typeof v !== "object") return typeof v;
+  if (Array.isArray(v)) return "Array";
+  const c = (v as { constructor?: { name?: string } }).constructor?.name;
+  return c || "Object";
+}
+
+/** %whos's Data/Info: a tensor's shape and dtype, an array's length, a primitive's value, else a short repr. */
+function data_info(v: unknown): string {
+  const t = v as { shape?: unknown; dtype?: unknown; size?: unknown };
+  if (v && typeof v === "object" && Array.isArray(t.shape) && typeof t.dtype === "string") return `shape [${(t.shape as number[]).join(", ")}] ${t.dtype}`;
+  if (Array.isArray(v)) return `length ${v.length}`;
+  if (v instanceof Map || v instanceof Set) return `size ${v.size}`;
+  if (typeof v === "function") return `${(v as { name?: string }).name || "(anonymous)"}`;
+  const s = util.inspect(v, { depth: 0, breakLength: Infinity, maxStringLength: 60 }).replace(/\s+/g, " ");
+  return s.length > 70 ? s.slice(0, 67) + "..." : s;
+}
+
+/** [start, end) of string / template literals and comments in a cell, so magic-looking lines inside them stay code. */
+function literal_ranges(ts: TsModule, code: string): Array<[number, number]> {
+  const sf = ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const out: Array<[number, number]> = [];
+  const K = ts.SyntaxKind;
+  const kinds = new Set([K.StringLiteral, K.NoSubstitutionTemplateLiteral, K.TemplateHead, K.TemplateMiddle, K.TemplateTail]);
+  const seen = new Set<number>();
+  const visit = (node: { pos: number; end: number; kind: number; getStart(sf?: unknown): number; getChildren(sf?: unknown): unknown[] }) => {
+    if (!seen.has(node.pos)) {
+      seen.add(node.pos);
+      for (const c of ts.getLeadingCommentRanges(code, node.pos) ?? []) out.push([c.pos, c.end]);
+    }
+    if (kinds.has(node.kind)) out.push([node.getStart(sf), node.end]);
+    for (const c of node.getChildren(sf)) visit(c as typeof node);
+  };
+  visit(sf);
+  return out;
+}
