@@ -5,6 +5,7 @@
 import * as util from "util";
 import type { Diagnostic } from "./compiler";
 import type { Position } from "./sourcemap";
+import { habit_hint } from "./help";
 import { hidden_note, shows_excerpt, trim_frames } from "./xmode";
 
 export type CellError = { status: "error"; ename: string; evalue: string; traceback: string[] };
@@ -44,6 +45,8 @@ export function diagnostics_error(diags: Diagnostic[], source: string, cell: str
     const kind = CATEGORY[head.category] ?? "error";
     traceback.push(`${CYAN}${where}${RESET} - ${RED}${kind}${RESET} TS${head.code}: ${head.messageText}`);
     chain.forEach((d, i) => traceback.push(`${"  ".repeat(i + 1)}${d.messageText}`));
+    const hint = habit_hint(head.messageText); // a Python habit (`t.view(...)`): what to write instead (help.ts)
+    if (hint) traceback.push(`  ${hint}`);
     if (!head.fileName) {
       const gutter = String(head.end.line + 1).length;
       traceback.push("");

@@ -27,7 +27,11 @@ export function probe_quick_info(ts: TsModule) {
   };
 }
 
-/** Python names typed by habit → what to write in bertlab (shown on their help page). */
+/**
+ * Python names typed by habit → what to write in bertlab: the help page of a name that does not exist, and the
+ * compile error of a property that does not exist (errors.ts). (Names bertlab has — encode_plus, batch_encode_plus,
+ * t.item(), model.to("cpu") — page their own docs.)
+ */
 export const PYTHON_HABITS: Record<string, string> = {
   encode_plus:
     "transformers' tokenizer.encode_plus(text, ...) is `tokenizer(text, { text_pair, padding, truncation, max_length, return_tensors })` in bertlab (call the tokenizer; transformers deprecates encode_plus too); `tokenizer.encode(text)` gives the ids only.",
@@ -77,6 +81,12 @@ export function help_page(compiler: CellCompiler, prev_decl: string, target: str
   if (!habit) return null;
   const text = `${target}: not in bertlab (TypeScript).\n\n${habit}`;
   return { "text/plain": text, "text/markdown": `\`${target}\`: not in bertlab (TypeScript).\n\n${habit}` };
+}
+
+/** The hint for `Property 'X' does not exist on type …` (TS2339 / TS2551), when X is a Python habit. */
+export function habit_hint(message: string): string | null {
+  const m = /^Property '([\w$]+)' does not exist on type/.exec(message);
+  return m && Object.prototype.hasOwnProperty.call(PYTHON_HABITS, m[1]) ? PYTHON_HABITS[m[1]] : null;
 }
 
 /** A section of the page: a title and its lines (plain), or code (markdown fences). */
@@ -165,8 +175,6 @@ function build_page(ts: TsModule, checker: Checker, sf: Node, pos: number, opts:
     const src = from_cell ? cell_source(ts, qualified_names(ts, sym), opts.cells) : file ? library_source(ts, qualified_names(ts, sym), file) : null;
     sections.push({ title: "Source", lines: (src ?? "(no source found)").split("\n"), code: !!src });
   }
-  const habit = PYTHON_HABITS[name];
-  if (habit && !from_cell) sections.push({ title: "Python habit", lines: [habit] });
 
   const plain = [heading, ...sections.map((s) => `${s.title}:\n${s.lines.map((l) => (l ? "  " + l : "")).join("\n")}`)].join("\n\n");
   const md = [
