@@ -278,7 +278,8 @@ export class Magics {
       `return (performance.now() - __t0) / 1000;`,
       `}`,
     ].join("\n");
-    const call = `(globalThis as any)[Symbol.for("bertlab.magics.timeit")](${fn}, ${JSON.stringify(opts)})`;
+    // `await (…)` at a cell's top would parse as a call of a function named await: the call starts with a name
+    const call = `Reflect.get(globalThis, Symbol.for("bertlab.magics.timeit"))(${fn}, ${JSON.stringify(opts)})`;
     return this.host.run_cell(is_async ? `await ${call}` : call, n);
   }
 
