@@ -134,6 +134,9 @@ function build_page(ts: TsModule, checker: Checker, sf: Node, pos: number, opts:
     return t.name === "example" ? `@example\n${body}` : `@${t.name}${body ? " " + body : ""}`;
   });
   if (doc || tag_lines.length) sections.push({ title: "Docstring", lines: [doc, ...tag_lines].filter(Boolean).join("\n\n").split("\n") });
+  // IPython's "Init docstring": the constructor's own doc comment
+  const init_doc = is_class ? [...new Set(sigs.filter((s) => s.label.startsWith("new ")).map((s) => text(s.sig.getDocumentationComment(checker))).filter(Boolean))] : [];
+  if (init_doc.length) sections.push({ title: "Init docstring", lines: init_doc.join("\n").split("\n") });
 
   // option objects among the parameters: every field, its type, doc and default
   const seen = new Set<string>();
@@ -156,7 +159,7 @@ function build_page(ts: TsModule, checker: Checker, sf: Node, pos: number, opts:
     if (ts_sym && ts_sym.flags & F.Class) {
       cls = ts_sym;
       const cdoc = text(ts_sym.getDocumentationComment(checker));
-      sections.push({ title: `Type: ${ts_sym.getName()}`, lines: cdoc ? cdoc.split("\n") : [] });
+      sections.push({ title: `Class ${ts_sym.getName()}`, lines: cdoc ? cdoc.split("\n") : [] });
     }
   }
   if (cls) {
@@ -260,25 +263,33 @@ function source_file_for(dts: string): string | null {
 function find_declaration(ts: TsModule, code: string, names: string[]): string | null {
   const sf = ts.createSourceFile("x.ts", code, ts.ScriptTarget.Latest, true);
   const name_of = (n: Node): string | undefined => (n.name && ts.isIdentifier(n.name) ? n.name.text : undefined);
-  let found: Node | null = null;
+  // every match at the last level: a method's overload signatures and its implementation are siblings
+  const found: Node[] = [];
   const search = (n: Node, depth: number): void => {
-    if (found) return;
+    if (found.length && depth < names.length - 1) return;
     const nm = name_of(n);
     if (nm === names[depth]) {
       if (depth === names.length - 1) {
-        found = ts.isVariableDeclaration(n) ? n.parent?.parent ?? n : n;
+        found.push(ts.isVariableDeclaration(n) ? n.parent?.parent ?? n : n);
         return;
       }
       n.forEachChild((c: Node) => search(c, depth + 1));
       return;
     }
     // `exports.X = X` / `Object.defineProperty(exports, ...)` are skipped: only declarations carry names
-    n.forEachChild((c: Node) => search(c, depth));
+    if (depth === 0 || !found.length) n.forEachChild((c: Node) => search(c, depth));
   };
   search(sf, 0);
-  if (!found) return null;
-  const f = found as Node;
-  return code.slice(f.getStart(sf, true), f.end);
+  if (!found.length) return null;
+  const same = found.filter((f) => f.parent === found[0].parent);
+  const start = same[0].getStart(sf, true);
+  const column = start - (code.lastIndexOf("\n", start - 1) + 1);
+  // dedented by the declaration's own indentation (a method inside its class)
+  return code
+    .slice(start, same[same.length - 1].end)
+    .split("\n")
+    .map((l, i) => (i === 0 ? l : l.slice(Math.min(column, /^\s*/.exec(l)![0].length))))
+    .join("\n");
 }
 
 function library_source(ts: TsModule, names: string[], dts: string): string | null {
