@@ -101,6 +101,24 @@ test("!cmd and %%bash stream output as it comes and show a non-zero exit status"
   assert.equal(mixed.out, `'${ROOT}'`);
 });
 
+test("an interrupt stops a running shell command: the cell ends with KeyboardInterrupt and the kernel keeps going", { timeout: 300_000 }, async () => {
+  const k = await kernel();
+  const t0 = Date.now();
+  let sent = false;
+  const msgs: Message[] = [];
+  const reply = await k.execute("!echo started; sleep 30; echo never", (m) => {
+    msgs.push(m);
+    if (!sent && m.header.msg_type === "stream" && /started/.test(m.content.text)) {
+      sent = true;
+      void k.send_request("control", "interrupt_request", {}, 10_000);
+    }
+  }, 60_000);
+  assert.equal(reply.content?.ename, "KeyboardInterrupt");
+  assert.ok(Date.now() - t0 < 10_000, `stopped in ${Date.now() - t0} ms`);
+  assert.ok(!msgs.some((m) => m.header.msg_type === "stream" && /never/.test(m.content.text)));
+  assert.equal((await run(k, "1 + 1")).out, "2");
+});
+
 test("%cd, %pwd and %env (list, get, set) change and show the kernel process's state", { timeout: 300_000 }, async () => {
   const k = await kernel();
   const cd = await run(k, `%cd ${home}`);
@@ -206,6 +224,10 @@ test("complete_request completes magics (%ti → %time, %timeit); is_complete_re
   assert.equal(bash?.content.status, "complete");
   const line = await k.send_request("shell", "is_complete_request", { code: "%time 1 + 1" });
   assert.equal(line?.content.status, "complete");
+  const help = await k.send_request("shell", "is_complete_request", { code: 'import { BertModel } from "bertlab";\nBertModel?' });
+  assert.equal(help?.content.status, "complete", "a help line ends the cell");
+  const open = await k.send_request("shell", "is_complete_request", { code: "!ls\nfunction f() {" });
+  assert.equal(open?.content.status, "incomplete", "the TypeScript lines of a mixed cell decide");
   const ts = await k.send_request("shell", "is_complete_request", { code: "function f() {" });
   assert.equal(ts?.content.status, "incomplete", "TypeScript cells are judged as before");
 });
@@ -255,6 +277,11 @@ test("a tokenizer, an AdamW, a scheduler and a config print as transformers / to
   assert.equal((await run(k, "scheduler")).out, "LambdaLR(optimizer=AdamW, last_epoch=0, last_lr=[0.0])");
   const cfg = (await run(k, "new BertConfig({ hidden_size: 48 })")).out!;
   assert.match(cfg, /^BertConfig \{\n  "attention_probs_dropout_prob": 0\.1,\n[\s\S]*\n  "hidden_size": 48,\n[\s\S]*\n\}$/);
+  // a model prints torch's module tree, a pipeline one line
+  const model = await run(k, 'import { BertForSequenceClassification } from "bertlab";\nnew BertForSequenceClassification({ vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 16 })');
+  assert.match(model.out!, /^BertForSequenceClassification\(\n  \(bert\): BertModel\(\n    \(embeddings\): BertEmbeddings\(/);
+  const pipe = await run(k, 'import { pipeline } from "bertlab";\nawait pipeline("fill-mask", "bertlab/mini-bert-uncased")');
+  assert.equal(pipe.out, "FillMaskPipeline { task: 'fill-mask', model: BertForMaskedLM 'bertlab/mini-bert-uncased', tokenizer: BertTokenizerFast 'bertlab/mini-bert-uncased' }");
   const logged = await run(k, "console.log(optimizer)");
   assert.match(logged.stdout, /^AdamW \(\nParameter Group 0\n/, "console.log prints the same");
 });

@@ -13,6 +13,7 @@ import type { Completeness, Completion, ExecuteOutcome } from "../server/executo
 import type { Bundle } from "../server/iopub";
 import { interrupt_generation, interrupted_since } from "../../src/utils/interrupt";
 import type { TsModule } from "./compiler";
+import { is_complete as ts_is_complete } from "./editing";
 import { TimeitResult, autorange, autorange_async, time_report } from "./timing";
 import { XMODES, set_xmode } from "./xmode";
 import { value_bundle } from "./values";
@@ -413,15 +414,23 @@ export class Magics {
    */
   private shell(argv: string[], stdin: string | null, fail: boolean, shell = "sh"): Promise<Outcome> {
     return new Promise((resolve) => {
-      const child = spawn(shell === "bash" ? "bash" : "/bin/sh", argv, { cwd: process.cwd(), env: process.env, stdio: ["pipe", "pipe", "pipe"] });
+      // its own process group, so an interrupt reaches the command the shell waits on (`sleep` in `!sleep 9`)
+      const child = spawn(shell === "bash" ? "bash" : "/bin/sh", argv, { cwd: process.cwd(), env: process.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+      const signal_group = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-child.pid!, sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
       this.child = child;
       const gen = interrupt_generation();
       let interrupted = false;
       const watch = setInterval(() => {
         if (!interrupted && interrupted_since(gen)) {
           interrupted = true;
-          child.kill("SIGINT");
-          setTimeout(() => child.exitCode === null && child.kill("SIGKILL"), 1000).unref();
+          signal_group("SIGINT");
+          setTimeout(() => signal_group("SIGKILL"), 1000).unref();
         }
       }, 50);
       child.stdout!.on("data", (d: Buffer) => process.stdout.write(d.toString("utf8")));
@@ -459,12 +468,17 @@ export class Magics {
     return { matches, cursor_start: line_start, cursor_end: cursor, metadata: {} };
   }
 
-  /** A `%%magic` cell is complete as it stands (its body is not TypeScript); so is a cell of magic lines only. */
+  /**
+   * A `%%magic` cell is complete as it stands (its body is not TypeScript); otherwise its TypeScript lines decide
+   * (magic, shell and help lines left out): `import …;\nName?` is complete. Null: no such lines, TypeScript decides.
+   */
   is_complete(code: string): Completeness | null {
     if (/^\s*%%/.test(code)) return { status: "complete" };
-    const lines = code.split("\n").filter((l) => l.trim());
-    if (lines.length && lines.every((l) => /^[%!]/.test(l) || (HELP_LINE.test(l) && /\?/.test(l)))) return { status: "complete" };
-    return null;
+    if (!CANDIDATE.test(code)) return null;
+    const lines = this.classify(code);
+    if (!lines) return null;
+    const rest = lines.map((l) => (l.kind === "code" ? l.text : "")).join("\n");
+    return rest.trim() ? ts_is_complete(this.host.typescript(), rest.replace(/\s+$/, "")) : { status: "complete" };
   }
 }
 
