@@ -114,6 +114,13 @@ test("inspect_request (Shift-Tab) returns the same page, detail_level 1 with the
   assert.doesNotMatch(text, /Source:/);
   const d1 = await k.send_request("shell", "inspect_request", { code, cursor_pos: code.length - 1, detail_level: 1 });
   assert.match(d1?.content.data["text/plain"], /\nSource:\n  \/\*\* A scorer over the words of a sentence\. \*\/\n  static from_sentence\(sentence: string\): Scorer \{\n    return new Scorer\(sentence\.split\(" "\)\);\n  \}$/);
+  // inside the call's arguments, and after %time
+  const inside = `import { Scorer } from "${FIXTURE}";\nconst made = Scorer.from_sentence("a b".toUpperCase(), `;
+  const args = await k.send_request("shell", "inspect_request", { code: inside, cursor_pos: inside.length, detail_level: 0 });
+  assert.equal(args?.content.data["text/plain"], text);
+  const timed = `import { Scorer } from "${FIXTURE}";\n%time Scorer.from_sentence`;
+  const t = await k.send_request("shell", "inspect_request", { code: timed, cursor_pos: timed.length, detail_level: 0 });
+  assert.equal(t?.content.data["text/plain"], text);
   const paged = await page(k, `import { Scorer } from "${FIXTURE}";\nScorer.from_sentence?`);
   assert.equal(paged.page, text, "the pager and Shift-Tab show the same page");
 });

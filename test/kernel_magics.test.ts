@@ -95,6 +95,9 @@ test("!cmd and %%bash stream output as it comes and show a non-zero exit status"
   assert.equal(bash.error?.evalue, "%%bash: the script returned non-zero exit status 2");
   const sh = await run(k, "%%sh\necho $((6 * 7))");
   assert.equal(sh.stdout, "42\n");
+  // IPython's expansion of the cells' names: $name, {name.field}; other $VARS are the shell's; $$ is a literal $
+  const expanded = await run(k, 'const who_ = "bert";\nconst cfg_ = { layers: 12 };\n!echo $who_ {cfg_.layers} $HOME_UNSET_42x $$');
+  assert.equal(expanded.stdout, "bert 12 $\n");
   // a cell mixing TypeScript, a shell line and a magic runs them in order
   const mixed = await run(k, 'const word = "mixed";\n!echo shell\nconsole.log(word);\n%pwd');
   assert.equal(mixed.stdout, "shell\nmixed\n");
@@ -220,6 +223,11 @@ test("complete_request completes magics (%ti → %time, %timeit); is_complete_re
   const second = await k.send_request("shell", "complete_request", { code: "const x = 1;\n%wh", cursor_pos: 16 });
   assert.deepEqual(second?.content.matches, ["%who", "%whos"]);
   assert.equal(second?.content.cursor_start, 13);
+  // the statement after %time / %timeit completes as TypeScript
+  await run(k, "const words_ = ['a', 'b'];");
+  const stmt = await k.send_request("shell", "complete_request", { code: "%timeit -n 3 words_.jo", cursor_pos: 22 });
+  assert.deepEqual(stmt?.content.matches, ["join"]);
+  assert.equal(stmt?.content.cursor_start, 20);
   const bash = await k.send_request("shell", "is_complete_request", { code: "%%bash\nfor i in 1 2; do" });
   assert.equal(bash?.content.status, "complete");
   const line = await k.send_request("shell", "is_complete_request", { code: "%time 1 + 1" });

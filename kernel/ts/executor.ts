@@ -7,7 +7,7 @@ import type { Completeness, Completion, ExecuteError, ExecuteOutcome, Executor, 
 import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
 import { complete, inspect, is_complete } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
-import { help_at, help_page } from "./help";
+import { help_at, help_page, inspect_positions } from "./help";
 import { HistoryAccess, Magics } from "./magics";
 import { KeyboardInterrupt, Runtime } from "./runtime";
 import { value_bundle } from "./values";
@@ -177,17 +177,17 @@ export class TsExecutor implements Executor {
   }
 
   complete(code: string, cursor: number): Completion {
-    return this.magics.complete(code, cursor) ?? complete(this.compiler, this.prev_decl, code, cursor);
+    return this.magics.complete(code, cursor) ?? complete(this.compiler, this.prev_decl, this.magics.ts_view(code), cursor);
   }
 
   inspect(code: string, cursor: number, detail_level: number): Inspection {
-    // the full help page (help.ts) of the name at or just before the cursor, else TypeScript's quick info
-    for (const pos of [cursor, cursor - 1, cursor - 2]) {
-      if (pos < 0 || (pos === cursor - 2 && code[cursor - 1] !== "(")) continue;
-      const page = help_at(this.compiler, this.prev_decl, code, pos, { detail: detail_level >= 1 ? 1 : 0, cells: this.magics.sources });
+    // the full help page (help.ts) of the name at the cursor, or of the call it is inside, else TypeScript's quick info
+    const ts_code = this.magics.ts_view(code);
+    for (const pos of inspect_positions(ts_code, cursor)) {
+      const page = help_at(this.compiler, this.prev_decl, ts_code, pos, { detail: detail_level >= 1 ? 1 : 0, cells: this.magics.sources });
       if (page) return { found: true, data: page, metadata: {} };
     }
-    return inspect(this.compiler, this.prev_decl, code, cursor);
+    return inspect(this.compiler, this.prev_decl, ts_code, cursor);
   }
 
   is_complete(code: string): Completeness {

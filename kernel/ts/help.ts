@@ -72,6 +72,27 @@ export function help_at(compiler: CellCompiler, prev_decl: string, src: string, 
   return page;
 }
 
+/**
+ * Where to look for the name a Shift-Tab means: at the cursor, one back (just after the name), and the callee of the
+ * innermost call the cursor is inside (`f(a, |` → f).
+ */
+export function inspect_positions(code: string, cursor: number): number[] {
+  const out = [cursor, cursor - 1];
+  let depth = 0;
+  for (let i = cursor - 1; i >= 0; i--) {
+    const c = code[i];
+    if (c === ")" || c === "]" || c === "}") depth++;
+    else if (c === "(" || c === "[" || c === "{") {
+      if (depth === 0) {
+        if (c === "(") out.push(Math.max(0, i - 1));
+        break;
+      }
+      depth--;
+    } else if (c === "\n" && depth === 0 && /^\s*$/.test(code.slice(i + 1, cursor))) break;
+  }
+  return [...new Set(out.filter((p) => p >= 0))];
+}
+
 /** `target?` / `target??`: the page, a Python-habit note when the name does not exist, or null. */
 export function help_page(compiler: CellCompiler, prev_decl: string, target: string, opts: Options): Record<string, string> | null {
   const last = /[\w$]+$/.exec(target)?.[0] ?? target;

@@ -135,7 +135,7 @@ export class Magics {
         i = j;
       } else {
         if (l.kind === "magic") last = await this.line_magic(l.name, l.args, n, l.pad);
-        else if (l.kind === "shell") last = await this.shell(["-c", l.cmd], null, false);
+        else if (l.kind === "shell") last = await this.shell(["-c", this.expand(l.cmd)], null, false);
         else {
           last = { status: "ok" };
           const page = this.host.page(l.target, l.detail);
@@ -225,6 +225,25 @@ export class Magics {
       default:
         return error("UsageError", `Line magic function \`%${name}\` not found. Known line magics: ${LINE_MAGICS.map((m) => "%" + m).join(" ")} (cell magics: ${CELL_MAGICS.map((m) => "%%" + m).join(" ")})`);
     }
+  }
+
+  /**
+   * IPython's expansion in `!cmd`: `$name`, `{name}` and `{name.field}` become the value of a cell's name (names the
+   * cells do not have stay as they are, for the shell: `$HOME`); `$$` is a literal `$`.
+   */
+  expand(cmd: string): string {
+    const names = this.host.names();
+    const value = (path: string): string | null => {
+      const [head, ...rest] = path.split(".");
+      if (!Object.prototype.hasOwnProperty.call(names, head)) return null;
+      let v: unknown = names[head];
+      for (const k of rest) v = v == null ? undefined : (v as Record<string, unknown>)[k];
+      return v === undefined ? null : Array.isArray(v) ? v.join(" ") : String(v);
+    };
+    return cmd.replace(/\$\$|\$([A-Za-z_]\w*)|\{([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*)\}/g, (m, a?: string, b?: string) => {
+      if (m === "$$") return "$";
+      return value((a ?? b)!) ?? m;
+    });
   }
 
   /**
@@ -453,6 +472,25 @@ export class Magics {
         done({ status: "ok" });
       });
     });
+  }
+
+  /**
+   * The cell as TypeScript sees it for completion and inspection: a `%time` / `%timeit` line keeps its statement (the
+   * magic and its options become spaces, so positions hold), other magic, shell and `%%` lines become blank.
+   */
+  ts_view(code: string): string {
+    if (!CANDIDATE.test(code)) return code;
+    const lines = code.split("\n");
+    const cell = /^%%(time|timeit)\b/.test(lines[0]);
+    return lines
+      .map((l, i) => {
+        if (i === 0 && cell) return " ".repeat(l.length);
+        if (/^%%/.test(lines[0]) && !cell) return lines.length > 1 ? l.replace(/[^\n]/g, " ") : l; // a %%bash body is not TypeScript
+        const m = /^%(time|timeit)\b(\s+-[nrp]\s*\d+|\s+-[qo]\b)*\s*/.exec(l);
+        if (m) return " ".repeat(m[0].length) + l.slice(m[0].length);
+        return /^[%!]/.test(l) ? " ".repeat(l.length) : l;
+      })
+      .join("\n");
   }
 
   /** Completion of `%ti` → `%time`, `%timeit`; `%%b` → `%%bash`; null when the cursor is not on a magic word. */
