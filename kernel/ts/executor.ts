@@ -43,6 +43,7 @@ export class TsExecutor implements Executor {
     names: () => this.runtime.names,
     page: (target, detail) => help_page(this.compiler, this.prev_decl, target, { detail, cells: this.magics.sources }),
     typescript: () => load_typescript(),
+    compiler: () => this.compiler,
     history: () => this.opts.history,
   });
 
