@@ -76,6 +76,9 @@ test("%timeit: IPython's line with auto-chosen loops (1, 2, 5, 10, … until a r
   assert.match(ret.out ?? "", /^<TimeitResult : .* per loop \(mean ± std\. dev\. of 3 runs, 1 loop each\)>$/);
   const cell = await run(k, "%%timeit -n 2 -r 2 const ys = xs.map((x) => x * 2);\nys.reverse();");
   assert.match(cell.stdout, /of 2 runs, 2 loops each\)/);
+  // a type error in the statement points at the cell's line and column
+  const bad = await run(k, "const a2 = 1;\n%timeit -n 2 a2 + nope");
+  assert.match(bad.error!.evalue, /^In\[\d+\]:2:19 - TS2304: Cannot find name 'nope'\.$/);
   const slow = await run(k, "%timeit -r 1 await new Promise((r) => setTimeout(r, 120))");
   assert.match(slow.stdout, /^1\d\d ms ± 0 ns per loop \(mean ± std\. dev\. of 1 run, 2 loops each\)/, "an awaited statement is timed too (120 ms: 1 loop < 0.2 s, 2 loops ≥ 0.2 s)");
 });

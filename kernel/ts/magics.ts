@@ -188,7 +188,7 @@ export class Magics {
       case "time":
         return this.time(args.trim() ? pad + args : "", n);
       case "timeit":
-        return this.timeit(args, null, n, false);
+        return this.timeit(args, null, n, false, pad);
       case "pwd":
         return ok_value(process.cwd());
       case "cd":
@@ -283,7 +283,7 @@ export class Magics {
    * once as a cell (type-checked against earlier cells' names) into a function running it N times; loops are
    * auto-chosen as IPython does (1, 2, 5, 10, … until a run takes ≥ 0.2 s), then R runs (7) are timed.
    */
-  private async timeit(args: string, body: string | null, n: number, cell: boolean): Promise<Outcome> {
+  private async timeit(args: string, body: string | null, n: number, cell: boolean, pad = ""): Promise<Outcome> {
     const opts = { number: 0, repeat: 7, quiet: false, ret: false, precision: 3 };
     let given_n = false;
     let rest = args;
@@ -302,19 +302,16 @@ export class Magics {
     const stmt = cell ? body ?? "" : rest.trim();
     if (!stmt.trim()) return error("UsageError", `%timeit: what to time? (%timeit STATEMENT, or %%timeit [SETUP] with the code below it)`);
     const is_async = /\bawait\b/.test(setup + "\n" + stmt);
-    const fn = [
-      `${is_async ? "async " : ""}(__loops: number): ${is_async ? "Promise<number>" : "number"} => {`,
-      setup,
-      `const __t0 = performance.now();`,
-      `for (let __i = 0; __i < __loops; __i++) {`,
-      stmt,
-      `}`,
-      `return (performance.now() - __t0) / 1000;`,
-      `}`,
-    ].join("\n");
-    // `await (…)` at a cell's top would parse as a call of a function named await: the call starts with a name
-    const call = `Reflect.get(globalThis, Symbol.for("bertlab.magics.timeit"))(${fn}, ${JSON.stringify(opts)})`;
-    return this.host.run_cell(is_async ? `await ${call}` : call, n);
+    // the runner, the setup and the loop on one line, the statement on the lines after it: the statement keeps its
+    // cell line numbers in errors (the magic's line holds the runner; a %timeit on a cell's first line is one down).
+    // `await (…)` at a cell's top would parse as a call of a function named await: the call starts with a name.
+    const head =
+      `${is_async ? "await " : ""}Reflect.get(globalThis, Symbol.for("bertlab.magics.timeit"))(${is_async ? "async " : ""}(__loops: number): ${is_async ? "Promise<number>" : "number"} => { ` +
+      `${setup}${setup ? (/\/\//.test(setup) ? "\n;" : ";") : ""} const __t0 = performance.now(); for (let __i = 0; __i < __loops; __i++) {`;
+    const tail = `\n} return (performance.now() - __t0) / 1000; }, ${JSON.stringify(opts)})`;
+    const line = pad.split("\n").length - 1;
+    const column = cell ? "" : " ".repeat(pad.length - line + args.length - rest.trimStart().length);
+    return this.host.run_cell("\n".repeat(Math.max(0, line - 1)) + head + "\n" + column + stmt + tail, n);
   }
 
   private cd(args: string): Outcome {
