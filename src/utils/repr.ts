@@ -5,8 +5,7 @@
 // `BertTokenizerFast(name_or_path='…', vocab_size=30522, …)`, an optimizer as torch's `AdamW (\nParameter Group 0\n…)`
 // block, a config as `BertConfig { …json… }`, and Python's repr() of plain values (`pyfloat`: 5e-05, 0.1, 1e-08).
 import * as util from "util";
-
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+import { JUPYTER_DISPLAY, set_display } from "./displayable";
 
 /** Python's repr() of a float (`2.0`, `1e-07`, `5e-05`), so text copied from upstream reads the same. */
 export function pyfloat(x: number): string {
@@ -66,12 +65,8 @@ export function install_repr<T extends object>(cls: { prototype: T }, repr: (sel
     writable: true,
   });
   if (!Object.prototype.hasOwnProperty.call(proto, JUPYTER_DISPLAY)) {
-    Object.defineProperty(proto, JUPYTER_DISPLAY, {
-      value: function (this: T) {
-        return { "text/plain": repr(this) };
-      },
-      configurable: true,
-      writable: true,
+    set_display(cls.prototype, function (this: T) {
+      return { "text/plain": repr(this) };
     });
   }
 }
