@@ -169,6 +169,11 @@ test("%load sets the next input (IPython's set_next_input payload); %run runs a 
   const load = await run(k, `%load ${file}`);
   assert.equal(load.reply.status, "ok");
   assert.deepEqual(load.reply.content?.payload, [{ source: "set_next_input", text: `// %load ${file}\nconst from_file = 6 * 7;\nconsole.log(\`ran \${from_file}\`);\n`, replace: true }]);
+  const written = path.join(home, "written.ts");
+  assert.equal((await run(k, `%%writefile ${written}\nconst w = 1;`)).stdout, `Writing ${written}\n`);
+  assert.equal((await run(k, `%%writefile -a ${written}\nconst w2 = 2;`)).stdout, `Appending to ${written}\n`);
+  assert.equal(fs.readFileSync(written, "utf8"), "const w = 1;\nconst w2 = 2;\n");
+  assert.equal((await run(k, "%%writefile /no/such/dir/x.ts\n1")).error?.ename, "OSError");
   const r = await run(k, `%run ${file}`);
   assert.equal(r.stdout, "ran 42\n");
   assert.equal((await run(k, "from_file + 1")).out, "43", "what the file declares stays");

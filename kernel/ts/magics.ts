@@ -11,6 +11,7 @@ import * as util from "util";
 import { spawn } from "child_process";
 import type { Completeness, Completion, ExecuteOutcome } from "../server/executor";
 import type { Bundle } from "../server/iopub";
+import { writeFileAtomicSync } from "../../src/utils/fs";
 import { interrupt_generation, interrupted_since } from "../../src/utils/interrupt";
 import type { TsModule } from "./compiler";
 import { is_complete as ts_is_complete } from "./editing";
@@ -66,7 +67,6 @@ function words(s: string): string[] {
 
 export class Magics {
   private oldpwd: string | null = null;
-  private child: ReturnType<typeof spawn> | null = null;
   /** Every cell's source so far (`name??` shows a cell's own declaration from it). */
   readonly sources: string[] = [];
 
@@ -173,8 +173,13 @@ export class Magics {
         const file = append ? w[1] : w[0];
         if (!file) return error("UsageError", "%%writefile: which file? (%%writefile [-a] FILE)");
         const exists = fs.existsSync(file);
-        if (append) fs.appendFileSync(file, body.endsWith("\n") ? body : body + "\n");
-        else fs.writeFileSync(file, body.endsWith("\n") ? body : body + "\n");
+        const text = body.endsWith("\n") ? body : body + "\n";
+        try {
+          // whole or not at all: the old file plus the cell (-a), or the cell, renamed into place
+          writeFileAtomicSync(file, append && exists ? fs.readFileSync(file, "utf8") + text : text);
+        } catch (e) {
+          return error("OSError", `%%writefile: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
         process.stdout.write(`${append ? "Appending to" : exists ? "Overwriting" : "Writing"} ${file}\n`);
         return { status: "ok" };
       }
@@ -453,7 +458,6 @@ export class Magics {
           child.kill(sig);
         }
       };
-      this.child = child;
       const gen = interrupt_generation();
       let interrupted = false;
       const watch = setInterval(() => {
@@ -469,7 +473,6 @@ export class Magics {
       child.stdin!.end(stdin ?? "");
       const done = (o: Outcome) => {
         clearInterval(watch);
-        this.child = null;
         resolve(o);
       };
       child.on("error", (e) => done(error("OSError", `${shell}: ${e.message}`)));
