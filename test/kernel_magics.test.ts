@@ -173,7 +173,9 @@ test("%load sets the next input (IPython's set_next_input payload); %run runs a 
   assert.equal((await run(k, `%%writefile ${written}\nconst w = 1;`)).stdout, `Writing ${written}\n`);
   assert.equal((await run(k, `%%writefile -a ${written}\nconst w2 = 2;`)).stdout, `Appending to ${written}\n`);
   assert.equal(fs.readFileSync(written, "utf8"), "const w = 1;\nconst w2 = 2;\n");
-  assert.equal((await run(k, "%%writefile /no/such/dir/x.ts\n1")).error?.ename, "OSError");
+  const nowhere = path.join(home, "no-such-folder", "x.ts");
+  assert.equal((await run(k, `%%writefile ${nowhere}\n1`)).error?.ename, "FileNotFoundError");
+  assert.ok(!fs.existsSync(path.dirname(nowhere)), "no folder is made");
   const r = await run(k, `%run ${file}`);
   assert.equal(r.stdout, "ran 42\n");
   assert.equal((await run(k, "from_file + 1")).out, "43", "what the file declares stays");

@@ -172,6 +172,7 @@ export class Magics {
         const append = w[0] === "-a" || w[0] === "--append";
         const file = append ? w[1] : w[0];
         if (!file) return error("UsageError", "%%writefile: which file? (%%writefile [-a] FILE)");
+        if (!fs.existsSync(path.dirname(path.resolve(file)))) return error("FileNotFoundError", `%%writefile: no folder ${path.dirname(path.resolve(file))} for ${file}`);
         const exists = fs.existsSync(file);
         const text = body.endsWith("\n") ? body : body + "\n";
         try {
