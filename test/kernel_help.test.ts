@@ -74,6 +74,7 @@ test("`obj.method??`: every overload with its doc, the option object's fields wi
   // `?name` (IPython's prefix form) and an instance: its class's doc and members
   const inst = await page(k, "?scorer");
   assert.match(inst.page!, /^const scorer: Scorer\n\nClass Scorer:\n  A toy scorer that counts label words in a text\.\n\nMembers:\n  labels: string\[\]/);
+  assert.match(inst.page!, /\n\nString form:\n  Scorer \{ labels: \[ 'a', 'b' \], secret: 7 \}$/, "IPython's String form: the value's repr");
 });
 
 test("`??` of a function a cell defined shows the cell's source; a name that does not exist says so", { timeout: 300_000 }, async () => {

@@ -141,7 +141,7 @@ export class Magics {
         else {
           last = { status: "ok" };
           const page = this.host.page(l.target, l.detail);
-          if (page) pages.push(page);
+          if (page) pages.push(this.with_string_form(page, l.target));
           else process.stdout.write(`Object \`${l.target}\` not found.\n`);
         }
         i++;
@@ -233,6 +233,23 @@ export class Magics {
       default:
         return error("UsageError", `Line magic function \`%${name}\` not found. Known line magics: ${LINE_MAGICS.map((m) => "%" + m).join(" ")} (cell magics: ${CELL_MAGICS.map((m) => "%%" + m).join(" ")})`);
     }
+  }
+
+  /** IPython's "String form:" on the page of a value the cells hold (its repr, at most 12 lines). */
+  private with_string_form(page: Bundle["data"], target: string): Bundle["data"] {
+    const [head, ...rest] = target.split(".");
+    const names = this.host.names();
+    if (!Object.prototype.hasOwnProperty.call(names, head)) return page;
+    let v: unknown = names[head];
+    for (const k of rest) v = v == null ? undefined : (v as Record<string, unknown>)[k];
+    if (v === undefined || typeof v === "function") return page; // functions and classes: their signature says it
+    const lines = util.inspect(v, { depth: 2, maxArrayLength: 20, breakLength: 100 }).split("\n");
+    const form = lines.length > 12 ? [...lines.slice(0, 12), `… (${lines.length - 12} more lines)`] : lines;
+    return {
+      ...page,
+      "text/plain": `${page["text/plain"]}\n\nString form:\n${form.map((l) => "  " + l).join("\n")}`,
+      "text/markdown": `${page["text/markdown"] ?? ""}\n\n**String form**\n\n\`\`\`\n${form.join("\n")}\n\`\`\``,
+    };
   }
 
   /**
