@@ -8,15 +8,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as util from "util";
-import { spawn } from "child_process";
 import type { Completeness, Completion, ExecuteOutcome } from "../server/executor";
 import type { Bundle } from "../server/iopub";
 import { writeFileAtomicSync } from "../../src/utils/fs";
-import { interrupt_generation, interrupted_since } from "../../src/utils/interrupt";
 import type { TsModule } from "./compiler";
 import { is_complete as ts_is_complete } from "./editing";
 import { TimeitResult, autorange, autorange_async, time_report } from "./timing";
 import { XMODES, set_xmode } from "./xmode";
+import { type Outcome, error } from "./outcome";
+import { expand, run_shell } from "./shell";
+import { who } from "./namespace";
 import { value_bundle } from "./values";
 
 /** History rows as the kernel's History serves them: [session, line, input] or [session, line, [input, output]]. */
@@ -47,7 +48,6 @@ type Line =
   | { kind: "shell"; cmd: string }
   | { kind: "help"; target: string; detail: 0 | 1 };
 
-type Outcome = ExecuteOutcome & { payload?: Array<Record<string, unknown>> };
 
 export const LINE_MAGICS = ["cd", "env", "history", "hist", "load", "lsmagic", "pinfo", "pinfo2", "pwd", "run", "time", "timeit", "who", "whos", "xmode"];
 export const CELL_MAGICS = ["bash", "sh", "time", "timeit", "writefile"];
@@ -56,9 +56,6 @@ const TIMEIT_KEY = Symbol.for("bertlab.magics.timeit");
 const HELP_LINE = /^\s*(\?{1,2})?\s*([A-Za-z_$][\w$]*(?:\s*\.\s*[A-Za-z_$][\w$]*)*)\s*(\?{1,2})?\s*;?\s*$/;
 const CANDIDATE = /^[%!]|\?\s*;?\s*$|^\s*\?/m;
 
-function error(ename: string, evalue: string): ExecuteOutcome {
-  return { status: "error", ename, evalue, traceback: [`\x1b[31m${ename}\x1b[0m: ${evalue}`] };
-}
 
 /** Python's shlex-ish split: whitespace separated, "quoted" and 'quoted' words kept whole. */
 function words(s: string): string[] {
@@ -137,7 +134,7 @@ export class Magics {
         i = j;
       } else {
         if (l.kind === "magic") last = await this.line_magic(l.name, l.args, n, l.pad);
-        else if (l.kind === "shell") last = await this.shell(["-c", this.expand(l.cmd)], null, false);
+        else if (l.kind === "shell") last = await run_shell(["-c", expand(l.cmd, this.host.names())], null, false);
         else {
           last = { status: "ok" };
           const page = this.host.page(l.target, l.detail);
@@ -166,7 +163,7 @@ export class Magics {
         return this.timeit(args, body, n, true);
       case "bash":
       case "sh":
-        return this.shell(["-s", ...words(args)], body, true, name);
+        return run_shell(["-s", ...words(args)], body, true, name);
       case "writefile": {
         const w = words(args);
         const append = w[0] === "-a" || w[0] === "--append";
@@ -203,7 +200,8 @@ export class Magics {
         return this.env(args);
       case "who":
       case "whos":
-        return this.who(name === "whos", words(args));
+        process.stdout.write(who(this.host.names(), name === "whos", words(args)));
+        return { status: "ok" };
       case "history":
       case "hist":
         return this.history(words(args));
@@ -250,25 +248,6 @@ export class Magics {
       "text/plain": `${page["text/plain"]}\n\nString form:\n${form.map((l) => "  " + l).join("\n")}`,
       "text/markdown": `${page["text/markdown"] ?? ""}\n\n**String form**\n\n\`\`\`\n${form.join("\n")}\n\`\`\``,
     };
-  }
-
-  /**
-   * IPython's expansion in `!cmd`: `$name`, `{name}` and `{name.field}` become the value of a cell's name (names the
-   * cells do not have stay as they are, for the shell: `$HOME`); `$$` is a literal `$`.
-   */
-  expand(cmd: string): string {
-    const names = this.host.names();
-    const value = (path: string): string | null => {
-      const [head, ...rest] = path.split(".");
-      if (!Object.prototype.hasOwnProperty.call(names, head)) return null;
-      let v: unknown = names[head];
-      for (const k of rest) v = v == null ? undefined : (v as Record<string, unknown>)[k];
-      return v === undefined ? null : Array.isArray(v) ? v.join(" ") : String(v);
-    };
-    return cmd.replace(/\$\$|\$([A-Za-z_]\w*)|\{([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)*)\}/g, (m, a?: string, b?: string) => {
-      if (m === "$$") return "$";
-      return value((a ?? b)!) ?? m;
-    });
   }
 
   /**
@@ -370,29 +349,6 @@ export class Magics {
     return ok_value(process.env[name]);
   }
 
-  private who(long: boolean, filter: string[]): Outcome {
-    const names = this.host.names();
-    const rows = Object.keys(names)
-      .filter((k) => !k.startsWith("_"))
-      .sort()
-      .map((k) => ({ name: k, type: type_name(names[k]), info: data_info(names[k]) }))
-      .filter((r) => !filter.length || filter.includes(r.type));
-    if (!rows.length) {
-      process.stdout.write(filter.length ? "No variables match your requested type.\n" : "Interactive namespace is empty.\n");
-      return { status: "ok" };
-    }
-    if (!long) {
-      process.stdout.write(rows.map((r) => r.name).join("\t") + "\t\n");
-      return { status: "ok" };
-    }
-    const vw = Math.max(8, ...rows.map((r) => r.name.length)) + 3;
-    const tw = Math.max(4, ...rows.map((r) => r.type.length)) + 3;
-    const head = "Variable".padEnd(vw) + "Type".padEnd(tw) + "Data/Info";
-    const lines = [head, "-".repeat(head.length + 5), ...rows.map((r) => r.name.padEnd(vw) + r.type.padEnd(tw) + r.info)];
-    process.stdout.write(lines.join("\n") + "\n");
-    return { status: "ok" };
-  }
-
   /** `%history [-n] [-o] [-g PATTERN] [-l N] [RANGES]` over the kernel's history (this session unless -g / -l). */
   private history(w: string[]): Outcome {
     const h = this.host.history();
@@ -458,52 +414,6 @@ export class Magics {
     const out = await this.host.run_cell(text, n);
     // a file's last expression is not a cell value (IPython's %run prints nothing of it)
     return out.status === "ok" ? { status: "ok" } : out;
-  }
-
-  /**
-   * A shell command (`!cmd`: `sh -c`) or script (`%%bash` / `%%sh` on stdin), its output streamed to the cell's
-   * stdout / stderr as it comes. An interrupt sends SIGINT to it (SIGKILL a second later). A non-zero exit status
-   * is printed (`!cmd`) or fails the cell (`%%bash`, as IPython's CalledProcessError).
-   */
-  private shell(argv: string[], stdin: string | null, fail: boolean, shell = "sh"): Promise<Outcome> {
-    return new Promise((resolve) => {
-      // its own process group, so an interrupt reaches the command the shell waits on (`sleep` in `!sleep 9`)
-      const child = spawn(shell === "bash" ? "bash" : "/bin/sh", argv, { cwd: process.cwd(), env: process.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-      const signal_group = (sig: NodeJS.Signals) => {
-        try {
-          process.kill(-child.pid!, sig);
-        } catch {
-          child.kill(sig);
-        }
-      };
-      const gen = interrupt_generation();
-      let interrupted = false;
-      const watch = setInterval(() => {
-        if (!interrupted && interrupted_since(gen)) {
-          interrupted = true;
-          signal_group("SIGINT");
-          setTimeout(() => signal_group("SIGKILL"), 1000).unref();
-        }
-      }, 50);
-      child.stdout!.on("data", (d: Buffer) => process.stdout.write(d.toString("utf8")));
-      child.stderr!.on("data", (d: Buffer) => process.stderr.write(d.toString("utf8")));
-      child.stdin!.on("error", () => {});
-      child.stdin!.end(stdin ?? "");
-      const done = (o: Outcome) => {
-        clearInterval(watch);
-        resolve(o);
-      };
-      child.on("error", (e) => done(error("OSError", `${shell}: ${e.message}`)));
-      child.on("close", (code, signal) => {
-        if (interrupted) return done(error("KeyboardInterrupt", `interrupted (the command got SIGINT)`));
-        const status = code ?? (signal ? `signal ${signal}` : "?");
-        if (code === 0) return done({ status: "ok" });
-        const what = stdin === null ? `!${argv[1]}` : `%%${shell}`;
-        if (fail) return done(error("CalledProcessError", `${what}: the script returned non-zero exit status ${status}`));
-        process.stderr.write(`exit status ${status}\n`);
-        done({ status: "ok" });
-      });
-    });
   }
 
   /**
@@ -594,26 +504,6 @@ function lsmagic(): string {
   ].join("\n");
 }
 
-/** A value's type as %whos shows it: JavaScript's typeof for primitives, "class" / "function", else its class name. */
-function type_name(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v === "function") return /^class[\s{]/.test(Function.prototype.toString.call(v)) ? "class" : "function";
-  if (typeof v !== "object") return typeof v;
-  if (Array.isArray(v)) return "Array";
-  const c = (v as { constructor?: { name?: string } }).constructor?.name;
-  return c || "Object";
-}
-
-/** %whos's Data/Info: a tensor's shape and dtype, an array's length, a primitive's value, else a short repr. */
-function data_info(v: unknown): string {
-  const t = v as { shape?: unknown; dtype?: unknown; size?: unknown };
-  if (v && typeof v === "object" && Array.isArray(t.shape) && typeof t.dtype === "string") return `shape [${(t.shape as number[]).join(", ")}] ${t.dtype}`;
-  if (Array.isArray(v)) return `length ${v.length}`;
-  if (v instanceof Map || v instanceof Set) return `size ${v.size}`;
-  if (typeof v === "function") return `${(v as { name?: string }).name || "(anonymous)"}`;
-  const s = util.inspect(v, { depth: 0, breakLength: Infinity, maxStringLength: 60 }).replace(/\s+/g, " ");
-  return s.length > 70 ? s.slice(0, 67) + "..." : s;
-}
 
 /** [start, end) of string / template literals and comments in a cell, so magic-looking lines inside them stay code. */
 function literal_ranges(ts: TsModule, code: string): Array<[number, number]> {
