@@ -26,6 +26,8 @@ export type DisplayWriter = (data: DisplayData, update: boolean) => void;
 /** What bertlab's kernel puts on globalThis under Symbol.for("bertlab.kernel") (the contract with kernel/). */
 export interface BertlabKernel {
   display(bundle: { data: Record<string, unknown>; metadata?: Record<string, unknown> }, opts?: { display_id?: string; update?: boolean }): void;
+  /** Sends clear_output on iopub (IPython.display.clear_output). */
+  clear_output?(wait?: boolean): void;
 }
 
 export const BERTLAB_KERNEL = Symbol.for("bertlab.kernel");
@@ -154,16 +156,72 @@ export async function mime_bundle(value: unknown): Promise<MimeBundle | null> {
   return is_chart(value) ? chart_bundle(value) : null;
 }
 
+/** IPython's display() keywords: `display_id` (a string, or true for a new one) makes the output updatable. */
+export type DisplayOptions = { display_id: string | true };
+
+/** IPython's DisplayHandle: the display made by `display(obj, { display_id })`, to update in place. */
+export class DisplayHandle {
+  constructor(readonly display_id: string) {}
+  /** Replaces the display's content (IPython's `handle.update(obj)`). */
+  update(value: unknown): Promise<void> {
+    return update_display(value, { display_id: this.display_id });
+  }
+  /** Shows the value as a new output with this display_id (IPython's `handle.display(obj)`). */
+  display(value: unknown): Promise<DisplayHandle> {
+    return display(value, { display_id: this.display_id });
+  }
+  toString(): string {
+    return `<DisplayHandle display_id=${this.display_id}>`;
+  }
+}
+
+function is_display_options(v: unknown): v is DisplayOptions {
+  if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  const keys = Object.keys(v);
+  const id = (v as { display_id?: unknown }).display_id;
+  return keys.length === 1 && keys[0] === "display_id" && (typeof id === "string" || id === true);
+}
+
+async function value_data(v: unknown): Promise<MimeBundle> {
+  return (await mime_bundle(v)) ?? { "text/plain": format(v) };
+}
+
 /**
  * IPython's `display(obj, ...)`: one output per value, rich where the value has a MIME bundle (see
  * `mime_bundle`), else its text. Outside a kernel it prints the text/plain. Use `await display(x)`.
+ * `await display(x, { display_id: true })` (or a string id) returns a DisplayHandle: `handle.update(y)` redraws
+ * that output in place, as does `update_display(y, { display_id })`.
  */
-export async function display(...values: unknown[]): Promise<void> {
+export async function display(value: unknown, opts: DisplayOptions): Promise<DisplayHandle>;
+export async function display(...values: unknown[]): Promise<void>;
+export async function display(...values: unknown[]): Promise<DisplayHandle | void> {
   const target = display_target();
+  const opts = values.length >= 2 && is_display_options(values[values.length - 1]) ? (values.pop() as DisplayOptions) : null;
+  const display_id = opts ? (opts.display_id === true ? randomBytes(16).toString("hex") : opts.display_id) : undefined;
   for (const v of values) {
-    const data = (await mime_bundle(v)) ?? { "text/plain": format(v) };
-    if (!display_bundle(data, { target })) console.log(typeof data["text/plain"] === "string" ? data["text/plain"] : format(v));
+    const data = await value_data(v);
+    if (!display_bundle(data, { target, display_id })) console.log(typeof data["text/plain"] === "string" ? data["text/plain"] : format(v));
   }
+  return display_id ? new DisplayHandle(display_id) : undefined;
+}
+
+/** IPython's `update_display(obj, display_id=...)`: replaces the output that display(…, { display_id }) made. */
+export async function update_display(value: unknown, opts: { display_id: string }): Promise<void> {
+  if (!opts || typeof opts.display_id !== "string" || !opts.display_id) {
+    throw new Error("update_display: expected { display_id: string } naming the display to update (from display(obj, { display_id }))");
+  }
+  const target = display_target();
+  const data = await value_data(value);
+  if (!display_bundle(data, { target, display_id: opts.display_id, update: true })) console.log(typeof data["text/plain"] === "string" ? data["text/plain"] : format(value));
+}
+
+/**
+ * IPython's `clear_output(wait=False)`: clears the running cell's output; `{ wait: true }` waits until new output
+ * arrives (no flicker when redrawing in a loop). Nothing happens outside bertlab's kernel.
+ */
+export function clear_output(opts: { wait?: boolean } | boolean = {}): void {
+  const wait = typeof opts === "boolean" ? opts : !!opts?.wait;
+  bertlab_kernel()?.clear_output?.(wait);
 }
 
 /** HF-style log entry ({ loss, learning_rate, grad_norm, epoch, step, eval_* }). */

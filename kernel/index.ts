@@ -6,7 +6,8 @@ import { install_tensor_display } from "../src/utils/display";
 export { format_tensor, format_values, print, inspect, install_inspect, set_printoptions, print_options } from "../src/utils/format";
 export type { PrintOptions } from "../src/utils/format";
 export { show, live, LiveChart, display, display_bundle, mime_bundle, in_kernel, BERTLAB_KERNEL } from "./display";
-export type { ShowOptions, LiveOptions, LogEntry, BertlabKernel } from "./display";
+export type { ShowOptions, LiveOptions, LogEntry, BertlabKernel, DisplayOptions } from "./display";
+export { clear_output, update_display, DisplayHandle } from "./display"; // IPython.display's
 export { input } from "./input";
 export { JUPYTER_DISPLAY, is_displayable, tensor_bundle, output_bundle } from "../src/utils/display";
 export type { Displayable } from "../src/utils/display";

@@ -8,6 +8,8 @@ export type ExecuteOk = {
   result?: Bundle;
   /** Pager output (IPython's `object?`): shown by the front end, not as a cell output. */
   page?: Bundle;
+  /** Further execute_reply payloads (IPython's set_next_input from %load). */
+  payload?: Array<Record<string, unknown>>;
 };
 export type ExecuteError = { status: "error"; ename: string; evalue: string; traceback: string[] };
 export type ExecuteOutcome = ExecuteOk | ExecuteError;

@@ -42,8 +42,8 @@ export async function start_kernel(connection_file: string): Promise<void> {
   let kernel: Kernel | null = null;
   const hooks = install_hooks(iopub, (prompt, password) => kernel ? kernel.input(prompt, password) : Promise.reject(new Error("input(): the kernel is starting")));
   const stray = new StrayErrors({ write_cell: (text) => iopub.stream("stderr", text), log }).install();
-  const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log });
   const history = new History(default_history_file(), log);
+  const executor = new TsExecutor({ cwd: process.cwd(), prewarm: ["bertlab"], log, history });
 
   let ending = false;
   const real_exit = process.exit.bind(process);

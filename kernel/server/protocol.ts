@@ -330,7 +330,7 @@ export class Kernel {
         : { status: "error", ename: "NotImplementedError", evalue: "this kernel's executor does not evaluate user_expressions", traceback: [] };
       user_expressions[name] = r.data ? { ...r, data: json_bundle(r.data) } : r;
     }
-    const payload = outcome.page ? [{ source: "page", data: outcome.page.data, start: 0 }] : [];
+    const payload = [...(outcome.page ? [{ source: "page", data: outcome.page.data, start: 0 }] : []), ...(outcome.payload ?? [])];
     return { status: "ok", execution_count: count, payload, user_expressions };
   }
 }

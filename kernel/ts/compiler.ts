@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CachedModule, require_cached } from "./code_cache";
 import { sys_with_kernel_bertlab } from "./resolve";
+import { probe_quick_info } from "./help";
 import { LAST, cell_transformer, declared_names, declared_values } from "./cell_transform";
 import { LineMap, Position, decode_mappings, lookup } from "./sourcemap";
 
@@ -429,7 +430,7 @@ export class CellCompiler {
 
   inspect(prev_decl: string, src: string, position: number): QuickInfo | undefined {
     const p = this.program(prev_decl, src);
-    const info = this.s.ts.getQuickInfoAtPosition(p.cell, p.program.getTypeChecker(), CANCEL, position + PREFIX.length);
+    const info = probe_quick_info(this.s.ts)(p.cell, p.program.getTypeChecker(), CANCEL, position + PREFIX.length) /* help.ts reaches the checker through it */;
     if (info?.textSpan) info.textSpan.start -= PREFIX.length;
     return info;
   }

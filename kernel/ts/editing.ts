@@ -38,12 +38,6 @@ export function inspect(compiler: CellCompiler, prev_decl: string, code: string,
   return { found: false, data: {}, metadata: {} };
 }
 
-/** `name?`, `?name`, `a.b.c?`: IPython's help syntax; returns the expression to page. */
-export function pager_target(code: string): string | null {
-  const m = /^\s*(?:\?\s*([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)|([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\?)\s*$/.exec(code);
-  return m ? (m[1] ?? m[2]) : null;
-}
-
 /**
  * Complete unless the parser stops at the very end for want of more ("'}' expected", an unterminated string or
  * template); invalid when it fails elsewhere. Two trailing blank lines force "complete", as in tslab's console.

@@ -5,6 +5,8 @@
 import * as util from "util";
 import type { Diagnostic } from "./compiler";
 import type { Position } from "./sourcemap";
+import { habit_hint } from "./help";
+import { hidden_note, shows_excerpt, trim_frames } from "./xmode";
 
 export type CellError = { status: "error"; ename: string; evalue: string; traceback: string[] };
 
@@ -43,6 +45,8 @@ export function diagnostics_error(diags: Diagnostic[], source: string, cell: str
     const kind = CATEGORY[head.category] ?? "error";
     traceback.push(`${CYAN}${where}${RESET} - ${RED}${kind}${RESET} TS${head.code}: ${head.messageText}`);
     chain.forEach((d, i) => traceback.push(`${"  ".repeat(i + 1)}${d.messageText}`));
+    const hint = habit_hint(head.messageText); // a Python habit (`t.view(...)`): what to write instead (help.ts)
+    if (hint) traceback.push(`  ${hint}`);
     if (!head.fileName) {
       const gutter = String(head.end.line + 1).length;
       traceback.push("");
@@ -89,7 +93,7 @@ export function runtime_error(
   const frames = stack
     .split("\n")
     .slice(1)
-    .filter((l) => /^\s+at /.test(l) && !/\(node:|kernel[\\/](ts|server)[\\/]|^\s+at node:/.test(l))
+    .filter((l) => /^\s+at /.test(l))
     .flatMap((l) => {
       let unmapped = false;
       const mapped = l.replace(frame, (_m, ln: string, col: string) => {
@@ -106,8 +110,10 @@ export function runtime_error(
       return unmapped ? [] : [mapped];
     });
   const head = err ? `${RED}${ename}${RESET}: ${evalue}` : `${RED}Uncaught${RESET} ${evalue}`;
-  const traceback = [head + (frames.length ? "\n" + frames.join("\n") : "")];
-  if (first) {
+  const shown = trim_frames(frames); // %xmode (xmode.ts): library-internal frames dropped unless Verbose
+  const note = hidden_note(frames.filter((l) => !/kernel[\\/](ts|server)[\\/]/.test(l)).length, shown.length);
+  const traceback = [head + (shown.length ? "\n" + shown.join("\n") : "") + (note ? "\n" + note : "")];
+  if (first && shows_excerpt()) {
     const p = first as Position;
     const lines = source.split("\n");
     const gutter = String(p.line + 1).length;

@@ -8,8 +8,10 @@ import * as path from "path";
 import type { Completeness, Completion, ExecuteError, ExecuteOutcome, Executor, Inspection } from "../server/executor";
 import { CellCompiler, load_typescript, save_code_cache } from "./compiler";
 import { DeclEnv } from "./decl_env";
-import { complete, inspect, is_complete, pager_target } from "./editing";
+import { complete, inspect, is_complete } from "./editing";
 import { diagnostics_error, runtime_error } from "./errors";
+import { help_at, help_page, inspect_positions } from "./help";
+import { HistoryAccess, Magics } from "./magics";
 import { KeyboardInterrupt, Runtime } from "./runtime";
 import { explain_unresolved, resolves_for_cells } from "./resolve";
 import { value_bundle } from "./values";
@@ -20,6 +22,8 @@ export type TsExecutorOptions = {
   /** Packages whose declarations warm() parses ahead of the first cell, when they resolve from cwd. */
   prewarm?: string[];
   log?: (line: string) => void;
+  /** The kernel's input history, for %history. */
+  history?: HistoryAccess;
 };
 
 function own_version(): string {
@@ -42,6 +46,15 @@ export class TsExecutor implements Executor {
   private get prev_decl(): string {
     return this.env.text;
   }
+  /** %magics, !shell and `name?` help lines (magics.ts, help.ts): they run a cell's TypeScript through execute(). */
+  private magics: Magics = new Magics({
+    run_cell: (code, n) => this.execute(code, n),
+    names: () => this.runtime.names,
+    page: (target, detail) => help_page(this.compiler, this.prev_decl, target, { detail, cells: this.magics.sources }),
+    typescript: () => load_typescript(),
+    compiler: () => this.compiler,
+    history: () => this.opts.history,
+  });
 
   readonly info: Executor["info"];
 
@@ -112,12 +125,8 @@ export class TsExecutor implements Executor {
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
     const cell = `In[${execution_count}]`;
     this.runtime.clear_interrupt();
-    const target = pager_target(code);
-    if (target) {
-      const r = this.inspect(target, target.length, 1);
-      if (!r.found) return { status: "error", ename: "NameError", evalue: `${target}: no such name in scope`, traceback: [`NameError: ${target}: no such name in scope`] };
-      return { status: "ok", page: { data: r.data } };
-    }
+    const magic = this.magics.intercept(code, execution_count); // %magic / !cmd / name? lines (magics.ts)
+    if (magic) return magic;
     const t0 = Date.now();
     this.cells++;
     this.onnx_soon(code);
@@ -208,15 +217,21 @@ export class TsExecutor implements Executor {
   }
 
   complete(code: string, cursor: number): Completion {
-    return complete(this.compiler, this.prev_decl, code, cursor);
+    return this.magics.complete(code, cursor) ?? complete(this.compiler, this.prev_decl, this.magics.ts_view(code), cursor);
   }
 
-  inspect(code: string, cursor: number, _detail_level: number): Inspection {
-    return inspect(this.compiler, this.prev_decl, code, cursor);
+  inspect(code: string, cursor: number, detail_level: number): Inspection {
+    // the full help page (help.ts) of the name at the cursor, or of the call it is inside, else TypeScript's quick info
+    const ts_code = this.magics.ts_view(code);
+    for (const pos of inspect_positions(ts_code, cursor)) {
+      const page = help_at(this.compiler, this.prev_decl, ts_code, pos, { detail: detail_level >= 1 ? 1 : 0, cells: this.magics.sources });
+      if (page) return { found: true, data: page, metadata: {} };
+    }
+    return inspect(this.compiler, this.prev_decl, ts_code, cursor);
   }
 
   is_complete(code: string): Completeness {
-    return is_complete(load_typescript(), code);
+    return this.magics.is_complete(code) ?? is_complete(load_typescript(), code);
   }
 
   interrupt(): void {

@@ -11,6 +11,7 @@ import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, V
 import { build_rows, encoding_fields, pad_rows } from "./rows";
 import { Segmented } from "./segmented";
 import { overflowing_tokens, truncateWindows } from "./truncation";
+import { install_repr, tokenizer_repr, type TokenizerLike } from "../utils/repr";
 
 function token_types_without_specials(): Error {
   return new Error("Asking to return token_type_ids while setting add_special_tokens to false results in an undefined behavior. Please set add_special_tokens to true or leave return_token_type_ids out.");
@@ -669,3 +670,4 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     return rows.map((r) => this.decode(r, options));
   }
 }
+install_repr(PreTrainedTokenizer, (t) => tokenizer_repr(t as unknown as TokenizerLike)); // transformers' one-line repr (utils/repr.ts)

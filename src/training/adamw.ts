@@ -8,6 +8,7 @@ import { tf } from "../backend";
 import type { TensorData } from "../hub/safetensors";
 import type { SchedulableOptimizer } from "./lr_scheduler";
 import { Optimizer } from "./optimizer";
+import { install_repr, optimizer_repr, type OptimizerLike } from "../utils/repr";
 
 type Variable = tf.Variable;
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -295,6 +296,7 @@ export class AdamW extends Optimizer implements SchedulableOptimizer {
     return new cls(config as unknown as AdamWOptions);
   }
 }
+install_repr(AdamW, (o) => optimizer_repr(o as unknown as OptimizerLike)); // torch's "AdamW (\nParameter Group 0 ..." (utils/repr.ts)
 
 export interface LegacyAdamWOptions extends Omit<AdamWOptions, "amsgrad"> {
   /** Whether to bias-correct (upstream default true; BERT's original TF code used false). */

@@ -1,5 +1,6 @@
 // torch.optim.lr_scheduler's LambdaLR and ReduceLROnPlateau over any optimizer with torch-style
 // `param_groups` (each with an `lr` the optimizer reads at every step) and `defaults.lr`.
+import { install_repr, scheduler_repr } from "../utils/repr";
 
 /** One parameter group as schedulers see it. AdamW's groups satisfy this. */
 export interface LRParamGroup {
@@ -102,6 +103,7 @@ export class LambdaLR {
     this._step_count = state._step_count ?? 0;
   }
 }
+install_repr(LambdaLR, (s) => scheduler_repr(s)); // one line: optimizer, last_epoch, last_lr (utils/repr.ts)
 
 export interface ReduceLROnPlateauOptions {
   mode?: "min" | "max";
@@ -236,5 +238,6 @@ export class ReduceLROnPlateau {
     Object.assign(this, { ...state, best, min_lrs: [...state.min_lrs], _last_lr: [...state._last_lr] });
   }
 }
+install_repr(ReduceLROnPlateau, (s) => scheduler_repr(s, ["mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lrs", "eps", "best", "num_bad_epochs"]));
 
 export type LRScheduler = LambdaLR | ReduceLROnPlateau;

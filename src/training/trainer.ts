@@ -29,6 +29,7 @@ import { TrainerControl, TrainerState, type LogEntry } from "./trainer_state";
 import { TrainingArguments, type TrainingArgumentsOptions } from "./training_args";
 import { writeFileAtomicSync } from "../utils/fs";
 import { interrupt_generation, interrupted_since } from "../utils/interrupt";
+import { install_repr, pystr, short_repr } from "../utils/repr";
 
 /** What the Trainer needs from a model (bertlab's BertPreTrainedModel subclasses have it all). */
 export interface TrainableModel {
@@ -568,3 +569,7 @@ export class Trainer {
     return { predictions, label_ids, metrics };
   }
 }
+// one line: what it trains, on what, how far (utils/repr.ts)
+install_repr(Trainer, (t) =>
+  `Trainer(model=${short_repr(t.model)}, args=TrainingArguments(output_dir=${pystr(t.args.output_dir)}, ...), train_dataset=${short_repr(t.train_dataset)}, eval_dataset=${short_repr(t.eval_dataset)}, optimizer=${short_repr(t.optimizer)}, lr_scheduler=${short_repr(t.lr_scheduler)}, global_step=${t.state.global_step}, max_steps=${t.state.max_steps})`,
+);

@@ -1,6 +1,7 @@
 // TrainingArguments: Hugging Face's names and defaults (transformers 4.31, plus the newer
 // `eval_strategy` spelling and `lr_scheduler_kwargs`), validated the same way.
 import type { SchedulerType } from "./schedules";
+import { dataclass_repr, install_repr } from "../utils/repr";
 
 export type IntervalStrategy = "no" | "steps" | "epoch";
 
@@ -208,3 +209,4 @@ export class TrainingArguments {
     return { ...(this as object) } as Record<string, unknown>;
   }
 }
+install_repr(TrainingArguments, (a) => dataclass_repr(a, a.to_dict())); // transformers' TrainingArguments.__str__ (utils/repr.ts)

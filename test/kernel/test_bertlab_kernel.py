@@ -53,8 +53,8 @@ class BertlabKernelTests(jkt.KernelTests):
         "let 1x = 2;",
     ]
 
-    # IPython's `name?`: the signature and doc comment, on the pager
-    code_page_something = "Math.max?"
+    # IPython's `name?` on any line of a cell (the import runs, then the help page): signatures, options, docs, members
+    code_page_something = 'import { BertModel } from "bertlab";\nBertModel?'
 
     code_generate_error = 'throw new RangeError("max_length must be positive, got -1")'
 
@@ -79,7 +79,8 @@ class BertlabKernelTests(jkt.KernelTests):
 
     code_inspect_sample = 'import { AutoTokenizer } from "bertlab";\nAutoTokenizer.from_pretrained'
 
-    code_clear_output = 'console.log("step 1"); ' + KERNEL + ".clear_output()"
+    # IPython.display's clear_output, exported at bertlab's root
+    code_clear_output = 'import { clear_output } from "bertlab";\nconsole.log("step 1");\nclear_output({ wait: true });'
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import { cached_file, PretrainedOptions, split_hub_options } from "../../hub/res
 import { read_json_file } from "../../utils/read_file";
 import { write_files_atomic } from "../../utils/atomic_dir";
 import { BERT_DEFAULTS } from "./config_defaults";
+import { config_repr, install_repr } from "../../utils/repr";
 
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
@@ -343,6 +344,7 @@ export class BertConfig {
     return config_from_file(file as string, { ...dict, _name_or_path: id_or_path }).update(overrides);
   }
 }
+install_repr(BertConfig, config_repr); // transformers' "BertConfig {\n  ...json...\n}" (utils/repr.ts)
 
 /** A config from a file's dict; a value the config refuses is reported with the file's path first. */
 function config_from_file(file: string, dict: BertConfigDict): BertConfig {
