@@ -192,7 +192,7 @@ function build_page(ts: TsModule, checker: Checker, sf: Node, pos: number, opts:
 
   const decl = (sym.declarations ?? [])[0];
   const file = decl?.getSourceFile().fileName as string | undefined;
-  const from_cell = !!file && /__(prev__\.d|tslab__)\.ts$/.test(file);
+  const from_cell = !!file && /__(prev(_\d+)?__\.d|tslab__|cell_\d+__)\.ts$/.test(file);
   const where = from_cell ? "(defined in a cell)" : file ? source_file_for(file) ?? file : "";
   if (where) sections.push({ title: "File", lines: [where] });
   if (opts.detail >= 1) {

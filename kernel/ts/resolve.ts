@@ -95,6 +95,8 @@ export function sys_with_kernel_bertlab<S extends object>(sys: S, cwd: string, r
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
       if (typeof key !== "string" || !PATH_CALLS.includes(key) || typeof value !== "function") return value;
+      // `<cwd>/node_modules` itself must look present, or TypeScript's node10 lookup skips the folder
+      if (key === "directoryExists") return (p: unknown) => (typeof p === "string" && path.normalize(p) === path.dirname(shown)) || value.call(target, forward(p));
       return (first: unknown, ...rest: unknown[]) => value.call(target, forward(first), ...rest);
     },
   });
