@@ -74,13 +74,13 @@ export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(
 const LOAD_KEYS = ["tokenizer", "model_kwargs", "use_fast", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
 
 export async function pipeline(task: "fill-mask", options: PipelineOptions<FillMaskOptions>): Promise<FillMaskPipeline>;
-export async function pipeline(task: "text-classification" | "sentiment-analysis", options: PipelineOptions<TextClassificationOptions>): Promise<TextClassificationPipeline>;
-export async function pipeline(task: "token-classification" | "ner", options: PipelineOptions<TokenClassificationOptions>): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: "question-answering", options: PipelineOptions<QuestionAnsweringOptions>): Promise<QuestionAnsweringPipeline>;
+export async function pipeline<const O extends PipelineOptions<TextClassificationOptions>>(task: "text-classification" | "sentiment-analysis", options: O): Promise<TextClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineOptions<TokenClassificationOptions>>(task: "token-classification" | "ner", options: O): Promise<TokenClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineOptions<QuestionAnsweringOptions>>(task: "question-answering", options: O): Promise<QuestionAnsweringPipeline<O>>;
 export async function pipeline(task: "fill-mask", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & FillMaskOptions): Promise<FillMaskPipeline>;
-export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
-export async function pipeline(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TokenClassificationOptions): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & QuestionAnsweringOptions): Promise<QuestionAnsweringPipeline>;
+export async function pipeline<const O extends PipelineLoadOptions & TextClassificationOptions = {}>(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: O): Promise<TextClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineLoadOptions & TokenClassificationOptions = {}>(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: O): Promise<TokenClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineLoadOptions & QuestionAnsweringOptions = {}>(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: O): Promise<QuestionAnsweringPipeline<O>>;
 export async function pipeline(task: string, model?: string | BertPreTrainedModel | null | PipelineOptions<object>, options?: PipelineLoadOptions & object): Promise<AnyPipeline>;
 /**
  * Makes a pipeline for `task` ("fill-mask", "text-classification" / "sentiment-analysis",

@@ -7,6 +7,7 @@
 import { tf } from "../backend";
 import type { Rank } from "@tensorflow/tfjs-core/dist/types";
 import { Module } from "../nn/module";
+import { TORCH_TENSOR_METHODS, wrap_tfjs_methods } from "./torch_tensor";
 
 // Each hint is one string literal, so its type is the text itself (the `this` types below).
 export const BACKWARD_HINT = "loss.backward() does not exist in bertlab (tfjs tensors record no graph): write `const loss = optimizer.step(() => model(batch).loss)`, or `const { loss, grads } = optimizer.compute_gradients(() => model(batch).loss)` then `optimizer.step()`";
@@ -98,6 +99,8 @@ function install(proto: Record<string, unknown>, methods: Record<string, unknown
 /** Installs the methods above on tf.Tensor.prototype and Module.prototype (idempotent). */
 export function install_torch_habits(): void {
   install(tf.Tensor.prototype as unknown as Record<string, unknown>, TENSOR_METHODS);
+  install(tf.Tensor.prototype as unknown as Record<string, unknown>, TORCH_TENSOR_METHODS);
+  wrap_tfjs_methods(tf.Tensor.prototype as unknown as Record<string | symbol, unknown>);
   install(Module.prototype as unknown as Record<string, unknown>, MODULE_METHODS);
 }
 

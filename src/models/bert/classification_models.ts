@@ -6,7 +6,7 @@ import { binary_cross_entropy_with_logits, cross_entropy, Dropout, Linear, mse_l
 import type { BertConfig, BertConfigDict, ProblemType } from "./configuration_bert";
 import { to_tensor, BertInputs, TensorInput } from "./inputs";
 import { bert_tensors, BertModel } from "./modeling_bert";
-import type { MultipleChoiceModelOutput, QuestionAnsweringModelOutput, SequenceClassifierOutput, TokenClassifierOutput } from "./outputs";
+import type { MultipleChoiceModelOutput, OutputFor, QuestionAnsweringModelOutput, SequenceClassifierOutput, TokenClassifierOutput } from "./outputs";
 import { BertPreTrainedModel, without_init } from "./pretrained";
 
 function classifier_dropout(config: BertConfig): Dropout {
@@ -154,7 +154,7 @@ export class BertForQuestionAnswering extends BertPreTrainedModel<QuestionAnswer
   }
 }
 
-export interface BertForSequenceClassification { (inputs: BertInputs): SequenceClassifierOutput }
-export interface BertForMultipleChoice { (inputs: BertInputs): MultipleChoiceModelOutput }
-export interface BertForTokenClassification { (inputs: BertInputs): TokenClassifierOutput }
-export interface BertForQuestionAnswering { (inputs: BertInputs): QuestionAnsweringModelOutput }
+export interface BertForSequenceClassification { <I extends BertInputs>(inputs: I): OutputFor<I, SequenceClassifierOutput> }
+export interface BertForMultipleChoice { <I extends BertInputs>(inputs: I): OutputFor<I, MultipleChoiceModelOutput> }
+export interface BertForTokenClassification { <I extends BertInputs>(inputs: I): OutputFor<I, TokenClassifierOutput> }
+export interface BertForQuestionAnswering { <I extends BertInputs>(inputs: I): OutputFor<I, QuestionAnsweringModelOutput> }

@@ -7,7 +7,7 @@ import type { BertConfig, BertConfigDict } from "./configuration_bert";
 import { BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads, BertLMPredictionHead } from "./heads";
 import { to_tensor, BertInputs } from "./inputs";
 import { bert_tensors, BertModel } from "./modeling_bert";
-import type { BertForPreTrainingOutput, CausalLMOutputWithCrossAttentions, MaskedLMOutput, NextSentencePredictorOutput } from "./outputs";
+import type { BertForPreTrainingOutput, CausalLMOutputWithCrossAttentions, MaskedLMOutput, NextSentencePredictorOutput, OutputFor } from "./outputs";
 import { BertPreTrainedModel, without_init } from "./pretrained";
 
 /** Ties decoder.weight to the word embeddings (config.tie_word_embeddings, default true). */
@@ -136,7 +136,7 @@ export class BertForNextSentencePrediction extends BertPreTrainedModel<NextSente
   }
 }
 
-export interface BertForPreTraining { (inputs: BertInputs): BertForPreTrainingOutput }
-export interface BertForMaskedLM { (inputs: BertInputs): MaskedLMOutput }
-export interface BertLMHeadModel { (inputs: BertInputs): CausalLMOutputWithCrossAttentions }
-export interface BertForNextSentencePrediction { (inputs: BertInputs): NextSentencePredictorOutput }
+export interface BertForPreTraining { <I extends BertInputs>(inputs: I): OutputFor<I, BertForPreTrainingOutput> }
+export interface BertForMaskedLM { <I extends BertInputs>(inputs: I): OutputFor<I, MaskedLMOutput> }
+export interface BertLMHeadModel { <I extends BertInputs>(inputs: I): OutputFor<I, CausalLMOutputWithCrossAttentions> }
+export interface BertForNextSentencePrediction { <I extends BertInputs>(inputs: I): OutputFor<I, NextSentencePredictorOutput> }

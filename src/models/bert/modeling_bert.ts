@@ -5,7 +5,7 @@ import { BertEmbeddings } from "./embeddings";
 import { BertEncoder } from "./encoder";
 import { check_ids, to_tensor, BertInputs } from "./inputs";
 import { get_extended_attention_mask, invert_attention_mask } from "./masks";
-import type { BertModelOutput, PastKeyValues } from "./outputs";
+import type { BertModelOutput, OutputFor, PastKeyValues } from "./outputs";
 import { BertPooler } from "./pooler";
 import { BertPreTrainedModel } from "./pretrained";
 
@@ -163,6 +163,6 @@ export class BertModel extends BertPreTrainedModel<BertModelOutput> {
 }
 
 export interface BertModel {
-  (inputs: BertInputs): BertModelOutput;
+  <I extends BertInputs>(inputs: I): OutputFor<I, BertModelOutput>;
 }
 

@@ -66,3 +66,18 @@ export function dispose_output(output: object | null | undefined): void {
   };
   walk(output);
 }
+
+/** The inputs keys that make a head compute its loss (as HF: BertForPreTraining needs both labels). */
+type LossKeys<O> = O extends { prediction_logits: unknown; seq_relationship_logits: unknown }
+  ? "labels" | "next_sentence_label"
+  : O extends { start_logits: unknown } ? "start_positions" | "end_positions" : "labels";
+
+/**
+ * The output of a call with inputs of type `I`, narrowed as Python's value is: `loss` is there when the inputs
+ * carry the labels, `attentions` / `hidden_states` when `output_attentions` / `output_hidden_states` is `true`.
+ * (A config that turns them on is not seen by the types: they stay optional then.)
+ */
+export type OutputFor<I, O> = O &
+  ("loss" extends keyof O ? (I extends { [K in LossKeys<O>]: object | number | readonly unknown[] } ? { loss: tf.Scalar } : {}) : {}) &
+  (I extends { output_attentions: true } ? { attentions: tf.Tensor4D[] } : {}) &
+  (I extends { output_hidden_states: true } ? { hidden_states: tf.Tensor3D[] } : {});

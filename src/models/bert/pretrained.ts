@@ -13,6 +13,7 @@ import { Embedding, Generator, Module, next_uid } from "../../nn";
 import { input_embeddings, lm_predictions, prune_heads, resize_token_embeddings, set_input_embeddings } from "./surgery";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
 import { check_input_keys, BertInputs } from "./inputs";
+import type { OutputFor } from "./outputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
 import { check_model_inputs } from "../../engines/input_checks";
@@ -107,7 +108,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
    * one tf.tidy (intermediate tensors are freed). The caller owns the output record; its non-enumerable
    * `engine` property and `model.last_engine` say which engine ran.
    */
-  forward(inputs: BertInputs): O {
+  forward<I extends BertInputs>(inputs: I): OutputFor<I, O> {
     check_input_keys(this.constructor.name, inputs);
     check_model_inputs(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any engine: "auto" never falls back past a bad id
     if (!this.materialized) this.init_weights();
@@ -119,7 +120,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
       Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
       set_output_display(out, `${this.constructor.name} output`);
     }
-    return out;
+    return out as OutputFor<I, O>;
   }
 
   /**
