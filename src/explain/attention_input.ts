@@ -1,6 +1,7 @@
 // Attention weights as plain arrays [layers][heads][query][key], from a model's `attentions` (a list of
 // [batch, heads, seq, seq] tensors, pick `batch_index`) or nested arrays [layers][heads][seq][seq].
 import { tf } from "../backend";
+import { check_not_sibling } from "./wrong_input";
 
 export type AttentionsLike = tf.Tensor[] | number[][][][] | number[][][][][];
 
@@ -11,7 +12,8 @@ export interface AttentionSelectOptions {
   length?: number;
 }
 
-export function attention_stack(attentions: AttentionsLike, opts: AttentionSelectOptions = {}): number[][][][] {
+export function attention_stack(attentions: AttentionsLike, opts: AttentionSelectOptions = {}, fn = "attentions"): number[][][][] {
+  check_not_sibling(fn, "attentions", attentions);
   if (!Array.isArray(attentions) || attentions.length === 0) throw new Error("attentions: expected the model's attentions (one [batch, heads, seq, seq] per layer), got an empty or non-list value");
   const b = opts.batch_index ?? 0;
   const layers = attentions.map((a, l) => {

@@ -30,7 +30,7 @@ export function flow_graph(aug: number[][][]): number[][] {
 }
 
 export function attention_flow(attentions: AttentionsLike, opts: FlowOptions = {}): FlowResult {
-  const aug = residual_attention(attentions, opts);
+  const aug = residual_attention(attentions, opts, "attention_flow");
   const L = aug.length;
   const n = aug[0].length;
   const cap = flow_graph(aug);

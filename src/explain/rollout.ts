@@ -16,8 +16,8 @@ export interface RolloutResult {
 }
 
 /** Â_l per layer: head mean, residual-averaged, rows re-normalised ([layers][seq][seq]). */
-export function residual_attention(attentions: AttentionsLike, opts: RolloutOptions = {}): number[][][] {
-  const stack = attention_stack(attentions, opts);
+export function residual_attention(attentions: AttentionsLike, opts: RolloutOptions = {}, fn = "residual_attention"): number[][][] {
+  const stack = attention_stack(attentions, opts, fn);
   const add = opts.add_residual ?? true;
   return stack.map((heads) => {
     const n = heads[0].length;
@@ -34,7 +34,7 @@ export function residual_attention(attentions: AttentionsLike, opts: RolloutOpti
 }
 
 export function attention_rollout(attentions: AttentionsLike, opts: RolloutOptions = {}): RolloutResult {
-  const aug = residual_attention(attentions, opts);
+  const aug = residual_attention(attentions, opts, "attention_rollout");
   const layers: number[][][] = [aug[0]];
   for (let l = 1; l < aug.length; l++) layers.push(matmul(aug[l], layers[l - 1]));
   return { layers, rollout: layers[layers.length - 1] };
