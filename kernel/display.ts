@@ -28,6 +28,9 @@ export interface BertlabKernel {
   display(bundle: { data: Record<string, unknown>; metadata?: Record<string, unknown> }, opts?: { display_id?: string; update?: boolean }): void;
 }
 
+/**
+ * The global symbol under which bertlab's kernel registers itself in a kernel process (`globalThis[BERTLAB_KERNEL]`).
+ */
 export const BERTLAB_KERNEL = Symbol.for("bertlab.kernel");
 
 /** bertlab's kernel when this process is one, else null. */

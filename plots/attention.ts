@@ -95,6 +95,13 @@ export function attention_matrix(attentions: AttentionInput, opts: AttentionPlot
   return pick_head(attention_layers(attentions, opts), opts);
 }
 
+/**
+ * The cells of one [seq, seq] attention matrix as records (query, key, tokens, weight) — the data plot_attention draws.
+ * @example
+ * ```ts
+ * attention_cells(attention_matrix(att, { layer: 0, head: 1 }), tokens)
+ * ```
+ */
 export function attention_cells(m: number[][], tokens: string[]): AttentionCell[] {
   return m.flatMap((row, q) => row.map((weight, k) => ({ query: q, key: k, query_token: tokens[q], key_token: tokens[k], weight })));
 }

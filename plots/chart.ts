@@ -69,6 +69,9 @@ export type Library = "vega-lite" | "plotly";
 
 // Specs use only features common to vega-lite 5 and 6: rendered here by vega-lite 6, and in Jupyter by the
 // frontends' built-in vega-lite 5 renderer (MIME application/vnd.vegalite.v5+json), which warns on a v6 $schema.
+/**
+ * The `$schema` of every vega-lite spec bertlab writes (v5: what Jupyter frontends render; vega-lite 6 renders it here).
+ */
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 /** Wraps a vega-lite spec (adds `$schema`, and the title when the spec has none). */
@@ -78,12 +81,26 @@ export function vega_lite(spec: Spec, title?: string): VegaLiteChart {
   return displayable({ library: "vega-lite", spec: full, title });
 }
 
+/**
+ * Wraps plotly traces and a layout as a displayable chart (Python: `plotly.graph_objects.Figure(data, layout)`).
+ * @example
+ * ```ts
+ * await show(plotly([{ type: "bar", x: ["a", "b"], y: [1, 2] }], {}, "bars"))
+ * ```
+ */
 export function plotly(data: Spec[], layout: Spec, title?: string, config?: Spec): PlotlyChart {
   const lay: Spec = { ...layout };
   if (title !== undefined && lay.title === undefined) lay.title = { text: title };
   return displayable({ library: "plotly", data, layout: lay, config: { displaylogo: false, responsive: true, ...config }, title });
 }
 
+/**
+ * Whether `x` is a bertlab chart (vega-lite spec, plotly figure or offline HTML) — what show() and a cell's value display.
+ * @example
+ * ```ts
+ * is_chart(plot_attention(att, tokens)) // true
+ * ```
+ */
 export function is_chart(x: unknown): x is Chart {
   if (typeof x !== "object" || x === null) return false;
   const c = x as Partial<Chart> & Spec;

@@ -97,6 +97,10 @@ function points(s: Series, i: number, fn: string, o: PlotOptions): { rows: Spec[
 /**
  * matplotlib's `plt.plot`: `plot(y)`, `plot(x, y)`, `plot(y, { label })`, `plot(x, y, { label, yscale: "log" })`,
  * or several lines `plot([{ y: train, label: "train" }, { x: steps, y: evals, label: "eval" }])`.
+ * @example
+ * ```ts
+ * await show(plot(losses, { label: "train", yscale: "log", xlabel: "step" }))
+ * ```
  */
 export function plot(y: Numbers, options?: LineOptions): PlotChart;
 export function plot(x: Numbers, y: Numbers, options?: LineOptions): PlotChart;

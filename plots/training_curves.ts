@@ -24,6 +24,13 @@ const NOT_A_CURVE = /^(step|epoch|total_flos|train_runtime|train_samples_per_sec
 
 const PANEL_TITLES: Record<string, string> = { loss: "loss", learning_rate: "learning rate", grad_norm: "grad norm" };
 
+/**
+ * Which panel and series a logged metric goes to in plot_training (`eval_loss` → panel "loss", series "eval").
+ * @example
+ * ```ts
+ * panel_of("eval_loss") // { panel: "loss", series: "eval" }
+ * ```
+ */
 export function panel_of(metric: string): { panel: string; series: "train" | "eval" } {
   const series = metric.startsWith("eval_") ? "eval" : "train";
   const base = series === "eval" ? metric.slice(5) : metric;

@@ -5,6 +5,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+/**
+ * The flags bertlab starts headless Chromium with to draw HTML charts as PNG.
+ */
 export const CHROMIUM_FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -19,6 +22,9 @@ export function chromium_path(): string | null {
   return CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
 }
 
+/**
+ * Thrown when a PNG of an HTML chart needs Chromium and none is installed; the message says how to install it (`npx bertlab doctor` checks).
+ */
 export class ChromiumMissingError extends Error {
   constructor(what: string) {
     super(`${what} needs a headless Chromium, and none was found (looked at ${process.env.BERTLAB_CHROMIUM ? `BERTLAB_CHROMIUM=${process.env.BERTLAB_CHROMIUM}` : CANDIDATES.join(", ")}). `

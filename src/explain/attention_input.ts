@@ -12,6 +12,13 @@ export interface AttentionSelectOptions {
   length?: number;
 }
 
+/**
+ * A model's `attentions` (tensors or nested arrays) as plain [layers][heads][seq][seq] arrays for one batch row.
+ * @example
+ * ```ts
+ * attention_stack(outputs.attentions, { batch_index: 0 })[0][1] // layer 0, head 1
+ * ```
+ */
 export function attention_stack(attentions: AttentionsLike, opts: AttentionSelectOptions = {}, fn = "attentions"): number[][][][] {
   check_not_sibling(fn, "attentions", attentions);
   if (!Array.isArray(attentions) || attentions.length === 0) throw new Error("attentions: expected the model's attentions (one [batch, heads, seq, seq] per layer), got an empty or non-list value");

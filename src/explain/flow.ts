@@ -29,6 +29,13 @@ export function flow_graph(aug: number[][][]): number[][] {
   return cap;
 }
 
+/**
+ * Attention flow (Abnar & Zuidema 2020): the max-flow from each input token to each output position through the residual-augmented attention graph.
+ * @example
+ * ```ts
+ * const flow = attention_flow(outputs.attentions); await show(plot_rollout(flow, tokens))
+ * ```
+ */
 export function attention_flow(attentions: AttentionsLike, opts: FlowOptions = {}): FlowResult {
   const aug = residual_attention(attentions, opts, "attention_flow");
   const L = aug.length;

@@ -46,6 +46,13 @@ export interface IntegratedGradientsResult extends TokenAttributions {
   delta: number;
 }
 
+/**
+ * Integrated gradients on the embeddings' output, as captum's LayerIntegratedGradients (Gauss–Legendre or Riemann points, [PAD] baseline): per-token scores and the convergence delta.
+ * @example
+ * ```ts
+ * const ig = integrated_gradients(clf, inputs, { target: 1, tokenizer, n_steps: 50 }); ig.scores; ig.delta
+ * ```
+ */
 export function integrated_gradients(model: BertPreTrainedModel, inputs: ExplainInputs, options: IntegratedGradientsOptions): IntegratedGradientsResult {
   const enc = encode(inputs);
   const baseline_ids = pad_baseline(model, enc, options);

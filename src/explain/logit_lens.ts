@@ -26,6 +26,13 @@ export interface LogitLensResult {
   final_probs: number[][];
 }
 
+/**
+ * The logit lens: the MLM head applied to every layer's hidden state at one position — what the model would predict after each layer.
+ * @example
+ * ```ts
+ * await show(plot_logit_lens(logit_lens(mlm, inputs, { tokenizer })))
+ * ```
+ */
 export function logit_lens(model: BertPreTrainedModel, inputs: ExplainInputs, options: LogitLensOptions = {}): LogitLensResult {
   const head = lm_predictions(model);
   if (!head) throw new Error(`logit_lens: ${model.constructor.name} has no MLM head (cls.predictions); use BertForMaskedLM or BertForPreTraining`);

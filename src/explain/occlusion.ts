@@ -11,6 +11,13 @@ export interface OcclusionOptions extends AttributionOptions {
   sliding_window?: number;
 }
 
+/**
+ * Occlusion (captum's Occlusion): the drop in the target's score when each token window is replaced by [PAD].
+ * @example
+ * ```ts
+ * const occ = occlusion(clf, inputs, { target: 1, tokenizer }); await show(token_attribution_html(occ))
+ * ```
+ */
 export function occlusion(model: BertPreTrainedModel, inputs: ExplainInputs, options: OcclusionOptions): TokenAttributions {
   const enc = encode(inputs);
   const base = pad_baseline(model, enc, options);

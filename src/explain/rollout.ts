@@ -33,6 +33,13 @@ export function residual_attention(attentions: AttentionsLike, opts: RolloutOpti
   });
 }
 
+/**
+ * Attention rollout (Abnar & Zuidema 2020): attention matrices multiplied through the layers with the residual added.
+ * @example
+ * ```ts
+ * const r = attention_rollout(outputs.attentions); await show(plot_rollout(r, tokens))
+ * ```
+ */
 export function attention_rollout(attentions: AttentionsLike, opts: RolloutOptions = {}): RolloutResult {
   const aug = residual_attention(attentions, opts, "attention_rollout");
   const layers: number[][][] = [aug[0]];

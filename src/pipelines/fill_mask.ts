@@ -80,6 +80,14 @@ export interface FillMaskPipeline {
   <const T extends readonly string[]>(texts: T, options?: FillMaskOptions): Promise<FillMaskBatchOutput<T>>;
 }
 
+/**
+ * The fill-mask pipeline (Python: `transformers.FillMaskPipeline`): the top_k tokens for each [MASK], as records { score, token, token_str, sequence }.
+ * @example
+ * ```ts
+ * const unmasker = await pipeline("fill-mask", "bertlab/mini-bert-uncased");
+ * (await unmasker("Paris is the [MASK] of France."))[0].token_str
+ * ```
+ */
 export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
   constructor(model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: FillMaskOptions = {}, task = "fill-mask") {
     super(task, model, tokenizer, defaults);

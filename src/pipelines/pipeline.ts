@@ -73,6 +73,14 @@ export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(
 
 const LOAD_KEYS = ["tokenizer", "model_kwargs", "use_fast", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
 
+/**
+ * Makes a task pipeline (Python: `transformers.pipeline`): "fill-mask", "text-classification" / "sentiment-analysis", "token-classification" / "ner", "question-answering"; `pipeline(task, model, options)` or the keyword form `pipeline(task, { model, ...options })`. Its result type follows the call as Python's value does.
+ * @example
+ * ```ts
+ * const classifier = await pipeline("sentiment-analysis", "bertlab/mini-bert-uncased-sentiment");
+ * (await classifier("We are very happy."))[0].label
+ * ```
+ */
 export async function pipeline(task: "fill-mask", options: PipelineOptions<FillMaskOptions>): Promise<FillMaskPipeline>;
 export async function pipeline<const O extends PipelineOptions<TextClassificationOptions>>(task: "text-classification" | "sentiment-analysis", options: O): Promise<TextClassificationPipeline<O>>;
 export async function pipeline<const O extends PipelineOptions<TokenClassificationOptions>>(task: "token-classification" | "ner", options: O): Promise<TokenClassificationPipeline<O>>;

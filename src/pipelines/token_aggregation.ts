@@ -4,6 +4,9 @@
 import { argmax, f32, softmax } from "./functions";
 
 export type AggregationStrategy = "none" | "simple" | "first" | "average" | "max";
+/**
+ * token-classification's aggregation strategies, as transformers': "none", "simple", "first", "average", "max".
+ */
 export const AGGREGATION_STRATEGIES: AggregationStrategy[] = ["none", "simple", "first", "average", "max"];
 
 /** One token's entity (aggregation "none"). start/end: JavaScript string indices into the text, or null. */

@@ -2,6 +2,13 @@
 // loss / gradient_accumulation_steps, as HF's Trainer does) before one optimizer step.
 import { tf } from "../backend";
 
+/**
+ * Sums the gradients of several micro-batches before one step (Python: `transformers.GradientAccumulator`); a call with another number of gradients raises.
+ * @example
+ * ```ts
+ * const acc = new GradientAccumulator(); acc.add(grads1); acc.add(grads2); optimizer.step(acc.take())
+ * ```
+ */
 export class GradientAccumulator {
   private sums: tf.NamedTensorMap = {};
   /** Micro-batches added since the last take()/reset(). */

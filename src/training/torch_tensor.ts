@@ -10,8 +10,17 @@
 import { tf } from "../backend";
 import type { Rank } from "@tensorflow/tfjs-core/dist/types";
 
+/**
+ * What `t[0]` says (its type, and its run-time error): write `t.at(0)` — torch's indexing is `t.at(...)`.
+ */
 export const INDEX_HINT = "t[i] is not indexing in JavaScript (it reads a property): write t.at(i) for torch's t[i], t.at(i, j) for t[i][j] / t[i, j], t.at(\":\", [1, 3]) for t[:, [1, 3]], t.at(\"1:3\") for t[1:3]";
+/**
+ * What torch's in-place methods (`zero_()`, `add_()`...) say: tfjs tensors are immutable, make a new one.
+ */
 export const INPLACE_HINT = "tfjs tensors are immutable, so torch's in-place methods (zero_, fill_, add_, mul_, copy_) do not exist: write a new tensor, e.g. t = tf.zerosLike(t), t = t.add(x) (a tf.Variable has assign())";
+/**
+ * What `t.requires_grad_()` says: gradients are taken of a closure, not flagged on tensors.
+ */
 export const REQUIRES_GRAD_HINT = "tensors carry no requires_grad in tfjs: gradients are taken of a closure (optimizer.step(() => model(batch).loss), tf.grad, tf.variableGrads), for the model's tf.Variables";
 
 /** torch's named tuple of max(dim) / min(dim): the reduced tensor itself is `values`; `indices` is the argmax / argmin. */

@@ -94,6 +94,14 @@ function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
+/**
+ * Hugging Face's Trainer (Python: `transformers.Trainer`): the training loop with AdamW and a schedule, gradient accumulation and clipping, evaluation, logging, callbacks and resumable checkpoints.
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ model, args: new TrainingArguments({ output_dir: "out", num_train_epochs: 1 }), train_dataset, data_collator });
+ * await trainer.train()
+ * ```
+ */
 export class Trainer {
   model: TrainableModel;
   args: TrainingArguments;

@@ -180,6 +180,9 @@ async function compile(config: EngineBertConfig, weights: WeightsLike, architect
   return openGraph(write_graph(config, weights, architecture, flags), settings);
 }
 
+/**
+ * The ONNX Runtime inference session of a loaded BERT (built from its weights in TypeScript); `model.engine = "onnx"` uses it behind `model.forward`. Python twin: an optimum `ORTModelForSequenceClassification`.
+ */
 export class OnnxBertEngine {
   readonly architecture: Architecture;
   readonly config: EngineBertConfig;

@@ -20,6 +20,14 @@ export function infer_problem_type(config: BertConfig, labels: tf.Tensor): Probl
   return labels.dtype === "int32" ? "single_label_classification" : "multi_label_classification";
 }
 
+/**
+ * BERT with a sequence classification head on the pooled output (Python: `transformers.BertForSequenceClassification`): logits [batch, num_labels]; a loss with labels (cross-entropy, MSE for one label, BCE for multi-label).
+ * @example
+ * ```ts
+ * const clf = await BertForSequenceClassification.from_pretrained("bertlab/mini-bert-uncased-sentiment");
+ * clf(tokenizer("a wonderful film", { return_tensors: "tf" })).logits.softmax(-1)
+ * ```
+ */
 export class BertForSequenceClassification extends BertPreTrainedModel<SequenceClassifierOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;
@@ -61,6 +69,13 @@ function flatten_choices(name: string, v: TensorInput | undefined, dtype: "int32
   return t.reshape([-1, ...t.shape.slice(2)]);
 }
 
+/**
+ * BERT with a multiple-choice head (Python: `transformers.BertForMultipleChoice`): inputs [batch, num_choices, seq] → logits [batch, num_choices].
+ * @example
+ * ```ts
+ * const mc = await BertForMultipleChoice.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export class BertForMultipleChoice extends BertPreTrainedModel<MultipleChoiceModelOutput> {
   readonly bert: BertModel;
   readonly dropout: Dropout;
@@ -95,6 +110,13 @@ export class BertForMultipleChoice extends BertPreTrainedModel<MultipleChoiceMod
   }
 }
 
+/**
+ * BERT with a token classification head (Python: `transformers.BertForTokenClassification`): logits [batch, seq, num_labels], e.g. NER.
+ * @example
+ * ```ts
+ * const ner = await BertForTokenClassification.from_pretrained("bertlab/tiny-random-bert-cased-token-classification")
+ * ```
+ */
 export class BertForTokenClassification extends BertPreTrainedModel<TokenClassifierOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;
@@ -121,6 +143,13 @@ export class BertForTokenClassification extends BertPreTrainedModel<TokenClassif
   }
 }
 
+/**
+ * BERT with an extractive QA head (Python: `transformers.BertForQuestionAnswering`): start / end logits per token; a loss with start_positions and end_positions.
+ * @example
+ * ```ts
+ * const out = qa(tokenizer(question, { text_pair: context, return_tensors: "tf" })); out.start_logits.argmax(-1)
+ * ```
+ */
 export class BertForQuestionAnswering extends BertPreTrainedModel<QuestionAnsweringModelOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;

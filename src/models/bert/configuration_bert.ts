@@ -123,6 +123,13 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 }
 
+/**
+ * A BERT model's configuration (Python: `transformers.BertConfig`): the same fields and defaults, read from / written to config.json.
+ * @example
+ * ```ts
+ * const config = new BertConfig({ hidden_size: 128, num_hidden_layers: 2 }); const model = new BertModel(config)
+ * ```
+ */
 export class BertConfig {
   readonly model_type = "bert";
   vocab_size = BERT_DEFAULTS.vocab_size;

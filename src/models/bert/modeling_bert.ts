@@ -106,6 +106,14 @@ function check_past(past: PastKeyValues, config: BertConfig, batch: number): num
   return k.shape[2];
 }
 
+/**
+ * The bare BERT encoder (Python: `transformers.BertModel`): last_hidden_state [batch, seq, hidden] and pooler_output; hidden_states / attentions on request.
+ * @example
+ * ```ts
+ * const bert = await BertModel.from_pretrained("bertlab/mini-bert-uncased");
+ * const out = bert({ ...tokenizer("Hello", { return_tensors: "tf" }), output_attentions: true }); out.attentions[0].shape
+ * ```
+ */
 export class BertModel extends BertPreTrainedModel<BertModelOutput> {
   readonly embeddings: BertEmbeddings;
   readonly encoder: BertEncoder;

@@ -60,6 +60,13 @@ export interface SavePretrainedOptions {
 
 export type ModelClass<T> = { new (config: BertConfig): T; readonly name: string };
 
+/**
+ * What every BERT model shares (Python: `transformers.BertPreTrainedModel`): `from_pretrained` / `save_pretrained`, the callable forward `model(inputs)`, train() / eval(), the inference engine, quantize(), export_onnx().
+ * @example
+ * ```ts
+ * const model = await AutoModelForMaskedLM.from_pretrained("bertlab/mini-bert-uncased"); model.eval()
+ * ```
+ */
 export abstract class BertPreTrainedModel<O extends object = object> extends Module {
   static readonly base_model_prefix = "bert";
   readonly config: BertConfig;
