@@ -78,6 +78,7 @@ function pick_head(layers: number[][][][], opts: AttentionPlotOptions): number[]
   return heads[h];
 }
 
+/** plot_attention's options: layer, head (or "mean"), batch_index, attention_mask, title, cell size, library. */
 export interface AttentionPlotOptions extends AttentionSelect {
   layer?: number;
   /** A head index, or "mean" to average the layer's heads. */

@@ -10,6 +10,7 @@ import { chart_bundle } from "./render/bundle";
 /** A JSON-able spec object (vega-lite spec, plotly trace/layout). */
 export type Spec = { [key: string]: any };
 
+/** A chart as a vega-lite spec (`spec`), with its title. */
 export interface VegaLiteChart {
   library: "vega-lite";
   /** A complete vega-lite spec (v5-compatible, compiled by vega-lite 6) with inline data (`data.values`). */
@@ -17,6 +18,7 @@ export interface VegaLiteChart {
   title?: string;
 }
 
+/** A chart as a plotly figure (`data`, `layout`, `config`). */
 export interface PlotlyChart {
   library: "plotly";
   data: Spec[];
@@ -25,6 +27,7 @@ export interface PlotlyChart {
   title?: string;
 }
 
+/** A chart as a self-contained HTML fragment (bertviz's views), with a static vega-lite twin for PNG / SVG. */
 export interface HtmlChart {
   library: "html";
   /** A self-contained fragment (inline CSS/JS, no network); ids are unique per chart instance. */
@@ -37,6 +40,7 @@ export interface HtmlChart {
   static?: VegaLiteChart;
 }
 
+/** A bertlab chart: a vega-lite spec, a plotly figure or offline HTML; a cell's value or show() displays it, to_svg / to_png / to_html render it. */
 export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
 
 /** Gives a chart its Jupyter.display method (the MIME bundle `show` sends: spec + PNG + SVG + text). */

@@ -10,9 +10,12 @@
 import { Chart, Spec, VegaLiteChart, vega_lite } from "./chart";
 import { describe_shape, matrix, range, to_plain } from "./data";
 
+/** Numbers plot() accepts: an array, a typed array or a tensor (anything with arraySync). */
 export type Numbers = ArrayLike<number> | { arraySync(): unknown; shape: number[] };
+/** An axis scale, as matplotlib's xscale / yscale: "linear", "log" or "symlog". */
 export type Scale = "linear" | "log" | "symlog";
 
+/** Options every plot() family builder takes: title, xlabel / ylabel, xscale / yscale, width, height. */
 export interface PlotOptions {
   title?: string;
   /** matplotlib's xlabel / ylabel (default "x" / "y", or the series' names). */
@@ -26,6 +29,7 @@ export interface PlotOptions {
   height?: number;
 }
 
+/** plot()'s options: PlotOptions plus the series label and point markers. */
 export interface LineOptions extends PlotOptions {
   /** The series' name in the legend (plt.plot(..., label=)). */
   label?: string;

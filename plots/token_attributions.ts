@@ -8,6 +8,7 @@ import { displayable, vega_lite, with_static } from "./chart";
 import { check_finite, label_expr } from "./data";
 import { escape_html } from "./render/html";
 
+/** What token-attribution plots take: `{ tokens, scores }` (integrated_gradients, saliency, occlusion... results). */
 export interface TokenScores { tokens: string[]; scores: number[]; method?: string }
 
 export interface TokenAttributionOptions {

@@ -4,6 +4,7 @@ import { check_not_sibling } from "../src/explain/wrong_input";
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { ScoreFunction, apply_function, argmax, check_finite, check_labels, label_expr, matrix } from "./data";
 
+/** plot_token_classification's options: from_logits / function_to_apply, hide_special_tokens, title, cell size. */
 export interface TokenClassificationOptions {
   /** Scores are logits: apply softmax per token (shorthand for function_to_apply "softmax"). */
   from_logits?: boolean;

@@ -2,6 +2,7 @@
 // (loss, learning rate, grad norm, accuracy...), train and eval series of the same metric in the same panel.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 
+/** One record of a Trainer's log_history (step, epoch and the logged metrics). */
 export type LogRecord = { step?: number; epoch?: number; [key: string]: unknown };
 
 export interface TrainingPlotOptions {

@@ -6,6 +6,7 @@ import type { BertSelfAttention } from "../models/bert/self_attention";
 import type { Module } from "../nn";
 import { encode, ExplainInputs, in_eval, TokenizerLike, tokens_of } from "./common";
 
+/** attention_details' result: the tokens and, per layer, queries / keys / attention per head — neuron_view's input. */
 export interface AttentionDetails {
   tokens: string[];
   /**

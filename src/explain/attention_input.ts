@@ -3,6 +3,7 @@
 import { tf } from "../backend";
 import { check_not_sibling } from "./wrong_input";
 
+/** A model's attentions: the list of [batch, heads, seq, seq] tensors, or nested arrays. */
 export type AttentionsLike = tf.Tensor[] | number[][][][] | number[][][][][];
 
 export interface AttentionSelectOptions {

@@ -11,6 +11,7 @@ export interface FlowOptions extends RolloutOptions {
   layers?: number[] | "last";
 }
 
+/** attention_flow's result: the flow per computed layer and the last one's [seq][seq] matrix (plot_rollout draws it). */
 export interface FlowResult {
   /** flow[l - 1][i][j] for each computed layer l, rows normalised (the layers listed in `layer_indices`). */
   layers: number[][][];

@@ -16,6 +16,7 @@ export interface AttributionOptions extends BaselineOptions {
   normalize?: boolean;
 }
 
+/** integrated_gradients' options (captum's names): target, n_steps, method ("gausslegendre", "riemann_*"), internal_batch_size, tokenizer / baseline. */
 export interface IntegratedGradientsOptions extends AttributionOptions {
   n_steps?: number; // default 50
   method?: IntegrationMethod; // default "gausslegendre"
@@ -35,6 +36,7 @@ export interface TokenAttributions {
   attributions?: number[][];
 }
 
+/** integrated_gradients' result: per-token scores, attributions [seq, hidden], the baseline, F(x), F(baseline) and captum's convergence delta. */
 export interface IntegratedGradientsResult extends TokenAttributions {
   baseline_ids: number[];
   n_steps: number;

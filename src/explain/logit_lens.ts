@@ -16,6 +16,7 @@ export interface LogitLensOptions {
 
 export interface LensToken { id: number; token: string; prob: number; logit: number }
 
+/** logit_lens' result: the top-k predictions at one position after each layer, and the final top tokens' probabilities per layer (plot_logit_lens draws it). */
 export interface LogitLensResult {
   tokens: string[];
   position: number;

@@ -8,6 +8,7 @@ export interface RolloutOptions extends AttentionSelectOptions {
   add_residual?: boolean;
 }
 
+/** attention_rollout's result: the rollout per layer and the last layer's [seq][seq] matrix (plot_rollout draws it). */
 export interface RolloutResult {
   /** R_l for every layer l: [layers][seq][seq]. */
   layers: number[][][];

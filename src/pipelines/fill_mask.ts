@@ -6,6 +6,7 @@ import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { batch_size_of, Pipeline, PipelineException, warn } from "./base";
 import { check_int, describe, f32, softmax, topk_indices } from "./functions";
 
+/** fill-mask's call options (Python's keyword arguments): top_k, targets, batch_size. */
 export interface FillMaskOptions {
   /** How many predictions per [MASK] (default 5; capped at the number of targets). */
   top_k?: number;
@@ -15,6 +16,7 @@ export interface FillMaskOptions {
   batch_size?: number;
 }
 
+/** One fill-mask prediction, as transformers' dict: `{ score, token, token_str, sequence }`. */
 export interface FillMaskResult {
   /** Probability of the token (softmax over the whole vocabulary). */
   score: number;

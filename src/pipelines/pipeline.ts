@@ -14,6 +14,7 @@ import { QuestionAnsweringOptions, QuestionAnsweringPipeline } from "./question_
 import { TextClassificationOptions, TextClassificationPipeline } from "./text_classification";
 import { TokenClassificationOptions, TokenClassificationPipeline } from "./token_classification";
 
+/** pipeline()'s loading options: tokenizer, use_fast, model_kwargs and the hub options (revision, cache_dir, local_files_only...). */
 export interface PipelineLoadOptions extends PretrainedOptions {
   /** A tokenizer, or the id / folder to load one from (default: the model's id). */
   tokenizer?: PreTrainedTokenizer | string;

@@ -11,6 +11,7 @@ import { check_int, describe, f32 } from "./functions";
 import { select_starts_ends } from "./qa_spans";
 import type { KeyOr, ListResult } from "./narrow";
 
+/** question-answering's call options (Python's keyword arguments): top_k, doc_stride, max_answer_len, max_seq_len, handle_impossible_answer... */
 export interface QuestionAnsweringOptions {
   /** How many answers (default 1; one answer comes back as a record, several as a list). */
   top_k?: number;
@@ -34,11 +35,13 @@ export interface QuestionAnsweringOptions {
   batch_size?: number;
 }
 
+/** One question-answering example: `{ question, context }` (Python's `QuestionAnsweringPipeline(question=..., context=...)`). */
 export interface QuestionAnsweringInput {
   question: string;
   context: string;
 }
 
+/** One answer of the question-answering pipeline, as transformers' dict: `{ score, start, end, answer }`. */
 export interface QuestionAnsweringResult {
   score: number;
   /** [start, end) of the answer in the context (JavaScript string indices). */

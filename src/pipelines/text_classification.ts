@@ -11,6 +11,7 @@ import type { OptionOf } from "./narrow";
 
 export type ClassificationFunction = "softmax" | "sigmoid" | "none";
 
+/** text-classification's call options (Python's keyword arguments): top_k, function_to_apply, truncation, batch_size. */
 export interface TextClassificationOptions {
   /** How many labels to return, best first; null: all of them. Left out: the legacy single best label. */
   top_k?: number | null;
@@ -25,11 +26,13 @@ export interface TextClassificationOptions {
   batch_size?: number;
 }
 
+/** A text pair for text-classification, as Python's `{"text": ..., "text_pair": ...}`. */
 export interface TextPair {
   text: string;
   text_pair?: string | null;
 }
 
+/** A text-classification input: a text, or a `{ text, text_pair }` pair. */
 export type TextClassificationInput = string | TextPair;
 
 export interface LabelScore {

@@ -3,6 +3,7 @@
 // strategies), ignore_labels, and the merge of overlapping chunks (stride). Pure: numbers in, records out.
 import { argmax, f32, softmax } from "./functions";
 
+/** How token-classification groups tokens into entities: "none" (per token), "simple", "first", "average", "max" (transformers' AggregationStrategy). */
 export type AggregationStrategy = "none" | "simple" | "first" | "average" | "max";
 /**
  * token-classification's aggregation strategies, as transformers': "none", "simple", "first", "average", "max".

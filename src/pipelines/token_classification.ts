@@ -13,6 +13,7 @@ import {
   token_classification_postprocess,
 } from "./token_aggregation";
 
+/** token-classification's call options (Python's keyword arguments): aggregation_strategy, ignore_labels, stride, offset_mapping. */
 export interface TokenClassificationOptions {
   /** "none" (default): one entity per token; "simple": B-/I- groups; "first" / "average" / "max": words first. */
   aggregation_strategy?: AggregationStrategy;

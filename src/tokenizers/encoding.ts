@@ -61,6 +61,7 @@ export function alignmentOf(r: EncodedRow): RowAlignment {
   return (r.align = { starts, ends, words, seqs });
 }
 
+/** Character offsets [start, end) of each token in its text (return_offsets_mapping). */
 export type Offsets = [number, number][];
 
 /** The container types of the fields: one row (number[]), a batch (number[][]) or tensors. */

@@ -35,6 +35,7 @@ export interface AdamWParamGroup {
   correct_bias?: boolean;
 }
 
+/** AdamW's options (torch.optim.AdamW's arguments): lr, betas, eps, weight_decay, and params or param_groups. */
 export interface AdamWOptions {
   lr?: number;
   betas?: [number, number];

@@ -237,4 +237,5 @@ export class ReduceLROnPlateau {
   }
 }
 
+/** A learning-rate scheduler (torch's LRScheduler): LambdaLR or ReduceLROnPlateau. */
 export type LRScheduler = LambdaLR | ReduceLROnPlateau;

@@ -43,6 +43,7 @@ export interface TrainableModel {
 
 export type Collator = (features: Feature[]) => TfBatch;
 
+/** What compute_metrics receives (Python: `transformers.EvalPrediction`): predictions and label_ids. */
 export interface EvalPrediction {
   /** Model outputs per example (logits); a list of arrays when the model returns several (e.g. start/end logits). */
   predictions: Nested[] | Nested[][];
@@ -54,12 +55,14 @@ export interface PredictionOutput extends EvalPrediction {
   metrics: LogEntry;
 }
 
+/** trainer.train()'s result (Python: `transformers.TrainOutput`): global_step, training_loss, metrics. */
 export interface TrainOutput {
   global_step: number;
   training_loss: number;
   metrics: LogEntry;
 }
 
+/** The Trainer's constructor arguments (Python's keyword arguments): model, args, train_dataset, eval_dataset, data_collator, compute_metrics, callbacks... */
 export interface TrainerOptions {
   model: TrainableModel;
   args: TrainingArguments | TrainingArgumentsOptions;

@@ -4,6 +4,7 @@ import type { SchedulerType } from "./schedules";
 
 export type IntervalStrategy = "no" | "steps" | "epoch";
 
+/** TrainingArguments' fields with transformers' names (output_dir, learning_rate, num_train_epochs, per_device_train_batch_size, ...). */
 export interface TrainingArgumentsOptions {
   output_dir: string;
   overwrite_output_dir?: boolean;

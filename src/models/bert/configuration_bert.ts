@@ -8,7 +8,9 @@ import { read_json_file } from "../../utils/read_file";
 import { write_files_atomic } from "../../utils/atomic_dir";
 import { BERT_DEFAULTS } from "./config_defaults";
 
+/** config.position_embedding_type: "absolute", "relative_key" or "relative_key_query" (as transformers). */
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
+/** config.problem_type: how BertForSequenceClassification computes its loss ("regression", "single_label_classification", "multi_label_classification"). */
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
 const PROBLEM_TYPES: ProblemType[] = ["regression", "single_label_classification", "multi_label_classification"];
 const POSITION_TYPES: PositionEmbeddingType[] = ["absolute", "relative_key", "relative_key_query"];

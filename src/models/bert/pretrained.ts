@@ -35,6 +35,7 @@ export function without_init<T>(make: () => T): T {
   }
 }
 
+/** from_pretrained's options (Python's keyword arguments): config or config overrides, hub options (revision, cache_dir, local_files_only, token), quiet. */
 export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict {
   /** Use this config instead of the checkpoint's config.json (e.g. with is_decoder set). */
   config?: BertConfig | BertConfigDict;
@@ -50,6 +51,7 @@ export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict
   quiet?: boolean;
 }
 
+/** save_pretrained's options (Python's keyword arguments): max_shard_size, safe_serialization. */
 export interface SavePretrainedOptions {
   /** Only safetensors is written (model.safetensors); kept for HF-compatible call sites. */
   safe_serialization?: boolean;
