@@ -30,6 +30,9 @@ export interface BertlabKernel {
   clear_output?(wait?: boolean): void;
 }
 
+/**
+ * The global symbol under which bertlab's kernel registers itself in a kernel process (`globalThis[BERTLAB_KERNEL]`).
+ */
 export const BERTLAB_KERNEL = Symbol.for("bertlab.kernel");
 
 /** bertlab's kernel when this process is one, else null. */

@@ -2,6 +2,7 @@
 // and a layer × head grid of small heatmaps. Input: HF `attentions` (one entry per layer).
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { depth, describe_shape, label_expr, to_plain } from "./data";
+import { check_not_sibling } from "../src/explain/wrong_input";
 
 /**
  * Accepted shapes (plain arrays, or tensors converted here):
@@ -18,7 +19,8 @@ export interface AttentionSelect {
 }
 
 /** Normalises attentions to [layer][head][query][key] (a single layer/head becomes layer 0 / head 0). */
-export function attention_layers(attentions: AttentionInput, opts: AttentionSelect = {}): number[][][][] {
+export function attention_layers(attentions: AttentionInput, opts: AttentionSelect = {}, fn = "attention_layers"): number[][][][] {
+  check_not_sibling(fn, "attentions", attentions);
   const plain = to_plain(attentions);
   const d = depth(plain);
   let layers: number[][][][];
@@ -48,7 +50,7 @@ export function attention_layers(attentions: AttentionInput, opts: AttentionSele
  * than positions crops the (right-padded) tail. `tokens` may list every position or only the kept ones.
  */
 export function attention_view(attentions: AttentionInput, tokens: string[], opts: AttentionSelect, fn: string): { layers: number[][][][]; tokens: string[] } {
-  let layers = attention_layers(attentions, opts);
+  let layers = attention_layers(attentions, opts, fn);
   if (!Array.isArray(tokens) || tokens.some((t) => typeof t !== "string")) throw new Error(`${fn}: tokens must be an array of strings`);
   const seq = layers[0][0].length;
   if (opts.attention_mask !== undefined) {
@@ -76,6 +78,7 @@ function pick_head(layers: number[][][][], opts: AttentionPlotOptions): number[]
   return heads[h];
 }
 
+/** plot_attention's options: layer, head (or "mean"), batch_index, attention_mask, title, cell size, library. */
 export interface AttentionPlotOptions extends AttentionSelect {
   layer?: number;
   /** A head index, or "mean" to average the layer's heads. */
@@ -93,6 +96,13 @@ export function attention_matrix(attentions: AttentionInput, opts: AttentionPlot
   return pick_head(attention_layers(attentions, opts), opts);
 }
 
+/**
+ * The cells of one [seq, seq] attention matrix as records (query, key, tokens, weight) — the data plot_attention draws.
+ * @example
+ * ```ts
+ * attention_cells(attention_matrix(att, { layer: 0, head: 1 }), tokens)
+ * ```
+ */
 export function attention_cells(m: number[][], tokens: string[]): AttentionCell[] {
   return m.flatMap((row, q) => row.map((weight, k) => ({ query: q, key: k, query_token: tokens[q], key_token: tokens[k], weight })));
 }

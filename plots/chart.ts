@@ -10,6 +10,7 @@ import { chart_bundle } from "./render/bundle";
 /** A JSON-able spec object (vega-lite spec, plotly trace/layout). */
 export type Spec = { [key: string]: any };
 
+/** A chart as a vega-lite spec (`spec`), with its title. */
 export interface VegaLiteChart {
   library: "vega-lite";
   /** A complete vega-lite spec (v5-compatible, compiled by vega-lite 6) with inline data (`data.values`). */
@@ -17,6 +18,7 @@ export interface VegaLiteChart {
   title?: string;
 }
 
+/** A chart as a plotly figure (`data`, `layout`, `config`). */
 export interface PlotlyChart {
   library: "plotly";
   data: Spec[];
@@ -25,6 +27,7 @@ export interface PlotlyChart {
   title?: string;
 }
 
+/** A chart as a self-contained HTML fragment (bertviz's views), with a static vega-lite twin for PNG / SVG. */
 export interface HtmlChart {
   library: "html";
   /** A self-contained fragment (inline CSS/JS, no network); ids are unique per chart instance. */
@@ -37,6 +40,7 @@ export interface HtmlChart {
   static?: VegaLiteChart;
 }
 
+/** A bertlab chart: a vega-lite spec, a plotly figure or offline HTML; a cell's value or show() displays it, to_svg / to_png / to_html render it. */
 export type Chart = VegaLiteChart | PlotlyChart | HtmlChart;
 
 /** Gives a chart its Jupyter.display method (the MIME bundle `show` sends: spec + PNG + SVG + text). */
@@ -69,6 +73,9 @@ export type Library = "vega-lite" | "plotly";
 
 // Specs use only features common to vega-lite 5 and 6: rendered here by vega-lite 6, and in Jupyter by the
 // frontends' built-in vega-lite 5 renderer (MIME application/vnd.vegalite.v5+json), which warns on a v6 $schema.
+/**
+ * The `$schema` of every vega-lite spec bertlab writes (v5: what Jupyter frontends render; vega-lite 6 renders it here).
+ */
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 
 /** Wraps a vega-lite spec (adds `$schema`, and the title when the spec has none). */
@@ -78,12 +85,26 @@ export function vega_lite(spec: Spec, title?: string): VegaLiteChart {
   return displayable({ library: "vega-lite", spec: full, title });
 }
 
+/**
+ * Wraps plotly traces and a layout as a displayable chart (Python: `plotly.graph_objects.Figure(data, layout)`).
+ * @example
+ * ```ts
+ * await show(plotly([{ type: "bar", x: ["a", "b"], y: [1, 2] }], {}, "bars"))
+ * ```
+ */
 export function plotly(data: Spec[], layout: Spec, title?: string, config?: Spec): PlotlyChart {
   const lay: Spec = { ...layout };
   if (title !== undefined && lay.title === undefined) lay.title = { text: title };
   return displayable({ library: "plotly", data, layout: lay, config: { displaylogo: false, responsive: true, ...config }, title });
 }
 
+/**
+ * Whether `x` is a bertlab chart (vega-lite spec, plotly figure or offline HTML) — what show() and a cell's value display.
+ * @example
+ * ```ts
+ * is_chart(plot_attention(att, tokens)) // true
+ * ```
+ */
 export function is_chart(x: unknown): x is Chart {
   if (typeof x !== "object" || x === null) return false;
   const c = x as Partial<Chart> & Spec;

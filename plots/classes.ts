@@ -1,5 +1,6 @@
 // Class probabilities of a sequence-level head (sequence classification, NSP): horizontal bars with the
 // percentage printed as the seed prints it (`not paraphrase: 10%`), one panel per example.
+import { check_not_sibling } from "../src/explain/wrong_input";
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { ScoreFunction, apply_function, check_finite, check_labels, depth, describe_shape, order_index, percent, vega_literal, to_plain, wrap_label, wrapped_label_expr } from "./data";
 
@@ -42,6 +43,7 @@ function is_label_scores(x: unknown): x is LabelScore[] | LabelScore[][] {
  * or a text-classification pipeline's output (`{ label, score }[]`, one list per input), labels then optional.
  */
 export function class_probabilities(scores: unknown, labels?: string[] | Record<string, string>, opts: ClassProbabilityOptions = {}): ClassProbability[] {
+  check_not_sibling("plot_class_probabilities", "scores", scores);
   if (is_label_scores(scores)) {
     const lists = (Array.isArray(scores[0]) ? scores : [scores]) as LabelScore[][];
     const names = labels ? label_list(labels) : lists[0].map((e) => e.label);

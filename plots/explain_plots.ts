@@ -1,6 +1,7 @@
 // Pictures of the model-level explanations: the logit lens (layer × rank table coloured by probability),
 // head importance / entropy (layer × head heatmap) and attention rollout / flow (query × key heatmap,
 // drawn by plot_attention).
+import { check_not_sibling } from "../src/explain/wrong_input";
 import type { Chart } from "./chart";
 import { vega_lite } from "./chart";
 import { plot_attention, AttentionPlotOptions } from "./attention";
@@ -14,6 +15,7 @@ export interface LogitLensLike {
 
 /** Layer-by-layer predictions as a table: rows = layers (0 = embeddings), columns = rank, cell = token, colour = probability. */
 export function plot_logit_lens(result: LogitLensLike, opts: { title?: string } = {}): Chart {
+  check_not_sibling("plot_logit_lens", "result", result, ["logit_lens"]);
   if (!result || !Array.isArray(result.layers)) throw new Error("plot_logit_lens: expected logit_lens(...)'s result { layers, tokens, position }");
   const values = result.layers.flatMap((l) => l.top.map((t, rank) => ({ layer: l.layer === 0 ? "embeddings" : `layer ${l.layer}`, rank: rank + 1, token: t.token, prob: t.prob })));
   const order = result.layers.map((l) => (l.layer === 0 ? "embeddings" : `layer ${l.layer}`));
@@ -36,6 +38,7 @@ export function plot_logit_lens(result: LogitLensLike, opts: { title?: string } 
 
 /** A layer × head heatmap of per-head numbers (head_importance(...).importance, .entropy, attention_entropy(...)). */
 export function plot_head_importance(values: unknown, opts: { title?: string; label?: string; scheme?: string } = {}): Chart {
+  check_not_sibling("plot_head_importance", "values", values, ["head_importance"]);
   const m = matrix((values as { importance?: unknown })?.importance ?? values, "plot_head_importance");
   const cells = m.flatMap((row, l) => row.map((v, h) => ({ layer: l, head: h, value: v })));
   const label = opts.label ?? "importance";
@@ -56,6 +59,7 @@ export function plot_head_importance(values: unknown, opts: { title?: string; la
 
 /** Attention rollout or flow as a query × key heatmap: `attention_rollout(...)` / `attention_flow(...)` or a [seq][seq] matrix. */
 export function plot_rollout(result: unknown, tokens: string[], opts: AttentionPlotOptions = {}): Chart {
+  check_not_sibling("plot_rollout", "result", result, ["attention_rollout", "attention_flow"]);
   const r = result as { rollout?: number[][]; flow?: number[][] };
   const m = r?.rollout ?? r?.flow ?? result;
   const what = r?.flow ? "Attention flow" : "Attention rollout";

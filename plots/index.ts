@@ -33,3 +33,5 @@ export { model_view, model_view_data, model_view_static } from "./model_view";
 export type { ModelViewOptions, ModelViewData } from "./model_view";
 export { neuron_view, neuron_view_rows, neuron_view_static } from "./neuron_view";
 export type { NeuronViewInput, NeuronViewOptions } from "./neuron_view";
+export { plot, scatter, bar, hist, hist_bins, heatmap, subplots } from "./plot";
+export type { Numbers, Scale, PlotOptions, LineOptions, Series, PlotChart } from "./plot";

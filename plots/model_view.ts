@@ -59,6 +59,13 @@ for (var l = 0; l < L; l++) {
 }
 `;
 
+/**
+ * The numbers bertviz's model view draws (every layer and head, padding dropped), as plain arrays.
+ * @example
+ * ```ts
+ * model_view_data(outputs.attentions, tokens).layers.length
+ * ```
+ */
 export function model_view_data(attentions: AttentionInput, tokens: string[], opts: ModelViewOptions = {}): ModelViewData {
   const view = attention_view(attentions, tokens, opts, "model_view");
   const round = (v: number) => Math.round(v * 1e3) / 1e3;

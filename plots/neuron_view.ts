@@ -3,6 +3,7 @@
 // coloured blue (positive) / orange (negative) as bertviz draws them, with the attention lines to the
 // keys. Choose layer / head in the dropdowns, hover a token on the left to make it the query.
 // Input: attention_details(model, inputs) from bertlab's explain (queries, keys, attention per head).
+import { check_not_sibling, NEURON_VIEW_HINT } from "../src/explain/wrong_input";
 import type { Chart, HtmlChart } from "./chart";
 import { displayable, vega_lite, with_static } from "./chart";
 import { escape_html, script_json, unique_id } from "./render/html";
@@ -17,6 +18,8 @@ export interface NeuronViewInput {
 export interface NeuronViewOptions { layer?: number; head?: number; query?: number; title?: string }
 
 function check(d: NeuronViewInput, o: NeuronViewOptions, fn: string): { layer: number; head: number; query: number } {
+  if (Array.isArray(d) || Array.isArray(o)) throw new TypeError(`${fn}: ${NEURON_VIEW_HINT.replace("neuron_view(", `${fn}(`)}`);
+  check_not_sibling(fn, "details", d, ["attention_details"]);
   if (!d || !Array.isArray(d.layers) || !Array.isArray(d.tokens)) throw new Error(`${fn}: expected attention_details(model, inputs)'s { tokens, layers: [{ queries, keys, attention }] }`);
   const layer = o.layer ?? 0;
   const head = o.head ?? 0;
@@ -86,8 +89,15 @@ ls.addEventListener("change", draw); hs.addEventListener("change", draw);
 draw();
 `;
 
+/** The wrong guess `neuron_view(attentions, tokens)`: a type error whose message says what to write. */
+export function neuron_view(details: typeof NEURON_VIEW_HINT, tokens: string[], opts?: NeuronViewOptions): never;
 /** bertviz's neuron view for one layer / head / query token (all switchable in the page). Offline HTML. */
-export function neuron_view(details: NeuronViewInput, opts: NeuronViewOptions = {}): HtmlChart {
+export function neuron_view(details: NeuronViewInput, opts?: NeuronViewOptions): HtmlChart;
+export function neuron_view(details: unknown, opts: unknown = {}): HtmlChart {
+  return neuron_view_html(details as NeuronViewInput, opts as NeuronViewOptions); // check() throws for the wrong guesses
+}
+
+function neuron_view_html(details: NeuronViewInput, opts: NeuronViewOptions): HtmlChart {
   const sel = check(details, opts, "neuron_view");
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const data = { tokens: details.tokens, layers: details.layers.map((l) => ({ queries: l.queries.map((h) => h.map((r) => r.map(round))), keys: l.keys.map((h) => h.map((r) => r.map(round))), attention: l.attention.map((h) => h.map((r) => r.map(round))), ...(l.relative ? { relative: l.relative.map((h) => h.map((r) => r.map(round))) } : {}) })) };

@@ -52,6 +52,9 @@ export function lr_label_expr(values: number[]): string {
   return `datum.value === 0 ? "0" : format(datum.value, "${fmt}")`;
 }
 
+/**
+ * The legend label of one learning-rate series (its name, or the schedule name with its options).
+ */
 export function series_label(s: LrSeries): string {
   if (s.label) return s.label;
   const params = Object.entries(s.params ?? {});

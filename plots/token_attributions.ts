@@ -2,11 +2,13 @@
 // negative, as captum's visualize_text) — as self-contained HTML, and as a vega-lite chart (SVG / PNG in
 // Node, no browser) — and several methods side by side for one input. Input: any record with
 // `tokens` and `scores` (what bertlab's explain functions return), or the two arrays.
+import { check_not_sibling } from "../src/explain/wrong_input";
 import type { Chart, HtmlChart } from "./chart";
 import { displayable, vega_lite, with_static } from "./chart";
 import { check_finite, label_expr } from "./data";
 import { escape_html } from "./render/html";
 
+/** What token-attribution plots take: `{ tokens, scores }` (integrated_gradients, saliency, occlusion... results). */
 export interface TokenScores { tokens: string[]; scores: number[]; method?: string }
 
 export interface TokenAttributionOptions {
@@ -20,6 +22,7 @@ export interface TokenAttributionOptions {
 const SPECIAL = new Set(["[CLS]", "[SEP]", "[PAD]"]);
 
 function checked(r: TokenScores, fn: string, skip = false): TokenScores {
+  check_not_sibling(fn, "result", r, ["integrated_gradients", "saliency", "input_x_gradient", "occlusion", r && typeof r === "object" && typeof (r as { method?: unknown }).method === "string" ? (r as { method: string }).method : ""]);
   if (!r || !Array.isArray(r.tokens) || !Array.isArray(r.scores)) throw new Error(`${fn}: expected { tokens, scores } (e.g. integrated_gradients(...)), got ${JSON.stringify(r)?.slice(0, 80)}`);
   if (r.tokens.length !== r.scores.length) throw new Error(`${fn}: ${r.tokens.length} tokens but ${r.scores.length} scores`);
   check_finite(r.scores, `${fn}: scores`);

@@ -1,8 +1,10 @@
 // Token classification (NER): probability of every label for every token, as a tokens × labels heatmap
 // with each token's predicted (argmax) label outlined.
+import { check_not_sibling } from "../src/explain/wrong_input";
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { ScoreFunction, apply_function, argmax, check_finite, check_labels, label_expr, matrix } from "./data";
 
+/** plot_token_classification's options: from_logits / function_to_apply, hide_special_tokens, title, cell size. */
 export interface TokenClassificationOptions {
   /** Scores are logits: apply softmax per token (shorthand for function_to_apply "softmax"). */
   from_logits?: boolean;
@@ -25,6 +27,7 @@ function label_names(labels: string[] | Record<string, string>): string[] {
 
 /** Heatmap cells (token position × label) with probabilities and the argmax flag. */
 export function token_label_cells(scores: unknown, tokens: string[], labels: string[] | Record<string, string>, opts: TokenClassificationOptions = {}): TokenLabelCell[] {
+  check_not_sibling("plot_token_classification", "scores", scores);
   const m = matrix(scores, "plot_token_classification: scores [seq, num_labels]");
   check_labels(tokens, m.length, "plot_token_classification: tokens (one per row of scores)");
   const names = check_labels(label_names(labels), m[0]?.length ?? 0, "plot_token_classification: labels (one per column of scores)");

@@ -2,6 +2,7 @@
 // (loss, learning rate, grad norm, accuracy...), train and eval series of the same metric in the same panel.
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 
+/** One record of a Trainer's log_history (step, epoch and the logged metrics). */
 export type LogRecord = { step?: number; epoch?: number; [key: string]: unknown };
 
 export interface TrainingPlotOptions {
@@ -24,6 +25,13 @@ const NOT_A_CURVE = /^(step|epoch|total_flos|train_runtime|train_samples_per_sec
 
 const PANEL_TITLES: Record<string, string> = { loss: "loss", learning_rate: "learning rate", grad_norm: "grad norm" };
 
+/**
+ * Which panel and series a logged metric goes to in plot_training (`eval_loss` → panel "loss", series "eval").
+ * @example
+ * ```ts
+ * panel_of("eval_loss") // { panel: "loss", series: "eval" }
+ * ```
+ */
 export function panel_of(metric: string): { panel: string; series: "train" | "eval" } {
   const series = metric.startsWith("eval_") ? "eval" : "train";
   const base = series === "eval" ? metric.slice(5) : metric;

@@ -5,8 +5,10 @@ import * as tf from "@tensorflow/tfjs";
 
 export { tf };
 
+/** A tfjs backend bertlab can run on: "node" (tfjs-node), "wasm", "cpu". */
 export type BackendName = "node" | "wasm" | "cpu";
 
+/** backend_info()'s answer: the tfjs backend in use and why it was chosen. */
 export interface BackendInfo {
   /** bertlab's name for the active backend. */
   name: BackendName;

@@ -51,9 +51,20 @@ test("GradientAccumulator sums micro-batch gradients and hands them over", async
   assert.equal(acc.count, 0);
   tf.dispose(Object.values(sums));
   assert.equal(tf.memory().numTensors, before);
-  acc.add({ w: tf.tidy(() => tf.ones([2])) });
-  assert.throws(() => acc.add({ w: tf.ones([3]) }), /gradient 'w' has shape \[3\], earlier ones \[2\]/);
+  const w2 = tf.ones([2]), b0 = tf.scalar(0), w3 = tf.ones([3]);
+  acc.add({ w: w2, b: b0 });
+  assert.throws(() => acc.add({ w: w3, b: b0 }), /gradient 'w' has shape \[3\], earlier ones \[2\]/);
   acc.reset();
+  // Python's GradientAccumulator: a call with another number of gradients raises (the count stays), across reset() too
+  acc.add({ w: w2, b: b0 });
+  assert.throws(() => acc.add({ w: w2 }), { message: "Expected 2 gradients, but got 1" });
+  assert.throws(() => acc.add({ w: w2, b: b0, c: b0 }), { message: "Expected 2 gradients, but got 3" });
+  assert.throws(() => acc.add({ w: w2, c: b0 }), /gradient\(s\) \["c"\] were not in the first call \(\["b"\] are missing\)/);
+  assert.equal(acc.count, 1);
+  acc.reset();
+  assert.throws(() => acc.add({ w: w2 }), { message: "Expected 2 gradients, but got 1" });
+  tf.dispose([w2, b0, w3]);
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test("Generator: seeded streams are reproducible, state round-trips through JSON, draws have the right distribution", () => {

@@ -8,6 +8,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+/**
+ * The flags bertlab starts headless Chromium with to draw HTML charts as PNG.
+ */
 export const CHROMIUM_FLAGS = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -48,6 +51,9 @@ export function browser_missing_reason(): string {
   return pw ? `${pw}, which drives Chromium. Reinstall bertlab's dependencies (npm install bertlab), or npm install playwright-core` : "";
 }
 
+/**
+ * Thrown when a PNG of an HTML chart needs Chromium and none is installed; the message says how to install it (`npx bertlab doctor` checks).
+ */
 export class ChromiumMissingError extends Error {
   constructor(what: string) {
     super(`${what} needs a headless Chromium: ${browser_missing_reason()}; vega-lite charts render to SVG/PNG without a browser.`);

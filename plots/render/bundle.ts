@@ -9,7 +9,13 @@ import { to_png } from "./image";
 import { svg_to_png } from "./png";
 import { vega_lite_to_svg } from "./vega";
 
+/**
+ * The MIME type of vega-lite specs in display bundles (`application/vnd.vegalite.v5+json`).
+ */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+/**
+ * The MIME type of plotly figures in display bundles (`application/vnd.plotly.v1+json`).
+ */
 export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export type { MimeBundle };
@@ -22,6 +28,13 @@ export type BundleOptions = {
   scale?: number;
 };
 
+/**
+ * One line of text describing a chart, `<VegaLite chart: title>`: the text/plain part of a chart's display bundle.
+ * @example
+ * ```ts
+ * chart_summary(plot_schedules("linear", { num_warmup_steps: 10, num_training_steps: 100 }))
+ * ```
+ */
 export function chart_summary(chart: Chart): string {
   const kind = chart.library === "vega-lite" ? "VegaLite" : chart.library === "plotly" ? "Plotly" : "Html";
   return `<${kind} chart${chart.title ? `: ${chart.title}` : ""}>`;

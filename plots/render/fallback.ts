@@ -6,6 +6,13 @@ import { ChromiumMissingError } from "./browser";
 import { to_png } from "./image";
 import type { PngOptions } from "./png";
 
+/**
+ * A PNG of any chart: through Chromium for HTML charts when it is installed, else the chart's static vega-lite twin.
+ * @example
+ * ```ts
+ * const png = await to_png_or_static(head_view(att, tokens))
+ * ```
+ */
 export async function to_png_or_static(chart: Chart, fallback?: Chart, opts: PngOptions = {}): Promise<{ png: Uint8Array; rendered: "browser" | "static" }> {
   try {
     return { png: await to_png(chart, opts), rendered: "browser" };

@@ -38,6 +38,13 @@ export function script_json(value: unknown): string {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
+/**
+ * Escapes `& < > "` for HTML text and double-quoted attributes.
+ * @example
+ * ```ts
+ * escape_html("<b>") // "&lt;b&gt;"
+ * ```
+ */
 export function escape_html(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }

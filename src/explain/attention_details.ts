@@ -6,6 +6,7 @@ import type { BertSelfAttention } from "../models/bert/self_attention";
 import type { Module } from "../nn";
 import { encode, ExplainInputs, in_eval, TokenizerLike, tokens_of } from "./common";
 
+/** attention_details' result: the tokens and, per layer, queries / keys / attention per head — neuron_view's input. */
 export interface AttentionDetails {
   tokens: string[];
   /**
@@ -16,6 +17,13 @@ export interface AttentionDetails {
   layers: { queries: number[][][]; keys: number[][][]; attention: number[][][]; relative?: number[][][] }[];
 }
 
+/**
+ * Per layer and head: queries, keys and attention weights (and relative-position scores) as plain arrays — what bertviz's neuron view shows (Python: bertviz `neuron_view`'s data).
+ * @example
+ * ```ts
+ * await show(neuron_view(attention_details(model, inputs, { tokenizer })))
+ * ```
+ */
 export function attention_details(model: BertPreTrainedModel, inputs: ExplainInputs, options: { tokenizer?: TokenizerLike } = {}): AttentionDetails {
   const enc = encode(inputs);
   const selves = model.named_modules().filter(([p]) => /encoder\.layer\.\d+\.attention\.self$/.test(p)).map(([, m]) => m as BertSelfAttention);

@@ -1,7 +1,9 @@
 // Attention weights as plain arrays [layers][heads][query][key], from a model's `attentions` (a list of
 // [batch, heads, seq, seq] tensors, pick `batch_index`) or nested arrays [layers][heads][seq][seq].
 import { tf } from "../backend";
+import { check_not_sibling } from "./wrong_input";
 
+/** A model's attentions: the list of [batch, heads, seq, seq] tensors, or nested arrays. */
 export type AttentionsLike = tf.Tensor[] | number[][][][] | number[][][][][];
 
 export interface AttentionSelectOptions {
@@ -11,7 +13,15 @@ export interface AttentionSelectOptions {
   length?: number;
 }
 
-export function attention_stack(attentions: AttentionsLike, opts: AttentionSelectOptions = {}): number[][][][] {
+/**
+ * A model's `attentions` (tensors or nested arrays) as plain [layers][heads][seq][seq] arrays for one batch row.
+ * @example
+ * ```ts
+ * attention_stack(outputs.attentions, { batch_index: 0 })[0][1] // layer 0, head 1
+ * ```
+ */
+export function attention_stack(attentions: AttentionsLike, opts: AttentionSelectOptions = {}, fn = "attentions"): number[][][][] {
+  check_not_sibling(fn, "attentions", attentions);
   if (!Array.isArray(attentions) || attentions.length === 0) throw new Error("attentions: expected the model's attentions (one [batch, heads, seq, seq] per layer), got an empty or non-list value");
   const b = opts.batch_index ?? 0;
   const layers = attentions.map((a, l) => {

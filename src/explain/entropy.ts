@@ -11,7 +11,7 @@ export interface EntropyOptions extends AttentionSelectOptions {
 
 /** [layers][heads] mean entropy (nats) of each head's attention rows. */
 export function attention_entropy(attentions: AttentionsLike, opts: EntropyOptions = {}): number[][] {
-  const stack = attention_stack(attentions, opts);
+  const stack = attention_stack(attentions, opts, "attention_entropy");
   return stack.map((heads) => heads.map((rows) => {
     let total = 0;
     let count = 0;

@@ -11,6 +11,7 @@ export interface FlowOptions extends RolloutOptions {
   layers?: number[] | "last";
 }
 
+/** attention_flow's result: the flow per computed layer and the last one's [seq][seq] matrix (plot_rollout draws it). */
 export interface FlowResult {
   /** flow[l - 1][i][j] for each computed layer l, rows normalised (the layers listed in `layer_indices`). */
   layers: number[][][];
@@ -29,8 +30,15 @@ export function flow_graph(aug: number[][][]): number[][] {
   return cap;
 }
 
+/**
+ * Attention flow (Abnar & Zuidema 2020): the max-flow from each input token to each output position through the residual-augmented attention graph.
+ * @example
+ * ```ts
+ * const flow = attention_flow(outputs.attentions); await show(plot_rollout(flow, tokens))
+ * ```
+ */
 export function attention_flow(attentions: AttentionsLike, opts: FlowOptions = {}): FlowResult {
-  const aug = residual_attention(attentions, opts);
+  const aug = residual_attention(attentions, opts, "attention_flow");
   const L = aug.length;
   const n = aug[0].length;
   const cap = flow_graph(aug);

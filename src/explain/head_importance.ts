@@ -16,6 +16,7 @@ export interface HeadImportanceOptions {
   progress?: (done: number, total: number) => void;
 }
 
+/** head_importance's result: [layers][heads] importance (normalised and raw) and mean attention entropy (Michel et al. 2019). */
 export interface HeadImportanceResult {
   /** [layers][heads] importance (normalised as asked). */
   importance: number[][];

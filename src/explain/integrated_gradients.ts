@@ -17,6 +17,7 @@ export interface AttributionOptions extends BaselineOptions {
   normalize?: boolean;
 }
 
+/** integrated_gradients' options (captum's names): target, n_steps, method ("gausslegendre", "riemann_*"), internal_batch_size, tokenizer / baseline. */
 export interface IntegratedGradientsOptions extends AttributionOptions {
   n_steps?: number; // default 50
   method?: IntegrationMethod; // default "gausslegendre"
@@ -36,6 +37,7 @@ export interface TokenAttributions {
   attributions?: number[][];
 }
 
+/** integrated_gradients' result: per-token scores, attributions [seq, hidden], the baseline, F(x), F(baseline) and captum's convergence delta. */
 export interface IntegratedGradientsResult extends TokenAttributions {
   baseline_ids: number[];
   n_steps: number;
@@ -47,6 +49,13 @@ export interface IntegratedGradientsResult extends TokenAttributions {
   delta: number;
 }
 
+/**
+ * Integrated gradients on the embeddings' output, as captum's LayerIntegratedGradients (Gauss–Legendre or Riemann points, [PAD] baseline): per-token scores and the convergence delta.
+ * @example
+ * ```ts
+ * const ig = integrated_gradients(clf, inputs, { target: 1, tokenizer, n_steps: 50 }); ig.scores; ig.delta
+ * ```
+ */
 export function integrated_gradients(model: BertPreTrainedModel, inputs: ExplainInputs, options: IntegratedGradientsOptions): IntegratedGradientsResult {
   const fn = "integrated_gradients";
   const target = check_target(fn, options?.target);

@@ -17,6 +17,7 @@ export interface LogitLensOptions {
 
 export interface LensToken { id: number; token: string; prob: number; logit: number }
 
+/** logit_lens' result: the top-k predictions at one position after each layer, and the final top tokens' probabilities per layer (plot_logit_lens draws it). */
 export interface LogitLensResult {
   tokens: string[];
   position: number;
@@ -27,6 +28,13 @@ export interface LogitLensResult {
   final_probs: number[][];
 }
 
+/**
+ * The logit lens: the MLM head applied to every layer's hidden state at one position — what the model would predict after each layer.
+ * @example
+ * ```ts
+ * await show(plot_logit_lens(logit_lens(mlm, inputs, { tokenizer })))
+ * ```
+ */
 export function logit_lens(model: BertPreTrainedModel, inputs: ExplainInputs, options: LogitLensOptions = {}): LogitLensResult {
   const head = lm_predictions(model);
   if (!head) throw new Error(`logit_lens: ${model.constructor.name} has no MLM head (cls.predictions); use BertForMaskedLM or BertForPreTraining`);

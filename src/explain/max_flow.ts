@@ -9,6 +9,13 @@ export interface MaxFlow {
   source_side: boolean[];
 }
 
+/**
+ * Maximum flow from `source` to `sink` in a capacity matrix (Edmonds–Karp); attention_flow's solver (Python: networkx `maximum_flow_value`).
+ * @example
+ * ```ts
+ * max_flow([[0, 1], [0, 0]], 0, 1).value // 1
+ * ```
+ */
 export function max_flow(capacity: number[][], source: number, sink: number, eps = 1e-12): MaxFlow {
   const n = capacity.length;
   if (!(source >= 0 && source < n && sink >= 0 && sink < n)) throw new Error(`max_flow: source ${source} / sink ${sink} outside 0..${n - 1}`);

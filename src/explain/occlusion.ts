@@ -14,6 +14,13 @@ export interface OcclusionOptions extends AttributionOptions {
   internal_batch_size?: number;
 }
 
+/**
+ * Occlusion (captum's Occlusion): the drop in the target's score when each token window is replaced by [PAD].
+ * @example
+ * ```ts
+ * const occ = occlusion(clf, inputs, { target: 1, tokenizer }); await show(token_attribution_html(occ))
+ * ```
+ */
 export function occlusion(model: BertPreTrainedModel, inputs: ExplainInputs, options: OcclusionOptions): TokenAttributions {
   const fn = "occlusion";
   const target = check_target(fn, options?.target);

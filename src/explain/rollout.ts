@@ -8,6 +8,7 @@ export interface RolloutOptions extends AttentionSelectOptions {
   add_residual?: boolean;
 }
 
+/** attention_rollout's result: the rollout per layer and the last layer's [seq][seq] matrix (plot_rollout draws it). */
 export interface RolloutResult {
   /** R_l for every layer l: [layers][seq][seq]. */
   layers: number[][][];
@@ -16,8 +17,8 @@ export interface RolloutResult {
 }
 
 /** Â_l per layer: head mean, residual-averaged, rows re-normalised ([layers][seq][seq]). */
-export function residual_attention(attentions: AttentionsLike, opts: RolloutOptions = {}): number[][][] {
-  const stack = attention_stack(attentions, opts);
+export function residual_attention(attentions: AttentionsLike, opts: RolloutOptions = {}, fn = "residual_attention"): number[][][] {
+  const stack = attention_stack(attentions, opts, fn);
   const add = opts.add_residual ?? true;
   return stack.map((heads) => {
     const n = heads[0].length;
@@ -33,8 +34,15 @@ export function residual_attention(attentions: AttentionsLike, opts: RolloutOpti
   });
 }
 
+/**
+ * Attention rollout (Abnar & Zuidema 2020): attention matrices multiplied through the layers with the residual added.
+ * @example
+ * ```ts
+ * const r = attention_rollout(outputs.attentions); await show(plot_rollout(r, tokens))
+ * ```
+ */
 export function attention_rollout(attentions: AttentionsLike, opts: RolloutOptions = {}): RolloutResult {
-  const aug = residual_attention(attentions, opts);
+  const aug = residual_attention(attentions, opts, "attention_rollout");
   const layers: number[][][] = [aug[0]];
   for (let l = 1; l < aug.length; l++) layers.push(matmul(aug[l], layers[l - 1]));
   return { layers, rollout: layers[layers.length - 1] };

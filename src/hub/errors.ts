@@ -1,6 +1,9 @@
 // Hub errors, named as in huggingface_hub so callers can tell them apart (`instanceof`).
 // Each message names the model id and the file, and says what to do next.
 
+/**
+ * A hub download or lookup that failed (missing repo or file, gated, offline); the message says which and what to do (Python: huggingface_hub's `RepositoryNotFoundError`, `EntryNotFoundError`...).
+ */
 export class HubError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

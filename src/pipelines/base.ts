@@ -41,6 +41,13 @@ export function batch_size_of(task: string, v: unknown): number {
   return v;
 }
 
+/**
+ * What every task pipeline shares (Python: `transformers.Pipeline`): the model, the tokenizer, call defaults; call it with inputs and options.
+ * @example
+ * ```ts
+ * const pipe = await pipeline("fill-mask", "bertlab/mini-bert-uncased"); pipe.model; pipe.tokenizer
+ * ```
+ */
 export abstract class Pipeline<Options extends object = object> extends Callable<unknown[], Promise<unknown>> {
   readonly task: string;
   readonly model: BertPreTrainedModel;

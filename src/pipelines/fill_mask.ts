@@ -6,6 +6,7 @@ import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { batch_size_of, Pipeline, PipelineException, warn } from "./base";
 import { check_int, describe, f32, softmax, topk_indices } from "./functions";
 
+/** fill-mask's call options (Python's keyword arguments): top_k, targets, batch_size. */
 export interface FillMaskOptions {
   /** How many predictions per [MASK] (default 5; capped at the number of targets). */
   top_k?: number;
@@ -15,6 +16,7 @@ export interface FillMaskOptions {
   batch_size?: number;
 }
 
+/** One fill-mask prediction, as transformers' dict: `{ score, token, token_str, sequence }`. */
 export interface FillMaskResult {
   /** Probability of the token (softmax over the whole vocabulary). */
   score: number;
@@ -48,11 +50,46 @@ export interface FillMaskPostprocessParams {
   target_ids: number[] | null;
 }
 
+/** Whether a string type is one known text (a literal) rather than `string` or a template with holes. */
+type IsLiteral<S extends string> = {} extends Record<S, 1> ? false : true;
+
+/**
+ * What fill-mask gives for a text of type `S`, as Python's value: one `[MASK]` → one list of predictions
+ * (`FillMaskResult[]`), several → one list per mask (`FillMaskResult[][]`). Counted on the text's type: a
+ * literal says how many `[MASK]`s it has; a plain `string` (or a template with `${...}` holes) cannot say,
+ * so it gives the union — narrow it with `Array.isArray(preds[0])`, or write the text as a literal.
+ */
+export type FillMaskOutput<S extends string> = S extends string
+  ? IsLiteral<S> extends true
+    ? S extends `${string}[MASK]${infer Rest}`
+      ? Rest extends `${string}[MASK]${string}` ? FillMaskResult[][] : FillMaskResult[]
+      : never // no [MASK]: the call throws
+    : FillMaskResult[] | FillMaskResult[][]
+  : never;
+
+/**
+ * What fill-mask gives for an array of texts: as Python, a list of one text gives that text's result, and
+ * longer lists one result per text (a tuple when the array is written out; otherwise both cases are possible).
+ */
+export type FillMaskBatchOutput<T extends readonly string[]> = number extends T["length"]
+  ? FillMaskOutput<T[number]>[] | FillMaskOutput<T[number]>
+  : T extends readonly [infer A extends string]
+    ? FillMaskOutput<A>
+    : { -readonly [K in keyof T]: FillMaskOutput<T[K] & string> };
+
 export interface FillMaskPipeline {
-  (text: string, options?: FillMaskOptions): Promise<FillMaskResult[] | FillMaskResult[][]>;
-  (texts: string[], options?: FillMaskOptions): Promise<(FillMaskResult[] | FillMaskResult[][])[]>;
+  <const S extends string>(text: S, options?: FillMaskOptions): Promise<FillMaskOutput<S>>;
+  <const T extends readonly string[]>(texts: T, options?: FillMaskOptions): Promise<FillMaskBatchOutput<T>>;
 }
 
+/**
+ * The fill-mask pipeline (Python: `transformers.FillMaskPipeline`): the top_k tokens for each [MASK], as records { score, token, token_str, sequence }.
+ * @example
+ * ```ts
+ * const unmasker = await pipeline("fill-mask", "bertlab/mini-bert-uncased");
+ * (await unmasker("Paris is the [MASK] of France."))[0].token_str
+ * ```
+ */
 export class FillMaskPipeline extends Pipeline<FillMaskOptions> {
   constructor(model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: FillMaskOptions = {}, task = "fill-mask") {
     super(task, model, tokenizer, defaults);

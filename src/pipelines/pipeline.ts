@@ -14,6 +14,7 @@ import { QuestionAnsweringOptions, QuestionAnsweringPipeline } from "./question_
 import { TextClassificationOptions, TextClassificationPipeline } from "./text_classification";
 import { TokenClassificationOptions, TokenClassificationPipeline } from "./token_classification";
 
+/** pipeline()'s loading options: tokenizer, use_fast, model_kwargs and the hub options (revision, cache_dir, local_files_only...). */
 export interface PipelineLoadOptions extends PretrainedOptions {
   /** A tokenizer, or the id / folder to load one from (default: the model's id). */
   tokenizer?: PreTrainedTokenizer | string;
@@ -73,14 +74,22 @@ export const SUPPORTED_TASKS: string[] = [...Object.keys(TASKS), ...Object.keys(
 
 const LOAD_KEYS = ["tokenizer", "model_kwargs", "use_fast", "revision", "cache_dir", "local_files_only", "token", "force_download", "subfolder", "progress_callback", "progress_bar"];
 
+/**
+ * Makes a task pipeline (Python: `transformers.pipeline`): "fill-mask", "text-classification" / "sentiment-analysis", "token-classification" / "ner", "question-answering"; `pipeline(task, model, options)` or the keyword form `pipeline(task, { model, ...options })`. Its result type follows the call as Python's value does.
+ * @example
+ * ```ts
+ * const classifier = await pipeline("sentiment-analysis", "bertlab/mini-bert-uncased-sentiment");
+ * (await classifier("We are very happy."))[0].label
+ * ```
+ */
 export async function pipeline(task: "fill-mask", options: PipelineOptions<FillMaskOptions>): Promise<FillMaskPipeline>;
-export async function pipeline(task: "text-classification" | "sentiment-analysis", options: PipelineOptions<TextClassificationOptions>): Promise<TextClassificationPipeline>;
-export async function pipeline(task: "token-classification" | "ner", options: PipelineOptions<TokenClassificationOptions>): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: "question-answering", options: PipelineOptions<QuestionAnsweringOptions>): Promise<QuestionAnsweringPipeline>;
+export async function pipeline<const O extends PipelineOptions<TextClassificationOptions>>(task: "text-classification" | "sentiment-analysis", options: O): Promise<TextClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineOptions<TokenClassificationOptions>>(task: "token-classification" | "ner", options: O): Promise<TokenClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineOptions<QuestionAnsweringOptions>>(task: "question-answering", options: O): Promise<QuestionAnsweringPipeline<O>>;
 export async function pipeline(task: "fill-mask", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & FillMaskOptions): Promise<FillMaskPipeline>;
-export async function pipeline(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TextClassificationOptions): Promise<TextClassificationPipeline>;
-export async function pipeline(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & TokenClassificationOptions): Promise<TokenClassificationPipeline>;
-export async function pipeline(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: PipelineLoadOptions & QuestionAnsweringOptions): Promise<QuestionAnsweringPipeline>;
+export async function pipeline<const O extends PipelineLoadOptions & TextClassificationOptions = {}>(task: "text-classification" | "sentiment-analysis", model?: string | BertPreTrainedModel | null, options?: O): Promise<TextClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineLoadOptions & TokenClassificationOptions = {}>(task: "token-classification" | "ner", model?: string | BertPreTrainedModel | null, options?: O): Promise<TokenClassificationPipeline<O>>;
+export async function pipeline<const O extends PipelineLoadOptions & QuestionAnsweringOptions = {}>(task: "question-answering", model?: string | BertPreTrainedModel | null, options?: O): Promise<QuestionAnsweringPipeline<O>>;
 export async function pipeline(task: string, model?: string | BertPreTrainedModel | null | PipelineOptions<object>, options?: PipelineLoadOptions & object): Promise<AnyPipeline>;
 /**
  * Makes a pipeline for `task` ("fill-mask", "text-classification" / "sentiment-analysis",

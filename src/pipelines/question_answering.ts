@@ -9,7 +9,9 @@ import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe, f32 } from "./functions";
 import { select_starts_ends } from "./qa_spans";
+import type { KeyOr, ListResult } from "./narrow";
 
+/** question-answering's call options (Python's keyword arguments): top_k, doc_stride, max_answer_len, max_seq_len, handle_impossible_answer... */
 export interface QuestionAnsweringOptions {
   /** How many answers (default 1; one answer comes back as a record, several as a list). */
   top_k?: number;
@@ -33,11 +35,13 @@ export interface QuestionAnsweringOptions {
   batch_size?: number;
 }
 
+/** One question-answering example: `{ question, context }` (Python's `QuestionAnsweringPipeline(question=..., context=...)`). */
 export interface QuestionAnsweringInput {
   question: string;
   context: string;
 }
 
+/** One answer of the question-answering pipeline, as transformers' dict: `{ score, start, end, answer }`. */
 export interface QuestionAnsweringResult {
   score: number;
   /** [start, end) of the answer in the context (JavaScript string indices). */
@@ -108,11 +112,21 @@ export function qa_postprocess(context: string, windows: QaWindow[], params: QaP
   return answers.length === 1 ? answers[0] : answers;
 }
 
-export interface QuestionAnsweringPipeline {
-  (input: QuestionAnsweringInput, options?: QuestionAnsweringOptions): Promise<QuestionAnsweringResult | QuestionAnsweringResult[]>;
-  (inputs: QuestionAnsweringInput[], options?: QuestionAnsweringOptions): Promise<(QuestionAnsweringResult | QuestionAnsweringResult[])[]>;
-  (question: string, context: string, options?: QuestionAnsweringOptions): Promise<QuestionAnsweringResult | QuestionAnsweringResult[]>;
-  (question: string[], context: string | string[], options?: QuestionAnsweringOptions): Promise<(QuestionAnsweringResult | QuestionAnsweringResult[])[]>;
+/**
+ * One example's answer as Python gives it: with `top_k` 1 (the default) one record, otherwise a list (or one
+ * record when only one answer was found) — `K` is the effective top_k's type.
+ */
+export type QuestionAnsweringOutput<K> = [K] extends [1 | undefined] ? QuestionAnsweringResult : QuestionAnsweringResult | QuestionAnsweringResult[];
+
+/** The effective top_k of a call: the call's top_k / topk, else the pipeline's. */
+export type QaTopK<O, D> = KeyOr<O, "top_k", KeyOr<O, "topk", KeyOr<D, "top_k", KeyOr<D, "topk", undefined>>>>;
+
+/** `D`: the options the pipeline was made with (their top_k decides the shape when the call gives none). */
+export interface QuestionAnsweringPipeline<D extends QuestionAnsweringOptions = {}> {
+  <const O extends QuestionAnsweringOptions = {}>(input: QuestionAnsweringInput, options?: O): Promise<QuestionAnsweringOutput<QaTopK<O, D>>>;
+  <const T extends readonly QuestionAnsweringInput[], const O extends QuestionAnsweringOptions = {}>(inputs: T, options?: O): Promise<ListResult<T, QuestionAnsweringOutput<QaTopK<O, D>>>>;
+  <const O extends QuestionAnsweringOptions = {}>(question: string, context: string, options?: O): Promise<QuestionAnsweringOutput<QaTopK<O, D>>>;
+  <const T extends readonly string[], const O extends QuestionAnsweringOptions = {}>(question: T, context: string | readonly string[], options?: O): Promise<ListResult<T, QuestionAnsweringOutput<QaTopK<O, D>>>>;
 }
 
 /** One window's model inputs and alignment (logits still empty). */
@@ -124,7 +138,8 @@ export interface QaPreprocessParams {
   padding: PaddingOption;
 }
 
-export class QuestionAnsweringPipeline extends Pipeline<QuestionAnsweringOptions> {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- D types the call signatures (the interface above)
+export class QuestionAnsweringPipeline<D extends QuestionAnsweringOptions = {}> extends Pipeline<QuestionAnsweringOptions> {
   constructor(model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: QuestionAnsweringOptions = {}, task = "question-answering") {
     super(task, model, tokenizer, defaults);
   }

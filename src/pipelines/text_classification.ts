@@ -7,9 +7,11 @@ import type { TruncationOption } from "../tokenizers/options";
 import { tf } from "../backend";
 import { batch_size_of, EncodedRowInputs, Pipeline, warn } from "./base";
 import { argmax, check_int, describe, f32, sigmoid, softmax } from "./functions";
+import type { OptionOf } from "./narrow";
 
 export type ClassificationFunction = "softmax" | "sigmoid" | "none";
 
+/** text-classification's call options (Python's keyword arguments): top_k, function_to_apply, truncation, batch_size. */
 export interface TextClassificationOptions {
   /** How many labels to return, best first; null: all of them. Left out: the legacy single best label. */
   top_k?: number | null;
@@ -24,11 +26,13 @@ export interface TextClassificationOptions {
   batch_size?: number;
 }
 
+/** A text pair for text-classification, as Python's `{"text": ..., "text_pair": ...}`. */
 export interface TextPair {
   text: string;
   text_pair?: string | null;
 }
 
+/** A text-classification input: a text, or a `{ text, text_pair }` pair. */
 export type TextClassificationInput = string | TextPair;
 
 export interface LabelScore {
@@ -44,15 +48,30 @@ export interface TextClassificationPostprocessParams {
   function_to_apply: ClassificationFunction | null;
 }
 
-export interface TextClassificationPipeline {
-  (text: string, options?: TextClassificationOptions): Promise<LabelScore[] | LabelScore[][]>;
-  (pair: TextPair, options?: TextClassificationOptions): Promise<LabelScore | LabelScore[]>;
-  (texts: TextClassificationInput[], options?: TextClassificationOptions): Promise<(LabelScore | LabelScore[])[]>;
+/**
+ * One input's scores as Python's postprocess gives them: one record in legacy mode (no top_k anywhere and
+ * return_all_scores not true), a list otherwise.
+ */
+export type TextClassificationScores<O, D> = "top_k" extends keyof O
+  ? LabelScore[]
+  : "top_k" extends keyof D
+    ? LabelScore[]
+    : [OptionOf<O, D, "return_all_scores">] extends [false | undefined] ? LabelScore : [OptionOf<O, D, "return_all_scores">] extends [true] ? LabelScore[] : LabelScore | LabelScore[];
+
+/** A single text: Python wraps the legacy answer in a list (`[{label, score}]`) when the call gives no top_k. */
+export type TextClassificationTextOutput<O, D> = "top_k" extends keyof O ? TextClassificationScores<O, D> : TextClassificationScores<O, D>[];
+
+/** `D`: the options the pipeline was made with (their top_k / return_all_scores decide when the call's do not). */
+export interface TextClassificationPipeline<D extends TextClassificationOptions = {}> {
+  <const O extends TextClassificationOptions = {}>(text: string, options?: O): Promise<TextClassificationTextOutput<O, D>>;
+  <const O extends TextClassificationOptions = {}>(pair: TextPair, options?: O): Promise<TextClassificationScores<O, D>>;
+  <const O extends TextClassificationOptions = {}>(texts: readonly TextClassificationInput[], options?: O): Promise<TextClassificationScores<O, D>[]>;
 }
 
 const FUNCTIONS: ClassificationFunction[] = ["softmax", "sigmoid", "none"];
 
-export class TextClassificationPipeline extends Pipeline<TextClassificationOptions> {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- D types the call signatures (the interface above)
+export class TextClassificationPipeline<D extends TextClassificationOptions = {}> extends Pipeline<TextClassificationOptions> {
   constructor(model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: TextClassificationOptions = {}, task = "text-classification") {
     super(task, model, tokenizer, defaults);
   }

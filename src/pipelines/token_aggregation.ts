@@ -3,7 +3,11 @@
 // strategies), ignore_labels, and the merge of overlapping chunks (stride). Pure: numbers in, records out.
 import { argmax, f32, softmax } from "./functions";
 
+/** How token-classification groups tokens into entities: "none" (per token), "simple", "first", "average", "max" (transformers' AggregationStrategy). */
 export type AggregationStrategy = "none" | "simple" | "first" | "average" | "max";
+/**
+ * token-classification's aggregation strategies, as transformers': "none", "simple", "first", "average", "max".
+ */
 export const AGGREGATION_STRATEGIES: AggregationStrategy[] = ["none", "simple", "first", "average", "max"];
 
 /** One token's entity (aggregation "none"). start/end: JavaScript string indices into the text, or null. */

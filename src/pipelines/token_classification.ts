@@ -7,18 +7,20 @@ import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { LARGE_INTEGER } from "../tokenizers/options";
 import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe } from "./functions";
+import type { OptionOf } from "./narrow";
 import {
   AGGREGATION_STRATEGIES, AggregationStrategy, GroupedEntity, TokenClassificationChunk, TokenClassificationContext, TokenEntity,
   token_classification_postprocess,
 } from "./token_aggregation";
 
+/** token-classification's call options (Python's keyword arguments): aggregation_strategy, ignore_labels, stride, offset_mapping. */
 export interface TokenClassificationOptions {
   /** "none" (default): one entity per token; "simple": B-/I- groups; "first" / "average" / "max": words first. */
   aggregation_strategy?: AggregationStrategy;
   /** Labels left out of the result (default ["O"]). */
-  ignore_labels?: string[];
+  ignore_labels?: readonly string[];
   /** Your own [start, end) per token (one list per text in a batch); replaces the tokenizer's offsets. */
-  offset_mapping?: [number, number][] | [number, number][][];
+  offset_mapping?: readonly (readonly [number, number])[] | readonly (readonly (readonly [number, number])[])[];
   /** Long texts: chunks of model_max_length tokens overlapping by `stride` tokens, entities merged. */
   stride?: number;
   /** Deprecated (HF): true = "simple" (or "first" with ignore_subwords). */
@@ -38,13 +40,27 @@ export interface TokenClassificationParams {
   stride: number | null;
 }
 
-export interface TokenClassificationPipeline {
-  (text: string, options?: TokenClassificationOptions & { aggregation_strategy?: "none" }): Promise<TokenEntity[]>;
-  (text: string, options: TokenClassificationOptions): Promise<(TokenEntity | GroupedEntity)[]>;
-  (texts: string[], options?: TokenClassificationOptions): Promise<(TokenEntity | GroupedEntity)[][]>;
+/**
+ * One text's entities: one per token with aggregation "none" (the default), grouped (words / B-I spans)
+ * otherwise; the union when the options' types cannot say.
+ */
+export type TokenClassificationOutput<O, D> = TokenEntitiesOf<OptionOf<O, D, "grouped_entities">, OptionOf<O, D, "ignore_subwords">, OptionOf<O, D, "aggregation_strategy">>;
+
+/** HF's rule: the deprecated grouped_entities / ignore_subwords, when given, decide; else aggregation_strategy. */
+type TokenEntitiesOf<G, I, A> = [G] extends [undefined]
+  ? [I] extends [undefined]
+    ? [A] extends ["none" | undefined] ? TokenEntity[] : [A] extends [Exclude<AggregationStrategy, "none">] ? GroupedEntity[] : (TokenEntity | GroupedEntity)[]
+    : TokenEntity[]
+  : [G] extends [true] ? GroupedEntity[] : [G] extends [false | null] ? TokenEntity[] : (TokenEntity | GroupedEntity)[];
+
+/** `D`: the options the pipeline was made with (their aggregation_strategy decides when the call's does not). */
+export interface TokenClassificationPipeline<D extends TokenClassificationOptions = {}> {
+  <const O extends TokenClassificationOptions = {}>(text: string, options?: O): Promise<TokenClassificationOutput<O, D>>;
+  <const O extends TokenClassificationOptions = {}>(texts: readonly string[], options?: O): Promise<TokenClassificationOutput<O, D>[]>;
 }
 
-export class TokenClassificationPipeline extends Pipeline<TokenClassificationOptions> {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- D types the call signatures (the interface above)
+export class TokenClassificationPipeline<D extends TokenClassificationOptions = {}> extends Pipeline<TokenClassificationOptions> {
   constructor(model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: TokenClassificationOptions = {}, task = "token-classification") {
     super(task, model, tokenizer, defaults);
   }

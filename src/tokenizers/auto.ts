@@ -23,6 +23,13 @@ function readJson(file: string | null): Record<string, unknown> | null {
   return v as Record<string, unknown>;
 }
 
+/**
+ * Loads the tokenizer a checkpoint names (Python: `transformers.AutoTokenizer`); BERT's fast tokenizer by default.
+ * @example
+ * ```ts
+ * const tokenizer = await AutoTokenizer.from_pretrained("bertlab/mini-bert-uncased"); tokenizer("Hello world").input_ids
+ * ```
+ */
 export class AutoTokenizer {
   /**
    * The tokenizer of a model id or folder: for the BERT family a BertTokenizerFast (as Python's

@@ -33,6 +33,13 @@ export type WordSink = (word: string, start: number, end: number, alS: number[] 
 
 const ASCII_CHARS: string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 
+/**
+ * BERT's pre-tokenizer (Python: `transformers.BasicTokenizer`): cleaning, lower-casing and accent stripping, punctuation and CJK splitting.
+ * @example
+ * ```ts
+ * new BasicTokenizer().tokenize("Hello, World!") // ["hello", ",", "world", "!"]
+ * ```
+ */
 export class BasicTokenizer {
   readonly do_lower_case: boolean;
   readonly never_split: Set<string>;

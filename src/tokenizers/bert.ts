@@ -42,6 +42,14 @@ export const VOCAB_FILES = {
 
 const BERT_DEFAULTS = { unk_token: "[UNK]", sep_token: "[SEP]", pad_token: "[PAD]", cls_token: "[CLS]", mask_token: "[MASK]" };
 
+/**
+ * BERT's WordPiece tokenizer (Python: `transformers.BertTokenizer`): call it on a text, a pair or a batch for input_ids / token_type_ids / attention_mask; decode, padding, truncation, overflow.
+ * @example
+ * ```ts
+ * const tokenizer = await BertTokenizer.from_pretrained("bertlab/mini-bert-uncased");
+ * tokenizer("Hello, my dog is cute", { return_tensors: "tf" }).input_ids
+ * ```
+ */
 export class BertTokenizer extends PreTrainedTokenizer {
   readonly vocab: Map<string, number>;
   readonly ids_to_tokens: Map<number, string>;

@@ -25,6 +25,13 @@ function cleanup(token: string): string {
     .replaceAll(" 're", "'re");
 }
 
+/**
+ * The fast BERT tokenizer (Python: `transformers.BertTokenizerFast`): the same ids as BertTokenizer, with the fast class's differences (offsets, word_ids, decoding spaces).
+ * @example
+ * ```ts
+ * const tokenizer = await BertTokenizerFast.from_pretrained("bertlab/mini-bert-uncased"); tokenizer("Hello").word_ids()
+ * ```
+ */
 export class BertTokenizerFast extends BertTokenizer {
   /** Rust gives a pair's second sequence token type 1 even without special tokens. */
   protected override readonly pair_type_id_without_special_tokens: 0 | 1 = 1;

@@ -61,6 +61,7 @@ export function alignmentOf(r: EncodedRow): RowAlignment {
   return (r.align = { starts, ends, words, seqs });
 }
 
+/** Character offsets [start, end) of each token in its text (return_offsets_mapping). */
 export type Offsets = [number, number][];
 
 /** The container types of the fields: one row (number[]), a batch (number[][]) or tensors. */
@@ -69,6 +70,13 @@ export type OffsetsOf<T> = T extends tf.Tensor ? tf.Tensor3D : T extends number[
 export type PerRowOf<T> = T extends tf.Tensor ? tf.Tensor1D : T extends number[][] ? number[] : number;
 
 
+/**
+ * A tokenizer's output (Python: `transformers.BatchEncoding`): input_ids, token_type_ids, attention_mask (arrays or tensors) and the alignment methods tokens(), word_ids(), sequence_ids(), char_to_token()...
+ * @example
+ * ```ts
+ * const enc = tokenizer("Hello world"); enc.input_ids; enc.tokens()
+ * ```
+ */
 export class BatchEncoding<T extends Ids = Ids> {
   /** Token ids `[batch, seq]` (or `[seq]` for one text without tensors). */
   declare input_ids: T;

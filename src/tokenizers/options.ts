@@ -1,9 +1,12 @@
 // Call options of a tokenizer (named as Python transformers' keyword arguments) and their
 // resolution into padding / truncation strategies, as `_get_padding_truncation_strategies` does.
 
+/** padding=: true / "longest", "max_length", false / "do_not_pad" (transformers' PaddingStrategy). */
 export type PaddingOption = boolean | "longest" | "max_length" | "do_not_pad";
+/** truncation=: true / "longest_first", "only_first", "only_second", false / "do_not_truncate" (transformers' TruncationStrategy). */
 export type TruncationOption = boolean | "longest_first" | "only_first" | "only_second" | "do_not_truncate";
 
+/** encode / encode_plus / prepare_for_model options: add_special_tokens, padding, truncation, max_length, stride, return_* flags. */
 export interface EncodeOptions {
   /** Add [CLS] ... [SEP] (and [SEP] after a pair). Default true. */
   add_special_tokens?: boolean;
@@ -35,6 +38,7 @@ export interface EncodeOptions {
 
 export type TextPairInput = string | string[] | string[][];
 
+/** A tokenizer call's options (Python's keyword arguments): text_pair, padding, truncation, max_length, stride, return_tensors, return_offsets_mapping... */
 export interface CallOptions extends EncodeOptions {
   /** The second sequence (or one per text in a batch). */
   text_pair?: TextPairInput | null;

@@ -38,6 +38,7 @@ export interface PreTrainedTokenizerOptions {
   name_or_path?: string;
 }
 
+/** decode's options (Python's keyword arguments): skip_special_tokens, clean_up_tokenization_spaces. */
 export interface DecodeOptions {
   skip_special_tokens?: boolean;
   /** Default: the tokenizer's clean_up_tokenization_spaces (true for BERT). */

@@ -18,6 +18,13 @@ export interface WordpieceOptions {
   cache_size?: number;
 }
 
+/**
+ * WordPiece (Python: `transformers.WordpieceTokenizer`): greedy longest-match-first sub-words from the vocabulary.
+ * @example
+ * ```ts
+ * wordpiece.tokenize("unaffable") // ["una", "##ffa", "##ble"]
+ * ```
+ */
 export class WordpieceTokenizer {
   readonly vocab: Map<string, number>;
   readonly unk_token: string;

@@ -2,13 +2,35 @@
 // loss / gradient_accumulation_steps, as HF's Trainer does) before one optimizer step.
 import { tf } from "../backend";
 
+/**
+ * Sums the gradients of several micro-batches before one step (Python: `transformers.GradientAccumulator`); a call with another number of gradients raises.
+ * @example
+ * ```ts
+ * const acc = new GradientAccumulator(); acc.add(grads1); acc.add(grads2); optimizer.step(acc.take())
+ * ```
+ */
 export class GradientAccumulator {
   private sums: tf.NamedTensorMap = {};
   /** Micro-batches added since the last take()/reset(). */
   count = 0;
+  /** The gradient names of the first call (null entries included): every later call must give the same ones. */
+  private names: string[] | null = null;
 
-  /** Adds `grads` (not disposed: the caller still owns them), optionally scaled. */
+  /**
+   * Adds `grads` (not disposed: the caller still owns them), optionally scaled. As Python's GradientAccumulator,
+   * a call with a different number of gradients than the first raises (`Expected 2 gradients, but got 1`), and
+   * so does one naming other gradients; nothing is added then.
+   */
   add(grads: tf.NamedTensorMap, scale = 1): void {
+    if (grads === null || typeof grads !== "object") throw new TypeError(`GradientAccumulator.add: expected a map of gradients (name → tensor), got ${grads === null ? "null" : typeof grads}`);
+    const keys = Object.keys(grads);
+    if (this.names === null) this.names = keys;
+    else if (keys.length !== this.names.length) throw new Error(`Expected ${this.names.length} gradients, but got ${keys.length}`);
+    else {
+      const known = new Set(this.names);
+      const other = keys.filter((k) => !known.has(k));
+      if (other.length) throw new Error(`GradientAccumulator.add: gradient(s) ${JSON.stringify(other)} were not in the first call (${JSON.stringify(this.names.filter((k) => !keys.includes(k)))} are missing)`);
+    }
     for (const [name, g] of Object.entries(grads)) {
       if (g == null) continue;
       const prev = this.sums[name];

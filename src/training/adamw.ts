@@ -36,6 +36,7 @@ export interface AdamWParamGroup {
   correct_bias?: boolean;
 }
 
+/** AdamW's options (torch.optim.AdamW's arguments): lr, betas, eps, weight_decay, and params or param_groups. */
 export interface AdamWOptions {
   lr?: number;
   betas?: [number, number];
@@ -88,6 +89,14 @@ function toData(t: tf.Tensor): TensorData {
   return { dtype: "float32", shape: [...t.shape], data: t.dataSync() as Float32Array };
 }
 
+/**
+ * torch.optim.AdamW (decoupled weight decay) with torch-style param_groups, step(closure), zero_grad() and the grads buffer.
+ * @example
+ * ```ts
+ * const optimizer = new AdamW({ lr: 2e-5, param_groups: get_grouped_parameters(model, 0.01) });
+ * const loss = optimizer.step(() => model(batch).loss); loss.item()
+ * ```
+ */
 export class AdamW extends Optimizer implements SchedulableOptimizer {
   static className = "AdamW";
   readonly defaults: Defaults;

@@ -15,6 +15,9 @@ import type { AdamW, AdamWStateDict } from "./adamw";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
 import { default_generator, type Generator, type GeneratorState } from "./rng";
 
+/**
+ * The prefix of the Trainer's checkpoint folders, `checkpoint-<step>` (Python: `transformers.trainer_utils.PREFIX_CHECKPOINT_DIR`).
+ */
 export const PREFIX_CHECKPOINT_DIR = "checkpoint";
 export const OPTIMIZER_NAME = "optimizer.json";
 export const OPTIMIZER_TENSORS_NAME = "optimizer.safetensors";
@@ -112,6 +115,13 @@ export function save_optimizer(optimizer: AdamW, model: CheckpointModel, dir: st
   });
 }
 
+/**
+ * Loads an optimizer state saved by save_optimizer from a checkpoint folder (Python: `optimizer.load_state_dict(torch.load("optimizer.pt"))`); `model` maps the saved parameter names to its variables.
+ * @example
+ * ```ts
+ * load_optimizer(optimizer, model, "out/checkpoint-500")
+ * ```
+ */
 export function load_optimizer(optimizer: AdamW, model: CheckpointModel, dir: string): void {
   const meta = readJson<{ param_groups: AdamWStateDict["param_groups"]; state: Record<string, { step: number }> }>(path.join(dir, OPTIMIZER_NAME));
   const { tensors } = readSafetensors(path.join(dir, OPTIMIZER_TENSORS_NAME));
@@ -134,10 +144,24 @@ export function load_optimizer(optimizer: AdamW, model: CheckpointModel, dir: st
   optimizer.load_state_dict({ state, param_groups: meta.param_groups.map((g) => ({ ...g, params: g.params.map(v) })) });
 }
 
+/**
+ * Writes a learning-rate scheduler's state into a checkpoint folder (Python: `torch.save(scheduler.state_dict(), "scheduler.pt")`).
+ * @example
+ * ```ts
+ * save_scheduler(scheduler, "out/checkpoint-500")
+ * ```
+ */
 export function save_scheduler(scheduler: LRScheduler, dir: string): void {
   json(path.join(dir, SCHEDULER_NAME), { type: scheduler instanceof ReduceLROnPlateau ? "ReduceLROnPlateau" : "LambdaLR", state: scheduler.state_dict() });
 }
 
+/**
+ * Loads a learning-rate scheduler's state from a checkpoint folder (Python: `scheduler.load_state_dict(torch.load("scheduler.pt"))`).
+ * @example
+ * ```ts
+ * load_scheduler(scheduler, "out/checkpoint-500")
+ * ```
+ */
 export function load_scheduler(scheduler: LRScheduler, dir: string): void {
   const { type, state } = readJson<{ type: string; state: never }>(path.join(dir, SCHEDULER_NAME));
   const mine = scheduler instanceof ReduceLROnPlateau ? "ReduceLROnPlateau" : "LambdaLR";
@@ -155,22 +179,50 @@ export interface RngState {
   collator?: GeneratorState;
 }
 
+/**
+ * The state of every random generator bertlab uses (Python: the Trainer's `rng_state.pth`), to save with a checkpoint.
+ * @example
+ * ```ts
+ * const state = capture_rng_state()
+ * ```
+ */
 export function capture_rng_state(collator_generator?: unknown): RngState {
   const out: RngState = { training: default_generator.get_state(), nn: nn_generator.get_state() };
   if (collator_generator && collator_generator !== default_generator) out.collator = (collator_generator as Generator).get_state();
   return out;
 }
 
+/**
+ * Puts every random generator back to a captured state, so a resumed run draws the same numbers.
+ * @example
+ * ```ts
+ * restore_rng_state(capture_rng_state())
+ * ```
+ */
 export function restore_rng_state(state: RngState, collator_generator?: unknown): void {
   default_generator.set_state(state.training);
   nn_generator.set_state(state.nn);
   if (state.collator !== undefined && collator_generator && collator_generator !== default_generator) (collator_generator as Generator).set_state(state.collator);
 }
 
+/**
+ * Writes the generators' state into a checkpoint folder (rng_state.json, atomically).
+ * @example
+ * ```ts
+ * save_rng_state("out/checkpoint-500")
+ * ```
+ */
 export function save_rng_state(dir: string, collator_generator?: unknown): void {
   json(path.join(dir, RNG_STATE_NAME), capture_rng_state(collator_generator));
 }
 
+/**
+ * Restores the generators' state saved in a checkpoint folder (rng_state.json), as the Trainer does on resume.
+ * @example
+ * ```ts
+ * load_rng_state("out/checkpoint-500")
+ * ```
+ */
 export function load_rng_state(dir: string, collator_generator?: unknown): void {
   restore_rng_state(readJson<RngState>(path.join(dir, RNG_STATE_NAME)), collator_generator);
 }

@@ -19,6 +19,13 @@ function pnorm(x: tf.Tensor, p: number): tf.Tensor {
   return tf.pow(tf.sum(tf.pow(tf.abs(x), p)), 1 / p);
 }
 
+/**
+ * Gradients scaled so their global L2 norm is at most max_norm, as new tensors (the copying form of torch's `clip_grad_norm_`), and the norm before clipping.
+ * @example
+ * ```ts
+ * const { grads, total_norm } = clip_grad_norm(optimizer.grads, 1.0)
+ * ```
+ */
 export function clip_grad_norm(grads: tf.NamedTensorMap, max_norm: number, norm_type: number | "inf" = 2, error_if_nonfinite = false): ClipResult {
   if (Array.isArray(grads) || grads instanceof tf.Tensor || grads === null || typeof grads !== "object") {
     // torch's clip_grad_norm_(model.parameters(), ...): here gradients are not stored on the parameters

@@ -4,6 +4,8 @@ import "./torch_habits"; // t.item(), t.tolist(); loss.backward() & co. fail say
 export { Optimizer } from "./optimizer";
 export type { LossClosure, ComputedGradients } from "./optimizer";
 export { BACKWARD_HINT, NUMPY_HINT, CUDA_HINT } from "./torch_habits";
+export { INDEX_HINT, INPLACE_HINT, REQUIRES_GRAD_HINT } from "./torch_tensor";
+export type { TorchMinMax, TorchIndex } from "./torch_tensor";
 export { AdamW, LegacyAdamW } from "./adamw";
 export type { AdamWOptions, AdamWGroupOptions, AdamWParamGroup, AdamWStateDict, AdamWParamState, LegacyAdamWOptions } from "./adamw";
 export { get_decay_parameter_names, get_grouped_parameters, is_layer_norm_parameter } from "./param_groups";

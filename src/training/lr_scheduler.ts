@@ -240,4 +240,5 @@ export class ReduceLROnPlateau {
 }
 install_repr(ReduceLROnPlateau, (s) => scheduler_repr(s, ["mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lrs", "eps", "best", "num_bad_epochs"]));
 
+/** A learning-rate scheduler (torch's LRScheduler): LambdaLR or ReduceLROnPlateau. */
 export type LRScheduler = LambdaLR | ReduceLROnPlateau;

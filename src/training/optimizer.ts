@@ -6,17 +6,19 @@
 //   clip_grad_norm_(grads, 1.0);                                        // inspect / clip / accumulate
 //   optimizer.step();                                                   // applies optimizer.grads
 // `optimizer.grads` is torch's `p.grad` for every parameter: compute_gradients adds into it (so several calls
-// accumulate), zero_grad() frees it. The losses returned belong to the optimizer too, and are freed by the next
-// zero_grad() (step(closure) starts with one), so a loop leaks nothing: read them (`loss.item()`, print) or
-// `loss.clone()` to keep one.
+// accumulate), zero_grad() frees it. The losses returned belong to the user, as in PyTorch: they stay alive
+// (`loss.item()` before and after zero_grad(), `losses.push(loss)`) until the user disposes or drops them, and
+// each step releases the backend memory of the losses handed out before (their values stay in the tensor objects
+// and come back on use, ./user_owned.ts), so a loop with no disposal code is flat in memory.
 import { tf } from "../backend";
+import { hand_over, release_handed_over } from "./user_owned";
 
 /** What a loss closure may return: the loss (a one-element tensor), or model outputs that carry a `loss`. */
 export type LossClosure = () => tf.Tensor | { loss?: tf.Tensor | null } | null | undefined;
 
 /** `compute_gradients`' result: the loss of this call and the accumulated gradients (both owned by the optimizer). */
 export interface ComputedGradients {
-  /** This call's loss; valid until the next zero_grad() (or step(closure)). */
+  /** This call's loss: yours (alive until you dispose or drop it). */
   loss: tf.Scalar;
   /** optimizer.grads: every parameter's gradient summed since the last zero_grad(), keyed by variable name. */
   grads: tf.NamedTensorMap;
@@ -44,17 +46,14 @@ function lossOf(out: ReturnType<LossClosure>, where: string): tf.Scalar {
 export abstract class Optimizer extends tf.Optimizer {
   /** torch's `p.grad` of every parameter, keyed by tf.Variable name; summed by compute_gradients, cleared by zero_grad. */
   grads: tf.NamedTensorMap = {};
-  private losses: tf.Tensor[] = [];
 
   /** The variables to differentiate: the param groups' variables, or undefined for every trainable variable. */
   protected abstract parameters(): tf.Variable[] | undefined;
 
-  /** torch's `optimizer.zero_grad()`: frees the accumulated gradients (and the losses returned since the last call). */
+  /** torch's `optimizer.zero_grad()`: frees the accumulated gradients (the losses you hold stay alive). */
   zero_grad(): void {
     tf.dispose(Object.values(this.grads).filter((g): g is tf.Tensor => g != null));
-    tf.dispose(this.losses);
     this.grads = {};
-    this.losses = [];
   }
 
   /**
@@ -64,6 +63,7 @@ export abstract class Optimizer extends tf.Optimizer {
   compute_gradients(closure: LossClosure): ComputedGradients {
     const where = `${this.getClassName()}.compute_gradients`;
     if (typeof closure !== "function") throw new TypeError(`${where}: expected a closure returning the loss, e.g. () => model(batch).loss; got ${typeof closure}`);
+    release_handed_over();
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
       result = tf.variableGrads(() => lossOf(closure(), where), this.parameters());
@@ -81,14 +81,14 @@ export abstract class Optimizer extends tf.Optimizer {
         g.dispose();
       }
     }
-    const loss = tf.keep(result.value);
-    this.losses.push(loss);
+    const loss = hand_over(tf.keep(result.value));
     return { loss, grads: this.grads };
   }
 
   /**
    * torch's `optimizer.step`. With a closure: one whole step — zero_grad(), compute_gradients(closure), update —
-   * returning the loss (as torch's closure that zeroes and back-propagates). Without arguments: updates from the
+   * returning the loss (as torch's closure that zeroes and back-propagates; the loss is yours: alive until you
+   * dispose or drop it). Without arguments: updates from the
    * accumulated `optimizer.grads`. With a gradients map (e.g. clipped copies you own): updates from those.
    */
   step(closure: LossClosure): tf.Scalar;

@@ -55,6 +55,13 @@ export function as_features(input: Feature[] | Record<string, unknown> | Feature
   throw new Error(`${who}: expected a list of examples ({ input_ids: number[], ... }) or a batch with input_ids: number[][]`);
 }
 
+/**
+ * Pads a list of tokenized examples to one batch with the tokenizer's pad id and side (Python: `tokenizer.pad(features)` in DataCollatorWithPadding).
+ * @example
+ * ```ts
+ * const batch = pad_features(examples, tokenizer)
+ * ```
+ */
 export function pad_features(features: Feature[], tok: Pick<CollatorTokenizer, "pad_token_id" | "padding_side" | "pad_token_type_id">, options: PadOptions = {}): JsBatch {
   if (!features.length) throw new Error("pad_features: got an empty list of examples");
   const side = options.padding_side ?? tok.padding_side ?? "right";

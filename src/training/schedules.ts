@@ -269,48 +269,111 @@ function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: Sche
   return sched;
 }
 
+/**
+ * A constant learning rate (Python: `transformers.get_constant_schedule`).
+ * @example
+ * ```ts
+ * const scheduler = get_constant_schedule(optimizer)
+ * ```
+ */
 export function get_constant_schedule(optimizer: SchedulableOptimizer, options: { last_epoch?: number } = {}): LambdaLR {
   return makeLambdaLR("get_constant_schedule", optimizer, options);
 }
+/**
+ * Linear warmup, then constant (Python: `transformers.get_constant_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * get_constant_schedule_with_warmup(optimizer, { num_warmup_steps: 100 })
+ * ```
+ */
 export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, options: { num_warmup_steps: number; last_epoch?: number }): LambdaLR {
   return makeLambdaLR("get_constant_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Linear warmup, then linear decay to 0 (Python: `transformers.get_linear_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000 }); scheduler.step()
+ * ```
+ */
 export function get_linear_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_linear_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Linear warmup, then cosine decay to 0 (Python: `transformers.get_cosine_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * get_cosine_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000 })
+ * ```
+ */
 export function get_cosine_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_cosine_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Linear warmup, then cosine decay with hard restarts (Python: `transformers.get_cosine_with_hard_restarts_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * get_cosine_with_hard_restarts_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000, num_cycles: 3 })
+ * ```
+ */
 export function get_cosine_with_hard_restarts_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_cosine_with_hard_restarts_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Linear warmup, then polynomial decay to lr_end (Python: `transformers.get_polynomial_decay_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * get_polynomial_decay_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000, power: 2 })
+ * ```
+ */
 export function get_polynomial_decay_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; lr_end?: number; power?: number; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_polynomial_decay_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Warmup, then lr ∝ 1/√step (Python: `transformers.get_inverse_sqrt_schedule`).
+ * @example
+ * ```ts
+ * get_inverse_sqrt_schedule(optimizer, { num_warmup_steps: 100 })
+ * ```
+ */
 export function get_inverse_sqrt_schedule(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; timescale?: number | null; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_inverse_sqrt_schedule", optimizer, options);
 }
+/**
+ * Linear warmup, then cosine decay to a minimum lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup`).
+ * @example
+ * ```ts
+ * get_cosine_with_min_lr_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000, min_lr: 1e-6 })
+ * ```
+ */
 export function get_cosine_with_min_lr_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; min_lr?: number | null; min_lr_rate?: number | null; last_epoch?: number },
 ): LambdaLR {
   return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup", optimizer, options);
 }
+/**
+ * Cosine with a minimum lr, given as a rate of the initial lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate`).
+ * @example
+ * ```ts
+ * get_cosine_with_min_lr_schedule_with_warmup_lr_rate(optimizer, { num_warmup_steps: 100, num_training_steps: 1000, min_lr_rate: 0.1 })
+ * ```
+ */
 export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   optimizer: SchedulableOptimizer,
   options: {
@@ -320,6 +383,13 @@ export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
 ): LambdaLR {
   return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", optimizer, options);
 }
+/**
+ * Warmup–stable–decay (Python: `transformers.get_wsd_schedule`).
+ * @example
+ * ```ts
+ * get_wsd_schedule(optimizer, { num_warmup_steps: 100, num_stable_steps: 800, num_decay_steps: 100 })
+ * ```
+ */
 export function get_wsd_schedule(
   optimizer: SchedulableOptimizer,
   options: {
@@ -329,6 +399,13 @@ export function get_wsd_schedule(
 ): LambdaLR {
   return makeLambdaLR("get_wsd_schedule", optimizer, options);
 }
+/**
+ * torch's ReduceLROnPlateau (Python: `transformers.get_reduce_on_plateau_schedule`): step(metric) lowers the lr when the metric stops improving.
+ * @example
+ * ```ts
+ * const s = get_reduce_on_plateau_schedule(optimizer); s.step(eval_loss)
+ * ```
+ */
 export function get_reduce_on_plateau_schedule(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}): ReduceLROnPlateau {
   checkKwargs(info("get_reduce_on_plateau_schedule", "get_reduce_on_plateau_schedule"), options, ["verbose"]);
   return new ReduceLROnPlateau(optimizer, options);

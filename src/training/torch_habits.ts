@@ -7,11 +7,21 @@
 import { tf } from "../backend";
 import type { Rank } from "@tensorflow/tfjs-core/dist/types";
 import { Module } from "../nn/module";
+import { TORCH_TENSOR_METHODS, wrap_tfjs_methods } from "./torch_tensor";
 
 // Each hint is one string literal, so its type is the text itself (the `this` types below).
+/**
+ * What `loss.backward()` says (as its type error and its run-time error): write `optimizer.step(() => model(batch).loss)`.
+ */
 export const BACKWARD_HINT = "loss.backward() does not exist in bertlab (tfjs tensors record no graph): write `const loss = optimizer.step(() => model(batch).loss)`, or `const { loss, grads } = optimizer.compute_gradients(() => model(batch).loss)` then `optimizer.step()`";
+/**
+ * What `t.numpy()` says: use `t.tolist()` / `t.arraySync()`, `t.dataSync()` or `t.item()`.
+ */
 export const NUMPY_HINT = "tensor.numpy() does not exist in JavaScript: use tensor.tolist() / tensor.arraySync() (nested arrays), tensor.dataSync() (a flat typed array) or tensor.item() (one number)";
 export const ZERO_GRAD_HINT = "model.zero_grad(): the gradients live on the optimizer in bertlab (optimizer.grads), so write optimizer.zero_grad()";
+/**
+ * What `.cuda()` / `.to("cuda")` say: there are no devices in bertlab, drop them.
+ */
 export const CUDA_HINT = "bertlab has no devices to move tensors or models between: everything lives on the tfjs backend chosen at start-up (backend_info(); BERTLAB_BACKEND=node|wasm|cpu picks it), so drop .cuda() / .to(device)";
 
 declare module "@tensorflow/tfjs-core/dist/tensor" {
@@ -98,6 +108,8 @@ function install(proto: Record<string, unknown>, methods: Record<string, unknown
 /** Installs the methods above on tf.Tensor.prototype and Module.prototype (idempotent). */
 export function install_torch_habits(): void {
   install(tf.Tensor.prototype as unknown as Record<string, unknown>, TENSOR_METHODS);
+  install(tf.Tensor.prototype as unknown as Record<string, unknown>, TORCH_TENSOR_METHODS);
+  wrap_tfjs_methods(tf.Tensor.prototype as unknown as Record<string | symbol, unknown>);
   install(Module.prototype as unknown as Record<string, unknown>, MODULE_METHODS);
 }
 

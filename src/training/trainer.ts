@@ -44,6 +44,7 @@ export interface TrainableModel {
 
 export type Collator = (features: Feature[]) => TfBatch;
 
+/** What compute_metrics receives (Python: `transformers.EvalPrediction`): predictions and label_ids. */
 export interface EvalPrediction {
   /** Model outputs per example (logits); a list of arrays when the model returns several (e.g. start/end logits). */
   predictions: Nested[] | Nested[][];
@@ -55,12 +56,14 @@ export interface PredictionOutput extends EvalPrediction {
   metrics: LogEntry;
 }
 
+/** trainer.train()'s result (Python: `transformers.TrainOutput`): global_step, training_loss, metrics. */
 export interface TrainOutput {
   global_step: number;
   training_loss: number;
   metrics: LogEntry;
 }
 
+/** The Trainer's constructor arguments (Python's keyword arguments): model, args, train_dataset, eval_dataset, data_collator, compute_metrics, callbacks... */
 export interface TrainerOptions {
   model: TrainableModel;
   args: TrainingArguments | TrainingArgumentsOptions;
@@ -96,6 +99,14 @@ function tick(): Promise<void> {
   return new Promise((r) => setImmediate(r));
 }
 
+/**
+ * Hugging Face's Trainer (Python: `transformers.Trainer`): the training loop with AdamW and a schedule, gradient accumulation and clipping, evaluation, logging, callbacks and resumable checkpoints.
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ model, args: new TrainingArguments({ output_dir: "out", num_train_epochs: 1 }), train_dataset, data_collator });
+ * await trainer.train()
+ * ```
+ */
 export class Trainer {
   model: TrainableModel;
   args: TrainingArguments;

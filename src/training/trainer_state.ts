@@ -4,6 +4,13 @@
 /** One log_history entry: { loss, learning_rate, grad_norm, epoch, step } or eval_* metrics, or the final train_* summary. */
 export type LogEntry = Record<string, number>;
 
+/**
+ * The Trainer's state (Python: `transformers.TrainerState`): global_step, epoch, log_history, best metric; saved as trainer_state.json.
+ * @example
+ * ```ts
+ * trainer.state.log_history
+ * ```
+ */
 export class TrainerState {
   epoch: number | null = null;
   global_step = 0;
@@ -41,6 +48,9 @@ export class TrainerState {
   }
 }
 
+/**
+ * The Trainer's control flags callbacks set (Python: `transformers.TrainerControl`): should_log, should_evaluate, should_save, should_training_stop.
+ */
 export class TrainerControl {
   should_training_stop = false;
   should_epoch_stop = false;

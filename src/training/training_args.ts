@@ -5,6 +5,7 @@ import { dataclass_repr, install_repr } from "../utils/repr";
 
 export type IntervalStrategy = "no" | "steps" | "epoch";
 
+/** TrainingArguments' fields with transformers' names (output_dir, learning_rate, num_train_epochs, per_device_train_batch_size, ...). */
 export interface TrainingArgumentsOptions {
   output_dir: string;
   overwrite_output_dir?: boolean;
@@ -77,6 +78,13 @@ const INERT = ["do_train", "do_eval", "do_predict", "logging_dir", "report_to", 
 
 const STRATEGIES = ["no", "steps", "epoch"];
 
+/**
+ * The Trainer's settings with transformers' names and defaults (Python: `transformers.TrainingArguments`).
+ * @example
+ * ```ts
+ * new TrainingArguments({ output_dir: "out", learning_rate: 2e-5, per_device_train_batch_size: 16, num_train_epochs: 3 })
+ * ```
+ */
 export class TrainingArguments {
   output_dir: string;
   overwrite_output_dir = false;

@@ -13,6 +13,13 @@ export interface Displayable {
   [JUPYTER_DISPLAY](): MimeBundle | Promise<MimeBundle>;
 }
 
+/**
+ * Whether an object renders richly as a cell's value (it has Deno's `[Symbol.for("Jupyter.display")]()` method).
+ * @example
+ * ```ts
+ * is_displayable(plot_attention(att, tokens)) // true
+ * ```
+ */
 export function is_displayable(x: unknown): x is Displayable {
   return (typeof x === "object" || typeof x === "function") && x !== null && typeof (x as Displayable)[JUPYTER_DISPLAY] === "function";
 }

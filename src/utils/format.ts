@@ -18,6 +18,13 @@ export type PrintOptions = {
   sci_mode?: boolean;
 };
 
+/**
+ * How tensors print (torch's print options: precision, threshold, edgeitems, linewidth); change them with set_printoptions.
+ * @example
+ * ```ts
+ * set_printoptions({ precision: 2 })
+ * ```
+ */
 export const print_options: PrintOptions = { precision: 4, threshold: 1000, edgeitems: 3, linewidth: 80 };
 
 /** Like torch.set_printoptions. */

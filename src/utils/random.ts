@@ -28,6 +28,13 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/**
+ * A seedable random generator (Python: `torch.Generator`): uniform and normal draws, its state saved with checkpoints.
+ * @example
+ * ```ts
+ * const g = new Generator(42); g.random()
+ * ```
+ */
 export class Generator {
   private s = new Uint32Array(4);
   private initial_seed_ = 0;

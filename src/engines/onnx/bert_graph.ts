@@ -8,6 +8,9 @@ import type { ExternalData } from "./external_data";
 import { Attr, FLOAT, GraphBuilder, INT32, INT64, MS_DOMAIN } from "./graph";
 import { QuantizeOptions, quantizedMatMul, quantizeWeight, ResolvedQuantize, resolveQuantize, weight_qmax } from "./quantize";
 
+/**
+ * The model classes whose forward bertlab can build as an ONNX graph (export_onnx, the ONNX engine).
+ */
 export const ARCHITECTURES = [
   "BertModel",
   "BertForPreTraining",

@@ -242,6 +242,9 @@ async function compile(config: EngineBertConfig, weights: WeightsLike, architect
   }
 }
 
+/**
+ * The ONNX Runtime inference session of a loaded BERT (built from its weights in TypeScript); `model.engine = "onnx"` uses it behind `model.forward`. Python twin: an optimum `ORTModelForSequenceClassification`.
+ */
 export class OnnxBertEngine {
   readonly architecture: Architecture;
   readonly config: EngineBertConfig;

@@ -8,6 +8,9 @@ import { EngineBertConfig, ResolvedConfig, resolveConfig } from "./config";
 import { Dim, FLOAT, GraphBuilder, INT64 } from "./graph";
 import { Tape } from "./train_tape";
 
+/**
+ * The heads the ONNX train graph covers (TrainingArguments' `train_engine: "onnx"`).
+ */
 export const TRAIN_ARCHITECTURES = ["BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification"] as const;
 export type TrainArchitecture = (typeof TRAIN_ARCHITECTURES)[number];
 

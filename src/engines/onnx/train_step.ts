@@ -68,6 +68,14 @@ interface StateSet {
   tensors: Map<string, OrtTensor>;
 }
 
+/**
+ * One whole training step (forward, backward, clipping, AdamW) as one ONNX Runtime graph; the Trainer's `train_engine: "onnx"`.
+ * @example
+ * ```ts
+ * const step = await OnnxTrainStep.create({ config, weights, architecture: "BertForMaskedLM", param_groups });
+ * const { loss } = await step.step({ input_ids, attention_mask, labels });
+ * ```
+ */
 export class OnnxTrainStep {
   readonly architecture: string;
   readonly params: ParamSpec[];

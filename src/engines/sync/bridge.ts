@@ -63,6 +63,9 @@ function defaultTimeout(): number {
   return Number.isFinite(env) && env > 0 ? env : 10 * 60_000;
 }
 
+/**
+ * Runs ONNX Runtime sessions on a worker thread while the caller waits synchronously, so `model.forward` stays synchronous on the ONNX engine.
+ */
 export class SyncOnnxBridge {
   private readonly worker: Worker;
   private readonly port: MessagePort;

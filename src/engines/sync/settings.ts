@@ -7,6 +7,9 @@ import { loadOrt } from "../onnx/runtime";
 import type { EngineName } from "../switch";
 import { current_bridge } from "./bridge";
 
+/**
+ * The inference engine names `model.engine` and BERTLAB_ENGINE accept: "auto", "tfjs", "onnx".
+ */
 export const ENGINES: readonly EngineName[] = ["auto", "tfjs", "onnx"];
 
 let override: EngineName | null = null;

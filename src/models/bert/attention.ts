@@ -4,6 +4,9 @@ import { Dropout, LayerNorm, Linear, Module, prune_linear_layer } from "../../nn
 import type { BertConfig, PositionEmbeddingType } from "./configuration_bert";
 import { BertSelfAttention, SelfAttentionResult } from "./self_attention";
 
+/**
+ * HF's `BertSelfOutput`: dense → dropout → LayerNorm(x + input), after the attention.
+ */
 export class BertSelfOutput extends Module {
   readonly dense: Linear;
   readonly LayerNorm: LayerNorm;
@@ -23,6 +26,9 @@ export class BertSelfOutput extends Module {
   }
 }
 
+/**
+ * HF's `BertAttention`: self-attention, then the output projection with dropout, residual and LayerNorm (BertSelfOutput); prunable heads.
+ */
 export class BertAttention extends Module {
   readonly self: BertSelfAttention;
   readonly output: BertSelfOutput;

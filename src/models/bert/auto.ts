@@ -8,6 +8,13 @@ import { BertModel } from "./modeling_bert";
 import { BertPreTrainedModel, FromPretrainedOptions, ModelClass } from "./pretrained";
 import type { LoadingInfo } from "./checkpoint";
 
+/**
+ * Every BERT model class by its Hugging Face name (the `architectures` a config.json may list).
+ * @example
+ * ```ts
+ * MODEL_CLASSES.BertForMaskedLM
+ * ```
+ */
 export const MODEL_CLASSES = {
   BertModel,
   BertForPreTraining,
@@ -54,12 +61,75 @@ function auto<T extends BertPreTrainedModel>(auto_name: string, cls: ModelClass<
   };
 }
 
+/**
+ * Loads the bare BERT encoder a checkpoint names (Python: `transformers.AutoModel`); bertlab's checkpoints are all BERT, so it is `BertModel.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModel.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModel = auto("AutoModel", BertModel);
+/**
+ * Loads the BERT with both pretraining heads a checkpoint names (Python: `transformers.AutoModelForPreTraining`); bertlab's checkpoints are all BERT, so it is `BertForPreTraining.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForPreTraining.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForPreTraining = auto("AutoModelForPreTraining", BertForPreTraining);
+/**
+ * Loads the masked-LM BERT a checkpoint names (Python: `transformers.AutoModelForMaskedLM`); bertlab's checkpoints are all BERT, so it is `BertForMaskedLM.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForMaskedLM.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForMaskedLM = auto("AutoModelForMaskedLM", BertForMaskedLM);
+/**
+ * Loads the causal-LM BERT a checkpoint names (Python: `transformers.AutoModelForCausalLM`); bertlab's checkpoints are all BERT, so it is `BertLMHeadModel.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForCausalLM.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForCausalLM = auto("AutoModelForCausalLM", BertLMHeadModel);
+/**
+ * Loads the next-sentence BERT a checkpoint names (Python: `transformers.AutoModelForNextSentencePrediction`); bertlab's checkpoints are all BERT, so it is `BertForNextSentencePrediction.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForNextSentencePrediction.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForNextSentencePrediction = auto("AutoModelForNextSentencePrediction", BertForNextSentencePrediction);
+/**
+ * Loads the sequence-classification BERT a checkpoint names (Python: `transformers.AutoModelForSequenceClassification`); bertlab's checkpoints are all BERT, so it is `BertForSequenceClassification.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForSequenceClassification.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForSequenceClassification = auto("AutoModelForSequenceClassification", BertForSequenceClassification);
+/**
+ * Loads the multiple-choice BERT a checkpoint names (Python: `transformers.AutoModelForMultipleChoice`); bertlab's checkpoints are all BERT, so it is `BertForMultipleChoice.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForMultipleChoice.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForMultipleChoice = auto("AutoModelForMultipleChoice", BertForMultipleChoice);
+/**
+ * Loads the token-classification BERT a checkpoint names (Python: `transformers.AutoModelForTokenClassification`); bertlab's checkpoints are all BERT, so it is `BertForTokenClassification.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForTokenClassification.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForTokenClassification = auto("AutoModelForTokenClassification", BertForTokenClassification);
+/**
+ * Loads the question-answering BERT a checkpoint names (Python: `transformers.AutoModelForQuestionAnswering`); bertlab's checkpoints are all BERT, so it is `BertForQuestionAnswering.from_pretrained`.
+ * @example
+ * ```ts
+ * const model = await AutoModelForQuestionAnswering.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export const AutoModelForQuestionAnswering = auto("AutoModelForQuestionAnswering", BertForQuestionAnswering);

@@ -6,7 +6,7 @@ import { binary_cross_entropy_with_logits, cross_entropy, Dropout, Linear, mse_l
 import type { BertConfig, BertConfigDict, ProblemType } from "./configuration_bert";
 import { to_tensor, BertInputs, TensorInput } from "./inputs";
 import { bert_tensors, BertModel } from "./modeling_bert";
-import type { MultipleChoiceModelOutput, QuestionAnsweringModelOutput, SequenceClassifierOutput, TokenClassifierOutput } from "./outputs";
+import type { MultipleChoiceModelOutput, OutputFor, QuestionAnsweringModelOutput, SequenceClassifierOutput, TokenClassifierOutput } from "./outputs";
 import { BertPreTrainedModel, without_init } from "./pretrained";
 
 function classifier_dropout(config: BertConfig): Dropout {
@@ -20,6 +20,14 @@ export function infer_problem_type(config: BertConfig, labels: tf.Tensor): Probl
   return labels.dtype === "int32" ? "single_label_classification" : "multi_label_classification";
 }
 
+/**
+ * BERT with a sequence classification head on the pooled output (Python: `transformers.BertForSequenceClassification`): logits [batch, num_labels]; a loss with labels (cross-entropy, MSE for one label, BCE for multi-label).
+ * @example
+ * ```ts
+ * const clf = await BertForSequenceClassification.from_pretrained("bertlab/mini-bert-uncased-sentiment");
+ * clf(tokenizer("a wonderful film", { return_tensors: "tf" })).logits.softmax(-1)
+ * ```
+ */
 export class BertForSequenceClassification extends BertPreTrainedModel<SequenceClassifierOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;
@@ -61,6 +69,13 @@ function flatten_choices(name: string, v: TensorInput | undefined, dtype: "int32
   return t.reshape([-1, ...t.shape.slice(2)]);
 }
 
+/**
+ * BERT with a multiple-choice head (Python: `transformers.BertForMultipleChoice`): inputs [batch, num_choices, seq] → logits [batch, num_choices].
+ * @example
+ * ```ts
+ * const mc = await BertForMultipleChoice.from_pretrained("bertlab/mini-bert-uncased")
+ * ```
+ */
 export class BertForMultipleChoice extends BertPreTrainedModel<MultipleChoiceModelOutput> {
   readonly bert: BertModel;
   readonly dropout: Dropout;
@@ -95,6 +110,13 @@ export class BertForMultipleChoice extends BertPreTrainedModel<MultipleChoiceMod
   }
 }
 
+/**
+ * BERT with a token classification head (Python: `transformers.BertForTokenClassification`): logits [batch, seq, num_labels], e.g. NER.
+ * @example
+ * ```ts
+ * const ner = await BertForTokenClassification.from_pretrained("bertlab/tiny-random-bert-cased-token-classification")
+ * ```
+ */
 export class BertForTokenClassification extends BertPreTrainedModel<TokenClassifierOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;
@@ -121,6 +143,13 @@ export class BertForTokenClassification extends BertPreTrainedModel<TokenClassif
   }
 }
 
+/**
+ * BERT with an extractive QA head (Python: `transformers.BertForQuestionAnswering`): start / end logits per token; a loss with start_positions and end_positions.
+ * @example
+ * ```ts
+ * const out = qa(tokenizer(question, { text_pair: context, return_tensors: "tf" })); out.start_logits.argmax(-1)
+ * ```
+ */
 export class BertForQuestionAnswering extends BertPreTrainedModel<QuestionAnsweringModelOutput> {
   readonly num_labels: number;
   readonly bert: BertModel;
@@ -154,7 +183,7 @@ export class BertForQuestionAnswering extends BertPreTrainedModel<QuestionAnswer
   }
 }
 
-export interface BertForSequenceClassification { (inputs: BertInputs): SequenceClassifierOutput }
-export interface BertForMultipleChoice { (inputs: BertInputs): MultipleChoiceModelOutput }
-export interface BertForTokenClassification { (inputs: BertInputs): TokenClassifierOutput }
-export interface BertForQuestionAnswering { (inputs: BertInputs): QuestionAnsweringModelOutput }
+export interface BertForSequenceClassification { <I extends BertInputs>(inputs: I): OutputFor<I, SequenceClassifierOutput> }
+export interface BertForMultipleChoice { <I extends BertInputs>(inputs: I): OutputFor<I, MultipleChoiceModelOutput> }
+export interface BertForTokenClassification { <I extends BertInputs>(inputs: I): OutputFor<I, TokenClassifierOutput> }
+export interface BertForQuestionAnswering { <I extends BertInputs>(inputs: I): OutputFor<I, QuestionAnsweringModelOutput> }

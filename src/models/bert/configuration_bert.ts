@@ -9,7 +9,9 @@ import { write_files_atomic } from "../../utils/atomic_dir";
 import { BERT_DEFAULTS } from "./config_defaults";
 import { config_repr, install_repr } from "../../utils/repr";
 
+/** config.position_embedding_type: "absolute", "relative_key" or "relative_key_query" (as transformers). */
 export type PositionEmbeddingType = "absolute" | "relative_key" | "relative_key_query";
+/** config.problem_type: how BertForSequenceClassification computes its loss ("regression", "single_label_classification", "multi_label_classification"). */
 export type ProblemType = "regression" | "single_label_classification" | "multi_label_classification";
 const PROBLEM_TYPES: ProblemType[] = ["regression", "single_label_classification", "multi_label_classification"];
 const POSITION_TYPES: PositionEmbeddingType[] = ["absolute", "relative_key", "relative_key_query"];
@@ -124,6 +126,13 @@ function jsonEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 }
 
+/**
+ * A BERT model's configuration (Python: `transformers.BertConfig`): the same fields and defaults, read from / written to config.json.
+ * @example
+ * ```ts
+ * const config = new BertConfig({ hidden_size: 128, num_hidden_layers: 2 }); const model = new BertModel(config)
+ * ```
+ */
 export class BertConfig {
   readonly model_type = "bert";
   vocab_size = BERT_DEFAULTS.vocab_size;

@@ -3,6 +3,9 @@ import { tf } from "../../backend";
 import { Dropout, Embedding, LayerNorm, Module } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 
+/**
+ * HF's `BertEmbeddings`: word + position + token-type embeddings, LayerNorm and dropout.
+ */
 export class BertEmbeddings extends Module {
   readonly config: BertConfig;
   readonly word_embeddings: Embedding;

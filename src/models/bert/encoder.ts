@@ -13,6 +13,9 @@ export interface EncoderResult {
   past_key_values?: tf.Tensor4D[][];
 }
 
+/**
+ * HF's `BertEncoder`: the stack of BertLayer (hidden states, attentions and caches collected on request).
+ */
 export class BertEncoder extends Module {
   readonly config: BertConfig;
   readonly layer: BertLayer[];

@@ -4,6 +4,9 @@ import { tf } from "../../backend";
 import { Activation, Dropout, get_activation, LayerNorm, Linear, Module } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 
+/**
+ * HF's `BertIntermediate`: dense to intermediate_size and the activation (GELU).
+ */
 export class BertIntermediate extends Module {
   readonly dense: Linear;
   readonly intermediate_act_fn: Activation;
@@ -20,6 +23,9 @@ export class BertIntermediate extends Module {
   }
 }
 
+/**
+ * HF's `BertOutput`: dense back to hidden_size → dropout → LayerNorm(x + input).
+ */
 export class BertOutput extends Module {
   readonly dense: Linear;
   readonly LayerNorm: LayerNorm;

@@ -4,6 +4,9 @@ import { tf } from "../../backend";
 import { Activation, get_activation, LayerNorm, Linear, Module } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 
+/**
+ * HF's `BertPredictionHeadTransform`: dense → activation → LayerNorm before the MLM decoder.
+ */
 export class BertPredictionHeadTransform extends Module {
   readonly dense: Linear;
   readonly transform_act_fn: Activation;
@@ -45,6 +48,9 @@ export class BertLMPredictionHead extends Module {
   }
 }
 
+/**
+ * HF's `BertOnlyMLMHead`: the masked-LM prediction head (transform + decoder tied to the word embeddings).
+ */
 export class BertOnlyMLMHead extends Module {
   readonly predictions: BertLMPredictionHead;
 
@@ -58,6 +64,9 @@ export class BertOnlyMLMHead extends Module {
   }
 }
 
+/**
+ * HF's `BertOnlyNSPHead`: the next-sentence classifier on the pooled output.
+ */
 export class BertOnlyNSPHead extends Module {
   readonly seq_relationship: Linear;
 
@@ -72,6 +81,9 @@ export class BertOnlyNSPHead extends Module {
   }
 }
 
+/**
+ * HF's `BertPreTrainingHeads`: the MLM head and the NSP head together.
+ */
 export class BertPreTrainingHeads extends Module {
   readonly predictions: BertLMPredictionHead;
   readonly seq_relationship: Linear;

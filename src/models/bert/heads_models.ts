@@ -7,7 +7,7 @@ import type { BertConfig, BertConfigDict } from "./configuration_bert";
 import { BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads, BertLMPredictionHead } from "./heads";
 import { to_tensor, BertInputs } from "./inputs";
 import { bert_tensors, BertModel } from "./modeling_bert";
-import type { BertForPreTrainingOutput, CausalLMOutputWithCrossAttentions, MaskedLMOutput, NextSentencePredictorOutput } from "./outputs";
+import type { BertForPreTrainingOutput, CausalLMOutputWithCrossAttentions, MaskedLMOutput, NextSentencePredictorOutput, OutputFor } from "./outputs";
 import { BertPreTrainedModel, without_init } from "./pretrained";
 
 /** Ties decoder.weight to the word embeddings (config.tie_word_embeddings, default true). */
@@ -27,6 +27,13 @@ function labels_of(name: string, v: BertInputs["labels"], shape?: number[]): tf.
   return t;
 }
 
+/**
+ * BERT with both pretraining heads (Python: `transformers.BertForPreTraining`): prediction_logits and seq_relationship_logits; a loss with labels and next_sentence_label.
+ * @example
+ * ```ts
+ * const model = await BertForPreTraining.from_pretrained("bertlab/mini-bert-uncased"); model(inputs).prediction_logits.shape
+ * ```
+ */
 export class BertForPreTraining extends BertPreTrainedModel<BertForPreTrainingOutput> {
   readonly bert: BertModel;
   readonly cls: BertPreTrainingHeads;
@@ -53,6 +60,14 @@ export class BertForPreTraining extends BertPreTrainedModel<BertForPreTrainingOu
   }
 }
 
+/**
+ * BERT with the masked-LM head (Python: `transformers.BertForMaskedLM`): logits [batch, seq, vocab]; a loss with labels (-100 = ignored).
+ * @example
+ * ```ts
+ * const mlm = await BertForMaskedLM.from_pretrained("bertlab/mini-bert-uncased");
+ * mlm(tokenizer("Paris is the [MASK] of France.", { return_tensors: "tf" })).logits.at(0, 4).argmax(-1).item()
+ * ```
+ */
 export class BertForMaskedLM extends BertPreTrainedModel<MaskedLMOutput> {
   readonly bert: BertModel;
   readonly cls: BertOnlyMLMHead;
@@ -77,6 +92,13 @@ export class BertForMaskedLM extends BertPreTrainedModel<MaskedLMOutput> {
   }
 }
 
+/**
+ * BERT as a causal LM decoder (Python: `transformers.BertLMHeadModel`; set `config.is_decoder = true`): logits, past_key_values with use_cache.
+ * @example
+ * ```ts
+ * const lm = await BertLMHeadModel.from_pretrained("bertlab/mini-bert-uncased", { config })
+ * ```
+ */
 export class BertLMHeadModel extends BertPreTrainedModel<CausalLMOutputWithCrossAttentions> {
   readonly bert: BertModel;
   readonly cls: BertOnlyMLMHead;
@@ -114,6 +136,13 @@ export class BertLMHeadModel extends BertPreTrainedModel<CausalLMOutputWithCross
   }
 }
 
+/**
+ * BERT with the next-sentence head (Python: `transformers.BertForNextSentencePrediction`): logits [batch, 2] (0 = is next).
+ * @example
+ * ```ts
+ * nsp(tokenizer(a, { text_pair: b, return_tensors: "tf" })).logits.softmax(-1)
+ * ```
+ */
 export class BertForNextSentencePrediction extends BertPreTrainedModel<NextSentencePredictorOutput> {
   readonly bert: BertModel;
   readonly cls: BertOnlyNSPHead;
@@ -136,7 +165,7 @@ export class BertForNextSentencePrediction extends BertPreTrainedModel<NextSente
   }
 }
 
-export interface BertForPreTraining { (inputs: BertInputs): BertForPreTrainingOutput }
-export interface BertForMaskedLM { (inputs: BertInputs): MaskedLMOutput }
-export interface BertLMHeadModel { (inputs: BertInputs): CausalLMOutputWithCrossAttentions }
-export interface BertForNextSentencePrediction { (inputs: BertInputs): NextSentencePredictorOutput }
+export interface BertForPreTraining { <I extends BertInputs>(inputs: I): OutputFor<I, BertForPreTrainingOutput> }
+export interface BertForMaskedLM { <I extends BertInputs>(inputs: I): OutputFor<I, MaskedLMOutput> }
+export interface BertLMHeadModel { <I extends BertInputs>(inputs: I): OutputFor<I, CausalLMOutputWithCrossAttentions> }
+export interface BertForNextSentencePrediction { <I extends BertInputs>(inputs: I): OutputFor<I, NextSentencePredictorOutput> }

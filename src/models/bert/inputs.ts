@@ -5,8 +5,10 @@
 import { tf } from "../../backend";
 import type { PastKeyValues } from "./outputs";
 
+/** What a model input may be: a tensor, nested number arrays, or a typed array. */
 export type TensorInput = tf.Tensor | number[] | number[][] | number[][][] | number[][][][];
 
+/** A BERT model's inputs, HF's forward() arguments by name: input_ids, attention_mask, token_type_ids, labels, output_attentions...; tensors or nested arrays. */
 export interface BertInputs {
   input_ids?: TensorInput; // [batch, seq] ([batch, num_choices, seq] for multiple choice)
   attention_mask?: TensorInput; // [batch, past + seq], 1 = attend

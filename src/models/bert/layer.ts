@@ -13,6 +13,9 @@ export interface LayerResult {
   present?: tf.Tensor4D[]; // [self k, self v] (+ [cross k, cross v])
 }
 
+/**
+ * HF's `BertLayer`: attention (and cross-attention for decoders), then the feed-forward block.
+ */
 export class BertLayer extends Module {
   readonly is_decoder: boolean;
   readonly add_cross_attention: boolean;

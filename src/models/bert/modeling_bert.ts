@@ -5,7 +5,7 @@ import { BertEmbeddings } from "./embeddings";
 import { BertEncoder } from "./encoder";
 import { check_ids, to_tensor, BertInputs } from "./inputs";
 import { get_extended_attention_mask, invert_attention_mask } from "./masks";
-import type { BertModelOutput, PastKeyValues } from "./outputs";
+import type { BertModelOutput, OutputFor, PastKeyValues } from "./outputs";
 import { BertPooler } from "./pooler";
 import { BertPreTrainedModel } from "./pretrained";
 
@@ -106,6 +106,14 @@ function check_past(past: PastKeyValues, config: BertConfig, batch: number): num
   return k.shape[2];
 }
 
+/**
+ * The bare BERT encoder (Python: `transformers.BertModel`): last_hidden_state [batch, seq, hidden] and pooler_output; hidden_states / attentions on request.
+ * @example
+ * ```ts
+ * const bert = await BertModel.from_pretrained("bertlab/mini-bert-uncased");
+ * const out = bert({ ...tokenizer("Hello", { return_tensors: "tf" }), output_attentions: true }); out.attentions[0].shape
+ * ```
+ */
 export class BertModel extends BertPreTrainedModel<BertModelOutput> {
   readonly embeddings: BertEmbeddings;
   readonly encoder: BertEncoder;
@@ -163,6 +171,6 @@ export class BertModel extends BertPreTrainedModel<BertModelOutput> {
 }
 
 export interface BertModel {
-  (inputs: BertInputs): BertModelOutput;
+  <I extends BertInputs>(inputs: I): OutputFor<I, BertModelOutput>;
 }
 

@@ -5,6 +5,7 @@ import { tf } from "../../backend";
 /** Per layer: [self key, self value] (+ [cross key, cross value] with cross-attention), each [batch, heads, seq, head_size]. */
 export type PastKeyValues = tf.Tensor4D[][];
 
+/** BertModel's output record (Python: `BaseModelOutputWithPoolingAndCrossAttentions`): last_hidden_state, pooler_output, hidden_states?, attentions?. */
 export interface BertModelOutput {
   last_hidden_state: tf.Tensor3D; // [batch, seq, hidden]
   pooler_output?: tf.Tensor2D; // [batch, hidden]
@@ -20,37 +21,45 @@ interface CommonOutput {
   attentions?: tf.Tensor4D[];
 }
 
+/** BertForPreTraining's output record (Python: `BertForPreTrainingOutput`): prediction_logits, seq_relationship_logits, loss with both labels. */
 export interface BertForPreTrainingOutput extends CommonOutput {
   prediction_logits: tf.Tensor3D; // [batch, seq, vocab]
   seq_relationship_logits: tf.Tensor2D; // [batch, 2]
 }
 
+/** BertForMaskedLM's output record (Python: `MaskedLMOutput`): logits [batch, seq, vocab], loss with labels. */
 export interface MaskedLMOutput extends CommonOutput {
   logits: tf.Tensor3D; // [batch, seq, vocab]
 }
 
+/** BertLMHeadModel's output record (Python: `CausalLMOutputWithCrossAttentions`): logits, past_key_values with use_cache, loss with labels. */
 export interface CausalLMOutputWithCrossAttentions extends CommonOutput {
   logits: tf.Tensor3D; // [batch, seq, vocab]
   past_key_values?: PastKeyValues;
   cross_attentions?: tf.Tensor4D[];
 }
 
+/** BertForNextSentencePrediction's output record (Python: `NextSentencePredictorOutput`): logits [batch, 2], loss with labels. */
 export interface NextSentencePredictorOutput extends CommonOutput {
   logits: tf.Tensor2D; // [batch, 2]
 }
 
+/** BertForSequenceClassification's output record (Python: `SequenceClassifierOutput`): logits [batch, num_labels], loss with labels. */
 export interface SequenceClassifierOutput extends CommonOutput {
   logits: tf.Tensor2D; // [batch, num_labels]
 }
 
+/** BertForMultipleChoice's output record (Python: `MultipleChoiceModelOutput`): logits [batch, num_choices], loss with labels. */
 export interface MultipleChoiceModelOutput extends CommonOutput {
   logits: tf.Tensor2D; // [batch, num_choices]
 }
 
+/** BertForTokenClassification's output record (Python: `TokenClassifierOutput`): logits [batch, seq, num_labels], loss with labels. */
 export interface TokenClassifierOutput extends CommonOutput {
   logits: tf.Tensor3D; // [batch, seq, num_labels]
 }
 
+/** BertForQuestionAnswering's output record (Python: `QuestionAnsweringModelOutput`): start_logits, end_logits [batch, seq], loss with both positions. */
 export interface QuestionAnsweringModelOutput extends CommonOutput {
   start_logits: tf.Tensor2D; // [batch, seq]
   end_logits: tf.Tensor2D; // [batch, seq]
@@ -66,3 +75,18 @@ export function dispose_output(output: object | null | undefined): void {
   };
   walk(output);
 }
+
+/** The inputs keys that make a head compute its loss (as HF: BertForPreTraining needs both labels). */
+type LossKeys<O> = O extends { prediction_logits: unknown; seq_relationship_logits: unknown }
+  ? "labels" | "next_sentence_label"
+  : O extends { start_logits: unknown } ? "start_positions" | "end_positions" : "labels";
+
+/**
+ * The output of a call with inputs of type `I`, narrowed as Python's value is: `loss` is there when the inputs
+ * carry the labels, `attentions` / `hidden_states` when `output_attentions` / `output_hidden_states` is `true`.
+ * (A config that turns them on is not seen by the types: they stay optional then.)
+ */
+export type OutputFor<I, O> = O &
+  ("loss" extends keyof O ? (I extends { [K in LossKeys<O>]: object | number | readonly unknown[] } ? { loss: tf.Scalar } : {}) : {}) &
+  (I extends { output_attentions: true } ? { attentions: tf.Tensor4D[] } : {}) &
+  (I extends { output_hidden_states: true } ? { hidden_states: tf.Tensor3D[] } : {});

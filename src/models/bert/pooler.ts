@@ -3,6 +3,9 @@ import { tf } from "../../backend";
 import { Linear, Module } from "../../nn";
 import type { BertConfig } from "./configuration_bert";
 
+/**
+ * HF's `BertPooler`: dense + tanh on the [CLS] hidden state.
+ */
 export class BertPooler extends Module {
   readonly dense: Linear;
 

@@ -13,6 +13,7 @@ import { Embedding, Generator, Module, next_uid } from "../../nn";
 import { input_embeddings, lm_predictions, prune_heads, resize_token_embeddings, set_input_embeddings } from "./surgery";
 import { BertConfig, BertConfigDict } from "./configuration_bert";
 import { check_input_keys, BertInputs } from "./inputs";
+import type { OutputFor } from "./outputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
 import { check_model_inputs } from "../../engines/input_checks";
@@ -35,6 +36,7 @@ export function without_init<T>(make: () => T): T {
   }
 }
 
+/** from_pretrained's options (Python's keyword arguments): config or config overrides, hub options (revision, cache_dir, local_files_only, token), quiet. */
 export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict {
   /** Use this config instead of the checkpoint's config.json (e.g. with is_decoder set). */
   config?: BertConfig | BertConfigDict;
@@ -50,6 +52,7 @@ export interface FromPretrainedOptions extends PretrainedOptions, BertConfigDict
   quiet?: boolean;
 }
 
+/** save_pretrained's options (Python's keyword arguments): max_shard_size, safe_serialization. */
 export interface SavePretrainedOptions {
   /** Only safetensors is written (model.safetensors); kept for HF-compatible call sites. */
   safe_serialization?: boolean;
@@ -60,6 +63,13 @@ export interface SavePretrainedOptions {
 
 export type ModelClass<T> = { new (config: BertConfig): T; readonly name: string };
 
+/**
+ * What every BERT model shares (Python: `transformers.BertPreTrainedModel`): `from_pretrained` / `save_pretrained`, the callable forward `model(inputs)`, train() / eval(), the inference engine, quantize(), export_onnx().
+ * @example
+ * ```ts
+ * const model = await AutoModelForMaskedLM.from_pretrained("bertlab/mini-bert-uncased"); model.eval()
+ * ```
+ */
 export abstract class BertPreTrainedModel<O extends object = object> extends Module {
   static readonly base_model_prefix = "bert";
   readonly config: BertConfig;
@@ -108,7 +118,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
    * one tf.tidy (intermediate tensors are freed). The caller owns the output record; its non-enumerable
    * `engine` property and `model.last_engine` say which engine ran.
    */
-  forward(inputs: BertInputs): O {
+  forward<I extends BertInputs>(inputs: I): OutputFor<I, O> {
     check_input_keys(this.constructor.name, inputs);
     check_model_inputs(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any engine: "auto" never falls back past a bad id
     if (!this.materialized) this.init_weights();
@@ -120,7 +130,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
       Object.defineProperty(out, "engine", { value: this.last_engine, enumerable: false, configurable: true });
       set_output_display(out, `${this.constructor.name} output`);
     }
-    return out;
+    return out as OutputFor<I, O>;
   }
 
   /**

@@ -22,6 +22,9 @@ export interface AttentionOptions {
   head_mask?: tf.Tensor | null;
 }
 
+/**
+ * HF's `BertSelfAttention`: scaled dot-product attention over heads (absolute or relative_key / relative_key_query positions, cross-attention, caches, head_mask).
+ */
 export class BertSelfAttention extends Module {
   num_attention_heads: number; // fewer after prune_heads
   readonly attention_head_size: number;
