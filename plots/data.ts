@@ -106,8 +106,9 @@ export function percent(p: number): string {
  * written as a concatenation ("c" + "onstructor"): vega fails on such a literal ("Operator not defined").
  */
 export function vega_literal(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(vega_literal).join(",")}]`;
-  if (typeof value !== "string") return JSON.stringify(value);
+  // Array.from visits holes (map skips them, and `[,"a"]` is not a vega expression); undefined is null, as in JSON
+  if (Array.isArray(value)) return `[${Array.from(value, vega_literal).join(",")}]`;
+  if (typeof value !== "string") return JSON.stringify(value) ?? "null";
   const lit = (t: string) => JSON.stringify(t).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
   return value.length > 1 && value in {} ? `(${lit(value[0])} + ${lit(value.slice(1))})` : lit(value);
 }

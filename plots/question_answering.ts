@@ -137,7 +137,7 @@ export function plot_question_answering(input: QaPlotInput, opts: QaPlotOptions 
   if (opts.library === "plotly") return qa_plotly(tokens, visible, ans, title, input.question);
   const labels: string[] = [];
   visible.forEach((i) => { labels[i] = tokens[i]; });
-  const x: Spec = { field: "position", type: "ordinal", title: null, sort: visible, axis: { labelExpr: label_expr(labels.map((t) => t ?? "")), labelAngle: -60 } };
+  const x: Spec = { field: "position", type: "ordinal", title: null, sort: visible, axis: { labelExpr: label_expr(Array.from(labels, (t) => t ?? "")), labelAngle: -60 } };
   const width = Math.max(line_chars * CHAR_PX, visible.length * 16);
   return vega_lite({
     vconcat: [

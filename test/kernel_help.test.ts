@@ -102,7 +102,7 @@ test("bertlab's own API: all overloads and options of from_pretrained, the sourc
   // (the order of a union is the checker's: it follows when each type was first seen, which depends on what the cells loaded first)
   assert.match(cls.page!, /^\(alias\) class BertModel\n\nSignature:\n  new BertModel\(config: (?:BertConfig \| BertConfigDict|BertConfigDict \| BertConfig), add_pooling_layer\?: boolean\): BertModel\n/);
   assert.match(cls.page!, /\nStatic members:\n[\s\S]*\n  from_pretrained<T extends BertPreTrainedModel<object>>\(/);
-  assert.match(cls.page!, /\nMembers:\n[\s\S]*\n  forward\(inputs: BertInputs\): BertModelOutput\n/);
+  assert.match(cls.page!, /\nMembers:\n[\s\S]*\n  forward<I extends BertInputs>\(inputs: I\): OutputFor<I, BertModelOutput>\n/);
 });
 
 test("inspect_request (Shift-Tab) returns the same page, detail_level 1 with the source; before the cell ran, too", { timeout: 300_000 }, async () => {
@@ -130,11 +130,14 @@ test("inspect_request (Shift-Tab) returns the same page, detail_level 1 with the
 test("Python names typed by habit say what to write in bertlab: on the pager and in the compile error", { timeout: 300_000 }, async () => {
   const k = await kernel();
   await page(k, 'import { tf } from "bertlab";\nconst t = tf.zeros([2, 3]);');
-  const view = await page(k, "t.view?");
-  assert.equal(view.page, "t.view: not in bertlab (TypeScript).\n\ntorch's t.view(...shape): write t.reshape([...shape]).");
-  const err = await page(k, "t.view([3, 2])");
+  const habit = await page(k, "t.contiguous?");
+  assert.equal(habit.page, "t.contiguous: not in bertlab (TypeScript).\n\ntorch's t.contiguous(): tfjs tensors are always laid out contiguously; drop it.");
+  const err = await page(k, "t.contiguous()");
   assert.equal(err.error?.ename, "TSError");
-  assert.match(err.error!.traceback.join("\n").replace(/\x1b\[[0-9;]*m/g, ""), /TS2339: Property 'view' does not exist on type 'Tensor<Rank>'\.\n  torch's t\.view\(\.\.\.shape\): write t\.reshape\(\[\.\.\.shape\]\)\./);
+  assert.match(err.error!.traceback.join("\n").replace(/\x1b\[[0-9;]*m/g, ""), /TS2339: Property 'contiguous' does not exist on type 'Tensor<Rank>'\.\n  torch's t\.contiguous\(\): tfjs tensors are always laid out contiguously; drop it\./);
+  // torch names bertlab maps (src/training/torch_tensor.ts) page their own docs
+  const view = await page(k, "t.view?");
+  assert.match(view.page!, /^\(method\) Tensor<Rank>\.view\(\.\.\.shape: number\[\]\)[\s\S]*torch's `t\.view\(\.\.\.shape\)`/);
   // names bertlab does have page their own docs (encode_plus exists, model.to("cpu") is a documented shim)
   const to = await page(k, 'import { BertModel } from "bertlab";\nBertModel.prototype.to?');
   assert.match(to.page!, /Signatures \(2 overloads\):\n  to\(device: "cpu"\): BertModel\n[\s\S]*to\(this: "bertlab has no devices to move tensors or models between/);

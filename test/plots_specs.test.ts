@@ -477,3 +477,13 @@ test("tensor inputs: a tfjs tensor is converted with arraySync (class probabilit
   t.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test("label expressions of sparse label arrays parse in vega (holes are null, not elisions)", async () => {
+  const { vega_literal, label_expr } = await import("../plots/data");
+  const labels: string[] = [];
+  labels[2] = "[CLS]";
+  labels[4] = "constructor";
+  assert.equal(vega_literal(labels), '[null,null,"[CLS]",null,("c" + "onstructor")]');
+  const { parseExpression } = await import("vega");
+  assert.doesNotThrow(() => parseExpression(label_expr(labels)));
+});
