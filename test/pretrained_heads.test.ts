@@ -21,6 +21,8 @@ const MODELS = path.join(__dirname, "..", "models");
 const offline = { local_files_only: true, quiet: true };
 const results_of = (name: string) => JSON.parse(fs.readFileSync(path.join(MODELS, name, "eval_results.json"), "utf8"));
 const shipped = (name: string) => fs.existsSync(path.join(MODELS, name, "config.json"));
+/** node:test's skip option: false when the head ships, else the reason. */
+const unless_shipped = (name: string) => (shipped(name) ? false : `models/${name} is not shipped (it did not beat its baselines; scripts/README.md)`);
 
 // The seed walkthrough's example sentences, written out here (independently of the extractor in heads-data.ts).
 const SEED_SENTENCES = [
@@ -121,22 +123,22 @@ async function check_head(name: string, load: () => Promise<HeadModel>, evaluate
   model.dispose();
 }
 
-test("bertlab/mini-bert-uncased-mrpc: its held-out accuracy / F1 equal eval_results.json and beat majority and word overlap", { skip: !shipped("mini-bert-uncased-mrpc") }, async () => {
+test("bertlab/mini-bert-uncased-mrpc: its held-out accuracy / F1 equal eval_results.json and beat majority and word overlap", { skip: unless_shipped("mini-bert-uncased-mrpc") }, async () => {
   await check_head("mini-bert-uncased-mrpc", () => BertForSequenceClassification.from_pretrained("bertlab/mini-bert-uncased-mrpc", offline),
     async (m, t, r) => (await evaluate_paraphrase(m, t, paraphrase_pairs("test", r.test_size, r.seed), r.max_length)).metrics, "accuracy");
 });
 
-test("bertlab/mini-bert-uncased-conll03: its held-out entity F1 equals eval_results.json and beats the gazetteer of training names", { skip: !shipped("mini-bert-uncased-conll03") }, async () => {
+test("bertlab/mini-bert-uncased-conll03: its held-out entity F1 equals eval_results.json and beats the gazetteer of training names", { skip: unless_shipped("mini-bert-uncased-conll03") }, async () => {
   await check_head("mini-bert-uncased-conll03", () => BertForTokenClassification.from_pretrained("bertlab/mini-bert-uncased-conll03", offline),
     async (m, t, r) => (await evaluate_ner(m, t, ner_sentences("test", r.test_size, r.seed), r.max_length)).metrics, "f1");
 });
 
-test("bertlab/mini-bert-uncased-squad: its held-out EM / F1 equal eval_results.json and beat the first-sentence and overlap baselines", { skip: !shipped("mini-bert-uncased-squad") }, async () => {
+test("bertlab/mini-bert-uncased-squad: its held-out EM / F1 equal eval_results.json and beat the first-sentence and overlap baselines", { skip: unless_shipped("mini-bert-uncased-squad") }, async () => {
   await check_head("mini-bert-uncased-squad", () => BertForQuestionAnswering.from_pretrained("bertlab/mini-bert-uncased-squad", offline),
     async (m, t, r) => (await evaluate_qa(m, t, qa_examples("test", r.test_size, r.seed), r.max_length)).metrics, "f1");
 });
 
-test("the paraphrase pipeline on the walkthrough's pairs: sequence_0 + sequence_2 equivalent, sequence_0 + sequence_1 not", { skip: !shipped("mini-bert-uncased-mrpc") }, async () => {
+test("the paraphrase pipeline on the walkthrough's pairs: sequence_0 + sequence_2 equivalent, sequence_0 + sequence_1 not", { skip: unless_shipped("mini-bert-uncased-mrpc") }, async () => {
   await ready();
   const clf = await pipeline("text-classification", "bertlab/mini-bert-uncased-mrpc", offline);
   const seq0 = "The company HuggingFace is based in New York City";
@@ -148,7 +150,7 @@ test("the paraphrase pipeline on the walkthrough's pairs: sequence_0 + sequence_
   clf.model.dispose();
 });
 
-test("the NER pipeline on the walkthrough's sentence tags Hugging Face Inc. ORG and New York LOC", { skip: !shipped("mini-bert-uncased-conll03") }, async () => {
+test("the NER pipeline on the walkthrough's sentence tags Hugging Face Inc. ORG and New York LOC", { skip: unless_shipped("mini-bert-uncased-conll03") }, async () => {
   await ready();
   const ner = await pipeline("ner", "bertlab/mini-bert-uncased-conll03", { ...offline, aggregation_strategy: "simple" });
   const found = (await ner("Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, therefore very close to the Manhattan Bridge.")) as unknown as Array<{ entity_group: string; word: string }>;
@@ -159,7 +161,7 @@ test("the NER pipeline on the walkthrough's sentence tags Hugging Face Inc. ORG 
   ner.model.dispose();
 });
 
-test("the QA pipeline on the walkthrough's context answers the how-many question with a number (100, not the seed's 32: see the card)", { skip: !shipped("mini-bert-uncased-squad") }, async () => {
+test("the QA pipeline on the walkthrough's context answers the how-many question with a number (100, not the seed's 32: see the card)", { skip: unless_shipped("mini-bert-uncased-squad") }, async () => {
   await ready();
   const qa = await pipeline("question-answering", "bertlab/mini-bert-uncased-squad", offline);
   const context = SEED_SENTENCES[SEED_SENTENCES.length - 1];
