@@ -11,7 +11,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { backend_info, ready, tf } from "../src/backend";
-import { writeSafetensors, type TensorData } from "../src/hub/safetensors";
 import { package_root } from "../src/hub/shipped";
 import { BertConfig, BertForSequenceClassification, manual_seed } from "../src/models";
 import { BertTokenizer } from "../src/tokenizers";
@@ -19,6 +18,7 @@ import { Trainer, type EvalPrediction } from "../src/training/trainer_api";
 import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { sentiment_reviews, type LabelledText } from "./corpus";
+import { save_model_f16 } from "./save-model";
 
 const ROOT = package_root(__dirname) ?? path.resolve(__dirname, "..");
 
@@ -191,22 +191,9 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
 /** config.json (id2label NEGATIVE/POSITIVE), F16 model.safetensors, tokenizer files, results and a card. */
 function save_classifier(r: FinetuneResult, o: FinetuneOptions): void {
   const dir = path.resolve(o.save!);
-  r.model.save_pretrained(dir);
-  const cfgFile = path.join(dir, "config.json");
-  const config = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
-  config.torch_dtype = "float16";
-  writeFileAtomicSync(cfgFile, JSON.stringify(config, null, 2) + "\n");
-  const tied = new Set(r.model.tied_weight_names());
-  const tensors = new Map<string, TensorData>();
-  for (const [name, v] of r.model.state_dict()) {
-    if (!tied.has(name)) tensors.set(name, { dtype: "float32", shape: v.shape.slice(), data: v.dataSync() as Float32Array });
-  }
-  writeSafetensors(path.join(dir, "model.safetensors"), tensors, { format: "pt" }, { float_dtype: "F16" });
-  r.tokenizer.save_pretrained(dir);
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
   const results = { ...numbers, ...(o.control_accuracy !== undefined ? { random_init_control_accuracy: o.control_accuracy } : {}), base_model: o.model, seed: o.seed, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, date: new Date().toISOString() };
-  writeFileAtomicSync(path.join(dir, "eval_results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeFileAtomicSync(path.join(dir, "trainer_state.json"), JSON.stringify({ global_step: r.steps, log_history }, null, 2) + "\n");
+  save_model_f16(r.model, r.tokenizer, dir, { "eval_results.json": results, "trainer_state.json": { global_step: r.steps, log_history } });
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   writeFileAtomicSync(path.join(dir, "README.md"), `---
 language: en

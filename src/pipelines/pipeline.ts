@@ -8,6 +8,9 @@ import { AutoTokenizer } from "../tokenizers/auto";
 import { BertTokenizer } from "../tokenizers/bert";
 import { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import type { PretrainedOptions } from "../hub/resolve";
+import { cached_revision } from "../hub/download";
+import { is_offline_mode } from "../hub/env";
+import { shipped_model_path } from "../hub/shipped";
 import { Pipeline, warn } from "./base";
 import { FillMaskOptions, FillMaskPipeline } from "./fill_mask";
 import { QuestionAnsweringOptions, QuestionAnsweringPipeline } from "./question_answering";
@@ -40,25 +43,29 @@ interface TaskInfo {
   classes: string[];
   /** A default model id (only where the Python default is a BERT), or null. */
   default_model: string | null;
+  /** The shipped model for this task: the default offline (HF_HUB_OFFLINE with default_model not cached); named in the error where there is no default. */
+  offline_model: string;
   make: (model: BertPreTrainedModel, tokenizer: PreTrainedTokenizer, defaults: object, task: string) => Pipeline;
 }
 
 const TASKS: Record<string, TaskInfo> = {
   "fill-mask": {
-    task: "fill-mask", auto: AutoModelForMaskedLM, classes: ["BertForMaskedLM", "BertForPreTraining"], default_model: "bert-base-uncased",
+    task: "fill-mask", auto: AutoModelForMaskedLM, classes: ["BertForMaskedLM", "BertForPreTraining"], default_model: "bert-base-uncased", offline_model: "bertlab/mini-bert-uncased",
     make: (m, t, d, task) => new FillMaskPipeline(m, t, d, task),
   },
   "text-classification": {
     task: "text-classification", auto: AutoModelForSequenceClassification, classes: ["BertForSequenceClassification"], default_model: null,
+    offline_model: "bertlab/mini-bert-uncased-sentiment",
     make: (m, t, d, task) => new TextClassificationPipeline(m, t, d, task),
   },
   "token-classification": {
     task: "token-classification", auto: AutoModelForTokenClassification, classes: ["BertForTokenClassification"],
-    default_model: "dbmdz/bert-large-cased-finetuned-conll03-english",
+    default_model: "dbmdz/bert-large-cased-finetuned-conll03-english", offline_model: "bertlab/mini-bert-uncased-conll03",
     make: (m, t, d, task) => new TokenClassificationPipeline(m, t, d, task),
   },
   "question-answering": {
     task: "question-answering", auto: AutoModelForQuestionAnswering, classes: ["BertForQuestionAnswering"], default_model: null,
+    offline_model: "bertlab/mini-bert-uncased-squad",
     make: (m, t, d, task) => new QuestionAnsweringPipeline(m, t, d, task),
   },
 };
@@ -118,9 +125,11 @@ export async function pipeline(task: string, model?: string | BertPreTrainedMode
 
   let id: string | null = null;
   if (model === undefined || model === null) {
-    if (!info.default_model) throw new Error(`pipeline('${task}'): give a model (a hub id, a folder, or a model instance); bertlab has no default BERT model for this task`);
-    id = info.default_model;
-    warn(`No model was supplied, defaulted to ${id}.`);
+    if (!info.default_model) throw new Error(`pipeline('${task}'): give a model (a hub id, a folder, or a model instance); bertlab has no default BERT model for this task (offline, it ships ${info.offline_model})`);
+    // offline without the hub default in the cache: the teaching model that ships with bertlab for this task
+    const offline = is_offline_mode() && cached_revision(info.default_model) === null && shipped_model_path(info.offline_model) !== null;
+    id = offline ? info.offline_model : info.default_model;
+    warn(`No model was supplied, defaulted to ${id}${offline ? " (a small teaching model that ships with bertlab)" : ""}.`);
   } else if (typeof model === "string") id = model;
   else if (!(model instanceof BertPreTrainedModel)) {
     throw new TypeError(`pipeline('${task}'): model must be a hub id, a folder or a bertlab model, got ${typeof model}`);

@@ -1,0 +1,172 @@
+// The walkthrough's teaching heads (scripts/finetune-heads.ts, data from scripts/heads-data.ts) as they ship in models/:
+// the generated data never contains the walkthrough's own sentences (or a near copy: a shared word 5-gram); each
+// shipped head's held-out numbers are reproduced from the shipped weights and equal its eval_results.json, beat the
+// baselines recorded there; and the pipelines give sensible answers on the walkthrough's examples.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { ready, tf } from "../src/backend";
+import { BertForQuestionAnswering, BertForSequenceClassification, BertForTokenClassification } from "../src/models";
+import { pipeline } from "../src/pipelines";
+import { BertTokenizer } from "../src/tokenizers";
+import {
+  LEAK_NGRAM, entity_lists, ner_sentences, paraphrase_pairs, qa_examples, walkthrough_sentences,
+} from "../scripts/heads-data";
+import { evaluate_ner, evaluate_paraphrase, evaluate_qa, type HeadModel } from "../scripts/finetune-heads";
+import { entities, entity_scores, exact_match, token_f1 } from "../scripts/heads-metrics";
+import { ngrams, word_overlap } from "../scripts/heads-text";
+
+const MODELS = path.join(__dirname, "..", "models");
+const offline = { local_files_only: true, quiet: true };
+const results_of = (name: string) => JSON.parse(fs.readFileSync(path.join(MODELS, name, "eval_results.json"), "utf8"));
+const shipped = (name: string) => fs.existsSync(path.join(MODELS, name, "config.json"));
+/** node:test's skip option: false when the head ships, else the reason. */
+const unless_shipped = (name: string) => (shipped(name) ? false : `models/${name} is not shipped (it did not beat its baselines; scripts/README.md)`);
+
+// The seed walkthrough's example sentences, written out here (independently of the extractor in heads-data.ts).
+const SEED_SENTENCES = [
+  "Hello, my dog is cute.", "I like it", "Hellp, my dog is cute",
+  "The company HuggingFace is based in New York City", "Apples are especially bad for your health",
+  "HuggingFace's headquarters are situated in Manhattan",
+  "Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, therefore very close to the Manhattan Bridge.",
+  "How many pretrained models are available in 🤗 Transformers?", "What does 🤗 Transformers provide?",
+  "🤗 Transformers provides interoperability between which frameworks?",
+  "🤗 Transformers (formerly known as pytorch-transformers and pytorch-pretrained-bert) provides general-purpose architectures (BERT, GPT-2, RoBERTa, XLM, DistilBert, XLNet…) for Natural Language Understanding (NLU) and Natural Language Generation (NLG) with over 32+ pretrained models in 100+ languages and deep interoperability between TensorFlow 2.0 and PyTorch.",
+];
+
+function assert_no_leak(texts: string[], what: string): void {
+  const banned = new Map<string, string>();
+  for (const s of [...SEED_SENTENCES, ...walkthrough_sentences()]) for (const g of ngrams(s, LEAK_NGRAM)) banned.set(g, s);
+  for (const t of texts) {
+    for (const g of ngrams(t, LEAK_NGRAM)) assert.ok(!banned.has(g), `${what}: "${t}" shares "${g}" with the walkthrough's "${banned.get(g)}"`);
+    for (const s of SEED_SENTENCES) if (s.split(" ").length >= 4) assert.ok(word_overlap(t, s) < 0.8, `${what}: "${t}" is a near copy of "${s}"`);
+  }
+}
+
+test("the walkthrough's sentences are found in notebook 01's source, and the leak check catches a near copy", () => {
+  const found = walkthrough_sentences();
+  for (const s of ["The company HuggingFace is based in New York City", "Apples are especially bad for your health", "What does 🤗 Transformers provide?"]) {
+    assert.ok(found.includes(s), s);
+  }
+  assert.ok(found.some((s) => s.startsWith("🤗 Transformers (formerly known as")), "the QA context");
+  assert.throws(() => assert_no_leak(["Yesterday the company HuggingFace is based in New York City, they said."], "probe"), /shares/);
+  assert.doesNotThrow(() => assert_no_leak(["The company is based in Ohio."], "probe"));
+});
+
+test("the data each shipped head was trained and tested on never contains a walkthrough sentence or a near copy", () => {
+  for (const [name, make] of [
+    ["mini-bert-uncased-mrpc", (split: "train" | "test", n: number, seed: number) => paraphrase_pairs(split, n, seed).flatMap((p) => [p.sentence1, p.sentence2])],
+    ["mini-bert-uncased-conll03", (split: "train" | "test", n: number, seed: number) => ner_sentences(split, n, seed).map((s) => s.words.join(" "))],
+    ["mini-bert-uncased-squad", (split: "train" | "test", n: number, seed: number) => qa_examples(split, n, seed).flatMap((q) => [q.question, q.context])],
+  ] as const) {
+    if (!shipped(name)) continue;
+    const r = results_of(name);
+    assert_no_leak(make("train", r.train_size, r.seed), `${name} training data`);
+    assert_no_leak(make("test", r.test_size, r.seed), `${name} test data`);
+  }
+});
+
+test("the generators are seeded and split: the same seed gives the same data; training and test share no source sentence or held-out name", () => {
+  assert.deepEqual(paraphrase_pairs("train", 40, 7), paraphrase_pairs("train", 40, 7));
+  assert.notDeepEqual(paraphrase_pairs("train", 40, 7), paraphrase_pairs("train", 40, 8));
+  const train = new Set(paraphrase_pairs("train", 400, 1).flatMap((p) => [p.sentence1, p.sentence2]));
+  for (const p of paraphrase_pairs("test", 100, 1)) assert.ok(!train.has(p.sentence1) && !train.has(p.sentence2), p.sentence1);
+  const pairs = paraphrase_pairs("train", 200, 3);
+  assert.ok(pairs.every((p) => (p.label === 1) === (p.kind === "rewrite")));
+  assert.equal(pairs.filter((p) => p.label === 1).length, 100);
+  const lists = entity_lists();
+  for (const type of ["ORG", "LOC", "MISC"] as const) {
+    const held = new Set(lists.test[type]);
+    assert.ok(held.size > 0 && lists.train[type].every((n) => !held.has(n)), type);
+  }
+  // first names and surnames are split separately: the few strings that are both (Duncan, Drake ...) can cross (< 5%)
+  const train_per = new Set(lists.train.PER);
+  const crossing = lists.test.PER.filter((n) => train_per.has(n)).length;
+  assert.ok(crossing / lists.test.PER.length < 0.05, `${crossing} held-out PER names also in training`);
+  for (const s of ner_sentences("test", 50, 2)) {
+    assert.equal(s.words.length, s.tags.length);
+    for (const e of entities(s.tags)) if (e.type !== "PER") assert.ok(!lists.train[e.type as "ORG"].includes(s.words.slice(e.start, e.end).join(" ")), s.words.join(" "));
+  }
+  for (const q of qa_examples("train", 30, 4)) assert.equal(q.context.slice(q.answer_start, q.answer_start + q.answer.length), q.answer);
+});
+
+test("metrics: seqeval-style entities and scores, SQuAD's exact match and F1", () => {
+  assert.deepEqual(entities(["B-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-ORG"]), [
+    { type: "PER", start: 0, end: 2 }, { type: "LOC", start: 3, end: 4 }, { type: "LOC", start: 4, end: 5 }, { type: "ORG", start: 5, end: 6 },
+  ]);
+  const s = entity_scores([["B-PER", "I-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "B-ORG"]]);
+  assert.equal(s.precision, 0.5);
+  assert.equal(s.recall, 0.5);
+  assert.equal(s.PER_f1, 1);
+  assert.equal(s.LOC_f1, 0);
+  assert.equal(exact_match("The 32 models.", "32 models"), 1);
+  assert.equal(token_f1("over 32 models", "32"), 0.5);
+});
+
+async function check_head(name: string, load: () => Promise<HeadModel>, evaluate: (m: HeadModel, t: BertTokenizer, r: Record<string, number>) => Promise<Record<string, number>>, key: string): Promise<void> {
+  await ready();
+  const r = results_of(name);
+  const model = await load();
+  const tok = await BertTokenizer.from_pretrained(`bertlab/${name}`, offline);
+  const before = tf.memory().numTensors;
+  const metrics = await evaluate(model, tok, r);
+  assert.equal(tf.memory().numTensors, before, "no tensor leaked by the evaluation");
+  // the same data and weights: the same numbers (a different CPU may flip one borderline example)
+  for (const [k, v] of Object.entries(r.metrics as Record<string, number>)) {
+    assert.ok(Math.abs(metrics[k] - v) <= 1.5 / r.test_examples + 1e-9, `${name} ${k}: ${metrics[k]} vs eval_results.json ${v}`);
+  }
+  for (const [b, scores] of Object.entries(r.baselines as Record<string, Record<string, number>>)) {
+    if (/oracle/.test(b)) continue; // the card reports it beside the model; it is not a bar the model must clear
+    assert.ok(r.metrics[key] > scores[key] + 0.05, `${name} ${key} ${r.metrics[key]} beats baseline ${b} (${scores[key]}) by 5 points`);
+  }
+  model.dispose();
+}
+
+test("bertlab/mini-bert-uncased-mrpc: its held-out accuracy / F1 equal eval_results.json and beat majority and word overlap", { skip: unless_shipped("mini-bert-uncased-mrpc") }, async () => {
+  await check_head("mini-bert-uncased-mrpc", () => BertForSequenceClassification.from_pretrained("bertlab/mini-bert-uncased-mrpc", offline),
+    async (m, t, r) => (await evaluate_paraphrase(m, t, paraphrase_pairs("test", r.test_size, r.seed), r.max_length)).metrics, "accuracy");
+});
+
+test("bertlab/mini-bert-uncased-conll03: its held-out entity F1 equals eval_results.json and beats the gazetteer of training names", { skip: unless_shipped("mini-bert-uncased-conll03") }, async () => {
+  await check_head("mini-bert-uncased-conll03", () => BertForTokenClassification.from_pretrained("bertlab/mini-bert-uncased-conll03", offline),
+    async (m, t, r) => (await evaluate_ner(m, t, ner_sentences("test", r.test_size, r.seed), r.max_length)).metrics, "f1");
+});
+
+test("bertlab/mini-bert-uncased-squad: its held-out EM / F1 equal eval_results.json and beat the first-sentence and overlap baselines", { skip: unless_shipped("mini-bert-uncased-squad") }, async () => {
+  await check_head("mini-bert-uncased-squad", () => BertForQuestionAnswering.from_pretrained("bertlab/mini-bert-uncased-squad", offline),
+    async (m, t, r) => (await evaluate_qa(m, t, qa_examples("test", r.test_size, r.seed), r.max_length)).metrics, "f1");
+});
+
+test("the paraphrase pipeline on the walkthrough's pairs: sequence_0 + sequence_2 equivalent, sequence_0 + sequence_1 not", { skip: unless_shipped("mini-bert-uncased-mrpc") }, async () => {
+  await ready();
+  const clf = await pipeline("text-classification", "bertlab/mini-bert-uncased-mrpc", offline);
+  const seq0 = "The company HuggingFace is based in New York City";
+  const [yes] = (await clf({ text: seq0, text_pair: "HuggingFace's headquarters are situated in Manhattan" })) as Array<{ label: string; score: number }>;
+  const [no] = (await clf({ text: seq0, text_pair: "Apples are especially bad for your health" })) as Array<{ label: string; score: number }>;
+  console.log("paraphrase pipeline:", yes, no);
+  assert.equal(yes.label, "equivalent");
+  assert.equal(no.label, "not_equivalent");
+  clf.model.dispose();
+});
+
+test("the NER pipeline on the walkthrough's sentence tags Hugging Face Inc. ORG and New York LOC", { skip: unless_shipped("mini-bert-uncased-conll03") }, async () => {
+  await ready();
+  const ner = await pipeline("ner", "bertlab/mini-bert-uncased-conll03", { ...offline, aggregation_strategy: "simple" });
+  const found = (await ner("Hugging Face Inc. is a company based in New York City. Its headquarters are in DUMBO, therefore very close to the Manhattan Bridge.")) as unknown as Array<{ entity_group: string; word: string }>;
+  console.log("ner pipeline:", found.map((e) => `${e.word}/${e.entity_group}`).join(", "));
+  assert.ok(found.some((e) => e.entity_group === "ORG" && /hugging face/.test(e.word)), JSON.stringify(found));
+  assert.ok(found.some((e) => e.entity_group === "LOC" && /new york/.test(e.word)), JSON.stringify(found));
+  assert.ok(found.every((e) => !/^(is|a|company|based|in|its|are|therefore|very|close|to|the)$/.test(e.word)), JSON.stringify(found));
+  ner.model.dispose();
+});
+
+test("the QA pipeline on the walkthrough's context answers the how-many question with a number (100, not the seed's 32: see the card)", { skip: unless_shipped("mini-bert-uncased-squad") }, async () => {
+  await ready();
+  const qa = await pipeline("question-answering", "bertlab/mini-bert-uncased-squad", offline);
+  const context = SEED_SENTENCES[SEED_SENTENCES.length - 1];
+  const a = (await qa("How many pretrained models are available in 🤗 Transformers?", context)) as { answer: string };
+  console.log("qa pipeline:", a);
+  assert.match(a.answer, /^\d+\+?$/);
+  qa.model.dispose();
+});
