@@ -84,8 +84,6 @@ test("a quote that differs from its source is caught (the checker itself)", () =
   ]);
 });
 
-// Known: notebook 06 says 72% where eval_results.json says 78.0% (the re-fine-tuned model); notebooks are helper
-// "heads"' files — a todo until its text is fixed (a todo still runs and reports, without failing the suite).
-test("the notebooks quote the same numbers", { todo: "notebooks/src/06-explain.nb quotes 72% for the sentiment model; eval_results.json says 78.0%" }, () => {
+test("the notebooks quote the same numbers", () => {
   assert.deepEqual(check(NOTEBOOK_QUOTES), []);
 });
