@@ -8,6 +8,17 @@ import { BERTLAB_KERNEL } from "./display";
 
 type KernelInput = { input?: (prompt?: string, opts?: { password?: boolean }) => Promise<string> };
 
+/**
+ * A line of text from the person running the notebook (Python: `input()`; with `{ password: true }`, like
+ * `getpass.getpass()`). In bertlab's kernel it asks the front end (JupyterLab shows an input box); a front end
+ * that takes no input (a headless run, allow_stdin false) makes it fail at once with StdinNotImplementedError.
+ * In a plain Node script it reads one line from standard input.
+ * @example
+ * ```ts
+ * const name = await input("Your name: ");
+ * const token = await input("HF token: ", { password: true });
+ * ```
+ */
 export async function input(prompt = "", opts: { password?: boolean } = {}): Promise<string> {
   if (typeof prompt !== "string") throw new TypeError(`input(prompt): prompt should be a string, got ${typeof prompt}`);
   const kernel = (globalThis as Record<symbol, unknown>)[BERTLAB_KERNEL] as KernelInput | undefined;

@@ -10,12 +10,15 @@ export const EXPLORER_SCHEDULES = [
   "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "inverse_sqrt",
   "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay",
 ] as const;
+/** A schedule the explorer can draw: one of EXPLORER_SCHEDULES (get_scheduler's step-driven names). */
 export type ExplorerSchedule = (typeof EXPLORER_SCHEDULES)[number];
 
+/** warmup_stable_decay's warmup / decay shape (transformers' `warmup_type` / `decay_type`). */
 export type WsdShapeName = "linear" | "cosine" | "1-sqrt";
 
 /** Slider start values (Python keyword names); each becomes a vega-lite param of the same name. */
 export interface ScheduleExplorerValues {
+  /** Total optimizer steps (the x axis). */
   num_training_steps: number;
   /** Used when `warmup` is "steps". */
   num_warmup_steps: number;
@@ -35,6 +38,7 @@ export interface ScheduleExplorerValues {
   timescale: number;
   /** cosine_with_min_lr / cosine_warmup_with_min_lr: the floor as a fraction of lr (and their num_cycles). */
   min_lr_rate: number;
+  /** cosine_with_min_lr / cosine_warmup_with_min_lr: number of cosine waves. */
   min_lr_num_cycles: number;
   /** cosine_warmup_with_min_lr: the first warmup lr as a fraction of lr; null (default) is upstream's None. */
   warmup_lr_rate: number | null;
@@ -46,24 +50,41 @@ export interface ScheduleExplorerValues {
   wsd_num_cycles: number;
 }
 
+/**
+ * schedule_explorer's options: the sliders' start values (ScheduleExplorerValues; EXPLORER_DEFAULTS where left out),
+ * which schedules to draw, the warmup mode, slider ranges, resolution, title and size.
+ */
 export interface ScheduleExplorerOptions extends Partial<ScheduleExplorerValues> {
   /** Which schedules to draw (default all of EXPLORER_SCHEDULES); the others are left out, not just unticked. */
   schedules?: ExplorerSchedule[];
   /** Schedules ticked at first (default: all drawn). */
   shown?: ExplorerSchedule[];
-  /** Warmup slider in steps (default) or as a ratio of num_training_steps. */
+  /** Warmup slider in steps or as a ratio of num_training_steps. @default "steps" */
   warmup?: "steps" | "ratio";
-  /** Slider ranges [min, max] (defaults: steps 10..10000, warmup 0..2000 steps, lr 1e-6..1e-3). */
+  /** Top of the num_training_steps slider (raised to num_training_steps if that is larger). @default 10000 */
   max_training_steps?: number;
+  /** Top of the num_warmup_steps slider (raised to num_warmup_steps if that is larger). @default 2000 */
   max_warmup_steps?: number;
+  /** The lr slider's [min, max] (default: [min(1e-6, lr), max(1e-3, lr)]). */
   lr_range?: [number, number];
-  /** Curve points per schedule (default 400): every step when num_training_steps ≤ resolution, else evenly spread. */
+  /** Curve points per schedule: every step when num_training_steps ≤ resolution, else evenly spread. @default 400 */
   resolution?: number;
+  /** @default "Learning-rate schedules (move the sliders; hover for values)" */
   title?: string;
+  /** Width in px, or the container's width. @default "container" */
   width?: number | "container";
+  /** Height in px. @default 300 */
   height?: number;
 }
 
+/**
+ * The sliders' start values where schedule_explorer's options leave them out: 1000 training steps, 100 warmup steps
+ * (ratio 0.1), lr 5e-5 and each schedule's own knobs.
+ * @example
+ * ```ts
+ * schedule_explorer({ lr: 1e-4, num_training_steps: 2 * EXPLORER_DEFAULTS.num_training_steps })
+ * ```
+ */
 export const EXPLORER_DEFAULTS: ScheduleExplorerValues = {
   num_training_steps: 1000, num_warmup_steps: 100, warmup_ratio: 0.1, lr: 5e-5,
   cosine_num_cycles: 0.5, restarts_num_cycles: 1, power: 1, lr_end: 1e-7, timescale: 0,

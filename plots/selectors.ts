@@ -7,14 +7,17 @@ import { check_finite, label_expr, to_plain } from "./data";
 import { attention_view, type AttentionSelect } from "./attention";
 import type { TokenScores } from "./token_attributions";
 
+/** plot_attention_explorer's options: the layer and head shown first, cell size, a size limit and title; which sequence and mask (AttentionSelect). */
 export interface AttentionExplorerOptions extends AttentionSelect {
-  /** The selection shown first (and in PNG / SVG). */
+  /** The layer shown first (and in PNG / SVG). @default 0 */
   layer?: number;
+  /** The head shown first (and in PNG / SVG). @default 0 */
   head?: number;
-  /** Cell size in px (default 24). */
+  /** Cell size in px. @default 24 */
   cell?: number;
-  /** Refuse specs with more cells than this (every layer × head is inline). Default 400000. */
+  /** Refuse specs with more cells than this (every layer × head is inline). @default 400000 */
   max_cells?: number;
+  /** @default "Attention" */
   title?: string;
 }
 
@@ -80,11 +83,13 @@ export function plot_rollout_explorer(result: unknown, tokens: string[], opts: {
   return heatmap(values, tokens, "datum.layer === layer", opts.cell ?? 24, params, opts.title ?? "Attention rollout: output token (y) ← input token (x)", "'after layer ' + layer");
 }
 
+/** plot_attribution_explorer's options: the selector's labels, the attribution shown first, the title. */
 export interface AttributionExplorerOptions {
   /** The name of each attribution in the selector (default: each result's `target`, `method`, or its index). */
   labels?: string[];
-  /** The attribution shown first (and in PNG / SVG): an index into the results. */
+  /** The attribution shown first (and in PNG / SVG): an index into the results. @default 0 */
   index?: number;
+  /** @default "Token attributions" */
   title?: string;
 }
 

@@ -9,35 +9,44 @@ import { columns_from_rows, make_features, infer_feature, type Cell, type Column
 import { dataset_html, dataset_repr } from "./display";
 import { write_csv, write_json, write_parquet } from "./writers";
 
+/** How a Dataset gives rows and columns: "js" plain values, "tf" tfjs tensors (set by `with_format`). */
 export type Format = "js" | "tf";
 
+/** `map`'s options (Python: `datasets.Dataset.map`'s keywords): batched, batch_size, remove_columns, with_indices. */
 export interface MapOptions {
-  /** fn receives `{ column: values[] }` for batch_size rows at a time and returns the same shape. */
+  /** fn receives `{ column: values[] }` for batch_size rows at a time and returns the same shape. @default false */
   batched?: boolean;
-  /** Rows per batch (default 1000; null = the whole dataset as one batch). */
+  /** Rows per batch (null = the whole dataset as one batch). @default 1000 */
   batch_size?: number | null;
   /** Input columns dropped from the output (fn still sees them). */
   remove_columns?: string | string[];
-  /** fn gets the row index (or the batch's indices) as its second argument. */
+  /** fn gets the row index (or the batch's indices) as its second argument. @default false */
   with_indices?: boolean;
   /** Ignored (no cache files here); accepted so Python lines port unchanged. */
   load_from_cache_file?: boolean;
+  /** Ignored (datasets' progress-bar label); accepted so Python lines port unchanged. */
   desc?: string;
 }
 
+/** `Dataset.filter`'s options (Python: `datasets.Dataset.filter`'s keywords): batched, batch_size, with_indices. */
 export interface FilterOptions {
+  /** fn receives `{ column: values[] }` for batch_size rows at a time and returns one boolean per row. @default false */
   batched?: boolean;
+  /** Rows per batch when batched (null = the whole dataset as one batch). @default 1000 */
   batch_size?: number | null;
+  /** fn gets the row index (or the batch's indices) as its second argument. @default false */
   with_indices?: boolean;
 }
 
+/** `train_test_split`'s options (Python: `datasets.Dataset.train_test_split`'s keywords): test_size, train_size, seed, shuffle. */
 export interface SplitOptions {
-  /** Fraction (0, 1) or number of test rows (default 0.25 when train_size is not given either). */
+  /** Fraction (0, 1) or number of test rows (default 0.25 when train_size is not given either; else the rows train_size leaves). */
   test_size?: number | null;
+  /** Fraction (0, 1) or number of train rows (default: the rows test_size leaves). */
   train_size?: number | null;
-  /** Seed of the shuffle before splitting (default 0 here; datasets draws a random one). */
+  /** Seed of the shuffle before splitting (datasets draws a random one). @default 0 */
   seed?: number;
-  /** Shuffle before splitting (default true). */
+  /** Shuffle before splitting. @default true */
   shuffle?: boolean;
 }
 
@@ -69,6 +78,19 @@ function plain_output(out: unknown, who: string): Record<string, unknown> {
   return res;
 }
 
+/**
+ * A table in memory, stored by column (Python: `datasets.Dataset`): `ds[0]` is a row, `ds["text"]` a column.
+ * map, filter, select, sort, shuffle, train_test_split, rename / remove / add columns and with_format("tf") return a
+ * new Dataset (columns are shared, never changed in place); to_json / to_csv / to_parquet write it. Made by
+ * `load_dataset`, `Dataset.from_dict` or `Dataset.from_list`.
+ * @example
+ * ```ts
+ * const ds = Dataset.from_dict({ text: ["good film", "bad film", "fine"], label: [1, 0, 1] });
+ * ds.map((row) => ({ n_chars: row.text.length }))["n_chars"]  // [9, 8, 4]
+ * ds.filter((row) => row.label === 1).num_rows                  // 2
+ * ds.train_test_split({ test_size: 1, seed: 0 })                 // DatasetDict: train 2 rows, test 1 row
+ * ```
+ */
 export class Dataset {
   /** Column name → values (shared between datasets derived from one another; never mutated). */
   readonly _columns: Columns;

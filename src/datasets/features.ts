@@ -3,15 +3,22 @@
 // CSV field, a JSON null) are allowed in any column. A column that mixes types is refused, naming rows.
 
 export type Scalar = string | number | boolean | null;
+/** One value of a column: a string, number, boolean or null, a list of cells, or an object of cells. */
 export type Cell = Scalar | Cell[] | { [key: string]: Cell };
+/** One row: column name → value (`ds[0]`); with format "tf" its numeric values are tensors. */
 export type Row = Record<string, any>;
 /** Columnar storage: column name → one value per row. */
 export type Columns = Record<string, Cell[]>;
 
+/**
+ * A column's type, as datasets' features: Value(dtype) for scalars ("string", "int64", "float64", "bool", or "null"
+ * for a column of nulls only), Sequence(feature) for lists, Struct (datasets' dict of features) for objects.
+ */
 export type Feature =
   | { _type: "Value"; dtype: "string" | "int64" | "float64" | "bool" | "null" }
   | { _type: "Sequence"; feature: Feature }
   | { _type: "Struct"; fields: Record<string, Feature> };
+/** Column name → type: a dataset's `ds.features` (Python: `datasets.Features`), printed as datasets prints it. */
 export type Features = Record<string, Feature>;
 
 function kind(v: Cell): string {
@@ -84,6 +91,14 @@ export function feature_repr(f: Feature): string {
   return `{${Object.entries(f.fields).map(([k, v]) => `'${k}': ${feature_repr(v)}`).join(", ")}}`;
 }
 
+/**
+ * A dataset's features as datasets prints them (Python: `repr(ds.features)`).
+ * @example
+ * ```ts
+ * features_repr(Dataset.from_dict({ text: ["a"], label: [1] }).features)
+ * // "{'text': Value(dtype='string', id=None), 'label': Value(dtype='int64', id=None)}"
+ * ```
+ */
 export function features_repr(fs: Features): string {
   return `{${Object.entries(fs).map(([k, v]) => `'${k}': ${feature_repr(v)}`).join(", ")}}`;
 }

@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
+/** load_dataset's `data_files`, as datasets takes it: a path or glob, a list of them, or split → path(s) (`{ train: "train.csv", test: ["test-*.csv"] }`). */
 export type DataFiles = string | string[] | Record<string, string | string[]>;
 
 const SPLIT_WORDS: Record<string, string[]> = {

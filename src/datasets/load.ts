@@ -12,6 +12,7 @@ import { builder_of, read_file_as, type Builder, type CsvOptions } from "./reade
 import { IterableDataset, IterableDatasetDict } from "./streaming";
 import { shipped_dataset_path } from "./shipped";
 
+/** `load_dataset`'s options (Python: `datasets.load_dataset`'s keywords): data_files, data_dir, split, streaming, name, field, revision, cache_dir, token, local_files_only; CSV's sep / delimiter / column_names. */
 export interface LoadDatasetOptions extends CsvOptions {
   /** A path, a glob, a list of them, or `{ train: ..., test: ... }`. */
   data_files?: DataFiles;
@@ -19,7 +20,7 @@ export interface LoadDatasetOptions extends CsvOptions {
   data_dir?: string;
   /** "train", "test", ... or a slice: "train[:100]", "train[10%:]", "test[:-5]". */
   split?: string;
-  /** Rows read lazily, file by file (CSV / JSON Lines / text line by line, Parquet by row group). */
+  /** Rows read lazily, file by file (CSV / JSON Lines / text line by line, Parquet by row group): an IterableDataset. @default false */
   streaming?: boolean;
   /** Configuration (a hub dataset's subset: a folder, or a config of refs/convert/parquet). */
   name?: string;
@@ -27,9 +28,11 @@ export interface LoadDatasetOptions extends CsvOptions {
   field?: string;
   /** Hub: branch, tag or commit (default "main"; "refs/convert/parquet" for the hub's Parquet conversion). */
   revision?: string;
+  /** Hub: the cache folder (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
   cache_dir?: string;
+  /** Hub: access token for private datasets (default: HF_TOKEN). */
   token?: string;
-  /** Hub: use the cache only. */
+  /** Hub: use the cache only. @default false */
   local_files_only?: boolean;
 }
 

@@ -103,6 +103,17 @@ function rows_of(file: string, builder: Builder | null, options: CsvOptions): As
   }
 }
 
+/**
+ * A dataset read as a stream (Python: `datasets.IterableDataset`): rows come from its files (or a generator) only
+ * while it is iterated with `for await`, so a file larger than memory loads. map, filter, take, skip, shuffle (through
+ * a buffer, approximate), rename_column and remove_columns are lazy; `to_dataset()` reads it all into a Dataset.
+ * Made by `load_dataset(..., { streaming: true })` or `IterableDataset.from_generator`.
+ * @example
+ * ```ts
+ * const ds = await load_dataset("csv", { data_files: "reviews.csv", split: "train", streaming: true });
+ * for await (const row of ds.filter((r) => r.label === 1).take(3)) console.log(row.text);
+ * ```
+ */
 export class IterableDataset {
   readonly split: string | null;
   /** The files it reads (its shards). */
@@ -268,6 +279,15 @@ export class IterableDataset {
   }
 }
 
+/**
+ * Named streamed splits (Python: `datasets.IterableDatasetDict`): `ds.train`, `ds["test"]` are IterableDatasets;
+ * what `load_dataset(..., { streaming: true })` returns without `split`. `keys()` lists the splits; `map` maps each lazily.
+ * @example
+ * ```ts
+ * const dd = await load_dataset("json", { data_files: { train: "train.jsonl", test: "test.jsonl" }, streaming: true });
+ * for await (const row of dd.map((r) => ({ n_chars: r.text.length })).train.take(2)) console.log(row.n_chars);
+ * ```
+ */
 export class IterableDatasetDict {
   [split: string]: any;
   constructor(splits: Record<string, IterableDataset>) {

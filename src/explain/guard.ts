@@ -32,6 +32,17 @@ export function memory_budget(): number {
   return Math.max(0, limit - held);
 }
 
+/**
+ * Sets the bytes an explanation may allocate at once (see memory_budget); a request estimated over it is refused
+ * before it allocates anything, naming its size and the option that reduces it. `null` goes back to the default
+ * (BERTLAB_MEMORY_BUDGET, else half the machine's memory less what tfjs holds). Anything but a positive number
+ * or null is an error.
+ * @example
+ * ```ts
+ * set_memory_budget(2 * 1024 ** 3);  // 2 GiB
+ * set_memory_budget(null);           // back to the default
+ * ```
+ */
 export function set_memory_budget(bytes: number | null): void {
   if (bytes !== null && !(typeof bytes === "number" && Number.isFinite(bytes) && bytes > 0)) {
     throw new Error(`set_memory_budget: expected a positive number of bytes or null (the default), got ${String(bytes)}`);

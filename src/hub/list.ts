@@ -7,15 +7,23 @@ import { cached_commit, repo_cache_path, validate_repo_id, validate_revision, ty
 import { default_cache_dir, hf_endpoint, hf_token, is_offline_mode } from "./env";
 import { LocalEntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError, HubError } from "./errors";
 
+/** `list_repo_files`' options (Python: `huggingface_hub.list_repo_files`' keywords): repo_type, revision, cache_dir, token, local_files_only. */
 export interface ListOptions {
+  /** "model" or "dataset". @default "model" */
   repo_type?: RepoType;
+  /** Branch, tag or commit. @default "main" */
   revision?: string;
+  /** The hub cache read offline (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub). */
   cache_dir?: string;
+  /** Access token for private repos (default: HF_TOKEN). */
   token?: string;
+  /** List from the cache only, never asking the hub. @default false */
   local_files_only?: boolean;
 }
 
+/** `list_repo_files`' result: the repo's file paths and whether the hub or the cache gave them. */
 export interface RepoFiles {
+  /** File paths relative to the repo root ("data/train-00000-of-00001.parquet"), sorted. */
   files: string[];
   /** Where the list came from: the hub, or the cache (offline). */
   source: "hub" | "cache";

@@ -17,6 +17,15 @@ import * as os from "os";
  *   255·63·2 = 32,130 ≤ 32,767, so the u8s8 kernel cannot saturate; half the weight resolution.
  */
 export type Int8Scheme = "u8s8" | "u8u8" | "reduce_range";
+/**
+ * Every int8 scheme bertlab quantizes with: "u8s8", "u8u8", "reduce_range" (see Int8Scheme; Python: onnxruntime's
+ * `quantize_dynamic` with QInt8 / QUInt8 weights and `reduce_range`). `quantize({ scheme })` and
+ * BERTLAB_INT8_SCHEME take one of them, or "auto" (the CPU's choice).
+ * @example
+ * ```ts
+ * INT8_SCHEMES  // ["u8s8", "u8u8", "reduce_range"]
+ * ```
+ */
 export const INT8_SCHEMES: readonly Int8Scheme[] = ["u8s8", "u8u8", "reduce_range"];
 
 /**
@@ -31,6 +40,7 @@ export const NON_VNNI_SCHEME: Int8Scheme = "reduce_range";
 /** The environment variable that forces a scheme for `scheme: "auto"` (tests, or a user who knows better). */
 export const INT8_SCHEME_ENV = "BERTLAB_INT8_SCHEME";
 
+/** What `int8_cpu_info()` reports: the CPU's int8-relevant feature flags, the scheme `quantize({ scheme: "auto" })` picks and why. */
 export interface Int8CpuInfo {
   /** process.arch ("x64", "arm64", ...). */
   arch: string;
@@ -38,9 +48,13 @@ export interface Int8CpuInfo {
   model: string;
   /** Where the feature flags came from: "/proc/cpuinfo", or null when they could not be read. */
   flags_source: string | null;
+  /** The CPU has AVX2 (flag avx2). */
   avx2: boolean;
+  /** The CPU has AVX-512 Foundation (flag avx512f). */
   avx512f: boolean;
+  /** AVX-512 VNNI (flag avx512_vnni): vpdpbusd on 512-bit registers. */
   avx512_vnni: boolean;
+  /** AVX-VNNI (flag avx_vnni): vpdpbusd on 256-bit registers. */
   avx_vnni: boolean;
   /** AMX int8 tiles (amx_int8; MLAS uses VNNI or AMX for u8s8 there). */
   amx: boolean;

@@ -11,6 +11,7 @@ import { OnnxBertEngine } from "./engine";
 /** The accuracy floor of int8 against fp32 (cosine of the last hidden state), on every CPU class. */
 export const INT8_COSINE_FLOOR = 0.999;
 
+/** `int8_forward_check()`'s result: the scheme that ran, int8's cosine against fp32, whether it meets INT8_COSINE_FLOOR, the time, the model and the CPU. */
 export interface Int8ForwardCheck {
   /** The scheme that ran (the CPU's choice unless `scheme` was given). */
   scheme: Int8Scheme;
@@ -22,9 +23,11 @@ export interface Int8ForwardCheck {
   ms: number;
   /** Which model ran ("synthetic saturation probe" or the caller's label). */
   model: string;
+  /** The CPU it ran on (int8_cpu_info()). */
   cpu: Int8CpuInfo;
 }
 
+/** `int8_forward_check()`'s options: a forced scheme, a real model instead of the synthetic saturation probe, the input ids. */
 export interface Int8CheckOptions {
   /** Force a scheme (default: the CPU's, as model.quantize() picks it). */
   scheme?: Int8Scheme;
