@@ -114,7 +114,7 @@ export class BertForMultipleChoice extends BertPreTrainedModel<MultipleChoiceMod
  * BERT with a token classification head (Python: `transformers.BertForTokenClassification`): logits [batch, seq, num_labels], e.g. NER.
  * @example
  * ```ts
- * const ner = await BertForTokenClassification.from_pretrained("bertlab/tiny-random-bert-cased-token-classification")
+ * const ner = await BertForTokenClassification.from_pretrained("bertlab/mini-bert-uncased-conll03")
  * ```
  */
 export class BertForTokenClassification extends BertPreTrainedModel<TokenClassifierOutput> {
