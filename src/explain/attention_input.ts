@@ -6,6 +6,7 @@ import { check_not_sibling } from "./wrong_input";
 /** A model's attentions: the list of [batch, heads, seq, seq] tensors, or nested arrays. */
 export type AttentionsLike = tf.Tensor[] | number[][][][] | number[][][][][];
 
+/** Which batch row and how many positions of the attentions the attention explanations read (rollout, flow, entropy). */
 export interface AttentionSelectOptions {
   /** Which row of the batch (default 0). */
   batch_index?: number;

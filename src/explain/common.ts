@@ -35,6 +35,7 @@ export type AttributionTarget =
   | { end: number }
   | { token_id: number; position: number };
 
+/** How the attribution baseline is built: [PAD] everywhere except the special tokens (captum's BERT tutorial), or explicit ids. */
 export interface BaselineOptions {
   /** Gives the special ids (kept in the baseline), the [PAD] id and the tokens' text. */
   tokenizer?: TokenizerLike;

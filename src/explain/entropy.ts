@@ -4,6 +4,7 @@
 import type { AttentionsLike } from "./attention_input";
 import { attention_stack, AttentionSelectOptions } from "./attention_input";
 
+/** Options of attention_entropy: the batch row and the attention mask of the queries that count. */
 export interface EntropyOptions extends AttentionSelectOptions {
   /** 1 for real tokens, 0 for padding (queries that count); default all. */
   attention_mask?: number[];

@@ -6,6 +6,7 @@ import type { AttentionsLike } from "./attention_input";
 import { max_flow } from "./max_flow";
 import { residual_attention, RolloutOptions } from "./rollout";
 
+/** Options of attention_flow (Abnar & Zuidema 2020): the rollout options plus the layers whose output nodes are computed. */
 export interface FlowOptions extends RolloutOptions {
   /** Which layers' output nodes to compute (default all, 1..L); the last layer alone is fastest. */
   layers?: number[] | "last";

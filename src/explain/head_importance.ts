@@ -7,6 +7,7 @@ import { tf } from "../backend";
 import type { BertInputs, BertPreTrainedModel } from "../models";
 import { in_eval } from "./common";
 
+/** Options of head_importance (Michel et al. 2019, |∂loss/∂head mask|): normalisation and progress. */
 export interface HeadImportanceOptions {
   /** Divide each layer by its L2 norm (default true). */
   normalize_by_layer?: boolean;

@@ -10,6 +10,7 @@ import { AttributionTarget, BaselineOptions, embed, encode, ExplainInputs, forwa
 import { approximation_parameters, IntegrationMethod } from "./quadrature";
 import { bool_option, check_inputs, check_memory, check_target, fitting_batch, forward_bytes, int_option, no_tape_leak } from "./guard";
 
+/** Options of the gradient attributions (integrated_gradients, saliency and friends): the output explained, the baseline and normalisation. */
 export interface AttributionOptions extends BaselineOptions {
   /** Which output is explained (see AttributionTarget). */
   target: AttributionTarget;

@@ -7,6 +7,7 @@ import { lm_predictions } from "../models/bert/surgery";
 import { encode, ExplainInputs, in_eval, TokenizerLike, tokens_of } from "./common";
 import { check_inputs, check_memory, forward_bytes, int_option } from "./guard";
 
+/** Options of logit_lens: the position explained, how many tokens per layer, and the tokenizer that names them. */
 export interface LogitLensOptions {
   /** Position explained (default: the first [MASK], via tokenizer.mask_token_id). */
   position?: number;
@@ -15,6 +16,7 @@ export interface LogitLensOptions {
   tokenizer?: TokenizerLike & { mask_token_id?: number | null };
 }
 
+/** One prediction of logit_lens: token id, text, probability and logit at a layer. */
 export interface LensToken { id: number; token: string; prob: number; logit: number }
 
 /** logit_lens' result: the top-k predictions at one position after each layer, and the final top tokens' probabilities per layer (plot_logit_lens draws it). */

@@ -1,6 +1,7 @@
 // Maximum flow by Edmonds–Karp (shortest augmenting paths by BFS) on a dense capacity matrix, and the
 // minimum cut it certifies. Small graphs (attention flow: (layers + 1) × seq nodes).
 
+/** A maximum flow and the minimum cut that certifies it (attention_flow's building block). */
 export interface MaxFlow {
   value: number;
   /** flow[u][v] on each edge. */

@@ -7,6 +7,7 @@ import { encode, ExplainInputs, in_eval, l2_normalize, pad_baseline, target_scor
 import type { AttributionOptions, TokenAttributions } from "./integrated_gradients";
 import { bool_option, check_inputs, check_memory, check_target, fitting_batch, forward_bytes, int_option } from "./guard";
 
+/** Options of occlusion (captum's `Occlusion`): the attribution options plus window size and batching. */
 export interface OcclusionOptions extends AttributionOptions {
   /** Tokens hidden at once (default 1). */
   sliding_window?: number;

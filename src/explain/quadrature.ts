@@ -3,6 +3,7 @@
 // (nodes ascending, weights halved); riemann_trapezoid = linspace(0, 1, n) with 1/n each, halved at both
 // ends (as captum: the weights sum to 1 - 1/n); riemann_left / right / middle for completeness.
 
+/** The integral approximation of integrated_gradients (captum's `method`): Gauss–Legendre (captum's default) or a Riemann sum. */
 export type IntegrationMethod = "gausslegendre" | "riemann_trapezoid" | "riemann_left" | "riemann_right" | "riemann_middle";
 
 /** Legendre P_n(x) and its derivative by the three-term recurrence. */

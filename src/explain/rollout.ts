@@ -3,6 +3,7 @@
 // R_l = Â_l · R_{l−1} (R_0 = Â_0). R_L[i][j]: how much output token i draws on input token j.
 import { attention_stack, AttentionSelectOptions, AttentionsLike, identity, matmul } from "./attention_input";
 
+/** Options of attention_rollout (Abnar & Zuidema 2020): the batch row, length and whether the residual is added. */
 export interface RolloutOptions extends AttentionSelectOptions {
   /** Add the residual connection (0.5·A + 0.5·I) before re-normalising (default true). */
   add_residual?: boolean;

@@ -45,6 +45,7 @@ export interface FillMaskInputs {
   masked_index: number[];
 }
 
+/** The fill-mask pipeline's resolved postprocess parameters (from its call options): how many predictions and which target ids. */
 export interface FillMaskPostprocessParams {
   top_k: number;
   target_ids: number[] | null;

@@ -3,6 +3,7 @@
 // a softmax each, the null answer's score is p_start[0] * p_end[0], [CLS] is then zeroed, and the top_k
 // spans start ≤ end < start + max_answer_len are scored p_start * p_end. Pure: arrays in, arrays out.
 
+/** The answer spans chosen from start / end probabilities (HF `select_starts_ends`), best first, with the no-answer score. */
 export interface QaSpanSelection {
   /** Token indices of the chosen spans (inclusive ends), best first. */
   starts: number[];

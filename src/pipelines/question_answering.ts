@@ -64,6 +64,7 @@ export interface QaWindow {
   sequence_ids: (number | null)[];
 }
 
+/** The question-answering pipeline's resolved postprocess parameters (from its call options). */
 export interface QaPostprocessParams {
   top_k: number;
   handle_impossible_answer: boolean;
@@ -132,6 +133,7 @@ export interface QuestionAnsweringPipeline<D extends QuestionAnsweringOptions = 
 /** One window's model inputs and alignment (logits still empty). */
 export type QaInputs = QaWindow & { input_ids: number[]; token_type_ids?: number[] };
 
+/** The question-answering pipeline's resolved preprocess parameters: window length, overlap and padding. */
 export interface QaPreprocessParams {
   max_seq_len: number;
   doc_stride: number;

@@ -9,6 +9,7 @@ import { batch_size_of, EncodedRowInputs, Pipeline, warn } from "./base";
 import { argmax, check_int, describe, f32, sigmoid, softmax } from "./functions";
 import type { OptionOf } from "./narrow";
 
+/** What the text-classification pipeline applies to the logits (HF `ClassificationFunction`): softmax, sigmoid (multi-label) or none. */
 export type ClassificationFunction = "softmax" | "sigmoid" | "none";
 
 /** text-classification's call options (Python's keyword arguments): top_k, function_to_apply, truncation, batch_size. */
@@ -35,11 +36,15 @@ export interface TextPair {
 /** A text-classification input: a text, or a `{ text, text_pair }` pair. */
 export type TextClassificationInput = string | TextPair;
 
+/** One label of a text-classification result (exported as TextClassificationResult): the label and its score. */
 export interface LabelScore {
+  /** The label name (config.id2label). */
   label: string;
+  /** Its probability after function_to_apply. */
   score: number;
 }
 
+/** The text-classification pipeline's resolved postprocess parameters (from its call options). */
 export interface TextClassificationPostprocessParams {
   /** null = all labels. */
   top_k: number | null;

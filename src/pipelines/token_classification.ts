@@ -34,6 +34,7 @@ export interface TokenClassificationOptions {
 /** One chunk's model inputs and alignment (logits still empty). */
 export type TokenClassificationInputs = TokenClassificationChunk & { token_type_ids?: number[]; attention_mask?: number[] };
 
+/** The token-classification pipeline's resolved parameters (from its call options). */
 export interface TokenClassificationParams {
   aggregation_strategy: AggregationStrategy;
   ignore_labels: string[];

@@ -48,6 +48,7 @@ export interface AdamWOptions {
   param_groups?: AdamWGroupOptions[];
 }
 
+/** AdamW's per-parameter state, as in torch's `optimizer.state_dict()["state"]`: the step count and the first / second moment estimates (`max_exp_avg_sq` only with amsgrad). */
 export interface AdamWParamState {
   step: number;
   exp_avg: TensorData;
@@ -307,6 +308,7 @@ export class AdamW extends Optimizer implements SchedulableOptimizer {
 }
 install_repr(AdamW, (o) => optimizer_repr(o as unknown as OptimizerLike)); // torch's "AdamW (\nParameter Group 0 ..." (utils/repr.ts)
 
+/** Options of the legacy `transformers.AdamW` (the BERT-era optimizer): AdamW's options, with `correct_bias` instead of amsgrad. */
 export interface LegacyAdamWOptions extends Omit<AdamWOptions, "amsgrad"> {
   /** Whether to bias-correct (upstream default true; BERT's original TF code used false). */
   correct_bias?: boolean;

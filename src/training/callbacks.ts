@@ -38,6 +38,7 @@ export interface TrainerCallback {
   flush?: () => Promise<void> | void;
 }
 
+/** The event names a TrainerCallback can handle (`on_train_begin`, `on_step_end`, `on_log`, …), as in HF `TrainerCallback`. */
 export type CallbackEventName = Exclude<keyof TrainerCallback, "flush">;
 
 /** HF DefaultFlowCallback: turns logging/eval/save strategies into control flags. */

@@ -170,6 +170,7 @@ export function load_scheduler(scheduler: LRScheduler, dir: string): void {
   else scheduler.load_state_dict(state);
 }
 
+/** The random generators' states saved with a checkpoint (`rng_state.json`) so resumed training draws the same numbers. */
 export interface RngState {
   /** bertlab's default generator (collators, NSP pairs, data order helpers). */
   training: GeneratorState;

@@ -4,6 +4,7 @@
 // sets); clip_grad_norm_ swaps them into the map it was given, as torch's in-place form.
 import { tf } from "../backend";
 
+/** What clip_grad_norm returns: the clipped gradients and the norm before clipping (Python: `torch.nn.utils.clip_grad_norm_`). */
 export interface ClipResult {
   /** The scaled gradients (new tensors, same keys). */
   grads: tf.NamedTensorMap;

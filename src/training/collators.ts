@@ -8,6 +8,7 @@ import { special_mask_of, vocab_size_of, type CollatorTokenizer } from "./data_t
 import { as_features, pad_features, to_tensors, type Feature, type FeatureSource, type JsBatch, type TfBatch } from "./padding";
 import { default_generator, type Generator } from "./rng";
 
+/** What a data collator accepts: a list of features, a dict of columns, or a dataset-like source of features. */
 export type CollatorInput = Feature[] | Record<string, unknown> | FeatureSource;
 
 /** Base: `collator(features)` → tensors; subclasses implement collate_js. */
@@ -37,6 +38,7 @@ export function default_data_collator(features: CollatorInput): TfBatch {
   return to_tensors(rename_labels(pad_features(list, { pad_token_id: 0 })));
 }
 
+/** Options of DataCollatorWithPadding (Python keyword names): the tokenizer and how far to pad. */
 export interface PaddingCollatorOptions {
   tokenizer: CollatorTokenizer;
   pad_to_multiple_of?: number | null;
@@ -61,6 +63,7 @@ export class DataCollatorWithPadding extends DataCollator {
   }
 }
 
+/** Options of DataCollatorForLanguageModeling (Python keyword names): masking probabilities, padding multiple and random generator. */
 export interface LanguageModelingCollatorOptions {
   tokenizer: CollatorTokenizer;
   /** Masked LM (true, default) or causal LM labels (false: labels = input_ids with padding → -100). */

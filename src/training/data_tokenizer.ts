@@ -1,6 +1,7 @@
 // The little a collator needs from a tokenizer (bertlab's BertTokenizer has all of it). Coding
 // against this interface keeps src/training independent of src/tokenizers.
 
+/** The tokenizer members the collators and NSP example builder use (BertTokenizer has them all); only `pad_token_id` is required. */
 export interface CollatorTokenizer {
   pad_token_id: number | null;
   mask_token_id?: number | null;

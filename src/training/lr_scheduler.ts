@@ -14,8 +14,10 @@ export interface SchedulableOptimizer {
   defaults: { lr: number };
 }
 
+/** A LambdaLR multiplier: the step number in, the factor applied to the base learning rate out (torch's `lr_lambda`). */
 export type LrLambda = (step: number) => number;
 
+/** What LambdaLR.state_dict() returns and load_state_dict() takes (torch's keys; the lambdas themselves are not saved). */
 export interface LambdaLRState {
   last_epoch: number;
   base_lrs: number[];
@@ -105,18 +107,29 @@ export class LambdaLR {
 }
 install_repr(LambdaLR, (s) => scheduler_repr(s)); // one line: optimizer, last_epoch, last_lr (utils/repr.ts)
 
+/** Options of ReduceLROnPlateau (Python: `torch.optim.lr_scheduler.ReduceLROnPlateau` keyword arguments). */
 export interface ReduceLROnPlateauOptions {
+  /** "min": the metric should fall (a loss); "max": it should rise (an accuracy). @default "min" */
   mode?: "min" | "max";
+  /** The learning rate is multiplied by this on a plateau (must be < 1). @default 0.1 */
   factor?: number;
+  /** Evaluations without improvement tolerated before the rate drops. @default 10 */
   patience?: number;
+  /** The least change that counts as an improvement. @default 1e-4 */
   threshold?: number;
+  /** Whether `threshold` is relative to the best value ("rel") or absolute ("abs"). @default "rel" */
   threshold_mode?: "rel" | "abs";
+  /** Evaluations to wait after a drop before counting again. @default 0 */
   cooldown?: number;
+  /** The lowest learning rate, one for all param groups or one per group. @default 0 */
   min_lr?: number | number[];
+  /** A drop smaller than this is skipped. @default 1e-8 */
   eps?: number;
+  /** Deprecated in torch; accepted and ignored here. */
   verbose?: boolean;
 }
 
+/** What ReduceLROnPlateau.state_dict() returns and load_state_dict() takes (torch's keys). */
 export interface ReduceLROnPlateauState {
   mode: "min" | "max";
   factor: number;

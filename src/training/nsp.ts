@@ -6,6 +6,7 @@
 import type { CollatorTokenizer } from "./data_tokenizer";
 import { default_generator, type Generator } from "./rng";
 
+/** A next-sentence-prediction example: `[CLS] A [SEP] B [SEP]` ids, segment ids and the IsNext / NotNext label. */
 export interface NSPExample {
   input_ids: number[];
   token_type_ids: number[];
@@ -14,6 +15,7 @@ export interface NSPExample {
   [key: string]: number[] | number;
 }
 
+/** Options of create_nsp_examples (HF `TextDatasetForNextSentencePrediction`): block size, short-sequence and random-B probabilities. */
 export interface NSPOptions {
   tokenizer: CollatorTokenizer;
   /** Longest example, special tokens included. */

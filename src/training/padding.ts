@@ -12,8 +12,10 @@ export interface JsBatch {
   [key: string]: number[][] | number[];
 }
 
+/** A batch of tensors by input name (`input_ids`, `attention_mask`, `labels`, …), what the collators return. */
 export type TfBatch = Record<string, tf.Tensor>;
 
+/** How pad_features pads a batch: to the longest row, at least `max_length`, rounded up to a multiple. */
 export interface PadOptions {
   pad_to_multiple_of?: number | null;
   /** Pad to this length at least (e.g. max_length). */

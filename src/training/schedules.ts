@@ -53,6 +53,7 @@ export interface LrLambdaOptions extends ScheduleKwargs {
   [key: string]: unknown;
 }
 
+/** One parameter of a learning-rate schedule in SCHEDULES: its Python name, kind, default and description. */
 export interface ScheduleParam {
   name: string;
   type: "int" | "float" | "choice";
@@ -62,6 +63,7 @@ export interface ScheduleParam {
   description: string;
 }
 
+/** A learning-rate schedule described for SCHEDULES (the schedule explorer reads it): name, factory, parameters. */
 export interface ScheduleInfo {
   /** SchedulerType value (what TrainingArguments.lr_scheduler_type takes). */
   name: SchedulerType;
@@ -411,6 +413,7 @@ export function get_reduce_on_plateau_schedule(optimizer: SchedulableOptimizer, 
   return new ReduceLROnPlateau(optimizer, options);
 }
 
+/** The keyword arguments of get_scheduler (Python: `transformers.get_scheduler`); warmup and training steps are required by the schedules that use them. */
 export interface GetSchedulerOptions {
   num_warmup_steps?: number | null;
   num_training_steps?: number | null;

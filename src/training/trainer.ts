@@ -42,6 +42,7 @@ export interface TrainableModel {
   save_pretrained(dir: string): void;
 }
 
+/** The Trainer's `data_collator`: a list of features in, a batch of tensors out (e.g. a DataCollatorWithPadding). */
 export type Collator = (features: Feature[]) => TfBatch;
 
 /** What compute_metrics receives (Python: `transformers.EvalPrediction`): predictions and label_ids. */
@@ -52,6 +53,7 @@ export interface EvalPrediction {
   label_ids: Nested[] | Nested[][] | null;
 }
 
+/** What Trainer.predict returns (Python: `transformers.trainer_utils.PredictionOutput`): predictions, label ids and metrics. */
 export interface PredictionOutput extends EvalPrediction {
   metrics: LogEntry;
 }

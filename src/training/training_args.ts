@@ -3,6 +3,7 @@
 import type { SchedulerType } from "./schedules";
 import { dataclass_repr, install_repr } from "../utils/repr";
 
+/** When TrainingArguments logs, evaluates or saves (HF `IntervalStrategy`): never, every N steps, or each epoch. */
 export type IntervalStrategy = "no" | "steps" | "epoch";
 
 /** TrainingArguments' fields with transformers' names (output_dir, learning_rate, num_train_epochs, per_device_train_batch_size, ...). */

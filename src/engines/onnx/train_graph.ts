@@ -12,6 +12,7 @@ import { Tape } from "./train_tape";
  * The heads the ONNX train graph covers (TrainingArguments' `train_engine: "onnx"`).
  */
 export const TRAIN_ARCHITECTURES = ["BertForMaskedLM", "BertForPreTraining", "BertForSequenceClassification"] as const;
+/** The heads the ONNX training graph supports (one of TRAIN_ARCHITECTURES). */
 export type TrainArchitecture = (typeof TRAIN_ARCHITECTURES)[number];
 
 /** Dropout probabilities of the training graph (0 everywhere: no Dropout node). */
