@@ -87,6 +87,7 @@ export function display_bundle(
   return true;
 }
 
+/** Options of show: the bundle options plus, outside a kernel, the folder the chart files are written to. */
 export type ShowOptions = BundleOptions & {
   /** Outside a kernel: folder for the chart files (default $BERTLAB_PLOTS_DIR or ./out/plots). */
   out_dir?: string;
@@ -230,6 +231,7 @@ export function clear_output(opts: { wait?: boolean } | boolean = {}): void {
 /** HF-style log entry ({ loss, learning_rate, grad_norm, epoch, step, eval_* }). */
 export type LogEntry = { [key: string]: unknown };
 
+/** Options of live (a chart redrawn as training logs arrive): the bundle options plus the minimum time between redraws. */
 export type LiveOptions = BundleOptions & {
   /** Minimum milliseconds between redraws (default 500); a throttled update is drawn when the interval ends. */
   every_ms?: number;

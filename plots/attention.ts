@@ -11,6 +11,7 @@ import { check_not_sibling } from "../src/explain/wrong_input";
  */
 export type AttentionInput = unknown;
 
+/** Which sequence of a batched attention input the attention plots draw, and which positions (drops padding). */
 export interface AttentionSelect {
   /** Which sequence of a batched input ([batch, heads, seq, seq] per layer). */
   batch_index?: number;
@@ -89,6 +90,7 @@ export interface AttentionPlotOptions extends AttentionSelect {
   library?: Library;
 }
 
+/** One cell of an attention heatmap (attention_cells): query and key positions, their tokens and the weight. */
 export interface AttentionCell { query: number; key: number; query_token: string; key_token: string; weight: number }
 
 /** The head's matrix [query][key] after selection (layer, head or mean), over every position. */
@@ -140,6 +142,7 @@ export function plot_attention(attentions: AttentionInput, tokens: string[], opt
   }, title);
 }
 
+/** Options of plot_attention_grid: which layers and heads, the size of each small map, and a cell limit. */
 export interface AttentionGridOptions extends AttentionSelect {
   /** Layer indices to show (default all). */
   layers?: number[];

@@ -69,6 +69,7 @@ export function with_static<C extends HtmlChart>(chart: C, build: () => Chart): 
   return chart;
 }
 
+/** The chart libraries a Chart can use: vega-lite (default for most plots) or plotly. */
 export type Library = "vega-lite" | "plotly";
 
 // Specs use only features common to vega-lite 5 and 6: rendered here by vega-lite 6, and in Jupyter by the

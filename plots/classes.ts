@@ -7,6 +7,7 @@ import { ScoreFunction, apply_function, check_finite, check_labels, depth, descr
 /** Labels up to this many characters are printed whole on the bar (`label: 10%`) and on one axis line. */
 const LABEL_CHARS = 30;
 
+/** Options of plot_class_probabilities and class_probabilities: how scores become probabilities, names, sorting, size. */
 export interface ClassProbabilityOptions {
   /** Treat the scores as logits and apply softmax (shorthand for function_to_apply "softmax"). */
   from_logits?: boolean;
@@ -26,6 +27,7 @@ function label_list(labels: string[] | Record<string, string>): string[] {
   return Array.isArray(labels) ? labels : Object.keys(labels).sort((a, b) => Number(a) - Number(b)).map((k) => labels[k]);
 }
 
+/** One row of class_probabilities (what plot_class_probabilities draws): example, label, probability, percent text and rank. */
 export interface ClassProbability { example: string; label: string; probability: number; percent: string; rank: number }
 
 /** Rows of (example, label, probability, percent) as plotted; percent is Python's `int(round(p * 100))`. */

@@ -7,6 +7,7 @@ import { vega_lite } from "./chart";
 import { plot_attention, AttentionPlotOptions } from "./attention";
 import { matrix } from "./data";
 
+/** What plot_logit_lens takes: logit_lens' result (tokens, position, the top predictions per layer). */
 export interface LogitLensLike {
   position: number;
   tokens: string[];

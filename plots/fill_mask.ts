@@ -17,6 +17,7 @@ export function top_k_tokens(logits: unknown, top_k = 5, vocab?: string[] | ((id
   return ids.map((id) => ({ score: probs[id], token: id, token_str: name(id) }));
 }
 
+/** Options of plot_fill_mask and fill_mask_rows: tokens per mask (logits input), panel names, title, width. */
 export interface FillMaskPlotOptions {
   /** Used with `{ logits }` input: how many tokens per mask (default 5). */
   top_k?: number;
@@ -30,6 +31,7 @@ export interface FillMaskPlotOptions {
 /** Maps token ids to strings: a vocabulary array, a function, or a tokenizer with convert_ids_to_tokens. */
 export type Vocab = string[] | ((id: number) => string) | { convert_ids_to_tokens(ids: number[]): string[] | string };
 
+/** plot_fill_mask's logits input: MLM logits, the vocabulary naming the ids, and where the [MASK] tokens are. */
 export interface FillMaskLogits {
   /** MLM logits: rows at the [MASK] positions [num_masks, vocab], or the whole output [1, seq, vocab] / [seq, vocab] with positions or input_ids. */
   logits: unknown;
@@ -41,6 +43,7 @@ export interface FillMaskLogits {
   mask_token_id?: number;
 }
 
+/** What plot_fill_mask takes: the fill-mask pipeline's output (one list, or one per [MASK]), or MLM logits with a vocabulary. */
 export type FillMaskInput = FillMaskPrediction[] | FillMaskPrediction[][] | FillMaskLogits;
 
 function id_namer(vocab?: Vocab): ((id: number) => string) | undefined {
@@ -83,6 +86,7 @@ function mask_rows(input: FillMaskLogits): { rows: number[][]; positions?: numbe
   return { rows: rows as number[][], positions };
 }
 
+/** One bar of plot_fill_mask (fill_mask_rows): the mask panel, rank, bar label, token id, token text and score. */
 export interface FillMaskRow { mask: string; rank: number; label: string; token: number; token_str: string; score: number }
 
 function normalise(input: FillMaskInput, opts: FillMaskPlotOptions): { preds: FillMaskPrediction[][]; names: string[] } {

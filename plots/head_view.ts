@@ -5,6 +5,7 @@ import { displayable, with_static, type HtmlChart } from "./chart";
 import { AttentionInput, AttentionSelect, attention_view, plot_attention_grid } from "./attention";
 import { escape_html, script_json, unique_id } from "./render/html";
 
+/** Options of head_view and head_view_data (as bertviz's `head_view`): first layer and heads, sentence B start, weight cut-off. */
 export interface HeadViewOptions extends AttentionSelect {
   /** Layer selected first (default 0). */
   layer?: number;
@@ -21,6 +22,7 @@ export interface HeadViewOptions extends AttentionSelect {
 export const HEAD_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
   "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"];
 
+/** The data head_view's widget draws (head_view_data): tokens, attention, the first layer and heads, colours, sentence B start. */
 export interface HeadViewData { tokens: string[]; attention: number[][][][]; layer: number; heads: number[]; min_weight: number; colors: string[]; sentence_b_start: number | null }
 
 // Runs in the browser. `root` is the widget's element and `D` its HeadViewData. ES5, no dependencies.

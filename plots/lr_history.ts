@@ -3,6 +3,7 @@ import { Chart, plotly, vega_lite } from "./chart";
 import { to_plain } from "./data";
 import { LrPlotOptions, lr_label_expr, plot_lr_schedules } from "./schedules";
 
+/** What plot_lr_history and lr_history_points take: learning rates per step, Trainer log records, an object holding them, or a LambdaLR. */
 export type LrHistory =
   | number[]
   | { step?: number; lr?: number; learning_rate?: number }[]

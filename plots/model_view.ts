@@ -7,6 +7,7 @@ import { AttentionInput, AttentionSelect, attention_view, plot_attention_grid } 
 import { HEAD_COLORS } from "./head_view";
 import { escape_html, script_json, unique_id } from "./render/html";
 
+/** Options of model_view (as bertviz's `model_view`: every layer and head as a thumbnail): size and weight cut-off. */
 export interface ModelViewOptions extends AttentionSelect {
   /** Thumbnail size in px (default 80). */
   size?: number;
@@ -15,6 +16,7 @@ export interface ModelViewOptions extends AttentionSelect {
   title?: string;
 }
 
+/** The data model_view's widget draws (model_view_data): tokens, attention, thumbnail size, weight cut-off, colours. */
 export interface ModelViewData { tokens: string[]; attention: number[][][][]; size: number; min_weight: number; colors: string[] }
 
 // Runs in the browser with `root` and `D` (ModelViewData). ES5, no dependencies.

@@ -9,13 +9,23 @@ import { displayable, vega_lite, with_static } from "./chart";
 import { escape_html, script_json, unique_id } from "./render/html";
 import { safe_title } from "./data";
 
+/** What neuron_view takes: attention_details' tokens and, per layer, the queries, keys and attention of each head. */
 export interface NeuronViewInput {
   tokens: string[];
   /** Per layer: queries / keys [heads][seq][head_size], attention [heads][seq][seq]; relative position scores [heads][seq][seq] for relative_key(_query) models. */
   layers: { queries: number[][][]; keys: number[][][]; attention: number[][][]; relative?: number[][][] }[];
 }
 
-export interface NeuronViewOptions { layer?: number; head?: number; query?: number; title?: string }
+/** Options of neuron_view and neuron_view_static (as bertviz's `neuron_view`): which layer, head and query position is shown first. */
+export interface NeuronViewOptions {
+  /** @default 0 */
+  layer?: number;
+  /** @default 0 */
+  head?: number;
+  /** The query position whose products with every key are shown. @default 0 */
+  query?: number;
+  title?: string;
+}
 
 function check(d: NeuronViewInput, o: NeuronViewOptions, fn: string): { layer: number; head: number; query: number } {
   if (Array.isArray(d) || Array.isArray(o)) throw new TypeError(`${fn}: ${NEURON_VIEW_HINT.replace("neuron_view(", `${fn}(`)}`);

@@ -4,6 +4,7 @@ import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { check_finite, check_labels, label_expr, vector } from "./data";
 import { masked_softmax, select_starts_ends } from "../src/pipelines/qa_spans";
 
+/** Options of qa_best_spans, as HF's question-answering pipeline: which tokens may be in an answer, its longest length, how many spans. */
 export interface QaSpanOptions {
   /** 1 = may not be part of the answer (question, special tokens, padding), as HF's p_mask. */
   p_mask?: number[];
@@ -12,8 +13,10 @@ export interface QaSpanOptions {
   top_k?: number;
 }
 
+/** One answer span of qa_best_spans: token indices (inclusive) and score p_start · p_end. */
 export interface QaSpan { start: number; end: number; score: number }
 
+/** qa_best_spans' result: the best spans, the masked start / end probabilities and the no-answer score. */
 export interface QaSpans {
   spans: QaSpan[];
   /** Probabilities after masking (the [CLS] entry is the null score's factor, before HF zeroes it). */
@@ -53,6 +56,7 @@ export function join_wordpieces(tokens: string[]): string {
   return tokens.map((t, i) => (t.startsWith("##") ? t.slice(2) : i === 0 ? t : ` ${t}`)).join("").trim();
 }
 
+/** What plot_question_answering takes: the tokens and a QA head's start / end logits, with optional masks, text offsets and question. */
 export interface QaPlotInput extends QaSpanOptions {
   tokens: string[];
   start_logits: unknown;
@@ -65,6 +69,7 @@ export interface QaPlotInput extends QaSpanOptions {
   question?: string;
 }
 
+/** Options of plot_question_answering: which tokens to show, title, text line length, library. */
 export interface QaPlotOptions {
   /** "context": only tokens allowed by p_mask/attention_mask (default when a mask is given), or "all". */
   show?: "context" | "all";
@@ -74,6 +79,7 @@ export interface QaPlotOptions {
   library?: Library;
 }
 
+/** The answer qa_answer picks: token span (inclusive), score p_start · p_end, and its text. */
 export interface QaAnswer { start: number; end: number; score: number; answer: string }
 
 /** The answer of a QA head's logits (best span, or `input.answer`), with its text. */

@@ -3,6 +3,7 @@
 import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 import { check_finite, short_number } from "./data";
 
+/** One curve of plot_lr_schedules: a schedule's name, its learning rate per step and the legend label. */
 export interface LrSeries {
   /** Schedule name, e.g. "cosine". */
   name: string;
@@ -14,6 +15,7 @@ export interface LrSeries {
   label?: string;
 }
 
+/** Options of plot_lr_schedules and plot_lr_history: warmup shading, x range, titles and size. */
 export interface LrPlotOptions {
   /** Shades steps [0, num_warmup_steps) and labels it "warmup". */
   num_warmup_steps?: number;
@@ -138,6 +140,7 @@ function lr_plotly(series: LrSeries[], labels: string[], warmup: number, title: 
 /** `lr_lambda(name, opts) → (step) => multiplier`, as src/training exports it. */
 export type LrLambdaFactory = (name: string, opts: ScheduleOptions) => (step: number) => number;
 
+/** The learning-rate schedule parameters plot_schedules passes to lr_lambda (Python keyword names of the `get_*_schedule*` functions). */
 export interface ScheduleOptions {
   num_warmup_steps?: number;
   num_training_steps?: number;
@@ -150,6 +153,7 @@ export interface ScheduleOptions {
   [key: string]: unknown;
 }
 
+/** Options of plot_schedules: the schedules' parameters (Python keyword names), the steps drawn, and the chart. */
 export interface PlotSchedulesOptions extends ScheduleOptions {
   /** Steps to plot: 0..steps; the x axis is exactly [0, steps] (default num_training_steps). */
   steps?: number;

@@ -11,6 +11,7 @@ import { escape_html } from "./render/html";
 /** What token-attribution plots take: `{ tokens, scores }` (integrated_gradients, saliency, occlusion... results). */
 export interface TokenScores { tokens: string[]; scores: number[]; method?: string }
 
+/** Options of plot_token_attributions and token_attribution_html: colour scale limit and whether special tokens show. */
 export interface TokenAttributionOptions {
   title?: string;
   /** Colour scale limit: |score| at full colour (default: the largest |score|). */
@@ -58,6 +59,7 @@ export function plot_token_attributions(result: TokenScores, opts: TokenAttribut
   return plot_attribution_comparison([result], { ...opts, title: opts.title ?? `Token attributions${result.method ? ` (${result.method})` : ""}` });
 }
 
+/** Options of plot_attribution_comparison: the token-attribution options plus per-method normalisation. */
 export interface ComparisonOptions extends TokenAttributionOptions {
   /** Scale each method's scores to max |score| = 1 (default true: methods have different units). */
   normalize?: boolean;

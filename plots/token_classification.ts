@@ -17,6 +17,7 @@ export interface TokenClassificationOptions {
   library?: Library;
 }
 
+/** One cell of plot_token_classification (token_label_cells): token, label, probability, and whether it is the predicted label. */
 export interface TokenLabelCell { position: number; token: string; label: string; label_index: number; probability: number; is_argmax: boolean; predicted: string }
 
 const SPECIAL = /^\[(CLS|SEP|PAD)\]$/;

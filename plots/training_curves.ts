@@ -5,6 +5,7 @@ import { Chart, Library, Spec, plotly, vega_lite } from "./chart";
 /** One record of a Trainer's log_history (step, epoch and the logged metrics). */
 export type LogRecord = { step?: number; epoch?: number; [key: string]: unknown };
 
+/** Options of plot_training (a Trainer's log_history as loss / learning-rate / metric panels). */
 export interface TrainingPlotOptions {
   /** Metric names to show (as logged, e.g. "loss", "eval_accuracy"); default: every numeric metric. */
   metrics?: string[];
@@ -18,6 +19,7 @@ export interface TrainingPlotOptions {
   library?: Library;
 }
 
+/** One point of plot_training's curves (training_points): x value, metric, panel, train / eval series and value. */
 export interface CurvePoint { x: number; metric: string; panel: string; series: "train" | "eval"; value: number }
 
 // Keys that are bookkeeping, not curves (HF Trainer's summary record and throughput fields).

@@ -20,6 +20,7 @@ export const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
 export type { MimeBundle };
 
+/** Options of chart_bundle: whether to add PNG / SVG fallbacks to a chart's MIME bundle, and the PNG density. */
 export type BundleOptions = {
   /** Add PNG/SVG fallbacks (default true). plotly charts get a PNG only when Chromium is present; html charts
    * get Chromium's screenshot, else their static vega-lite twin's SVG / PNG where they have one. */

@@ -6,6 +6,7 @@ import * as path from "path";
 import type { Chart } from "../chart";
 import { vega_lite_to_svg } from "./vega";
 
+/** The script bundles an HTML page may need for its charts (vega + vega-lite, or plotly). */
 export type ScriptLibrary = "vega" | "plotly";
 
 const LIBRARY_FILES: Record<ScriptLibrary, string[]> = {
@@ -55,6 +56,7 @@ export function unique_id(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
+/** Options of chart_fragment: whether vega-lite charts get a live view, and a pre-rendered SVG. */
 export interface FragmentOptions {
   /** vega-lite: also add the live vega view (needs `library_scripts(["vega"])` on the page). Default true. */
   interactive?: boolean;
@@ -62,6 +64,7 @@ export interface FragmentOptions {
   svg?: string;
 }
 
+/** One chart as HTML (chart_fragment): the markup and the script libraries the page must include for it. */
 export interface Fragment { html: string; needs: ScriptLibrary[] }
 
 /** One chart as an HTML fragment, plus the libraries the page must include (once) for it. */
@@ -91,6 +94,7 @@ export async function chart_fragment(chart: Chart, opts: FragmentOptions = {}): 
   throw new Error(`chart_fragment: unknown chart library '${(chart as { library?: unknown }).library}'; expected vega-lite, plotly or html`);
 }
 
+/** Options of to_html (a standalone HTML page of charts): the fragment options plus the page title. */
 export interface HtmlOptions extends FragmentOptions {
   /** Page title (default: the first chart's title). */
   title?: string;

@@ -3,6 +3,7 @@
 import * as zlib from "zlib";
 import { FONT_FALLBACKS, with_font_fallbacks } from "./svg_text";
 
+/** Options of the PNG renderer (resvg): pixel density, background and fonts. */
 export interface PngOptions {
   /** Pixel density: 2 gives a sharp image on HiDPI screens (default 2). */
   scale?: number;
@@ -132,6 +133,7 @@ export function svg_to_png(svg: string, opts: PngOptions = {}): Uint8Array {
   return render(replace_undrawable(resvg_fonts(svg), opts), font_options(opts), opts.background ?? "white", scale);
 }
 
+/** A PNG decoded by decode_png: its size and RGBA pixels (8 bits a channel, row by row). */
 export interface DecodedImage { width: number; height: number; /** RGBA, 8 bits a channel */ rgba: Uint8Array }
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];

@@ -26,6 +26,7 @@ export function static_spec(spec: Spec, width = STATIC_WIDTH): Spec {
   return walk(spec, true) as Spec;
 }
 
+/** A warning vega-lite gave while compiling a spec (vega_lite_to_vega collects them). */
 export interface VegaLiteCompileWarning { level: string; message: string }
 
 /** Compiles a vega-lite spec to a vega spec; vega-lite's warnings are collected, not printed. */
