@@ -10,6 +10,7 @@ import { onnx_available } from "./onnx/runtime";
 import { with_engine } from "./sync/forward";
 import { check_model_inputs } from "./input_checks";
 
+/** The forward engines: "tfjs" (bertlab's own layers), "onnx" (ONNX Runtime) or "auto" (ONNX for plain eval-mode inference when it loads, else tfjs). */
 export type EngineName = "auto" | "tfjs" | "onnx";
 
 /** What the switch needs from a bertlab model (src/models' BertPreTrainedModel has all of it). */
@@ -19,6 +20,7 @@ export interface SwitchableModel extends ModelLike {
   forward(inputs: object): object;
 }
 
+/** Options of forward_with_engine: which engine runs the forward, and which extra outputs it returns. */
 export interface EngineCallOptions {
   engine?: EngineName;
   output_hidden_states?: boolean;

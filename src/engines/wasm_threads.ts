@@ -16,6 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { tf } from "../backend";
 
+/** What wasm_threads_status reports: threads asked for, threads the wasm backend runs, and why. */
 export interface WasmThreadsStatus {
   requested: number;
   /** Threads the wasm backend actually runs (1 = the shim did not take). */

@@ -13,6 +13,7 @@ import { DownloadProgress, type ProgressOptions } from "../utils/progress";
 import { package_root } from "./shipped";
 import { with_file_lock } from "./lock";
 
+/** Options of hf_hub_download (Python: `huggingface_hub.hf_hub_download` keyword arguments): revision, cache, token, timeouts, progress. */
 export interface DownloadOptions extends ProgressOptions {
   /** Branch, tag or commit (default "main"). */
   revision?: string;

@@ -14,6 +14,7 @@ import { not_found_hint } from "./suggest";
 import { validate_filename } from "./cache";
 import type { ProgressCallback } from "../utils/progress";
 
+/** The hub options of every from_pretrained (Python keyword names): revision, cache, offline mode, token, subfolder, progress. */
 export interface PretrainedOptions {
   /** Git revision on the hub (branch, tag or commit). Default "main". */
   revision?: string;

@@ -11,6 +11,7 @@ import { read_safetensors_header } from "./safetensors_header";
 export type { StoredDtype, TensorData } from "./dtypes";
 export { halfToFloat, decodeTensorBytes } from "./dtypes";
 
+/** A parsed .safetensors file: its tensors by name and its string metadata. */
 export interface SafetensorsFile {
   tensors: Map<string, TensorData>;
   metadata: Record<string, string>;

@@ -11,6 +11,7 @@ import { read_all, with_reader, type LazyTensor, type WeightsReader } from "./la
 import { write_files_atomic, type DirFile } from "../utils/atomic_dir";
 import { read_json_file } from "../utils/read_file";
 
+/** A sharded checkpoint's index (`model.safetensors.index.json` or `pytorch_model.bin.index.json`): metadata and which shard file holds each weight. */
 export interface ShardIndex {
   metadata: Record<string, unknown>;
   weight_map: Record<string, string>;

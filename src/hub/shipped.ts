@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
+/** A model shipped with bertlab under models/ (list_shipped_models): the id that loads it, its folder name and path. */
 export interface ShippedModel {
   /** The id that loads it, e.g. "bertlab/mini-bert-uncased". */
   id: string;

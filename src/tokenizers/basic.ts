@@ -13,14 +13,17 @@ import { ASCII_CLASS, CJK, PUNCT, REMOVED, SPACE, WORD, charClass as charClassEx
 const charClass = charClassExport;
 const isMark = isMarkExport;
 
+/** Options of BasicTokenizer (Python: `transformers.models.bert.tokenization_bert.BasicTokenizer`). */
 export interface BasicTokenizerOptions {
+  /** Lower-case the text. @default true */
   do_lower_case?: boolean;
   /** Whitespace-delimited chunks that are kept as they are (no lower-casing, no punctuation split). */
   never_split?: Iterable<string> | null;
+  /** Put spaces around CJK characters, so each is a word. @default true */
   tokenize_chinese_chars?: boolean;
-  /** null/undefined: follow do_lower_case (as original BERT); true/false force it. */
+  /** null/undefined: follow do_lower_case (as original BERT); true/false force it. @default null */
   strip_accents?: boolean | null;
-  /** Split punctuation into tokens of their own (default true). */
+  /** Split punctuation into tokens of their own. @default true */
   do_split_on_punc?: boolean;
 }
 

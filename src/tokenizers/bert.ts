@@ -13,19 +13,32 @@ import { PreTrainedTokenizer, PreTrainedTokenizerOptions, SPECIAL_TOKENS_ATTRIBU
 import { invert, load_tokenizer_json, load_vocab } from "./vocab";
 import { PY_WHITESPACE, WordpieceTokenizer } from "./wordpiece";
 
+/**
+ * Options of BertTokenizer (Python: the keyword arguments of `transformers.BertTokenizer`, as in
+ * tokenizer_config.json); the special tokens default to [UNK], [SEP], [PAD], [CLS] and [MASK].
+ */
 export interface BertTokenizerOptions extends PreTrainedTokenizerOptions {
+  /** Lower-case the text (and strip accents unless `strip_accents` is false). @default true */
   do_lower_case?: boolean;
+  /** Split on whitespace and punctuation (BasicTokenizer) before WordPiece. @default true */
   do_basic_tokenize?: boolean;
+  /** Words the basic tokenizer keeps whole. @default [] */
   never_split?: string[] | null;
+  /** Put spaces around CJK characters, so each is a word. @default true */
   tokenize_chinese_chars?: boolean;
+  /** null: follow do_lower_case (as original BERT); true / false force it. @default null */
   strip_accents?: boolean | null;
+  /** Split punctuation into tokens of their own. @default true */
   do_split_on_punc?: boolean;
+  /** Longer words become [UNK]. @default 100 */
   max_input_chars_per_word?: number;
+  /** The prefix of word-continuing pieces. @default "##" */
   continuing_subword_prefix?: string;
   /** Tokens outside the vocabulary (content -> id), matched whole in the text. */
   added_tokens?: Record<string, number>;
 }
 
+/** The vocabulary of a BertTokenizer: a vocab.txt path, or the token → id map itself. */
 export interface BertTokenizerFiles {
   /** vocab.txt; or give `vocab` directly. */
   vocab_file?: string;

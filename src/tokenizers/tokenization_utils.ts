@@ -20,11 +20,17 @@ function token_types_without_specials(): Error {
 export const SPECIAL_TOKENS_ATTRIBUTES = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"] as const;
 export type SpecialTokenName = (typeof SPECIAL_TOKENS_ATTRIBUTES)[number];
 
+/** Options every tokenizer takes (Python: `PreTrainedTokenizerBase`'s keyword arguments, as in tokenizer_config.json). */
 export interface PreTrainedTokenizerOptions {
+  /** The longest input the model takes (truncation to "max_length" uses it). @default a very large integer (no limit) */
   model_max_length?: number;
+  /** Where padding goes. @default "right" */
   padding_side?: "right" | "left";
+  /** Which end truncation cuts. @default "right" */
   truncation_side?: "right" | "left";
+  /** The inputs the model takes, in order. @default ["input_ids", "token_type_ids", "attention_mask"] */
   model_input_names?: string[];
+  /** decode() removes spaces before punctuation and in contractions ("do n't" → "don't"). @default true */
   clean_up_tokenization_spaces?: boolean;
   bos_token?: string | null;
   eos_token?: string | null;
@@ -46,6 +52,7 @@ export interface DecodeOptions {
   spaces_between_special_tokens?: boolean;
 }
 
+/** Options of tokenizer.tokenize: a second text and whether the special tokens are added. */
 export interface TokenizeOptions {
   /** A second text, tokenized after the first. */
   pair?: string | null;

@@ -2,6 +2,7 @@
 // continuation pieces prefixed with "##". A word longer than `max_input_chars_per_word` code points,
 // or one with a part no piece matches, becomes a single [UNK]. Results are cached per word.
 
+/** One word split by WordPiece (WordpieceTokenizer.encodeWord): piece ids, piece strings and where each piece ends in the word. */
 export interface WordPieces {
   /** Vocabulary ids of the pieces. */
   ids: number[];
@@ -11,8 +12,11 @@ export interface WordPieces {
   ends: number[];
 }
 
+/** Options of WordpieceTokenizer (Python: `transformers.models.bert.tokenization_bert.WordpieceTokenizer`). */
 export interface WordpieceOptions {
+  /** Longer words become the unknown token. @default 100 */
   max_input_chars_per_word?: number;
+  /** The prefix of word-continuing pieces. @default "##" */
   continuing_subword_prefix?: string;
   /** At most this many words are cached (default 100,000). */
   cache_size?: number;

@@ -5,6 +5,7 @@
 import * as util from "util";
 import { tf } from "../backend";
 
+/** How tensors are printed (Python: `torch.set_printoptions`); set_printoptions changes them. */
 export type PrintOptions = {
   /** Digits after the decimal point (torch: 4). */
   precision: number;

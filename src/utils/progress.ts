@@ -4,6 +4,7 @@
 // transformers.js-style events: initiate → download → progress… → done.
 import { SingleBar } from "cli-progress";
 
+/** One download progress event (as transformers.js' progress_callback): status, model id, file, bytes loaded and total. */
 export interface ProgressInfo {
   status: "initiate" | "download" | "progress" | "done";
   /** The model id. */
@@ -18,6 +19,7 @@ export interface ProgressInfo {
   progress?: number;
 }
 
+/** Receives download progress events (a from_pretrained / hf_hub_download `progress_callback`, as transformers.js). */
 export type ProgressCallback = (info: ProgressInfo) => void;
 
 export interface ProgressOptions {

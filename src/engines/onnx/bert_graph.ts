@@ -22,8 +22,10 @@ export const ARCHITECTURES = [
   "BertForTokenClassification",
   "BertForQuestionAnswering",
 ] as const;
+/** The BERT heads the ONNX inference graph builder supports (one of ARCHITECTURES, HF class names). */
 export type Architecture = (typeof ARCHITECTURES)[number];
 
+/** How an ONNX inference graph is built: extra outputs, fused contrib ops, where weights are transposed, int8 weights. */
 export interface GraphFlags {
   output_hidden_states: boolean;
   output_attentions: boolean;
@@ -51,6 +53,7 @@ export interface GraphFlags {
   quantize?: QuantizeOptions | boolean | null;
 }
 
+/** An ONNX inference graph built from a BERT config and weights: the model bytes, its output names, and how it was built. */
 export interface BuiltGraph {
   bytes: Uint8Array;
   /** Graph output names: head outputs, then hidden_states.{0..L}, attentions.{0..L-1}. */

@@ -38,17 +38,20 @@ export interface EngineOutputs {
 /** Integer ids: a tfjs tensor, nested arrays, or flat data with dims. */
 export type IdsLike = tf.Tensor | number[][] | number[][][] | { data: ArrayLike<number> | BigInt64Array; dims: number[] };
 
+/** The inputs of OnnxBertEngine.run: input_ids and the optional masks, as tensors, nested arrays or ORT-style `{ data, dims }`. */
 export interface EngineInputs {
   input_ids: IdsLike;
   attention_mask?: IdsLike | null;
   token_type_ids?: IdsLike | null;
 }
 
+/** Which extra outputs an OnnxBertEngine run returns (each set of flags is its own session). */
 export interface RunOptions {
   output_hidden_states?: boolean;
   output_attentions?: boolean;
 }
 
+/** Options of OnnxBertEngine.create: the config, weights and head, plus which graphs (fused, int8, outputs) to build sessions for. */
 export interface CreateOptions extends SessionSettings {
   config: EngineBertConfig;
   /** HF parameter names → data (as `readSafetensors(...).tensors`). */

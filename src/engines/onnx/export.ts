@@ -11,6 +11,7 @@ import { OPSET } from "./graph";
 import { QuantizeOptions, ResolvedQuantize } from "./quantize";
 import { writeFileAtomicSync } from "../../utils/fs";
 
+/** Options of export_onnx: int8 quantization, fused contrib ops and extra outputs of the written graph. */
 export interface ExportOnnxOptions {
   /**
    * Dynamic int8 weights (as model.quantize()); default: the model's own quantization; null / false: fp32.
@@ -26,6 +27,7 @@ export interface ExportOnnxOptions {
   output_attentions?: boolean;
 }
 
+/** What export_onnx returns: the file written, its head, opset, input / output names, quantization and size in bytes. */
 export interface ExportOnnxResult {
   path: string;
   /** HF class name of the graph's head. */

@@ -22,6 +22,7 @@ export interface QuantizeOptions {
   scheme?: "auto" | Int8Scheme;
 }
 
+/** An int8 quantization option after checking: per-channel or not, and the concrete scheme for this CPU. */
 export interface ResolvedQuantize {
   dtype: "int8";
   per_channel: boolean;

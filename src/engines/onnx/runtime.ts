@@ -55,6 +55,7 @@ export function cores(): number {
   return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
+/** ONNX Runtime session settings: threads, graph optimisation level, spinning, work splitting, profiling. */
 export interface SessionSettings {
   /** Intra-op threads; default: one per core. */
   threads?: number;

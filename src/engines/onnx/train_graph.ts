@@ -22,6 +22,7 @@ export interface TrainDropout {
   classifier: number;
 }
 
+/** Options of buildTrainGraph (the ONNX training graph): head, labels, dropout, whether it steps AdamW or returns gradients, clipping. */
 export interface TrainGraphOptions {
   architecture: string;
   /** SequenceClassification: number of labels (from the classifier weight). */

@@ -20,6 +20,7 @@ export interface TrainParamGroup {
   weight_decay?: number;
 }
 
+/** Options of OnnxTrainStep.create (AdamW training steps run by ONNX Runtime): config, weights, head, param groups, clipping, dropout, starting state. */
 export interface TrainStepOptions extends SessionSettings {
   config: EngineBertConfig;
   /** HF names → float32 data; copied in (the caller's arrays are not written). */

@@ -21,6 +21,7 @@ export interface BridgeOutput {
   dims: number[];
 }
 
+/** Options of the synchronous ONNX bridge (a worker thread running ONNX Runtime for synchronous forwards): session settings, shared buffer sizes, timeout. */
 export interface BridgeOptions {
   /** ORT session settings for every session the worker builds (default: the engine's defaults). */
   settings?: SessionSettings;

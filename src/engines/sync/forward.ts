@@ -48,6 +48,7 @@ export function sync_unsupported_reason(model: SyncModel, inputs: Record<string,
   return null;
 }
 
+/** Which engine a synchronous forward uses (choose_engine), and why tfjs when it is not ONNX. */
 export interface EngineChoice {
   engine: "onnx" | "tfjs";
   /** Why tfjs was chosen (null when ONNX was). */

@@ -47,6 +47,7 @@ export function onnx_unavailable_reason(): string | null {
   return ortReason;
 }
 
+/** What engine_info reports: whether onnxruntime-node loads, the default engine and where it comes from, what "auto" runs, the bridge's state. */
 export interface EngineInfo {
   /** Whether onnxruntime-node loads in this process. */
   onnxruntime_node: boolean;

@@ -26,6 +26,7 @@ export const MODEL_CLASSES = {
   BertForTokenClassification,
   BertForQuestionAnswering,
 } as const;
+/** The model class names the Auto classes know (keys of MODEL_CLASSES: BertModel, BertForMaskedLM, …). */
 export type ModelClassName = keyof typeof MODEL_CLASSES;
 
 /** The class named first in config.architectures (BertModel when none is named). */

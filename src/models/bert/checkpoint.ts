@@ -9,6 +9,7 @@ import type { LazyTensor } from "../../hub/lazy";
 import { is_offline_mode } from "../../hub/env";
 import { Generator, Module, ParamSource } from "../../nn";
 
+/** What from_pretrained's weight loading found (Python: `output_loading_info=True`): missing, unexpected and mismatched keys, errors. */
 export interface LoadingInfo {
   missing_keys: string[];
   unexpected_keys: string[];
