@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { tf } from "../src/backend";
-import { AutoTokenizer, BasicTokenizer, BertTokenizer, WordpieceTokenizer } from "../src/tokenizers";
+import { AutoTokenizer, BasicTokenizer, BertTokenizer, BertTokenizerFast, WordpieceTokenizer } from "../src/tokenizers";
 
 const FIX = path.join(__dirname, "fixtures");
 const UNCASED = path.join(FIX, "vocab/bert-base-uncased");
@@ -17,6 +17,7 @@ const CASED = path.join(FIX, "vocab/bert-base-cased");
 
 let tok: BertTokenizer;
 let cased: BertTokenizer;
+let fast: BertTokenizerFast;
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { Tokenizer } = require("tokenizers");
 const rust = Tokenizer.fromFile(path.join(UNCASED, "tokenizer.json"));
@@ -24,6 +25,7 @@ const rust = Tokenizer.fromFile(path.join(UNCASED, "tokenizer.json"));
 before(async () => {
   tok = await BertTokenizer.from_pretrained(UNCASED);
   cased = await BertTokenizer.from_pretrained(CASED);
+  fast = await BertTokenizerFast.from_pretrained(UNCASED);
 });
 
 function tmpdir(tag: string): string {
@@ -210,9 +212,9 @@ test("max_length alone turns on longest_first truncation (Python's backward-comp
   assert.deepEqual(enc.input_ids, [101, 2028, 2048, 2093, 102]);
 });
 
-test("overflowing windows with stride (single texts, and QA-style only_second pairs)", () => {
+test("fast tokenizer: overflowing windows with stride (single texts, and QA-style only_second pairs)", () => {
   const letters = "a b c d e f g h i j k l m n o p q r s t u v w x y z";
-  const single = tok(letters, { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true });
+  const single = fast(letters, { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true });
   assert.deepEqual(single.input_ids.map((_, i) => single.tokens(i).join(" ")), [
     "[CLS] a b c d e f [SEP]",
     "[CLS] e f g h i j [SEP]",
@@ -222,7 +224,7 @@ test("overflowing windows with stride (single texts, and QA-style only_second pa
     "[CLS] u v w x y z [SEP]",
   ]);
   assert.deepEqual(single.overflow_to_sample_mapping, [0, 0, 0, 0, 0, 0]);
-  const qa = tok(["who?", "where is it?"], {
+  const qa = fast(["who?", "where is it?"], {
     text_pair: [letters, "a b c"], max_length: 12, stride: 2, truncation: "only_second", return_overflowing_tokens: true, padding: true, return_offsets_mapping: true,
   });
   assert.deepEqual(qa.input_ids.map((_, i) => qa.tokens(i).join(" ")), [
@@ -239,9 +241,42 @@ test("overflowing windows with stride (single texts, and QA-style only_second pa
   assert.equal(letters.slice(...qa.offset_mapping![1][4]), "f");
   assert.deepEqual(qa.sequence_ids(1), [null, 0, 0, null, 1, 1, 1, 1, 1, 1, 1, null]);
   // A text that fits gives one row.
-  const fits = tok("hello", { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true });
+  const fits = fast("hello", { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true });
   assert.deepEqual(fits.input_ids, [[101, 7592, 102]]);
-  assert.throws(() => tok("a b c d e f g h", { max_length: 5, stride: 3, truncation: true, return_overflowing_tokens: true }), /stride \(3\) must be smaller than the 3 tokens left/);
+  assert.throws(() => fast("a b c d e f g h", { max_length: 5, stride: 3, truncation: true, return_overflowing_tokens: true }), /stride \(3\) must be smaller than the 3 tokens left/);
+});
+
+test("slow tokenizer: return_overflowing_tokens keeps one row per input and adds Python's overflowing_tokens / num_truncated_tokens", () => {
+  const letters = "a b c d e f g h i j k l m n o p q r s t u v w x y z";
+  const ids = tok(letters, { add_special_tokens: false }).input_ids;
+  // Python: BertTokenizer(...)(letters, max_length=8, stride=2, truncation=True, return_overflowing_tokens=True):
+  // 28 tokens with [CLS]/[SEP], 20 removed; overflowing_tokens = ids[-(stride + 20):] (truncate_sequences).
+  const single = tok(letters, { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true });
+  assert.deepEqual(single.tokens(), ["[CLS]", "a", "b", "c", "d", "e", "f", "[SEP]"]);
+  assert.equal(single.n_sequences, 1);
+  assert.deepEqual(single.overflowing_tokens, ids.slice(4));
+  assert.deepEqual(tok.convert_ids_to_tokens(single.overflowing_tokens!).slice(0, 3), ["e", "f", "g"]);
+  assert.equal(single.num_truncated_tokens, 20);
+  assert.equal(single.overflow_to_sample_mapping, undefined);
+  assert.deepEqual(single.keys(), ["input_ids", "token_type_ids", "attention_mask", "overflowing_tokens", "num_truncated_tokens"]);
+  // The same as prepare_for_model on the ids.
+  const prepared = tok.prepare_for_model(ids, null, { max_length: 8, stride: 2, truncation: true, return_overflowing_tokens: true }) as unknown as Record<string, unknown>;
+  assert.deepEqual([prepared.input_ids, prepared.overflowing_tokens, prepared.num_truncated_tokens], [single.input_ids, single.overflowing_tokens, single.num_truncated_tokens]);
+  // A batch: one list per input; an input that fits has no overflow and a negative count (total - max_length).
+  const qa = tok(["who?", "where is it?"], { text_pair: [letters, "a b c"], max_length: 12, stride: 2, truncation: "only_second", return_overflowing_tokens: true, padding: true });
+  assert.deepEqual(qa.input_ids.map((_, i) => qa.tokens(i).join(" ")), [
+    "[CLS] who ? [SEP] a b c d e f g [SEP]",
+    "[CLS] where is it ? [SEP] a b c [SEP] [PAD] [PAD]",
+  ]);
+  assert.deepEqual(qa.overflowing_tokens, [ids.slice(5), []]);
+  assert.deepEqual(qa.num_truncated_tokens, [19, -2]);
+  // Left truncation keeps the end; the overflow is the start plus `stride` kept tokens.
+  const left = new BertTokenizer({ vocab: tok.vocab }, { truncation_side: "left" });
+  const l = left(letters, { max_length: 8, stride: 1, truncation: true, return_overflowing_tokens: true });
+  assert.deepEqual(l.tokens(), ["[CLS]", "u", "v", "w", "x", "y", "z", "[SEP]"]);
+  assert.deepEqual(l.overflowing_tokens, ids.slice(0, 21));
+  // Pairs with longest_first cannot report overflow (Python raises the same).
+  assert.throws(() => tok("a b c d e", { text_pair: "f g h", max_length: 6, truncation: true, return_overflowing_tokens: true }), /Not possible to return overflowing tokens for pair of sequences with the `longest_first`/);
 });
 
 test("pre-split words: word_ids index the words, offsets are within each word", () => {

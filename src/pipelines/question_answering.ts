@@ -4,7 +4,7 @@
 // slices of the context from the offsets (whole words of the tokenizer by default, align_to_words).
 import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
-import type { PaddingOption } from "../tokenizers/options";
+import { OVERFLOW_WINDOWS, type PaddingOption } from "../tokenizers/options";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
 import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe, f32 } from "./functions";
@@ -216,6 +216,7 @@ export class QuestionAnsweringPipeline<D extends QuestionAnsweringOptions = {}> 
       stride: params.doc_stride,
       return_token_type_ids: true,
       return_overflowing_tokens: true,
+      [OVERFLOW_WINDOWS]: true, // windows from a slow tokenizer too
       return_offsets_mapping: true,
       return_special_tokens_mask: true,
     });

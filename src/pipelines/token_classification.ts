@@ -4,7 +4,7 @@
 import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
-import { LARGE_INTEGER } from "../tokenizers/options";
+import { LARGE_INTEGER, OVERFLOW_WINDOWS } from "../tokenizers/options";
 import { batch_size_of, Pipeline, warn } from "./base";
 import { check_int, describe } from "./functions";
 import type { OptionOf } from "./narrow";
@@ -115,7 +115,7 @@ export class TokenClassificationPipeline<D extends TokenClassificationOptions = 
       truncation: limited,
       return_special_tokens_mask: true,
       return_offsets_mapping: true,
-      ...(params.stride !== null ? { return_overflowing_tokens: true, padding: true, stride: params.stride } : {}),
+      ...(params.stride !== null ? { return_overflowing_tokens: true, [OVERFLOW_WINDOWS]: true as const, padding: true, stride: params.stride } : {}),
     });
     const ids = enc.input_ids as number[][];
     return ids.map((input_ids, i) => {

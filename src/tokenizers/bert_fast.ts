@@ -8,6 +8,8 @@
 // the padded row (len(encoding.ids) in tokenization_utils_fast.py).
 import type { PretrainedOptions } from "../hub";
 import { BertTokenizer, BertTokenizerOptions } from "./bert";
+import type { BatchEncoding } from "./encoding";
+import type { CallOptions } from "./options";
 
 /** The Rust WordPiece decoder's per-token clean-up (tokenizers/src/decoders/wordpiece.rs). */
 function cleanup(token: string): string {
@@ -37,6 +39,8 @@ export class BertTokenizerFast extends BertTokenizer {
   protected override readonly pair_type_id_without_special_tokens: 0 | 1 = 1;
   /** Python's fast tokenizer reports return_length as len(encoding.ids), after padding. */
   protected override readonly length_includes_padding: boolean = true;
+  /** return_overflowing_tokens gives windows (rows, `stride` tokens shared) with overflow_to_sample_mapping, as Rust's. */
+  protected override readonly overflow_windows: boolean = true;
 
   static override async from_pretrained(id_or_path: string, options: PretrainedOptions & BertTokenizerOptions = {}): Promise<BertTokenizerFast> {
     return (await super.from_pretrained(id_or_path, options)) as BertTokenizerFast;
@@ -51,4 +55,9 @@ export class BertTokenizerFast extends BertTokenizer {
     });
     return out;
   }
+}
+
+/** The fast tokenizer's extra call signature: with return_overflowing_tokens one text gives rows (windows), as Rust's. */
+export interface BertTokenizerFast {
+  (text: string, options: CallOptions & { return_overflowing_tokens: true }): BatchEncoding<number[][]>;
 }

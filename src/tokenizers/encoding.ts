@@ -87,8 +87,12 @@ export class BatchEncoding<T extends Ids = Ids> {
   declare special_tokens_mask?: T;
   /** [start, end) of each token in its text (JavaScript string indices, so text.slice(start, end)). */
   declare offset_mapping?: OffsetsOf<T>;
-  /** With return_overflowing_tokens: the input each row came from. */
+  /** With return_overflowing_tokens (fast tokenizer): the input each row (window) came from. */
   declare overflow_to_sample_mapping?: PerRowOf<T>;
+  /** With return_overflowing_tokens (slow tokenizer, as Python's): the tokens truncation cut, plus `stride` kept ones before them; one list per input in a batch. */
+  declare overflowing_tokens?: T extends number[] ? number[] : T extends number[][] ? number[][] : number[] | number[][];
+  /** With return_overflowing_tokens (slow tokenizer): total length − max_length (negative when the input fits); one per input in a batch. */
+  declare num_truncated_tokens?: T extends number[] ? number : T extends number[][] ? number[] : number | number[];
   /** With return_length: the number of tokens of each row before padding. */
   declare length?: PerRowOf<T>;
 

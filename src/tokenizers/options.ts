@@ -6,6 +6,9 @@ export type PaddingOption = boolean | "longest" | "max_length" | "do_not_pad";
 /** truncation=: true / "longest_first", "only_first", "only_second", false / "do_not_truncate" (transformers' TruncationStrategy). */
 export type TruncationOption = boolean | "longest_first" | "only_first" | "only_second" | "do_not_truncate";
 
+/** Internal option key: return_overflowing_tokens gives windows (rows) even from a slow tokenizer (the QA and token-classification pipelines). */
+export const OVERFLOW_WINDOWS: unique symbol = Symbol("bertlab.overflow_windows");
+
 /** encode / encode_plus / prepare_for_model options: add_special_tokens, padding, truncation, max_length, stride, return_* flags. */
 export interface EncodeOptions {
   /** Add [CLS] ... [SEP] (and [SEP] after a pair). Default true. */
@@ -25,8 +28,15 @@ export interface EncodeOptions {
   return_tensors?: "tf" | null;
   return_token_type_ids?: boolean;
   return_attention_mask?: boolean;
-  /** Long inputs become several rows (windows), with overflow_to_sample_mapping. */
+  /**
+   * A fast tokenizer (BertTokenizerFast, what AutoTokenizer gives) cuts long inputs into several rows (windows,
+   * `stride` tokens shared), with overflow_to_sample_mapping. The slow BertTokenizer, as Python's, keeps one
+   * truncated row per input and adds `overflowing_tokens` (the cut tokens plus `stride` kept ones before them)
+   * and `num_truncated_tokens`.
+   */
   return_overflowing_tokens?: boolean;
+  /** Internal (the pipelines): overflowing windows from any tokenizer, slow ones included. */
+  [OVERFLOW_WINDOWS]?: boolean;
   return_special_tokens_mask?: boolean;
   /** [start, end) of each token as JavaScript string indices into its text. */
   return_offsets_mapping?: boolean;

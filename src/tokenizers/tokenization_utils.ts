@@ -7,7 +7,7 @@ import { Callable } from "../utils/callable";
 import { describe } from "./options";
 import { IdsInput, clean_up_tokenization, numbersToTensor, toIdList } from "./decoding";
 import { BatchEncoding, EncodedRow, Ids } from "./encoding";
-import { CallOptions, EncodeOptions, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
+import { CallOptions, EncodeOptions, OVERFLOW_WINDOWS, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
 import { build_rows, encoding_fields, pad_rows } from "./rows";
 import { Segmented } from "./segmented";
 import { overflowing_tokens, truncateWindows } from "./truncation";
@@ -67,7 +67,8 @@ type Batch = string[] | [string, string][];
 /** The call signatures of a tokenizer instance (`tokenizer(text, options)`), as in Python. */
 export interface PreTrainedTokenizer {
   (text: Single | Batch | string[][], options: CallOptions & { return_tensors: "tf" }): BatchEncoding<tf.Tensor2D>;
-  (text: Single | Batch | string[][], options: CallOptions & { return_overflowing_tokens: true }): BatchEncoding<number[][]>;
+  (text: Single | Batch | string[][], options: CallOptions & { return_overflowing_tokens: true; [OVERFLOW_WINDOWS]: true }): BatchEncoding<number[][]>;
+  (text: Batch | string[][], options: CallOptions & { return_overflowing_tokens: true }): BatchEncoding<number[][]>;
   (text: string[], options: CallOptions & { is_split_into_words: true }): BatchEncoding<number[]>;
   (text: string[][], options: CallOptions & { is_split_into_words: true }): BatchEncoding<number[][]>;
   (text: Single, options?: CallOptions): BatchEncoding<number[]>;
@@ -95,6 +96,8 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
   protected readonly pair_type_id_without_special_tokens: 0 | 1 = 0;
   /** Whether return_length counts the padding: the fast tokenizer reports len(encoding.ids) after padding, the slow one before. */
   protected readonly length_includes_padding: boolean = false;
+  /** return_overflowing_tokens cuts long inputs into windows (fast tokenizers) instead of adding Python's slow `overflowing_tokens`. */
+  protected readonly overflow_windows: boolean = false;
   bos_token: string | null;
   eos_token: string | null;
   unk_token: string | null;
@@ -477,15 +480,41 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     const st = resolveStrategies(options, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
     const add = options.add_special_tokens ?? true;
     if (options.return_token_type_ids === true && !add && this.pair_type_id_without_special_tokens === 0) throw token_types_without_specials();
+    const overflow = options.return_overflowing_tokens ?? false;
+    const windows = overflow && (this.overflow_windows || options[OVERFLOW_WINDOWS] === true);
+    // The slow tokenizer's overflow (Python's prepare_for_model): one truncated row per input, plus what was cut.
+    const flat = overflow && !windows;
+    const row_options = flat ? { ...options, return_overflowing_tokens: false } : options;
+    const cut: { overflowing_tokens: number[]; num_truncated_tokens: number }[] = [];
     const rows: EncodedRow[] = [];
     items.forEach((it, i) => {
       const a = this.encode_text(it.a, batched ? `text[${i}]` : "text");
       const b = it.b === null ? null : this.encode_text(it.b, batched ? `text_pair[${i}]` : "text_pair");
-      this.prepare_rows(a, b, i, add, st, options, rows, this.pair_type_id_without_special_tokens);
+      if (flat) cut.push(this.overflow_fields(a.ids, b && b.ids, add, st, options));
+      this.prepare_rows(a, b, i, add, st, row_options, rows, this.pair_type_id_without_special_tokens);
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
     // return_length: the slow tokenizer counts padding for one text (encode_plus pads inside prepare_for_model), not in a batch
-    return this.to_batch_encoding(rows, batched || (options.return_overflowing_tokens ?? false), options, this.length_includes_padding || !batched);
+    const enc = this.to_batch_encoding(rows, batched || windows, row_options, this.length_includes_padding || !batched);
+    if (flat) {
+      enc.overflowing_tokens = batched ? cut.map((c) => c.overflowing_tokens) : cut[0].overflowing_tokens;
+      enc.num_truncated_tokens = batched ? cut.map((c) => c.num_truncated_tokens) : cut[0].num_truncated_tokens;
+    }
+    return enc;
+  }
+
+  /**
+   * Python's slow overflow fields (prepare_for_model with return_overflowing_tokens): the tokens truncation cuts,
+   * with `stride` kept tokens before them (truncate_sequences), and total length − max_length (negative when it fits).
+   */
+  private overflow_fields(ids: number[], pair_ids: number[] | null, add: boolean, st: Strategies, options: EncodeOptions): { overflowing_tokens: number[]; num_truncated_tokens: number } {
+    if (st.truncation === "longest_first" && pair_ids !== null) {
+      throw new Error("Not possible to return overflowing tokens for pair of sequences with the `longest_first`. Please select another truncation strategy than `longest_first`, for instance `only_second` or `only_first`.");
+    }
+    const total = ids.length + (pair_ids?.length ?? 0) + (add ? this.num_special_tokens_to_add(pair_ids !== null) : 0);
+    const max_length = st.max_length ?? total;
+    const remove = st.truncation === "do_not_truncate" ? 0 : Math.max(0, total - max_length);
+    return { overflowing_tokens: overflowing_tokens(ids, pair_ids, remove, st.truncation, options.stride ?? 0, this.truncation_side), num_truncated_tokens: total - max_length };
   }
 
   private prepare_rows(a: Segmented, b: Segmented | null, sample: number, add: boolean, st: Strategies, o: EncodeOptions, rows: EncodedRow[], pair_type: 0 | 1): void {
@@ -539,9 +568,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     if (options.return_token_type_ids === true && !add) throw token_types_without_specials();
     const st = resolveStrategies(options, this.model_max_length, this.pad_token !== null, (k, m) => this.warn_once(k, m));
     const overflow = options.return_overflowing_tokens ?? false;
-    if (overflow && st.truncation === "longest_first" && pair_ids !== null) {
-      throw new Error("Not possible to return overflowing tokens for pair of sequences with the `longest_first`. Please select another truncation strategy than `longest_first`, for instance `only_second` or `only_first`.");
-    }
+    const cut = overflow ? this.overflow_fields(ids, pair_ids, add, st, options) : null;
     const segmented = (list: number[]): Segmented => {
       const out = new Segmented();
       list.forEach((id, k) => out.push(id, 0, 0, k));
@@ -554,12 +581,9 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     row.align = { starts: row.ids.map(() => 0), ends: row.ids.map(() => 0), words: row.ids.map(() => null), seqs: row.ids.map(() => null) };
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
     const enc = this.to_batch_encoding(rows, options.return_tensors === "tf", { ...options, return_overflowing_tokens: false, return_length: false }) as BatchEncoding<Ids> & Record<string, unknown>;
-    if (overflow) {
-      const total = ids.length + (pair_ids?.length ?? 0) + (add ? this.num_special_tokens_to_add(pair_ids !== null) : 0);
-      const max_length = st.max_length ?? total;
-      const remove = st.truncation === "do_not_truncate" ? 0 : total - max_length;
-      enc.overflowing_tokens = overflowing_tokens(ids, pair_ids, remove, st.truncation, options.stride ?? 0, this.truncation_side);
-      enc.num_truncated_tokens = total - max_length;
+    if (cut) {
+      enc.overflowing_tokens = cut.overflowing_tokens;
+      enc.num_truncated_tokens = cut.num_truncated_tokens;
     }
     if (options.return_length) enc.length = row.ids.length;
     if (options.return_tensors === "tf" && !options.prepend_batch_axis) {
