@@ -20,12 +20,44 @@ export function cross_entropy(logits: tf.Tensor, labels: tf.Tensor, ignore_index
       throw new Error(`cross_entropy: label ${vals[i]} at index ${i} is out of range for ${c} classes (expected 0..${c - 1} or ignore_index ${ignore_index})`);
     }
     const safe = tf.where(valid, y, tf.zerosLike(y)); // [N]
-    const logp = tf.logSoftmax(logits, -1); // [N, C]
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(safe, c)), -1); // [N]
     const w = valid.toFloat(); // [N]
-    return tf.div(tf.neg(tf.sum(tf.mul(picked, w))), tf.sum(w)) as tf.Scalar;
+    return weighted_nll_of_logits(logits, safe, w);
   });
 }
+
+/**
+ * -Σ w·log softmax(logits)[i, y_i] / Σ w with a hand-written gradient, (softmax − onehot(y))·w/Σw·dy.
+ * Autodiff through logSoftmax + oneHot·mul keeps about a dozen [N, C] tensors alive until the backward
+ * pass ends (the Trainer's step is one tidy), which for an MLM head over a 30,522-word vocabulary is
+ * hundreds of MB of wasm heap that never shrinks; this keeps the logits and one [N, C] tensor at a time.
+ */
+const weighted_nll_of_logits = (logits: tf.Tensor, y: tf.Tensor, w: tf.Tensor): tf.Scalar =>
+  tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [logits_, y_, w_, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([logits_, y_, w_]);
+    const [n, c] = logits_.shape as [number, number];
+    const value = tf.tidy(() => {
+      const logp = tf.logSoftmax(logits_, -1); // [N, C]
+      const flat_index = tf.add(tf.range(0, n * c, c, "int32"), y_.toInt()); // [N]: row * C + y
+      const picked = tf.gather(logp.reshape([-1]), flat_index); // [N]
+      return tf.div(tf.neg(tf.sum(tf.mul(picked, w_))), tf.sum(w_)) as tf.Scalar;
+    });
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [x, labels, weights] = saved;
+      const dx = tf.tidy(() => {
+        const scale = tf.mul(tf.div(weights, tf.sum(weights)), dy).reshape([-1, 1]); // [N, 1]
+        // at most three [N, C] tensors at once: each one is disposed as soon as the next exists
+        const p = tf.softmax(x, -1); // [N, C]
+        const onehot = tf.cast(tf.oneHot(labels, c), "float32"); // [N, C] (the wasm backend's oneHot writes int32 only)
+        const diff = tf.sub(p, onehot); // [N, C]
+        p.dispose();
+        onehot.dispose();
+        return tf.mul(diff, scale); // [N, C]
+      });
+      return [dx, tf.zerosLike(labels), tf.zerosLike(weights)];
+    };
+    return { value, gradFunc };
+  }) as Parameters<typeof tf.customGrad>[0])(logits, y, w) as tf.Scalar;
 
 /** Mean squared error; shapes must match. */
 export function mse_loss(input: tf.Tensor, target: tf.Tensor): tf.Scalar {

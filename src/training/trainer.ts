@@ -538,6 +538,17 @@ export class Trainer {
         const features = dataset.slice(i, i + bs);
         const inputs = this.data_collator(features);
         try {
+          if (loss_only && this.compute_loss_fn) {
+            // HF's prediction_step computes the loss with compute_loss too; a custom one (e.g. masked_lm_loss, the
+            // MLM head on the masked rows only) then spares the full [batch, seq, vocab] logits here as in training
+            const loss = tf.tidy(() => this.compute_loss(this.model, inputs));
+            loss_sum += loss.dataSync()[0] * features.length;
+            loss_n += features.length;
+            loss.dispose();
+            this.emit("on_prediction_step");
+            await tick();
+            continue;
+          }
           const out = this.model.forward(inputs) as Record<string, unknown>;
           try {
             if (out.loss instanceof tf.Tensor) {
