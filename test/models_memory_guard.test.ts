@@ -10,7 +10,7 @@ import { forward_peak_bytes, memory_budget } from "../src/models/bert/memory";
 after(() => set_memory_budget(null));
 const GB = 1024 ** 3;
 const base = { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 30522 };
-const mini = { hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, vocab_size: 30522 };
+const mini = { hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 4, intermediate_size: 512, vocab_size: 30522 }; // models/mini-bert-uncased
 
 test("the estimate: peak of a tidy forward, linear in batch, ×5 with a backward, outputs and MLM logits counted", () => {
   const one = forward_peak_bytes(base, "BertModel", { batch: 1, seq: 128 });
@@ -22,7 +22,7 @@ test("the estimate: peak of a tidy forward, linear in batch, ×5 with a backward
   assert.equal(forward_peak_bytes(base, "BertModel", { batch: 1, seq: 128, output_attentions: true }) - one, 4 * 12 * 12 * 128 * 128);
   // normal workloads sit far below a 4 GB budget; an absurd one is far above any machine
   assert.ok(forward_peak_bytes(base, "BertForSequenceClassification", { batch: 8, seq: 128 }) < 2 * GB);
-  assert.ok(forward_peak_bytes(mini, "BertForSequenceClassification", { batch: 32, seq: 128, grad: true }) < 4 * GB);
+  assert.ok(forward_peak_bytes(mini, "BertForSequenceClassification", { batch: 32, seq: 128, grad: true }) < 1.5 * GB); // training
   assert.ok(forward_peak_bytes(base, "BertModel", { batch: 4096, seq: 512, output_attentions: true }) > 1000 * GB);
 });
 
