@@ -60,19 +60,22 @@ test("every explain option and input is checked with a clear error; failing call
     assert.deepEqual(Array.from(held.dataSync()), [1.5, 2.5, 3.5], `${name}: a held tensor still reads correctly`);
   }
   // a budget that holds 3 steps: the default (all 8 at once) is refused naming the size that fits; that size runs
-  const per_step = (() => {
+  const size_of_one = (call: () => unknown): number => {
     set_memory_budget(1);
     try {
-      integrated_gradients(model, inputs, { target: 1, tokenizer: tok, n_steps: 8, internal_batch_size: 1 });
+      call();
     } catch (e) {
       return Number(/needs about ([\d.]+) MB/.exec((e as Error).message)![1]) * 1024 ** 2;
     }
     throw new Error("a 1-byte budget should refuse");
-  })();
+  };
+  const per_step = size_of_one(() => integrated_gradients(model, inputs, { target: 1, tokenizer: tok, n_steps: 8, internal_batch_size: 1 }));
+  const per_copy = size_of_one(() => occlusion(model, inputs, { target: 1, tokenizer: tok, internal_batch_size: 1 }));
   set_memory_budget(per_step * 3.5);
   assert.throws(() => integrated_gradients(model, inputs, { target: 1, tokenizer: tok, n_steps: 8 }), /8 steps of \d+ tokens at once .*internal_batch_size ≤ 3 fits/);
-  assert.throws(() => occlusion(model, inputs, { target: 1, tokenizer: tok }), /occluded copies of \d+ tokens in one forward; internal_batch_size ≤ \d+ fits/);
   const chunked = integrated_gradients(model, inputs, { target: 1, tokenizer: tok, n_steps: 8, internal_batch_size: 3 });
+  set_memory_budget(per_copy * 2.5);
+  assert.throws(() => occlusion(model, inputs, { target: 1, tokenizer: tok }), /occluded copies of \d+ tokens in one forward; internal_batch_size ≤ 2 fits/);
   const chunked_occ = occlusion(model, inputs, { target: 1, tokenizer: tok, internal_batch_size: 2 });
   set_memory_budget(null);
   assert.equal(tf.memory().numTensors, before);

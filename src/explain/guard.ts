@@ -4,77 +4,18 @@
 // and the option that reduces it — so a request never leaves the backend half-allocated (on wasm a failed 4 GB
 // allocation aborts the process or corrupts the heap). `no_tape_leak` frees what tf.grad keeps for the
 // backward pass when the forward throws (tfjs leaves those tensors on its tape).
-import * as os from "os";
 import { tf } from "../backend";
 import type { BertPreTrainedModel } from "../models";
 import type { AttributionTarget, Encoded } from "./common";
+import { forward_peak_bytes, memory_budget } from "../models/bert/memory";
 
-const GB = 1024 ** 3;
-/** wasm32's heap cannot grow past 4 GiB; a quarter is left for what else the process holds. */
-const WASM_HEAP = 4 * GB;
-let budget_override: number | null = null;
-
-/**
- * Bytes an explanation may allocate at once. Default: half the machine's memory (on the wasm backend, at most
- * 3 GiB of its 4 GiB heap), less what tfjs already holds. `BERTLAB_MEMORY_BUDGET` (bytes, or "512MB", "2GB")
- * or `set_memory_budget(bytes)` set it; `set_memory_budget(null)` goes back to the default.
- */
-export function memory_budget(): number {
-  if (budget_override != null) return budget_override;
-  const env = process.env.BERTLAB_MEMORY_BUDGET?.trim();
-  if (env) {
-    const m = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(env);
-    if (!m) throw new Error(`BERTLAB_MEMORY_BUDGET="${env}": expected bytes or a size such as 512MB or 2GB`);
-    return Number(m[1]) * { b: 1, kb: 1024, mb: 1024 ** 2, gb: GB }[(m[2] ?? "b").toLowerCase() as "b"];
-  }
-  const held = tf.memory().numBytes;
-  const limit = tf.getBackend() === "wasm" ? Math.min(os.totalmem() / 2, WASM_HEAP * 0.75) : os.totalmem() / 2;
-  return Math.max(0, limit - held);
-}
-
-/**
- * Sets the bytes an explanation may allocate at once (see memory_budget); a request estimated over it is refused
- * before it allocates anything, naming its size and the option that reduces it. `null` goes back to the default
- * (BERTLAB_MEMORY_BUDGET, else half the machine's memory less what tfjs holds). Anything but a positive number
- * or null is an error.
- * @example
- * ```ts
- * set_memory_budget(2 * 1024 ** 3);  // 2 GiB
- * set_memory_budget(null);           // back to the default
- * ```
- */
-export function set_memory_budget(bytes: number | null): void {
-  if (bytes !== null && !(typeof bytes === "number" && Number.isFinite(bytes) && bytes > 0)) {
-    throw new Error(`set_memory_budget: expected a positive number of bytes or null (the default), got ${String(bytes)}`);
-  }
-  budget_override = bytes;
-}
-
-export const format_bytes = (n: number): string => (n >= GB ? `${(n / GB).toFixed(1)} GB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
+export { memory_budget, set_memory_budget, format_bytes, check_memory } from "../models/bert/memory";
 
 type Cfg = { hidden_size: number; num_hidden_layers: number; num_attention_heads: number; intermediate_size: number; vocab_size: number; max_position_embeddings: number; type_vocab_size?: number };
 
-/**
- * Bytes a forward (and backward, when `grad`) of `batch` sequences of `seq` tokens holds at its peak, from the
- * config's shapes: per layer and sequence about 12·s·h (projections, residuals, norms) + 4·H·s² (scores,
- * probabilities, their copies) + 3·s·I (the feed-forward) floats, plus token logits s·V for an MLM head; a
- * backward keeps all of it and makes gradients of the same size (×2).
- */
+/** Bytes a forward (and backward, when `grad`) of `batch` sequences of `seq` tokens holds at its peak (see forward_peak_bytes). */
 export function forward_bytes(model: BertPreTrainedModel, batch: number, seq: number, grad: boolean): number {
-  const c = model.config as unknown as Cfg;
-  const per_layer = 12 * seq * c.hidden_size + 4 * c.num_attention_heads * seq * seq + 3 * seq * c.intermediate_size;
-  const mlm = /MaskedLM|PreTraining/.test(model.constructor.name);
-  const head = mlm ? 2 * seq * c.vocab_size : 0; // MLM logits [seq, vocab] and their softmax (the other heads are small)
-  const floats = batch * (c.num_hidden_layers * per_layer + 4 * seq * c.hidden_size + head);
-  return floats * 4 * (grad ? 2 : 1);
-}
-
-/** Refuses a request whose estimated size is over the budget, naming both and what reduces it. */
-export function check_memory(fn: string, bytes: number, reduce: string): void {
-  const budget = memory_budget();
-  if (bytes > budget) {
-    throw new Error(`${fn}: this request needs about ${format_bytes(bytes)} at once, over the memory budget of ${format_bytes(budget)} (${reduce}; set_memory_budget(bytes) or BERTLAB_MEMORY_BUDGET change the budget)`);
-  }
+  return forward_peak_bytes(model.config as unknown as Cfg, model.constructor.name, { batch, seq, grad });
 }
 
 /** The largest batch (≥ 1) whose forward(/backward) fits the budget, or 0 if not even one sequence fits. */

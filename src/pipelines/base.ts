@@ -5,6 +5,7 @@
 // arrays and every tensor is freed before postprocessing, so postprocess functions are pure.
 import { ready } from "../backend";
 import { dispose_output } from "../models/bert/outputs";
+import { check_memory, forward_peak_bytes } from "../models/bert/memory";
 import type { BertPreTrainedModel } from "../models/bert/pretrained";
 import type { BertInputs } from "../models/bert/inputs";
 import type { PreTrainedTokenizer } from "../tokenizers/tokenization_utils";
@@ -81,6 +82,7 @@ export abstract class Pipeline<Options extends object = object> extends Callable
    */
   protected forward_rows<T>(rows: EncodedRowInputs[], batch_size: number, read: (output: Record<string, unknown>, b: number, length: number, index: number) => T): T[] {
     const out: T[] = [];
+    this.check_rows_memory(rows, batch_size);
     for (let i = 0; i < rows.length; i += batch_size) {
       const group = rows.slice(i, i + batch_size);
       const len = Math.max(...group.map((r) => r.input_ids.length));
@@ -103,6 +105,19 @@ export abstract class Pipeline<Options extends object = object> extends Callable
       }
     }
     return out;
+  }
+
+  /** Refuses, before the first forward, a run whose largest batch would not fit the memory budget (see memory_budget). */
+  private check_rows_memory(rows: EncodedRowInputs[], batch_size: number): void {
+    let worst = 0;
+    let at = { batch: 0, seq: 0 };
+    for (let i = 0; i < rows.length; i += batch_size) {
+      const group = rows.slice(i, i + batch_size);
+      const seq = Math.max(...group.map((r) => r.input_ids.length));
+      const bytes = forward_peak_bytes(this.model.config, this.model.constructor.name, { batch: group.length, seq });
+      if (bytes > worst) [worst, at] = [bytes, { batch: group.length, seq }];
+    }
+    check_memory(this.task, worst, `a batch of ${at.batch} inputs of ${at.seq} tokens; reduce it with a smaller batch_size or max_length`);
   }
 
   /** Makes sure a tfjs backend is selected (from_pretrained does it; a model built by hand may not have). */

@@ -17,6 +17,7 @@ import type { OutputFor } from "./outputs";
 import { load_checkpoint, LoadingInfo, apply_checkpoint } from "./checkpoint";
 import { check_engine_name, default_engine, engine_forward, release_sync_engine } from "../../engines/sync";
 import { check_model_inputs } from "../../engines/input_checks";
+import { check_forward_memory } from "./memory";
 import { export_onnx, ExportOnnxOptions, ExportOnnxResult } from "../../engines/onnx/export";
 import { QuantizeOptions, ResolvedQuantize, resolveQuantize } from "../../engines/onnx/quantize";
 import { files_identity, record_weights_source } from "../../engines/onnx/weights_source";
@@ -121,6 +122,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   forward<I extends BertInputs>(inputs: I): OutputFor<I, O> {
     check_input_keys(this.constructor.name, inputs);
     check_model_inputs(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any engine: "auto" never falls back past a bad id
+    check_forward_memory(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any tensor is made
     if (!this.materialized) this.init_weights();
     const run = engine_forward(this, inputs as Record<string, unknown>);
     const out = (run.output ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
