@@ -128,7 +128,11 @@ export function check_forward_memory(arch: string, config: SizedConfig & { outpu
   const batch = dims.slice(0, -1).reduce((a, d) => a * d, 1);
   const output_attentions = (inputs.output_attentions as boolean | undefined) ?? config.output_attentions ?? false;
   const output_hidden_states = (inputs.output_hidden_states as boolean | undefined) ?? config.output_hidden_states ?? false;
-  const grad = under_gradient_tape();
+  // A forward under a gradient tape (training, explain) is sized by its caller: explain's guard does; the backward
+  // factor below was measured on the encoder only, not on an MLM head's vocabulary-sized loss gradient, so training
+  // forwards are not refused on it.
+  if (under_gradient_tape()) return;
+  const grad = false;
   const bytes = forward_peak_bytes(config, arch, { batch, seq, grad, output_attentions, output_hidden_states });
   const reduce = [`fewer sequences per call (batch ${batch})`, `shorter inputs (${seq} tokens: tokenizer max_length)`];
   if (output_attentions) reduce.push("output_attentions: false");
