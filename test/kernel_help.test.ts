@@ -3,12 +3,13 @@
 // constructor and public members, the source for `??` (a module's .ts, bertlab's src beside its dist .d.ts, a cell's
 // own definition), inspect_request returning the same page, and Python names typed by habit. The documented
 // fixture is test/fixtures/kernel/help/scorer.ts. Needs `npm run build` (cells import "bertlab").
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KernelClient } from "../kernel/client";
+import { shared_kernel } from "./helpers/shared_kernel";
 import type { Message } from "../kernel/messaging";
 
 const ROOT = path.join(__dirname, "..");
@@ -16,14 +17,8 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-help-"));
 const env = { ...process.env, BERTLAB_HISTORY_FILE: path.join(home, "history.jsonl"), HF_HUB_OFFLINE: "1" };
 const FIXTURE = "./test/fixtures/kernel/help/scorer";
 
-let shared: Promise<KernelClient> | undefined;
-function kernel(): Promise<KernelClient> {
-  shared ??= KernelClient.start({ cwd: ROOT, env, startup_timeout_ms: 120_000 });
-  return shared;
-}
-after(async () => {
-  if (shared) await (await shared).shutdown();
-});
+/** One kernel for the tests that only need a live one. */
+const kernel = shared_kernel(ROOT, env);
 
 /** Runs a cell; returns its reply status, stdout, error and the pager's text/plain (null without a page). */
 async function page(k: KernelClient, code: string): Promise<{ status: string; page: string | null; md: string | null; stdout: string; error?: Record<string, any> }> {

@@ -4,12 +4,13 @@
 // %who / %whos, %history, %load (set_next_input payload), %run, %xmode with trimmed library frames, %lsmagic,
 // unknown magics, completion and is_complete of magics, clear_output / display_id / update_display, and the
 // concise reprs of tokenizers, optimizers and configs as cell values. Needs `npm run build` (cells import "bertlab").
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { KernelClient, ExecuteReply } from "../kernel/client";
+import { shared_kernel } from "./helpers/shared_kernel";
 import type { Message } from "../kernel/messaging";
 
 const ROOT = path.join(__dirname, "..");
@@ -29,14 +30,8 @@ async function run(k: KernelClient, code: string): Promise<Run> {
   return { reply, msgs, stdout: text("stdout"), stderr: text("stderr"), out, error, times };
 }
 
-let shared: Promise<KernelClient> | undefined;
-function kernel(): Promise<KernelClient> {
-  shared ??= KernelClient.start({ cwd: ROOT, env, startup_timeout_ms: 120_000 });
-  return shared;
-}
-after(async () => {
-  if (shared) await (await shared).shutdown();
-});
+/** One kernel for the tests that only need a live one. */
+const kernel = shared_kernel(ROOT, env);
 
 const TIME = /^CPU times: user [\d.]+(e[+-]\d+)? (s|ms|µs|ns), sys: [\d.]+(e[+-]\d+)? (s|ms|µs|ns), total: [\d.]+(e[+-]\d+)? (s|ms|µs|ns)\nWall time: [\d.]+(e[+-]\d+)? (s|ms|µs|ns)\n/;
 const TIMEIT = /^[\d.]+(e[+-]\d+)? (s|ms|µs|ns) ± [\d.]+(e[+-]\d+)? (s|ms|µs|ns) per loop \(mean ± std\. dev\. of (\d+) runs?, ([\d,]+) loops? each\)$/m;

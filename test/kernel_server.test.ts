@@ -5,13 +5,14 @@
 // as a rich execute_result (tensor, chart, tokenizer output, model output, Deno-convention objects), complete and
 // inspect on bertlab names, history kept per user across kernels, and no orphans when the front end is killed.
 // Cells import "bertlab" from the build: run `npm run build` first.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawn } from "node:child_process";
 import { KernelClient, ExecuteReply } from "../kernel/client";
+import { shared_kernel } from "./helpers/shared_kernel";
 import type { Message } from "../kernel/messaging";
 import { VEGA_LITE_MIME } from "../kernel/bundle";
 import { decode_png, count_ink } from "../plots/render";
@@ -36,15 +37,8 @@ async function run(k: KernelClient, code: string, on_msg?: (m: Message) => void)
   return { reply, msgs, stdout: text("stdout"), stderr: text("stderr"), result, error };
 }
 
-let shared: Promise<KernelClient> | undefined;
-/** One kernel for the tests that only need a live one (starting one costs seconds). */
-function kernel(): Promise<KernelClient> {
-  shared ??= KernelClient.start({ cwd: ROOT, env, startup_timeout_ms: 120_000 });
-  return shared;
-}
-after(async () => {
-  if (shared) await (await shared).shutdown();
-});
+/** One kernel for the tests that only need a live one. */
+const kernel = shared_kernel(ROOT, env);
 
 /** Runs `code`, interrupting it (through `how`) once it has started (its execute_input is seen). */
 async function interrupted(k: KernelClient, code: string, how: "interrupt_request" | "SIGINT", when: (m: Message) => boolean = (m) => m.header.msg_type === "execute_input"): Promise<Run> {

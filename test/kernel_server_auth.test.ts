@@ -15,6 +15,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { KernelClient } from "../kernel/client";
+import { shared_kernel } from "./helpers/shared_kernel";
 import { Message, new_message, serialize } from "../kernel/messaging";
 import { glob_match } from "../kernel/server/history";
 import { PY, skip_unless } from "./helpers/tools";
@@ -25,15 +26,9 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-kernel-auth-"));
 const env = { ...process.env, BERTLAB_HISTORY_FILE: path.join(home, "history.jsonl"), HF_HUB_OFFLINE: "1" };
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
-let shared: Promise<KernelClient> | undefined;
-function kernel(): Promise<KernelClient> {
-  shared ??= KernelClient.start({ cwd: ROOT, env, startup_timeout_ms: 120_000 });
-  return shared;
-}
-after(async () => {
-  if (shared) await (await shared).shutdown();
-  fs.rmSync(home, { recursive: true, force: true });
-});
+/** One kernel for the tests that only need a live one. */
+const kernel = shared_kernel(ROOT, env);
+after(() => fs.rmSync(home, { recursive: true, force: true }));
 
 async function run(k: KernelClient, code: string, content: { allow_stdin?: boolean } = {}) {
   const msgs: Message[] = [];
