@@ -4,7 +4,7 @@
 // A child process with TMPDIR set to a fresh empty folder runs fp32 and int8 sessions (OnnxBertEngine,
 // the int8 graph cache off so graphs go through the temp folder) and a model.forward through the sync
 // worker; after it exits the folder is empty. The control run (ORT_DISABLE_TELEMETRY=0) shows the files
-// appear without the setting, so the check can fail.
+// appear without the setting where this machine's onnxruntime writes them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "child_process";
@@ -58,7 +58,14 @@ test("a process that ran ONNX sessions (fp32, int8, the sync worker) leaves noth
   assert.deepEqual(r.files, [], `left behind: ${r.files.join(", ")}`);
 });
 
-test("control: with ORT_DISABLE_TELEMETRY=0 onnxruntime's telemetry files appear (what the setting prevents)", { skip, timeout: 180_000 }, () => {
+// Whether onnxruntime's telemetry writes its files at all depends on the environment it runs in (on one
+// CI machine it wrote nothing even with telemetry on), so the control can only show the files where they
+// appear. Where they do not, it says so and skips: the check above still fails on any file left behind.
+test("control: with ORT_DISABLE_TELEMETRY=0 onnxruntime's telemetry files appear (what the setting prevents)", { skip, timeout: 180_000 }, (t) => {
   const r = runIn({ ORT_DISABLE_TELEMETRY: "0" });
-  assert.ok(r.files.some((f) => /^mat-debug-\d+\.log$/.test(f)), `expected mat-debug-<pid>.log, found: ${r.files.join(", ") || "nothing"}`);
+  if (r.files.length === 0) {
+    t.skip("onnxruntime wrote no telemetry file here even with ORT_DISABLE_TELEMETRY=0, so this machine cannot show what the setting prevents");
+    return;
+  }
+  assert.ok(r.files.some((f) => /^mat-debug-\d+\.log$/.test(f)), `expected mat-debug-<pid>.log, found: ${r.files.join(", ")}`);
 });
