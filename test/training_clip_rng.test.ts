@@ -54,6 +54,12 @@ test("GradientAccumulator sums micro-batch gradients and hands them over", async
   const w2 = tf.ones([2]), b0 = tf.scalar(0), w3 = tf.ones([3]);
   acc.add({ w: w2, b: b0 });
   assert.throws(() => acc.add({ w: w3, b: b0 }), /gradient 'w' has shape \[3\], earlier ones \[2\]/);
+  // a shape refused on a later gradient leaves the earlier ones unsummed too (nothing half-added)
+  const b1 = tf.tensor1d([5]);
+  assert.throws(() => acc.add({ w: w2, b: b1 }), /gradient 'b' has shape \[1\], earlier ones \[\]/);
+  assert.deepEqual(Array.from(acc.grads.w.dataSync()), [1, 1]);
+  assert.equal(acc.count, 1);
+  b1.dispose();
   acc.reset();
   // Python's GradientAccumulator: a call with another number of gradients raises (the count stays), across reset() too
   acc.add({ w: w2, b: b0 });

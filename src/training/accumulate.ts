@@ -19,7 +19,7 @@ export class GradientAccumulator {
   /**
    * Adds `grads` (not disposed: the caller still owns them), optionally scaled. As Python's GradientAccumulator,
    * a call with a different number of gradients than the first raises (`Expected 2 gradients, but got 1`), and
-   * so does one naming other gradients; nothing is added then.
+   * so does one naming other gradients or giving another shape; nothing is added then.
    */
   add(grads: tf.NamedTensorMap, scale = 1): void {
     if (grads === null || typeof grads !== "object") throw new TypeError(`GradientAccumulator.add: expected a map of gradients (name → tensor), got ${grads === null ? "null" : typeof grads}`);
@@ -31,12 +31,16 @@ export class GradientAccumulator {
       const other = keys.filter((k) => !known.has(k));
       if (other.length) throw new Error(`GradientAccumulator.add: gradient(s) ${JSON.stringify(other)} were not in the first call (${JSON.stringify(this.names.filter((k) => !keys.includes(k)))} are missing)`);
     }
+    // every shape is checked before anything is summed, so a refused call leaves the sums as they were
     for (const [name, g] of Object.entries(grads)) {
-      if (g == null) continue;
-      const prev = this.sums[name];
+      const prev = g == null ? undefined : this.sums[name];
       if (prev && !tf.util.arraysEqual(prev.shape, g.shape)) {
         throw new Error(`GradientAccumulator.add: gradient '${name}' has shape [${g.shape}], earlier ones [${prev.shape}]`);
       }
+    }
+    for (const [name, g] of Object.entries(grads)) {
+      if (g == null) continue;
+      const prev = this.sums[name];
       const next = tf.tidy(() => {
         const s = scale === 1 ? g.toFloat() : tf.mul(g, scale);
         return prev ? tf.add(prev, s) : s === g ? g.clone() : s;
