@@ -10,19 +10,20 @@ and `prepare_for_model(ids, pair_ids, ...)`; and the inputs where Python raises 
 test/tokenizer_slow_overflow.test.ts asserts bertlab's BertTokenizer against it. Python only makes this file;
 no test runs Python.
 
-Which transformers: the tree of huggingface/transformers main at 49eb35756 ("Fix token pass (#24862)",
+Which transformers: the tree of huggingface/transformers main at 49eb357564c7 ("Fix token pass (#24862)",
 2023-07-17), the commit the v4.31-release branch was cut from: main's next commit, e9ad51306, bumps the version
-to 4.32.0.dev0, and v4.31.0 (e42587f5, the commit ../shared/golden's other goldens name) was released from that
-branch the next day. The full transformers repository was too large to bring here with its tags, so v4.31.0's
-own commit could not be checked out; no commit on main touches tokenization_utils_base.py, tokenization_utils.py
-or models/bert/tokenization_bert.py between v4.31.0.dev0 (ba695c1ef) and the release point except
-"fix: Text splitting in the BasicTokenizer (#22280)", which is in 4.31.0's release notes. Its __version__ reads
-"4.31.0.dev0"; the file records the commit given with --commit.
+to 4.32.0.dev0, and v4.31.0 (e42587f5, the commit ../shared/golden's other goldens name) was tagged on that
+branch the next day. The transformers repository with its tags was too large to bring here, so the tag itself
+could not be checked out: what may differ is only what the release branch got in that day (its __version__
+reads "4.31.0.dev0"; the file records the commit given with --commit). To guard that, before writing anything
+the script checks that this tree reproduces every slow encoding and truncation variant of
+test/fixtures/tokenizer/cases.json (recorded from v4.31.0 itself; 590 checks) and refuses to write if one
+differs.
 
 How to run (Debian 12's /usr/bin/python3, which is Python 3.11):
     apt-get install python3-numpy python3-regex python3-packaging python3-filelock python3-yaml \
         python3-requests python3-tqdm python3-torch
-    git -C <a transformers clone> archive 49eb35756 src/transformers | tar -x -C /tmp/hf431
+    git -C <a clone with transformers' main history> archive 49eb35756 src/transformers | tar -x -C /tmp/hf431
     /usr/bin/python3 scripts/golden-slow-overflow.py --transformers /tmp/hf431/src --commit 49eb357564c74ca3e1813dc2a8bf036ca81ec535
 (from the repository root; --vocab and --out have defaults).
 
@@ -30,7 +31,8 @@ Shims, both for code the slow tokenizer never runs (documented here as the brief
   * huggingface_hub is not packaged for Debian 12. transformers/utils/hub.py and utils/logging.py import names
     from it at import time (hub downloads, progress-bar switches); a stand-in package, written to a temporary
     folder, answers every such name with a placeholder that fails if it is ever called. The tokenizers are
-    built with BertTokenizer(vocab_file, **tokenizer_config.json), so no hub code runs.
+    built with BertTokenizer(vocab_file, **tokenizer_config.json) and sanitize_special_tokens() (what
+    from_pretrained ends with), so no hub code runs.
   * transformers.dependency_versions_check only checks installed versions at import (it would refuse the
     missing huggingface_hub and safetensors, neither of which the slow tokenizer uses); it is replaced by an
     empty module.
@@ -39,9 +41,11 @@ used, which is the point.
 
 return_tensors: TensorFlow is not packaged for Debian; the cases ask for "pt" (Debian's torch 1.13.1) as the
 stand-in for bertlab's "tf". BatchEncoding.convert_to_tensors treats both alike: tf.constant and torch.tensor
-both raise ValueError on ragged lists (caught and re-raised as transformers' own messages), both infer an
-integer type from Python ints and float32 from an empty list. Tensors are recorded as {tensor: true, shape,
-dtype: "int" | "float", data}; bertlab maps "int" to int32, as tf.constant does.
+both take the shape from the first element and raise ValueError on ragged lists (caught and re-raised as
+transformers' own messages), both skip that check when the shape has no elements (a first empty list gives an
+empty [batch, 0] tensor whatever the others hold: TensorFlow's py_seq_tensor.cc fills only when NumElements() >
+0), and both infer an integer type from Python ints and float32 from an empty list. Tensors are recorded as
+{tensor: true, shape, dtype: "int" | "float", data}; bertlab maps "int" to int32, as tf.constant does.
 
 Logs: every record transformers logs during a case is kept ({level, message}). Python 3.11 formats the
 TruncationStrategy enum in f-strings as "TruncationStrategy.ONLY_FIRST" (Python 3.8-3.10 wrote "only_first").
@@ -103,6 +107,41 @@ def tensor_or_value(v):
     return v
 
 
+CHECK_VARIANTS = {  # the call options behind cases.json's `variants` (test/fixtures/tokenizer/variants.ts)
+    "trunc16_longest_first_pad_max": dict(max_length=16, truncation="longest_first", padding="max_length"),
+    "trunc16_only_first_pad_max": dict(max_length=16, truncation="only_first", padding="max_length"),
+    "trunc16_only_second_pad_max": dict(max_length=16, truncation="only_second", padding="max_length"),
+    "trunc8_pad_max": dict(max_length=8, truncation=True, padding="max_length"),
+    "pad_max32_no_trunc": dict(max_length=32, padding="max_length"),
+}
+
+
+def same_as_release(toks, path):
+    """This tree must give what transformers v4.31.0 gave for the tokenizer golden (ids, masks, decode, variants)."""
+    with open(path) as f:
+        golden = json.load(f)
+    checks, differ = 0, []
+    for c in golden["cases"]:
+        tok = toks[("bert-base-" + c["vocab"], "right")]
+        want = c["slow"]
+        got = tok(c["text"], c.get("text_pair"), return_special_tokens_mask=True)
+        checks += 1
+        if [got[k] for k in ("input_ids", "token_type_ids", "special_tokens_mask")] != [want[k] for k in ("input_ids", "token_type_ids", "special_tokens_mask")] or tok.decode(got["input_ids"]) != want["decode"]:
+            differ.append(c["id"])
+        for name, w in want["variants"].items():
+            checks += 1
+            try:
+                r = tok(c["text"], c.get("text_pair"), return_special_tokens_mask=True, **CHECK_VARIANTS[name])
+                if "error" in w or [r[k] for k in ("input_ids", "attention_mask", "special_tokens_mask")] != [w[k] for k in ("input_ids", "attention_mask", "special_tokens_mask")]:
+                    differ.append(f"{c['id']} {name}")
+            except Exception:
+                if "error" not in w:
+                    differ.append(f"{c['id']} {name} (raised)")
+    if differ:
+        sys.exit(f"this transformers tree differs from v4.31.0 on {len(differ)} of {checks} checks of {path}: {differ[:10]}")
+    print(f"{checks} checks of {path} (transformers v4.31.0) reproduced")
+
+
 class Capture(logging.Handler):
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -118,6 +157,7 @@ def main():
     ap.add_argument("--commit", required=True, help="the transformers commit that tree is, recorded in the file")
     ap.add_argument("--vocab", default="test/fixtures/vocab", help="folder with bert-base-uncased/ and bert-base-cased/ (vocab.txt + tokenizer_config.json)")
     ap.add_argument("--out", default="test/fixtures/tokenizer/slow_overflow.json")
+    ap.add_argument("--check", default="test/fixtures/tokenizer/cases.json", help="the v4.31.0 tokenizer golden this tree must reproduce first")
     args = ap.parse_args()
 
     shim_dir = tempfile.mkdtemp(prefix="hub-shim-")
@@ -151,7 +191,11 @@ def main():
         with open(os.path.join(folder, "tokenizer_config.json")) as f:
             config = json.load(f)
         for side in ("right", "left"):
-            toks[(vocab, side)] = BertTokenizer(os.path.join(folder, "vocab.txt"), truncation_side=side, **config)
+            tok = BertTokenizer(os.path.join(folder, "vocab.txt"), truncation_side=side, **config)
+            tok.sanitize_special_tokens()  # what from_pretrained does last (special tokens in a text stay whole)
+            toks[(vocab, side)] = tok
+
+    same_as_release(toks, args.check)
 
     cases = []
 
