@@ -339,8 +339,11 @@ def main():
     }
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
-        json.dump({"meta": meta, "texts": TEXTS, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
-        f.write("\n")
+        # One case a line, so a regenerated file diffs case by case.
+        compact = dict(ensure_ascii=False, separators=(",", ":"))
+        f.write('{"meta":' + json.dumps(meta, **compact) + ',"texts":' + json.dumps(TEXTS, **compact) + ',"cases":[\n')
+        f.write(",\n".join(json.dumps(c, **compact) for c in cases))
+        f.write("\n]}\n")
     os.replace(tmp, args.out)
     print(f"wrote {len(cases)} cases to {args.out} ({sum('error' in c for c in cases)} raise, "
           f"{sum(any(l['level'] == 'error' for l in c['logs']) for c in cases)} log an error)")
