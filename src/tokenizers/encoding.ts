@@ -89,10 +89,14 @@ export class BatchEncoding<T extends Ids = Ids> {
   declare offset_mapping?: OffsetsOf<T>;
   /** With return_overflowing_tokens (fast tokenizer): the input each row (window) came from. */
   declare overflow_to_sample_mapping?: PerRowOf<T>;
-  /** With return_overflowing_tokens (slow tokenizer, as Python's): the tokens truncation cut, plus `stride` kept ones before them; one list per input in a batch. */
-  declare overflowing_tokens?: T extends number[] ? number[] : T extends number[][] ? number[][] : number[] | number[][];
-  /** With return_overflowing_tokens (slow tokenizer): total length − max_length (negative when the input fits); one per input in a batch. */
-  declare num_truncated_tokens?: T extends number[] ? number : T extends number[][] ? number[] : number | number[];
+  /**
+   * With return_overflowing_tokens (slow tokenizer, as Python's): the tokens truncation cut, plus `stride` kept ones
+   * before them; one list per input in a batch. With return_tensors 'tf', a `[batch, k]` tensor (`[1, k]` for one
+   * text; float32 when nothing was cut, as tf.constant([[]])); lists of different lengths raise, as in Python.
+   */
+  declare overflowing_tokens?: T extends tf.Tensor ? tf.Tensor2D : T extends number[] ? number[] : T extends number[][] ? number[][] : number[] | number[][];
+  /** With return_overflowing_tokens (slow tokenizer): total length − max_length (negative when the input fits); one per input in a batch (`[batch]` int32 with return_tensors). */
+  declare num_truncated_tokens?: T extends tf.Tensor ? tf.Tensor1D : T extends number[] ? number : T extends number[][] ? number[] : number | number[];
   /** With return_length: the number of tokens of each row before padding. */
   declare length?: PerRowOf<T>;
 
@@ -227,7 +231,7 @@ export class BatchEncoding<T extends Ids = Ids> {
   [JUPYTER_DISPLAY](): MimeBundle {
     const text = util.inspect(this, { depth: 4 });
     const per_token = Object.entries(this)
-      .filter(([k]) => k !== "offset_mapping" && k !== "overflow_to_sample_mapping" && k !== "length")
+      .filter(([k]) => !["offset_mapping", "overflow_to_sample_mapping", "length", "overflowing_tokens", "num_truncated_tokens"].includes(k))
       .map(([k, v]) => [k, v instanceof tf.Tensor ? v.arraySync() : v] as [string, unknown]);
     const rows = this.#rows.map((_, b) => {
       const pick = (v: unknown) => (Array.isArray(v) && Array.isArray(v[0]) ? (v as unknown[][])[b] : Array.isArray(v) ? v : []) as unknown[];

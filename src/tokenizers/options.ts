@@ -91,6 +91,17 @@ export function unable_to_create_tensor(key: string, lengths: number[]): Error {
   );
 }
 
+/**
+ * transformers 4.31's error for the slow tokenizer's overflowing_tokens of different lengths with return_tensors
+ * (BatchEncoding.convert_to_tensors), word for word, then what it means here.
+ */
+export function unable_to_create_overflow_tensor(lengths: number[]): Error {
+  return new Error(
+    "Unable to create tensor returning overflowing tokens of different lengths. Please see if a fast version of this tokenizer is available to have this feature available." +
+      ` [bertlab: overflowing_tokens has lists of lengths ${lengths.join(", ")}; BertTokenizerFast (what AutoTokenizer gives) returns windows as rows instead, or leave return_tensors out]`,
+  );
+}
+
 export function checkInt(name: string, v: unknown, min: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
     throw new TypeError(`${name} must be an integer >= ${min}, got ${typeof v === "number" ? v : describe(v)}`);

@@ -2,7 +2,7 @@
 // and the output fields (plain arrays, or int32 tensors with return_tensors 'tf').
 import { tf } from "../backend";
 import { EncodedRow, alignmentOf } from "./encoding";
-import { unable_to_create_tensor, type EncodeOptions } from "./options";
+import { unable_to_create_overflow_tensor, unable_to_create_tensor, type EncodeOptions } from "./options";
 import type { Segmented } from "./segmented";
 import type { Window } from "./truncation";
 
@@ -123,4 +123,34 @@ export function encoding_fields(rows: EncodedRow[], batched: boolean, o: EncodeO
   if (o.return_overflowing_tokens) fields.overflow_to_sample_mapping = perRow((r) => r.sample);
   if (o.return_length) fields.length = perRow((r) => (padded_length ? r.ids.length : r.length));
   return fields;
+}
+
+/** One input's slow overflow (Python's prepare_for_model with return_overflowing_tokens). */
+export interface SlowOverflow {
+  overflowing_tokens: number[];
+  num_truncated_tokens: number;
+}
+
+/**
+ * The slow tokenizer's overflow fields, which Python puts first in the encoding: one list and one count per
+ * input (unbatched for one text). With return_tensors they become tensors as transformers'
+ * BatchEncoding.convert_to_tensors makes them with tf.constant: `[batch, k]` (one text: `[1, k]`) int32 and
+ * `[batch]` int32 counts. tf.constant takes the shape from the first list and checks the others only when the
+ * tensor has elements: lists of different lengths raise transformers' own error, but when the first list is
+ * empty the result is an empty float32 `[batch, 0]` whatever the others hold (torch.tensor does the same; the
+ * golden records it), and `note` says so. Python converts these before input_ids, so this error wins.
+ */
+export function slow_overflow_fields(cut: SlowOverflow[], batched: boolean, tensors: boolean, note?: (key: string, msg: string) => void): Record<string, unknown> {
+  const lists = cut.map((c) => c.overflowing_tokens);
+  const counts = cut.map((c) => c.num_truncated_tokens);
+  if (!tensors) return batched ? { overflowing_tokens: lists, num_truncated_tokens: counts } : { overflowing_tokens: lists[0], num_truncated_tokens: counts[0] };
+  const k = lists[0].length;
+  if (k > 0 && lists.some((l) => l.length !== k)) throw unable_to_create_overflow_tensor(lists.map((l) => l.length));
+  if (k === 0 && lists.some((l) => l.length > 0)) {
+    note?.("overflow-empty-first", `overflowing_tokens: the first input had nothing cut, so (as transformers' tf.constant) the tensor is an empty [${lists.length}, 0] and the other inputs' overflow (lengths ${lists.map((l) => l.length).join(", ")}) is not in it; leave return_tensors out to get the lists`);
+  }
+  return {
+    overflowing_tokens: k === 0 ? tf.zeros([lists.length, 0], "float32") : tf.tensor2d(lists.flat(), [lists.length, k], "int32"), // [batch, k]
+    num_truncated_tokens: tf.tensor1d(counts, "int32"), // [batch]
+  };
 }

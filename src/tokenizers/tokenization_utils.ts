@@ -7,8 +7,8 @@ import { Callable } from "../utils/callable";
 import { describe } from "./options";
 import { IdsInput, clean_up_tokenization, numbersToTensor, toIdList } from "./decoding";
 import { BatchEncoding, EncodedRow, Ids } from "./encoding";
-import { CallOptions, EncodeOptions, OVERFLOW_WINDOWS, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
-import { build_rows, encoding_fields, pad_rows } from "./rows";
+import { CallOptions, EncodeOptions, LARGE_INTEGER, OVERFLOW_WINDOWS, PaddingOption, Strategies, TextPairInput, VERY_LARGE_INTEGER, resolveStrategies } from "./options";
+import { SlowOverflow, build_rows, encoding_fields, pad_rows, slow_overflow_fields } from "./rows";
 import { Segmented } from "./segmented";
 import { overflowing_tokens, truncateWindows } from "./truncation";
 import { install_repr, tokenizer_repr, type TokenizerLike } from "../utils/repr";
@@ -485,7 +485,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     // The slow tokenizer's overflow (Python's prepare_for_model): one truncated row per input, plus what was cut.
     const flat = overflow && !windows;
     const row_options = flat ? { ...options, return_overflowing_tokens: false } : options;
-    const cut: { overflowing_tokens: number[]; num_truncated_tokens: number }[] = [];
+    const cut: SlowOverflow[] = [];
     const rows: EncodedRow[] = [];
     items.forEach((it, i) => {
       const a = this.encode_text(it.a, batched ? `text[${i}]` : "text");
@@ -495,25 +495,30 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     });
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
     // return_length: the slow tokenizer counts padding for one text (encode_plus pads inside prepare_for_model), not in a batch
-    const enc = this.to_batch_encoding(rows, batched || windows, row_options, this.length_includes_padding || !batched);
-    if (flat) {
-      enc.overflowing_tokens = batched ? cut.map((c) => c.overflowing_tokens) : cut[0].overflowing_tokens;
-      enc.num_truncated_tokens = batched ? cut.map((c) => c.num_truncated_tokens) : cut[0].num_truncated_tokens;
-    }
-    return enc;
+    // Python's slow overflow fields come first, and with return_tensors are converted first (their error wins).
+    const lead = flat ? slow_overflow_fields(cut, batched, options.return_tensors === "tf", (k, m) => this.warn_once(k, m)) : {};
+    return this.to_batch_encoding(rows, batched || windows, row_options, this.length_includes_padding || !batched, lead);
   }
 
   /**
    * Python's slow overflow fields (prepare_for_model with return_overflowing_tokens): the tokens truncation cuts,
    * with `stride` kept tokens before them (truncate_sequences), and total length − max_length (negative when it fits).
    */
-  private overflow_fields(ids: number[], pair_ids: number[] | null, add: boolean, st: Strategies, options: EncodeOptions): { overflowing_tokens: number[]; num_truncated_tokens: number } {
+  private overflow_fields(ids: number[], pair_ids: number[] | null, add: boolean, st: Strategies, options: EncodeOptions): SlowOverflow {
     if (st.truncation === "longest_first" && pair_ids !== null) {
       throw new Error("Not possible to return overflowing tokens for pair of sequences with the `longest_first`. Please select another truncation strategy than `longest_first`, for instance `only_second` or `only_first`.");
     }
+    const max_length = st.max_length;
+    if (max_length === null) {
+      // Python fails here on total_len - None (a TypeError); the count needs a max_length.
+      throw new TypeError(
+        "return_overflowing_tokens on the slow tokenizer needs a max_length (num_truncated_tokens is the total length minus max_length): " +
+          (this.model_max_length > LARGE_INTEGER ? "pass max_length (this tokenizer has no model_max_length)" : `pass max_length, or truncation: true for the model's ${this.model_max_length}`),
+      );
+    }
     const total = ids.length + (pair_ids?.length ?? 0) + (add ? this.num_special_tokens_to_add(pair_ids !== null) : 0);
-    const max_length = st.max_length ?? total;
-    const remove = st.truncation === "do_not_truncate" ? 0 : Math.max(0, total - max_length);
+    // Python truncates only `if truncation_strategy != DO_NOT_TRUNCATE and max_length and total_len > max_length`.
+    const remove = st.truncation === "do_not_truncate" || max_length === 0 ? 0 : Math.max(0, total - max_length);
     return { overflowing_tokens: overflowing_tokens(ids, pair_ids, remove, st.truncation, options.stride ?? 0, this.truncation_side), num_truncated_tokens: total - max_length };
   }
 
@@ -528,6 +533,7 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
       side: this.truncation_side,
       overflow: o.return_overflowing_tokens ?? false,
       warn: (m) => console.error(m),
+      note: (k, m) => this.warn_once(k, m),
     });
     const special = add ? { cls: this.requireId("cls_token"), sep: this.requireId("sep_token") } : null;
     for (const r of build_rows(a, b, windows, sample, special, pair_type)) {
@@ -543,8 +549,16 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     pad_rows(rows, st.padding === "longest" ? null : st.max_length!, multiple, { id: this.pad_token_id!, type_id: this.pad_token_type_id, side: this.padding_side });
   }
 
-  private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions, padded_length = false): BatchEncoding<Ids> {
-    return new BatchEncoding(encoding_fields(rows, batched, o, this.model_input_names, padded_length), rows, (id) => this.idToToken(id));
+  /** `lead`: fields that come before the model inputs (the slow overflow fields); its tensors are freed if the rest fails. */
+  private to_batch_encoding(rows: EncodedRow[], batched: boolean, o: EncodeOptions, padded_length = false, lead: Record<string, unknown> = {}): BatchEncoding<Ids> {
+    let fields: Record<string, unknown>;
+    try {
+      fields = encoding_fields(rows, batched, o, this.model_input_names, padded_length);
+    } catch (e) {
+      for (const v of Object.values(lead)) if (v instanceof tf.Tensor) v.dispose();
+      throw e;
+    }
+    return new BatchEncoding({ ...lead, ...fields }, rows, (id) => this.idToToken(id));
   }
 
   // ---- ids to model inputs ----
@@ -580,11 +594,10 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     row.source = null; // ids carry no text: no offsets or words (Python's slow BatchEncoding has none either)
     row.align = { starts: row.ids.map(() => 0), ends: row.ids.map(() => 0), words: row.ids.map(() => null), seqs: row.ids.map(() => null) };
     this.pad_rows(rows, st, options.pad_to_multiple_of ?? null);
-    const enc = this.to_batch_encoding(rows, options.return_tensors === "tf", { ...options, return_overflowing_tokens: false, return_length: false }) as BatchEncoding<Ids> & Record<string, unknown>;
-    if (cut) {
-      enc.overflowing_tokens = cut.overflowing_tokens;
-      enc.num_truncated_tokens = cut.num_truncated_tokens;
-    }
+    const tensors = options.return_tensors === "tf";
+    // As Python's BatchEncoding(..., prepend_batch_axis): made as one text's [1, k] / [1], squeezed below without it.
+    const lead = cut ? slow_overflow_fields([cut], tensors, tensors) : {};
+    const enc = this.to_batch_encoding(rows, tensors, { ...options, return_overflowing_tokens: false, return_length: false }, false, lead) as BatchEncoding<Ids> & Record<string, unknown>;
     if (options.return_length) enc.length = row.ids.length;
     if (options.return_tensors === "tf" && !options.prepend_batch_axis) {
       for (const [k, v] of Object.entries(enc)) {

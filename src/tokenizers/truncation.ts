@@ -1,8 +1,11 @@
-// Truncation of one sequence or pair to max_length. Without overflow it follows Python's slow
-// `truncate_sequences` (longest_first removes one token at a time from the longer sequence, the
-// second on ties; an impossible only_first/only_second logs an error and keeps the input whole).
-// With return_overflowing_tokens the truncated sequence is cut into windows of the remaining
-// budget that overlap by `stride` tokens, as the fast (Rust) tokenizer does.
+// Truncation of one sequence or pair to max_length. Without overflow windows it follows Python's slow
+// `truncate_sequences` (transformers 4.31; test/fixtures/tokenizer/slow_overflow.json is recorded from it):
+// longest_first removes one token at a time from the longer sequence, the second on ties; a cut that the
+// sequence cannot give (an impossible only_first/only_second, or a max_length below the special tokens)
+// logs an error and keeps the input whole; only_second without a second sequence, or max_length 0,
+// truncates nothing. With overflow windows (the fast tokenizer's return_overflowing_tokens, the pipelines)
+// the truncated sequence is cut into windows of the remaining budget that overlap by `stride` tokens, as the
+// fast (Rust) tokenizer does.
 import type { TruncationStrategy } from "./options";
 
 /** The kept token ranges [a0, a1) of the first sequence and [b0, b1) of the second. */
@@ -23,8 +26,12 @@ export interface TruncationInput {
   max_length: number | null;
   stride: number;
   side: "right" | "left";
+  /** Windows (the fast tokenizer's overflow) instead of Python's slow truncate_sequences. */
   overflow: boolean;
+  /** Python's logger.error (an impossible cut). */
   warn: (msg: string) => void;
+  /** bertlab's own note where Python says nothing (only_second on a single sequence); warned once. */
+  note?: (key: string, msg: string) => void;
 }
 
 /** Windows [start, end) of `len` tokens, each `budget` long, consecutive ones sharing `stride`. */
@@ -53,12 +60,16 @@ export function truncateWindows(t: TruncationInput): Window[] {
   const lenB = pair ? t.lenB : 0;
   const full: Window = { a0: 0, a1: lenA, b0: 0, b1: lenB };
   const total = lenA + lenB + nSpecial;
-  if (strategy === "do_not_truncate" || max_length === null || total <= max_length) return [full];
-  if (max_length < nSpecial) {
+  // Python: `if truncation_strategy != DO_NOT_TRUNCATE and max_length and total_len > max_length` (0 is falsy).
+  if (strategy === "do_not_truncate" || max_length === null || (max_length === 0 && !t.overflow) || total <= max_length) return [full];
+  if (t.overflow && max_length < nSpecial) {
     throw new Error(`max_length=${max_length} is too small: the special tokens alone need ${nSpecial} (${pair ? "[CLS] A [SEP] B [SEP]" : "[CLS] A [SEP]"}); use max_length >= ${nSpecial}, or add_special_tokens: false`);
   }
   if (strategy === "only_second" && !pair) {
-    throw new Error("truncation 'only_second' needs a second sequence (text_pair); use 'only_first' or 'longest_first' for single texts");
+    if (t.overflow) throw new Error("truncation 'only_second' needs a second sequence (text_pair); use 'only_first' or 'longest_first' for single texts");
+    // Python's truncate_sequences keeps a single sequence whole here, without a word; bertlab says why once.
+    t.note?.("only-second-single", `truncation 'only_second' has no second sequence to cut, so this ${total}-token input is not truncated to max_length=${max_length} (as transformers); use 'only_first' or true (longest_first) for single texts`);
+    return [full];
   }
   const remove = total - max_length;
 
