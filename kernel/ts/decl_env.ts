@@ -1,9 +1,13 @@
 // The names later cells see, as declarations (.d.ts text) by name. A cell's own declaration output is split into
 // one entry per name (an import of three names is three imports, `declare const a: A, b: B` two statements;
 // overloads, merged interfaces and a class with its namespace stay together), so a later cell that declares a name
-// replaces exactly that name (IPython's rebinding: the new declaration wins, its type too), and a cell that failed
-// at run time adds only the names whose declarations ran.
+// replaces exactly that name (IPython's rebinding: the new declaration wins, its type too — an interface, enum or
+// namespace of the same name is replaced, not merged, as a rerun edited cell needs), and a cell that failed at run
+// time adds only the names whose declarations ran. A `declare global { ... }` block is split the same way, one
+// block per name, keyed `global.<name>` (a later cell's `declare global { var g: string }` replaces `g` only); the
+// compiler merges those blocks into the globals.
 import type { TsModule } from "./compiler";
+import { AMBIENT } from "./cell_transform";
 
 export class DeclEnv {
   private constructor(private readonly entries: ReadonlyMap<string, string>) {}
@@ -50,6 +54,12 @@ export function split_declarations(ts: TsModule, dts: string): Map<string, strin
   const add = (name: string, text: string) => out.set(name, (out.get(name) ?? "") + text + "\n");
   const print = (node: unknown) => printer.printNode(ts.EmitHint.Unspecified, node, sf);
   for (const stmt of sf.statements) {
+    if (ts.isModuleDeclaration(stmt) && stmt.flags & ts.NodeFlags.GlobalAugmentation && stmt.body && ts.isModuleBlock(stmt.body)) {
+      // one `declare global` block per name: the block's own text split as a file's statements
+      const inner = stmt.body.statements.length ? dts.slice(stmt.body.statements[0].getFullStart(), stmt.body.statements[stmt.body.statements.length - 1].getEnd()) : "";
+      for (const [name, text] of split_declarations(ts, inner)) add(`global.${name}`, `declare global {\n${text}}`);
+      continue;
+    }
     if (ts.isExportDeclaration(stmt) || ts.isExportAssignment(stmt)) continue;
     if (ts.isImportDeclaration(stmt)) {
       const c = stmt.importClause;
@@ -68,9 +78,10 @@ export function split_declarations(ts: TsModule, dts: string): Map<string, strin
       continue;
     }
     if (ts.isVariableStatement(stmt)) {
+      const mark = dts.slice(stmt.getFullStart(), stmt.getStart(sf)).includes(AMBIENT) ? `/*${AMBIENT}*/ ` : "";
       for (const d of stmt.declarationList.declarations) {
         if (!ts.isIdentifier(d.name)) continue; // declaration output has no patterns
-        add(d.name.text, print(f.updateVariableStatement(stmt, stmt.modifiers, f.updateVariableDeclarationList(stmt.declarationList, [d]))));
+        add(d.name.text, mark + print(f.updateVariableStatement(stmt, stmt.modifiers, f.updateVariableDeclarationList(stmt.declarationList, [d]))));
       }
       continue;
     }
