@@ -334,13 +334,18 @@ export function reexports_as_imports(ts: Ts, src: string): string {
 }
 
 /**
- * The text of the `declare global { ... }` blocks among `sf`'s statements (a cell's, or the earlier cells'
- * declarations), for the base program: a file outside the program, as cells are, augments no globals.
+ * The text of the `declare global { ... }` blocks of the earlier cells' declarations and of the cell, for the base
+ * program (a file outside the program, as cells are, augments no globals). A name the cell's blocks declare
+ * replaces the earlier block of that name (the declarations keep one block per name): rebinding, as elsewhere.
  */
-export function global_augmentations(ts: Ts, sf: any): string {
+export function global_augmentations(ts: Ts, decls: any, cell: any): string {
+  const blocks = (sf: any) => sf.statements.filter((s: any) => ts.isModuleDeclaration(s) && s.flags & ts.NodeFlags.GlobalAugmentation && s.body && ts.isModuleBlock(s.body));
+  const mine = blocks(cell);
+  if (!mine.length && !/\bdeclare global\b/.test(decls.text)) return "";
+  const names = (b: any) => b.body.statements.flatMap((s: any) => declared_names(ts, s));
+  const redeclared = new Set(mine.flatMap(names));
   let out = "";
-  for (const stmt of sf.statements) {
-    if (ts.isModuleDeclaration(stmt) && stmt.flags & ts.NodeFlags.GlobalAugmentation) out += sf.text.slice(stmt.getStart(sf), stmt.end) + "\n";
-  }
+  for (const b of blocks(decls)) if (!names(b).some((n: string) => redeclared.has(n))) out += decls.text.slice(b.getStart(decls), b.end) + "\n";
+  for (const b of mine) out += cell.text.slice(b.getStart(cell), b.end) + "\n";
   return out;
 }

@@ -304,7 +304,7 @@ export class CellCompiler {
       const r = resolved.get(m)?.resolvedModule;
       return r ? !this.base?.program.getSourceFile(r.resolvedFileName) : !this.base?.specs.has(m);
     });
-    const globals = global_augmentations(ts, decls) + global_augmentations(ts, cell);
+    const globals = global_augmentations(ts, decls, cell);
     if (!this.base || missing.length || this.stale() || globals !== this.base.globals) {
       this.rebuild([...(this.base?.specs ?? []), ...missing], globals);
       resolve();
