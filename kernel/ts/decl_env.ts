@@ -5,7 +5,9 @@
 // namespace of the same name is replaced, not merged, as a rerun edited cell needs), and a cell that failed at run
 // time adds only the names whose declarations ran. A `declare global { ... }` block is split the same way, one
 // block per name, keyed `global.<name>` (a later cell's `declare global { var g: string }` replaces `g` only); the
-// compiler merges those blocks into the globals.
+// compiler merges those blocks into the globals. A replaced declaration that other entries' types refer to
+// (`declare const o: { a: typeof a }`, `const q: P`) stays under a hidden name they are pointed to, so an earlier
+// value keeps its type when its name is rebound (as it keeps its value).
 import type { TsModule } from "./compiler";
 import { AMBIENT } from "./cell_transform";
 
@@ -38,11 +40,72 @@ export class DeclEnv {
     const next = new Map(this.entries);
     for (const [name, text] of cell) {
       if (keep && !keep.has(name) && (!declared || declared.has(name))) continue;
+      const old = next.get(name);
+      if (old !== undefined && !name.startsWith("global.")) retire(ts, next, name, old);
       next.delete(name); // re-insert: the newest declaration comes last
       next.set(name, text);
     }
     return new DeclEnv(next);
   }
+}
+
+let retired = 0;
+
+/**
+ * Before `name`'s declaration `old` is replaced: when other entries' types refer to it, `old` is kept as a hidden
+ * `<name>__bl_was<n>` and those references point there (in place: the entries keep their order).
+ */
+function retire(ts: TsModule, entries: Map<string, string>, name: string, old: string): void {
+  const word = new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+  const users = [...entries].filter(([k, t]) => k !== name && word.test(t));
+  if (!users.length) return;
+  const hidden = `${name}__bl_was${++retired}`;
+  let used = false;
+  for (const [k, t] of users) {
+    const r = rename(ts, t, name, hidden, false);
+    if (r !== t) (used = true), entries.set(k, r);
+  }
+  if (used) entries.set(hidden, rename(ts, old, name, hidden, true));
+}
+
+/**
+ * `text` (declarations) with the type-level references to `name` renamed `to` — a type `P`, `P.Q`, `typeof a`,
+ * `extends a`, `import V = a.In` (not shadowed by a type parameter or parameter of that name) — and with
+ * `declarations`, the names it declares too (`declare const a`, `class a`, `import { a }` → `import { a as to }`).
+ */
+function rename(ts: TsModule, text: string, name: string, to: string, declarations: boolean): string {
+  const sf = ts.createSourceFile("__entry__.d.ts", text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const edits: Array<[number, number, string]> = [];
+  const at = (id: any, replacement = to) => edits.push([id.getStart(sf), id.end, replacement]);
+  const leftmost = (n: any): any => (ts.isIdentifier(n) ? n : ts.isQualifiedName(n) ? leftmost(n.left) : ts.isPropertyAccessExpression(n) ? leftmost(n.expression) : undefined);
+  const shadowed = (n: any): boolean => {
+    for (let p = n.parent; p; p = p.parent) {
+      if (p.typeParameters?.some((t: any) => t.name.text === name)) return true;
+      if (ts.isFunctionLike(p) && p.parameters?.some((q: any) => ts.isIdentifier(q.name) && q.name.text === name)) return true;
+    }
+    return false;
+  };
+  const ref = (n: any) => {
+    const id = n && leftmost(n);
+    if (id && id.text === name && !shadowed(id)) at(id);
+  };
+  const walk = (n: any): void => {
+    if (ts.isTypeReferenceNode(n)) ref(n.typeName);
+    else if (ts.isTypeQueryNode(n)) ref(n.exprName);
+    else if (ts.isExpressionWithTypeArguments(n)) ref(n.expression);
+    else if (ts.isImportEqualsDeclaration(n) && !ts.isExternalModuleReference(n.moduleReference)) ref(n.moduleReference);
+    if (declarations) {
+      if ((ts.isVariableDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) ||
+        ts.isEnumDeclaration(n) || (ts.isModuleDeclaration(n) && n.parent === sf) || ts.isImportEqualsDeclaration(n) || ts.isImportClause(n) || ts.isNamespaceImport(n)) &&
+        n.name && ts.isIdentifier(n.name) && n.name.text === name) at(n.name);
+      if (ts.isImportSpecifier(n) && n.name.text === name) at(n.name, n.propertyName ? to : `${name} as ${to}`);
+    }
+    ts.forEachChild(n, walk);
+  };
+  walk(sf);
+  let out = text;
+  for (const [a, b, r] of edits.sort((x, y) => y[0] - x[0])) out = out.slice(0, a) + r + out.slice(b);
+  return out;
 }
 
 /** A .d.ts text → its declarations by name (text of the statements declaring it, each ending in a newline). */
