@@ -209,3 +209,10 @@ test("an import rebinds an earlier cell's const of the same name (IPython's rebi
   assert.equal(await k.value('import * as rx2 from "./test/fixtures/kernel/cells/reexported";\nrx2.c'), "30");
   assert.equal(await k.value("[rx2.twice(1), get_rx2()]"), "[ 2, 1 ]");
 });
+
+test("a value keeps its type when a name its type refers to is rebound (typeof a class, an interface)", async () => {
+  const k = await seq(["class A1 { v = 1 }\ninterface P1 { x: number }", "const o = { A1 }; const q: P1 = { x: 2 };", "const A1 = 5;\ninterface P1 { y: string }"]);
+  assert.equal(await k.value("[new o.A1().v, q.x, A1]"), "[ 1, 2, 5 ]");
+  assert.match((await k.run("q.y")).evalue ?? "", /TS2339: Property 'y' does not exist on type 'P1__bl_was\d+'/);
+  assert.equal(await k.value("const p: P1 = { y: 'new' }; p.y"), "'new'");
+});
