@@ -215,4 +215,8 @@ test("a value keeps its type when a name its type refers to is rebound (typeof a
   assert.equal(await k.value("[new o.A1().v, q.x, A1]"), "[ 1, 2, 5 ]");
   assert.match((await k.run("q.y")).evalue ?? "", /TS2339: Property 'y' does not exist on type 'P1__bl_was\d+'/);
   assert.equal(await k.value("const p: P1 = { y: 'new' }; p.y"), "'new'");
+  // the kept declarations are no names to offer
+  const offered = k.complete("const z: P");
+  assert.ok(offered.includes("P1"), offered.join(" "));
+  assert.ok(!offered.some((n) => n.includes("__bl_was")), offered.join(" "));
 });

@@ -51,6 +51,11 @@ export class DeclEnv {
 
 let retired = 0;
 
+/** Whether a name is a replaced declaration kept for earlier types (not one to offer in completions). */
+export function is_retired(name: string): boolean {
+  return /__bl_was\d+$/.test(name);
+}
+
 /**
  * Before `name`'s declaration `old` is replaced: when other entries' types refer to it, `old` is kept as a hidden
  * `<name>__bl_was<n>` and those references point there (in place: the entries keep their order).
