@@ -220,3 +220,9 @@ test("a value keeps its type when a name its type refers to is rebound (typeof a
   assert.ok(offered.includes("P1"), offered.join(" "));
   assert.ok(!offered.some((n) => n.includes("__bl_was")), offered.join(" "));
 });
+
+test("a `declare global` block may use a type an earlier cell imported", async () => {
+  const k = await seq(['import { BertConfig } from "bertlab";', "declare global { var __bl_cfg: BertConfig | undefined }\n__bl_cfg = new BertConfig({ hidden_size: 48 });"]);
+  assert.equal(await k.value("__bl_cfg!.hidden_size"), "48");
+  assert.match((await k.run("const hs: string = __bl_cfg!.hidden_size;")).evalue ?? "", /TS2322: Type 'number' is not assignable to type 'string'/);
+});

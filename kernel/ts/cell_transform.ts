@@ -337,6 +337,8 @@ export function reexports_as_imports(ts: Ts, src: string): string {
  * The text of the `declare global { ... }` blocks of the earlier cells' declarations and of the cell, for the base
  * program (a file outside the program, as cells are, augments no globals). A name the cell's blocks declare
  * replaces the earlier block of that name (the declarations keep one block per name): rebinding, as elsewhere.
+ * The imports (the cell's, else the earlier cells') of the names the blocks use come first, so a block may use an
+ * imported type; a cell's own interface it cannot.
  */
 export function global_augmentations(ts: Ts, decls: any, cell: any): string {
   const blocks = (sf: any) => sf.statements.filter((s: any) => ts.isModuleDeclaration(s) && s.flags & ts.NodeFlags.GlobalAugmentation && s.body && ts.isModuleBlock(s.body));
@@ -347,5 +349,14 @@ export function global_augmentations(ts: Ts, decls: any, cell: any): string {
   let out = "";
   for (const b of blocks(decls)) if (!names(b).some((n: string) => redeclared.has(n))) out += decls.text.slice(b.getStart(decls), b.end) + "\n";
   for (const b of mine) out += cell.text.slice(b.getStart(cell), b.end) + "\n";
-  return out;
+  if (!out) return "";
+  const imports = new Map<string, string>();
+  for (const sf of [decls, cell]) {
+    for (const stmt of sf.statements) {
+      if (!ts.isImportDeclaration(stmt) && !(ts.isImportEqualsDeclaration(stmt) && ts.isExternalModuleReference(stmt.moduleReference))) continue;
+      const text = sf.text.slice(stmt.getStart(sf), stmt.end);
+      for (const n of declared_names(ts, stmt)) if (new RegExp(`(^|[^\\w$.])${n.replace(/\$/g, "\\$")}(?![\\w$])`).test(out)) imports.set(n, text);
+    }
+  }
+  return [...new Set(imports.values())].map((t) => t + "\n").join("") + out;
 }
