@@ -226,3 +226,19 @@ test("a `declare global` block may use a type an earlier cell imported", async (
   assert.equal(await k.value("__bl_cfg!.hidden_size"), "48");
   assert.match((await k.run("const hs: string = __bl_cfg!.hidden_size;")).evalue ?? "", /TS2322: Type 'number' is not assignable to type 'string'/);
 });
+
+test("`export default class { }` / `export default function () { }` without a name is the cell's value, as `export default e`", async () => {
+  const k = new Cells();
+  assert.equal(await k.value("export default class { x = 1 }"), "[class (anonymous)]");
+  assert.equal(await k.value("const before_default = 1;\nexport default async function () { return 1; }"), "[AsyncFunction (anonymous)]");
+  assert.equal(await k.value("before_default"), "1");
+});
+
+test("a module augmentation (`declare module \"bertlab\" { ... }`) is carried as `declare global` is; a later block of the same name replaces it", async () => {
+  const k = await seq(['declare module "bertlab" { interface BertConfig { __bl_extra?: number } }\nimport { BertConfig } from "bertlab";']);
+  assert.equal(await k.value("const bc = new BertConfig({}); bc.__bl_extra = 3; bc.__bl_extra"), "3");
+  assert.match((await k.run("const ex: string = bc.__bl_extra!;")).evalue ?? "", /TS2322: Type 'number' is not assignable to type 'string'/);
+  await k.value('declare module "bertlab" { interface BertConfig { __bl_other?: string } }');
+  assert.equal(await k.value("bc.__bl_other"), undefined);
+  assert.match((await k.run("bc.__bl_extra")).evalue ?? "", /TS2339: Property '__bl_extra' does not exist on type 'BertConfig'/);
+});

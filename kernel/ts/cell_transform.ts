@@ -315,12 +315,23 @@ export function declarations_transformer(ts: Ts, checker: any, cell: any, seen: 
  * A cell's re-exports as imports, in place (`export` and `import` are both six letters: offsets hold):
  * `export { a as b } from "m"` and `export * as ns from "m"` declare `b` / `ns` for later cells, as the imports
  * they become. `export * from "m"` stays (the transformers handle it); so does a re-export of or as `default`.
+ * Statements are rewritten from the last: an edit moves only what follows it.
  */
 export function reexports_as_imports(ts: Ts, src: string): string {
-  if (!/\bexport\b[\s\S]*\bfrom\b/.test(src)) return src;
+  if (!/\bexport\b/.test(src)) return src;
   const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   let out = src;
-  for (const stmt of sf.statements) {
+  for (const stmt of [...sf.statements].reverse()) {
+    // `export default class { }` / `export default function () { }` (no name): the class or function is the cell's
+    // value, as for `export default e` — `(class { })`, the one character more at its end
+    if ((ts.isClassDeclaration(stmt) || ts.isFunctionDeclaration(stmt)) && !stmt.name && stmt.modifiers?.length) {
+      const mods = stmt.modifiers.filter((m: any) => m.kind === ts.SyntaxKind.ExportKeyword || m.kind === ts.SyntaxKind.DefaultKeyword);
+      if (mods.length !== 2 || stmt.modifiers.some((m: any) => m.kind === ts.SyntaxKind.AbstractKeyword || ts.isDecorator(m))) continue;
+      const a = mods[0].getStart(sf);
+      const b = mods[1].end;
+      out = out.slice(0, a) + "(" + " ".repeat(b - a - 1) + out.slice(b, stmt.end) + ")" + out.slice(stmt.end);
+      continue;
+    }
     if (!ts.isExportDeclaration(stmt) || !stmt.moduleSpecifier || !stmt.exportClause) continue;
     const c = stmt.exportClause;
     // what each becomes is a local name: an identifier, not `default` (`default as x` imports fine)
@@ -333,18 +344,28 @@ export function reexports_as_imports(ts: Ts, src: string): string {
   return out;
 }
 
+/** Whether a statement is `declare global { ... }` or a module augmentation `declare module "m" { ... }`. */
+export function is_augmentation(ts: Ts, s: any): boolean {
+  return ts.isModuleDeclaration(s) && (s.flags & ts.NodeFlags.GlobalAugmentation || ts.isStringLiteral(s.name)) && !!s.body && ts.isModuleBlock(s.body);
+}
+
+/** What an augmentation augments: `global`, or the module's name as written (`"bertlab"`). */
+export function augmented(ts: Ts, s: any): string {
+  return s.flags & ts.NodeFlags.GlobalAugmentation ? "global" : JSON.stringify(s.name.text);
+}
+
 /**
  * The text of the `declare global { ... }` blocks of the earlier cells' declarations and of the cell, for the base
  * program (a file outside the program, as cells are, augments no globals). A name the cell's blocks declare
  * replaces the earlier block of that name (the declarations keep one block per name): rebinding, as elsewhere.
  * The imports (the cell's, else the earlier cells') of the names the blocks use come first, so a block may use an
- * imported type; a cell's own interface it cannot.
+ * imported type; a cell's own interface it cannot. Module augmentations (`declare module "m" { ... }`) go the same way.
  */
 export function global_augmentations(ts: Ts, decls: any, cell: any): string {
-  const blocks = (sf: any) => sf.statements.filter((s: any) => ts.isModuleDeclaration(s) && s.flags & ts.NodeFlags.GlobalAugmentation && s.body && ts.isModuleBlock(s.body));
+  const blocks = (sf: any) => sf.statements.filter((s: any) => is_augmentation(ts, s));
   const mine = blocks(cell);
-  if (!mine.length && !/\bdeclare global\b/.test(decls.text)) return "";
-  const names = (b: any) => b.body.statements.flatMap((s: any) => declared_names(ts, s));
+  if (!mine.length && !/\bdeclare (global|module)\b/.test(decls.text)) return "";
+  const names = (b: any) => b.body.statements.flatMap((s: any) => declared_names(ts, s).map((n) => `${augmented(ts, b)}.${n}`));
   const redeclared = new Set(mine.flatMap(names));
   let out = "";
   for (const b of blocks(decls)) if (!names(b).some((n: string) => redeclared.has(n))) out += decls.text.slice(b.getStart(decls), b.end) + "\n";

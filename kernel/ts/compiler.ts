@@ -71,7 +71,7 @@ const PREFIX = "export {};\n";
 
 /** A cell's source as the program sees it: `export` keywords blanked (same offsets), its names exported at the end. */
 function prepare(ts: TsModule, src: string): { text: string; names: string[]; types: string[]; imports: Set<string> } {
-  src = reexports_as_imports(ts, src); // `export { a } from "m"` / `export * as ns from "m"` are imports for the cells
+  src = reexports_as_imports(ts, src); // re-exports are imports for the cells; `export default class {}` a value
   const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const blanks: Array<[number, number]> = [];
   const names = new Set<string>();

@@ -4,12 +4,13 @@
 // replaces exactly that name (IPython's rebinding: the new declaration wins, its type too — an interface, enum or
 // namespace of the same name is replaced, not merged, as a rerun edited cell needs), and a cell that failed at run
 // time adds only the names whose declarations ran. A `declare global { ... }` block is split the same way, one
-// block per name, keyed `global.<name>` (a later cell's `declare global { var g: string }` replaces `g` only); the
-// compiler merges those blocks into the globals. A replaced declaration that other entries' types refer to
+// block per name, keyed `global.<name>` (a later cell's `declare global { var g: string }` replaces `g` only), and
+// a module augmentation `declare module "m" { ... }` keyed `"m".<name>`; the compiler merges those blocks into the
+// globals and the modules. A replaced declaration that other entries' types refer to
 // (`declare const o: { a: typeof a }`, `const q: P`) stays under a hidden name they are pointed to, so an earlier
 // value keeps its type when its name is rebound (as it keeps its value).
 import type { TsModule } from "./compiler";
-import { AMBIENT } from "./cell_transform";
+import { AMBIENT, augmented, is_augmentation } from "./cell_transform";
 
 export class DeclEnv {
   private constructor(private readonly entries: ReadonlyMap<string, string>) {}
@@ -41,7 +42,7 @@ export class DeclEnv {
     for (const [name, text] of cell) {
       if (keep && !keep.has(name) && (!declared || declared.has(name))) continue;
       const old = next.get(name);
-      if (old !== undefined && !name.startsWith("global.")) retire(ts, next, name, old);
+      if (old !== undefined && !/^(global|")/.test(name)) retire(ts, next, name, old);
       next.delete(name); // re-insert: the newest declaration comes last
       next.set(name, text);
     }
@@ -122,10 +123,11 @@ export function split_declarations(ts: TsModule, dts: string): Map<string, strin
   const add = (name: string, text: string) => out.set(name, (out.get(name) ?? "") + text + "\n");
   const print = (node: unknown) => printer.printNode(ts.EmitHint.Unspecified, node, sf);
   for (const stmt of sf.statements) {
-    if (ts.isModuleDeclaration(stmt) && stmt.flags & ts.NodeFlags.GlobalAugmentation && stmt.body && ts.isModuleBlock(stmt.body)) {
-      // one `declare global` block per name: the block's own text split as a file's statements
+    if (is_augmentation(ts, stmt)) {
+      // one `declare global` (`declare module "m"`) block per name: the block's own text split as a file's statements
       const inner = stmt.body.statements.length ? dts.slice(stmt.body.statements[0].getFullStart(), stmt.body.statements[stmt.body.statements.length - 1].getEnd()) : "";
-      for (const [name, text] of split_declarations(ts, inner)) add(`global.${name}`, `declare global {\n${text}}`);
+      const what = augmented(ts, stmt);
+      for (const [name, text] of split_declarations(ts, inner)) add(`${what}.${name}`, `declare ${what === "global" ? "global" : `module ${what}`} {\n${text}}`);
       continue;
     }
     if (ts.isExportDeclaration(stmt) || ts.isExportAssignment(stmt)) continue;
