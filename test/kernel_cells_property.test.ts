@@ -230,7 +230,8 @@ const v1 = { a: 1, b: 0, c: 0 };
  * unknown even in its own cell; an ambient `declare const`
  * read as a cell binding; `export *`'s names not seen later; `export { d as a } from` not seen later; a const
  * rebound by `import * as` (an assignment through its accessor); `import V = b.In` reading `b` as a global; a
- * shorthand of a class whose name a later cell rebinds (`typeof a` then meant the new `a`).
+ * shorthand of a class whose name a later cell rebinds (`typeof a` then meant the new `a`); the same when the
+ * rebinding is an `export *` in the shorthand's own cell.
  */
 const EXAMPLES: Array<Parameters<typeof render>[0]> = [
   [{ ops: [o(20)], value: v1 }],
@@ -240,6 +241,7 @@ const EXAMPLES: Array<Parameters<typeof render>[0]> = [
   [{ ops: [o(0, 22)] }, { ops: [o(24, 22)] }],
   [{ ops: [o(16, 1)] }, { ops: [o(25)] }, { ops: [], value: v1 }],
   [{ ops: [o(7)] }, { ops: [o(0, 5, 1), o(14)] }, { ops: [o(0)] }, { ops: [o(0, 0, 1)], value: v1 }],
+  [{ ops: [o(7, 22)] }, { ops: [o(23), o(14)] }, { ops: [], value: v1 }],
 ];
 
 test("cell sequences give the values of the same code run as one module (fast-check, cells over a grammar of top-level forms)", { timeout: 600_000 }, async () => {

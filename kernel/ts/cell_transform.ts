@@ -26,6 +26,8 @@ export const PREV = "__bl_prev";
 export const BIND = "__bl_bind";
 /** The comment that marks an ambient value declaration in a cell's .d.ts (and so in later cells' declarations). */
 export const AMBIENT = "bl:ambient";
+/** The comment that marks the imports an `export * from` became in a cell's .d.ts (taken in after the cell's other names). */
+export const STAR = "bl:star";
 
 type Node = { kind: number; parent?: Node; pos: number; end: number };
 type Ts = TsModule;
@@ -300,7 +302,9 @@ export function declarations_transformer(ts: Ts, checker: any, cell: any, seen: 
         const names = s ? [...s.values, ...s.types] : [];
         if (!names.length) return stmt;
         const specifiers = names.map((n) => f.createImportSpecifier(false, undefined, f.createIdentifier(n)));
-        return f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamedImports(specifiers)), f.createStringLiteral(stmt.moduleSpecifier.text));
+        const imp = f.createImportDeclaration(undefined, f.createImportClause(false, undefined, f.createNamedImports(specifiers)), f.createStringLiteral(stmt.moduleSpecifier.text));
+        // in its own cell `export *` binds nothing: a `typeof c` there is the earlier `c` (DeclEnv takes these in last)
+        return ts.addSyntheticLeadingComment(imp, ts.SyntaxKind.MultiLineCommentTrivia, STAR, true);
       }
       const value = ts.isVariableStatement(stmt) || ts.isFunctionDeclaration(stmt) || ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt) ||
         (ts.isModuleDeclaration(stmt) && ts.isIdentifier(stmt.name) && !(stmt.flags & ts.NodeFlags.GlobalAugmentation));

@@ -10,7 +10,7 @@
 // (`declare const o: { a: typeof a }`, `const q: P`) stays under a hidden name they are pointed to, so an earlier
 // value keeps its type when its name is rebound (as it keeps its value).
 import type { TsModule } from "./compiler";
-import { AMBIENT, augmented, is_augmentation } from "./cell_transform";
+import { AMBIENT, STAR, augmented, is_augmentation } from "./cell_transform";
 
 export class DeclEnv {
   private constructor(private readonly entries: ReadonlyMap<string, string>) {}
@@ -39,7 +39,10 @@ export class DeclEnv {
     const cell = split_declarations(ts, dts);
     if (cell.size === 0) return this;
     const next = new Map(this.entries);
-    for (const [name, text] of cell) {
+    // the names an `export *` brings last, as if a cell of their own: the cell's other declarations that name an
+    // earlier one of them (`{ c: typeof c }`) keep it, as retire() does across cells
+    const star = (t: string) => t.startsWith(`/*${STAR}*/`);
+    for (const [name, text] of [...cell].sort((a, b) => Number(star(a[1])) - Number(star(b[1])))) {
       if (keep && !keep.has(name) && (!declared || declared.has(name))) continue;
       const old = next.get(name);
       if (old !== undefined && !/^(global|")/.test(name)) retire(ts, next, name, old);
@@ -134,7 +137,8 @@ export function split_declarations(ts: TsModule, dts: string): Map<string, strin
     if (ts.isImportDeclaration(stmt)) {
       const c = stmt.importClause;
       if (!c) continue;
-      const one = (clause: unknown) => print(f.updateImportDeclaration(stmt, stmt.modifiers, clause, stmt.moduleSpecifier, stmt.assertClause));
+      const mark = dts.slice(stmt.getFullStart(), stmt.getStart(sf)).includes(STAR) ? `/*${STAR}*/ ` : "";
+      const one = (clause: unknown) => mark + print(f.updateImportDeclaration(stmt, stmt.modifiers, clause, stmt.moduleSpecifier, stmt.assertClause));
       if (c.name) add(c.name.text, one(f.updateImportClause(c, c.isTypeOnly, c.name, undefined)));
       if (c.namedBindings && ts.isNamespaceImport(c.namedBindings)) add(c.namedBindings.name.text, one(f.updateImportClause(c, c.isTypeOnly, undefined, c.namedBindings)));
       else if (c.namedBindings) {
