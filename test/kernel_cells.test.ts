@@ -133,3 +133,112 @@ test("a `declare global` block in a cell is no cell-level name", async () => {
   const k = new Cells();
   assert.equal(await k.value("declare global { var __bl_probe: number | undefined }\nglobalThis.__bl_probe = 3;\nglobalThis.__bl_probe"), "3");
 });
+
+test("`declare global` is carried to later cells: a global var and an interface augmentation; a later block replaces only its names", async () => {
+  const k = new Cells();
+  assert.equal(await k.value("declare global { var __bl_g1: number; var __bl_g2: string; interface Array<T> { __bl_len(): number } }\n__bl_g1 = 1;\n__bl_g1 + 1"), "2");
+  assert.equal(await k.value("globalThis.__bl_g2 = 'two';\nArray.prototype.__bl_len = function () { return this.length; };\n[__bl_g1, __bl_g2.length, [1, 2, 3].__bl_len()]"), "[ 1, 3, 3 ]");
+  // no cell-level name: the global itself is read and written
+  assert.equal(await k.value("__bl_g1 = 5; (globalThis as any).__bl_g1"), "5");
+  // rebinding: a later block's `var __bl_g1: string` wins (no "subsequent declarations" error); __bl_g2 stays
+  assert.equal(await k.value("declare global { var __bl_g1: string }\n__bl_g1 = 'one'; __bl_g1.toUpperCase() + __bl_g2"), "'ONEtwo'");
+  assert.match((await k.run("const g1n: number = __bl_g1;")).evalue ?? "", /TS2322: Type 'string' is not assignable to type 'number'/);
+  assert.match((await k.run("const g3: number = __bl_g3;")).evalue ?? "", /Cannot find name '__bl_g3'/);
+});
+
+test("re-exports bring names to later cells: export * from (values and types), export * as ns, export { x as y } from", async () => {
+  const k = await seq(["const c = 'mine';"]);
+  // in its own cell `export *` declares nothing (as in a module); for later cells it rebinds `c`, its type too
+  assert.equal(await k.value('export * from "./test/fixtures/kernel/cells/reexported";\nc + 1'), "'mine1'");
+  assert.equal(await k.value("c + 1"), "31");
+  assert.equal(await k.value("const pr: Pair = { left: c, right: d }; [pr, twice(pr.right)]"), "[ { left: 30, right: 40 }, 80 ]");
+  assert.match((await k.run("const bad: Pair = { left: 1 };")).evalue ?? "", /TS2741: Property 'right' is missing/);
+  assert.equal(await k.value('export * as rx from "./test/fixtures/kernel/cells/reexported";\nexport { twice as dbl, c as c0 } from "./test/fixtures/kernel/cells/reexported";'), undefined);
+  assert.equal(await k.value("const p2: rx.Pair = { left: rx.c, right: dbl(c0) }; p2"), "{ left: 30, right: 60 }");
+});
+
+test("ambient declarations (declare const / function / class) describe globals: later cells read the global, not a cell binding", async () => {
+  const k = await seq(["(globalThis as any).__bl_amb = 7;\n(globalThis as any).__bl_ambf = (x: number) => x * 3;\ndeclare const __bl_amb: number;\ndeclare function __bl_ambf(x: number): number;\ndeclare class __bl_AmbC { v: number }"]);
+  assert.equal(await k.value("[__bl_amb + 1, __bl_ambf(2)]"), "[ 8, 6 ]");
+  assert.equal(await k.value("(globalThis as any).__bl_amb = 9; __bl_amb"), "9");
+  assert.equal(await k.value("(globalThis as any).__bl_AmbC = class { v = 4 }; new __bl_AmbC().v"), "4");
+  assert.match((await k.run("__bl_ambf('x')")).evalue ?? "", /TS2345: Argument of type 'string' is not assignable to parameter of type 'number'/);
+});
+
+test("enums: const enum inlined in later cells; an enum reopened in a later cell replaces the earlier one (rebinding), within a cell it merges", async () => {
+  const k = await seq(["const enum CE { A = 1, B }", "enum E { A, B }\nenum E { C = 5 }"]);
+  assert.equal(await k.value("[CE.B, E.A, E.C, E[5]]"), "[ 2, 0, 5, 'C' ]");
+  assert.equal(await k.value("enum E { D = 9 }\nE.D"), "9");
+  assert.match((await k.run("E.A")).evalue ?? "", /TS2339: Property 'A' does not exist on type 'typeof E'/);
+  assert.equal(await k.value("(E as any).A"), undefined);
+});
+
+test("namespaces: merged with a function and with a class, an alias `import V = N.In`, reopened in a later cell (replaces)", async () => {
+  const k = await seq([
+    "function F() { return 1; }\nnamespace F { export const x = 2; }\nclass K { static base = 10 }\nnamespace K { export const y = 3; }",
+    "namespace N { export namespace In { export const v = 5; } export interface Shape { r: number } }",
+  ]);
+  assert.equal(await k.value("[F() + F.x, K.base + K.y]"), "[ 3, 13 ]");
+  assert.equal(await k.value("import V = N.In;\nimport S = N.Shape;\nconst sh: S = { r: V.v }; sh"), "{ r: 5 }");
+  assert.equal(await k.value("V.v + 1"), "6");
+  assert.equal(await k.value("namespace N { export const w = 7; }\nN.w"), "7");
+  assert.match((await k.run("N.In")).evalue ?? "", /TS2339: Property 'In' does not exist on type 'typeof N'/);
+  assert.equal(await k.value("V.v"), "5"); // the alias keeps what it was bound to
+});
+
+test("interfaces merge within a cell and are carried together; abstract classes, overloads, import = require, import type", async () => {
+  const k = await seq([
+    "interface M { a: number }\ninterface M { b: string }",
+    "abstract class Shape { abstract area(): number; twice() { return 2 * this.area(); } }",
+    "function ov(x: number): number;\nfunction ov(x: string): string;\nfunction ov(x: number | string) { return x; }",
+    'import path = require("path");\nimport type { BertConfig } from "bertlab";',
+  ]);
+  assert.equal(await k.value("const m: M = { a: 1, b: 'x' }; m"), "{ a: 1, b: 'x' }");
+  assert.match((await k.run("const m2: M = { a: 1 };")).evalue ?? "", /TS2741: Property 'b' is missing/);
+  assert.equal(await k.value("class Sq extends Shape { area() { return 9; } }\nnew Sq().twice()"), "18");
+  assert.match((await k.run("new Shape()")).evalue ?? "", /TS2511: Cannot create an instance of an abstract class/);
+  assert.equal(await k.value("[ov('ab').length, ov(2) + 1]"), "[ 2, 3 ]");
+  assert.match((await k.run("const on: number = ov('s');")).evalue ?? "", /TS2322: Type 'string' is not assignable to type 'number'/);
+  assert.equal(await k.value("path.basename('/a/b.ts')"), "'b.ts'");
+  assert.equal(await k.value("const bc: BertConfig | null = null; bc"), "null");
+  assert.match((await k.run("new BertConfig()")).evalue ?? "", /TS1361: 'BertConfig' cannot be used as a value because it was imported using 'import type'/);
+});
+
+test("an import rebinds an earlier cell's const of the same name (IPython's rebinding), the const's closures keep theirs", async () => {
+  const k = await seq(["const rx2 = 1; const get_rx2 = () => rx2;"]);
+  assert.equal(await k.value('import * as rx2 from "./test/fixtures/kernel/cells/reexported";\nrx2.c'), "30");
+  assert.equal(await k.value("[rx2.twice(1), get_rx2()]"), "[ 2, 1 ]");
+});
+
+test("a value keeps its type when a name its type refers to is rebound (typeof a class, an interface)", async () => {
+  const k = await seq(["class A1 { v = 1 }\ninterface P1 { x: number }", "const o = { A1 }; const q: P1 = { x: 2 };", "const A1 = 5;\ninterface P1 { y: string }"]);
+  assert.equal(await k.value("[new o.A1().v, q.x, A1]"), "[ 1, 2, 5 ]");
+  assert.match((await k.run("q.y")).evalue ?? "", /TS2339: Property 'y' does not exist on type 'P1__bl_was\d+'/);
+  assert.equal(await k.value("const p: P1 = { y: 'new' }; p.y"), "'new'");
+  // the kept declarations are no names to offer
+  const offered = k.complete("const z: P");
+  assert.ok(offered.includes("P1"), offered.join(" "));
+  assert.ok(!offered.some((n) => n.includes("__bl_was")), offered.join(" "));
+});
+
+test("a `declare global` block may use a type an earlier cell imported", async () => {
+  const k = await seq(['import { BertConfig } from "bertlab";', "declare global { var __bl_cfg: BertConfig | undefined }\n__bl_cfg = new BertConfig({ hidden_size: 48 });"]);
+  assert.equal(await k.value("__bl_cfg!.hidden_size"), "48");
+  assert.match((await k.run("const hs: string = __bl_cfg!.hidden_size;")).evalue ?? "", /TS2322: Type 'number' is not assignable to type 'string'/);
+});
+
+test("`export default class { }` / `export default function () { }` without a name is the cell's value, as `export default e`", async () => {
+  const k = new Cells();
+  assert.equal(await k.value("export default class { x = 1 }"), "[class (anonymous)]");
+  assert.equal(await k.value("const before_default = 1;\nexport default async function () { return 1; }"), "[AsyncFunction (anonymous)]");
+  assert.equal(await k.value("before_default"), "1");
+});
+
+test("a module augmentation (`declare module \"bertlab\" { ... }`) is carried as `declare global` is; a later block of the same name replaces it", async () => {
+  const k = await seq(['declare module "bertlab" { interface BertConfig { __bl_extra?: number } }\nimport { BertConfig } from "bertlab";']);
+  assert.equal(await k.value("const bc = new BertConfig({}); bc.__bl_extra = 3; bc.__bl_extra"), "3");
+  assert.match((await k.run("const ex: string = bc.__bl_extra!;")).evalue ?? "", /TS2322: Type 'number' is not assignable to type 'string'/);
+  await k.value('declare module "bertlab" { interface BertConfig { __bl_other?: string } }');
+  assert.equal(await k.value("bc.__bl_other"), undefined);
+  assert.match((await k.run("bc.__bl_extra")).evalue ?? "", /TS2339: Property '__bl_extra' does not exist on type 'BertConfig'/);
+});

@@ -10,7 +10,7 @@ import * as path from "path";
 import { CachedModule, require_cached } from "./code_cache";
 import { sys_with_kernel_bertlab } from "./resolve";
 import { probe_quick_info } from "./help";
-import { LAST, cell_transformer, declared_names, declared_values } from "./cell_transform";
+import { LAST, Seen, cell_transformer, declarations_transformer, declared_names, declared_values, global_augmentations, reexports_as_imports } from "./cell_transform";
 import { LineMap, Position, decode_mappings, lookup } from "./sourcemap";
 
 export type DiagnosticPos = { offset: number; line: number; character: number };
@@ -71,6 +71,7 @@ const PREFIX = "export {};\n";
 
 /** A cell's source as the program sees it: `export` keywords blanked (same offsets), its names exported at the end. */
 function prepare(ts: TsModule, src: string): { text: string; names: string[]; types: string[]; imports: Set<string> } {
+  src = reexports_as_imports(ts, src); // re-exports are imports for the cells; `export default class {}` a value
   const sf = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const blanks: Array<[number, number]> = [];
   const names = new Set<string>();
@@ -124,8 +125,9 @@ class CellHost {
     this.lib_dir = path.dirname(ts.getDefaultLibFilePath({})).replace(/\\/g, "/");
   }
 
-  set_anchor(specs: Iterable<string>): void {
-    const text = [...specs].map((m) => `import ${JSON.stringify(m)};\n`).join("");
+  /** `globals`: the cells' `declare global` blocks (merged into the globals only in a file of the program). */
+  set_anchor(specs: Iterable<string>, globals = ""): void {
+    const text = [...specs].map((m) => `import ${JSON.stringify(m)};\n`).join("") + (globals && `export {};\n${globals}`);
     if (text !== this.anchor || !this.anchor_sf) this.anchor_sf = this.ts.createSourceFile(this.anchor_file, text, this.ts.ScriptTarget.ES2022, true);
     this.anchor = text;
   }
@@ -224,7 +226,7 @@ function is_top_level_await(ts: TsModule, sf: any, d: any): boolean {
 /** The cell compiler: TypeScript is loaded on first use (seconds), the program is rooted at the kernel's cwd. */
 export class CellCompiler {
   private state: { ts: TsModule; host: CellHost; options: any } | null = null;
-  private base: { program: any; specs: Set<string>; local: Map<string, number> } | null = null;
+  private base: { program: any; specs: Set<string>; local: Map<string, number>; globals: string } | null = null;
   private resolutions = new Map<string, any>();
   private host_cache: any = null;
   private last_decl: { text: string; sf: any } | null = null;
@@ -302,8 +304,9 @@ export class CellCompiler {
       const r = resolved.get(m)?.resolvedModule;
       return r ? !this.base?.program.getSourceFile(r.resolvedFileName) : !this.base?.specs.has(m);
     });
-    if (!this.base || missing.length || this.stale()) {
-      this.rebuild([...(this.base?.specs ?? []), ...missing]);
+    const globals = global_augmentations(ts, decls, cell);
+    if (!this.base || missing.length || this.stale() || globals !== this.base.globals) {
+      this.rebuild([...(this.base?.specs ?? []), ...missing], globals);
       resolve();
     }
     const program = this.base!.program;
@@ -350,9 +353,9 @@ export class CellCompiler {
     return false;
   }
 
-  private rebuild(specs: string[]): void {
+  private rebuild(specs: string[], globals: string): void {
     const s = this.s;
-    s.host.set_anchor(specs);
+    s.host.set_anchor(specs, globals);
     this.resolutions.clear();
     const program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
     const local = new Map<string, number>();
@@ -360,7 +363,7 @@ export class CellCompiler {
       if (f.fileName === s.host.anchor_file || f.fileName.startsWith(s.host.lib_dir + "/") || /[\\/]node_modules[\\/]/.test(f.fileName)) continue;
       local.set(f.fileName, s.host.mtime(f.fileName));
     }
-    this.base = { program, specs: new Set(specs), local };
+    this.base = { program, specs: new Set(specs), local, globals };
   }
 
   /** The notebook's own .ts / .js files in the program (imported by cells), checked and emitted with the cell. */
@@ -393,12 +396,13 @@ export class CellCompiler {
     let map: string | undefined;
     let declOutput = "";
     const out_js = path.join(s.options.outDir, path.basename(p.cell.fileName).replace(/\.ts$/, ".js")).replace(/\\/g, "/");
-    const seen = { last: false };
+    const seen: Seen = { last: false };
+    const checker = p.program.getTypeChecker();
     const emit = p.program.emit(p.cell, (file: string, data: string) => {
       if (file.endsWith(".d.ts")) declOutput = data;
       else if (file.endsWith(".js.map")) map = data;
       else if (file === out_js) output = data;
-    }, undefined, false, { before: [cell_transformer(ts, p.program.getTypeChecker(), p.decls, imports, seen)] });
+    }, undefined, false, { before: [cell_transformer(ts, checker, p.decls, imports, seen)], afterDeclarations: [declarations_transformer(ts, checker, p.cell, seen)] });
     diagnostics = convert_diagnostics(ts, emit.diagnostics, p.cell.fileName, s.host.cwd);
     if (diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { diagnostics };
 
@@ -415,6 +419,7 @@ export class CellCompiler {
     sideOutputs?.sort((a, b) => a.path.localeCompare(b.path));
 
     declOutput += nested_var_declarations(ts, p, names);
+    for (const s of seen.stars?.values() ?? []) names.push(...s.values, ...s.types), types.push(...s.types); // `export * from`'s names
     const js = clean_output(output ?? "");
     const result: Compiled = { output: js, declOutput, diagnostics: [], hasToplevelAwait: top_level_await, sideOutputs, names, typeNames: types };
     if (seen.last) result.lastExpressionVar = LAST;

@@ -3,10 +3,12 @@
 // what `name?` pages) and whether a cell is complete, incomplete (more lines to come) or invalid.
 import type { Completeness, Completion, Inspection } from "../server/executor";
 import type { CellCompiler, QuickInfo, TsModule } from "./compiler";
+import { is_retired } from "./decl_env";
 
 export function complete(compiler: CellCompiler, prev_decl: string, code: string, cursor: number): Completion {
   const r = compiler.complete(prev_decl, code, cursor);
-  return { matches: r.candidates, cursor_start: r.start, cursor_end: r.end, metadata: {} };
+  // not the declarations kept for earlier values' types after a rebinding (decl_env.ts)
+  return { matches: r.candidates.filter((n) => !is_retired(n)), cursor_start: r.start, cursor_end: r.end, metadata: {} };
 }
 
 function parts_text(parts: Array<{ text: string }> | string | undefined): string {

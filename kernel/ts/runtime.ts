@@ -27,10 +27,13 @@ export class KeyboardInterrupt extends Error {
 
 /**
  * The `exports` of cells: a cell's declared name (an accessor with get and set) is kept as it is; an import (a
- * getter TypeScript defines) is stored as its plain value; either replaces what the name was before.
+ * getter TypeScript defines, or `exports.x = x`) is stored as its plain value; either replaces what the name was
+ * before (an assignment to `exports` never writes through an earlier cell's accessor: `const x` then a cell's
+ * `import * as x` rebinds x).
  */
 function cell_exports(store: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(store, {
+    set: (_t, prop, value) => Reflect.defineProperty(store, prop, { value, writable: true, enumerable: true, configurable: true }),
     defineProperty: (_t, prop, attrs) => {
       if (prop === "__esModule") return true;
       if (attrs.get && attrs.set) return Reflect.defineProperty(store, prop, { get: attrs.get, set: attrs.set, enumerable: true, configurable: true });

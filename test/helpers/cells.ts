@@ -18,6 +18,11 @@ export class Cells {
     return { status: "ok", ...(value === undefined ? {} : { value: String(value) }) };
   }
 
+  /** The completions offered at the end of `code`. */
+  complete(code: string): string[] {
+    return this.ex.complete(code, code.length).matches;
+  }
+
   /** The cell's value; fails with the cell's error when it has none. */
   async value(code: string): Promise<string | undefined> {
     const r = await this.run(code);
