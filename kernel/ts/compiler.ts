@@ -7,7 +7,9 @@
 // Only @types/node is loaded as global types. The options are tslab's, so cells check as they did under tslab.
 import * as fs from "fs";
 import * as path from "path";
+import Module from "module";
 import { CachedModule, require_cached } from "./code_cache";
+import { SnapshotData, SnapshotJob, ts_snapshot, typescript_path } from "./snapshot";
 import { sys_with_kernel_bertlab } from "./resolve";
 import { probe_quick_info } from "./help";
 import { LAST, cell_transformer, declared_names, declared_values } from "./cell_transform";
@@ -46,16 +48,28 @@ export type Compiled = ConvertResult & {
 
 let ts_module: TsModule | null = null;
 let ts_cache: CachedModule | null = null;
+/** The startup snapshot this kernel came from (snapshot.ts), when it holds this TypeScript. */
+let snapshot: SnapshotData | null = null;
 
-function typescript_path(): string {
-  return require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(require.resolve("tslab/package.json"))] });
-}
-
-/** tslab's TypeScript 5.0.4, through a V8 code cache (loading its 8 MB takes seconds otherwise). */
+/**
+ * tslab's TypeScript 5.0.4: the instance in this process's startup snapshot (with its parsed declaration files),
+ * else loaded through a V8 code cache (loading its 8 MB takes seconds otherwise).
+ */
 export function load_typescript(): TsModule {
   if (!ts_module) {
-    ts_cache = require_cached(typescript_path());
-    ts_module = ts_cache.exports;
+    const file = typescript_path();
+    snapshot = ts_snapshot(file);
+    if (snapshot) {
+      const mod = new Module(file, module);
+      mod.filename = file;
+      mod.exports = snapshot.ts;
+      mod.loaded = true;
+      require.cache[file] ??= mod; // one TypeScript in the process
+      ts_module = snapshot.ts;
+    } else {
+      ts_cache = require_cached(file);
+      ts_module = ts_cache.exports;
+    }
   }
   return ts_module;
 }
@@ -63,7 +77,13 @@ export function load_typescript(): TsModule {
 /** Writes TypeScript's code cache (after warm-up: the compiler's functions are compiled by then); true on a hit. */
 export function save_code_cache(): boolean {
   ts_cache?.save();
-  return !!ts_cache?.cache_hit;
+  return !!snapshot || !!ts_cache?.cache_hit;
+}
+
+/** The compiler options that shape a parsed and bound declaration file (the path options do not). */
+function binding_options(options: Record<string, unknown>): Record<string, unknown> {
+  const { typeRoots: _t, rootDir: _r, outDir: _o, ...rest } = options;
+  return rest;
 }
 
 /** Makes a cell a module (and lets its scope's parent be the earlier cells' declarations). */
@@ -105,6 +125,8 @@ type CellProgram = { program: any; cell: any; decls: any };
 
 /** Real files parsed so far, with their mtime (shared by every compiler in the process: a new one starts warm). */
 const parsed = new Map<string, { sf: any; mtime: number; target: number }>();
+/** Characters of declaration files parsed in this process (not found in the startup snapshot). */
+let parsed_here = 0;
 
 /**
  * The compiler host of the base program: real files parsed once and kept while their mtime holds (a rebuilt .d.ts
@@ -156,8 +178,13 @@ class CellHost {
         if (hit && hit.mtime === mtime && hit.target === version) return hit.sf;
         const text = base.readFile(file);
         if (text === undefined) return undefined;
+        if (hit && hit.target === version && hit.sf.text === text) {
+          hit.mtime = mtime; // rewritten with the same text (a rebuild): still the same file
+          return hit.sf;
+        }
         const sf = ts.createSourceFile(file, text, target, false);
         parsed.set(file, { sf, mtime, target: version });
+        if (file.endsWith(".d.ts")) parsed_here += text.length;
         return sf;
       },
       fileExists: (f: string) => f === this.anchor_file || base.fileExists(f),
@@ -270,6 +297,10 @@ export class CellCompiler {
         rootDir: cwd,
         outDir: path.join(cwd, "__bertlab_out__"),
       };
+      // the startup snapshot's files were parsed and bound with these options: taken only when they are the same
+      if (snapshot && snapshot.options === JSON.stringify(binding_options(options))) {
+        for (const [file, entry] of snapshot.parsed) if (!parsed.has(file)) parsed.set(file, entry);
+      }
       this.state = { ts, host: new CellHost(ts, cwd), options };
     }
     return this.state;
@@ -463,6 +494,18 @@ export class CellCompiler {
       .filter((e): e is { name: string; key: string; index: number } => !!e)
       .sort((a, b) => a.key.localeCompare(b.key) || a.index - b.index);
     return { start: id.getStart(p.cell) - PREFIX.length, end: id.end - PREFIX.length, candidates: ranked.map((e) => e.name) };
+  }
+
+  /**
+   * What a startup snapshot of this compiler would hold (snapshot.ts): the declaration files of its base program,
+   * or null before it has one. `parsed_here`: characters of declaration files this process parsed itself (0 when
+   * the snapshot held every file).
+   */
+  snapshot_job(): (SnapshotJob & { parsed_here: number; from_snapshot: boolean }) | null {
+    if (!this.base || !this.state) return null;
+    // every declaration file parsed so far (the snapshot's own too, while they exist): a new blob holds no less
+    const files = [...parsed.keys()].filter((f) => f.endsWith(".d.ts") && fs.existsSync(f));
+    return { typescript: typescript_path(), options: binding_options(this.state.options), files, parsed_here, from_snapshot: !!snapshot };
   }
 
   close(): void {
