@@ -58,6 +58,11 @@ function names(typescript: string, dir: string, entry: string = ENTRY) {
   return { prefix, meta: `${base}.json`, lock: `${base}.lock`, job: `${base}.job.json`, base };
 }
 
+/** The build lock's file for this TypeScript (and Node, builder) in `dir`. */
+export function snapshot_lock_file(typescript: string, dir: string = snapshot_dir(), entry: string = ENTRY): string {
+  return names(typescript, dir, entry).lock;
+}
+
 /** The published blob for this TypeScript (and Node, builder), or null: none, or its size is not the one written. */
 export function find_snapshot(typescript: string, dir: string = snapshot_dir(), entry: string = ENTRY): string | null {
   try {
