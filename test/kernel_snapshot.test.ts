@@ -150,6 +150,9 @@ test("a kernel started from a blob uses its files and behaves as without it; a c
     const bad = await cell(k, 'const s: number = twice("x");');
     assert.equal(bad.reply.content.status, "error");
     assert.match(bad.error?.evalue ?? "", /not assignable to parameter of type 'number'/);
+    // errors keep their stacks (Node leaves Error.stackTraceLimit out of a snapshot): the frame is the cell's line
+    const thrown = await cell(k, "function boom(): number {\n  throw new RangeError('boom');\n}\nboom();");
+    assert.match((thrown.error?.traceback ?? []).join("\n").replace(/\x1b\[[0-9;]*m/g, ""), /RangeError: boom\n\s+at boom \(In\[\d+\]:2:9\)/);
     // SIGINT to the launcher reaches the kernel: the loop ends with KeyboardInterrupt, and the kernel stays usable
     const loop = k.execute("let n = 0; while (true) { n++; }", () => {}, 120_000);
     await new Promise((res) => setTimeout(res, 1500));

@@ -3,8 +3,8 @@
 // SIGTERM and SIGHUP are forwarded (a SIGINT to the whole group reaches the kernel twice; start.ts counts two
 // within 50 ms as one); the child's exit code (or signal) becomes the launcher's. The child writes one byte on
 // fd 3 once the blob has deserialized; a child that ends before that (a corrupt or incompatible blob) calls
-// `fallback` instead, and the launcher then runs the kernel itself. If the launcher is killed outright, the
-// kernel's lifeline sees its parent gone and ends the kernel.
+// `fallback` instead, and the launcher then runs the kernel itself. If the launcher is killed outright, or its
+// own parent dies, the kernel's lifeline sees its parent gone and ends the kernel.
 import { spawn } from "child_process";
 
 export function relay_to_snapshot(blob: string, main_js: string, connection_file: string, fallback: (why: string) => void): void {
@@ -21,10 +21,17 @@ export function relay_to_snapshot(blob: string, main_js: string, connection_file
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };
   for (const sig of signals) process.on(sig, forward);
+  // the launcher's own parent gone (the front end killed): the launcher goes too, and the kernel's lifeline,
+  // watching the launcher, then ends the kernel and its descendants
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 250);
   let done = false;
   child.on("error", (e) => {
     if (done) return;
     done = true;
+    clearInterval(watch);
     for (const sig of signals) process.off(sig, forward);
     fallback(e.message);
   });
@@ -32,6 +39,7 @@ export function relay_to_snapshot(blob: string, main_js: string, connection_file
   child.on("close", (code, signal) => {
     if (done) return;
     done = true;
+    clearInterval(watch);
     for (const sig of signals) process.off(sig, forward);
     if (!ready) return fallback(signal ? `killed by ${signal}` : `exit code ${code}`);
     if (signal) process.kill(process.pid, signal);

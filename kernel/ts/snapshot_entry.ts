@@ -32,6 +32,10 @@
     parsed.set(file, { sf, mtime, target: target.languageVersion });
   }
   const data = { typescript: job.typescript, ts, parsed, options: JSON.stringify(job.options) };
+  // Error.stackTraceLimit does not exist while a snapshot is built; TypeScript's file lookups save and restore it,
+  // leaving it an own property set to undefined, which Node would put back after deserialization (errors would
+  // then have no stack at all). Without it, the kernel starts with Node's default (10).
+  if ((Error as { stackTraceLimit?: number }).stackTraceLimit === undefined) delete (Error as { stackTraceLimit?: number }).stackTraceLimit;
   v8.startupSnapshot.setDeserializeMainFunction(() => {
     (globalThis as any)[Symbol.for("bertlab.ts_snapshot")] = data;
     if (process.env.BERTLAB_SNAPSHOT_PROBE === "1") {
