@@ -1,9 +1,10 @@
 // The kernel's startup snapshot (kernel/ts/snapshot.ts): a blob is built for a job into its own folder and
 // published atomically (meta file naming the blob and its size; no temp, lock or job file left behind), its key
 // changes with TypeScript's file and the builder's code, a blob of the wrong size is ignored, a build never runs
-// twice at once (a live lock holds, a dead builder's lock is taken over), a kernel started from a blob uses the
-// parsed files and behaves as one without it (type errors, SIGINT interrupts once, exit codes), and a corrupt blob
-// of the right size makes the kernel start without it and deletes it. Uses dist/: run `npm run build` first.
+// twice at once (a live lock holds, a dead builder's lock is taken over), module resolutions made from
+// declaration files are kept only while the file they name exists, a kernel started from a blob uses the parsed
+// files and behaves as one without it (type errors, error stacks, SIGINT interrupts once, exit codes), and a
+// corrupt blob of the right size makes the kernel start without it and deletes it. Uses dist/: run `npm run build` first.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -100,6 +101,29 @@ test("the compiler reuses a parsed declaration file rewritten with the same text
   fs.writeFileSync(d_ts, changed);
   fs.utimesSync(d_ts, new Date(), new Date(Date.now() + 4000));
   assert.equal(parsed_here(), before + changed.length);
+});
+
+test("a module resolved from a declaration file is kept, and resolved again once the file it named is gone", () => {
+  const proj = path.join(tmp, "proj2");
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(proj, rel)), { recursive: true });
+    fs.writeFileSync(path.join(proj, rel), text);
+  };
+  write("node_modules/outer/package.json", JSON.stringify({ name: "outer", types: "index.d.ts" }));
+  write("node_modules/outer/index.d.ts", 'export { v } from "dep";\n');
+  write("node_modules/dep/package.json", JSON.stringify({ name: "dep", types: "index.d.ts" }));
+  write("node_modules/dep/index.d.ts", "export declare const v: number;\n");
+  const check = () => new CellCompiler(proj).convert("", 'import { v } from "outer";\nconst n: number = v;').diagnostics.map((d) => d.messageText);
+  assert.deepEqual(check(), []);
+  const c = new CellCompiler(proj);
+  c.convert("", 'import { v } from "outer";');
+  const kept = c.snapshot_job()!.resolutions!.find(([k]) => k === `${path.join(proj, "node_modules", "outer")}\0dep`);
+  assert.equal((kept?.[1] as { resolvedFileName: string }).resolvedFileName, path.join(proj, "node_modules", "dep", "index.d.ts"));
+  // dep moves under outer with another type: the kept resolution names a file that is gone, so it is looked up again
+  fs.rmSync(path.join(proj, "node_modules", "dep"), { recursive: true });
+  write("node_modules/outer/node_modules/dep/package.json", JSON.stringify({ name: "dep", types: "index.d.ts" }));
+  write("node_modules/outer/node_modules/dep/index.d.ts", "export declare const v: string;\n");
+  assert.deepEqual(check(), ["Type 'string' is not assignable to type 'number'."]);
 });
 
 test("one build at a time: a live builder's lock holds, a dead one's is taken over; a failed build publishes nothing", { timeout: 180_000 }, () => {

@@ -127,6 +127,12 @@ type CellProgram = { program: any; cell: any; decls: any };
 const parsed = new Map<string, { sf: any; mtime: number; target: number }>();
 /** Characters of declaration files parsed in this process (not found in the startup snapshot). */
 let parsed_here = 0;
+/**
+ * Module names resolved from declaration files (`<folder>\0<name>` → TypeScript's resolved module), kept across
+ * programs and in the startup snapshot: a package's imports resolve the same while the file they name exists
+ * (each use checks that). Failed lookups are never kept, nor anything resolved from a cell or a notebook's .ts.
+ */
+const resolved_from_declarations = new Map<string, any>();
 
 /**
  * The compiler host of the base program: real files parsed once and kept while their mtime holds (a rebuilt .d.ts
@@ -160,11 +166,14 @@ class CellHost {
     }
   }
 
+  /** TypeScript's resolution cache while a base program is being made (null otherwise: a later lookup is fresh). */
+  module_cache: any = null;
+
   host(options: object): any {
     const ts = this.ts;
     // "bertlab" from any folder (resolve.ts): the files TypeScript sees show the kernel's install when Node finds none
     const base = sys_with_kernel_bertlab(ts.createCompilerHost(options), this.cwd);
-    return {
+    const host: any = {
       ...base,
       getCurrentDirectory: () => this.cwd,
       // TypeScript passes a fresh options object per program: the cache keys on the language version in it.
@@ -189,10 +198,23 @@ class CellHost {
       },
       fileExists: (f: string) => f === this.anchor_file || base.fileExists(f),
       readFile: (f: string) => (f === this.anchor_file ? this.anchor : base.readFile(f)),
+      resolveModuleNames: (names: string[], containing: string, _reused: unknown, redirected: unknown, opts: object) => {
+        const keep = containing.endsWith(".d.ts");
+        const dir = path.dirname(containing);
+        return names.map((name) => {
+          const key = `${dir}\0${name}`;
+          const hit = keep ? resolved_from_declarations.get(key) : undefined;
+          if (hit && base.fileExists(hit.resolvedFileName)) return hit;
+          const r = ts.resolveModuleName(name, containing, opts, host, this.module_cache ?? undefined, redirected).resolvedModule;
+          if (keep && r) resolved_from_declarations.set(key, r);
+          return r;
+        });
+      },
       writeFile: () => {
         throw new Error("the cell compiler writes no files");
       },
     };
+    return host;
   }
 }
 
@@ -300,6 +322,7 @@ export class CellCompiler {
       // the startup snapshot's files were parsed and bound with these options: taken only when they are the same
       if (snapshot && snapshot.options === JSON.stringify(binding_options(options))) {
         for (const [file, entry] of snapshot.parsed) if (!parsed.has(file)) parsed.set(file, entry);
+        for (const [key, r] of snapshot.resolutions ?? []) if (!resolved_from_declarations.has(key)) resolved_from_declarations.set(key, r);
       }
       this.state = { ts, host: new CellHost(ts, cwd), options };
     }
@@ -385,7 +408,13 @@ export class CellCompiler {
     const s = this.s;
     s.host.set_anchor(specs);
     this.resolutions.clear();
-    const program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
+    s.host.module_cache = s.ts.createModuleResolutionCache(s.host.cwd, (f: string) => f, s.options);
+    let program: any;
+    try {
+      program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
+    } finally {
+      s.host.module_cache = null;
+    }
     const local = new Map<string, number>();
     for (const f of program.getSourceFiles()) {
       if (f.fileName === s.host.anchor_file || f.fileName.startsWith(s.host.lib_dir + "/") || /[\\/]node_modules[\\/]/.test(f.fileName)) continue;
@@ -505,7 +534,8 @@ export class CellCompiler {
     if (!this.base || !this.state) return null;
     // every declaration file parsed so far (the snapshot's own too, while they exist): a new blob holds no less
     const files = [...parsed.keys()].filter((f) => f.endsWith(".d.ts") && fs.existsSync(f));
-    return { typescript: typescript_path(), options: binding_options(this.state.options), files, parsed_here, from_snapshot: !!snapshot };
+    const resolutions = [...resolved_from_declarations].filter(([, r]) => fs.existsSync(r.resolvedFileName));
+    return { typescript: typescript_path(), options: binding_options(this.state.options), files, resolutions, parsed_here, from_snapshot: !!snapshot };
   }
 
   close(): void {

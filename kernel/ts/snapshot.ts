@@ -15,8 +15,9 @@ import * as os from "os";
 import * as path from "path";
 import { writeFileAtomicSync } from "../../src/utils/fs";
 
-export type SnapshotJob = { typescript: string; options: Record<string, unknown>; files: string[] };
-export type SnapshotData = { typescript: string; ts: unknown; parsed: Map<string, { sf: any; mtime: number; target: number }>; options: string };
+/** What a snapshot holds: TypeScript, the files parsed and bound with `options`, module resolutions made from declaration files. */
+export type SnapshotJob = { typescript: string; options: Record<string, unknown>; files: string[]; resolutions?: Array<[string, unknown]> };
+export type SnapshotData = { typescript: string; ts: unknown; parsed: Map<string, { sf: any; mtime: number; target: number }>; resolutions?: Array<[string, any]>; options: string };
 type Meta = { blob: string; size: number; files: number; created: string };
 
 const GLOBAL = Symbol.for("bertlab.ts_snapshot");

@@ -9,7 +9,7 @@
   const fs: typeof import("fs") = require("fs");
   const path: typeof import("path") = require("path");
   const v8: typeof import("v8") = require("v8");
-  type Job = { typescript: string; options: Record<string, unknown>; files: string[] };
+  type Job = { typescript: string; options: Record<string, unknown>; files: string[]; resolutions?: Array<[string, unknown]> };
   const job: Job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
   const mod: { exports: any } = { exports: {} };
   const source = fs.readFileSync(job.typescript, "utf8");
@@ -31,7 +31,7 @@
     ts.bindSourceFile(sf, job.options);
     parsed.set(file, { sf, mtime, target: target.languageVersion });
   }
-  const data = { typescript: job.typescript, ts, parsed, options: JSON.stringify(job.options) };
+  const data = { typescript: job.typescript, ts, parsed, resolutions: job.resolutions ?? [], options: JSON.stringify(job.options) };
   // Error.stackTraceLimit does not exist while a snapshot is built; TypeScript's file lookups save and restore it,
   // leaving it an own property set to undefined, which Node would put back after deserialization (errors would
   // then have no stack at all). Without it, the kernel starts with Node's default (10).
