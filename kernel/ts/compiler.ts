@@ -158,13 +158,20 @@ class CellHost {
     this.anchor = text;
   }
 
+  /** A file's mtime (-1: none), looked up once per file while a base program is made (`stat_memo` set). */
   mtime(file: string): number {
+    const memo = this.stat_memo?.get(file);
+    if (memo !== undefined) return memo;
+    let m = -1;
     try {
-      return fs.statSync(file).mtimeMs;
+      m = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
     } catch {
-      return -1;
+      m = -1;
     }
+    this.stat_memo?.set(file, m);
+    return m;
   }
+  stat_memo: Map<string, number> | null = null;
 
   /** TypeScript's resolution cache while a base program is being made (null otherwise: a later lookup is fresh). */
   module_cache: any = null;
@@ -204,7 +211,7 @@ class CellHost {
         return names.map((name) => {
           const key = `${dir}\0${name}`;
           const hit = keep ? resolved_from_declarations.get(key) : undefined;
-          if (hit && base.fileExists(hit.resolvedFileName)) return hit;
+          if (hit && this.mtime(hit.resolvedFileName) >= 0) return hit; // the same stat getSourceFile then uses
           const r = ts.resolveModuleName(name, containing, opts, host, this.module_cache ?? undefined, redirected).resolvedModule;
           if (keep && r) resolved_from_declarations.set(key, r);
           return r;
@@ -409,11 +416,13 @@ export class CellCompiler {
     s.host.set_anchor(specs);
     this.resolutions.clear();
     s.host.module_cache = s.ts.createModuleResolutionCache(s.host.cwd, (f: string) => f, s.options);
+    s.host.stat_memo = new Map();
     let program: any;
     try {
       program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
     } finally {
       s.host.module_cache = null;
+      s.host.stat_memo = null;
     }
     const local = new Map<string, number>();
     for (const f of program.getSourceFiles()) {
