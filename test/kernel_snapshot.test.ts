@@ -126,7 +126,7 @@ test("a module resolved from a declaration file is kept, and resolved again once
   assert.deepEqual(check(), ["Type 'string' is not assignable to type 'number'."]);
 });
 
-test("one build at a time: a live builder's lock holds, a dead one's is taken over; a failed build publishes nothing", { timeout: 180_000 }, () => {
+test("one build at a time: a live builder's lock holds, a dead one's is taken over; a failed build publishes nothing and stops the asking", { timeout: 180_000 }, () => {
   const dir = path.join(tmp, "b");
   fs.mkdirSync(dir, { recursive: true });
   const job = { typescript, options: {}, files: [] as string[] };
@@ -136,7 +136,10 @@ test("one build at a time: a live builder's lock holds, a dead one's is taken ov
   const failed = snap.build_snapshot(job, dir, broken);
   assert.equal(failed.ok, false);
   assert.match(failed.ok ? "" : failed.reason, /builder broke/);
-  assert.deepEqual(listing(dir), [], "a failed build leaves nothing");
+  const left = listing(dir);
+  assert.equal(left.length, 1, `a failed build leaves only its marker: ${left.join()}`);
+  assert.match(left[0], /\.failed$/);
+  assert.match(JSON.parse(fs.readFileSync(path.join(dir, left[0]), "utf8")).reason, /builder broke/);
 
   const gone = spawnSync(process.execPath, ["-e", "console.log(process.pid)"], { encoding: "utf8" }); // a pid that has ended
   const lock = snap.snapshot_lock_file(typescript, dir, ENTRY);
@@ -148,6 +151,11 @@ test("one build at a time: a live builder's lock holds, a dead one's is taken ov
   const taken = snap.build_snapshot(job, dir, ENTRY);
   assert.ok(taken.ok, JSON.stringify(taken));
   assert.ok(!fs.existsSync(lock));
+  // after a failed build of this key, kernels do not ask for another one (no builder per kernel)
+  fs.writeFileSync(lock.replace(/\.lock$/, ".failed"), JSON.stringify({ reason: "test" }));
+  const said: string[] = [];
+  assert.equal(snap.request_snapshot(job, (l) => said.push(l), dir), false);
+  assert.match(said.join(), /the last one failed/);
 });
 
 function cell(k: KernelClient, code: string) {

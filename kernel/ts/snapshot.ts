@@ -7,7 +7,8 @@
 // architecture, TypeScript's file and the builder's own code, so any change of them means a new blob. A blob is
 // published only after a probe process deserialized it, and atomically (blob under a fresh name, then the meta
 // file renamed over the old one); a blob whose size does not match its meta is ignored, and one that fails to
-// start (main.ts's launcher sees no ready byte) is deleted and the kernel starts without it.
+// start (main.ts's launcher sees no ready byte) is deleted and the kernel starts without it. A failed build leaves
+// `<ts>-<key>.failed` (its reason): kernels do not ask again for a day.
 import { createHash } from "crypto";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -23,6 +24,8 @@ type Meta = { blob: string; size: number; files: number; created: string };
 const GLOBAL = Symbol.for("bertlab.ts_snapshot");
 /** A build lock older than this is a crashed builder's. */
 const LOCK_STALE_MS = 10 * 60_000;
+/** After a failed build, kernels do not ask again for this long (the same Node, TypeScript and builder would fail again). */
+const RETRY_AFTER_MS = 24 * 3600_000;
 const ENTRY = path.join(__dirname, "snapshot_entry.js");
 
 /** tslab's TypeScript 5.0.4 (the cell compiler's). */
@@ -56,7 +59,7 @@ export function snapshot_key(typescript: string, entry: string = ENTRY): string 
 function names(typescript: string, dir: string, entry: string = ENTRY) {
   const prefix = `ts-${sha(typescript)}`;
   const base = path.join(dir, `${prefix}-${snapshot_key(typescript, entry)}`);
-  return { prefix, meta: `${base}.json`, lock: `${base}.lock`, job: `${base}.job.json`, base };
+  return { prefix, meta: `${base}.json`, lock: `${base}.lock`, job: `${base}.job.json`, failed: `${base}.failed`, base };
 }
 
 /** The build lock's file for this TypeScript (and Node, builder) in `dir`. */
@@ -154,6 +157,7 @@ export function build_snapshot(job: SnapshotJob, dir: string = snapshot_dir(), e
       if (f.startsWith(n.prefix) && f.endsWith(".blob") && f !== meta.blob) fs.rmSync(path.join(dir, f), { force: true });
       if (f.startsWith(n.prefix) && f.endsWith(".json") && !f.endsWith(".job.json") && path.join(dir, f) !== n.meta) fs.rmSync(path.join(dir, f), { force: true });
     }
+    fs.rmSync(n.failed, { force: true });
     return { ok: true, blob, files: meta.files };
   } catch (e) {
     return fail((e as Error).message);
@@ -164,6 +168,11 @@ export function build_snapshot(job: SnapshotJob, dir: string = snapshot_dir(), e
 
   function fail(reason: string): BuildResult {
     fs.rmSync(blob, { force: true });
+    try {
+      writeFileAtomicSync(n.failed, JSON.stringify({ reason, at: new Date().toISOString() }));
+    } catch {
+      // kernels will ask again
+    }
     return { ok: false, reason };
   }
 }
@@ -176,6 +185,14 @@ export function request_snapshot(job: SnapshotJob, log: (line: string) => void =
   try {
     fs.mkdirSync(dir, { recursive: true });
     const n = names(job.typescript, dir);
+    try {
+      if (Date.now() - fs.statSync(n.failed).mtimeMs < RETRY_AFTER_MS) {
+        log(`snapshot: not asking for a build, the last one failed (${n.failed}); kernels start without it`);
+        return false;
+      }
+    } catch {
+      // no failed build
+    }
     try {
       const pid = Number(fs.readFileSync(n.lock, "utf8"));
       if (pid && alive(pid) && Date.now() - fs.statSync(n.lock).mtimeMs < LOCK_STALE_MS) return false;
