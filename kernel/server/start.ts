@@ -14,6 +14,16 @@ import { kill_descendants } from "./processes";
 import { Kernel, KernelExit } from "./protocol";
 import { kernel_log } from "./log";
 import { StrayErrors } from "./stray_errors";
+import { ts_snapshot, typescript_path } from "../ts/snapshot";
+
+/** Whether this process started from the cell compiler's startup snapshot. */
+function from_snapshot(): boolean {
+  try {
+    return ts_snapshot(typescript_path()) !== null;
+  } catch {
+    return false;
+  }
+}
 
 export async function start_kernel(connection_file: string): Promise<void> {
   // the kernel's own log: the process's real stderr (and $BERTLAB_KERNEL_LOG), captured before the hooks route
@@ -95,10 +105,12 @@ export async function start_kernel(connection_file: string): Promise<void> {
   // Load TypeScript (and bertlab) while idle, one step per event-loop turn — after the front end's handshake
   // (kernel_info, repeated until its iopub subscription is through), which a step would otherwise hold up; a cell
   // sent meanwhile compiles on its own.
-  let warm_timer: NodeJS.Timeout | null = setTimeout(() => void warm(), 2000);
+  // Started from the compiler's startup snapshot, the steps are short (nothing to parse): warm-up starts at once,
+  // using the wait for the front end's first request, and a handshake waits at most one step.
+  let warm_timer: NodeJS.Timeout | null = setTimeout(() => void warm(), from_snapshot() ? 0 : 2000);
   let handshake = false;
   function warm_soon(ms: number): void {
-    if (!warm_timer || handshake) return; // the first kernel_info only: a front end polling it cannot hold warm-up off
+    if (!warm_timer || handshake || from_snapshot()) return; // the first kernel_info only: a front end polling it cannot hold warm-up off
     handshake = true;
     clearTimeout(warm_timer);
     warm_timer = setTimeout(() => void warm(), ms);

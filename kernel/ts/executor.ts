@@ -84,10 +84,11 @@ export class TsExecutor implements Executor {
   }
 
   /**
-   * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): load
-   * TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first cell's
-   * compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell that
-   * imports them then starts at once) and start bertlab's ONNX engine worker (its first forward then finds it up).
+   * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): start bertlab's
+   * ONNX engine worker (it loads onnxruntime-node on its own thread meanwhile; the first forward then finds it up),
+   * load TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first
+   * cell's compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell
+   * that imports them then starts at once).
    */
   warm_steps(): Array<() => void> {
     const t0 = Date.now();
@@ -108,6 +109,8 @@ export class TsExecutor implements Executor {
     });
     let hit = false;
     return [
+      // bertlab's ONNX engine worker first: it loads onnxruntime-node on its own thread while the steps below run
+      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       timed("TypeScript", () => load_typescript()),
       timed("lib + @types/node", () => this.compiler.convert("", "")),
       // resolved and parsed only, never run: the declarations stay in the compiler's watch program (a use such as
@@ -116,8 +119,6 @@ export class TsExecutor implements Executor {
       () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
       () => this.snapshot_soon(),
       ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
-      // bertlab's ONNX engine worker too (onnxruntime-node loads on its own thread), as a first cell importing it would
-      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       () => {
         if (process.env.BERTLAB_KERNEL_DEBUG && times.length) this.opts.log?.(`warm in ${Date.now() - t0} ms (code cache ${hit ? "hit" : "written"}): ${times.join(", ")}`);
       },
