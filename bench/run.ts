@@ -378,7 +378,7 @@ async function main(): Promise<void> {
   }
 
   if (has("kernel")) {
-    console.log(`kernel cold start, ${args.rounds} alternating rounds (bertlab, tslab, deno) …`);
+    console.log(`kernel cold start, ${args.rounds} alternating rounds (bertlab from its startup snapshot and without, tslab, deno) …`);
     const ks = await kernel_cold_start(args.rounds);
     extra.kernel = ks;
     for (const k of ks) {
@@ -386,7 +386,7 @@ async function main(): Promise<void> {
         rows.push(row({ engine: k.kernel, workload: "kernel cold start", shape: "—", threads: 1, median_ms: null, note: k.missing }));
         continue;
       }
-      const n = `median of ${k.runs.length}; ready ${k.ready_ms.toFixed(0)} ms`;
+      const n = `median of ${k.runs.length}; ready ${k.ready_ms.toFixed(0)} ms${k.first_cpu_ms !== null ? `; kernel CPU ${k.first_cpu_ms.toFixed(0)} ms` : ""}`;
       rows.push(row({ engine: `${k.kernel} kernel`, workload: `start → first result (${k.first_cell})`, shape: "cold", threads: 1, median_ms: k.first_ms, note: n }));
       rows.push(row({ engine: `${k.kernel} kernel`, workload: "trivial cell after it", shape: "warm", threads: 1, median_ms: k.trivial_ms, note: `median of ${k.runs.length}` }));
       rows.push(row({ engine: `${k.kernel} kernel`, workload: "one-line cell, execute_request → reply", shape: "warm", threads: 1, median_ms: k.warm_ms, note: `median of ${k.runs.length * WARM_CELLS.length} cells, each after a ${WARM_PAUSE_MS} ms pause` }));

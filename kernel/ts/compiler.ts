@@ -7,7 +7,9 @@
 // Only @types/node is loaded as global types. The options are tslab's, so cells check as they did under tslab.
 import * as fs from "fs";
 import * as path from "path";
+import Module from "module";
 import { CachedModule, require_cached } from "./code_cache";
+import { SnapshotData, SnapshotJob, ts_snapshot, typescript_path } from "./snapshot";
 import { sys_with_kernel_bertlab } from "./resolve";
 import { probe_quick_info } from "./help";
 import { LAST, Seen, cell_transformer, declarations_transformer, declared_names, declared_values, global_augmentations, reexports_as_imports } from "./cell_transform";
@@ -46,16 +48,28 @@ export type Compiled = ConvertResult & {
 
 let ts_module: TsModule | null = null;
 let ts_cache: CachedModule | null = null;
+/** The startup snapshot this kernel came from (snapshot.ts), when it holds this TypeScript. */
+let snapshot: SnapshotData | null = null;
 
-function typescript_path(): string {
-  return require.resolve("@tslab/typescript-for-tslab", { paths: [path.dirname(require.resolve("tslab/package.json"))] });
-}
-
-/** tslab's TypeScript 5.0.4, through a V8 code cache (loading its 8 MB takes seconds otherwise). */
+/**
+ * tslab's TypeScript 5.0.4: the instance in this process's startup snapshot (with its parsed declaration files),
+ * else loaded through a V8 code cache (loading its 8 MB takes seconds otherwise).
+ */
 export function load_typescript(): TsModule {
   if (!ts_module) {
-    ts_cache = require_cached(typescript_path());
-    ts_module = ts_cache.exports;
+    const file = typescript_path();
+    snapshot = ts_snapshot(file);
+    if (snapshot) {
+      const mod = new Module(file, module);
+      mod.filename = file;
+      mod.exports = snapshot.ts;
+      mod.loaded = true;
+      require.cache[file] ??= mod; // one TypeScript in the process
+      ts_module = snapshot.ts;
+    } else {
+      ts_cache = require_cached(file);
+      ts_module = ts_cache.exports;
+    }
   }
   return ts_module;
 }
@@ -63,7 +77,13 @@ export function load_typescript(): TsModule {
 /** Writes TypeScript's code cache (after warm-up: the compiler's functions are compiled by then); true on a hit. */
 export function save_code_cache(): boolean {
   ts_cache?.save();
-  return !!ts_cache?.cache_hit;
+  return !!snapshot || !!ts_cache?.cache_hit;
+}
+
+/** The compiler options that shape a parsed and bound declaration file (the path options do not). */
+function binding_options(options: Record<string, unknown>): Record<string, unknown> {
+  const { typeRoots: _t, rootDir: _r, outDir: _o, ...rest } = options;
+  return rest;
 }
 
 /** Makes a cell a module (and lets its scope's parent be the earlier cells' declarations). */
@@ -106,6 +126,14 @@ type CellProgram = { program: any; cell: any; decls: any };
 
 /** Real files parsed so far, with their mtime (shared by every compiler in the process: a new one starts warm). */
 const parsed = new Map<string, { sf: any; mtime: number; target: number }>();
+/** Characters of declaration files parsed in this process (not found in the startup snapshot). */
+let parsed_here = 0;
+/**
+ * Module names resolved from declaration files (`<folder>\0<name>` → TypeScript's resolved module), kept across
+ * programs and in the startup snapshot: a package's imports resolve the same while the file they name exists
+ * (each use checks that). Failed lookups are never kept, nor anything resolved from a cell or a notebook's .ts.
+ */
+const resolved_from_declarations = new Map<string, any>();
 
 /**
  * The compiler host of the base program: real files parsed once and kept while their mtime holds (a rebuilt .d.ts
@@ -132,19 +160,29 @@ class CellHost {
     this.anchor = text;
   }
 
+  /** A file's mtime (-1: none), looked up once per file while a base program is made (`stat_memo` set). */
   mtime(file: string): number {
+    const memo = this.stat_memo?.get(file);
+    if (memo !== undefined) return memo;
+    let m = -1;
     try {
-      return fs.statSync(file).mtimeMs;
+      m = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
     } catch {
-      return -1;
+      m = -1;
     }
+    this.stat_memo?.set(file, m);
+    return m;
   }
+  stat_memo: Map<string, number> | null = null;
+
+  /** TypeScript's resolution cache while a base program is being made (null otherwise: a later lookup is fresh). */
+  module_cache: any = null;
 
   host(options: object): any {
     const ts = this.ts;
     // "bertlab" from any folder (resolve.ts): the files TypeScript sees show the kernel's install when Node finds none
     const base = sys_with_kernel_bertlab(ts.createCompilerHost(options), this.cwd);
-    return {
+    const host: any = {
       ...base,
       getCurrentDirectory: () => this.cwd,
       // TypeScript passes a fresh options object per program: the cache keys on the language version in it.
@@ -158,16 +196,34 @@ class CellHost {
         if (hit && hit.mtime === mtime && hit.target === version) return hit.sf;
         const text = base.readFile(file);
         if (text === undefined) return undefined;
+        if (hit && hit.target === version && hit.sf.text === text) {
+          hit.mtime = mtime; // rewritten with the same text (a rebuild): still the same file
+          return hit.sf;
+        }
         const sf = ts.createSourceFile(file, text, target, false);
         parsed.set(file, { sf, mtime, target: version });
+        if (file.endsWith(".d.ts")) parsed_here += text.length;
         return sf;
       },
       fileExists: (f: string) => f === this.anchor_file || base.fileExists(f),
       readFile: (f: string) => (f === this.anchor_file ? this.anchor : base.readFile(f)),
+      resolveModuleNames: (names: string[], containing: string, _reused: unknown, redirected: unknown, opts: object) => {
+        const keep = containing.endsWith(".d.ts");
+        const dir = path.dirname(containing);
+        return names.map((name) => {
+          const key = `${dir}\0${name}`;
+          const hit = keep ? resolved_from_declarations.get(key) : undefined;
+          if (hit && this.mtime(hit.resolvedFileName) >= 0) return hit; // the same stat getSourceFile then uses
+          const r = ts.resolveModuleName(name, containing, opts, host, this.module_cache ?? undefined, redirected).resolvedModule;
+          if (keep && r) resolved_from_declarations.set(key, r);
+          return r;
+        });
+      },
       writeFile: () => {
         throw new Error("the cell compiler writes no files");
       },
     };
+    return host;
   }
 }
 
@@ -272,6 +328,11 @@ export class CellCompiler {
         rootDir: cwd,
         outDir: path.join(cwd, "__bertlab_out__"),
       };
+      // the startup snapshot's files were parsed and bound with these options: taken only when they are the same
+      if (snapshot && snapshot.options === JSON.stringify(binding_options(options))) {
+        for (const [file, entry] of snapshot.parsed) if (!parsed.has(file)) parsed.set(file, entry);
+        for (const [key, r] of snapshot.resolutions ?? []) if (!resolved_from_declarations.has(key)) resolved_from_declarations.set(key, r);
+      }
       this.state = { ts, host: new CellHost(ts, cwd), options };
     }
     return this.state;
@@ -357,7 +418,15 @@ export class CellCompiler {
     const s = this.s;
     s.host.set_anchor(specs, globals);
     this.resolutions.clear();
-    const program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
+    s.host.module_cache = s.ts.createModuleResolutionCache(s.host.cwd, (f: string) => f, s.options);
+    s.host.stat_memo = new Map();
+    let program: any;
+    try {
+      program = s.ts.createProgram({ rootNames: [s.host.anchor_file], options: s.options, host: this.host_object, oldProgram: this.base?.program });
+    } finally {
+      s.host.module_cache = null;
+      s.host.stat_memo = null;
+    }
     const local = new Map<string, number>();
     for (const f of program.getSourceFiles()) {
       if (f.fileName === s.host.anchor_file || f.fileName.startsWith(s.host.lib_dir + "/") || /[\\/]node_modules[\\/]/.test(f.fileName)) continue;
@@ -468,6 +537,19 @@ export class CellCompiler {
       .filter((e): e is { name: string; key: string; index: number } => !!e)
       .sort((a, b) => a.key.localeCompare(b.key) || a.index - b.index);
     return { start: id.getStart(p.cell) - PREFIX.length, end: id.end - PREFIX.length, candidates: ranked.map((e) => e.name) };
+  }
+
+  /**
+   * What a startup snapshot of this compiler would hold (snapshot.ts): the declaration files of its base program,
+   * or null before it has one. `parsed_here`: characters of declaration files this process parsed itself (0 when
+   * the snapshot held every file).
+   */
+  snapshot_job(): (SnapshotJob & { parsed_here: number; from_snapshot: boolean }) | null {
+    if (!this.base || !this.state) return null;
+    // every declaration file parsed so far (the snapshot's own too, while they exist): a new blob holds no less
+    const files = [...parsed.keys()].filter((f) => f.endsWith(".d.ts") && fs.existsSync(f));
+    const resolutions = [...resolved_from_declarations].filter(([, r]) => fs.existsSync(r.resolvedFileName));
+    return { typescript: typescript_path(), options: binding_options(this.state.options), files, resolutions, parsed_here, from_snapshot: !!snapshot };
   }
 
   close(): void {

@@ -14,6 +14,7 @@ import { help_at, help_page, inspect_positions } from "./help";
 import { HistoryAccess, Magics } from "./magics";
 import { KeyboardInterrupt, Runtime } from "./runtime";
 import { explain_unresolved, resolves_for_cells } from "./resolve";
+import { request_snapshot, snapshot_enabled } from "./snapshot";
 import { value_bundle } from "./values";
 
 export type TsExecutorOptions = {
@@ -83,10 +84,11 @@ export class TsExecutor implements Executor {
   }
 
   /**
-   * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): load
-   * TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first cell's
-   * compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell that
-   * imports them then starts at once) and start bertlab's ONNX engine worker (its first forward then finds it up).
+   * Warm-up, as steps the kernel runs one per event-loop turn (requests are answered in between): start bertlab's
+   * ONNX engine worker (it loads onnxruntime-node on its own thread meanwhile; the first forward then finds it up),
+   * load TypeScript, build the program (lib + @types/node), parse the prewarm packages' declarations (the first
+   * cell's compile is then short), write TypeScript's code cache, then load the prewarm packages themselves (a cell
+   * that imports them then starts at once).
    */
   warm_steps(): Array<() => void> {
     const t0 = Date.now();
@@ -107,15 +109,16 @@ export class TsExecutor implements Executor {
     });
     let hit = false;
     return [
+      // bertlab's ONNX engine worker first: it loads onnxruntime-node on its own thread while the steps below run
+      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       timed("TypeScript", () => load_typescript()),
       timed("lib + @types/node", () => this.compiler.convert("", "")),
       // resolved and parsed only, never run: the declarations stay in the compiler's watch program (a use such as
       // `typeof __warm` would make TypeScript build the whole namespace's type: seconds, for nothing)
       ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`))),
       () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
+      () => this.snapshot_soon(),
       ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
-      // bertlab's ONNX engine worker too (onnxruntime-node loads on its own thread), as a first cell importing it would
-      ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       () => {
         if (process.env.BERTLAB_KERNEL_DEBUG && times.length) this.opts.log?.(`warm in ${Date.now() - t0} ms (code cache ${hit ? "hit" : "written"}): ${times.join(", ")}`);
       },
@@ -123,6 +126,41 @@ export class TsExecutor implements Executor {
   }
 
   async execute(code: string, execution_count: number): Promise<ExecuteOutcome> {
+    this.busy++;
+    try {
+      return await this.execute_cell(code, execution_count);
+    } finally {
+      this.busy--;
+      this.snapshot_soon();
+    }
+  }
+
+  /** Cells running now (a magic runs its TypeScript as a nested cell). */
+  private busy = 0;
+  private snapshot_timer: NodeJS.Timeout | null = null;
+  private snapshot_requested = false;
+
+  /**
+   * Once the kernel has been idle for 3 s after a cell (or warm-up): when this process parsed declaration files
+   * that no startup snapshot holds (none yet, or > 64 kB new: another package imported, a rebuilt bertlab), asks
+   * for a snapshot of the compiler's files (snapshot.ts: a detached, niced builder), once per kernel.
+   */
+  private snapshot_soon(): void {
+    if (this.snapshot_requested || !snapshot_enabled()) return;
+    if (this.snapshot_timer) clearTimeout(this.snapshot_timer);
+    this.snapshot_timer = setTimeout(() => {
+      this.snapshot_timer = null;
+      if (this.busy > 0) return; // the cell's end arms it again
+      const job = this.compiler.snapshot_job();
+      if (!job || (job.from_snapshot && job.parsed_here < 64_000)) return;
+      this.snapshot_requested = true;
+      const { parsed_here: _p, from_snapshot: _f, ...rest } = job;
+      if (request_snapshot(rest, this.opts.log) && process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`snapshot: building one of ${rest.files.length} declaration files`);
+    }, 3000);
+    this.snapshot_timer.unref();
+  }
+
+  private async execute_cell(code: string, execution_count: number): Promise<ExecuteOutcome> {
     const cell = `In[${execution_count}]`;
     this.runtime.clear_interrupt();
     const magic = this.magics.intercept(code, execution_count); // %magic / !cmd / name? lines (magics.ts)
@@ -132,7 +170,11 @@ export class TsExecutor implements Executor {
     this.onnx_soon(code);
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
-    if (process.env.BERTLAB_KERNEL_DEBUG) setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms`));
+    if (process.env.BERTLAB_KERNEL_DEBUG) {
+      const job = this.compiler.snapshot_job();
+      const snap = job ? `; startup snapshot ${job.from_snapshot ? "used" : "none"}, ${(job.parsed_here / 1e3).toFixed(0)} kB of declarations parsed here` : "";
+      setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms${snap} (process up ${(process.uptime() * 1000).toFixed(0)} ms)`));
+    }
     if (c.diagnostics.length) return diagnostics_error(explain_unresolved(c.diagnostics, this.opts.cwd), code, cell);
     if (c.sideOutputs) this.runtime.update_side_outputs(c.sideOutputs);
     if (!c.output) {
