@@ -144,3 +144,17 @@ test("`?` lines are only help where the cell is not TypeScript: `cond\\n  ? a\\n
   assert.equal(r.status, "ok", JSON.stringify(r.error));
   assert.equal(r.page, null);
 });
+
+test("Shift-Tab on a cell that imports a notebook's own .ts file, before any cell ran: the cell then runs it (its JavaScript is not used up by the warm-up's compiles)", { timeout: 300_000 }, async () => {
+  const k = await KernelClient.start({ cwd: ROOT, env, startup_timeout_ms: 120_000 });
+  try {
+    const code = `import { Scorer } from "${FIXTURE}";\nScorer.from_sentence(`;
+    const r = await k.send_request("shell", "inspect_request", { code, cursor_pos: code.length, detail_level: 0 });
+    assert.equal(r?.content.found, true);
+    await new Promise((res) => setTimeout(res, 1500)); // the warm-up and the take-in compile meanwhile
+    const ran = await page(k, `import { Scorer } from "${FIXTURE}";\nScorer.from_sentence("a b").labels.length`);
+    assert.equal(ran.status, "ok", JSON.stringify(ran.error));
+  } finally {
+    await k.shutdown();
+  }
+});

@@ -57,7 +57,7 @@ test("a blob is built, probed and published atomically; find_snapshot finds it; 
   const blob = snap.find_snapshot(typescript, dir, ENTRY);
   assert.equal(blob, r.ok ? r.blob : null);
   // the blob deserializes in a fresh process
-  const probe = spawnSync(process.execPath, ["--snapshot-blob", blob!], { encoding: "utf8", env: { ...process.env, BERTLAB_SNAPSHOT_PROBE: "1" } });
+  const probe = spawnSync(process.execPath, ["--snapshot-blob", blob!], { encoding: "utf8", env: { ...process.env, BERTLAB_SNAPSHOT: "1", BERTLAB_SNAPSHOT_PROBE: "1" } });
   assert.equal(probe.stdout.trim(), "bertlab snapshot ok 2 function", probe.stderr);
 
   // another builder (its code changed) or another TypeScript file: another key, so this blob is not theirs
@@ -171,7 +171,7 @@ test("a kernel started from a blob uses its files and behaves as without it; a c
   const dir = path.join(tmp, "c");
   const r = snap.build_snapshot(small_job(), dir);
   assert.ok(r.ok, JSON.stringify(r));
-  const env = { ...process.env, BERTLAB_SNAPSHOT_DIR: dir, BERTLAB_KERNEL_DEBUG: "1", BERTLAB_HISTORY_FILE: path.join(tmp, "history.jsonl") };
+  const env = { ...process.env, BERTLAB_SNAPSHOT: "1", BERTLAB_SNAPSHOT_DIR: dir, BERTLAB_KERNEL_DEBUG: "1", BERTLAB_HISTORY_FILE: path.join(tmp, "history.jsonl") };
   const k = await KernelClient.start({ cwd: path.join(tmp, "proj"), env, startup_timeout_ms: 120_000 });
   try {
     const a = await cell(k, 'import { twice } from "snaptest";\ntwice(21)');

@@ -441,7 +441,12 @@ export class CellCompiler {
     return p.program.getSourceFiles().filter((f: any) => f.fileName !== s.host.anchor_file && !f.isDeclarationFile && !/[\\/]node_modules[\\/]/.test(f.fileName) && !path.relative(s.host.cwd, f.fileName).startsWith(".."));
   }
 
-  convert(prev_decl: string, src: string): Compiled {
+  /**
+   * Checks and emits a cell. `deliver` false: a compile for the compiler's own sake (warm-up, taking in earlier
+   * cells' declarations) whose result is not run: the notebook's own .ts files it reaches are not emitted, so the
+   * cell that does run them still gets their JavaScript (each is sent to the runtime once per change).
+   */
+  convert(prev_decl: string, src: string, deliver = true): Compiled {
     const s = this.s;
     const ts = s.ts;
     const { text, names, types, imports } = prepare(ts, src);
@@ -476,7 +481,7 @@ export class CellCompiler {
     if (diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error)) return { diagnostics };
 
     let sideOutputs: Array<{ path: string; data: string }> | undefined;
-    for (const f of sides) {
+    for (const f of deliver ? sides : []) {
       if (this.emitted.has(f)) continue;
       this.emitted.add(f);
       p.program.emit(f, (file: string, data: string) => {

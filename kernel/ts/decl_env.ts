@@ -45,7 +45,8 @@ export class DeclEnv {
     for (const [name, text] of [...cell].sort((a, b) => Number(star(a[1])) - Number(star(b[1])))) {
       if (keep && !keep.has(name) && (!declared || declared.has(name))) continue;
       const old = next.get(name);
-      if (old !== undefined && !/^(global|")/.test(name)) retire(ts, next, name, old);
+      // the same declaration again (a cell run twice, an import repeated) names the same thing: nothing to keep
+      if (old !== undefined && old !== text && !/^(global|")/.test(name)) retire(ts, next, name, old);
       next.delete(name); // re-insert: the newest declaration comes last
       next.set(name, text);
     }

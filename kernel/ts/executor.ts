@@ -112,10 +112,10 @@ export class TsExecutor implements Executor {
       // bertlab's ONNX engine worker first: it loads onnxruntime-node on its own thread while the steps below run
       ...(pkgs.includes("bertlab") ? [timed("ONNX worker", () => this.onnx_soon('from "bertlab"'))] : []),
       timed("TypeScript", () => load_typescript()),
-      timed("lib + @types/node", () => this.compiler.convert("", "")),
+      timed("lib + @types/node", () => this.compiler.convert("", "", false)),
       // resolved and parsed only, never run: the declarations stay in the compiler's watch program (a use such as
       // `typeof __warm` would make TypeScript build the whole namespace's type: seconds, for nothing)
-      ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`))),
+      ...pkgs.map((pkg) => timed(`${pkg} .d.ts`, () => this.compiler.convert("", `import type * as __warm from ${JSON.stringify(pkg)};\n`, false))),
       () => void (hit = save_code_cache()), // also after a cell compiled: the cache is written once, either way
       () => this.snapshot_soon(),
       ...pkgs.map((pkg) => timed(`require ${pkg}`, () => this.runtime.preload(pkg))),
@@ -251,7 +251,7 @@ export class TsExecutor implements Executor {
     setTimeout(() => {
       if (cells !== this.cells) return;
       try {
-        this.compiler.convert(decl, "");
+        this.compiler.convert(decl, "", false);
       } catch {
         // the next cell compiles against them anyway and reports what is wrong
       }

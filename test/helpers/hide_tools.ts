@@ -5,6 +5,9 @@
 // The int8 graph cache (src/engines/onnx/graph_cache.ts) goes to a temporary folder unless BERTLAB_INT8_CACHE
 // is set, never to ~/.cache: made by the first process that loads this file (node --test's runner; the test
 // files and what they spawn inherit it) and removed by that process when it exits.
+// Kernels started by tests do not use or build the startup snapshot (kernel/ts/snapshot.ts) unless a test asks
+// for it (test/kernel_snapshot.test.ts sets BERTLAB_SNAPSHOT=1 and its own folder): every kernel then starts the
+// same way, and no detached builder runs beside the tests or writes into ~/.cache.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,3 +20,5 @@ if (!process.env.BERTLAB_INT8_CACHE) {
   process.env.BERTLAB_INT8_CACHE = dir;
   process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
 }
+
+if (process.env.BERTLAB_SNAPSHOT === undefined) process.env.BERTLAB_SNAPSHOT = "0";
