@@ -110,7 +110,7 @@ export function rewrite(s: string, rng: Rng): string {
     const v = op(t);
     if (v && v !== t) t = v;
   }
-  return substitute_synonyms(t, rng, 1 + rng.int(3), common_word).text;
+  return substitute_synonyms(t, rng, 1 + rng.int(4), common_word).text;
 }
 
 /** A capitalised word mid-sentence swapped for another name of the split. */
@@ -155,7 +155,7 @@ function related_sentence(sentences: string[], i: number): string | null {
 }
 
 // Weights of the negative kinds (of those that apply to a sentence).
-const NEGATIVE_KINDS: Array<[string, number]> = [["number", 10], ["entity", 5], ["negation", 3], ["roles", 8], ["related", 0.5], ["unrelated", 0.6]];
+const NEGATIVE_KINDS: Array<[string, number]> = [["number", 10], ["entity", 5], ["negation", 3], ["roles", 8], ["related", 0.25], ["unrelated", 0.6]];
 
 /**
  * `n` sentence pairs (half equivalent) from the split's addresses, seeded: each source sentence gives an equivalent
