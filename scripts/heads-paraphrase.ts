@@ -8,7 +8,7 @@
 //      a leading clause moved to the end, coordinated words reordered, a leading or trailing adjunct dropped;
 //   0: s and the SAME kind of rewrite of an edited s — one fact changed: a number, a name (a capitalised word swapped
 //      for another name of the split), a negation or antonym (not, never ↔ always, increase ↔ decrease), or two roles
-//      swapped (two names, "from X to Y", "X rather than Y"); or (about 1 in 7) a related sentence of the same address
+//      swapped (two names, "from X to Y", "X rather than Y"); or (about 1 in 4) a related sentence of the same address
 //      or a sentence of another address, each rewritten the same way.
 // Both pairs of a source get rewrites drawn from one distribution, so word overlap tells the classes apart only by
 // the one changed word (or not at all, for swapped roles): `test/pretrained_heads.test.ts` checks how weak it is.
@@ -25,8 +25,17 @@ export interface PairExample {
 }
 
 const word_count = (s: string) => s.split(/\s+/).length;
+const source_cache = new Map<string, boolean>();
 /** Sources: plain sentences of 6–24 words (short enough for max_length 64 pairs, like MRPC's news sentences). */
-const source_ok = (s: string) => word_count(s) >= 6 && word_count(s) <= 24 && !/[;:"“”()\[\]]/.test(s) && /[.!?]$/.test(s);
+function source_ok(s: string): boolean {
+  let ok = source_cache.get(s);
+  if (ok === undefined) {
+    const n = word_count(s);
+    ok = n >= 6 && n <= 24 && !/[;:"“”()\[\]]/.test(s) && /[.!?]$/.test(s);
+    source_cache.set(s, ok);
+  }
+  return ok;
+}
 
 // Phrase paraphrases, applied in either direction (each one that matches is a candidate).
 const PHRASES: Array<[string, string]> = [
@@ -96,7 +105,7 @@ function common_word(w: string): boolean {
 }
 
 /**
- * A meaning-preserving rewrite: each operation that applies is used with its chance, then 1–3 synonyms; at least
+ * A meaning-preserving rewrite: each operation that applies is used with its chance, then 1–4 synonyms; at least
  * one change. The same rewrite is applied to the edited sentence of a negative pair.
  */
 export function rewrite(s: string, rng: Rng): string {
@@ -140,15 +149,23 @@ export function swap_roles(s: string): string | null {
   return null;
 }
 
+const word_sets = new Map<string, Set<string>>();
+/** The set of lower-case words of a sentence (cached: the related-sentence search reads each one many times). */
+function word_set(s: string): Set<string> {
+  let set = word_sets.get(s);
+  if (!set) word_sets.set(s, (set = ngrams(s, 1)));
+  return set;
+}
+
 /** The sentence of the same address (within 40 sentences) sharing the most content words with s (at least 2). */
 function related_sentence(sentences: string[], i: number): string | null {
-  const own = new Set([...ngrams(sentences[i], 1)].filter((w) => w.length > 3));
+  const own = new Set([...word_set(sentences[i])].filter((w) => w.length > 3));
   let best: string | null = null;
   let best_score = 1;
   for (let j = Math.max(0, i - 40); j < Math.min(sentences.length, i + 40); j++) {
     if (j === i || !source_ok(sentences[j])) continue;
     let shared = 0;
-    for (const w of ngrams(sentences[j], 1)) if (own.has(w)) shared++;
+    for (const w of word_set(sentences[j])) if (own.has(w)) shared++;
     if (shared > best_score) { best_score = shared; best = sentences[j]; }
   }
   return best;
@@ -157,19 +174,37 @@ function related_sentence(sentences: string[], i: number): string | null {
 // Weights of the negative kinds (of those that apply to a sentence).
 const NEGATIVE_KINDS: Array<[string, number]> = [["number", 10], ["entity", 5], ["negation", 3], ["roles", 8], ["related", 0.25], ["unrelated", 0.6]];
 
+interface SplitSources {
+  docs: ReturnType<typeof sotu_split>;
+  ok: (text: string) => boolean;
+  /** [address, sentence] of every usable source sentence, in corpus order */
+  sources: Array<[number, number]>;
+  /** names seen mid-sentence in the split's addresses: what an entity swap puts in */
+  names: string[];
+}
+const split_cache = new Map<Split, SplitSources>();
+/** A split's addresses, its usable source sentences and names (computed once per split: several calls share them). */
+function split_sources(split: Split): SplitSources {
+  let c = split_cache.get(split);
+  if (!c) {
+    const docs = sotu_split(split);
+    const ok = no_leak_filter();
+    const sources: Array<[number, number]> = [];
+    docs.forEach((d, di) => d.sentences.forEach((s, si) => { if (source_ok(s) && ok(s)) sources.push([di, si]); }));
+    const names = [...new Set(docs.flatMap((d) => d.sentences.flatMap((s) => [...s.matchAll(/(?<=\s)[A-Z][a-z]{3,}\b/g)].map((m) => m[0]))))].sort();
+    split_cache.set(split, (c = { docs, ok, sources, names }));
+  }
+  return c;
+}
+
 /**
  * `n` sentence pairs (half equivalent) from the split's addresses, seeded: each source sentence gives an equivalent
  * pair and a not-equivalent one (n / 2 sources), in shuffled order, each pair's two sentences in random order.
  */
 export function paraphrase_pairs(split: Split, n: number, seed: number): PairExample[] {
   const rng = new Rng(seed + (split === "test" ? 1000 : 0) + 313);
-  const docs = sotu_split(split);
-  const ok = no_leak_filter();
-  const slots: Array<[number, number]> = [];
-  docs.forEach((d, di) => d.sentences.forEach((s, si) => { if (source_ok(s) && ok(s)) slots.push([di, si]); }));
-  rng.shuffle(slots);
-  // names seen mid-sentence in this split's addresses: what an entity swap puts in
-  const names = [...new Set(docs.flatMap((d) => d.sentences.flatMap((s) => [...s.matchAll(/(?<=\s)[A-Z][a-z]{3,}\b/g)].map((m) => m[0]))))].sort();
+  const { docs, ok, sources, names } = split_sources(split);
+  const slots = rng.shuffle([...sources]);
   const out: PairExample[] = [];
   const push = (a: string, b: string, label: number, kind: string) => {
     out.push(rng.chance(0.5) ? { sentence1: a, sentence2: b, label, kind } : { sentence1: b, sentence2: a, label, kind });
