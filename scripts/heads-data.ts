@@ -4,20 +4,11 @@
 // training and test examples never share a source sentence. The walkthrough's own example sentences (the string
 // literals of notebooks/src/01-bert-heads-walkthrough.nb) and any text sharing a word 5-gram with them are dropped.
 //
-// paraphrase (MRPC's labels, 0 not_equivalent / 1 equivalent): a SOTU sentence paired with
-//   1: a meaning-preserving rewrite — synonyms for nouns / adjectives (`synonyms`), function-word variants, a
-//      leading clause moved to the end, a trailing clause dropped — applied 1–3 at a time;
-//   0: a related-but-different sentence: (1 in 4) the most word-overlapping other sentence of the same address, or
-//      (about 6 in 10) the sentence with one meaning-changing edit (negation or an antonym, a changed number, a
-//      swapped proper noun), or (1 in 10) a sentence of another address; half of the edited negatives also get synonyms, so surface
-//      change alone does not give the label away.
+// paraphrase (MRPC's labels): scripts/heads-paraphrase.ts builds its pairs from the same split and no-leak filter.
 import * as fs from "fs";
 import * as path from "path";
 import { sotu_documents, type Document } from "./corpus";
-import {
-  Rng, change_number, drop_trailing_clause, function_word_variant, is_dictionary_word, move_leading_clause, negate, ngrams,
-  split_every, substitute_synonyms,
-} from "./heads-text";
+import { Rng, is_dictionary_word, ngrams, split_every, substitute_synonyms } from "./heads-text";
 
 export type Split = "train" | "test";
 
@@ -53,89 +44,6 @@ export function sotu_split(split: Split): Document[] {
 
 const word_count = (s: string) => s.split(/\s+/).length;
 const usable = (s: string) => word_count(s) >= 8 && word_count(s) <= 32 && !/[;:"“”()\[\]]/.test(s) && /[.!?]$/.test(s);
-
-export interface PairExample {
-  sentence1: string;
-  sentence2: string;
-  /** 0 not_equivalent, 1 equivalent (MRPC's ids). */
-  label: number;
-  /** How the pair was made (rewrite, related, negation, number, entity, unrelated). */
-  kind: string;
-}
-
-function rewrite(s: string, rng: Rng): string | null {
-  let t = s;
-  let changes = 0;
-  const moved = move_leading_clause(t);
-  if (moved && rng.chance(0.7)) { t = moved; changes++; }
-  const dropped = drop_trailing_clause(t);
-  if (dropped && rng.chance(0.5)) { t = dropped; changes++; }
-  if (rng.chance(0.5)) { const v = function_word_variant(t, rng); if (v && v !== t) { t = v; changes++; } }
-  const syn = substitute_synonyms(t, rng, 1 + rng.int(3));
-  t = syn.text;
-  changes += syn.replaced;
-  return changes > 0 && t !== s ? t : null;
-}
-
-function most_related(doc: Document, i: number): string | null {
-  const own = new Set(ngrams(doc.sentences[i], 1));
-  let best: string | null = null;
-  let best_score = 0;
-  for (let j = Math.max(0, i - 40); j < Math.min(doc.sentences.length, i + 40); j++) {
-    const other = doc.sentences[j];
-    if (j === i || !usable(other)) continue;
-    let shared = 0;
-    for (const w of ngrams(other, 1)) if (own.has(w) && w.length > 3) shared++;
-    if (shared > best_score) { best_score = shared; best = other; }
-  }
-  return best_score >= 2 ? best : null;
-}
-
-function swap_proper_noun(s: string, names: string[], rng: Rng): string | null {
-  const caps = [...s.matchAll(/(?<=\s)[A-Z][a-z]{2,}\b/g)];
-  if (caps.length === 0) return null;
-  const m = rng.pick(caps);
-  let to = m[0];
-  for (let k = 0; k < 5 && to === m[0]; k++) to = rng.pick(names);
-  return to === m[0] ? null : s.slice(0, m.index!) + to + s.slice(m.index! + m[0].length);
-}
-
-/** `n` sentence pairs (about half equivalent) from the split's addresses, seeded. */
-export function paraphrase_pairs(split: Split, n: number, seed: number): PairExample[] {
-  const rng = new Rng(seed + (split === "test" ? 1000 : 0));
-  const docs = sotu_split(split);
-  const ok = no_leak_filter();
-  const slots: Array<[number, number]> = [];
-  docs.forEach((d, di) => d.sentences.forEach((s, si) => { if (usable(s) && ok(s)) slots.push([di, si]); }));
-  rng.shuffle(slots);
-  // proper nouns seen mid-sentence in this split: what an entity swap puts in
-  const names = [...new Set(docs.flatMap((d) => d.sentences.flatMap((s) => [...s.matchAll(/(?<=\s)[A-Z][a-z]{3,}\b/g)].map((m) => m[0]))))];
-  const out: PairExample[] = [];
-  for (const [di, si] of slots) {
-    if (out.length >= n) break;
-    const s = docs[di].sentences[si];
-    let other: string | null = null;
-    let kind = "";
-    if (out.length % 2 === 0) {
-      other = rewrite(s, rng);
-      kind = "rewrite";
-    } else {
-      const r = rng.random();
-      if (r < 0.1) { kind = "unrelated"; const d = docs[(di + 1 + rng.int(docs.length - 1)) % docs.length]; other = rng.pick(d.sentences); }
-      else if (r < 0.35) { kind = "related"; other = most_related(docs[di], si); }
-      else if (r < 0.65) { kind = "negation"; other = negate(s, rng); }
-      else if (r < 0.82) { kind = "number"; other = change_number(s, rng); }
-      else { kind = "entity"; other = swap_proper_noun(s, names, rng); }
-      if (other && kind !== "related" && kind !== "unrelated" && rng.chance(0.5)) other = substitute_synonyms(other, rng, 1 + rng.int(2)).text;
-      if (!other) { kind = "related"; other = most_related(docs[di], si); }
-    }
-    if (!other || other === s || !ok(other) || word_count(other) > 40) continue;
-    const label = kind === "rewrite" ? 1 : 0;
-    out.push(rng.chance(0.5) ? { sentence1: s, sentence2: other, label, kind } : { sentence1: other, sentence2: s, label, kind });
-  }
-  if (out.length < n) throw new Error(`paraphrase_pairs(${split}): only ${out.length} of ${n} pairs could be made`);
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // NER (CoNLL-2003's label set, IOB2). Entities come from public lists that ship in npm packages, split so the test

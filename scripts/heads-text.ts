@@ -98,17 +98,21 @@ export function is_dictionary_word(word: string): boolean {
 
 const CASE = (src: string, w: string) => (src[0] === src[0].toUpperCase() && src[0] !== src[0].toLowerCase() ? w[0].toUpperCase() + w.slice(1) : w);
 
-/** Replaces up to `max` nouns / adjectives with a synonym; returns the text and how many it replaced. */
-export function substitute_synonyms(text: string, rng: Rng, max: number): { text: string; replaced: number } {
+/**
+ * Replaces up to `max` nouns / adjectives with a synonym; returns the text and how many it replaced. `accept`, when
+ * given, filters the candidate synonyms (e.g. to common words).
+ */
+export function substitute_synonyms(text: string, rng: Rng, max: number, accept?: (synonym: string) => boolean): { text: string; replaced: number } {
   const parts = text.split(/(\s+)/);
+  const candidates = (w: string) => (accept ? synonym_candidates(w).filter(accept) : synonym_candidates(w));
   // lower-case words only (a capitalised one mid-sentence is a name: "United States" must stay)
-  const slots = parts.map((p, i) => ({ p, i })).filter(({ p, i }) => (i === 0 ? /^[A-Za-z]+[,.;:]?$/ : /^[a-z]+[,.;:]?$/).test(p) && synonym_candidates(p.replace(/[,.;:]$/, "").toLowerCase()).length > 0);
+  const slots = parts.map((p, i) => ({ p, i })).filter(({ p, i }) => (i === 0 ? /^[A-Za-z]+[,.;:]?$/ : /^[a-z]+[,.;:]?$/).test(p) && candidates(p.replace(/[,.;:]$/, "").toLowerCase()).length > 0);
   rng.shuffle(slots);
   let replaced = 0;
   for (const { p, i } of slots.slice(0, max)) {
     const bare = p.replace(/[,.;:]$/, "");
     const tail = p.slice(bare.length);
-    parts[i] = CASE(bare, rng.pick(synonym_candidates(bare.toLowerCase()))) + tail;
+    parts[i] = CASE(bare, rng.pick(candidates(bare.toLowerCase()))) + tail;
     replaced++;
   }
   return { text: parts.join(""), replaced };

@@ -16,6 +16,8 @@ import { Trainer } from "../src/training/trainer_api";
 import { DataCollatorWithPadding } from "../src/training/collators";
 import { FileFormatError } from "../src/utils/read_file";
 
+/** A tiny random-weight BertForSequenceClassification with the real uncased vocabulary (a golden test checkpoint). */
+const TINY_CLASSIFIER = path.join(__dirname, "fixtures", "checkpoints", "text_classification");
 const temps: string[] = [];
 after(() => { for (const d of temps) fs.rmSync(d, { recursive: true, force: true }); });
 function folder(files: Record<string, string | Uint8Array>): string {
@@ -94,7 +96,7 @@ test("map (per row, batched, remove_columns, a tokenizer), filter, select, shuff
   const split_words = (b: { text: string[] }) => ({ word: b.text.flatMap((t) => t.split(" ")) });
   assert.throws(() => ds.map(split_words, { batched: true }), /returned 15 rows for a batch of 8, so the input columns \['text', 'label'\] cannot be kept; remove them with remove_columns/);
   assert.equal(ds.map(split_words, { batched: true, remove_columns: ["text", "label"] }).num_rows, 15);
-  const tok = await BertTokenizer.from_pretrained("bertlab/tiny-random-bert-sequence-classification");
+  const tok = await BertTokenizer.from_pretrained(TINY_CLASSIFIER);
   const enc = ds.map((b) => tok(b.text, { truncation: true }), { batched: true, remove_columns: "text" });
   assert.deepEqual(enc.column_names, ["label", "input_ids", "token_type_ids", "attention_mask"]);
   assert.deepEqual(enc[0].input_ids, (tok("a b") as any).input_ids);
@@ -175,8 +177,8 @@ test("to_json / to_csv / to_parquet write all or nothing and load back the same 
 
 test("a Dataset goes straight into a DataCollator and the Trainer (text columns left out, as remove_unused_columns)", async () => {
   await ready();
-  const tok = await BertTokenizer.from_pretrained("bertlab/tiny-random-bert-sequence-classification");
-  const model = await BertForSequenceClassification.from_pretrained("bertlab/tiny-random-bert-sequence-classification");
+  const tok = await BertTokenizer.from_pretrained(TINY_CLASSIFIER);
+  const model = await BertForSequenceClassification.from_pretrained(TINY_CLASSIFIER);
   const d = folder({ "train.csv": CSV, "test.jsonl": JSONL });
   const raw = await load_dataset("csv", { data_files: { train: path.join(d, "train.csv") } });
   const test_split = await load_dataset("json", { data_files: path.join(d, "test.jsonl"), split: "train" });

@@ -24,6 +24,10 @@ const SENT = "models/mini-bert-uncased-sentiment";
 const mini_cfg = json(`${MINI}/config.json`) as { hidden_size: number; num_hidden_layers: number };
 const mini_eval = json(`${MINI}/eval_results.json`) as { steps: number; train_runtime_seconds: number; mlm_accuracy: number; unigram_accuracy: number; nsp_accuracy: number; nsp_majority_rate: number; mlm_by_input: { mask: { accuracy: number } } };
 const sent_eval = json(`${SENT}/eval_results.json`) as { test_accuracy: number; majority_baseline_accuracy: number; random_init_control_accuracy: number };
+const MRPC = "models/mini-bert-uncased-mrpc";
+const mrpc_eval = json(`${MRPC}/eval_results.json`) as { metrics: Record<string, number>; baselines: Record<string, Record<string, number>> };
+/** The paraphrase head's baseline whose name starts with `prefix` ("majority class", "word overlap"). */
+const mrpc_baseline = (prefix: string) => Object.entries(mrpc_eval.baselines).find(([k]) => k.startsWith(prefix))![1];
 
 /**
  * One quote: in `file` (whitespace collapsed), `context`'s capture groups are numbers as quoted; each must equal the
@@ -35,6 +39,7 @@ interface Quote { file: string; context: RegExp; values: number[]; source: strin
 const N = String.raw`([\d,]+(?:\.\d+)?)`;
 const re = (s: string) => new RegExp(s.replace(/#/g, N));
 const P = (x: number) => x * 100;
+const mrpc_numbers = [P(mrpc_eval.metrics.accuracy), P(mrpc_baseline("word overlap").accuracy), P(mrpc_baseline("majority class").accuracy)];
 
 const QUOTES: Quote[] = [
   { file: "README.md", context: re(String.raw`is a #M-parameter BERT \(hidden #, # layers\)`), values: [parameters(`${MINI}/model.safetensors`) / 1e6, mini_cfg.hidden_size, mini_cfg.num_hidden_layers], source: `${MINI}/model.safetensors (header) and config.json` },
@@ -46,10 +51,17 @@ const QUOTES: Quote[] = [
   { file: `${SENT}/README.md`, context: re(String.raw`\*\*test accuracy\*\* \| \*\*#%\*\*`), values: [P(sent_eval.test_accuracy)], source: `${SENT}/eval_results.json (test_accuracy)` },
   { file: `${SENT}/README.md`, context: re(String.raw`majority-class baseline \(always \w+\) \| #%`), values: [P(sent_eval.majority_baseline_accuracy)], source: `${SENT}/eval_results.json (majority_baseline_accuracy)` },
   { file: `${SENT}/README.md`, context: re(String.raw`randomly initialised weights[^|]*\| #%`), values: [P(sent_eval.random_init_control_accuracy)], source: `${SENT}/eval_results.json (random_init_control_accuracy)` },
+  { file: `${MRPC}/README.md`, context: re(String.raw`\*\*this model\*\* \| \*\*accuracy #%, f1 #%`), values: [P(mrpc_eval.metrics.accuracy), P(mrpc_eval.metrics.f1)], source: `${MRPC}/eval_results.json (metrics)` },
+  { file: `${MRPC}/README.md`, context: re(String.raw`baseline: majority class \(always \w+\) \| accuracy #%, f1 #%`), values: [P(mrpc_baseline("majority class").accuracy), P(mrpc_baseline("majority class").f1)], source: `${MRPC}/eval_results.json (baselines)` },
+  { file: `${MRPC}/README.md`, context: re(String.raw`baseline: word overlap ≥ [\d.]+ [^|]*\| accuracy #%, f1 #%`), values: [P(mrpc_baseline("word overlap").accuracy), P(mrpc_baseline("word overlap").f1)], source: `${MRPC}/eval_results.json (baselines)` },
+  { file: "models/README.md", context: re(String.raw`the paraphrase head reaches #% held-out accuracy against #% for a tuned word-overlap threshold and #% for the majority class`), values: mrpc_numbers, source: `${MRPC}/eval_results.json` },
+  { file: "scripts/README.md", context: re(String.raw`\x60mini-bert-uncased-mrpc\x60 reaches #% held-out accuracy against #% for the tuned word-overlap threshold \(majority #%\)`), values: mrpc_numbers, source: `${MRPC}/eval_results.json` },
+  { file: "README.md", context: re(String.raw`the paraphrase head #% held-out accuracy vs a tuned word-overlap threshold's #%`), values: mrpc_numbers.slice(0, 2), source: `${MRPC}/eval_results.json` },
 ];
 
 // The notebooks' quotes of the same numbers (notebooks/src/*.nb are the sources; the .ipynb are built from them).
 const NOTEBOOK_QUOTES: Quote[] = [
+  { file: "notebooks/src/01-bert-heads-walkthrough.nb", context: re(String.raw`2 layers; #% held-out accuracy on its generated pairs, against #% for a tuned word-overlap threshold`), values: mrpc_numbers.slice(0, 2), source: `${MRPC}/eval_results.json` },
   { file: "notebooks/06-explain.ipynb", context: re(String.raw`mini-bert-uncased-sentiment\x60 \(#% on held-out`), values: [P(sent_eval.test_accuracy)], source: `${SENT}/eval_results.json (test_accuracy)` },
 ];
 

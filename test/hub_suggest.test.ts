@@ -35,7 +35,7 @@ test("offline, a misspelled id says 'did you mean' and lists the shipped bertlab
       assert.ok(e instanceof LocalEntryNotFoundError, e.name);
       assert.match(e.message, /cannot find config\.json of 'bertlab\/mini-bert-uncasd'/);
       assert.match(e.message, /Did you mean 'bertlab\/mini-bert-uncased'\?/);
-      assert.match(e.message, /Models that ship with bertlab and load offline: bertlab\/mini-bert-uncased, .*bertlab\/tiny-random-bert-sequence-classification/);
+      assert.match(e.message, /Models that ship with bertlab and load offline: bertlab\/mini-bert-uncased, .*bertlab\/mini-bert-uncased-mrpc/);
       return true;
     });
     await assert.rejects(cached_file("dslim/bert-base-NRE", "config.json", { cache_dir: cache }), /Did you mean 'dslim\/bert-base-NER'\?/);

@@ -120,7 +120,7 @@ test("npm pack → npm install of the tarball in a fresh project → kernelspec 
   const cells = out.cells.filter((c): c is CodeCell => c.cell_type === "code");
   const text = cells.flatMap((c) => c.outputs.map((o) => (o.output_type === "stream" ? joined(o.text) : o.output_type === "error" ? `ERROR ${o.ename}: ${o.evalue}` : ""))).join("");
   assert.doesNotMatch(text, /ERROR/);
-  assert.match(text, /shipped: bertlab\/mini-bert-uncased, .*bertlab\/tiny-random-bert-sequence-classification/);
+  assert.match(text, /shipped: bertlab\/mini-bert-uncased, .*bertlab\/mini-bert-uncased-mrpc/);
   assert.match(text, /last_engine: onnx\n/);
   assert.match(text, /auto_runs: onnx onnxruntime-node 1\.30\.0\n/);
   assert.match(text, /shape: 1x13x30522\n/);

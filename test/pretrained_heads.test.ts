@@ -11,11 +11,12 @@ import { BertForQuestionAnswering, BertForSequenceClassification, BertForTokenCl
 import { pipeline } from "../src/pipelines";
 import { BertTokenizer } from "../src/tokenizers";
 import {
-  LEAK_NGRAM, entity_lists, ner_sentences, paraphrase_pairs, qa_examples, walkthrough_sentences,
+  LEAK_NGRAM, entity_lists, ner_sentences, qa_examples, walkthrough_sentences,
 } from "../scripts/heads-data";
-import { evaluate_ner, evaluate_paraphrase, evaluate_qa, type HeadModel } from "../scripts/finetune-heads";
+import { drop_leading_adjunct, paraphrase_pairs, phrase_paraphrase, possessive_swap, swap_coordination, swap_roles } from "../scripts/heads-paraphrase";
+import { evaluate_ner, evaluate_paraphrase, evaluate_qa, overlap_threshold, type HeadModel } from "../scripts/finetune-heads";
 import { entities, entity_scores, exact_match, token_f1 } from "../scripts/heads-metrics";
-import { ngrams, word_overlap } from "../scripts/heads-text";
+import { Rng, ngrams, word_overlap } from "../scripts/heads-text";
 
 const MODELS = path.join(__dirname, "..", "models");
 const offline = { local_files_only: true, quiet: true };
@@ -91,6 +92,35 @@ test("the generators are seeded and split: the same seed gives the same data; tr
   for (const q of qa_examples("train", 30, 4)) assert.equal(q.context.slice(q.answer_start, q.answer_start + q.answer.length), q.answer);
 });
 
+test("paraphrase pairs are contrast sets with hard negatives: a tuned word-overlap threshold stays weak on both classes", () => {
+  const test_pairs = paraphrase_pairs("test", 400, 5);
+  const positives = test_pairs.filter((p) => p.label === 1);
+  const negatives = test_pairs.filter((p) => p.label === 0);
+  assert.equal(positives.length, 200);
+  // each not-equivalent pair shares its source sentence with an equivalent pair
+  const pos_sentences = new Set(positives.flatMap((p) => [p.sentence1, p.sentence2]));
+  for (const n of negatives) assert.ok(pos_sentences.has(n.sentence1) || pos_sentences.has(n.sentence2), n.sentence1);
+  // most negatives change one fact and keep the words: a changed number / name, a negation, swapped roles
+  const hard = negatives.filter((p) => ["number", "entity", "negation", "roles"].includes(p.kind));
+  assert.ok(hard.length >= 0.65 * negatives.length, `${hard.length} hard negatives of ${negatives.length}`);
+  const mean = (xs: typeof test_pairs) => xs.reduce((a, p) => a + word_overlap(p.sentence1, p.sentence2), 0) / xs.length;
+  assert.ok(Math.abs(mean(hard) - mean(positives)) < 0.1, `overlap: hard negatives ${mean(hard)}, positives ${mean(positives)}`);
+  const th = overlap_threshold(paraphrase_pairs("train", 600, 5));
+  const acc = test_pairs.filter((p) => (word_overlap(p.sentence1, p.sentence2) >= th ? 1 : 0) === p.label).length / test_pairs.length;
+  assert.ok(acc > 0.5 && acc < 0.72, `word overlap ≥ ${th}: accuracy ${acc}`);
+});
+
+test("paraphrase rewrites and edits: what each one does to a sentence", () => {
+  assert.equal(possessive_swap("We will restore the strength of America now."), "We will restore America's strength now.");
+  assert.equal(possessive_swap("We will restore America's strength now."), "We will restore the strength of America now.");
+  assert.equal(swap_coordination("We need schools and hospitals in every town."), "We need hospitals and schools in every town.");
+  assert.equal(drop_leading_adjunct("Tonight, we renew that promise."), "We renew that promise.");
+  assert.equal(phrase_paraphrase("Prices rose because of the war.", new Rng(1)), "Prices rose due to the war.");
+  assert.equal(swap_roles("The nation moved from poverty to prosperity."), "The nation moved from prosperity to poverty.");
+  assert.equal(swap_roles("We asked Germany to help France."), "We asked France to help Germany.");
+  assert.equal(swap_roles("We thank Britain and France."), null, "coordinated names keep the meaning when swapped");
+});
+
 test("metrics: seqeval-style entities and scores, SQuAD's exact match and F1", () => {
   assert.deepEqual(entities(["B-PER", "I-PER", "O", "I-LOC", "B-LOC", "I-ORG"]), [
     { type: "PER", start: 0, end: 2 }, { type: "LOC", start: 3, end: 4 }, { type: "LOC", start: 4, end: 5 }, { type: "ORG", start: 5, end: 6 },
@@ -142,8 +172,9 @@ test("the paraphrase pipeline on the walkthrough's pairs: sequence_0 + sequence_
   await ready();
   const clf = await pipeline("text-classification", "bertlab/mini-bert-uncased-mrpc", offline);
   const seq0 = "The company HuggingFace is based in New York City";
-  const [yes] = (await clf({ text: seq0, text_pair: "HuggingFace's headquarters are situated in Manhattan" })) as Array<{ label: string; score: number }>;
-  const [no] = (await clf({ text: seq0, text_pair: "Apples are especially bad for your health" })) as Array<{ label: string; score: number }>;
+  // one { text, text_pair } in, one { label, score } out (as transformers' pipeline)
+  const yes = (await clf({ text: seq0, text_pair: "HuggingFace's headquarters are situated in Manhattan" })) as unknown as { label: string; score: number };
+  const no = (await clf({ text: seq0, text_pair: "Apples are especially bad for your health" })) as unknown as { label: string; score: number };
   console.log("paraphrase pipeline:", yes, no);
   assert.equal(yes.label, "equivalent");
   assert.equal(no.label, "not_equivalent");
