@@ -6,7 +6,7 @@ import * as path from "path";
 import { ready } from "../src/backend";
 import { BertForMaskedLM, BertForPreTraining } from "../src/models";
 import { tf } from "../src/backend";
-import { masked_lm_loss } from "../src/training/masked_loss";
+import { masked_lm_loss, labelled_positions } from "../src/training/masked_loss";
 import { Trainer } from "../src/training/trainer_api";
 import { DataCollatorForLanguageModeling } from "../src/training/collators";
 import { create_nsp_examples } from "../src/training/nsp";
@@ -71,6 +71,15 @@ test("masked_lm_loss (LM head on masked rows only) equals the model's loss and g
     tf.dispose([full.value, fast.value, ...Object.values(full.grads), ...Object.values(fast.grads), ...Object.values(batch), ...vars]);
   }
   assert.throws(() => masked_lm_loss({} as never, {}), /needs `bert` and `cls.predictions`/);
+});
+
+test("labelled_positions: the rows masked_lm_loss gives vocabulary logits (label != -100), in order, with their labels", async () => {
+  await ready();
+  const labels = tf.tensor2d([[-100, 7, -100, 0], [3, -100, -100, 29]], undefined, "int32");
+  assert.deepEqual(labelled_positions(labels), { positions: [1, 3, 4, 7], targets: [7, 0, 3, 29] }); // label 0 is a token, not "ignored"
+  const none = tf.fill([2, 3], -100, "int32");
+  assert.deepEqual(labelled_positions(none), { positions: [], targets: [] });
+  tf.dispose([labels, none]);
 });
 
 test("the Trainer trains with compute_loss: masked_lm_loss", async () => {

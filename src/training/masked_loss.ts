@@ -14,15 +14,24 @@ export interface MaskedLMModelLike {
   cls: { predictions: Forward; seq_relationship?: Forward };
 }
 
-/** A batch with MLM `labels` [batch, seq] (-100 = not predicted) and, for pretraining, `next_sentence_label` [batch]. */
-export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, tf.Tensor>): tf.Scalar {
-  const { labels, next_sentence_label, ...rest } = inputs;
-  if (!model?.bert || !model.cls?.predictions) {
-    throw new Error("masked_lm_loss: the model needs `bert` and `cls.predictions` (BertForMaskedLM or BertForPreTraining)");
-  }
-  if (!(labels instanceof tf.Tensor)) throw new Error("masked_lm_loss: the batch has no `labels` tensor (use DataCollatorForLanguageModeling)");
-  const nsp = model.cls.seq_relationship && next_sentence_label instanceof tf.Tensor;
-  // positions come from the labels' values (they are host data the collator just uploaded)
+/** The rows of a labels tensor [batch, seq] that get vocabulary logits under masked_lm_loss (label ≠ -100). */
+export interface LabelledPositions {
+  /** Flat indices into [batch·seq], ascending. */
+  positions: number[];
+  /** The label at each of those positions. */
+  targets: number[];
+}
+
+/**
+ * Where labels ≠ -100 (read from the tensor's values: host data the collator just uploaded). Its
+ * `positions.length` is the number of rows the MLM decoder runs on under masked_lm_loss — the size of
+ * its [rows, vocab] logits and of their gradient (the model's own loss computes batch·seq rows).
+ * @example
+ * ```ts
+ * labelled_positions(tf.tensor2d([[-100, 7, -100], [3, -100, -100]], undefined, "int32")) // { positions: [1, 3], targets: [7, 3] }
+ * ```
+ */
+export function labelled_positions(labels: tf.Tensor): LabelledPositions {
   const flat = labels.dataSync();
   const positions: number[] = [];
   const targets: number[] = [];
@@ -32,6 +41,18 @@ export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, 
       targets.push(flat[i]);
     }
   }
+  return { positions, targets };
+}
+
+/** A batch with MLM `labels` [batch, seq] (-100 = not predicted) and, for pretraining, `next_sentence_label` [batch]. */
+export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, tf.Tensor>): tf.Scalar {
+  const { labels, next_sentence_label, ...rest } = inputs;
+  if (!model?.bert || !model.cls?.predictions) {
+    throw new Error("masked_lm_loss: the model needs `bert` and `cls.predictions` (BertForMaskedLM or BertForPreTraining)");
+  }
+  if (!(labels instanceof tf.Tensor)) throw new Error("masked_lm_loss: the batch has no `labels` tensor (use DataCollatorForLanguageModeling)");
+  const nsp = model.cls.seq_relationship && next_sentence_label instanceof tf.Tensor;
+  const { positions, targets } = labelled_positions(labels);
   return tf.tidy(() => {
     const out = model.bert.forward(rest) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
     const h = out.last_hidden_state; // [batch, seq, hidden]
