@@ -58,6 +58,11 @@ test("masked_lm_loss (LM head on masked rows only) equals the model's loss and g
     const fast = tf.variableGrads(() => masked_lm_loss(model, batch), vars);
     const a = full.value.dataSync()[0];
     const b = fast.value.dataSync()[0];
+    // outside a tape (Trainer.evaluate) too, the same value, on tfjs: no ONNX engine compiled for a loss
+    const no_tape = masked_lm_loss(model, batch);
+    assert.ok(Math.abs(no_tape.dataSync()[0] - b) < 1e-6, `${Model.name}: loss without a tape ${no_tape.dataSync()[0]} vs ${b}`);
+    assert.equal(model.bert.last_engine, "tfjs", model.bert.last_engine_reason ?? "");
+    no_tape.dispose();
     assert.ok(Math.abs(a - b) < 1e-5 * Math.abs(a), `${Model.name}: loss ${b} vs ${a}`);
     let worst = 0;
     for (const [name, ga] of Object.entries(full.grads)) {

@@ -5,6 +5,7 @@
 // Trainer with `new Trainer({ ..., compute_loss: masked_lm_loss })`.
 import { tf } from "../backend";
 import { cross_entropy } from "../nn/losses";
+import { with_engine } from "../engines/sync/forward";
 
 type Forward = { forward(x: tf.Tensor): tf.Tensor };
 
@@ -54,7 +55,9 @@ export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, 
   const nsp = model.cls.seq_relationship && next_sentence_label instanceof tf.Tensor;
   const { positions, targets } = labelled_positions(labels);
   return tf.tidy(() => {
-    const out = model.bert.forward(rest) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
+    // on tfjs, as the model's own forward with labels: in eval mode (Trainer.evaluate) engine "auto" would
+    // otherwise load onnxruntime and compile the encoder anew after every weight update (~120 MB of RSS)
+    const out = with_engine(model.bert, "tfjs", () => model.bert.forward(rest)) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
     const h = out.last_hidden_state; // [batch, seq, hidden]
     const rows = h.reshape([-1, h.shape[h.rank - 1]]); // [batch*seq, hidden]
     const picked = tf.gather(rows, tf.tensor1d(positions, "int32")); // [n_masked, hidden]
