@@ -1,8 +1,10 @@
-// Kernels that @tensorflow/tfjs-backend-wasm 4.22 does not ship, written against its public
-// backend API (makeOutput / typedArrayFromHeap). Registered once, when the wasm backend loads.
+// Kernels that @tensorflow/tfjs-backend-wasm 4.22 does not ship (or ships with a needless copy),
+// written against its public backend API (makeOutput / typedArrayFromHeap / incRef). Registered
+// once, when the wasm backend loads.
 import * as tf from "@tensorflow/tfjs";
 
 interface WasmBackendLike {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } };
@@ -86,6 +88,23 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: unkn
   return out;
 }
 
+/**
+ * Identity that shares its input's buffer (one more reference, as the cpu backend's Identity and the
+ * wasm backend's own Reshape do) instead of copying it. tfjs clones every tensor it saves for a
+ * gradient (`saveTensorsForBackwardMode`, customGrad's `save`) through Identity, so the wasm backend's
+ * copying Identity held two copies of each saved forward activation for the whole backward pass —
+ * notebook 04's training step kept ~200 MB of such copies in a wasm heap that never shrinks. Sharing is
+ * safe because tfjs tensors are immutable: kernels always write into a fresh output, a Variable's
+ * `assign` swaps its buffer instead of writing into it, and bertlab writes into the heap only into
+ * tensors it has just created (ops/filled.ts, the kernels here).
+ */
+function sharedIdentity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === "string") throw new Error("Identity: string tensors are not supported by the wasm backend");
+  (args.backend as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 let registered = false;
 
 export function registerWasmKernels(): void {
@@ -93,6 +112,10 @@ export function registerWasmKernels(): void {
   registered = true;
   if (!tf.getKernel("UnsortedSegmentSum", "wasm")) {
     tf.registerKernel({ kernelName: "UnsortedSegmentSum", backendName: "wasm", kernelFunc: unsortedSegmentSum as tf.KernelFunc });
+  }
+  if (tf.getKernel("Identity", "wasm")?.kernelFunc !== (sharedIdentity as unknown as tf.KernelFunc)) {
+    tf.unregisterKernel("Identity", "wasm");
+    tf.registerKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: sharedIdentity as unknown as tf.KernelFunc });
   }
   if (!tf.getKernel(SLICED_MATMUL, "wasm")) {
     tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: "wasm", kernelFunc: slicedMatMul as unknown as tf.KernelFunc });

@@ -22,6 +22,42 @@ test("the wasm backend has UnsortedSegmentSum, so embedding lookups train", asyn
   tf.dispose([table, ids, g, seg]);
 });
 
+test("wasm Identity shares the buffer (clones and tensors saved for gradients cost no copy) and frees it with the last reference", async () => {
+  await ready();
+  const backend = tf.backend() as unknown as { numDataIds(): number; wasm: { HEAPU8: Uint8Array } };
+  const before = tf.memory().numTensors;
+  const a = tf.tensor2d([[1, 2], [3, 4]]);
+  const ids = backend.numDataIds();
+  const c = a.clone();
+  assert.equal(backend.numDataIds(), ids, "a clone adds no buffer");
+  assert.deepEqual(await c.array(), [[1, 2], [3, 4]]);
+  a.dispose(); // the clone keeps the shared buffer alive
+  assert.deepEqual(await c.array(), [[1, 2], [3, 4]]);
+  assert.equal(backend.numDataIds(), ids);
+  c.dispose();
+  assert.equal(backend.numDataIds(), ids - 1, "the buffer goes with its last reference");
+  // 20 clones of 4 MB grow neither the buffers nor the heap
+  const big = tf.ones([1000, 1000]);
+  const heap = backend.wasm.HEAPU8.length;
+  const clones = Array.from({ length: 20 }, () => big.clone());
+  assert.equal(backend.wasm.HEAPU8.length, heap);
+  // a Variable's assign swaps its buffer: an earlier clone keeps the old values
+  const init = tf.tensor1d([1, 2, 3]);
+  const next = tf.tensor1d([7, 8, 9]);
+  const v = tf.variable(init);
+  const snapshot = v.clone();
+  v.assign(next);
+  assert.deepEqual(await snapshot.array(), [1, 2, 3]);
+  assert.deepEqual(await v.array(), [7, 8, 9]);
+  // gradients through ops whose saved inputs are clones stay right
+  const x = tf.tensor1d([0.5, -1, 2]);
+  const g = tf.grad((t: tf.Tensor) => tf.mul(tf.exp(t), t).sum())(x); // d/dt (t·eᵗ) = eᵗ(1 + t)
+  const want = [0.5, -1, 2].map((t) => Math.exp(t) * (1 + t));
+  (await g.array() as number[]).forEach((got, i) => assert.ok(Math.abs(got - want[i]) < 1e-5, `grad[${i}] ${got} vs ${want[i]}`));
+  tf.dispose([big, ...clones, init, next, v, snapshot, x, g]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
 function runWithBackend(value: string): { code: number; out: string } {
   const script = `require("./src").ready().then(i => console.log(JSON.stringify(i)), e => { console.error(e.message); process.exit(3); })`;
   try {

@@ -75,8 +75,16 @@ test("LayerNorm, Embedding and activations give torch's numbers", async () => {
   assert.deepEqual(g.shape, [1, 2, 2]);
   assert.deepEqual(Array.from(g.dataSync()).slice(0, 2), [0, 0]);
   const x = tf.tensor1d([-1, 0, 1, 2]);
+  const xv = tf.variable(x.clone());
   const gelu = nn.ACT2FN.gelu(x).dataSync();
   [-0.15865526, 0, 0.84134474, 1.9544997].forEach((v, i) => close(gelu[i], v, 1e-5));
+  // under a tape GELU has a written-out gradient Φ(x) + x·φ(x) (torch.autograd's values), same forward values
+  const before = tf.memory().numTensors;
+  const { value: gv, grads: gg } = tf.variableGrads(() => tf.sum(tf.mul(nn.ACT2FN.gelu(xv), tf.tensor1d([1, 2, 3, 4]))), [xv]);
+  close(gv.dataSync()[0], -0.15865526 + 0 + 3 * 0.84134474 + 4 * 1.9544997, 1e-5);
+  [-0.08331547, 2 * 0.5, 3 * 1.08331547, 4 * 1.08523180].forEach((v, i) => close(gg[xv.name].dataSync()[i], v, 1e-5));
+  tf.dispose([gv, ...Object.values(gg)]);
+  assert.equal(tf.memory().numTensors, before);
   const gnew = nn.ACT2FN.gelu_new(x).dataSync();
   [-0.15880801, 0, 0.84119199, 1.9545977].forEach((v, i) => close(gnew[i], v, 1e-5));
   const silu = nn.ACT2FN.silu(x).dataSync();
@@ -84,6 +92,7 @@ test("LayerNorm, Embedding and activations give torch's numbers", async () => {
   assert.deepEqual(Array.from(nn.ACT2FN.relu(x).dataSync()), [0, 0, 1, 2]);
   assert.throws(() => nn.get_activation("gelu_99"), /function gelu_99 not found in ACT2FN/);
   [ln, e].forEach((m) => m.dispose());
+  xv.dispose();
 });
 
 test("losses: cross-entropy ignores -100 and averages over the rest; MSE; BCE-with-logits", async () => {

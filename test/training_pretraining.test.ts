@@ -6,7 +6,7 @@ import * as path from "path";
 import { ready } from "../src/backend";
 import { BertForMaskedLM, BertForPreTraining } from "../src/models";
 import { tf } from "../src/backend";
-import { masked_lm_loss } from "../src/training/masked_loss";
+import { masked_lm_loss, labelled_positions } from "../src/training/masked_loss";
 import { Trainer } from "../src/training/trainer_api";
 import { DataCollatorForLanguageModeling } from "../src/training/collators";
 import { create_nsp_examples } from "../src/training/nsp";
@@ -58,6 +58,11 @@ test("masked_lm_loss (LM head on masked rows only) equals the model's loss and g
     const fast = tf.variableGrads(() => masked_lm_loss(model, batch), vars);
     const a = full.value.dataSync()[0];
     const b = fast.value.dataSync()[0];
+    // outside a tape (Trainer.evaluate) too, the same value, on tfjs: no ONNX engine compiled for a loss
+    const no_tape = masked_lm_loss(model, batch);
+    assert.ok(Math.abs(no_tape.dataSync()[0] - b) < 1e-6, `${Model.name}: loss without a tape ${no_tape.dataSync()[0]} vs ${b}`);
+    assert.equal(model.bert.last_engine, "tfjs", model.bert.last_engine_reason ?? "");
+    no_tape.dispose();
     assert.ok(Math.abs(a - b) < 1e-5 * Math.abs(a), `${Model.name}: loss ${b} vs ${a}`);
     let worst = 0;
     for (const [name, ga] of Object.entries(full.grads)) {
@@ -71,6 +76,15 @@ test("masked_lm_loss (LM head on masked rows only) equals the model's loss and g
     tf.dispose([full.value, fast.value, ...Object.values(full.grads), ...Object.values(fast.grads), ...Object.values(batch), ...vars]);
   }
   assert.throws(() => masked_lm_loss({} as never, {}), /needs `bert` and `cls.predictions`/);
+});
+
+test("labelled_positions: the rows masked_lm_loss gives vocabulary logits (label != -100), in order, with their labels", async () => {
+  await ready();
+  const labels = tf.tensor2d([[-100, 7, -100, 0], [3, -100, -100, 29]], undefined, "int32");
+  assert.deepEqual(labelled_positions(labels), { positions: [1, 3, 4, 7], targets: [7, 0, 3, 29] }); // label 0 is a token, not "ignored"
+  const none = tf.fill([2, 3], -100, "int32");
+  assert.deepEqual(labelled_positions(none), { positions: [], targets: [] });
+  tf.dispose([labels, none]);
 });
 
 test("the Trainer trains with compute_loss: masked_lm_loss", async () => {

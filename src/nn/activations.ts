@@ -1,5 +1,6 @@
 // Activation functions by their config.json names (HF ACT2FN).
 import { tf } from "../backend";
+import { recordingGradients } from "../ops/tape";
 
 export type Activation = (x: tf.Tensor) => tf.Tensor;
 
@@ -7,8 +8,32 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** Exact GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+  return recordingGradients() ? gelu_with_grad(x) : gelu_value(x);
 }
+
+const gelu_value = (x: tf.Tensor): tf.Tensor => tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
+
+/**
+ * The same values under a gradient tape, with the gradient written out, GELU'(x) = Φ(x) + x·φ(x):
+ * autodiff through the four ops above keeps every intermediate and its gradient until the backward pass
+ * ends (about a dozen [batch, seq, intermediate] tensors per layer); this keeps x only.
+ */
+const gelu_with_grad = tf.customGrad(((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: gelu_value(x),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const xs = saved[0];
+        const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(xs, Math.SQRT1_2)))); // Φ(x)
+        const pdf = tf.mul(INV_SQRT_2PI, tf.exp(tf.mul(-0.5, tf.square(xs)))); // φ(x)
+        return tf.mul(dy, tf.add(cdf, tf.mul(xs, pdf)));
+      }),
+  };
+}) as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /** The tanh approximation (GPT-2's gelu_new / gelu_pytorch_tanh). */
 export function gelu_new(x: tf.Tensor): tf.Tensor {

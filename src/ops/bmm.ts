@@ -47,15 +47,16 @@ const product = (transposeB: boolean) =>
     save([a3, b3]);
     return {
       value: mm3(a3, transposeB ? swapLast(b3) : b3),
+      // in a tidy: tfjs keeps a gradFunc's temporaries (the transposed copies) until the backward pass's scope ends
       gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => {
         const [as, bs] = saved as [tf.Tensor3D, tf.Tensor3D];
         const g = dy as tf.Tensor3D; // [N, m, n]
         if (transposeB) {
           // C = A·Bᵀ with b = B [N, n, k]: dA = dC·B, dB = dCᵀ·A
-          return [mm3(g, bs), mm3(swapLast(g), as)];
+          return tf.tidy(() => [mm3(g, bs), mm3(swapLast(g), as)]);
         }
         // C = A·B: dA = dC·Bᵀ, dB = Aᵀ·dC
-        return [mm3(g, swapLast(bs)), mm3(swapLast(as), g)];
+        return tf.tidy(() => [mm3(g, swapLast(bs)), mm3(swapLast(as), g)]);
       },
     };
   });

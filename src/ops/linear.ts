@@ -29,6 +29,10 @@ function forward2d(x2d: tf.Tensor2D, weight: tf.Tensor2D, bias?: tf.Tensor1D | n
 
 type Args = Array<tf.Tensor | tf.GradSaveFunc>;
 
+// tidyGrads: tfjs runs a customGrad's gradFunc outside any tidy and keeps what it allocates until the
+// whole backward pass's scope ends (for a training step: the step), so each gradFunc frees its own
+// temporaries (here gᵀ and the ones row: for an MLM decoder a [vocab, rows] copy of dlogits) itself.
+
 /** Σ over rows of [rows, out] → [out], as a ones-row matMul. */
 function sumRows(g: tf.Tensor2D): tf.Tensor1D {
   return tf.matMul(tf.ones([1, g.shape[0]]), g).reshape([g.shape[1]]);
@@ -43,7 +47,7 @@ const withBias = tf.customGrad((...args: Args) => {
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D; // [rows, out]
-      return [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs), sumRows(g)];
+      return tf.tidy(() => [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs), sumRows(g)]); // gᵀ freed here, see tidyGrads
     },
   };
 });
@@ -57,7 +61,7 @@ const noBias = tf.customGrad((...args: Args) => {
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       const g = dy as tf.Tensor2D;
-      return [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs)];
+      return tf.tidy(() => [tf.matMul(g, ws), tf.matMul(tf.transpose(g), xs)]);
     },
   };
 });

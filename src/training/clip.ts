@@ -41,7 +41,8 @@ export function clip_grad_norm(grads: tf.NamedTensorMap, max_norm: number, norm_
   const names = Object.keys(grads).filter((k) => grads[k] != null);
   if (names.length === 0) return { grads: {}, total_norm: 0 };
   const total = tf.tidy(() => {
-    const norms = tf.stack(names.map((k) => pnorm(grads[k].toFloat(), p))); // [n]
+    // one tidy per gradient: its squares / abs values go before the next gradient's are made
+    const norms = tf.stack(names.map((k) => tf.tidy(() => pnorm(grads[k].toFloat(), p)))); // [n]
     return pnorm(norms, p);
   });
   const total_norm = total.dataSync()[0];

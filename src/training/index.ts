@@ -33,5 +33,5 @@ export type { CollatorTokenizer } from "./data_tokenizer";
 export { create_nsp_examples, create_examples_from_document } from "./nsp";
 export type { NSPExample, NSPOptions, NSPDocument } from "./nsp";
 export * from "./trainer_api";
-export { masked_lm_loss } from "./masked_loss";
+export { masked_lm_loss, labelled_positions, type LabelledPositions } from "./masked_loss";
 export type { MaskedLMModelLike } from "./masked_loss";
