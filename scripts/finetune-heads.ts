@@ -20,7 +20,7 @@ import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { argmax_rows } from "./finetune-sentiment";
 import { CONLL_LABELS, entity_lists, ner_sentences, paraphrase_pairs, qa_examples, word_split, type Gazetteer, type PairExample, type QAExample, type TaggedSentence } from "./heads-data";
-import { qa_examples as mixed_qa_examples, walkthrough_answers } from "./heads-qa";
+import { qa_examples as mixed_qa_examples, walkthrough_answers, type QAShares } from "./heads-qa";
 import { entity_scores, exact_match, gazetteer_tagger, token_f1 } from "./heads-metrics";
 import { word_overlap, words } from "./heads-text";
 import { save_model_f16 } from "./save-model";
@@ -48,6 +48,8 @@ export interface HeadOptions {
   quiet: boolean;
   /** QA only: "sotu" (heads-data.ts's SOTU templates: the shipped head's data) or "mixed" (heads-qa.ts: those plus the walkthrough's kinds over SOTU and software descriptions). */
   qa_data?: "sotu" | "mixed";
+  /** QA, mixed data: the kinds' shares (heads-qa.ts QA_SHARES by default). */
+  qa_shares?: QAShares;
 }
 
 const COMMON = { model: "bertlab/mini-bert-uncased", save: null, seed: 42, max_steps: -1, warmup_ratio: 0.1, weight_decay: 0.01, logging_steps: 20, quiet: false };
@@ -297,7 +299,7 @@ export async function evaluate_qa(model: HeadModel, tok: BertTokenizer, rows: QA
 export async function qa_task(o: HeadOptions): Promise<TaskRun> {
   const tok = await BertTokenizer.from_pretrained(o.model);
   const model = await BertForQuestionAnswering.from_pretrained(o.model, { seed: o.seed, quiet: o.quiet });
-  const make = o.qa_data === "mixed" ? mixed_qa_examples : qa_examples;
+  const make = o.qa_data === "mixed" ? (split: "train" | "test", n: number, seed: number) => mixed_qa_examples(split, n, seed, o.qa_shares) : qa_examples;
   const train_rows = make("train", o.train_size, o.seed);
   const test_rows = make("test", o.test_size, o.seed);
   const best_overlap = (r: QAExample) => {
@@ -544,7 +546,7 @@ function save_head(r: HeadResult, o: HeadOptions): void {
   const dir = path.resolve(o.save!);
   const card = o.qa_data === "mixed" ? { ...CARDS[o.task], data: QA_MIXED_DATA } : CARDS[o.task];
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
-  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), date: new Date().toISOString() };
+  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), ...(o.qa_shares ? { qa_shares: o.qa_shares } : {}), date: new Date().toISOString() };
   for (const [name, value] of Object.entries({ "eval_results.json": results, "trainer_state.json": { global_step: r.steps, log_history } })) {
     writeFileAtomicSync(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
   }
@@ -552,7 +554,8 @@ function save_head(r: HeadResult, o: HeadOptions): void {
   // the command line that reproduces this run: the options that differ from the task's defaults
   const d = DEFAULTS[o.task];
   const flags: Array<[keyof HeadOptions, string]> = [["model", "--model"], ["seed", "--seed"], ["epochs", "--epochs"], ["max_steps", "--max-steps"], ["learning_rate", "--lr"], ["train_size", "--train-size"], ["test_size", "--test-size"], ["engine", "--engine"], ["max_length", "--max-length"], ["qa_data", "--qa-data"]];
-  const extra = flags.filter(([k]) => o[k] !== d[k]).map(([k, f]) => ` ${f} ${o[k]}`).join("");
+  const shares = o.qa_shares ? ` --qa-shares ${[o.qa_shares.object, o.qa_shares.count, o.qa_shares.coord, o.qa_shares.sotu].join(",")}` : "";
+  const extra = flags.filter(([k]) => o[k] !== d[k]).map(([k, f]) => ` ${f} ${o[k]}`).join("") + shares;
   const cmd = `node --import tsx scripts/finetune-heads.ts --task ${o.task}${extra} --save ${path.relative(ROOT, dir) || dir}`;
   writeFileAtomicSync(path.join(dir, "README.md"), `---
 language: en
@@ -613,6 +616,7 @@ function main(): void {
     .option("--test-size <n>", "held-out examples")
     .option("--engine <name>", "tfjs or onnx (paraphrase default onnx)")
     .option("--max-length <n>", "tokens per example (qa default 96)")
+    .option("--qa-shares <o,c,k,s>", "qa, mixed data: shares of object, count, coord (of the new kinds) and sotu (of all), e.g. 0.3,0.4,0.3,0.3")
     .option("--qa-data <kind>", "qa: sotu (the shipped head's templates) or mixed (heads-qa.ts: plus the walkthrough's kinds)", "sotu")
     .option("--save <dir>", "write the model, card and results here");
   program.parse();
@@ -632,6 +636,11 @@ function main(): void {
   if (a.maxLength !== undefined) opts.max_length = num("max-length", a.maxLength);
   if (a.qaData !== "sotu" && a.qaData !== "mixed") throw new Error(`--qa-data must be sotu or mixed, got '${a.qaData}'`);
   if (a.qaData === "mixed") opts.qa_data = "mixed";
+  if (a.qaShares !== undefined) {
+    const v = String(a.qaShares).split(",").map((x, i) => num(`qa-shares[${i}]`, x));
+    if (v.length !== 4 || opts.qa_data !== "mixed") throw new Error(`--qa-shares needs --qa-data mixed and four numbers (object,count,coord,sotu), got '${a.qaShares}'`);
+    opts.qa_shares = { object: v[0], count: v[1], coord: v[2], sotu: v[3] };
+  }
   if (a.engine !== undefined) {
     if (a.engine !== "tfjs" && a.engine !== "onnx") throw new Error(`--engine must be tfjs or onnx, got '${a.engine}'`);
     opts.engine = a.engine;

@@ -174,8 +174,12 @@ export function coord_questions(s: string, software: boolean, rng: Rng): Made[] 
 
 interface Slot { doc: Document; i: number; software: boolean }
 
-/** `n` examples of the three kinds above from the split's documents (30% object, 40% count, 30% coord). */
-export function walkthrough_kind_examples(split: Split, n: number, seed: number): QAExample[] {
+/** The shares of the kinds: object / count / coord of the walkthrough's kinds, and sotu of all examples. */
+export interface QAShares { object: number; count: number; coord: number; sotu: number }
+export const QA_SHARES: QAShares = { object: 0.3, count: 0.4, coord: 0.3, sotu: 0.3 };
+
+/** `n` examples of the three kinds above from the split's documents (by default 30% object, 40% count, 30% coord). */
+export function walkthrough_kind_examples(split: Split, n: number, seed: number, shares: QAShares = QA_SHARES): QAExample[] {
   const rng = new Rng(seed + (split === "test" ? 1000 : 0) + 4242);
   const ok = no_leak_filter();
   const slots: Slot[] = [];
@@ -198,7 +202,8 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number)
     for (const m of made) if (ok(m.question)) pools[m.kind].push({ slot, made: m });
   }
   for (const p of Object.values(pools)) rng.shuffle(p);
-  const want: Record<string, number> = { object: Math.round(n * 0.3), count: Math.round(n * 0.4) };
+  const total = shares.object + shares.count + shares.coord;
+  const want: Record<string, number> = { object: Math.round((n * shares.object) / total), count: Math.round((n * shares.count) / total) };
   want.coord = n - want.object - want.count;
   const out: QAExample[] = [];
   for (const kind of ["object", "count", "coord"]) {
@@ -242,13 +247,13 @@ function in_context(slot: Slot, made: Made, with_counts: string[], rng: Rng): QA
 }
 
 /**
- * The QA head's examples: `n` in all, a share `sotu_share` from heads-data.ts's SOTU templates (year, amount, place,
+ * The QA head's examples: `n` in all, a share `shares.sotu` from heads-data.ts's SOTU templates (year, amount, place,
  * what) and the rest of the walkthrough's kinds (object, count, coord), shuffled together, seeded.
  */
-export function qa_examples(split: Split, n: number, seed: number, sotu_share = 0.3): QAExample[] {
-  const m = Math.round(n * sotu_share);
+export function qa_examples(split: Split, n: number, seed: number, shares: QAShares = QA_SHARES): QAExample[] {
+  const m = Math.round(n * shares.sotu);
   const rng = new Rng(seed + (split === "test" ? 1000 : 0) + 17);
-  return rng.shuffle([...sotu_template_examples(split, m, seed), ...walkthrough_kind_examples(split, n - m, seed)]);
+  return rng.shuffle([...sotu_template_examples(split, m, seed), ...walkthrough_kind_examples(split, n - m, seed, shares)]);
 }
 
 /** The walkthrough's QA context and questions, read from notebook 01's source (never training data: see no_leak_filter). */

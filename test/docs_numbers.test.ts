@@ -24,6 +24,9 @@ const SENT = "models/mini-bert-uncased-sentiment";
 const mini_cfg = json(`${MINI}/config.json`) as { hidden_size: number; num_hidden_layers: number };
 const mini_eval = json(`${MINI}/eval_results.json`) as { steps: number; train_runtime_seconds: number; mlm_accuracy: number; unigram_accuracy: number; nsp_accuracy: number; nsp_majority_rate: number; mlm_by_input: { mask: { accuracy: number } } };
 const sent_eval = json(`${SENT}/eval_results.json`) as { test_accuracy: number; majority_baseline_accuracy: number; random_init_control_accuracy: number };
+const SQUAD = "models/mini-bert-uncased-squad";
+const squad_eval = json(`${SQUAD}/eval_results.json`) as { steps: number; metrics: { exact_match: number; f1: number }; baselines: Record<string, { f1: number }> };
+const squad_best_baseline_f1 = Math.max(...Object.values(squad_eval.baselines).map((b) => b.f1));
 
 /**
  * One quote: in `file` (whitespace collapsed), `context`'s capture groups are numbers as quoted; each must equal the
@@ -46,6 +49,8 @@ const QUOTES: Quote[] = [
   { file: `${SENT}/README.md`, context: re(String.raw`\*\*test accuracy\*\* \| \*\*#%\*\*`), values: [P(sent_eval.test_accuracy)], source: `${SENT}/eval_results.json (test_accuracy)` },
   { file: `${SENT}/README.md`, context: re(String.raw`majority-class baseline \(always \w+\) \| #%`), values: [P(sent_eval.majority_baseline_accuracy)], source: `${SENT}/eval_results.json (majority_baseline_accuracy)` },
   { file: `${SENT}/README.md`, context: re(String.raw`randomly initialised weights[^|]*\| #%`), values: [P(sent_eval.random_init_control_accuracy)], source: `${SENT}/eval_results.json (random_init_control_accuracy)` },
+  { file: `${SQUAD}/README.md`, context: re(String.raw`\*\*this model\*\* \| \*\*exact_match #%, f1 #%`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1)], source: `${SQUAD}/eval_results.json (metrics)` },
+  { file: "models/README.md", context: re(String.raw`\x60mini-bert-uncased-squad\x60 answers #% of its held-out questions exactly \(F1 #%; the best baseline's F1 #%\)`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1), P(squad_best_baseline_f1)], source: `${SQUAD}/eval_results.json (metrics, baselines)` },
 ];
 
 // The notebooks' quotes of the same numbers (notebooks/src/*.nb are the sources; the .ipynb are built from them).
