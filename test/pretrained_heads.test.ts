@@ -15,6 +15,9 @@ import {
 } from "../scripts/heads-data";
 import { drop_leading_adjunct, paraphrase_pairs, phrase_paraphrase, possessive_swap, swap_coordination, swap_roles } from "../scripts/heads-paraphrase";
 import { evaluate_ner, evaluate_paraphrase, evaluate_qa, overlap_threshold, type HeadModel } from "../scripts/finetune-heads";
+import {
+  coord_questions, count_questions, counts_of, qa_examples as mixed_qa_examples, object_questions, software_split, walkthrough_kind_examples,
+} from "../scripts/heads-qa";
 import { entities, entity_scores, exact_match, token_f1 } from "../scripts/heads-metrics";
 import { Rng, ngrams, word_overlap } from "../scripts/heads-text";
 
@@ -65,6 +68,12 @@ test("the data each shipped head was trained and tested on never contains a walk
     const r = results_of(name);
     assert_no_leak(make("train", r.train_size, r.seed), `${name} training data`);
     assert_no_leak(make("test", r.test_size, r.seed), `${name} test data`);
+  }
+});
+
+test("the mixed QA data (--qa-data mixed, the recipe tried at 9,600 training / 300 test examples) never contains a walkthrough sentence or a near copy", () => {
+  for (const [split, n] of [["train", 9600], ["test", 300]] as const) {
+    assert_no_leak(mixed_qa_examples(split, n, 42).flatMap((q) => [q.question, q.context]), `mixed QA ${split} data`);
   }
 });
 
@@ -119,6 +128,26 @@ test("paraphrase rewrites and edits: what each one does to a sentence", () => {
   assert.equal(swap_roles("The nation moved from poverty to prosperity."), "The nation moved from prosperity to poverty.");
   assert.equal(swap_roles("We asked Germany to help France."), "We asked France to help Germany.");
   assert.equal(swap_roles("We thank Britain and France."), null, "coordinated names keep the meaning when swapped");
+
+test("the QA generator's walkthrough kinds: object, count and coord questions answered by spans of their contexts", () => {
+  const rng = new Rng(3);
+  const s = "The toolkit provides command-line utilities (convert, inspect) for image files with over 40+ codecs in 12 containers.";
+  assert.deepEqual(object_questions(s, rng).map((q) => q.answer), ["command-line utilities"]);
+  assert.deepEqual(counts_of(s).map((c) => [c.num, c.noun]), [["40+", "codecs"], ["12", "containers"]]);
+  for (const q of count_questions(s, "the toolkit", rng)) assert.match(q.question, /^How many (codecs|containers) /);
+  assert.deepEqual(coord_questions("It converts documents between Markdown and LaTeX without losing tables.", true, rng).map((q) => q.answer), ["Markdown and LaTeX"]);
+  const ex = walkthrough_kind_examples("train", 100, 5);
+  assert.deepEqual(ex, walkthrough_kind_examples("train", 100, 5));
+  assert.deepEqual([30, 40, 30], ["object", "count", "coord"].map((k) => ex.filter((x) => x.kind === k).length));
+  for (const x of ex) {
+    assert.equal(x.context.slice(x.answer_start, x.answer_start + x.answer.length), x.answer, x.question);
+    if (x.kind === "count") assert.ok(counts_of(x.context).length >= 2, `a count question's context holds another count: ${x.context}`);
+    if (x.kind === "coord") assert.match(x.answer, / and /);
+  }
+  // the software documents are split by document: every 10th held out
+  const train_ids = new Set(software_split("train").map((d) => d.id));
+  const test_docs = software_split("test");
+  assert.ok(test_docs.length > 50 && test_docs.every((d) => !train_ids.has(d.id)));
 });
 
 test("metrics: seqeval-style entities and scores, SQuAD's exact match and F1", () => {
