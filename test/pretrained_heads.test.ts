@@ -128,6 +128,7 @@ test("paraphrase rewrites and edits: what each one does to a sentence", () => {
   assert.equal(swap_roles("The nation moved from poverty to prosperity."), "The nation moved from prosperity to poverty.");
   assert.equal(swap_roles("We asked Germany to help France."), "We asked France to help Germany.");
   assert.equal(swap_roles("We thank Britain and France."), null, "coordinated names keep the meaning when swapped");
+});
 
 test("the QA generator's walkthrough kinds: object, count and coord questions answered by spans of their contexts", () => {
   const rng = new Rng(3);
