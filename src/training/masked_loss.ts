@@ -5,6 +5,7 @@
 // Trainer with `new Trainer({ ..., compute_loss: masked_lm_loss })`.
 import { tf } from "../backend";
 import { cross_entropy } from "../nn/losses";
+import { with_vocab_logits } from "../models/bert/memory";
 
 type Forward = { forward(x: tf.Tensor): tf.Tensor };
 
@@ -33,7 +34,8 @@ export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, 
     }
   }
   return tf.tidy(() => {
-    const out = model.bert.forward(rest) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
+    // the step's memory check counts vocabulary logits for these positions only
+    const out = with_vocab_logits(positions.length, () => model.bert.forward(rest)) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
     const h = out.last_hidden_state; // [batch, seq, hidden]
     const rows = h.reshape([-1, h.shape[h.rank - 1]]); // [batch*seq, hidden]
     const picked = tf.gather(rows, tf.tensor1d(positions, "int32")); // [n_masked, hidden]
