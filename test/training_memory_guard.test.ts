@@ -5,9 +5,10 @@
 // not refuse the mini-BERT MLM step at batch 32 × 128 tokens that once was.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { tf, ready, BertConfig, BertForMaskedLM, BertForSequenceClassification, AdamW, set_memory_budget } from "../src";
+import { tf, ready, BertConfig, BertModel, BertForMaskedLM, BertForSequenceClassification, AdamW, set_memory_budget } from "../src";
+import { without_init } from "../src/models";
 import { Trainer } from "../src/training/trainer_api";
-import { training_step_peak_bytes, bert_parameter_count, parameter_sizes } from "../src/models/bert/memory";
+import { training_step_peak_bytes, bert_parameter_count, parameter_sizes, with_training_step, with_vocab_logits } from "../src/models/bert/memory";
 
 after(() => set_memory_budget(null));
 const GB = 1024 ** 3;
@@ -56,6 +57,36 @@ test("mini-BERT MLM at batch 32 × 128 tokens (once refused at 8.3 GB) fits the 
   assert.ok(training_step_peak_bytes(mini, "BertForMaskedLM", { batch: 32, seq: 128 }) > 4 * GB);
   const base = { hidden_size: 768, num_hidden_layers: 12, num_attention_heads: 12, intermediate_size: 3072, vocab_size: 30522 };
   assert.ok(training_step_peak_bytes(base, "BertForSequenceClassification", { batch: 1024, seq: 512 }) > 1000 * GB);
+});
+
+test("the real check at mini-BERT's shapes: MLM b32 × 128 via masked_lm_loss passes a 3 GiB budget (wasm's default), logits at every position do not", async () => {
+  await ready();
+  set_memory_budget(3 * GB);
+  const ids = tf.zeros([32, 128], "int32");
+  const reached: string[] = [];
+  // the check runs in forward() before _forward; a stand-in _forward shows it let the call through (no 1 GB step in a unit test)
+  const stub = <M extends object>(m: M, name: string): M => {
+    (m as unknown as { _forward: () => unknown })._forward = () => (reached.push(name), { last_hidden_state: tf.zeros([1]), loss: tf.zeros([]), logits: tf.zeros([1]) });
+    return m;
+  };
+  const encoder = stub(without_init(() => new BertModel(new BertConfig(mini))), "BertModel");
+  const mlm = stub(without_init(() => new BertForMaskedLM(new BertConfig(mini))), "BertForMaskedLM");
+  for (const m of [encoder, mlm]) (m.engine = "tfjs"), m.train();
+  const before = tf.memory().numTensors;
+  const sizes = { parameters: bert_parameter_count(mini, "BertForMaskedLM"), largest_parameter: mini.vocab_size * mini.hidden_size };
+  const ctx = { fn: "Trainer.training_step", ...sizes, optimizer_state: false, gradient_copies: 1 };
+  // masked_lm_loss's forward: the encoder, vocabulary logits for the 15% labelled positions (614)
+  with_training_step(ctx, () => tf.tidy(() => { with_vocab_logits(614, () => encoder.forward({ input_ids: ids })); }));
+  assert.deepEqual(reached, ["BertModel"]);
+  // the head's own loss over every position: refused before it allocates (on wasm that step aborts: over 4 GB)
+  assert.throws(() => with_training_step(ctx, () => tf.variableGrads(() => mlm.forward({ input_ids: ids, labels: ids }).loss as tf.Scalar)), /Trainer\.training_step: this training step .* needs about [\d.]+ GB at once, over the memory budget of 3\.0 GB .*an MLM head's logits over the vocabulary for every position are counted: masked_lm_loss computes them for the labelled positions only/);
+  assert.deepEqual(reached, ["BertModel"]);
+  assert.equal(mlm.materialized, false, "refused before even its weights were made");
+  assert.equal(tf.memory().numTensors, before + encoder.parameters().length, "only the encoder's weights (made when its call went through)");
+  tf.dispose(ids);
+  encoder.dispose();
+  mlm.dispose();
+  set_memory_budget(null);
 });
 
 test("the manual loop: optimizer.step(closure) over the budget is refused before the forward, nothing leaks, the next step runs", async () => {

@@ -80,7 +80,8 @@ export interface ForwardShape {
  * not counted (the budget is what is free); the transient copy tfjs makes of dense kernels fits under the
  * measured peak (0.84× this estimate for a 2-layer model at batch 8 × 128 tokens). A backward (`grad`) keeps
  * what the forward made and makes its gradients: ×5 (measured 4.2× with tf.grad in eval mode, 4.7× for
- * training with dropout and weight gradients).
+ * training with dropout and weight gradients, without the optimizer). A whole training step — forward, backward and
+ * the optimizer's update, with an MLM head's vocabulary-sized loss gradient — is sized by training_step_peak_bytes.
  */
 export function forward_peak_bytes(config: SizedConfig, arch: string, shape: ForwardShape): number {
   const { hidden_size: h, num_hidden_layers: L, num_attention_heads: H, intermediate_size: I, vocab_size: V } = config;
@@ -217,7 +218,7 @@ const TRAIN = {
  *    first step (counted 3·P) and the update's temporaries of the largest parameter (7 × V·h for the word embeddings).
  * The coefficients are measured upper bounds (scripts/measure-train-memory.ts: tf.profile's peakBytes of
  * classification, token-classification, QA, MLM and pre-training steps of 2- and 4-layer models on the wasm and
- * cpu backends; the table is in src/models/bert/README.md), rounded up by 10–20 %.
+ * cpu backends; the table is in bench/results/train-memory.md), rounded up by 10–20 %.
  */
 export function training_step_peak_bytes(config: SizedConfig, arch: string, shape: TrainingStepShape): number {
   const { hidden_size: h, num_hidden_layers: L, num_attention_heads: H, intermediate_size: I, vocab_size: V } = config;
