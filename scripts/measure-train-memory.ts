@@ -140,7 +140,9 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, ["--import", "tsx", __filename, "--child", JSON.stringify(c)], { env: { ...process.env, BERTLAB_BACKEND: c.backend }, encoding: "utf8", maxBuffer: 1 << 26 });
     const line = r.stdout.trim().split("\n").pop() ?? "";
     if (r.status !== 0 || !line.startsWith("{")) {
-      console.log(`| ${c.backend} | ${c.arch} | ${c.config} | ${c.batch} × ${c.seq} | failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ").slice(0, 200)} |`);
+      const lines = (r.stderr || r.stdout).trim().split("\n");
+      const why = lines.filter((l) => /Error/.test(l) && !/^\s+at /.test(l)).pop() ?? lines.pop() ?? `exit ${r.status}`;
+      console.log(`| ${c.backend} | ${c.arch.replace(/^Bert(For)?/, "")} | ${c.config} | ${c.batch} × ${c.seq} | failed: ${why.trim().slice(0, 160)} |`);
       continue;
     }
     const row = JSON.parse(line) as Record<string, number | string | boolean>;
