@@ -187,7 +187,7 @@ export function bert_parameter_count(config: SizedConfig & { max_position_embedd
 
 const is_lm = (arch: string) => /MaskedLM|PreTraining|LMHead/.test(arch);
 
-/** Coefficients (floats) of training_step_peak_bytes, fitted to scripts/measure-train-memory.ts (see the README). */
+/** Coefficients (floats) of training_step_peak_bytes, fitted to scripts/measure-train-memory.ts (bench/results/train-memory.md). */
 const TRAIN = {
   /** per layer, per token: s·h-sized tensors the tape holds (every op's output and dropout mask) and their gradients */
   token_hidden: 125,
