@@ -88,7 +88,7 @@ async function child(c: Case): Promise<Record<string, number | string | boolean>
   const first = await step();
   const second = await step();
   const sized = { ...CONFIGS[c.config], vocab_size: V } as unknown as SizedConfig;
-  const estimate = training_step_peak_bytes(sized, c.arch, { batch: b, seq: s, vocab_positions: c.masked_lm_loss ? labelled : undefined, parameters: params, optimizer_state: false });
+  const estimate = training_step_peak_bytes(sized, c.arch, { batch: b, seq: s, vocab_positions: c.masked_lm_loss ? labelled : undefined, parameters: params, optimizer_state: false, backend: c.backend });
   return {
     ...c, params,
     first_peak: first.peak, first_backward: first.peak_backward, first_update: first.peak_update, first_kept: first.kept, second_peak: second.peak,
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     print_header();
     for (const row of saved) {
       const c = row as unknown as Case & { params: number };
-      row.estimate = training_step_peak_bytes(CONFIGS[c.config] as unknown as SizedConfig, c.arch, { batch: c.batch, seq: c.seq, vocab_positions: c.masked_lm_loss ? c.labelled : undefined, parameters: c.params, optimizer_state: false });
+      row.estimate = training_step_peak_bytes(CONFIGS[c.config] as unknown as SizedConfig, c.arch, { batch: c.batch, seq: c.seq, vocab_positions: c.masked_lm_loss ? c.labelled : undefined, parameters: c.params, optimizer_state: false, backend: c.backend });
       row.ratio = Number(row.first_peak) / Number(row.estimate);
       print_row(c, row);
     }

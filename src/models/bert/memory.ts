@@ -171,6 +171,12 @@ export interface TrainingStepShape {
   optimizer_state?: boolean;
   /** More parameter-sized copies the caller holds at the update (the Trainer: accumulated and clipped gradients). */
   gradient_copies?: number;
+  /**
+   * The tfjs backend: on "cpu" the embedding lookup's gradient (UnsortedSegmentSum) loops over the vocabulary and
+   * holds a masked copy of the batch's gradient per vocabulary row until it returns — vocab × tokens × (hidden + 2)
+   * floats that tfjs's byte counter does not see (8 GB for mini-BERT at 8 × 64 tokens).
+   */
+  backend?: string;
 }
 
 /** BERT's parameter count from its config (embeddings, layers, pooler; an MLM head's transform and decoder bias). */
@@ -216,6 +222,7 @@ const TRAIN = {
  *    transposed copy (2·V·h) and the parameters' gradients (P);
  *  - the optimizer's update: the gradients (P, and `gradient_copies` more P), the moments AdamW creates on its
  *    first step (counted 3·P) and the update's temporaries of the largest parameter (7 × V·h for the word embeddings).
+ * On the cpu backend the word embeddings' gradient adds V × b·s × (h + 2) floats at the end of the backward.
  * The coefficients are measured upper bounds (scripts/measure-train-memory.ts: tf.profile's peakBytes of
  * classification, token-classification, QA, MLM and pre-training steps of 2- and 4-layer models on the wasm and
  * cpu backends; the table is in bench/results/train-memory.md), rounded up by 10–20 %.
@@ -227,7 +234,8 @@ export function training_step_peak_bytes(config: SizedConfig, arch: string, shap
   const vocab = TRAIN.vocab * (shape.vocab_positions ?? (is_lm(arch) ? b * s : 0)) * V;
   const P = shape.parameters ?? bert_parameter_count(config, arch);
   const largest = shape.largest_parameter ?? V * h;
-  const backward = b * (L * per_layer + TRAIN.embeddings * s * h) + vocab + TRAIN.embedding_grad * V * h + P;
+  const segment_sum = shape.backend === "cpu" ? V * (b * s * (h + 2) + h) : 0;
+  const backward = b * (L * per_layer + TRAIN.embeddings * s * h) + vocab + TRAIN.embedding_grad * V * h + P + segment_sum;
   const update = (1 + (shape.gradient_copies ?? 0)) * P + (shape.optimizer_state ? 0 : TRAIN.moments * P) + TRAIN.update * largest;
   return 4 * Math.max(backward, update);
 }
@@ -295,7 +303,7 @@ function check_training_memory(arch: string, config: SizedConfig, batch: number,
   const bytes = training_step_peak_bytes(config, arch, {
     batch, seq, vocab_positions,
     parameters: ctx?.parameters, largest_parameter: ctx?.largest_parameter,
-    optimizer_state: ctx?.optimizer_state ?? false, gradient_copies: ctx?.gradient_copies,
+    optimizer_state: ctx?.optimizer_state ?? false, gradient_copies: ctx?.gradient_copies, backend: tf.getBackend(),
   });
   const budget = memory_budget();
   if (bytes <= budget) return;
@@ -303,6 +311,7 @@ function check_training_memory(arch: string, config: SizedConfig, batch: number,
     `fewer sequences per step (batch ${batch}; accumulate gradients over smaller batches: optimizer.compute_gradients(closure) per micro-batch, then optimizer.step())`,
     `shorter inputs (${seq} tokens: tokenizer max_length)`,
   ];
+  if (tf.getBackend() === "cpu") reduce.push("the wasm backend (BERTLAB_BACKEND=wasm: on cpu the embeddings' gradient holds vocabulary × tokens × hidden floats)");
   const lm = is_lm(arch) && vocab_positions === undefined ? "; an MLM head's logits over the vocabulary for every position are counted: masked_lm_loss computes them for the labelled positions only" : "";
   throw new Error(
     `${ctx?.fn ?? `${arch}.forward`}: this training step (forward, backward and optimizer update) needs about ${format_bytes(bytes)} at once, ` +
