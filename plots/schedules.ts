@@ -87,10 +87,12 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
   const last = Math.max(...series.map((s) => s.values.length - 1));
   const x_domain = opts.x_domain ?? [0, Math.max(1, last)];
   if (opts.library === "plotly") return lr_plotly(series, labels, warmup, title, x_title, y_title, x_domain, opts);
-  const values = series.flatMap((s, i) => s.values.map((lr, step) => ({ step, lr, schedule: labels[i] })).filter((d) => d.step >= x_domain[0] && d.step <= x_domain[1]));
+  // schedule_order: the series' index, sorted by (vega-lite's sort: [labels] breaks on labels such as "constructor")
+  const values = series.flatMap((s, i) => s.values.map((lr, step) => ({ step, lr, schedule: labels[i], schedule_order: i })).filter((d) => d.step >= x_domain[0] && d.step <= x_domain[1]));
   const layers: Spec[] = [];
   const x_scale = { domain: x_domain, nice: false, zero: false };
   // One legend for colour and dash (same field, same legend): what is drawn is what the legend shows.
+  const by_order = { field: "schedule_order", op: "min", order: "ascending" };
   const legend = { orient: "bottom", columns: 1, labelLimit: 0, symbolStrokeWidth: 2.5, symbolSize: 400 };
   if (warmup > 0) {
     layers.push({
@@ -107,8 +109,8 @@ export function plot_lr_schedules(series: LrSeries[], opts: LrPlotOptions = {}):
     encoding: {
       x: { field: "step", type: "quantitative", title: x_title, scale: x_scale, axis: { format: "~d", values: step_ticks(x_domain[0], x_domain[1]), labelFlush: true, labelOverlap: "greedy", labelSeparation: 12 } },
       y: { field: "lr", type: "quantitative", title: y_title, axis: { labelExpr: lr_label_expr(series.flatMap((s) => s.values)), labelOverlap: "greedy", tickCount: 6 } },
-      color: { field: "schedule", type: "nominal", title: "schedule", sort: labels, legend },
-      strokeDash: { field: "schedule", type: "nominal", title: "schedule", sort: labels, scale: { domain: labels, range: labels.map((_, i) => DASHES[i % DASHES.length]) }, legend },
+      color: { field: "schedule", type: "nominal", title: "schedule", sort: by_order, legend },
+      strokeDash: { field: "schedule", type: "nominal", title: "schedule", sort: by_order, scale: { domain: labels, range: labels.map((_, i) => DASHES[i % DASHES.length]) }, legend },
       tooltip: [{ field: "schedule" }, { field: "step", type: "quantitative" }, { field: "lr", type: "quantitative", format: ".4~g" }],
     },
   });

@@ -44,7 +44,8 @@ test("a forward over the budget is refused before it allocates, naming the size,
     ["tensor input", () => model({ input_ids: ids, output_attentions: true }), /BertForSequenceClassification\.forward: this request needs about [\d.]+ MB at once, over the memory budget of [\d.]+ MB \(reduce it with fewer sequences per call \(batch 2\), shorter inputs \(4 tokens: tokenizer max_length\), output_attentions: false; set_memory_budget/],
     ["array input", () => model({ input_ids: [[1, 5, 7, 2], [1, 9, 3, 2]], output_attentions: true }), /output_attentions: false/],
   ];
-  // a forward under a gradient tape (training, explain) is sized by its caller, not here
+  // a forward under a gradient tape in eval mode (explain's gradients) is sized by its caller, not here; training
+  // steps are sized as a whole (test/training_memory_guard)
   const g = tf.variableGrads(() => (model({ input_ids: ids }).logits as tf.Tensor).sum() as tf.Scalar);
   tf.dispose([g.value, ...Object.values(g.grads)]);
   for (const [name, call, expected] of refusals) {

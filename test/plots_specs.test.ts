@@ -35,9 +35,12 @@ test("plot_lr_schedules: golden lr curves become the line data, warmup rect span
   assert.equal(warm.layer[0].mark.type, "rect");
   assert.equal(warm.layer[0].encoding.x.field, "start");
   assert.equal(warm.layer[0].encoding.x2.field, "end");
-  assert.deepEqual(lines.encoding.color.sort, ["linear", "cosine_with_restarts (num_cycles 2)", "polynomial (power 0.5, lr_end 0.01)"]);
+  // the series' order is a numeric field (vega-lite's sort: [labels] breaks on labels such as "constructor")
+  assert.deepEqual(lines.encoding.color.sort, { field: "schedule_order", op: "min", order: "ascending" });
+  assert.deepEqual(lines.encoding.strokeDash.scale.domain, ["linear", "cosine_with_restarts (num_cycles 2)", "polynomial (power 0.5, lr_end 0.01)"]);
   for (const c of cases) {
-    const label = lines.encoding.color.sort[cases.indexOf(c)];
+    const label = lines.encoding.strokeDash.scale.domain[cases.indexOf(c)];
+    assert.ok(lines.data.values.filter((v: any) => v.schedule === label).every((v: any) => v.schedule_order === cases.indexOf(c)));
     const pts = lines.data.values.filter((v: any) => v.schedule === label);
     assert.deepEqual(pts.map((p: any) => p.lr), c.lr_at_step);
     assert.deepEqual(pts.map((p: any) => p.step), c.lr_at_step.map((_: number, i: number) => i));
@@ -67,7 +70,7 @@ test("plot_schedules: lr = lr * lr_lambda(step) for each name, with an injected 
   const chart = plot_schedules(["cosine", "polynomial"], { lr_lambda, num_warmup_steps: 2, num_training_steps: 12, num_cycles: 0.5, power: 0.5, lr_end: 0.01, lr: 0.1, steps: 17 });
   const s = spec(chart);
   const lines = s.layer[1];
-  assert.deepEqual(lines.encoding.color.sort, ["cosine (num_cycles 0.5)", "polynomial (power 0.5, lr_end 0.01)"]);
+  assert.deepEqual(lines.encoding.strokeDash.scale.domain, ["cosine (num_cycles 0.5)", "polynomial (power 0.5, lr_end 0.01)"]);
   const poly = lines.data.values.filter((v: any) => v.schedule.startsWith("polynomial")).map((v: any) => v.lr);
   // Golden polynomial case ran with base lr 0.1: lr_at_step == 0.1 * lambda.
   table.polynomial.lr_at_step.forEach((lr: number, i: number) => assert.ok(close(poly[i], lr, 1e-12), `step ${i}: ${poly[i]} vs ${lr}`));
@@ -93,7 +96,7 @@ test("plot_schedules: with bertlab's own lr_lambda when src/training provides it
   }
   // "all": every step-driven schedule of the training module whose required options are given.
   const all = spec(plot_schedules("all", { num_warmup_steps: 10, num_training_steps: 100, lr: 5e-5 }));
-  const labels: string[] = all.layer[1].encoding.color.sort;
+  const labels: string[] = all.layer[1].encoding.strokeDash.scale.domain;
   for (const n of ["linear", "cosine (num_cycles 0.5)", "cosine_with_restarts (num_cycles 1)", "constant", "constant_with_warmup"]) assert.ok(labels.includes(n), `${n} in ${labels}`);
   assert.ok(labels.some((l) => l.startsWith("polynomial (") && l.includes("lr_end 1e-7") && l.includes("power 1")), labels.join(" | "));
   assert.ok(!labels.some((l) => l.startsWith("reduce_lr_on_plateau")));

@@ -6,6 +6,7 @@
 import { tf } from "../backend";
 import { cross_entropy } from "../nn/losses";
 import { with_engine } from "../engines/sync/forward";
+import { with_vocab_logits } from "../models/bert/memory";
 
 type Forward = { forward(x: tf.Tensor): tf.Tensor };
 
@@ -56,8 +57,9 @@ export function masked_lm_loss(model: MaskedLMModelLike, inputs: Record<string, 
   const { positions, targets } = labelled_positions(labels);
   return tf.tidy(() => {
     // on tfjs, as the model's own forward with labels: in eval mode (Trainer.evaluate) engine "auto" would
-    // otherwise load onnxruntime and compile the encoder anew after every weight update (~120 MB of RSS)
-    const out = with_engine(model.bert, "tfjs", () => model.bert.forward(rest)) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
+    // otherwise load onnxruntime and compile the encoder anew after every weight update (~120 MB of RSS);
+    // the step's memory check counts vocabulary logits for these positions only
+    const out = with_vocab_logits(positions.length, () => with_engine(model.bert, "tfjs", () => model.bert.forward(rest))) as { last_hidden_state: tf.Tensor; pooler_output?: tf.Tensor };
     const h = out.last_hidden_state; // [batch, seq, hidden]
     const rows = h.reshape([-1, h.shape[h.rank - 1]]); // [batch*seq, hidden]
     const picked = tf.gather(rows, tf.tensor1d(positions, "int32")); // [n_masked, hidden]

@@ -12,6 +12,7 @@
 // and come back on use, ./user_owned.ts), so a loop with no disposal code is flat in memory.
 import { tf } from "../backend";
 import { hand_over, release_handed_over } from "./user_owned";
+import { parameter_sizes, with_training_step } from "../models/bert/memory";
 
 /** What a loss closure may return: the loss (a one-element tensor), or model outputs that carry a `loss`. */
 export type LossClosure = () => tf.Tensor | { loss?: tf.Tensor | null } | null | undefined;
@@ -50,6 +51,11 @@ export abstract class Optimizer extends tf.Optimizer {
   /** The variables to differentiate: the param groups' variables, or undefined for every trainable variable. */
   protected abstract parameters(): tf.Variable[] | undefined;
 
+  /** Whether the per-parameter state (e.g. AdamW's moments) exists already; the memory check counts it otherwise. */
+  has_state(): boolean {
+    return false;
+  }
+
   /** torch's `optimizer.zero_grad()`: frees the accumulated gradients (the losses you hold stay alive). */
   zero_grad(): void {
     tf.dispose(Object.values(this.grads).filter((g): g is tf.Tensor => g != null));
@@ -66,7 +72,11 @@ export abstract class Optimizer extends tf.Optimizer {
     release_handed_over();
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
     try {
-      result = tf.variableGrads(() => lossOf(closure(), where), this.parameters());
+      // the model's forward sizes the whole step (forward, backward, this optimizer's update) before it allocates
+      const params = this.parameters();
+      const sizes = parameter_sizes(params ?? Object.values(tf.engine().registeredVariables).filter((v) => v.trainable));
+      const context = { fn: where, ...sizes, optimizer_state: this.has_state(), gradient_copies: Object.keys(this.grads).length > 0 ? 1 : 0 };
+      result = with_training_step(context, () => tf.variableGrads(() => lossOf(closure(), where), params));
     } catch (e) {
       const msg = (e as Error).message;
       if (!msg.startsWith("Cannot find a connection")) throw e;

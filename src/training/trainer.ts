@@ -19,6 +19,8 @@ import type { CollatorTokenizer } from "./data_tokenizer";
 import { concat_padded, round_to, speed_metrics, type Nested } from "./eval_utils";
 import { GradientAccumulator } from "./accumulate";
 import { masked_lm_loss } from "./masked_loss";
+import { training_step_context } from "./trainer_memory";
+import { with_training_step } from "../models/bert/memory";
 import { OnnxTrainerStep, onnx_training_unsupported, type OnnxTrainableModel } from "./onnx_step";
 import { LambdaLR, ReduceLROnPlateau, type LRScheduler } from "./lr_scheduler";
 import { rows_of, type Feature, type FeatureSource, type TfBatch } from "./padding";
@@ -224,10 +226,12 @@ export class Trainer {
   /** Forward + backward of one micro-batch; returns the gradients of loss / gradient_accumulation_steps and adds that loss to tr_loss. */
   training_step(inputs: TfBatch, vars: tf.Variable[]): tf.NamedTensorMap {
     const gas = this.args.gradient_accumulation_steps;
-    const { value, grads } = tf.variableGrads(() => {
+    // the model's forward sizes the whole step before it allocates and names the Trainer's options if it does not fit
+    const context = training_step_context(this.args, vars, this.optimizer);
+    const { value, grads } = with_training_step(context, () => tf.variableGrads(() => {
       const loss = this.compute_loss(this.model, inputs);
       return gas > 1 ? (tf.div(loss, gas) as tf.Scalar) : loss;
-    }, vars);
+    }, vars));
     const prev = this.tr_loss;
     this.tr_loss = tf.keep(prev ? (tf.add(prev, value) as tf.Scalar) : value);
     if (prev) prev.dispose();

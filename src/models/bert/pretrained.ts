@@ -122,7 +122,7 @@ export abstract class BertPreTrainedModel<O extends object = object> extends Mod
   forward<I extends BertInputs>(inputs: I): OutputFor<I, O> {
     check_input_keys(this.constructor.name, inputs);
     check_model_inputs(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any engine: "auto" never falls back past a bad id
-    check_forward_memory(this.constructor.name, this.config, inputs as Record<string, unknown>); // before any tensor is made
+    check_forward_memory(this.constructor.name, this.config, inputs as Record<string, unknown>, this); // before any tensor is made
     if (!this.materialized) this.init_weights();
     const run = engine_forward(this, inputs as Record<string, unknown>);
     const out = (run.output ?? tf.tidy(() => this._forward(inputs) as unknown as tf.TensorContainer)) as unknown as O;
