@@ -25,6 +25,8 @@ export function specifiers(file: string, text: string): string[] {
     : [/\brequire(?:\.resolve)?\(\s*["']([^"']+)["']/g, /\bimport\(\s*["']([^"']+)["']\s*\)/g,
       // files read out of a package folder (the inlined vega / plotly browser builds)
       /["']((?:@[\w.-]+\/)?[\w.-]+\/(?:build|dist)\/[\w./-]+\.js)["']/g];
+  // a .d.ts's doc comments may quote code (`export * from "m"`): only its declarations (and /// directives) count
+  if (file.endsWith(".d.ts")) text = text.replace(/\/\*[\s\S]*?\*\//g, "");
   return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[1]));
 }
 
@@ -80,6 +82,8 @@ test("the checker flags a devDependency required at run time, and a guard that w
   assert.deepEqual(undeclared({ "dist/src/x.js": `const fc = require("fast-check");\nconst v = require("vega-lite");\nconst fs = require("node:fs");` }), ["dist/src/x.js: fast-check (fast-check)"]);
   assert.deepEqual(undeclared({ "dist/src/x.d.ts": `import type { Arbitrary } from "fast-check/lib/types";\nimport type { Rank } from "@tensorflow/tfjs-core/dist/types";` }), ["dist/src/x.d.ts: fast-check (fast-check/lib/types)"]);
   assert.deepEqual(undeclared({ "dist/src/engines/sync/bridge.js": `require(require.resolve("tsx/cjs"));` }), ["dist/src/engines/sync/bridge.js: tsx (tsx/cjs)"]);
+  // a doc comment quoting an import is not one; the declaration after it still counts
+  assert.deepEqual(undeclared({ "dist/src/x.d.ts": `/** Brings what \`export * from "m"\` exports. */\nimport type { Arbitrary } from "fast-check";` }), ["dist/src/x.d.ts: fast-check (fast-check)"]);
   // tslab's TypeScript is fine resolved from tslab's folder, not from bertlab's
   assert.deepEqual(undeclared({ "dist/kernel/ts/x.js": `require.resolve("@tslab/typescript-for-tslab", { paths: [tslab_dir] });` }), []);
   assert.deepEqual(undeclared({ "dist/kernel/ts/x.js": `require("@tslab/typescript-for-tslab");` }), ["dist/kernel/ts/x.js: @tslab/typescript-for-tslab (@tslab/typescript-for-tslab)"]);
