@@ -15,6 +15,17 @@ import * as path from "path";
 const hidden = (process.env.BERTLAB_TEST_WITHOUT ?? "").split(",").map((s) => s.trim().toLowerCase());
 if (hidden.includes("chromium")) process.env.BERTLAB_CHROMIUM = "/nonexistent/chromium-hidden-by-BERTLAB_TEST_WITHOUT";
 
+// Every temporary file of a test run (the tests' own folders, kernels' connection files, Jupyter's and Chromium's
+// profiles) goes under one fresh folder of the system temp folder, removed when the run ends, so `npm test`
+// leaves nothing there even where a test is killed before its own cleanup. The tests that check bertlab leaves
+// nothing in the temp folder (test/engines_quantize_tempdir.test.ts) give their child processes a fresh TMPDIR.
+if (!process.env.BERTLAB_TEST_TMPDIR) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-test-run-"));
+  process.env.BERTLAB_TEST_TMPDIR = root;
+  process.env.TMPDIR = root;
+  process.on("exit", () => fs.rmSync(root, { recursive: true, force: true }));
+}
+
 if (!process.env.BERTLAB_INT8_CACHE) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bertlab-test-int8-cache-"));
   process.env.BERTLAB_INT8_CACHE = dir;
