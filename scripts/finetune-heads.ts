@@ -18,7 +18,7 @@ import { Trainer } from "../src/training/trainer_api";
 import { default_data_collator } from "../src/training/collators";
 import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
-import { argmax_rows } from "./finetune-sentiment";
+import { argmax_rows, log_losses, script_training_args } from "./finetune-sentiment";
 import { CONLL_LABELS, entity_lists, ner_sentences, qa_examples, word_split, type Gazetteer, type QAExample, type TaggedSentence } from "./heads-data";
 import { paraphrase_pairs, type PairExample } from "./heads-paraphrase";
 import { qa_examples as mixed_qa_examples, walkthrough_answers, type QAShares } from "./heads-qa";
@@ -381,31 +381,14 @@ async function train_head(o: HeadOptions, run: TaskRun, log: (m: string) => void
   log(`backend ${backend_info()?.name ?? tf.getBackend()}, train engine ${o.engine}`);
   const trainer = new Trainer({
     model: run.model,
-    args: {
-      output_dir: path.join(ROOT, "out", `finetune-${o.task}`),
-      per_device_train_batch_size: o.batch_size,
-      learning_rate: o.learning_rate,
-      weight_decay: o.weight_decay,
-      warmup_ratio: o.warmup_ratio,
-      num_train_epochs: o.epochs,
-      max_steps: o.max_steps,
-      lr_scheduler_type: "linear",
-      logging_steps: o.logging_steps,
-      save_strategy: "no",
-      evaluation_strategy: "no",
-      seed: o.seed,
-      disable_tqdm: o.quiet,
-      train_engine: o.engine,
-    },
+    args: script_training_args(o, path.join(ROOT, "out", `finetune-${o.task}`), o.engine),
     train_dataset: run.train,
     tokenizer: run.tok,
     // NER and QA examples are built at one length (labels / positions beside the ids): stack them as they are
     ...(o.task === "paraphrase" ? {} : { data_collator: default_data_collator }),
   });
   const out = await trainer.train();
-  for (const e of trainer.state.log_history) {
-    if ("loss" in e) log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`);
-  }
+  log_losses(trainer, log);
   trainer.optimizer?.dispose();
   return { steps: out.global_step, train_runtime_seconds: out.metrics.train_runtime, training_loss: out.training_loss, log_history: trainer.state.log_history };
 }

@@ -14,7 +14,7 @@ import { backend_info, ready, tf } from "../src/backend";
 import { package_root } from "../src/hub/shipped";
 import { BertConfig, BertForSequenceClassification, manual_seed } from "../src/models";
 import { BertTokenizer } from "../src/tokenizers";
-import { Trainer, type EvalPrediction } from "../src/training/trainer_api";
+import { Trainer, type EvalPrediction, type TrainingArgumentsOptions } from "../src/training/trainer_api";
 import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { sentiment_reviews, type LabelledText } from "./corpus";
@@ -104,6 +104,36 @@ export function accuracy_metric(p: EvalPrediction): Record<string, number> {
   return { accuracy: hits / labels.length };
 }
 
+/** What both fine-tuning scripts' recipes set (FinetuneOptions here, HeadOptions in finetune-heads.ts). */
+export type ScriptRecipe = Pick<FinetuneOptions, "batch_size" | "learning_rate" | "weight_decay" | "warmup_ratio" | "epochs" | "max_steps" | "logging_steps" | "seed" | "quiet">;
+
+/** The scripts' TrainingArguments: the recipe, a linear schedule, no checkpoints and no evaluation while training. */
+export function script_training_args(o: ScriptRecipe, output_dir: string, train_engine: "tfjs" | "onnx" | "auto"): TrainingArgumentsOptions {
+  return {
+    output_dir,
+    per_device_train_batch_size: o.batch_size,
+    learning_rate: o.learning_rate,
+    weight_decay: o.weight_decay,
+    warmup_ratio: o.warmup_ratio,
+    num_train_epochs: o.epochs,
+    max_steps: o.max_steps,
+    lr_scheduler_type: "linear",
+    logging_steps: o.logging_steps,
+    save_strategy: "no",
+    evaluation_strategy: "no",
+    seed: o.seed,
+    disable_tqdm: o.quiet,
+    train_engine,
+  };
+}
+
+/** Logs each logged training loss and learning rate of a finished run. */
+export function log_losses(trainer: Trainer, log: (m: string) => void): void {
+  for (const e of trainer.state.log_history) {
+    if ("loss" in e) log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`);
+  }
+}
+
 export interface FinetuneResult {
   test_accuracy: number;
   majority_label: string;
@@ -142,32 +172,14 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
 
   const trainer = new Trainer({
     model,
-    args: {
-      output_dir: o.output_dir,
-      per_device_train_batch_size: o.batch_size,
-      per_device_eval_batch_size: 64,
-      learning_rate: o.learning_rate,
-      weight_decay: o.weight_decay,
-      warmup_ratio: o.warmup_ratio,
-      num_train_epochs: o.epochs,
-      max_steps: o.max_steps,
-      lr_scheduler_type: "linear",
-      logging_steps: o.logging_steps,
-      save_strategy: "no",
-      evaluation_strategy: "no",
-      seed: o.seed,
-      disable_tqdm: o.quiet,
-      train_engine: o.train_engine ?? "tfjs",
-    },
+    args: { ...script_training_args(o, o.output_dir, o.train_engine ?? "tfjs"), per_device_eval_batch_size: 64 },
     train_dataset: train,
     eval_dataset: test,
     tokenizer: tok,
     compute_metrics: accuracy_metric,
   });
   const out = await trainer.train();
-  for (const e of trainer.state.log_history) {
-    if ("loss" in e) log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`);
-  }
+  log_losses(trainer, log);
   const metrics = await trainer.evaluate({ metric_key_prefix: "test" });
   trainer.optimizer?.dispose(); // the AdamW moments; the model stays with the caller
   const result: FinetuneResult = {
