@@ -91,7 +91,7 @@ test("the compiler reuses a parsed declaration file rewritten with the same text
   const parsed_here = () => {
     const c = new CellCompiler(path.join(tmp, "proj")); // a new base program: every file is looked up again
     assert.deepEqual(c.convert("", 'import { twice } from "snaptest";\ntwice(2)').diagnostics, []);
-    return c.snapshot_job()!.parsed_here;
+    return c.snapshot_state()!.parsed_here;
   };
   const before = parsed_here();
   fs.writeFileSync(d_ts, text); // a rebuild: same text, new mtime

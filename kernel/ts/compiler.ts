@@ -545,16 +545,24 @@ export class CellCompiler {
   }
 
   /**
-   * What a startup snapshot of this compiler would hold (snapshot.ts): the declaration files of its base program,
-   * or null before it has one. `parsed_here`: characters of declaration files this process parsed itself (0 when
-   * the snapshot held every file).
+   * How this compiler started, without touching the disk: `parsed_here`, characters of declaration files this
+   * process parsed itself (0 when the snapshot held every file), and whether it started from a snapshot; null
+   * before it has a base program.
    */
-  snapshot_job(): (SnapshotJob & { parsed_here: number; from_snapshot: boolean }) | null {
+  snapshot_state(): { parsed_here: number; from_snapshot: boolean } | null {
+    return this.base && this.state ? { parsed_here, from_snapshot: !!snapshot } : null;
+  }
+
+  /**
+   * What a startup snapshot of this compiler would hold (snapshot.ts): the declaration files of its base program
+   * (one stat each), or null before it has one.
+   */
+  snapshot_job(): SnapshotJob | null {
     if (!this.base || !this.state) return null;
     // every declaration file parsed so far (the snapshot's own too, while they exist): a new blob holds no less
     const files = [...parsed.keys()].filter((f) => f.endsWith(".d.ts") && fs.existsSync(f));
     const resolutions = [...resolved_from_declarations].filter(([, r]) => fs.existsSync(r.resolvedFileName));
-    return { typescript: typescript_path(), options: binding_options(this.state.options), files, resolutions, parsed_here, from_snapshot: !!snapshot };
+    return { typescript: typescript_path(), options: binding_options(this.state.options), files, resolutions };
   }
 
   close(): void {

@@ -151,11 +151,13 @@ export class TsExecutor implements Executor {
     this.snapshot_timer = setTimeout(() => {
       this.snapshot_timer = null;
       if (this.busy > 0) return; // the cell's end arms it again
+      // the cheap check first: a kernel from a snapshot that holds its files stats nothing at each idle moment
+      const state = this.compiler.snapshot_state();
+      if (!state || (state.from_snapshot && state.parsed_here < 64_000)) return;
       const job = this.compiler.snapshot_job();
-      if (!job || (job.from_snapshot && job.parsed_here < 64_000)) return;
+      if (!job) return;
       this.snapshot_requested = true;
-      const { parsed_here: _p, from_snapshot: _f, ...rest } = job;
-      if (request_snapshot(rest, this.opts.log) && process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`snapshot: building one of ${rest.files.length} declaration files`);
+      if (request_snapshot(job, this.opts.log) && process.env.BERTLAB_KERNEL_DEBUG) this.opts.log?.(`snapshot: building one of ${job.files.length} declaration files`);
     }, 3000);
     this.snapshot_timer.unref();
   }
@@ -171,8 +173,8 @@ export class TsExecutor implements Executor {
     const c = this.compiler.convert(this.prev_decl, code);
     const t1 = Date.now();
     if (process.env.BERTLAB_KERNEL_DEBUG) {
-      const job = this.compiler.snapshot_job();
-      const snap = job ? `; startup snapshot ${job.from_snapshot ? "used" : "none"}, ${(job.parsed_here / 1e3).toFixed(0)} kB of declarations parsed here` : "";
+      const state = this.compiler.snapshot_state();
+      const snap = state ? `; startup snapshot ${state.from_snapshot ? "used" : "none"}, ${(state.parsed_here / 1e3).toFixed(0)} kB of declarations parsed here` : "";
       setImmediate(() => this.opts.log?.(`${cell}: compiled in ${t1 - t0} ms${snap} (process up ${(process.uptime() * 1000).toFixed(0)} ms)`));
     }
     if (c.diagnostics.length) return diagnostics_error(explain_unresolved(c.diagnostics, this.opts.cwd), code, cell);
