@@ -7,23 +7,9 @@ import assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { BUILT, TYPES_DIR as DIR, diagnostics, ts } from "./helpers/ts50";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
-const DIR = path.join(__dirname, "fixtures/types");
-const BUILT = path.join(__dirname, "../dist/src/index.d.ts");
 const skip = fs.existsSync(BUILT) ? false : "needs the build (npm run build): the corpus imports bertlab's dist";
-
-function diagnostics(file: string, strict: boolean): { line: number; text: string }[] {
-  const program = ts.createProgram([path.join(DIR, file)], {
-    noEmit: true, strict, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true,
-    target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], skipLibCheck: true, resolveJsonModule: true, types: ["node"],
-  });
-  return ts.getPreEmitDiagnostics(program).map((d) => ({
-    line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
-    text: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
-  }));
-}
 
 test("the ported corpus has no casts, no `any`, no non-null assertions, and TS 5.0 compiles it (strict and not)", { skip }, () => {
   assert.equal(ts.version, "5.0.4");

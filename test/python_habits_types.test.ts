@@ -6,22 +6,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { BACKWARD_HINT, CUDA_HINT, NUMPY_HINT, ZERO_GRAD_HINT } from "../src/training/torch_habits";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
-const DIR = path.join(__dirname, "fixtures/types");
-const BUILT = path.join(__dirname, "../dist/src/index.d.ts");
-
-function diagnostics(file: string, strict: boolean): { line: number; text: string }[] {
-  const program = ts.createProgram([path.join(DIR, file)], {
-    noEmit: true, strict, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Node10, esModuleInterop: true,
-    target: ts.ScriptTarget.ES2022, lib: ["lib.es2022.d.ts"], skipLibCheck: true, resolveJsonModule: true, types: ["node"],
-  });
-  return ts.getPreEmitDiagnostics(program).map((d) => ({
-    line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
-    text: ts.flattenDiagnosticMessageText(d.messageText, "\n"),
-  }));
-}
+import { BUILT, TYPES_DIR as DIR, diagnostics, ts } from "./helpers/ts50";
 
 const skip = fs.existsSync(BUILT) ? false : "needs the build (npm run build): the fixtures import bertlab's dist .d.ts";
 
