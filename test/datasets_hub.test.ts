@@ -2,23 +2,22 @@
 // 127.0.0.1: the repo's files listed by the tree API, its Parquet files (data/train-00000-of-00001.parquet, or the
 // refs/convert/parquet branch's <config>/<split>/0000.parquet) downloaded through bertlab's hub code into the
 // shared cache (datasets--org--name), then loaded offline from there with no request.
-import { test, before, after, beforeEach } from "node:test";
+import { test, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { load_dataset, Dataset } from "../src/datasets";
 import { LocalEntryNotFoundError, RepositoryNotFoundError } from "../src/hub";
 import { startFakeHub, type FakeHub } from "./fixtures/hub/fake_hub";
+import { hub_test_env } from "./helpers/hub_env";
 
 const MAIN = "c".repeat(40);
 const CONVERTED = "d".repeat(40);
 const ENV_KEYS = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN", "HF_HUB_DISABLE_PROGRESS_BARS"];
-const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-const temps: string[] = [];
-const tmp = (p: string) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), p)); temps.push(d); return d; };
 let hub: FakeHub;
 let cache: string;
+const env = hub_test_env(ENV_KEYS, () => hub);
+const tmp = env.tmp;
 
 async function parquet(cols: Record<string, unknown[]>): Promise<Uint8Array> {
   const f = path.join(tmp("bertlab-pq-"), "x.parquet");
@@ -44,13 +43,8 @@ before(async () => {
     },
   });
 });
-after(async () => {
-  await hub.close();
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-  for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
-});
 beforeEach(() => {
-  for (const k of ENV_KEYS) delete process.env[k];
+  env.clear();
   cache = tmp("bertlab-ds-cache-");
   process.env.HF_ENDPOINT = hub.url;
   process.env.HF_HUB_CACHE = cache;

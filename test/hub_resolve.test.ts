@@ -1,4 +1,4 @@
-import { test, before, after, beforeEach } from "node:test";
+import { test, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -12,6 +12,7 @@ import {
   LocalEntryNotFoundError, type ProgressInfo,
 } from "../src/hub";
 import { startFakeHub, type FakeHub } from "./fixtures/hub/fake_hub";
+import { hub_test_env } from "./helpers/hub_env";
 
 const FIX = path.join(__dirname, "fixtures", "hub", "bert_model");
 const CONFIG = fs.readFileSync(path.join(FIX, "config.json"));
@@ -22,17 +23,12 @@ const ONNX = Buffer.from("not really onnx, but LFS-served bytes");
 const CONFIG_OLD = Buffer.from(JSON.stringify({ model_type: "bert", hidden_size: 16 }));
 const ID = "org/tiny-bert";
 const ENV_KEYS = ["HF_ENDPOINT", "HF_HUB_CACHE", "HF_HOME", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "BERTLAB_MODELS_DIR", "XDG_CACHE_HOME", "HUGGINGFACE_HUB_CACHE", "HF_HUB_DISABLE_PROGRESS_BARS"];
-const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
 
 let hub: FakeHub;
 let cache: string;
 let closedPort = 0; // a port that was just free: connections to it are refused
-const temps: string[] = [];
-const tempDir = (prefix: string) => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  temps.push(d);
-  return d;
-};
+const env = hub_test_env(ENV_KEYS, () => hub);
+const tempDir = env.tmp;
 const sha256 = (b: Uint8Array) => crypto.createHash("sha256").update(b).digest("hex");
 const storage = () => path.join(cache, "models--org--tiny-bert");
 const requests = () => hub.requests.map((r) => r.line);
@@ -50,13 +46,8 @@ before(async () => {
     "org/private-bert": { refs: { main: MAIN }, commits: { [MAIN]: { "config.json": CONFIG } }, token: "hf_secret" },
   });
 });
-after(async () => {
-  await hub.close();
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-  for (const k of ENV_KEYS) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
-});
 beforeEach(() => {
-  for (const k of ENV_KEYS) delete process.env[k];
+  env.clear();
   cache = tempDir("bertlab-hub-cache-");
   process.env.HF_ENDPOINT = hub.url;
   process.env.HF_HUB_CACHE = cache;
