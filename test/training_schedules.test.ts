@@ -168,3 +168,67 @@ test("lr_lambda is the pure multiplier; SCHEDULES lists every schedule with its 
 test("pyfloat prints floats as Python's repr does", () => {
   assert.deepEqual([2, 1, 1e-7, 0.1, 5e-5, 1e16, 123.5, -0.25, 1e-4].map(pyfloat), ["2.0", "1.0", "1e-07", "0.1", "5e-05", "1e+16", "123.5", "-0.25", "0.0001"]);
 });
+
+// Each factory's Python signature after the optimizer (transformers' optimization.py), written out here independently of
+// schedules.ts so a wrong order there fails.
+const PY_ORDER: Record<string, string[]> = {
+  get_constant_schedule: ["last_epoch"],
+  get_constant_schedule_with_warmup: ["num_warmup_steps", "last_epoch"],
+  get_linear_schedule_with_warmup: ["num_warmup_steps", "num_training_steps", "last_epoch"],
+  get_cosine_schedule_with_warmup: ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"],
+  get_cosine_with_hard_restarts_schedule_with_warmup: ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"],
+  get_polynomial_decay_schedule_with_warmup: ["num_warmup_steps", "num_training_steps", "lr_end", "power", "last_epoch"],
+  get_inverse_sqrt_schedule: ["num_warmup_steps", "timescale", "last_epoch"],
+  get_cosine_with_min_lr_schedule_with_warmup: ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate"],
+  get_cosine_with_min_lr_schedule_with_warmup_lr_rate: ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate", "warmup_lr_rate"],
+  get_wsd_schedule: ["num_warmup_steps", "num_decay_steps", "num_training_steps", "num_stable_steps", "warmup_type", "decay_type", "min_lr_ratio", "num_cycles", "last_epoch"],
+};
+const DEFAULT_OF: Record<string, unknown> = { last_epoch: -1, num_cycles: undefined, timescale: null, min_lr: null, min_lr_rate: null, warmup_lr_rate: null, num_training_steps: null, num_stable_steps: null };
+
+test("the factories take Python's positional arguments (get_linear_schedule_with_warmup(optimizer, 100, 1000)) and mixed positional + keyword, with the same lrs as the keyword form", (t) => {
+  const POSITIONAL = S as unknown as Record<string, (o: SchedulableOptimizer, ...a: unknown[]) => LambdaLR>;
+  let n = 0;
+  const warn = console.warn;
+  console.warn = () => {}; // the cases' warnings are checked above
+  t.after(() => { console.warn = warn; });
+  for (const c of [...OLD, ...NEWER]) {
+    const order = PY_ORDER[c.fn];
+    if (!order || c.error || !c.lr_at_step) continue;
+    // every keyword given positionally, up to the last one the case sets (earlier unset ones get Python's default)
+    const last = Math.max(...Object.keys(c.kwargs).map((k) => order.indexOf(k)));
+    assert.ok(Object.keys(c.kwargs).every((k) => order.includes(k)), `${c.fn}: ${Object.keys(c.kwargs)} in ${order}`);
+    const args = order.slice(0, last + 1).map((k) => (k in c.kwargs ? c.kwargs[k] : DEFAULT_OF[k]));
+    const lrs = (s: LambdaLR) => c.lr_at_step!.map((_, i) => { if (i > 0) s.step(); return s.get_last_lr()[0]; });
+    const keyword = lrs(FACTORIES[c.fn](sgd(c.base_lr), c.kwargs) as LambdaLR);
+    assert.deepEqual(lrs(POSITIONAL[c.fn](sgd(c.base_lr), ...args)), keyword, `${c.fn}(${JSON.stringify(args)})`);
+    // the first argument positional, the rest as keywords
+    if (last >= 1) {
+      const rest = Object.fromEntries(Object.entries(c.kwargs).filter(([k]) => k !== order[0]));
+      assert.deepEqual(lrs(POSITIONAL[c.fn](sgd(c.base_lr), args[0], rest)), keyword, `${c.fn}(${JSON.stringify(args[0])}, ${JSON.stringify(rest)})`);
+    }
+    n++;
+  }
+  assert.ok(n >= 50, `${n} cases`);
+  const lin = S.get_linear_schedule_with_warmup(sgd(2), 2, 6);
+  const seen = [lin.get_last_lr()[0]];
+  for (let i = 0; i < 6; i++) { lin.step(); seen.push(lin.get_last_lr()[0]); }
+  assert.deepEqual(seen, [0, 1, 2, 1.5, 1, 0.5, 0]);
+  const g = S.get_scheduler("linear", sgd(2), 2, 6);
+  g.step();
+  assert.deepEqual(g.get_last_lr(), [1]);
+  const p = S.get_scheduler("polynomial", sgd(0.1), 0, 10, { lr_end: 0.01, power: 2 });
+  for (let i = 0; i < 10; i++) p.step();
+  close(p.get_last_lr()[0], 0.01, "get_scheduler positional with scheduler_specific_kwargs");
+});
+
+test("positional misuse raises Python's TypeError wording: too many, a value given twice, an object in the middle", () => {
+  assert.throws(() => S.get_linear_schedule_with_warmup(sgd(1), ...([1, 2, -1, 7] as unknown as [number, number])),
+    (e: Error) => e instanceof TypeError && e.message === "get_linear_schedule_with_warmup() takes at most 4 positional arguments (optimizer, num_warmup_steps, num_training_steps, last_epoch) but 5 were given");
+  assert.throws(() => (S.get_linear_schedule_with_warmup as unknown as (...a: unknown[]) => unknown)(sgd(1), 1, { num_warmup_steps: 2, num_training_steps: 5 }),
+    (e: Error) => e instanceof TypeError && e.message === "get_linear_schedule_with_warmup() got multiple values for argument 'num_warmup_steps'");
+  assert.throws(() => (S.get_cosine_schedule_with_warmup as unknown as (...a: unknown[]) => unknown)(sgd(1), 1, { num_training_steps: 5 }, 0.5),
+    (e: Error) => e instanceof TypeError && /argument 3 \('num_training_steps'\) must be a number, got an object; keyword options go last/.test(e.message));
+  assert.throws(() => (S.get_linear_schedule_with_warmup as unknown as (...a: unknown[]) => unknown)(sgd(1), 1),
+    (e: Error) => e instanceof TypeError && e.message === "get_linear_schedule_with_warmup() missing required argument: 'num_training_steps' (got undefined)");
+  assert.throws(() => S.get_scheduler("linear", sgd(1), 1, 2, {}, ...([3] as unknown as [])), /get_scheduler\(\) takes at most 5 positional arguments but 6 were given/);
+});

@@ -261,6 +261,30 @@ function build(s: ScheduleInfo, o: ScheduleKwargs, lr_init: number | undefined):
   }
 }
 
+/**
+ * Python's argument binding for the factories: `args` are what followed the optimizer — keyword options
+ * (`{ num_warmup_steps: 100, ... }`), or positional values in the Python signature's order (`100, 1000`), optionally
+ * followed by an options object for the rest (Python's `f(opt, 100, num_training_steps=1000)`). Errors as Python's
+ * TypeError words them.
+ */
+function bind(fn: string, order: readonly string[], args: unknown[]): ScheduleKwargs {
+  const last = args[args.length - 1];
+  const has_kw = args.length > 0 && typeof last === "object" && last !== null && !Array.isArray(last);
+  const positional = has_kw ? args.slice(0, -1) : args;
+  const kw = (has_kw ? { ...(last as object) } : {}) as Record<string, unknown>;
+  if (positional.length > order.length) {
+    throw new TypeError(`${fn}() takes at most ${order.length + 1} positional arguments (optimizer, ${order.join(", ")}) but ${positional.length + 1} were given`);
+  }
+  positional.forEach((v, i) => {
+    const name = order[i];
+    if (Object.prototype.hasOwnProperty.call(kw, name)) throw new TypeError(`${fn}() got multiple values for argument '${name}'`);
+    if (v === undefined) return;
+    if (typeof v === "object" && v !== null) throw new TypeError(`${fn}(): argument ${i + 2} ('${name}') must be a number, got an object; keyword options go last`);
+    kw[name] = v;
+  });
+  return kw as ScheduleKwargs;
+}
+
 function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: ScheduleKwargs): LambdaLR {
   const s = info(fn, fn);
   checkKwargs(s, options);
@@ -278,8 +302,10 @@ function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: Sche
  * const scheduler = get_constant_schedule(optimizer)
  * ```
  */
-export function get_constant_schedule(optimizer: SchedulableOptimizer, options: { last_epoch?: number } = {}): LambdaLR {
-  return makeLambdaLR("get_constant_schedule", optimizer, options);
+export function get_constant_schedule(optimizer: SchedulableOptimizer, options?: { last_epoch?: number }): LambdaLR;
+export function get_constant_schedule(optimizer: SchedulableOptimizer, last_epoch?: number): LambdaLR;
+export function get_constant_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_constant_schedule", optimizer, bind("get_constant_schedule", ["last_epoch"], args));
 }
 /**
  * Linear warmup, then constant (Python: `transformers.get_constant_schedule_with_warmup`).
@@ -288,21 +314,26 @@ export function get_constant_schedule(optimizer: SchedulableOptimizer, options: 
  * get_constant_schedule_with_warmup(optimizer, { num_warmup_steps: 100 })
  * ```
  */
-export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, options: { num_warmup_steps: number; last_epoch?: number }): LambdaLR {
-  return makeLambdaLR("get_constant_schedule_with_warmup", optimizer, options);
+export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, options: { num_warmup_steps: number; last_epoch?: number }): LambdaLR;
+export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, last_epoch?: number): LambdaLR;
+export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_constant_schedule_with_warmup", optimizer, bind("get_constant_schedule_with_warmup", ["num_warmup_steps", "last_epoch"], args));
 }
 /**
  * Linear warmup, then linear decay to 0 (Python: `transformers.get_linear_schedule_with_warmup`).
  * @example
  * ```ts
  * const scheduler = get_linear_schedule_with_warmup(optimizer, { num_warmup_steps: 100, num_training_steps: 1000 }); scheduler.step()
+ * get_linear_schedule_with_warmup(optimizer, 100, 1000)   // Python's positional form works too
  * ```
  */
 export function get_linear_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_linear_schedule_with_warmup", optimizer, options);
+): LambdaLR;
+export function get_linear_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, last_epoch?: number): LambdaLR;
+export function get_linear_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_linear_schedule_with_warmup", optimizer, bind("get_linear_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "last_epoch"], args));
 }
 /**
  * Linear warmup, then cosine decay to 0 (Python: `transformers.get_cosine_schedule_with_warmup`).
@@ -314,8 +345,10 @@ export function get_linear_schedule_with_warmup(
 export function get_cosine_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_cosine_schedule_with_warmup", optimizer, options);
+): LambdaLR;
+export function get_cosine_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number): LambdaLR;
+export function get_cosine_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_cosine_schedule_with_warmup", optimizer, bind("get_cosine_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"], args));
 }
 /**
  * Linear warmup, then cosine decay with hard restarts (Python: `transformers.get_cosine_with_hard_restarts_schedule_with_warmup`).
@@ -327,8 +360,10 @@ export function get_cosine_schedule_with_warmup(
 export function get_cosine_with_hard_restarts_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_cosine_with_hard_restarts_schedule_with_warmup", optimizer, options);
+): LambdaLR;
+export function get_cosine_with_hard_restarts_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number): LambdaLR;
+export function get_cosine_with_hard_restarts_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_cosine_with_hard_restarts_schedule_with_warmup", optimizer, bind("get_cosine_with_hard_restarts_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"], args));
 }
 /**
  * Linear warmup, then polynomial decay to lr_end (Python: `transformers.get_polynomial_decay_schedule_with_warmup`).
@@ -340,8 +375,10 @@ export function get_cosine_with_hard_restarts_schedule_with_warmup(
 export function get_polynomial_decay_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; lr_end?: number; power?: number; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_polynomial_decay_schedule_with_warmup", optimizer, options);
+): LambdaLR;
+export function get_polynomial_decay_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, lr_end?: number, power?: number, last_epoch?: number): LambdaLR;
+export function get_polynomial_decay_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_polynomial_decay_schedule_with_warmup", optimizer, bind("get_polynomial_decay_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "lr_end", "power", "last_epoch"], args));
 }
 /**
  * Warmup, then lr ∝ 1/√step (Python: `transformers.get_inverse_sqrt_schedule`).
@@ -353,8 +390,10 @@ export function get_polynomial_decay_schedule_with_warmup(
 export function get_inverse_sqrt_schedule(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; timescale?: number | null; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_inverse_sqrt_schedule", optimizer, options);
+): LambdaLR;
+export function get_inverse_sqrt_schedule(optimizer: SchedulableOptimizer, num_warmup_steps: number, timescale?: number | null, last_epoch?: number): LambdaLR;
+export function get_inverse_sqrt_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_inverse_sqrt_schedule", optimizer, bind("get_inverse_sqrt_schedule", ["num_warmup_steps", "timescale", "last_epoch"], args));
 }
 /**
  * Linear warmup, then cosine decay to a minimum lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup`).
@@ -366,8 +405,10 @@ export function get_inverse_sqrt_schedule(
 export function get_cosine_with_min_lr_schedule_with_warmup(
   optimizer: SchedulableOptimizer,
   options: { num_warmup_steps: number; num_training_steps: number; num_cycles?: number; min_lr?: number | null; min_lr_rate?: number | null; last_epoch?: number },
-): LambdaLR {
-  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup", optimizer, options);
+): LambdaLR;
+export function get_cosine_with_min_lr_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number, min_lr?: number | null, min_lr_rate?: number | null): LambdaLR;
+export function get_cosine_with_min_lr_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup", optimizer, bind("get_cosine_with_min_lr_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate"], args));
 }
 /**
  * Cosine with a minimum lr, given as a rate of the initial lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate`).
@@ -382,8 +423,14 @@ export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     num_warmup_steps: number; num_training_steps: number; num_cycles?: number; min_lr?: number | null; min_lr_rate?: number | null;
     warmup_lr_rate?: number | null; last_epoch?: number;
   },
-): LambdaLR {
-  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", optimizer, options);
+): LambdaLR;
+export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
+  optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number,
+  min_lr?: number | null, min_lr_rate?: number | null, warmup_lr_rate?: number | null,
+): LambdaLR;
+export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  const order = ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate", "warmup_lr_rate"];
+  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", optimizer, bind("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", order, args));
 }
 /**
  * Warmup–stable–decay (Python: `transformers.get_wsd_schedule`).
@@ -398,8 +445,14 @@ export function get_wsd_schedule(
     num_warmup_steps: number; num_decay_steps: number; num_training_steps?: number | null; num_stable_steps?: number | null;
     warmup_type?: WsdShape; decay_type?: WsdShape; min_lr_ratio?: number; num_cycles?: number; last_epoch?: number;
   },
-): LambdaLR {
-  return makeLambdaLR("get_wsd_schedule", optimizer, options);
+): LambdaLR;
+export function get_wsd_schedule(
+  optimizer: SchedulableOptimizer, num_warmup_steps: number, num_decay_steps: number, num_training_steps?: number | null, num_stable_steps?: number | null,
+  warmup_type?: WsdShape, decay_type?: WsdShape, min_lr_ratio?: number, num_cycles?: number, last_epoch?: number,
+): LambdaLR;
+export function get_wsd_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
+  const order = ["num_warmup_steps", "num_decay_steps", "num_training_steps", "num_stable_steps", "warmup_type", "decay_type", "min_lr_ratio", "num_cycles", "last_epoch"];
+  return makeLambdaLR("get_wsd_schedule", optimizer, bind("get_wsd_schedule", order, args));
 }
 /**
  * torch's ReduceLROnPlateau (Python: `transformers.get_reduce_on_plateau_schedule`): step(metric) lowers the lr when the metric stops improving.
@@ -429,7 +482,25 @@ export type LambdaSchedulerName = Exclude<SchedulerType, "reduce_lr_on_plateau">
 export function get_scheduler(name: PlateauSchedulerName, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): ReduceLROnPlateau;
 export function get_scheduler(name: LambdaSchedulerName, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): LambdaLR;
 export function get_scheduler(name: SchedulerType | string, optimizer: SchedulableOptimizer, options?: GetSchedulerOptions): LambdaLR | ReduceLROnPlateau;
-export function get_scheduler(name: SchedulerType | string, optimizer: SchedulableOptimizer, options: GetSchedulerOptions = {}): LambdaLR | ReduceLROnPlateau {
+export function get_scheduler(
+  name: PlateauSchedulerName, optimizer: SchedulableOptimizer, num_warmup_steps?: number | null, num_training_steps?: number | null,
+  scheduler_specific_kwargs?: GetSchedulerOptions["scheduler_specific_kwargs"],
+): ReduceLROnPlateau;
+export function get_scheduler(
+  name: LambdaSchedulerName, optimizer: SchedulableOptimizer, num_warmup_steps?: number | null, num_training_steps?: number | null,
+  scheduler_specific_kwargs?: GetSchedulerOptions["scheduler_specific_kwargs"],
+): LambdaLR;
+export function get_scheduler(
+  name: SchedulerType | string, optimizer: SchedulableOptimizer, num_warmup_steps?: number | null, num_training_steps?: number | null,
+  scheduler_specific_kwargs?: GetSchedulerOptions["scheduler_specific_kwargs"],
+): LambdaLR | ReduceLROnPlateau;
+export function get_scheduler(name: SchedulerType | string, optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR | ReduceLROnPlateau {
+  // get_scheduler(name, optimizer, { num_warmup_steps, ... }) or Python's positional (name, optimizer, 100, 1000, kwargs)
+  const keyword = args.length === 1 && typeof args[0] === "object" && args[0] !== null;
+  if (!keyword && args.length > 3) throw new TypeError(`get_scheduler() takes at most 5 positional arguments but ${args.length + 2} were given`);
+  const options: GetSchedulerOptions = keyword
+    ? (args[0] as GetSchedulerOptions)
+    : { num_warmup_steps: args[0] as number | null | undefined, num_training_steps: args[1] as number | null | undefined, scheduler_specific_kwargs: args[2] as GetSchedulerOptions["scheduler_specific_kwargs"] };
   const s = info(name, "get_scheduler");
   const kw = options.scheduler_specific_kwargs ?? {};
   const num_warmup_steps = options.num_warmup_steps ?? null;
