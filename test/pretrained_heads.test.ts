@@ -16,7 +16,8 @@ import {
 import { drop_leading_adjunct, paraphrase_pairs, phrase_paraphrase, possessive_swap, swap_coordination, swap_roles } from "../scripts/heads-paraphrase";
 import { evaluate_ner, evaluate_paraphrase, evaluate_qa, overlap_threshold, type HeadModel } from "../scripts/finetune-heads";
 import {
-  coord_questions, count_questions, counts_of, qa_examples as mixed_qa_examples, object_questions, software_split, walkthrough_kind_examples,
+  coord_questions, count_questions, counts_of, elliptical_coord, qa_examples as mixed_qa_examples, object_questions, software_split, walkthrough_kind_examples,
+  with_second_count,
 } from "../scripts/heads-qa";
 import { entities, entity_scores, exact_match, token_f1 } from "../scripts/heads-metrics";
 import { Rng, ngrams, word_overlap } from "../scripts/heads-text";
@@ -145,10 +146,39 @@ test("the QA generator's walkthrough kinds: object, count and coord questions an
     if (x.kind === "count") assert.ok(counts_of(x.context).length >= 2, `a count question's context holds another count: ${x.context}`);
     if (x.kind === "coord") assert.match(x.answer, / and /);
   }
+  // the variants: a list in parentheses after an object, a second count right after a count
+  const big = walkthrough_kind_examples("train", 600, 5);
+  const after = (x: (typeof big)[number]) => x.context.slice(x.answer_start + x.answer.length);
+  const listed = big.filter((x) => x.kind === "object" && after(x).startsWith(" ("));
+  assert.ok(listed.length >= 0.2 * big.filter((x) => x.kind === "object").length, `${listed.length} objects followed by a list`);
+  const beside = big.filter((x) => x.kind === "count" && /^ [a-z -]+ (in|for|across|on|with|in over|for about|and) \d/.test(after(x)));
+  assert.ok(beside.length >= 10, `${beside.length} counts with a second count right after`);
   // the software documents are split by document: every 10th held out
   const train_ids = new Set(software_split("train").map((d) => d.id));
   const test_docs = software_split("test");
   assert.ok(test_docs.length > 50 && test_docs.every((d) => !train_ids.has(d.id)));
+});
+
+test("the QA generator's variants: a pronoun subject named, a second count beside a count, a coordination asked with the middle left out", () => {
+  const rng = new Rng(7);
+  const named = object_questions("It provides portable bindings for the parser.", rng, "treeparse");
+  assert.deepEqual(named.map((q) => q.answer), ["portable bindings"]);
+  assert.match(named[0].question, /^What (does treeparse (provide|offer)|is provided by treeparse)\?$/);
+  const s = "The viewer supports 40 codecs.";
+  const v = with_second_count(s, counts_of(s)[0], { num: "12", noun: "containers" }, new Rng(1))!;
+  assert.match(v.sentence, /^The viewer supports 40 codecs (in|for|across|on|with|in over|for about|and) 12\+? containers\.$/);
+  for (const c of v.counts) assert.equal(v.sentence.slice(c.at, c.at + c.num.length), c.num);
+  assert.deepEqual(counts_of(v.sentence).map((c) => c.noun), ["codecs", "containers"]);
+  assert.equal(with_second_count(s, counts_of(s)[0], { num: "3", noun: "codecs" }, new Rng(1)), null, "the same noun twice tells nothing apart");
+  const long = "Pandoc offers many readers and writers as well as faithful conversion between Markdown and LaTeX.";
+  const [coord] = coord_questions(long, true, rng);
+  assert.equal(coord.answer, "Markdown and LaTeX");
+  for (let seed = 0; seed < 5; seed++) {
+    const e = elliptical_coord(long, coord, "Pandoc offers", true, new Rng(seed))!;
+    assert.match(e.question, /^Pandoc offers (faithful )?conversion between which \w+\?$/);
+    assert.equal(e.answer, coord.answer);
+  }
+  assert.equal(elliptical_coord("It converts between Markdown and LaTeX.", coord_questions("It converts between Markdown and LaTeX.", true, rng)[0], null, true, new Rng(1)), null, "nothing left out: no question");
 });
 
 test("metrics: seqeval-style entities and scores, SQuAD's exact match and F1", () => {
