@@ -180,3 +180,31 @@ test("return_length: the fast class counts the padded row (len(encoding.ids)); t
   assert.equal(slow.uncased("hello", { padding: "max_length", max_length: 8, return_length: true }).length, 8);
   assert.deepEqual(slow.uncased(["hello"], { padding: "max_length", max_length: 8, return_length: true }).length, [3]);
 });
+
+test("Python's positional text_pair: tokenizer(question, context, options) is tokenizer(question, { text_pair: context, ... }) on every golden pair, slow and fast, batched, with tensors", async () => {
+  let pairs = 0;
+  for (const c of cases) {
+    if (c.text_pair === undefined) continue;
+    for (const t of [slow[c.vocab], fast]) {
+      if (t === fast && c.vocab !== "uncased") continue;
+      assert.deepEqual(t(c.text, c.text_pair), t(c.text, { text_pair: c.text_pair }), c.id);
+      assert.deepEqual(t(c.text, c.text_pair, { max_length: 8, truncation: true }), t(c.text, { text_pair: c.text_pair, max_length: 8, truncation: true }), c.id);
+    }
+    assert.deepEqual(slow[c.vocab](c.text, c.text_pair).input_ids, c.slow.input_ids, c.id);
+    pairs++;
+  }
+  assert.ok(pairs >= 10, `${pairs} golden pairs`);
+  const t = slow.uncased;
+  assert.deepEqual(t(["a b", "c"], ["d", "e f"], { padding: true }), t(["a b", "c"], { text_pair: ["d", "e f"], padding: true }));
+  const before = tf.memory().numTensors;
+  const enc = t("Who was Jim Henson?", "Jim Henson was a nice puppet", { return_tensors: "tf" });
+  const kw = t("Who was Jim Henson?", { text_pair: "Jim Henson was a nice puppet", return_tensors: "tf" });
+  assert.deepEqual(enc.input_ids.arraySync(), kw.input_ids.arraySync());
+  assert.deepEqual(enc.token_type_ids.arraySync(), kw.token_type_ids.arraySync());
+  for (const e of [enc, kw]) for (const v of Object.values(e)) if (v instanceof tf.Tensor) v.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  // text_pair=None, as Python allows
+  assert.deepEqual(t("a b", null), t("a b"));
+  assert.throws(() => t("a", "b", { text_pair: "c" }), (e: Error) => e instanceof TypeError && /got multiple values for argument 'text_pair'/.test(e.message));
+  assert.throws(() => (t as unknown as (...a: unknown[]) => unknown)("a", { padding: true }, {}), (e: Error) => e instanceof TypeError && /a third argument means the second is text_pair/.test(e.message));
+});

@@ -74,6 +74,11 @@ export interface PreTrainedTokenizer {
   (text: Single, options?: CallOptions): BatchEncoding<number[]>;
   (text: Batch, options?: CallOptions): BatchEncoding<number[][]>;
   (text: Single | Batch | string[][], options?: CallOptions): BatchEncoding<Ids>;
+  // Python's positional text_pair: tokenizer(question, context, { return_tensors: "tf" })
+  (text: Single | string[] | string[][], text_pair: TextPairInput | null, options: CallOptions & { return_tensors: "tf" }): BatchEncoding<tf.Tensor2D>;
+  (text: Single, text_pair: Single | null, options?: CallOptions): BatchEncoding<number[]>;
+  (text: string[], text_pair: string[] | null, options?: CallOptions): BatchEncoding<number[][]>;
+  (text: Single | string[] | string[][], text_pair: TextPairInput | null, options?: CallOptions): BatchEncoding<Ids>;
 }
 
 interface Item {
@@ -81,7 +86,7 @@ interface Item {
   b: string | string[] | null;
 }
 
-export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | string[][], CallOptions?], BatchEncoding<Ids>> {
+export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | string[][], (CallOptions | TextPairInput | null)?, CallOptions?], BatchEncoding<Ids>> {
   model_max_length: number;
   padding_side: "right" | "left";
   truncation_side: "right" | "left";
@@ -470,8 +475,17 @@ export abstract class PreTrainedTokenizer extends Callable<[Single | Batch | str
     return { batched: true, items: text.map((t, i) => ({ a: t, b: pair ? (pair as string[][])[i] : null })) };
   }
 
-  protected _call(text: Single | Batch | string[][], options: CallOptions = {}): BatchEncoding<Ids> {
-    if (options === null || typeof options !== "object") throw new TypeError(`tokenizer options must be an object, got ${describe(options)}`);
+  protected _call(text: Single | Batch | string[][], second: CallOptions | TextPairInput | null = {}, third?: CallOptions): BatchEncoding<Ids> {
+    // tokenizer(text, options) or, as Python's positional text_pair, tokenizer(text, text_pair, options)
+    const positional = second === null || typeof second === "string" || Array.isArray(second);
+    let options = (positional ? third ?? {} : second) as CallOptions;
+    if (options === null || typeof options !== "object" || Array.isArray(options)) throw new TypeError(`tokenizer options must be an object, got ${describe(options)}`);
+    if (positional) {
+      if (options.text_pair != null) throw new TypeError("tokenizer() got multiple values for argument 'text_pair' (positional and in the options)");
+      options = { ...options, text_pair: second as TextPairInput | null };
+    } else if (third !== undefined) {
+      throw new TypeError(`tokenizer(text, options) takes the options second; a third argument means the second is text_pair (a string or list), got ${describe(second)}`);
+    }
     if (options.return_tensors != null && options.return_tensors !== "tf") {
       throw new Error(`return_tensors must be 'tf' (or left out for plain arrays), got ${JSON.stringify(options.return_tensors)}`);
     }

@@ -1,4 +1,5 @@
-// Output records of the BERT models: plain objects of tfjs tensors with Hugging Face field names.
+// Output records of the BERT models: plain objects of tfjs tensors with Hugging Face field names (type aliases, not
+// interfaces, so a record is a tf.TensorContainer: `const out = tf.tidy(() => model(inputs))` type-checks).
 // The caller owns every tensor in a record; `dispose_output(out)` frees them all.
 import { tf } from "../../backend";
 
@@ -6,64 +7,64 @@ import { tf } from "../../backend";
 export type PastKeyValues = tf.Tensor4D[][];
 
 /** BertModel's output record (Python: `BaseModelOutputWithPoolingAndCrossAttentions`): last_hidden_state, pooler_output, hidden_states?, attentions?. */
-export interface BertModelOutput {
+export type BertModelOutput = {
   last_hidden_state: tf.Tensor3D; // [batch, seq, hidden]
   pooler_output?: tf.Tensor2D; // [batch, hidden]
   hidden_states?: tf.Tensor3D[]; // num_hidden_layers + 1, embeddings first
   attentions?: tf.Tensor4D[]; // [batch, heads, seq, seq] softmax probabilities
   cross_attentions?: tf.Tensor4D[]; // [batch, heads, seq, encoder_seq]
   past_key_values?: PastKeyValues;
-}
+};
 
-interface CommonOutput {
+type CommonOutput = {
   loss?: tf.Scalar;
   hidden_states?: tf.Tensor3D[];
   attentions?: tf.Tensor4D[];
-}
+};
 
 /** BertForPreTraining's output record (Python: `BertForPreTrainingOutput`): prediction_logits, seq_relationship_logits, loss with both labels. */
-export interface BertForPreTrainingOutput extends CommonOutput {
+export type BertForPreTrainingOutput = CommonOutput & {
   prediction_logits: tf.Tensor3D; // [batch, seq, vocab]
   seq_relationship_logits: tf.Tensor2D; // [batch, 2]
-}
+};
 
 /** BertForMaskedLM's output record (Python: `MaskedLMOutput`): logits [batch, seq, vocab], loss with labels. */
-export interface MaskedLMOutput extends CommonOutput {
+export type MaskedLMOutput = CommonOutput & {
   logits: tf.Tensor3D; // [batch, seq, vocab]
-}
+};
 
 /** BertLMHeadModel's output record (Python: `CausalLMOutputWithCrossAttentions`): logits, past_key_values with use_cache, loss with labels. */
-export interface CausalLMOutputWithCrossAttentions extends CommonOutput {
+export type CausalLMOutputWithCrossAttentions = CommonOutput & {
   logits: tf.Tensor3D; // [batch, seq, vocab]
   past_key_values?: PastKeyValues;
   cross_attentions?: tf.Tensor4D[];
-}
+};
 
 /** BertForNextSentencePrediction's output record (Python: `NextSentencePredictorOutput`): logits [batch, 2], loss with labels. */
-export interface NextSentencePredictorOutput extends CommonOutput {
+export type NextSentencePredictorOutput = CommonOutput & {
   logits: tf.Tensor2D; // [batch, 2]
-}
+};
 
 /** BertForSequenceClassification's output record (Python: `SequenceClassifierOutput`): logits [batch, num_labels], loss with labels. */
-export interface SequenceClassifierOutput extends CommonOutput {
+export type SequenceClassifierOutput = CommonOutput & {
   logits: tf.Tensor2D; // [batch, num_labels]
-}
+};
 
 /** BertForMultipleChoice's output record (Python: `MultipleChoiceModelOutput`): logits [batch, num_choices], loss with labels. */
-export interface MultipleChoiceModelOutput extends CommonOutput {
+export type MultipleChoiceModelOutput = CommonOutput & {
   logits: tf.Tensor2D; // [batch, num_choices]
-}
+};
 
 /** BertForTokenClassification's output record (Python: `TokenClassifierOutput`): logits [batch, seq, num_labels], loss with labels. */
-export interface TokenClassifierOutput extends CommonOutput {
+export type TokenClassifierOutput = CommonOutput & {
   logits: tf.Tensor3D; // [batch, seq, num_labels]
-}
+};
 
 /** BertForQuestionAnswering's output record (Python: `QuestionAnsweringModelOutput`): start_logits, end_logits [batch, seq], loss with both positions. */
-export interface QuestionAnsweringModelOutput extends CommonOutput {
+export type QuestionAnsweringModelOutput = CommonOutput & {
   start_logits: tf.Tensor2D; // [batch, seq]
   end_logits: tf.Tensor2D; // [batch, seq]
-}
+};
 
 /** Frees every tensor in an output record (or any nested object/array of tensors). */
 export function dispose_output(output: object | null | undefined): void {
