@@ -74,6 +74,14 @@ test("labels: float MLM labels are refused, -100 is ignored; float labels only w
   const cls = new BertForSequenceClassification({ ...CONFIG, num_labels: 2 });
   assert.throws(() => cls.forward({ input_ids: ids, labels: [2] }), /labels\[0\] = 2 is out of range/);
   tf.tidy(() => void cls.forward({ input_ids: ids, labels: [[0.25, 0.75]] })); // multi-label targets: floats, as HF
+  // JavaScript's tf.tensor([1]) is float32 where torch.tensor([1]) is int64: whole-number class ids of shape [batch]
+  // are single-label (the cross-entropy of the int32 labels), not a multi-label shape error
+  cls.eval();
+  const loss_of = (labels: tf.Tensor) => tf.tidy(() => cls.forward({ input_ids: ids, labels }).loss!.dataSync()[0]);
+  const as_int = loss_of(tf.tensor1d([1], "int32"));
+  assert.equal(loss_of(tf.tensor([1])), as_int);
+  assert.notEqual(loss_of(tf.tensor([0])), as_int);
+  assert.throws(() => tf.tidy(() => cls.forward({ input_ids: ids, labels: tf.tensor([0.5]) })), /binary_cross_entropy_with_logits: Target size \(\[1\]\) must be the same as input size \(\[1,2\]\)/);
   const reg = new BertForSequenceClassification({ ...CONFIG, num_labels: 1 });
   tf.tidy(() => void reg.forward({ input_ids: ids, labels: [0.5] })); // regression
   assert.throws(() => reg.forward({ input_ids: ids, labels: [NaN] }), /labels\[0\] = NaN is not a finite label/);

@@ -13,11 +13,21 @@ function classifier_dropout(config: BertConfig): Dropout {
   return new Dropout(config.classifier_dropout ?? config.hidden_dropout_prob);
 }
 
-/** HF's problem-type inference: 1 label → regression; integer labels → single-label; else multi-label. */
+/**
+ * HF's problem-type inference: 1 label → regression; integer labels → single-label; else multi-label. One addition
+ * for JavaScript, where `tf.tensor([1])` is float32 while Python's `torch.tensor([1])` is int64: float labels of shape
+ * [batch] holding whole numbers in [0, num_labels) are class ids (single-label) — multi-label targets must have the
+ * logits' shape [batch, num_labels], so Python would only have raised a shape error there.
+ */
 export function infer_problem_type(config: BertConfig, labels: tf.Tensor): ProblemType {
   if (config.problem_type) return config.problem_type;
   if (config.num_labels === 1) return "regression";
-  return labels.dtype === "int32" ? "single_label_classification" : "multi_label_classification";
+  if (labels.dtype === "int32") return "single_label_classification";
+  if (labels.rank === 1 && config.num_labels > 1) {
+    const v = labels.dataSync();
+    if (v.every((x) => Number.isInteger(x) && x >= 0 && x < config.num_labels)) return "single_label_classification";
+  }
+  return "multi_label_classification";
 }
 
 /**
@@ -53,7 +63,7 @@ export class BertForSequenceClassification extends BertPreTrainedModel<SequenceC
       if (problem === "regression") {
         result.loss = this.num_labels === 1 ? mse_loss(logits.reshape([-1]), labels.toFloat().reshape([-1])) : mse_loss(logits, labels.toFloat());
       } else if (problem === "single_label_classification") {
-        result.loss = cross_entropy(logits.reshape([-1, this.num_labels]), labels.reshape([-1]));
+        result.loss = cross_entropy(logits.reshape([-1, this.num_labels]), labels.toInt().reshape([-1]));
       } else {
         result.loss = binary_cross_entropy_with_logits(logits, labels.toFloat());
       }
