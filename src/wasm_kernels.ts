@@ -1,4 +1,4 @@
-// Kernels that @tensorflow/tfjs-backend-wasm 4.22 does not ship (or ships with a needless copy),
+// Kernels that @tensorflow/tfjs-backend-wasm 4.22 does not ship (or ships with a needless copy, or a dtype bug),
 // written against its public backend API (makeOutput / typedArrayFromHeap / incRef). Registered
 // once, when the wasm backend loads.
 import * as tf from "@tensorflow/tfjs";
@@ -105,6 +105,33 @@ function sharedIdentity(args: { inputs: tf.NamedTensorInfoMap; backend: unknown 
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+let wasmSelect: tf.KernelFunc | undefined;
+
+/**
+ * Select (`tf.where(condition, a, b)`) with the cpu backend's dtype rule: a and b of different dtypes are both cast to
+ * their common type first. The wasm backend's own Select takes `a`'s dtype and reads `b`'s bytes as that type, so
+ * `tf.where(mask, labels_int32, -100)` — transformers' `torch.where(mask, labels, -100)` — gave -1027080192 (the bits
+ * of the float -100) where cpu gives -100.
+ */
+function upcastSelect(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo | tf.TensorInfo[] {
+  const { condition, t, e } = args.inputs as { condition: tf.TensorInfo; t: tf.TensorInfo; e: tf.TensorInfo };
+  if (t.dtype === e.dtype) return wasmSelect!(args as never);
+  const dtype = tf.upcastType(t.dtype, e.dtype);
+  const cast = tf.getKernel("Cast", "wasm")!.kernelFunc;
+  const made: tf.TensorInfo[] = [];
+  const as_dtype = (x: tf.TensorInfo) => {
+    if (x.dtype === dtype) return x;
+    const y = cast({ inputs: { x }, backend: args.backend, attrs: { dtype } } as never) as tf.TensorInfo;
+    made.push(y);
+    return y;
+  };
+  try {
+    return wasmSelect!({ ...args, inputs: { condition, t: as_dtype(t), e: as_dtype(e) } } as never);
+  } finally {
+    for (const y of made) (args.backend as { disposeData(id: object): void }).disposeData(y.dataId);
+  }
+}
+
 let registered = false;
 
 export function registerWasmKernels(): void {
@@ -116,6 +143,13 @@ export function registerWasmKernels(): void {
   if (tf.getKernel("Identity", "wasm")?.kernelFunc !== (sharedIdentity as unknown as tf.KernelFunc)) {
     tf.unregisterKernel("Identity", "wasm");
     tf.registerKernel({ kernelName: "Identity", backendName: "wasm", kernelFunc: sharedIdentity as unknown as tf.KernelFunc });
+  }
+  const select = tf.getKernel("Select", "wasm");
+  if (select && select.kernelFunc !== (upcastSelect as unknown as tf.KernelFunc)) {
+    wasmSelect = select.kernelFunc;
+    tf.unregisterKernel("Select", "wasm");
+    // the wasm kernel binds its C function in setupFunc (run when the backend initializes): keep it
+    tf.registerKernel({ kernelName: "Select", backendName: "wasm", setupFunc: select.setupFunc, kernelFunc: upcastSelect as unknown as tf.KernelFunc });
   }
   if (!tf.getKernel(SLICED_MATMUL, "wasm")) {
     tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: "wasm", kernelFunc: slicedMatMul as unknown as tf.KernelFunc });

@@ -187,3 +187,19 @@ test("SlicedMatMul wasm kernel: equals tf.matMul on views of the operands, check
   assert.deepEqual(Array.from(empty.dataSync()), new Array(24).fill(0), "k = 0 is an empty sum");
   tf.dispose([a, b]);
 });
+
+test("tf.where with mixed dtypes (torch.where(mask, labels, -100)) upcasts as the cpu backend does, on every backend, leaking nothing", () => {
+  const before = tf.memory();
+  const labels = tf.tensor2d([[7592, 2003, 1012]], undefined, "int32");
+  const mask = tf.tensor2d([[false, true, false]], undefined, "bool");
+  const out = tf.where(mask, labels, -100);
+  assert.equal(out.dtype, "float32", tf.getBackend());
+  assert.deepEqual(out.arraySync(), [[-100, 2003, -100]]);
+  const fill = tf.fill([1, 3], -100, "int32");
+  const same = tf.where(mask, labels, fill);
+  assert.equal(same.dtype, "int32");
+  assert.deepEqual(same.arraySync(), [[-100, 2003, -100]]);
+  tf.dispose([labels, mask, out, same, fill]);
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.equal(tf.memory().numBytes, before.numBytes);
+});
