@@ -243,6 +243,15 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
     }
   }
   const name_list = [...names].filter((n) => n.length > 1).sort();
+  // "<a word or two> <prep> A and B" phrases of the split's coordinations ("conversion between Markdown and LaTeX")
+  const coord_phrases: string[] = [];
+  for (const slot of slots) {
+    const s = slot.doc.sentences[slot.i];
+    for (const m of coord_questions(s, slot.software, new Rng(0))) {
+      const words = s.slice(0, m.at).trim().split(/\s+/).slice(-3);
+      if (words.length === 3 && words.slice(0, 2).every((w) => /^[a-z][a-z-]*$/.test(w)) && !STOPWORD_END.test(words[1])) coord_phrases.push(`${words.join(" ")} ${m.answer}`);
+    }
+  }
   for (const slot of slots) {
     const s = slot.doc.sentences[slot.i];
     const cs = counts_of(s);
@@ -273,6 +282,18 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
     for (const m of coords) {
       const e = rng.chance(0.6) ? elliptical_coord(s, m, head, slot.software, rng) : null;
       if (e) add(e);
+    }
+    // an object sentence that goes on to a coordination of another sentence ("X provides an API (...) for Y, and
+    // faithful conversion between Markdown and LaTeX."): asked both what X provides (the object, not the rest) and, with
+    // the subject and verb kept, "X provides conversion between which formats?" (the coordination, not the object)
+    for (let k = 0; head && objects.length && coord_phrases.length && k < 3; k++) {
+      const joined = `${s.replace(/[.!?]$/, "")}${rng.pick([" and", ", and", ", with", " plus"])} ${rng.pick(coord_phrases)}.`;
+      for (const m of objects) add(m, joined);
+      for (const m of coord_questions(joined, true, rng)) {
+        if (m.at < s.length) continue;
+        const e = elliptical_coord(joined, m, head, true, rng);
+        if (e) add(e, joined);
+      }
     }
   }
   for (const p of Object.values(pools)) rng.shuffle(p);
