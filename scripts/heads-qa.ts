@@ -23,7 +23,7 @@ import * as path from "path";
 import { split_sentences, type Document } from "./corpus";
 import { tf } from "../src/backend";
 import type { BertForQuestionAnswering } from "../src/models";
-import type { BertTokenizer } from "../src/tokenizers";
+import { BertTokenizerFast, type BertTokenizer } from "../src/tokenizers";
 import { no_leak_filter, qa_examples as sotu_template_examples, sotu_split, walkthrough_sentences, type QAExample, type Split } from "./heads-data";
 import { Rng, split_every, substitute_synonyms } from "./heads-text";
 
@@ -372,10 +372,12 @@ export function walkthrough_qa(): { context: string; questions: string[] } {
 
 /**
  * What a QA model answers to the walkthrough's questions, decoded as notebook 01's cell does (the seed's code: the
- * argmax of the start logits to the argmax of the end logits, tokens joined by convert_tokens_to_string).
+ * argmax of the start logits to the argmax of the end logits, tokens joined by convert_tokens_to_string of the fast
+ * tokenizer that AutoTokenizer gives, whose WordPiece decoder cleans up spaces: "2. 0", as the seed prints).
  */
-export function walkthrough_answers(model: BertForQuestionAnswering, tok: BertTokenizer): Array<{ question: string; answer: string }> {
+export async function walkthrough_answers(model: BertForQuestionAnswering, tok: BertTokenizer): Promise<Array<{ question: string; answer: string }>> {
   const { context, questions } = walkthrough_qa();
+  const fast = await BertTokenizerFast.from_pretrained(tok.name_or_path, { local_files_only: true, quiet: true } as never);
   model.eval();
   return questions.map((question) => {
     const enc = tok(question, { text_pair: context, add_special_tokens: true });
@@ -385,6 +387,6 @@ export function walkthrough_answers(model: BertForQuestionAnswering, tok: BertTo
       const out = model.forward({ input_ids: t("input_ids"), token_type_ids: t("token_type_ids"), attention_mask: t("attention_mask") }) as { start_logits: tf.Tensor; end_logits: tf.Tensor };
       return [out.start_logits.flatten().argMax().dataSync()[0], out.end_logits.flatten().argMax().dataSync()[0]];
     });
-    return { question, answer: tok.convert_tokens_to_string(tok.convert_ids_to_tokens(ids.slice(s, e + 1))) };
+    return { question, answer: fast.convert_tokens_to_string(tok.convert_ids_to_tokens(ids.slice(s, e + 1))) };
   });
 }

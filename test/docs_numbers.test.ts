@@ -61,6 +61,8 @@ const QUOTES: Quote[] = [
   { file: "scripts/README.md", context: re(String.raw`\x60mini-bert-uncased-mrpc\x60 reaches #% held-out accuracy against #% for the tuned word-overlap threshold \(majority #%\)`), values: mrpc_numbers, source: `${MRPC}/eval_results.json` },
   { file: "README.md", context: re(String.raw`the paraphrase head #% held-out accuracy vs a tuned word-overlap threshold's #%`), values: mrpc_numbers.slice(0, 2), source: `${MRPC}/eval_results.json` },
   { file: `${SQUAD}/README.md`, context: re(String.raw`\*\*this model\*\* \| \*\*exact_match #%, f1 #%`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1)], source: `${SQUAD}/eval_results.json (metrics)` },
+  { file: "README.md", context: re(String.raw`the QA head #% held-out F1 vs #%`), values: [P(squad_eval.metrics.f1), P(squad_best_baseline_f1)], source: `${SQUAD}/eval_results.json (metrics, baselines)` },
+  { file: "scripts/README.md", context: re(String.raw`#,# steps, # min on one core\): EM #% / F1 #% \(best baseline #%\)`), values: [Math.floor(squad_eval.steps / 1000), squad_eval.steps % 1000, Math.round(squad_eval.train_runtime_seconds / 60), P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1), P(squad_best_baseline_f1)], source: `${SQUAD}/eval_results.json (steps, train_runtime_seconds, metrics, baselines)` },
   { file: "models/README.md", context: re(String.raw`\x60mini-bert-uncased-squad\x60 answers #% of its held-out questions exactly \(F1 #%; the best baseline's F1 #%\)`), values: [P(squad_eval.metrics.exact_match), P(squad_eval.metrics.f1), P(squad_best_baseline_f1)], source: `${SQUAD}/eval_results.json (metrics, baselines)` },
 ];
 
