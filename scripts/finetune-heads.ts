@@ -567,7 +567,7 @@ their sentence, need two sentences, or ask "why" / "how" are beyond it. The temp
 odd; its commonest real mistakes are a noun phrase cut too short or run on into the next phrase, and the wrong one
 of two counts when the question's noun is reworded. The walkthrough's context was never trained on (no shared word
 5-gram), but it is not held out in the same sense: the variants of the data were designed after looking at how earlier
-runs failed on it, and this run was chosen among five partly because it answers it right (scripts/README.md lists
+runs failed on it, and this run was chosen among the runs partly because it answers it right (scripts/README.md lists
 them). Its three answers (listed above) show the shapes it learned on a 2-layer model; they are not a measure of reading
 comprehension — the held-out scores above are.`;
 
