@@ -285,6 +285,25 @@ function bind(fn: string, order: readonly string[], args: unknown[]): ScheduleKw
   return kw as ScheduleKwargs;
 }
 
+/** Where Python's signature puts `last_epoch` when it is not last: after this parameter. */
+const LAST_EPOCH_AFTER: Record<string, string> = {
+  get_cosine_with_min_lr_schedule_with_warmup: "num_cycles",
+  get_cosine_with_min_lr_schedule_with_warmup_lr_rate: "num_cycles",
+};
+
+/** A factory's parameters after the optimizer in Python's positional order: SCHEDULES' params, with last_epoch placed. */
+function python_order(s: ScheduleInfo): string[] {
+  const order = s.params.map((p) => p.name);
+  const after = LAST_EPOCH_AFTER[s.function];
+  order.splice(after === undefined ? order.length : order.indexOf(after) + 1, 0, "last_epoch");
+  return order;
+}
+
+/** A factory call as Python binds it: `args` (what followed the optimizer) bound to the factory's parameters, then the LambdaLR. */
+function factory(fn: string, optimizer: SchedulableOptimizer, args: unknown[]): LambdaLR {
+  return makeLambdaLR(fn, optimizer, bind(fn, python_order(info(fn, fn)), args));
+}
+
 function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: ScheduleKwargs): LambdaLR {
   const s = info(fn, fn);
   checkKwargs(s, options);
@@ -305,7 +324,7 @@ function makeLambdaLR(fn: string, optimizer: SchedulableOptimizer, options: Sche
 export function get_constant_schedule(optimizer: SchedulableOptimizer, options?: { last_epoch?: number }): LambdaLR;
 export function get_constant_schedule(optimizer: SchedulableOptimizer, last_epoch?: number): LambdaLR;
 export function get_constant_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_constant_schedule", optimizer, bind("get_constant_schedule", ["last_epoch"], args));
+  return factory("get_constant_schedule", optimizer, args);
 }
 /**
  * Linear warmup, then constant (Python: `transformers.get_constant_schedule_with_warmup`).
@@ -317,7 +336,7 @@ export function get_constant_schedule(optimizer: SchedulableOptimizer, ...args: 
 export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, options: { num_warmup_steps: number; last_epoch?: number }): LambdaLR;
 export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, last_epoch?: number): LambdaLR;
 export function get_constant_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_constant_schedule_with_warmup", optimizer, bind("get_constant_schedule_with_warmup", ["num_warmup_steps", "last_epoch"], args));
+  return factory("get_constant_schedule_with_warmup", optimizer, args);
 }
 /**
  * Linear warmup, then linear decay to 0 (Python: `transformers.get_linear_schedule_with_warmup`).
@@ -333,7 +352,7 @@ export function get_linear_schedule_with_warmup(
 ): LambdaLR;
 export function get_linear_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, last_epoch?: number): LambdaLR;
 export function get_linear_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_linear_schedule_with_warmup", optimizer, bind("get_linear_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "last_epoch"], args));
+  return factory("get_linear_schedule_with_warmup", optimizer, args);
 }
 /**
  * Linear warmup, then cosine decay to 0 (Python: `transformers.get_cosine_schedule_with_warmup`).
@@ -348,7 +367,7 @@ export function get_cosine_schedule_with_warmup(
 ): LambdaLR;
 export function get_cosine_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number): LambdaLR;
 export function get_cosine_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_cosine_schedule_with_warmup", optimizer, bind("get_cosine_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"], args));
+  return factory("get_cosine_schedule_with_warmup", optimizer, args);
 }
 /**
  * Linear warmup, then cosine decay with hard restarts (Python: `transformers.get_cosine_with_hard_restarts_schedule_with_warmup`).
@@ -363,7 +382,7 @@ export function get_cosine_with_hard_restarts_schedule_with_warmup(
 ): LambdaLR;
 export function get_cosine_with_hard_restarts_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number): LambdaLR;
 export function get_cosine_with_hard_restarts_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_cosine_with_hard_restarts_schedule_with_warmup", optimizer, bind("get_cosine_with_hard_restarts_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch"], args));
+  return factory("get_cosine_with_hard_restarts_schedule_with_warmup", optimizer, args);
 }
 /**
  * Linear warmup, then polynomial decay to lr_end (Python: `transformers.get_polynomial_decay_schedule_with_warmup`).
@@ -378,7 +397,7 @@ export function get_polynomial_decay_schedule_with_warmup(
 ): LambdaLR;
 export function get_polynomial_decay_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, lr_end?: number, power?: number, last_epoch?: number): LambdaLR;
 export function get_polynomial_decay_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_polynomial_decay_schedule_with_warmup", optimizer, bind("get_polynomial_decay_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "lr_end", "power", "last_epoch"], args));
+  return factory("get_polynomial_decay_schedule_with_warmup", optimizer, args);
 }
 /**
  * Warmup, then lr ∝ 1/√step (Python: `transformers.get_inverse_sqrt_schedule`).
@@ -393,7 +412,7 @@ export function get_inverse_sqrt_schedule(
 ): LambdaLR;
 export function get_inverse_sqrt_schedule(optimizer: SchedulableOptimizer, num_warmup_steps: number, timescale?: number | null, last_epoch?: number): LambdaLR;
 export function get_inverse_sqrt_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_inverse_sqrt_schedule", optimizer, bind("get_inverse_sqrt_schedule", ["num_warmup_steps", "timescale", "last_epoch"], args));
+  return factory("get_inverse_sqrt_schedule", optimizer, args);
 }
 /**
  * Linear warmup, then cosine decay to a minimum lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup`).
@@ -408,7 +427,7 @@ export function get_cosine_with_min_lr_schedule_with_warmup(
 ): LambdaLR;
 export function get_cosine_with_min_lr_schedule_with_warmup(optimizer: SchedulableOptimizer, num_warmup_steps: number, num_training_steps: number, num_cycles?: number, last_epoch?: number, min_lr?: number | null, min_lr_rate?: number | null): LambdaLR;
 export function get_cosine_with_min_lr_schedule_with_warmup(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup", optimizer, bind("get_cosine_with_min_lr_schedule_with_warmup", ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate"], args));
+  return factory("get_cosine_with_min_lr_schedule_with_warmup", optimizer, args);
 }
 /**
  * Cosine with a minimum lr, given as a rate of the initial lr (Python: `transformers.get_cosine_with_min_lr_schedule_with_warmup_lr_rate`).
@@ -429,8 +448,7 @@ export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   min_lr?: number | null, min_lr_rate?: number | null, warmup_lr_rate?: number | null,
 ): LambdaLR;
 export function get_cosine_with_min_lr_schedule_with_warmup_lr_rate(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  const order = ["num_warmup_steps", "num_training_steps", "num_cycles", "last_epoch", "min_lr", "min_lr_rate", "warmup_lr_rate"];
-  return makeLambdaLR("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", optimizer, bind("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", order, args));
+  return factory("get_cosine_with_min_lr_schedule_with_warmup_lr_rate", optimizer, args);
 }
 /**
  * Warmup–stable–decay (Python: `transformers.get_wsd_schedule`).
@@ -451,8 +469,7 @@ export function get_wsd_schedule(
   warmup_type?: WsdShape, decay_type?: WsdShape, min_lr_ratio?: number, num_cycles?: number, last_epoch?: number,
 ): LambdaLR;
 export function get_wsd_schedule(optimizer: SchedulableOptimizer, ...args: unknown[]): LambdaLR {
-  const order = ["num_warmup_steps", "num_decay_steps", "num_training_steps", "num_stable_steps", "warmup_type", "decay_type", "min_lr_ratio", "num_cycles", "last_epoch"];
-  return makeLambdaLR("get_wsd_schedule", optimizer, bind("get_wsd_schedule", order, args));
+  return factory("get_wsd_schedule", optimizer, args);
 }
 /**
  * torch's ReduceLROnPlateau (Python: `transformers.get_reduce_on_plateau_schedule`): step(metric) lowers the lr when the metric stops improving.
