@@ -571,18 +571,18 @@ runs failed on it, and this run was chosen among the runs partly because it answ
 them). Its three answers (listed above) show the shapes it learned on a 2-layer model; they are not a measure of reading
 comprehension — the held-out scores above are.`;
 
-/** A saved head's eval_results.json and trainer_state.json, and the options of the run that made it. */
-function saved_run(dir: string): { saved: HeadResult & { date: string }; log_history: Record<string, number>[]; o: HeadOptions } {
+/** A saved head's results (eval_results.json without the run's options), its log history and the options of the run that made it. */
+function saved_run(dir: string): { numbers: HeadResult; date: string; log_history: Record<string, number>[]; o: HeadOptions } {
   const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
-  const saved = read("eval_results.json");
-  const task = saved.task as Task;
+  // what save_head writes beside the numbers: the run's options and date
+  const { base_model, seed, train_size, test_size, learning_rate, batch_size, epochs, max_steps, max_length, train_engine, qa_data, qa_shares, date, ...numbers } = read("eval_results.json");
+  const task = numbers.task as Task;
   if (!(task in DEFAULTS)) throw new Error(`${dir}/eval_results.json has no known task (got '${task}')`);
   const o: HeadOptions = {
-    ...DEFAULTS[task], save: dir, model: saved.base_model, seed: saved.seed, train_size: saved.train_size, test_size: saved.test_size,
-    learning_rate: saved.learning_rate, batch_size: saved.batch_size, epochs: saved.epochs, max_steps: saved.max_steps,
-    max_length: saved.max_length, engine: saved.train_engine, ...(saved.qa_data ? { qa_data: saved.qa_data } : {}), ...(saved.qa_shares ? { qa_shares: saved.qa_shares } : {}),
+    ...DEFAULTS[task], save: dir, model: base_model, seed, train_size, test_size, learning_rate, batch_size, epochs, max_steps, max_length,
+    engine: train_engine, ...(qa_data ? { qa_data } : {}), ...(qa_shares ? { qa_shares } : {}),
   };
-  return { saved, log_history: read("trainer_state.json").log_history, o };
+  return { numbers, date, log_history: read("trainer_state.json").log_history, o };
 }
 
 /**
@@ -591,8 +591,8 @@ function saved_run(dir: string): { saved: HeadResult & { date: string }; log_his
  * the date are the run's own; eval_results.json is written back unchanged in content.
  */
 export function rewrite_card(dir: string): void {
-  const { saved, log_history, o } = saved_run(dir);
-  save_head({ ...saved, log_history }, o, saved.date);
+  const { numbers, date, log_history, o } = saved_run(dir);
+  save_head({ ...numbers, log_history }, o, date);
 }
 
 /**
@@ -601,7 +601,7 @@ export function rewrite_card(dir: string): void {
  * after the run. The saved weights are what is scored, reloaded from disk as users load them.
  */
 export async function reevaluate(dir: string): Promise<void> {
-  const { saved, log_history, o } = saved_run(dir);
+  const { numbers, date, log_history, o } = saved_run(dir);
   await ready();
   manual_seed(o.seed);
   // the held-out rows and baselines depend on test_size and seed only: build a token training set
@@ -610,14 +610,13 @@ export async function reevaluate(dir: string): Promise<void> {
   const model = await LOADERS[o.task](dir);
   const ev = await run.evaluate(model, run.tok);
   model.dispose();
-  save_head({ ...saved, log_history, metrics: ev.metrics, baselines: run.baselines, errors: ev.errors, walkthrough: ev.walkthrough }, o, saved.date);
+  save_head({ ...numbers, log_history, metrics: ev.metrics, baselines: run.baselines, errors: ev.errors, walkthrough: ev.walkthrough }, o, date);
 }
 
 function save_head(r: HeadResult, o: HeadOptions, date = new Date().toISOString()): void {
   const dir = path.resolve(o.save!);
   const card = o.qa_data === "mixed" ? { ...CARDS[o.task], data: qa_mixed_data(o.qa_shares ?? QA_SHARES), wrong: QA_MIXED_WRONG } : CARDS[o.task];
   const { model: _m, tokenizer: _t, log_history, ...numbers } = r;
-  for (const k of ["base_model", "seed", "train_size", "test_size", "learning_rate", "batch_size", "epochs", "max_steps", "max_length", "train_engine", "qa_data", "qa_shares", "date"]) delete (numbers as Record<string, unknown>)[k];
   const results = { ...numbers, base_model: o.model, seed: o.seed, train_size: o.train_size, test_size: o.test_size, learning_rate: o.learning_rate, batch_size: o.batch_size, epochs: o.epochs, max_steps: o.max_steps, max_length: o.max_length, train_engine: o.engine, ...(o.qa_data ? { qa_data: o.qa_data } : {}), ...(o.qa_shares ? { qa_shares: o.qa_shares } : {}), date };
   for (const [name, value] of Object.entries({ "eval_results.json": results, "trainer_state.json": { global_step: r.steps, log_history } })) {
     writeFileAtomicSync(path.join(dir, name), JSON.stringify(value, null, 2) + "\n");
@@ -673,6 +672,12 @@ Files: \`config.json\`, \`model.safetensors\` (float16), \`vocab.txt\`, \`tokeni
   console.log(`saved ${o.task} head to ${dir}`);
 }
 
+/** A failed run: its stack on stderr, exit status 1. */
+function fail(e: unknown): void {
+  console.error(e instanceof Error ? e.stack ?? e.message : e);
+  process.exit(1);
+}
+
 function main(): void {
   const program = new Command()
     .name("finetune-heads")
@@ -698,7 +703,7 @@ function main(): void {
   if (a.cardOnly || a.evaluateOnly) {
     if (!a.save) throw new Error(`--${a.cardOnly ? "card-only" : "evaluate-only"} needs --save <dir> (the saved head)`);
     if (a.cardOnly) rewrite_card(path.resolve(a.save));
-    else reevaluate(path.resolve(a.save)).catch((e) => { console.error(e instanceof Error ? e.stack ?? e.message : e); process.exit(1); });
+    else reevaluate(path.resolve(a.save)).catch(fail);
     return;
   }
   if (!(a.task in DEFAULTS)) throw new Error(`--task must be one of ${Object.keys(DEFAULTS).join(", ")}, got '${a.task}'`);
@@ -725,13 +730,7 @@ function main(): void {
     if (a.engine !== "tfjs" && a.engine !== "onnx") throw new Error(`--engine must be tfjs or onnx, got '${a.engine}'`);
     opts.engine = a.engine;
   }
-  finetune_head(opts).then(
-    (r) => r.model.dispose(),
-    (e) => {
-      console.error(e instanceof Error ? e.stack ?? e.message : e);
-      process.exit(1);
-    },
-  );
+  finetune_head(opts).then((r) => r.model.dispose(), fail);
 }
 
 if (require.main === module) main();
