@@ -231,32 +231,30 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
   // objects are heads-data.ts's "what" template already)
   const pools: Record<string, Pooled[]> = { object: [], count: [], coord: [] };
   const with_counts: string[] = [];
-  // the split's counts and names, for the variants below (a second count beside a count, a list after an object)
-  const all_counts: Array<{ num: string; noun: string }> = [];
+  // one pass over the split for the variants below: its counts (a second count beside a count), names (a list after an
+  // object) and "<a word or two> <prep> A and B" coordination phrases ("conversion between Markdown and LaTeX")
+  const counts = slots.map((slot) => counts_of(slot.doc.sentences[slot.i]));
+  const all_counts: Array<{ num: string; noun: string }> = counts.flat();
   const names = new Set<string>();
+  const coord_phrases: string[] = [];
   for (const slot of slots) {
     const s = slot.doc.sentences[slot.i];
-    all_counts.push(...counts_of(s));
     if (slot.software) {
       names.add(doc_name(slot.doc));
       for (const m of s.matchAll(COORD)) if (!m[6]) for (const n of m[2].split(/,\s|\s+and\s+/)) if (words_of(n) <= 2 && !/^the\s/i.test(n)) names.add(n.replace(/\.$/, ""));
     }
-  }
-  const name_list = [...names].filter((n) => n.length > 1).sort();
-  // "<a word or two> <prep> A and B" phrases of the split's coordinations ("conversion between Markdown and LaTeX")
-  const coord_phrases: string[] = [];
-  for (const slot of slots) {
-    const s = slot.doc.sentences[slot.i];
     for (const m of coord_questions(s, slot.software, new Rng(0))) {
       const words = s.slice(0, m.at).trim().split(/\s+/).slice(-3);
       if (words.length === 3 && words.slice(0, 2).every((w) => /^[a-z][a-z-]*$/.test(w)) && !STOPWORD_END.test(words[1])) coord_phrases.push(`${words.join(" ")} ${m.answer}`);
     }
   }
-  for (const slot of slots) {
+  const name_list = [...names].filter((n) => n.length > 1).sort();
+  slots.forEach((slot, j) => {
     const s = slot.doc.sentences[slot.i];
-    const cs = counts_of(s);
+    const cs = counts[j];
     if (cs.length) with_counts.push(s);
-    const subject = slot.software ? subject_of(s) ?? doc_name(slot.doc) : null;
+    const sv = slot.software ? subject_verb(s) : null;
+    const subject = slot.software ? sv?.subject ?? doc_name(slot.doc) : null;
     const objects = slot.software ? object_questions(s, rng, doc_name(slot.doc)) : [];
     const coords = coord_questions(s, slot.software, rng);
     const add = (m: Made, sentence?: string) => { if (ok(m.question)) pools[m.kind].push({ slot, made: m, sentence }); };
@@ -277,7 +275,6 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
       const asked = rng.chance(0.65) ? v.counts[0] : v.counts[1];
       for (const m of count_questions(v.sentence, subject, rng)) if (m.at === asked.at) add(m, v.sentence);
     }
-    const sv = slot.software ? subject_verb(s) : null;
     const head = sv ? s.slice(0, sv.at + sv.verb.length) : null;
     for (const m of coords) {
       const e = rng.chance(0.6) ? elliptical_coord(s, m, head, slot.software, rng) : null;
@@ -295,7 +292,7 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
         if (e) add(e, joined);
       }
     }
-  }
+  });
   for (const p of Object.values(pools)) rng.shuffle(p);
   if (process.env.BERTLAB_QA_POOLS) console.log(Object.fromEntries(Object.entries(pools).map(([k, p]) => [k, p.length])));
   const total = shares.object + shares.count + shares.coord;
@@ -318,11 +315,6 @@ export function walkthrough_kind_examples(split: Split, n: number, seed: number,
 
 /** A software document's package name ("npm:highlight.js 11.9.0" → "highlight.js"). */
 const doc_name = (d: Document) => d.id.replace(/^\w+:/, "").replace(/\s.*$/, "");
-
-/** The subject at a sentence's start, before its first provide-like verb (for the reworded count questions). */
-function subject_of(s: string): string | null {
-  return subject_verb(s)?.subject ?? null;
-}
 
 /** The sentence's subject and its first provide-like verb (with the verb's offset), or null. */
 function subject_verb(s: string): { subject: string; verb: string; at: number } | null {
